@@ -1,0 +1,132 @@
+"""The participation hub: a self-hosted, plugin-based Flask application for communes.
+
+Everything is built inside :func:`create_app`; importing this package has no side
+effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+CORE_BLUEPRINT_MODULES = (
+    "hub.main.views",
+    "hub.accounts.views",
+    "hub.residence.views",
+    "hub.admin.views",
+    "hub.api.views",
+)
+
+
+@dataclass
+class HubRuntime:
+    """Per-app state of the hub, kept in ``app.extensions["hub"]``."""
+
+    plugins: object
+    settings: object
+    permissions: dict
+    generation: int = -1
+
+    def refresh(self) -> None:
+        """Reload settings and plugin states when another process changed them."""
+        from .settings import current_generation
+
+        generation = current_generation()
+        if generation != self.generation:
+            self.settings.reload()
+            self.plugins.refresh_states()
+            self.generation = generation
+
+
+def create_app(config: dict | None = None):
+    """Build the hub: configuration, extensions, plugins, blueprints, templates.
+
+    ``config`` overrides every other source (tests pass ``INSTANCE_PATH`` and
+    ``DATABASE_URL`` here).
+    """
+    import importlib
+
+    from flask import Flask
+
+    from . import errors, mail, templating
+    from .config import default_instance_path, ensure_secret_key, load_config
+    from .db import configure_engine
+    from .extensions import babel, csrf, db, htmx, limiter, login_manager
+    from .i18n import select_locale, translation_directories
+    from .permissions import build_permission_table
+    from .pluginmanager import HubPluginManager
+    from .settings import CORE_SETTINGS, SettingsRegistry
+
+    config = dict(config or {})
+    instance_path = Path(config.pop("INSTANCE_PATH", None) or default_instance_path()).resolve()
+    settings = load_config(instance_path, config)
+
+    app = Flask("hub", instance_path=str(instance_path), instance_relative_config=True)
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = settings.get("SECRET_KEY") or ensure_secret_key(instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_NAME"] = "hub_session"
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    app.config["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # bound to the session; long forms must not expire
+    app.config["RATELIMIT_STORAGE_URI"] = settings.get("REDIS_URL") or "memory://"
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config["BABEL_DEFAULT_LOCALE"] = settings["DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
+    app.json.ensure_ascii = False
+
+    plugin_manager = HubPluginManager(app.config)
+    plugin_manager.load()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories(plugin_manager))
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+
+    declarations = list(CORE_SETTINGS)
+    for _name, result in plugin_manager.call_each("hub_register_settings"):
+        declarations.extend(result or [])
+    app.extensions["hub"] = HubRuntime(
+        plugins=plugin_manager,
+        settings=SettingsRegistry(declarations),
+        permissions=build_permission_table(plugin_manager),
+    )
+
+    for module_name in CORE_BLUEPRINT_MODULES:
+        module = importlib.import_module(module_name)
+        app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+    for name, blueprints in plugin_manager.call_each("hub_register_blueprints", app=app):
+        info = plugin_manager.plugins[name]
+        for blueprint in blueprints or []:
+            if not blueprint.name.startswith(f"{name}"):
+                raise RuntimeError(f"plugin {name!r}: blueprint names must start with {name!r}")
+            info.blueprints.append(blueprint.name)
+            app.register_blueprint(blueprint)
+
+    core_dirs = [Path(__file__).parent / "templates"]
+    core_dirs += [Path(bp.root_path) / bp.template_folder for bp in app.blueprints.values()
+                  if bp.template_folder and plugin_manager.blueprint_owner(bp.name) is None]
+    plugin_dirs = [d for info in plugin_manager.loaded if (d := info.folder("templates"))]
+    app.jinja_loader = None
+    app.jinja_env.loader = templating.build_loader(
+        templating.theme_path(app.config["THEME"]), plugin_dirs, core_dirs)
+
+    from .web import init_web
+
+    init_web(app)
+    errors.init_app(app)
+    return app

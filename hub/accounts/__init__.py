@@ -1,0 +1,1 @@
+"""Accounts: registration, email confirmation, login, profile, personal data, API tokens."""

@@ -1,0 +1,138 @@
+"""Users, their roles and their personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import utcnow
+from ..extensions import db
+
+ROLES = ("resident", "agent", "elected", "moderator", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(120))
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    birth_date: Mapped[date | None]
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True)
+    locale: Mapped[str] = mapped_column(String(8), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    email_confirmed_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    residence_verified_at: Mapped[datetime | None] = mapped_column(index=True)
+    residence_method: Mapped[str] = mapped_column(String(20), default="")
+    residence_verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    # Bumped when the password changes or the account is deleted: old sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    role_rows = relationship("UserRole", lazy="selectin", cascade="all, delete-orphan",
+                             back_populates="user")
+    neighbourhood = relationship("Neighbourhood", lazy="joined")
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.deleted_at is None
+
+    @property
+    def roles(self) -> set[str]:
+        return {"resident"} | {row.role for row in self.role_rows}
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def set_roles(self, roles) -> None:
+        wanted = set(roles) - {"resident"}
+        self.role_rows = [row for row in self.role_rows if row.role in wanted]
+        for role in wanted - {row.role for row in self.role_rows}:
+            self.role_rows.append(UserRole(role=role))
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def residence_verified(self) -> bool:
+        return self.residence_verified_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & {"agent", "elected", "moderator", "admin"})
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def can(self, permission: str) -> bool:
+        from ..permissions import has_permission
+
+        return has_permission(self, permission)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+
+    user = relationship("User", back_populates="role_rows")
+
+
+def hash_token(token: str) -> str:
+    """API tokens carry 256 random bits, so a plain SHA-256 is a safe way to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user = relationship("User", lazy="joined")
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        """Create a token; the clear value is returned once and never stored."""
+        clear = "hub_" + secrets.token_urlsafe(32)
+        token = cls(user=user, name=name, token_hash=hash_token(clear), prefix=clear[:10])
+        db.session.add(token)
+        return token, clear
+
+    @classmethod
+    def find_active(cls, clear: str) -> ApiToken | None:
+        return db.session.scalar(
+            select(cls).where(cls.token_hash == hash_token(clear), cls.revoked_at.is_(None)))
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()

@@ -1,0 +1,159 @@
+"""What can happen to an account, shared by views, the CLI and the API."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .. import audit
+from ..db import utcnow
+from ..extensions import db
+from ..mail import queue_mail
+from ..security import hash_password
+from .models import ApiToken, User, normalise_email
+
+CONFIRM_SALT = "hub.confirm-email"
+RESET_SALT = "hub.reset-password"
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def external_url(endpoint: str, **values) -> str:
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    path = url_for(endpoint, **values)
+    return base + path if base else url_for(endpoint, _external=True, **values)
+
+
+def create_user(email: str, password: str | None, display_name: str, *, roles=(),
+                confirmed: bool = False, verified_resident: bool = False) -> User:
+    """Add a user to the session (the caller commits)."""
+    user = User(email=normalise_email(email), display_name=display_name,
+                password_hash=hash_password(password) if password else None)
+    user.set_roles(roles)
+    now = utcnow()
+    if confirmed or verified_resident:
+        user.email_confirmed_at = now
+    if verified_resident:
+        user.residence_verified_at = now
+        user.residence_method = "desk"
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def send_confirmation(user: User) -> None:
+    token = _serializer(CONFIRM_SALT).dumps({"id": user.id, "email": user.email})
+    queue_mail(user.email, _("Confirm your email address"), "accounts/email/confirm.txt",
+               user=user, link=external_url("accounts.confirm_email", token=token))
+
+
+def confirm_email_token(token: str) -> tuple[str, User | None]:
+    """Check a confirmation link: ``("confirmed"|"already"|"expired"|"invalid", user)``.
+
+    A link that was already used still answers "already": mail scanners open
+    links before people do, and the resident must not see an error for that.
+    """
+    try:
+        data = _serializer(CONFIRM_SALT).loads(
+            token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    except SignatureExpired:
+        return "expired", None
+    except BadSignature:
+        return "invalid", None
+    user = db.session.get(User, data.get("id"))
+    if user is None or user.email != data.get("email") or user.deleted_at:
+        return "invalid", None
+    if user.email_confirmed_at:
+        return "already", user
+    user.email_confirmed_at = utcnow()
+    audit.record("account.email_confirmed", user, actor=user)
+    return "confirmed", user
+
+
+def send_password_reset(user: User) -> None:
+    token = _serializer(RESET_SALT).dumps({"id": user.id, "pw": _password_fingerprint(user)})
+    queue_mail(user.email, _("Reset your password"), "accounts/email/reset.txt",
+               user=user, link=external_url("accounts.reset_password", token=token))
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a reset link belongs to; None once used (the password changed) or expired."""
+    try:
+        data = _serializer(RESET_SALT).loads(
+            token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"])
+    except BadSignature:
+        return None
+    user = db.session.get(User, data.get("id"))
+    if user is None or user.deleted_at or data.get("pw") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every other session of this user."""
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+
+
+def delete_account(user: User) -> None:
+    """Anonymise the account; contributions stay, attached to an anonymous name.
+
+    Plugins anonymise their own data through ``hub_on_user_deleted`` first.
+    """
+    hub = current_app.extensions["hub"]
+    hub.plugins.pm.hook.hub_on_user_deleted(user=user)
+    audit.record("account.deleted", user, actor=user)
+    for token in db.session.query(ApiToken).filter_by(user_id=user.id):
+        db.session.delete(token)
+    user.email = f"deleted-{user.id}@invalid.invalid"
+    user.display_name = _("Deleted account")
+    user.full_name = ""
+    user.birth_date = None
+    user.password_hash = None
+    user.neighbourhood_id = None
+    user.set_roles(())
+    user.deleted_at = utcnow()
+    user.session_version += 1
+
+
+def personal_data(user: User) -> dict:
+    """Everything the hub holds about ``user``, for the download (GDPR art. 15 and 20)."""
+    data = {
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "full_name": user.full_name,
+            "birth_date": user.birth_date.isoformat() if user.birth_date else None,
+            "neighbourhood": user.neighbourhood.name if user.neighbourhood else None,
+            "locale": user.locale,
+            "roles": sorted(user.roles),
+            "created_at": user.created_at.isoformat() + "Z",
+            "email_confirmed_at": _iso(user.email_confirmed_at),
+            "residence_verified_at": _iso(user.residence_verified_at),
+            "residence_method": user.residence_method,
+        },
+        "api_tokens": [
+            {"name": t.name, "prefix": t.prefix, "created_at": _iso(t.created_at),
+             "revoked_at": _iso(t.revoked_at)}
+            for t in db.session.query(ApiToken).filter_by(user_id=user.id)
+        ],
+    }
+    hub = current_app.extensions["hub"]
+    for name, result in hub.plugins.call_each("hub_export_personal_data", user=user):
+        if result:
+            data[name] = result
+    return data
+
+
+def _iso(value):
+    return value.isoformat() + "Z" if value else None

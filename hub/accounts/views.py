@@ -1,0 +1,235 @@
+"""Account pages: register, confirm, log in and out, reset, profile, data, deletion, tokens."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from .. import audit
+from ..db import utcnow, write_transaction
+from ..extensions import db, limiter
+from ..security import verify_password
+from ..territory.models import neighbourhood_choices
+from ..web import safe_next
+from . import services
+from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm,
+                    ProfileForm, RegisterForm, ResendConfirmationForm, ResetPasswordForm,
+                    RevokeTokenForm, TokenForm)
+from .models import ApiToken, find_user_by_email
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def _limit(key: str):
+    return limiter.limit(lambda: current_app.config[key], methods=["POST"],
+                         exempt_when=lambda: not current_app.config["RATELIMIT_ENABLED"])
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limit("RATELIMIT_REGISTER")
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        with write_transaction():
+            existing = find_user_by_email(form.email.data)
+            if existing is None:
+                user = services.create_user(form.email.data, form.password.data,
+                                            form.display_name.data)
+                audit.record("account.registered", user, actor=user)
+                current_app.extensions["hub"].plugins.hook("hub_on_user_registered")(user=user)
+                services.send_confirmation(user)
+            else:
+                # Same answer either way, so the form does not reveal who has an account.
+                from ..mail import queue_mail
+
+                queue_mail(existing.email, _("Someone tried to create an account"),
+                           "accounts/email/already_registered.txt", user=existing,
+                           link=services.external_url("accounts.forgot_password"))
+        return render_template("accounts/check_email.html", email=form.email.data)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/confirm/<token>")
+def confirm_email(token: str):
+    with write_transaction():
+        outcome, user = services.confirm_email_token(token)
+    status = 200 if outcome in ("confirmed", "already") else 400
+    return render_template("accounts/confirmed.html", outcome=outcome, user=user), status
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@login_required
+@_limit("RATELIMIT_RESET")
+def resend_confirmation():
+    form = ResendConfirmationForm()
+    if form.validate_on_submit() and not current_user.email_confirmed:
+        with write_transaction():
+            services.send_confirmation(current_user)
+        flash(_("A new confirmation link is on its way to %(email)s.", email=current_user.email),
+              "success")
+    return redirect(url_for("main.dashboard"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit("RATELIMIT_LOGIN")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user and user.is_active and verify_password(user.password_hash, form.password.data):
+            with write_transaction():
+                user.last_login_at = utcnow()
+            login_user(user, remember=form.remember.data)
+            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
+        form.password.errors.append(_("Wrong email address or password."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = ResendConfirmationForm()  # an empty form: only the CSRF token matters
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        with write_transaction():
+            user = find_user_by_email(form.email.data)
+            if user and user.is_active:
+                services.send_password_reset(user)
+        return render_template("accounts/check_email.html", email=form.email.data, reset=True)
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def reset_password(token: str):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        return render_template("accounts/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with write_transaction():
+            services.set_password(user, form.password.data)
+            if not user.email_confirmed_at:
+                user.email_confirmed_at = utcnow()  # the link proves the address
+            audit.record("account.password_reset", user, actor=user)
+        flash(_("Your password is changed. You can log in."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    form.neighbourhood_id.choices = [(0, _("Not specified"))] + neighbourhood_choices()
+    if request.method == "GET":
+        form.neighbourhood_id.data = current_user.neighbourhood_id or 0
+    if form.validate_on_submit():
+        with write_transaction():
+            user = current_user._get_current_object()
+            user.display_name = form.display_name.data
+            user.full_name = form.full_name.data
+            user.birth_date = form.birth_date.data
+            user.neighbourhood_id = form.neighbourhood_id.data or None
+            user.locale = form.locale.data
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form,
+                           password_form=ChangePasswordForm(prefix="pw"))
+
+
+@bp.route("/me/password", methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.current_password.data):
+            with write_transaction():
+                user = current_user._get_current_object()
+                services.set_password(user, form.password.data)
+                audit.record("account.password_changed", user, actor=user)
+            login_user(user)  # keep this session, the others end
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts.profile"))
+        form.current_password.errors.append(_("This is not your current password."))
+    profile_form = ProfileForm(obj=current_user)
+    profile_form.neighbourhood_id.choices = [(0, _("Not specified"))] + neighbourhood_choices()
+    return render_template("accounts/profile.html", form=profile_form, password_form=form), 422
+
+
+@bp.route("/me/data.json")
+@login_required
+def download_data():
+    payload = json.dumps(services.personal_data(current_user), ensure_ascii=False, indent=2)
+    return Response(payload, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="mes-donnees.json"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.password.data):
+            with write_transaction():
+                services.delete_account(current_user._get_current_object())
+            logout_user()
+            flash(_("Your account is deleted. Your contributions remain, without your name."),
+                  "success")
+            return redirect(url_for("main.home"))
+        form.password.errors.append(_("This is not your password."))
+    return render_template("accounts/delete.html", form=form)
+
+
+@bp.route("/me/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    created = None
+    if form.validate_on_submit():
+        with write_transaction():
+            token, created = ApiToken.issue(current_user._get_current_object(), form.name.data)
+            audit.record("api_token.created", token)
+        form = TokenForm(formdata=None)
+    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                              .order_by(ApiToken.created_at.desc())).all()
+    response = render_template("accounts/tokens.html", form=form, tokens=rows, created=created,
+                               revoke_form=RevokeTokenForm())
+    return response, 200, {"Cache-Control": "private, no-store"}
+
+
+@bp.route("/me/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    form = RevokeTokenForm()
+    if form.validate_on_submit():
+        with write_transaction():
+            token = db.session.get(ApiToken, token_id)
+            if token is None or token.user_id != current_user.id:
+                from flask import abort
+
+                abort(404)
+            if token.revoked_at is None:
+                token.revoked_at = utcnow()
+                audit.record("api_token.revoked", token)
+        flash(_("The token is revoked."), "success")
+    return redirect(url_for("accounts.tokens"))

@@ -1,0 +1,1 @@
+"""The commune admin's area: settings, users and roles, plugins, audit log."""

@@ -1,0 +1,55 @@
+"""Bearer-token authentication for API views (core and plugins).
+
+API calls never use the browser session, so CSRF does not apply to them.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, jsonify, request
+
+from ..db import utcnow
+from ..extensions import db
+
+
+def token_user():
+    """The user of the request's ``Authorization: Bearer`` token, or None."""
+    if "hub_api_user" in g:
+        return g.hub_api_user
+    from ..accounts.models import ApiToken
+
+    user = None
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        token = ApiToken.find_active(header[7:].strip())
+        if token is not None and token.user.is_active:
+            user = token.user
+            if token.last_used_at is None or (utcnow() - token.last_used_at).total_seconds() > 60:
+                token.last_used_at = utcnow()
+                db.session.commit()
+    g.hub_api_user = user
+    return user
+
+
+def api_error(status: int, message: str, **extra):
+    payload = {"error": {"status": status, "message": message, **extra}}
+    response = jsonify(payload)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hub"'
+    return response
+
+
+def token_required(view):
+    """401 with a JSON message unless a valid bearer token comes with the request."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        from flask_babel import gettext as _
+
+        if token_user() is None:
+            return api_error(401, _("A valid API token is required (Authorization: Bearer …)."))
+        return view(*args, **kwargs)
+
+    return wrapped

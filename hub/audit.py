@@ -1,0 +1,49 @@
+"""The audit log: who did what to which object, kept for every staff action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import utcnow
+from .extensions import db
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                 index=True)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[str] = mapped_column(String(60), default="")
+    object_id: Mapped[str] = mapped_column(String(60), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+    actor = relationship("User", foreign_keys=[actor_id], lazy="joined")
+
+
+def record(action: str, obj=None, *, actor=None, object_type: str = "", object_id="",
+           **details) -> AuditEntry:
+    """Add an audit entry to the current transaction (the caller commits with its change)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    if obj is not None:
+        object_type = object_type or getattr(obj, "__tablename__", type(obj).__name__)
+        object_id = object_id or getattr(obj, "id", "")
+    entry = AuditEntry(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        details=details,
+        ip=(request.remote_addr or "") if has_request_context() else "cli",
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,105 @@
+"""Configuration: defaults in code, then ``instance/hub.toml``, then ``HUB_*`` variables.
+
+Later sources win. Every key may be set in ``hub.toml`` (upper or lower case)
+and through an environment variable of the same name prefixed ``HUB_``
+(``HUB_DATABASE_URL``, ``HUB_PLUGINS_ALLOWED``...). Environment values are parsed
+as TOML scalars when they look like one (``true``, ``5``, ``["a", "b"]``),
+otherwise taken as strings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+
+DEFAULTS: dict = {
+    # Where the SQLite database, secret key, outbox and uploads live.
+    "INSTANCE_PATH": None,
+    # SQLAlchemy URL; None means sqlite:///<instance>/hub.sqlite.
+    "DATABASE_URL": None,
+    "SECRET_KEY": None,
+    # Theme folder name under themes/ (or an absolute path).
+    "THEME": "default",
+    # Plugins that may be imported at all: "*" (every one found) or a list of names.
+    "PLUGINS_ALLOWED": "*",
+    # Extra plugins by name -> importable module path (handy for tests and local development).
+    "EXTRA_PLUGINS": {},
+    "DEFAULT_LOCALE": "fr",
+    "LOCALES": ["fr", "en"],
+    "TIMEZONE": "Europe/Paris",
+    # Mail: when MAIL_SERVER is empty, messages are written as .eml files under instance/outbox/.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": False,
+    "MAIL_SENDER": "Participation <no-reply@localhost>",
+    # Shared storage for rate limits and caches across worker processes.
+    "REDIS_URL": "",
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_REGISTER": "5 per minute",
+    "RATELIMIT_RESET": "5 per minute",
+    "RATELIMIT_SIGN": "30 per minute",
+    "RATELIMIT_ENABLED": True,
+    # Cookies are Secure by default; set false for plain-http local use.
+    "SESSION_COOKIE_SECURE": True,
+    # Argon2id cost; tests lower it.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 2,
+    # Email confirmation and password reset links stay valid this long (seconds).
+    "CONFIRM_TOKEN_MAX_AGE": 7 * 24 * 3600,
+    "RESET_TOKEN_MAX_AGE": 2 * 3600,
+    # Public base URL used in emails (links); None means the request's host.
+    "BASE_URL": "http://127.0.0.1:5000",
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+}
+
+
+def _parse_env_value(raw: str):
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def default_instance_path() -> Path:
+    """The ``instance/`` folder beside the source tree, unless ``HUB_INSTANCE_PATH`` says otherwise."""
+    env = os.environ.get("HUB_INSTANCE_PATH")
+    if env:
+        return Path(env).resolve()
+    return (Path(__file__).resolve().parent.parent / "instance").resolve()
+
+
+def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Merge defaults, ``hub.toml``, ``HUB_*`` variables and explicit overrides (highest)."""
+    config = dict(DEFAULTS)
+    toml_file = instance_path / "hub.toml"
+    if toml_file.exists():
+        with toml_file.open("rb") as fh:
+            for key, value in tomllib.load(fh).items():
+                config[key.upper()] = value
+    for key, raw in os.environ.items():
+        if key.startswith("HUB_") and key != "HUB_INSTANCE_PATH":
+            config[key[4:]] = _parse_env_value(raw)
+    if overrides:
+        config.update({k.upper(): v for k, v in overrides.items()})
+    config["INSTANCE_PATH"] = str(instance_path)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'hub.sqlite'}"
+    return config
+
+
+def ensure_secret_key(instance_path: Path) -> str:
+    """Read the instance's secret key, creating it (mode 0600) on first use."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

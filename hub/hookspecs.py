@@ -1,0 +1,97 @@
+"""Hook specifications: every way a plugin extends the hub.
+
+Hooks are called with keyword arguments; an implementation may accept fewer
+arguments than the spec. ``register_*`` hooks return things the hub collects,
+``hub_on_*`` hooks react to core events, ``hub_template_slot`` adds to a page.
+Every hook here is documented in ``docs/plugins.md`` and tested by a
+``test_hook_<name>`` test; ``tests/test_hookspecs.py`` fails when one is missing.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("hub")
+hookimpl = pluggy.HookimplMarker("hub")
+
+
+# --- Loading: what a plugin contributes when the app is built -------------------------------
+
+
+@hookspec
+def hub_register_blueprints(app):
+    """Return a list of Flask blueprints to register; their routes answer 404 while the plugin is off."""
+
+
+@hookspec
+def hub_register_migrations():
+    """Return the path of the plugin's Alembic migrations folder (own history and version table)."""
+
+
+@hookspec
+def hub_register_permissions():
+    """Return a dict ``{permission: set_of_roles}`` merged into the hub's permission table."""
+
+
+@hookspec
+def hub_register_settings():
+    """Return a list of :class:`hub.settings.Setting` declarations shown in the admin settings form."""
+
+
+@hookspec
+def hub_register_commands():
+    """Return a list of click commands or groups added to the ``hub`` command line."""
+
+
+@hookspec
+def hub_openapi_paths():
+    """Return ``{"paths": {...}, "components": {...}}`` merged into ``/api/v1/openapi.json``."""
+
+
+# --- Pages: what a plugin adds to what residents see ----------------------------------------
+
+
+@hookspec
+def hub_navigation_items(user):
+    """Return a list of :class:`hub.navigation.NavItem` for the main menu, given the current user."""
+
+
+@hookspec
+def hub_template_slot(slot, context):
+    """Return HTML (a ``markupsafe.Markup``) to insert in the named slot of a page, or None."""
+
+
+@hookspec
+def hub_user_activity(user):
+    """Return a list of :class:`hub.activity.ActivityItem` shown on the resident's dashboard."""
+
+
+@hookspec
+def hub_agenda_events(start, end, filters):
+    """Return a list of :class:`hub.agenda.AgendaEvent` between ``start`` and ``end`` (datetimes)."""
+
+
+# --- Events: reactions to what happens in the core -----------------------------------------
+
+
+@hookspec
+def hub_on_user_registered(user):
+    """Called after a resident's account is created (inside the same transaction)."""
+
+
+@hookspec
+def hub_on_residence_verified(user, method):
+    """Called after a resident's residence is verified (``method`` is ``census`` or ``desk``)."""
+
+
+@hookspec
+def hub_on_user_deleted(user):
+    """Called when an account is deleted, before it is anonymised: anonymise the plugin's own data."""
+
+
+@hookspec
+def hub_export_personal_data(user):
+    """Return a dict of the user's personal data held by the plugin, for the JSON download."""
+
+
+@hookspec
+def hub_load_demo_content(app):
+    """Add the plugin's demonstration content (called by ``hub demo`` after the core's)."""

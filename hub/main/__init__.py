@@ -1,0 +1,1 @@
+"""Pages every hub has: home, language switch, resident dashboard, theme and plugin files."""

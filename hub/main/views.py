@@ -1,0 +1,74 @@
+"""Home page, language switch, dashboard and static files of themes and plugins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect,
+                   render_template, request, send_from_directory)
+from flask_login import current_user, login_required
+
+from ..i18n import LANGUAGE_COOKIE
+from ..templating import theme_path
+from ..web import safe_next
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.route("/")
+def home():
+    return render_template("main/home.html")
+
+
+@bp.route("/language/<code>")
+def set_language(code: str):
+    """Switch the interface language (a plain link, so it works without JavaScript)."""
+    if code not in current_app.config["LOCALES"]:
+        abort(404)
+    response = make_response(redirect(safe_next(request.args.get("next"))))
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response
+
+
+@bp.route("/me")
+@login_required
+def dashboard():
+    hub = current_app.extensions["hub"]
+    sections = []
+    for items in hub.plugins.hook("hub_user_activity")(user=current_user):
+        sections.extend(items or [])
+    sections.sort(key=lambda item: item.date.isoformat() if item.date else "", reverse=True)
+    return render_template("main/dashboard.html", activity=sections)
+
+
+@bp.route("/theme/<path:filename>")
+def theme_static(filename: str):
+    folder = theme_path(current_app.config["THEME"]) / "static"
+    return _static(folder, filename)
+
+
+@bp.route("/plugins/<name>/static/<path:filename>")
+def plugin_static(name: str, filename: str):
+    plugins = current_app.extensions["hub"].plugins
+    info = plugins.get(name)
+    if info is None or not plugins.is_enabled(name) or info.folder("static") is None:
+        abort(404)
+    return _static(info.folder("static"), filename)
+
+
+@bp.route("/uploads/<path:filename>")
+def uploads(filename: str):
+    return _static(Path(current_app.instance_path) / "uploads", filename)
+
+
+def _static(folder: Path, filename: str):
+    response = send_from_directory(folder, filename, max_age=3600)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.route("/healthz")
+def health():
+    """For monitoring and load balancers: answers once the database does."""
+    return jsonify(status="ok", generation=current_app.extensions["hub"].generation)

@@ -1,0 +1,34 @@
+"""Main-menu entries contributed by the core and by plugins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A menu entry: a label, an endpoint (with optional values) and a sort order."""
+
+    label: object
+    endpoint: str
+    order: int = 100
+    values: tuple = ()
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint, **dict(self.values))
+
+    @property
+    def current(self) -> bool:
+        return request.endpoint == self.endpoint
+
+
+def navigation_items() -> list[NavItem]:
+    hub = current_app.extensions["hub"]
+    items: list[NavItem] = []
+    for result in hub.plugins.hook("hub_navigation_items")(user=current_user):
+        items.extend(result or [])
+    return sorted(items, key=lambda item: (item.order, str(item.label)))

@@ -1,0 +1,1 @@
+"""Residence verification: by the commune's census list, or in person at a desk."""

@@ -1,0 +1,105 @@
+"""Site settings editable in the admin area, and the generation counter.
+
+Settings are declared (core here, plugins through ``hub_register_settings``)
+and stored as JSON in ``site_setting``. Each process caches them; a single
+``hub_state.generation`` counter, bumped by every change to settings or plugin
+states, tells each worker when to reload. One indexed single-row read per
+request keeps every worker consistent without a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Integer, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+
+
+class HubState(db.Model):
+    """One row: a counter bumped on every change that all workers must notice."""
+
+    __tablename__ = "hub_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SiteSetting(db.Model):
+    __tablename__ = "site_setting"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A declared setting: its key, type (``str``, ``text``, ``int``, ``bool``, ``email``, ``choice``,
+    ``list``), default value and label; ``choices`` for ``choice`` settings."""
+
+    key: str
+    type: str
+    default: object
+    label: object
+    help: object = ""
+    choices: tuple = field(default_factory=tuple)
+    minimum: int | None = None
+
+
+CORE_SETTINGS = [
+    Setting("commune_name", "str", "Ma commune", _l("Commune name")),
+    Setting("metropole_name", "str", "", _l("Métropole (if the commune belongs to one)")),
+    Setting("population", "int", 0, _l("Population"),
+            _l("Used for thresholds given as a share of the population."), minimum=0),
+    Setting("contact_email", "email", "", _l("Public contact email")),
+    Setting("intro", "text", "", _l("Home page introduction (Markdown)")),
+    Setting("logo", "str", "", _l("Logo file"), _l("Uploaded through the form below.")),
+]
+
+
+def bump_generation() -> None:
+    """Tell every process to reload settings and plugin states (the caller commits)."""
+    result = db.session.execute(update(HubState).where(HubState.id == 1)
+                                .values(generation=HubState.generation + 1))
+    if result.rowcount == 0:
+        db.session.add(HubState(id=1, generation=2))
+
+
+def current_generation() -> int:
+    return db.session.execute(select(HubState.generation).where(HubState.id == 1)).scalar() or 0
+
+
+class SettingsRegistry:
+    """Declared settings and the process-wide cache of their stored values."""
+
+    def __init__(self, declarations: list[Setting]):
+        self.declarations = {s.key: s for s in declarations}
+        self.values: dict = {}
+
+    def reload(self) -> None:
+        self.values = dict(db.session.execute(select(SiteSetting.key, SiteSetting.value)).all())
+
+    def get(self, key: str):
+        if key in self.values:
+            return self.values[key]
+        return self.declarations[key].default
+
+    def set(self, key: str, value) -> None:
+        """Store a value (caller commits); unknown keys are refused."""
+        if key not in self.declarations:
+            raise KeyError(key)
+        row = db.session.get(SiteSetting, key)
+        if row is None:
+            db.session.add(SiteSetting(key=key, value=value))
+        else:
+            row.value = value
+        self.values[key] = value
+        bump_generation()
+
+
+def get_setting(key: str):
+    """The value of a declared setting for the current app."""
+    return current_app.extensions["hub"].settings.get(key)

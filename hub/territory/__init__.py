@@ -1,0 +1,1 @@
+"""The hub's territory: its communes and their neighbourhoods (quartiers)."""

@@ -1,0 +1,111 @@
+"""Request cycle and template helpers shared by every page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, request
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from .extensions import csrf, db, login_manager
+from .i18n import LANGUAGE_NAMES
+from .navigation import navigation_items
+from .security import set_security_headers
+from .settings import get_setting
+from .text import render_markdown
+
+
+def fail(status: int, message: str):
+    """Abort with a message meant for the visitor (shown on the error page or in JSON)."""
+    exc = HTTPException(description=message)
+    exc.code = status
+    exc.hub_message = True
+    raise exc
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only local paths may be redirect targets (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def plugin_enabled(name: str) -> bool:
+    return current_app.extensions["hub"].plugins.is_enabled(name)
+
+
+def template_slot(name: str, **context) -> Markup:
+    """Render what enabled plugins add to slot ``name``."""
+    hub = current_app.extensions["hub"]
+    parts = hub.plugins.hook("hub_template_slot")(slot=name, context=context)
+    return Markup("\n").join(Markup(p) for p in parts if p)
+
+
+def init_web(app) -> None:
+    from .accounts.models import User
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        try:
+            ident, version = (int(x) for x in user_id.split("."))
+        except ValueError:
+            return None
+        user = db.session.scalar(select(User).where(User.id == ident))
+        if user is None or user.session_version != version or user.deleted_at is not None:
+            return None
+        return user
+
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def _refresh_and_guard_plugins():
+        if request.endpoint == "static":
+            return None
+        hub = current_app.extensions["hub"]
+        hub.refresh()
+        owner = hub.plugins.blueprint_owner(request.blueprint)
+        if owner and not hub.plugins.is_enabled(owner):
+            abort(404)
+        # Every browser form is CSRF-protected; API calls authenticate with bearer
+        # tokens only (never the session cookie), so the check does not apply there.
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(
+                "/api/"):
+            csrf.protect()
+        return None
+
+    app.after_request(set_security_headers)
+
+    app.jinja_env.globals.update(
+        slot=template_slot,
+        setting=get_setting,
+        plugin_enabled=plugin_enabled,
+        navigation_items=navigation_items,
+        language_names=LANGUAGE_NAMES,
+    )
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        date=format_date,
+        datetime=format_datetime,
+        number=format_decimal,
+        percent=format_percent,
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _inject():
+        return {"current_user": current_user}
