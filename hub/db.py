@@ -60,7 +60,7 @@ def write_transaction():
     Any transaction already open in the session (e.g. the one that loaded the
     current user) is committed first.
     """
-    session = db.session
+    session = db.session()  # the real Session behind the scoped proxy
     if session.in_transaction():
         session.commit()
     token = _immediate.set(True)

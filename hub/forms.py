@@ -26,3 +26,10 @@ PASSWORD_RULES = [
     validators.InputRequired(),
     validators.Length(min=10, max=200, message=_l("Between 10 and 200 characters.")),
 ]
+
+
+def choices(pairs) -> list:
+    """``(value, label)`` pairs as WTForms ``SelectChoice`` objects."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -13,7 +13,9 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 def translation_directories(plugin_manager) -> list[str]:
     """The core catalogue, then each loaded plugin's (all in the ``messages`` domain)."""
-    dirs = [str(Path(__file__).parent / "translations")]
+    core = Path(__file__).parent
+    dirs = [str(core / "translations")]
+    dirs += [str(p) for p in sorted(core.glob("*/translations")) if p.is_dir()]
     dirs += [str(d) for info in plugin_manager.loaded if (d := info.folder("translations"))]
     return dirs
 

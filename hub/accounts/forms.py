@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms import validators
 
-from ..forms import PASSWORD_RULES, HubForm, strip_filter
+from ..forms import PASSWORD_RULES, HubForm, choices, strip_filter
 
 
 class RegisterForm(HubForm):
@@ -61,7 +61,7 @@ class ProfileForm(HubForm):
     neighbourhood_id = SelectField(_l("Your neighbourhood"), coerce=int,
                                    validators=[validators.Optional()])
     locale = SelectField(_l("Language of emails and pages"),
-                         choices=[("", _l("Automatic")), ("fr", "Français"), ("en", "English")])
+                         choices=choices([("", _l("Automatic")), ("fr", "Français"), ("en", "English")]))
 
 
 class ChangePasswordForm(HubForm):

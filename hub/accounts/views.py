@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .. import audit
 from ..db import utcnow, write_transaction
 from ..extensions import db, limiter
+from ..forms import choices
 from ..security import verify_password
 from ..territory.models import neighbourhood_choices
 from ..web import safe_next
@@ -139,7 +140,7 @@ def reset_password(token: str):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
-    form.neighbourhood_id.choices = [(0, _("Not specified"))] + neighbourhood_choices()
+    form.neighbourhood_id.choices = choices([(0, _("Not specified"))] + neighbourhood_choices())
     if request.method == "GET":
         form.neighbourhood_id.data = current_user.neighbourhood_id or 0
     if form.validate_on_submit():
@@ -171,7 +172,7 @@ def change_password():
             return redirect(url_for("accounts.profile"))
         form.current_password.errors.append(_("This is not your current password."))
     profile_form = ProfileForm(obj=current_user)
-    profile_form.neighbourhood_id.choices = [(0, _("Not specified"))] + neighbourhood_choices()
+    profile_form.neighbourhood_id.choices = choices([(0, _("Not specified"))] + neighbourhood_choices())
     return render_template("accounts/profile.html", form=profile_form, password_form=form), 422
 
 

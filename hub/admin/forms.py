@@ -8,7 +8,7 @@ from wtforms import (BooleanField, EmailField, IntegerField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, validators, widgets)
 
 from ..accounts.models import ROLES
-from ..forms import HubForm, strip_filter
+from ..forms import HubForm, choices, strip_filter
 
 ROLE_LABELS = {
     "resident": _l("Resident"),
@@ -34,7 +34,7 @@ def _field_for(setting):
         return EmailField(label, [validators.Optional(), validators.Email()],
                           filters=[strip_filter], description=help_text)
     if setting.type == "choice":
-        return SelectField(label, choices=list(setting.choices), description=help_text)
+        return SelectField(label, choices=choices(setting.choices), description=help_text)
     if setting.type == "list":
         return TextAreaField(label, description=help_text or _l("One item per line."))
     return StringField(label, [validators.Length(max=500)], filters=[strip_filter],
@@ -55,7 +55,7 @@ def settings_form_class(declarations):
 
 class RolesForm(HubForm):
     roles = SelectMultipleField(
-        _l("Roles"), choices=[(r, ROLE_LABELS[r]) for r in ROLES if r != "resident"],
+        _l("Roles"), choices=choices([(r, ROLE_LABELS[r]) for r in ROLES if r != "resident"]),
         option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
 
 

@@ -1,0 +1,256 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
+``HUB_TEST_DATABASE_URL`` is set), a real SMTP server, and helpers that post
+forms the way a browser does (CSRF token taken from the page)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from hub import create_app
+from hub.extensions import db
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:  # makes tests/example_plugin importable as a plugin
+    sys.path.insert(0, str(TESTS_DIR))
+
+PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "SESSION_COOKIE_SECURE": False,
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 1024,
+    "ARGON2_PARALLELISM": 1,
+    "BASE_URL": "http://localhost",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_LOGIN": "1000 per minute",
+    "RATELIMIT_REGISTER": "1000 per minute",
+    "RATELIMIT_RESET": "1000 per minute",
+    "RATELIMIT_SIGN": "1000 per minute",
+    "MAIL_SERVER": "",
+}
+
+
+def pytest_report_header(config):
+    if PG_URL:
+        return f"hub: database PostgreSQL ({PG_URL.rsplit('@', 1)[-1]})"
+    return ("hub: database SQLite only (set HUB_TEST_DATABASE_URL=postgresql+psycopg://... "
+            "to run the same suite on PostgreSQL)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not PG_URL:
+        terminalreporter.write_line(
+            "hub: this run used SQLite only; CI runs the suite on PostgreSQL too.")
+
+
+def database_backend() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """An empty schema built once; each test gets a copy of the file."""
+    folder = tmp_path_factory.mktemp("template")
+    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(folder),
+                      "EXTRA_PLUGINS": {"example": "example_plugin.plugin"}})
+    with app.app_context():
+        db.create_all()
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
+        db.engine.dispose()
+    return folder / "hub.sqlite"
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema():
+    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": "/tmp/hub-test-pg-template",
+                      "DATABASE_URL": PG_URL, "EXTRA_PLUGINS": {"example": "example_plugin.plugin"}})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            rows = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename LIKE 'alembic_version%'")).all()
+            for (name,) in rows:
+                conn.execute(text(f'DROP TABLE "{name}"'))
+        db.create_all()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        db.engine.dispose()
+    return tables
+
+
+def _reset_postgres(tables):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path, request):
+    """Build an app on a fresh database; extra config as keyword arguments."""
+    created = []
+
+    def factory(**overrides):
+        instance = tmp_path / f"instance{len(created)}"
+        instance.mkdir()
+        config = {**TEST_CONFIG, "INSTANCE_PATH": str(instance)}
+        if PG_URL:
+            tables = request.getfixturevalue("_postgres_schema")
+            if not created:
+                _reset_postgres(tables)
+            config["DATABASE_URL"] = PG_URL
+        else:
+            template = request.getfixturevalue("_sqlite_template")
+            if not created:
+                shutil.copy(template, tmp_path / "hub.sqlite")
+            config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+        config.update({k.upper(): v for k, v in overrides.items()})
+        app = create_app(config)
+        created.append(app)
+        return app
+
+    yield factory
+    for app in created:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def submit(client, page_url: str, data: dict, action: str | None = None, **kwargs):
+    """GET ``page_url``, take its CSRF token, POST ``data`` to ``action`` (default: same URL)."""
+    page = client.get(page_url)
+    assert page.status_code == 200, (page_url, page.status_code)
+    payload = {"csrf_token": csrf_from(page.get_data(as_text=True)), **data}
+    return client.post(action or page_url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user directly (roles, confirmed email, verified residence)."""
+    from hub.accounts.services import create_user
+
+    counter = {"n": 0}
+
+    def factory(email=None, *, roles=(), confirmed=True, verified=False, name=None,
+                password=PASSWORD, **fields):
+        counter["n"] += 1
+        email = email or f"user{counter['n']}@example.org"
+        with app.app_context():
+            user = create_user(email, password, name or email.split("@")[0], roles=roles,
+                               confirmed=confirmed, verified_resident=verified)
+            for key, value in fields.items():
+                setattr(user, key, value)
+            db.session.commit()
+            return user.id
+
+    return factory
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD):
+        response = submit(self.client, "/login", {"email": email, "password": password})
+        assert response.status_code == 302, "login failed"
+        return response
+
+    def logout(self):
+        page = self.client.get("/me")
+        return self.client.post("/logout", data={"csrf_token": csrf_from(page.get_data(True))})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port; ``.messages`` holds what it received."""
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
+    class Collector:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(message_from_bytes(envelope.content))
+            return "250 OK"
+
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+def outbox_messages(app) -> list:
+    """Messages written to ``instance/outbox`` (the default when no SMTP server is set)."""
+    from email import message_from_bytes
+
+    folder = Path(app.instance_path) / "outbox"
+    if not folder.is_dir():
+        return []
+    return [message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+
+
+def mail_body(message) -> str:
+    return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+
+
+def link_in(message, path_fragment: str) -> str:
+    match = re.search(r"https?://\S*" + re.escape(path_fragment) + r"\S*", mail_body(message))
+    assert match, f"no link containing {path_fragment} in the message"
+    return match.group(0)

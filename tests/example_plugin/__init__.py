@@ -1,0 +1,1 @@
+"""A tiny plugin that uses every hook, for the hook tests and as an example for authors."""
