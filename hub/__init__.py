@@ -19,6 +19,11 @@ CORE_BLUEPRINT_MODULES = (
     "hub.api.views",
 )
 
+# Core features that implement hooks themselves (agenda events, activity, demo content...),
+# registered before any plugin and never switched off. FlaskBB's pattern: the core uses its
+# own hooks.
+CORE_HOOK_MODULES: tuple[str, ...] = ()
+
 
 @dataclass
 class HubRuntime:
@@ -82,7 +87,7 @@ def create_app(config: dict | None = None):
     app.json.ensure_ascii = False
 
     plugin_manager = HubPluginManager(app.config)
-    plugin_manager.load()
+    plugin_manager.load(core_modules=CORE_HOOK_MODULES)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories(plugin_manager))
 
     db.init_app(app)

@@ -109,8 +109,11 @@ class HubPluginManager:
         self.disabled: frozenset[str] = frozenset()
         self._subset_callers: dict = {}
 
-    def load(self) -> None:
-        """Import and register every allowed plugin, then fail loudly on misspelt hooks."""
+    def load(self, core_modules=()) -> None:
+        """Register the core's own hook modules and every allowed plugin, then fail loudly
+        on misspelt hooks (``check_pending``)."""
+        for module_path in core_modules:
+            self.pm.register(importlib.import_module(module_path), name=f"core:{module_path}")
         for info in self.plugins.values():
             if not is_allowed(info.name, self.allowed):
                 continue
