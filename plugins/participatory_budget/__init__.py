@@ -1,0 +1,7 @@
+"""Participatory budget plugin.
+
+The outcome engine (``engine``) is a pure Python package with no Flask import: budget
+instances, ballot validation, the counting rules (greedy, greedy-no-skip, greedy-threshold,
+equalshares, equalshares/add1), explanations for residents, the audit record and the Pabulib
+``.pb`` open-data format. ``cli`` exposes it as the click group ``pb``.
+"""
