@@ -79,7 +79,7 @@ def update(root: Path) -> dict[str, int]:
         catalog.update(template, no_fuzzy_matching=True)
         if locale == "en":  # English is the source language: identity translations
             for message in catalog:
-                if message.id and not message.string:
+                if message.id and not _translated(message):
                     message.string = message.id
         buffer = io.BytesIO()
         write_po(buffer, catalog, width=100, omit_header=False, ignore_obsolete=True,

@@ -54,6 +54,15 @@ def pytest_terminal_summary(terminalreporter):
             "hub: this run used SQLite only; CI runs the suite on PostgreSQL too.")
 
 
+def pytest_collection_modifyitems(config, items):
+    """``HUB_SKIP_BROWSER=1`` skips the real-browser tests (CI runs them in their own step)."""
+    if os.environ.get("HUB_SKIP_BROWSER") == "1":
+        skip = pytest.mark.skip(reason="browser tests run in their own CI step (HUB_SKIP_BROWSER=1)")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
+
+
 def database_backend() -> str:
     return "postgresql" if PG_URL else "sqlite"
 
@@ -254,3 +263,55 @@ def link_in(message, path_fragment: str) -> str:
     match = re.search(r"https?://\S*" + re.escape(path_fragment) + r"\S*", mail_body(message))
     assert match, f"no link containing {path_fragment} in the message"
     return match.group(0)
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path):
+    """Start the real app under gunicorn (several worker processes) on a free port.
+
+    ``start(app, workers=2, env={...})`` serves the database ``app`` uses; returns the base URL.
+    """
+    import subprocess
+    import time
+    import urllib.request
+
+    processes = []
+
+    def start(app, workers=2, env=None):
+        port = free_port()
+        environ = {
+            **os.environ,
+            "HUB_INSTANCE_PATH": app.instance_path,
+            "HUB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "HUB_SECRET_KEY": app.config["SECRET_KEY"],
+            "HUB_SESSION_COOKIE_SECURE": "false",
+            "HUB_ARGON2_TIME_COST": "1", "HUB_ARGON2_MEMORY_COST": "1024",
+            "HUB_ARGON2_PARALLELISM": "1",
+            "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
+            **(env or {}),
+        }
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        proc = subprocess.Popen(
+            [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+             "--log-level", "warning", "hub:create_app()"],
+            env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        processes.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)
+                return base
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(proc.stdout.read().decode())
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start in 30 s")
+
+    yield start
+    for proc in processes:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
