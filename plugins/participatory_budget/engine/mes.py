@@ -3,9 +3,9 @@
 Definitions are in docs/participatory_budget_rules.md. This module holds the fast, exact
 implementation:
 
-* Voters are bits of Python integers (bitsets); voters whose budgets have followed the same
-  history form a *group* sharing one budget, so a round costs a few popcounts per group
-  instead of work per voter.
+* Voters with identical ballots form a class; classes whose budgets followed the same
+  history form a *group* sharing one budget, so a round costs work per class and per group,
+  never per voter.
 * Arithmetic is rational: ``gmpy2.mpq`` when gmpy2 is installed, ``fractions.Fraction``
   otherwise (set ``HUB_PB_ARITHMETIC=fractions`` to force it). Both are exact, so the
   outcome never depends on the backend.
@@ -62,15 +62,8 @@ def _steps(dv, ds, strict: bool, inc) -> float | int:
     return num // den
 
 
-def _mask(indices: list[int], nbytes: int) -> int:
-    buf = bytearray(nbytes)
-    for i in indices:
-        buf[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(buf, "little")
-
-
 class MESData:
-    """An instance prepared for MES: supporter bitsets and utilities per project.
+    """An instance prepared for MES: classes of identical ballots, utilities per project.
 
     Utilities are the project's cost for approval and choose-1 ballots ("cost utilities"),
     the points given for cumulative ballots.
@@ -84,35 +77,36 @@ class MESData:
         self.n = len(election.ballots)
         index = {p.id: j for j, p in enumerate(projects)}
         cost_utility = election.vote_type != "cumulative"
-        members: dict[int, dict[Number, list[int]]] = {}
-        for i, ballot in enumerate(election.ballots):
+        classes: dict[tuple, int] = {}
+        for ballot in election.ballots:
             if cost_utility:
-                util = {index[pid]: None for pid in ballot.projects}
-                for j in util:
-                    util[j] = projects[j].cost
+                util = {index[pid]: projects[index[pid]].cost for pid in ballot.projects}
             else:
                 util = {}
                 for pid, pts in zip(ballot.projects, ballot.points or ()):
                     j = index[pid]
                     util[j] = util.get(j, 0) + pts
-            for j, u in util.items():
-                if u > 0:
-                    members.setdefault(j, {}).setdefault(u, []).append(i)
-        nbytes = (self.n + 7) // 8
-        self.S: dict[int, list[tuple]] = {}  # j -> [(utility as Q, bitset)]
+            key = tuple(sorted((j, u) for j, u in util.items() if u > 0))
+            if key:
+                classes[key] = classes.get(key, 0) + 1
+        self.class_weight = list(classes.values())
+        self.proj_classes: dict[int, list[int]] = {}
+        self.proj_weights: dict[int, list[int]] = {}
+        self.proj_utils: dict[int, list] = {}
+        for ci, (key, w) in enumerate(classes.items()):
+            for j, u in key:
+                self.proj_classes.setdefault(j, []).append(ci)
+                self.proj_weights.setdefault(j, []).append(w)
+                self.proj_utils.setdefault(j, []).append(u if isinstance(u, int) else Q(u))
         self.count: dict[int, int] = {}
         self.total_u: dict[int, object] = {}
-        active = 0
-        for j, by_u in members.items():
-            pairs = []
-            for u, voters in sorted(by_u.items()):
-                mask = _mask(voters, nbytes)
-                active |= mask
-                pairs.append((Q(u), mask, len(voters)))
-            self.S[j] = [(u, mask) for u, mask, _k in pairs]
-            self.count[j] = sum(k for _u, _m, k in pairs)
-            self.total_u[j] = sum((u * k for u, _m, k in pairs), Q(0))
-        self.active = active
+        self.uniform_u: dict[int, object] = {}
+        for j, utils in self.proj_utils.items():
+            weights = self.proj_weights[j]
+            self.count[j] = sum(weights)
+            self.total_u[j] = sum((u * w for u, w in zip(utils, weights)), Q(0))
+            self.uniform_u[j] = utils[0] if all(u == utils[0] for u in utils) else None
+        members = self.proj_classes
         self.costs = [Q(p.cost) for p in projects]
         self.keys = [tie_key(p) for p in projects]
         self.free = [j for j in range(len(projects)) if j in members and projects[j].cost == 0]
@@ -130,7 +124,13 @@ class MESData:
 
 
 class MESRun:
-    """One run of MES at per-voter budget ``start + k*inc`` (``inc`` None: no certificate)."""
+    """One run of MES at per-voter budget ``start + k*inc`` (``inc`` None: no certificate).
+
+    Voters with identical ballots form a *class*; classes whose budgets followed the same
+    history share a *group* (``cls_group``; -1 is the group of those who spent everything).
+    Group budgets are kept with their slope d(budget)/db so that the run can certify how
+    many further increments of b leave every decision unchanged.
+    """
 
     def __init__(self, data: MESData, start, inc=None, k: int = 0, record: bool = False):
         Q = data.Q
@@ -141,8 +141,10 @@ class MESRun:
         self.b = self.start + (k * self.inc if self.inc is not None else 0)
         self.record = record
         self.zero = Q(0)
-        one = Q(1) if self.inc is not None else self.zero
-        self.groups = [(data.active, self.b, one)] if data.active else []
+        self.gv = [self.b]  # group budget at gk[g]
+        self.gs = [Q(1) if self.inc is not None else self.zero]
+        self.gk = [k]
+        self.cls_group = [0] * len(data.class_weight)
         self.lbv = {j: data.costs[j] / data.total_u[j] for j in data.candidates}
         self.lbs = {j: self.zero for j in data.candidates}
         self.remaining = set(data.candidates)
@@ -156,20 +158,27 @@ class MESRun:
     # -- certificate bookkeeping -------------------------------------------------------
 
     def _snapshot(self) -> None:
-        self.snaps.append((self.k, self.groups, dict(self.lbv), dict(self.lbs),
-                           frozenset(self.remaining), len(self.winners), self.valid_until))
+        self.snaps.append((self.k, len(self.gv), list(self.cls_group), dict(self.lbv),
+                           dict(self.lbs), frozenset(self.remaining), len(self.winners),
+                           self.valid_until))
 
     def resume(self, k: int) -> None:
         """Move to per-voter budget start + k*inc, reusing every round still valid at k."""
         t = len(self.snaps) - 1
-        while self.snaps[t][6] < k:
+        while self.snaps[t][7] < k:
             t -= 1
-        snap_k, groups, lbv, lbs, remaining, nw, valid = self.snaps[t]
+        snap_k, ng, cls_group, lbv, lbs, remaining, nw, valid = self.snaps[t]
         del self.snaps[t + 1:]
-        delta = (k - snap_k) * self.inc
+        del self.gv[ng:], self.gs[ng:], self.gk[ng:]
+        gv, gs, gk, inc = self.gv, self.gs, self.gk, self.inc
+        for g in set(cls_group):
+            if g >= 0 and gk[g] != k:
+                gv[g] += gs[g] * ((k - gk[g]) * inc)
+                gk[g] = k
+        delta = (k - snap_k) * inc
         self.k = k
-        self.b = self.start + k * self.inc
-        self.groups = [(m, v + s * delta, s) for m, v, s in groups]
+        self.b = self.start + k * inc
+        self.cls_group = list(cls_group)
         self.lbv = {j: v + lbs[j] * delta for j, v in lbv.items()}
         self.lbs = dict(lbs)
         self.remaining = set(remaining)
@@ -183,9 +192,29 @@ class MESRun:
             pass
         return self.winners
 
+    def _entries(self, j: int) -> list[tuple]:
+        """Supporters of j with budget left: [(budget, slope, utility, count, group key)]."""
+        d = self.d
+        cls_group = self.cls_group
+        counts: dict = {}
+        get = counts.get
+        u = d.uniform_u[j]
+        gv, gs = self.gv, self.gs
+        if u is not None:
+            for ci, w in zip(d.proj_classes[j], d.proj_weights[j]):
+                g = cls_group[ci]
+                if g >= 0:
+                    counts[g] = get(g, 0) + w
+            return [(gv[g], gs[g], u, k, g) for g, k in counts.items()]
+        for ci, w, uc in zip(d.proj_classes[j], d.proj_weights[j], d.proj_utils[j]):
+            g = cls_group[ci]
+            if g >= 0:
+                key = (g, uc)
+                counts[key] = get(key, 0) + w
+        return [(gv[g], gs[g], uc, k, (g, uc)) for (g, uc), k in counts.items()]
+
     def _round(self) -> bool:
         d = self.d
-        groups = self.groups
         lbv, lbs = self.lbv, self.lbs
         keys, costs = d.keys, d.costs
         inc = self.inc
@@ -199,40 +228,31 @@ class MESRun:
             if best is not None and lbv[j] > best_rho:
                 break
             c = costs[j]
-            entries = []
-            tv = zero
-            ts = zero
-            denom = zero
-            for u, smask in d.S[j]:
-                for gi, (gm, v, s) in enumerate(groups):
-                    k = (gm & smask).bit_count()
-                    if k:
-                        entries.append((v, s, u, k, gi))
-                        tv += k * v
-                        denom += k * u
-                        if track:
-                            ts += k * s
-            if tv < c:
-                removed.append(j)
-                if track:
-                    m = _steps(c - tv, -ts, True, inc)
-                    if m < m_steps:
-                        m_steps = m
-                continue
-            if len(d.S[j]) == 1:
+            entries = self._entries(j)
+            if d.uniform_u[j] is not None:
                 entries.sort(key=itemgetter(0))
+                denom = d.uniform_u[j] * sum(e[3] for e in entries)
             else:
                 entries.sort(key=lambda e: e[0] / e[2])
+                denom = sum(e[2] * e[3] for e in entries)
             contrib_v = zero
             contrib_s = zero
             split = 0
-            for v, s, u, k, _gi in entries:
+            for v, s, u, k, _g in entries:
                 if (c - contrib_v) * u <= v * denom:
                     break
                 contrib_v += k * v
                 contrib_s += k * s
                 denom -= k * u
                 split += 1
+            else:
+                # No supporter can pay the price: their money in total is below the cost.
+                removed.append(j)
+                if track:
+                    m = _steps(c - contrib_v, -contrib_s, True, inc)
+                    if m < m_steps:
+                        m_steps = m
+                continue
             rho = (c - contrib_v) / denom
             rho_s = -contrib_s / denom
             lbv[j] = rho
@@ -253,7 +273,7 @@ class MESRun:
                     m = _steps(lbv[j] - rho, lbs[j] - rho_s, keys[j] < key_s, inc)
                     if m < m_steps:
                         m_steps = m
-            for pos, (v, s, u, _k, _gi) in enumerate(entries):
+            for pos, (v, s, u, _k, _g) in enumerate(entries):
                 if pos < split:
                     m = _steps(rho * u - v, rho_s * u - s, False, inc)
                 else:
@@ -262,35 +282,36 @@ class MESRun:
                     m_steps = m
         self.remaining.discard(s_j)
         self.winners.append(s_j)
-        # Pay: supporters below the price pay all they have (their group empties), the
-        # others pay the price; a group splits into its supporters of s_j and the rest.
-        smasks = dict((u, m) for u, m in d.S[s_j])
-        paid_by: dict[int, list] = {}
-        for pos, (v, s, u, k, gi) in enumerate(entries):
-            paid_by.setdefault(gi, []).append((u, pos < split))
-        new_groups = []
-        for gi, group in enumerate(groups):
-            parts = paid_by.get(gi)
-            if parts is None:
-                new_groups.append(group)
-                continue
-            gm, v, s = group
-            rest = gm
-            for u, poor in parts:
-                part = gm & smasks[u]
-                rest ^= part
-                if not poor:
-                    nv = v - rho * u
-                    ns = s - rho_s * u
-                    if nv or ns:
-                        new_groups.append((part, nv, ns))
-            if rest:
-                new_groups.append((rest, v, s))
-        self.groups = new_groups
+        # Pay: supporters whose budget is below the price pay all of it (group -1), the
+        # others pay the price and move to a new group; non-supporters keep their group.
+        gv, gs, gk = self.gv, self.gs, self.gk
+        moved = {}
+        for pos, (v, s, u, _k, key) in enumerate(entries):
+            new = -1
+            if pos >= split:
+                nv = v - rho * u
+                ns = s - rho_s * u
+                if nv or ns:
+                    new = len(gv)
+                    gv.append(nv)
+                    gs.append(ns)
+                    gk.append(self.k)
+            moved[key] = new
+        cls_group = self.cls_group
+        if d.uniform_u[s_j] is not None:
+            for ci in d.proj_classes[s_j]:
+                g = cls_group[ci]
+                if g >= 0:
+                    cls_group[ci] = moved[g]
+        else:
+            for ci, uc in zip(d.proj_classes[s_j], d.proj_utils[s_j]):
+                g = cls_group[ci]
+                if g >= 0:
+                    cls_group[ci] = moved[(g, uc)]
         if self.record:
             payments = [{"voters": k, "had": v, "paid": v if pos < split else rho * u}
-                        for pos, (v, s, u, k, _gi) in enumerate(entries)]
-            nobody = d.count[s_j] - sum(k for _v, _s, _u, k, _gi in entries)
+                        for pos, (v, s, u, k, _g) in enumerate(entries)]
+            nobody = d.count[s_j] - sum(e[3] for e in entries)
             if nobody:
                 payments.insert(0, {"voters": nobody, "had": zero, "paid": zero})
             self.log.append({"project": s_j, "rho": rho, "payments": payments})
@@ -306,17 +327,10 @@ class MESRun:
         for j in self.d.candidates:
             if j in chosen:
                 continue
-            rows = []
-            for u, smask in self.d.S[j]:
-                seen = 0
-                for gm, v, _s in self.groups:
-                    k = (gm & smask).bit_count()
-                    if k:
-                        rows.append((v, k, u))
-                        seen += k
-                left = smask.bit_count() - seen
-                if left:
-                    rows.append((self.zero, left, u))
+            rows = [(v, k, u) for v, _s, u, k, _g in self._entries(j)]
+            seen = sum(r[1] for r in rows)
+            if self.d.count[j] - seen:
+                rows.append((self.zero, self.d.count[j] - seen, None))
             out[j] = rows
         return out
 
