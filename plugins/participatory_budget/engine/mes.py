@@ -213,48 +213,71 @@ class MESRun:
                 counts[key] = get(key, 0) + w
         return [(gv[g], gs[g], uc, k, (g, uc)) for (g, uc), k in counts.items()]
 
-    def _round(self) -> bool:
-        d = self.d
-        lbv, lbs = self.lbv, self.lbs
-        keys, costs = d.keys, d.costs
-        inc = self.inc
-        track = inc is not None
+    def _price(self, j: int, track: bool):
+        """Price of j now: (rho, slope, sorted entries, number paying all they have), or
+        (None, steps) when its supporters cannot afford it any more."""
+        c = self.d.costs[j]
+        entries = self._entries(j)
+        u = self.d.uniform_u[j]
         zero = self.zero
-        m_steps = INF
-        best = None
-        best_rho = None
-        removed = []
-        for j in sorted(self.remaining, key=lambda j: (lbv[j], keys[j])):
-            if best is not None and lbv[j] > best_rho:
-                break
-            c = costs[j]
-            entries = self._entries(j)
-            if d.uniform_u[j] is not None:
-                entries.sort(key=itemgetter(0))
-                denom = d.uniform_u[j] * sum(e[3] for e in entries)
+        contrib_v = zero
+        contrib_s = zero
+        split = 0
+        if u is not None:
+            # Same utility u for every supporter: rich iff (c - contrib) / count <= budget.
+            entries.sort(key=itemgetter(0))
+            count = sum(e[3] for e in entries)
+            for v, s, _u, k, _g in entries:
+                if c - contrib_v <= v * count:
+                    break
+                contrib_v += k * v
+                if track:
+                    contrib_s += k * s
+                count -= k
+                split += 1
             else:
-                entries.sort(key=lambda e: e[0] / e[2])
-                denom = sum(e[2] * e[3] for e in entries)
-            contrib_v = zero
-            contrib_s = zero
-            split = 0
+                return None, (_steps(c - contrib_v, -contrib_s, True, self.inc) if track else INF)
+            denom = u * count
+        else:
+            entries.sort(key=lambda e: e[0] / e[2])
+            denom = sum(e[2] * e[3] for e in entries)
             for v, s, u, k, _g in entries:
                 if (c - contrib_v) * u <= v * denom:
                     break
                 contrib_v += k * v
-                contrib_s += k * s
+                if track:
+                    contrib_s += k * s
                 denom -= k * u
                 split += 1
             else:
+                return None, (_steps(c - contrib_v, -contrib_s, True, self.inc) if track else INF)
+        return ((c - contrib_v) / denom, -contrib_s / denom, entries, split), None
+
+    def _round(self) -> bool:
+        d = self.d
+        lbv, lbs = self.lbv, self.lbs
+        keys = d.keys
+        inc = self.inc
+        # Once a decision of this run is certified for this k only, later rounds need no
+        # certificate: no later resume can reuse them.
+        track = inc is not None and self.valid_until > self.k
+        m_steps = INF
+        best = None
+        best_rho = None
+        removed = []
+        evaluated = set()
+        for j in sorted(self.remaining, key=lambda j: (lbv[j], keys[j])):
+            if best is not None and lbv[j] > best_rho:
+                break
+            evaluated.add(j)
+            price, m = self._price(j, track)
+            if price is None:
                 # No supporter can pay the price: their money in total is below the cost.
                 removed.append(j)
-                if track:
-                    m = _steps(c - contrib_v, -contrib_s, True, inc)
-                    if m < m_steps:
-                        m_steps = m
+                if m < m_steps:
+                    m_steps = m
                 continue
-            rho = (c - contrib_v) / denom
-            rho_s = -contrib_s / denom
+            rho, rho_s, entries, split = price
             lbv[j] = rho
             lbs[j] = rho_s
             if best is None or rho < best_rho or (rho == best_rho and keys[j] < keys[best[0]]):
@@ -268,9 +291,17 @@ class MESRun:
         s_j, entries, split, rho, rho_s = best
         if track:
             key_s = keys[s_j]
-            for j in self.remaining:
-                if j != s_j:
+            for j in list(self.remaining):
+                if j != s_j and lbs[j] < rho_s:
                     m = _steps(lbv[j] - rho, lbs[j] - rho_s, keys[j] < key_s, inc)
+                    if m < m_steps and j not in evaluated:
+                        # A stale lower bound would cut the certificate short: refresh it.
+                        price, m = self._price(j, True)
+                        if price is None:
+                            self.remaining.discard(j)
+                        else:
+                            lbv[j], lbs[j] = price[0], price[1]
+                            m = _steps(lbv[j] - rho, lbs[j] - rho_s, keys[j] < key_s, inc)
                     if m < m_steps:
                         m_steps = m
             for pos, (v, s, u, _k, _g) in enumerate(entries):
@@ -291,6 +322,8 @@ class MESRun:
             if pos >= split:
                 nv = v - rho * u
                 ns = s - rho_s * u
+                if not track:
+                    ns = self.zero
                 if nv or ns:
                     new = len(gv)
                     gv.append(nv)
@@ -313,7 +346,7 @@ class MESRun:
                         for pos, (v, s, u, k, _g) in enumerate(entries)]
             nobody = d.count[s_j] - sum(e[3] for e in entries)
             if nobody:
-                payments.insert(0, {"voters": nobody, "had": zero, "paid": zero})
+                payments.insert(0, {"voters": nobody, "had": self.zero, "paid": self.zero})
             self.log.append({"project": s_j, "rho": rho, "payments": payments})
         if track:
             self.valid_until = min(self.valid_until, self.k + m_steps)
