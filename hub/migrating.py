@@ -31,6 +31,7 @@ def migration_sources(app) -> list[tuple[str, Path, str]]:
 def _config(app, owner: str, folder: Path, version_table: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(folder))
+    config.set_main_option("path_separator", "os")  # no legacy space/comma splitting of paths
     config.set_main_option("version_locations", str(folder / "versions"))
     config.attributes.update(app=app, owner=owner, version_table=version_table,
                              plugin_prefixes=_plugin_prefixes(app))
