@@ -1,0 +1,106 @@
+"""Residence verification: census import (hashes only), self-check, desk verification."""
+
+from conftest import submit
+from sqlalchemy import select
+
+from hub.accounts.models import User
+from hub.audit import AuditEntry
+from hub.extensions import db
+from hub.residence.models import CensusEntry
+
+CENSUS = ("nom;prenom;date_naissance\n"
+          "Dubois;Claire;12/03/1985\n"
+          "HADDAD;Karim;1979-11-02\n"
+          "Lefèvre;Élodie;01/01/2001\n"
+          "incomplet;;\n").encode()
+
+
+def upload_census(client, content=CENSUS, filename="recensement.csv"):
+    from io import BytesIO
+
+    page = client.get("/staff/residence").get_data(as_text=True)
+    from conftest import csrf_from
+
+    return client.post("/staff/residence/import", data={
+        "csrf_token": csrf_from(page), "file": (BytesIO(content), filename)},
+        content_type="multipart/form-data")
+
+
+def test_census_import_keeps_only_salted_hashes(app, client, make_user, auth):
+    make_user("agent@example.org", roles=("agent",))
+    auth.login("agent@example.org")
+    response = upload_census(client)
+    assert response.status_code == 302
+    page = client.get("/staff/residence").get_data(as_text=True)
+    assert "3" in page  # entries
+    with app.app_context():
+        hashes = db.session.scalars(select(CensusEntry.key_hash)).all()
+        assert len(hashes) == 3
+        dump = " ".join(hashes)
+        assert "DUBOIS" not in dump and "Claire" not in dump
+        assert all(len(h) == 64 for h in hashes)
+        assert db.session.scalar(select(AuditEntry.action).where(
+            AuditEntry.action == "residence.census_imported"))
+
+
+def test_census_with_wrong_columns_is_refused_clearly(client, make_user, auth):
+    make_user("agent@example.org", roles=("agent",))
+    auth.login("agent@example.org")
+    response = upload_census(client, b"name,town\nA,B\n")
+    assert response.status_code == 422
+    assert "Colonnes manquantes" in response.get_data(as_text=True)
+
+
+def test_resident_matches_the_census_despite_case_and_accents(app, client, make_user, auth):
+    make_user("agent@example.org", roles=("agent",))
+    resident = make_user("elodie@example.org")
+    auth.login("agent@example.org")
+    upload_census(client)
+    auth.logout()
+    auth.login("elodie@example.org")
+    response = submit(client, "/me/residence", {"last_name": "LEFEVRE", "first_name": "elodie",
+                                                "birth_date": "2001-01-01"})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, resident)
+        assert user.residence_verified and user.residence_method == "census"
+
+
+def test_resident_not_on_census_gets_a_clear_answer(client, make_user, auth):
+    make_user("agent@example.org", roles=("agent",))
+    make_user("x@example.org")
+    auth.login("agent@example.org")
+    upload_census(client)
+    auth.logout()
+    auth.login("x@example.org")
+    response = submit(client, "/me/residence", {"last_name": "Inconnu", "first_name": "Jean",
+                                                "birth_date": "1990-01-01"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'value="Inconnu"' in html
+    assert "guichet" in html.lower()
+
+
+def test_desk_verification_is_audited(app, client, make_user, auth):
+    agent = make_user("agent@example.org", roles=("agent",))
+    resident = make_user("paul@example.org", full_name="Paul Girard")
+    auth.login("agent@example.org")
+    search = client.get("/staff/residence?q=girard").get_data(as_text=True)
+    assert f"/staff/residence/{resident}" in search
+    response = submit(client, f"/staff/residence/{resident}", {"note": "quittance de loyer"})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, resident)
+        assert user.residence_method == "desk" and user.residence_verified_by_id == agent
+        entry = db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "residence.verified"))
+        assert entry.actor_id == agent and entry.details["note"] == "quittance de loyer"
+
+
+def test_residents_cannot_use_the_desk(client, make_user, auth):
+    resident = make_user("paul@example.org")
+    make_user("other@example.org")
+    auth.login("other@example.org")
+    assert client.get("/staff/residence").status_code == 403
+    assert client.get(f"/staff/residence/{resident}").status_code == 403
+    assert client.post("/staff/residence/import").status_code in (400, 403)
