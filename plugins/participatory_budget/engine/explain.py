@@ -93,26 +93,40 @@ def render_text(exp: Explanation, name: str | None = None) -> str:
     start = _budget_sentence(d)
     unit = "point" if d.get("utilities") == "points" else "unit of cost"
     if r == "funded":
-        parts = []
+        share = d["price_per_unit"] * d["cost"]
+        full = partial = nothing = 0
+        partial_total = 0
         for x in d["payments"]:
-            who = "supporter" if x["voters"] == 1 else "supporters"
-            if x["paid"] == x["had"] and x["had"] != 0:
-                parts.append(f"{x['voters']} {who} paid all they had left, {money(x['paid'])} each")
+            if x["had"] == 0:
+                nothing += x["voters"]
+            elif x["paid"] == x["had"] and (d.get("utilities") == "points" or x["paid"] < share):
+                partial += x["voters"]
+                partial_total += x["voters"] * x["paid"]
             else:
-                parts.append(f"{x['voters']} {who} paid {money(x['paid'])} each "
-                             f"(out of {money(x['had'])} left)")
+                full += x["voters"]
+        if d.get("utilities") == "points":
+            parts = [f"{full} paid {_price(d['price_per_unit'])} per point they gave it"]
+        else:
+            parts = [f"{full} paid the full share of {money(share)} each"]
+        if partial:
+            parts.append(f"{partial} paid all they had left ({money(partial_total)} in total)")
+        if nothing:
+            parts.append(f"{nothing} had nothing left")
         return (f"{title} costs {money(d['cost'])}. Funded in round {d['round']} of the Method "
-                f"of Equal Shares, at a price of {_price(d['price_per_unit'])} per {unit}: "
-                f"its {d['supporters']} supporters shared its cost: " + "; ".join(parts) + ". "
-                + start)
+                f"of Equal Shares: its {d['supporters']} supporters shared its cost; "
+                + "; ".join(parts) + ". " + start)
     if r == "insufficient_support":
-        left = "; ".join(f"{x['voters']} had {money(x['had'])}" for x in d["supporters_left"])
+        nothing = sum(x["voters"] for x in d["supporters_left"] if x["had"] == 0)
+        average = Fraction(d["supporters_total_left"]) / d["supporters"] if d["supporters"] else 0
         share = (f"{money(d['equal_share'])} per point given to it"
                  if d.get("utilities") == "points" else f"{money(d['equal_share'])} each")
+        detail = f"{money(average)} on average"
+        if nothing:
+            detail += f"; {nothing} had nothing left"
         return (f"{title} costs {money(d['cost'])}. Not funded: its {d['supporters']} supporters "
-                f"would have had to pay at least {share} (its cost shared equally), but once "
-                f"the projects they preferred were paid for they had only "
-                f"{money(d['supporters_total_left'])} left in total ({left}), "
+                f"would have had to pay {share} (its cost shared equally), but once the "
+                f"projects funded before it had been paid for they had only "
+                f"{money(d['supporters_total_left'])} left in total ({detail}), "
                 f"{money(d['shortfall'])} short. " + start)
     if r == "funded_free":
         return f"{title} costs nothing and has supporters: funded without using any budget."
