@@ -108,6 +108,9 @@ def pytest_sessionstart(session):
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    for visitor, pages in getattr(config, "hub_axe_pages", {}).items():
+        terminalreporter.write_line(f"hub: axe-core checked {len(pages)} pages as {visitor}: "
+                                    + " ".join(pages))
     if _durations:
         total = sum(_durations.values())
         terminalreporter.write_line(
