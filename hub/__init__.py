@@ -68,11 +68,15 @@ def create_app(config: dict | None = None):
     instance_path = Path(config.pop("INSTANCE_PATH", None) or default_instance_path()).resolve()
     settings = load_config(instance_path, config)
 
+    if settings["DATABASE_URL"].startswith("sqlite:///"):
+        Path(settings["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     app = Flask("hub", instance_path=str(instance_path), instance_relative_config=True)
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings.get("SECRET_KEY") or ensure_secret_key(instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not settings["DATABASE_URL"].startswith("sqlite"):
+        # Survive database restarts and idle disconnects (SQLite files need no check).
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_NAME"] = "hub_session"

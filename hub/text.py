@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -17,13 +19,19 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, 
 
 
 def render_markdown(source: str | None) -> Markup:
+    """Markdown to safe HTML (see :func:`_render`); results are cached by source text."""
+    if not source:
+        return Markup("")
+    return _render(str(source))
+
+
+@lru_cache(maxsize=1024)
+def _render(source: str) -> Markup:
     """Markdown to safe HTML: raw HTML is not rendered and the output is sanitised.
 
     Headings start at ``h2`` (the page owns ``h1``); links get ``rel="nofollow
     noopener"``; only http(s) and mailto links survive.
     """
-    if not source:
-        return Markup("")
     html = _md.render(source)
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     clean = nh3.clean(
