@@ -17,12 +17,15 @@ CORE_BLUEPRINT_MODULES = (
     "hub.residence.views",
     "hub.admin.views",
     "hub.api.views",
+    "hub.signatures.views",
 )
 
 # Core features that implement hooks themselves (agenda events, activity, demo content...),
 # registered before any plugin and never switched off. FlaskBB's pattern: the core uses its
 # own hooks.
-CORE_HOOK_MODULES: tuple[str, ...] = ()
+CORE_HOOK_MODULES: tuple[str, ...] = (
+    "hub.signatures.hooks",
+)
 
 
 @dataclass

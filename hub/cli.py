@@ -317,6 +317,9 @@ def make_cli() -> click.Group:
     for command in (init_command, demo_command, run_command, db_group, users_group,
                     tokens_group, plugins_group, mail_group, i18n_group):
         cli.add_command(command)
+    from .signatures.cli import signatures_group
+
+    cli.add_command(signatures_group)
     for command in _plugin_commands():
         cli.add_command(command)
     return cli

@@ -42,6 +42,8 @@ DEFAULTS: dict = {
     "RATELIMIT_REGISTER": "5 per minute",
     "RATELIMIT_RESET": "5 per minute",
     "RATELIMIT_SIGN": "30 per minute",
+    # Per IP address (higher: a kiosk or a school shares one address).
+    "RATELIMIT_SIGN_IP": "300 per minute",
     "RATELIMIT_ENABLED": True,
     # Cookies are Secure by default; set false for plain-http local use.
     "SESSION_COOKIE_SECURE": True,

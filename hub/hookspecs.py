@@ -83,6 +83,11 @@ def hub_on_residence_verified(user, method):
 
 
 @hookspec
+def hub_on_threshold_reached(collection, threshold):
+    """Called once when a signature collection reaches a threshold, inside the signing transaction."""
+
+
+@hookspec
 def hub_on_user_deleted(user):
     """Called when an account is deleted, before it is anonymised: anonymise the plugin's own data."""
 

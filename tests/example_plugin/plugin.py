@@ -105,6 +105,12 @@ def hub_on_residence_verified(user, method):
 
 
 @hookimpl
+def hub_on_threshold_reached(collection, threshold):
+    db.session.add(ExampleNote(user_id=None,
+                               text=f"threshold {threshold.action} of {collection.object_type}"))
+
+
+@hookimpl
 def hub_on_user_deleted(user):
     for note in db.session.scalars(select(ExampleNote).where(ExampleNote.user_id == user.id)):
         note.text = "anonymised"

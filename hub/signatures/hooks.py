@@ -1,0 +1,49 @@
+"""The signature service's own hook implementations: settings, permissions, personal data."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..hookspecs import hookimpl
+from ..settings import Setting
+
+
+@hookimpl
+def hub_register_settings():
+    return [Setting("signatures_anonymise_after_months", "int", 12,
+                    _l("Anonymise signers this many months after a collection closes"),
+                    _l("Names, accounts, IP addresses and email domains of signers are wiped; "
+                       "counts stay. Run by the command “hub signatures anonymise”."),
+                    minimum=1)]
+
+
+@hookimpl
+def hub_register_permissions():
+    return {
+        "signatures.moderate": {"moderator"},
+        "signatures.offline": {"agent"},
+        "signatures.export": {"agent", "elected"},
+    }
+
+
+@hookimpl
+def hub_on_user_deleted(user):
+    from .services import forget_public_names
+
+    forget_public_names(user.id)
+
+
+@hookimpl
+def hub_export_personal_data(user):
+    from .models import Signature, SignatureCollection
+
+    rows = db.session.execute(
+        select(SignatureCollection.object_type, SignatureCollection.title, Signature.created_at,
+               Signature.public_name, Signature.invalidated_at)
+        .join(Signature, Signature.collection_id == SignatureCollection.id)
+        .where(Signature.user_id == user.id).order_by(Signature.created_at)).all()
+    return {"signatures": [
+        {"object_type": r[0], "title": r[1], "signed_at": r[2].isoformat() + "Z",
+         "public_name": r[3], "invalidated": r[4] is not None} for r in rows]}

@@ -1,0 +1,114 @@
+"""Staff pages of the signature service: bursts and bulk invalidation (moderators), paper
+signatures (agents), signer lists for officials (CSV). Owners link to them; the pages work
+for any collection, whatever plugin owns it."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..db import utcnow
+from ..extensions import db
+from ..forms import choices
+from ..permissions import permission_required
+from ..territory.models import neighbourhood_choices
+from ..text import csv_safe
+from . import services
+from .forms import InvalidateForm, OfflineForm
+from .models import SignatureCollection
+
+bp = Blueprint("signatures", __name__, url_prefix="/signatures", template_folder="templates")
+
+
+def _collection(collection_id: int) -> SignatureCollection:
+    collection = db.session.get(SignatureCollection, collection_id)
+    if collection is None:
+        abort(404)
+    return collection
+
+
+@bp.route("/moderation")
+@permission_required("signatures.moderate")
+def moderation_index():
+    return render_template("signatures/moderation_index.html",
+                           rows=services.recent_activity(hours=24))
+
+
+@bp.route("/<int:collection_id>/moderation", methods=["GET", "POST"])
+@permission_required("signatures.moderate")
+def moderation(collection_id: int):
+    """Bursts by IP, email domain and minute, and the bulk invalidation form.
+
+    The first POST shows how many signatures the criteria match; invalidation happens
+    only once the moderator ticks the confirmation, so a typo cannot wipe a petition.
+    """
+    collection = _collection(collection_id)
+    form = InvalidateForm()
+    matched = None
+    status = 200
+    if form.validate_on_submit():
+        selection = services.InvalidationFilter(
+            ip=form.ip.data or "", email_domain=(form.email_domain.data or "").lower(),
+            start=form.start.data, end=form.end.data)
+        if selection.is_empty():
+            form.ip.errors.append(_("Give at least one criterion: IP, email domain or dates."))
+            status = 422
+        elif form.confirm.data:
+            count = services.invalidate(collection.id, selection, reason=form.reason.data,
+                                        actor=current_user)
+            flash(_("%(num)d signature(s) invalidated.", num=count), "success")
+            return redirect(url_for("signatures.moderation", collection_id=collection.id))
+        else:
+            matched = services.matching_count(collection.id, selection)
+    elif form.is_submitted():
+        status = 422
+    groups = {by: services.bursts(collection.id, by) for by in services.BURST_DIMENSIONS}
+    return render_template("signatures/moderation.html", collection=collection, form=form,
+                           groups=groups, matched=matched), status
+
+
+@bp.route("/<int:collection_id>/offline", methods=["GET", "POST"])
+@permission_required("signatures.offline")
+def offline(collection_id: int):
+    collection = _collection(collection_id)
+    form = OfflineForm()
+    form.neighbourhood_id.choices = choices([(0, _("Not known"))] + neighbourhood_choices())
+    if form.validate_on_submit():
+        services.add_offline(collection.id, form.count.data, actor=current_user,
+                             note=form.note.data, neighbourhood_id=form.neighbourhood_id.data or None)
+        flash(_("%(num)d paper signature(s) added.", num=form.count.data), "success")
+        return redirect(url_for("signatures.offline", collection_id=collection.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("signatures/offline.html", collection=collection, form=form,
+                           batches=services.offline_batches(collection.id)), status
+
+
+CSV_HEADER = ("channel", "signed_at", "full_name", "display_name", "email", "neighbourhood",
+              "name_public", "count", "note")
+
+
+@bp.route("/<int:collection_id>/signers.csv")
+@permission_required("signatures.export")
+def signers_csv(collection_id: int):
+    """The signer list for the officials the object is addressed to (audited, never cached)."""
+    from .. import audit
+    from ..db import write_transaction
+
+    collection = _collection(collection_id)
+    with write_transaction():
+        audit.record("signatures.exported", collection)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for row in services.signer_rows(collection):
+        channel, signed_at, *rest = row
+        writer.writerow([csv_safe(channel), signed_at.strftime("%Y-%m-%d %H:%M:%S")]
+                        + [csv_safe(v) for v in rest])
+    stamp = utcnow().strftime("%Y%m%d")
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="signers-{collection.id}-{stamp}.csv"',
+        "Cache-Control": "no-store"})
