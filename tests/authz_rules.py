@@ -1,0 +1,268 @@
+"""Who may use each route of the hub: the table behind tests/security/test_authz.py.
+
+Every endpoint of ``app.url_map`` needs an entry in :data:`RULES`; a route without one
+fails the test, so a new page cannot ship without someone deciding who may see it.
+Add your rules in the section of your feature (see docs/testing.md). An entry is a
+:class:`Rule`, or a list of them when the same route must be checked on several objects
+(your own draft and someone else's, a body's page and another body's page).
+
+Personas are real accounts of the demo (hub/demo.py) plus a few the world setup adds:
+
+- ``anonymous``: nobody logged in; ``unconfirmed``: an account whose email is not confirmed;
+- ``resident``: paul (confirmed, residence not verified); ``verified``: karim (verified, and
+  the *other* resident: never the author of the objects rules point to);
+- ``author``: claire, the resident who owns the objects rules point to (drafts, tokens...);
+- ``body_member``: sofia, a member of the local body rules point to;
+- ``agent``, ``elected``, ``moderator``, ``admin``: the demo staff accounts.
+
+What the test expects, for each persona and method of the route:
+
+- a persona in ``allow``: ``ok`` for GET (default 200), ``post_ok`` for POST/PUT/PATCH/DELETE
+  (default 200, 302 elsewhere than the login page, 303 or 422: the test posts an empty form
+  with a valid CSRF token, so validation usually fails without changing anything). Set
+  ``post_probe=False`` on routes whose empty POST would change the demo (toggle a plugin);
+  those are then only checked for the personas that must be refused;
+- anonymous, not allowed: a redirect to the login page or 401 (always 401 under /api/);
+- a logged-in persona not allowed: ``deny`` (default 403; use 404 where the hub hides that
+  the object exists);
+- ``expect={persona: {statuses}}`` overrides any of the above.
+
+Statuses are ints; ``LOGIN`` stands for "a redirect to the login page". Under ``/api/``
+personas authenticate with a bearer token (a session cookie must not work there), elsewhere
+with the session cookie of a real login.
+
+URL placeholders come from ``values``: a dict, or a function of the :class:`World` (the
+demo app with helpers) returning one. Put the objects your rules need on the world with a
+``@world_setup`` function (it runs once, inside an app context, after the demo is loaded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOGIN = "login"  # a redirect (302/303) to the login page
+
+PERSONAS: dict[str, str | None] = {
+    "anonymous": None,
+    "unconfirmed": "unconfirmed@ormeval.example",
+    "resident": "paul@ormeval.example",
+    "verified": "karim@ormeval.example",
+    "author": "claire@ormeval.example",
+    "body_member": "sofia@ormeval.example",
+    "agent": "agent@ormeval.example",
+    "elected": "elu@ormeval.example",
+    "moderator": "moderation@ormeval.example",
+    "admin": "admin@ormeval.example",
+}
+
+EVERYONE = frozenset(PERSONAS)
+LOGGED_IN = EVERYONE - {"anonymous"}
+CONFIRMED = LOGGED_IN - {"unconfirmed"}
+VERIFIED = frozenset({"verified", "author", "body_member"})
+STAFF = frozenset({"agent", "elected", "moderator", "admin"})
+
+DEFAULT_POST_OK = frozenset({200, 302, 303, 422})
+
+
+@dataclass(frozen=True)
+class Rule:
+    allow: frozenset[str]
+    values: dict | Callable[[World], dict] = field(default_factory=dict)
+    ok: frozenset = frozenset({200})
+    post_ok: frozenset = DEFAULT_POST_OK
+    deny: frozenset = frozenset({403})
+    expect: dict = field(default_factory=dict)
+    post_probe: bool = True
+    note: str = ""
+
+    def expected(self, persona: str, method: str, api: bool) -> frozenset:
+        if persona in self.expect:
+            return frozenset(self.expect[persona])
+        if persona in self.allow:
+            return self.ok if method == "GET" else self.post_ok
+        if persona == "anonymous":
+            return frozenset({401}) if api else frozenset({LOGIN, 401})
+        return self.deny
+
+
+def _rule(allow, **options) -> Rule:
+    for key in ("ok", "post_ok", "deny"):
+        if key in options:
+            options[key] = frozenset(options[key])
+    return Rule(allow=frozenset(allow), **options)
+
+
+def everyone(**options) -> Rule:
+    """Public: every persona gets ``ok``."""
+    return _rule(EVERYONE, **options)
+
+
+def logged_in(**options) -> Rule:
+    """Any account, confirmed or not."""
+    return _rule(LOGGED_IN, **options)
+
+
+def confirmed(**options) -> Rule:
+    return _rule(CONFIRMED, **options)
+
+
+def roles(*personas: str, **options) -> Rule:
+    """These personas, plus ``admin`` (admins may do everything)."""
+    return _rule(set(personas) | {"admin"}, **options)
+
+
+def only(*personas: str, **options) -> Rule:
+    """These personas and nobody else, not even an admin (someone's own object)."""
+    return _rule(personas, **options)
+
+
+def anonymous_page(**options) -> Rule:
+    """Pages for visitors not logged in (log in, register): accounts are sent elsewhere."""
+    options.setdefault("expect", {}).update(dict.fromkeys(LOGGED_IN, frozenset({302})))
+    return everyone(**options)
+
+
+# --- The world: the demo hub plus the objects rules point to ------------------------------------
+
+
+class World:
+    """The demo app and what ``@world_setup`` functions stored on it (``w.something``)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def user_id(self, persona_or_email: str) -> int:
+        from sqlalchemy import select
+
+        from hub.accounts.models import User
+        from hub.extensions import db
+
+        email = PERSONAS.get(persona_or_email, persona_or_email)
+        with self.app.app_context():
+            return db.session.scalar(select(User.id).where(User.email == email))
+
+    def first_id(self, model, *where, order_by=None) -> int:
+        """The id of the first ``model`` row matching ``where`` (by id unless ``order_by``)."""
+        from sqlalchemy import select
+
+        from hub.extensions import db
+
+        with self.app.app_context():
+            stmt = select(model.id).where(*where).order_by(
+                order_by if order_by is not None else model.id).limit(1)
+            found = db.session.scalar(stmt)
+        assert found is not None, f"no {model.__name__} matches {where} in the demo"
+        return found
+
+
+WORLD_SETUP: list[Callable[[World], None]] = []
+
+
+def world_setup(function: Callable[[World], None]) -> Callable[[World], None]:
+    """Register ``function(world)``: runs once in an app context after the demo is loaded."""
+    WORLD_SETUP.append(function)
+    return function
+
+
+@world_setup
+def core_world(w: World) -> None:
+    from hub.accounts import services
+    from hub.accounts.models import ApiToken, User
+    from hub.extensions import db
+
+    users = {}
+    users["unconfirmed"] = services.create_user(PERSONAS["unconfirmed"], "demo-password",
+                                                "Pas encore confirmé")
+    target = services.create_user("cible@ormeval.example", "demo-password", "Cible",
+                                  confirmed=True)
+    pending = services.create_user("en-attente@ormeval.example", "demo-password", "En attente")
+    db.session.flush()
+    w.target_user_id = target.id  # staff act on this account, never on a persona
+    w.confirm_token = services._serializer(services.CONFIRM_SALT).dumps(
+        {"id": pending.id, "email": pending.email})
+    w.reset_token = services._serializer(services.RESET_SALT).dumps(
+        {"id": target.id, "pw": services._password_fingerprint(target)})
+    # A bearer token per persona for /api/ routes; the author's is also the one to revoke.
+    w.api_tokens = {}
+    for persona, email in PERSONAS.items():
+        if email:
+            user = users.get(persona) or db.session.query(User).filter_by(email=email).one()
+            token, clear = ApiToken.issue(user, f"matrice {persona}")
+            db.session.flush()
+            w.api_tokens[persona] = clear
+            if persona == "author":
+                w.author_token_id = token.id
+    uploads = Path(w.app.instance_path) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "affiche.txt").write_text("Affiche du conseil de quartier\n", encoding="utf-8")
+    db.session.commit()
+
+
+@world_setup
+def signatures_world(w: World) -> None:
+    from hub.extensions import db
+    from hub.signatures import services
+
+    collection = services.create_collection("authz_matrix", 1, title="Matrice des droits")
+    db.session.flush()
+    w.collection_id = collection.id
+
+
+# --- The rules -----------------------------------------------------------------------------------
+
+RULES: dict[str, Rule | list[Rule]] = {
+    # Static files and pages anyone may see.
+    "static": everyone(values={"filename": "hub.css"}),
+    "main.theme_static": everyone(values={"filename": "theme.css"}),
+    "main.plugin_static": everyone(values={"name": "no-such-plugin", "filename": "x.css"},
+                                   ok={404}, note="unknown plugin: 404 for everyone"),
+    "main.uploads": everyone(values={"filename": "affiche.txt"}),
+    "main.home": everyone(),
+    "main.health": everyone(),
+    "main.set_language": everyone(values={"code": "fr"}, ok={302}),
+    "api.index": everyone(),
+    "api.openapi": everyone(),
+    "api.me": logged_in(),
+    # Accounts.
+    "accounts.register": anonymous_page(),
+    "accounts.login": anonymous_page(),
+    "accounts.forgot_password": everyone(),
+    "accounts.reset_password": everyone(values=lambda w: {"token": w.reset_token}),
+    "accounts.confirm_email": everyone(values=lambda w: {"token": w.confirm_token}),
+    "accounts.resend_confirmation": logged_in(),
+    "accounts.logout": everyone(ok={302}, post_ok={302}),
+    "main.dashboard": logged_in(),
+    "accounts.profile": logged_in(),
+    "accounts.change_password": logged_in(),
+    "accounts.download_data": logged_in(),
+    "accounts.delete_account": logged_in(),
+    "accounts.tokens": logged_in(),
+    "accounts.revoke_token": [
+        only("author", values=lambda w: {"token_id": w.author_token_id}, deny={404},
+             note="someone else's token: 404, even for an admin"),
+    ],
+    # Residence.
+    "residence.self_check": logged_in(),
+    "residence.desk": roles("agent"),
+    "residence.import_census": roles("agent"),
+    "residence.verify_user": roles("agent", values=lambda w: {"user_id": w.target_user_id}),
+    "residence.revoke": roles("agent", values=lambda w: {"user_id": w.target_user_id}),
+    # Administration.
+    "admin.index": roles(),
+    "admin.settings": roles(post_probe=False, note="an empty form would blank the settings"),
+    "admin.users": roles(),
+    "admin.user_detail": roles(values=lambda w: {"user_id": w.target_user_id}),
+    "admin.plugins": roles(),
+    "admin.toggle_plugin": roles(values={"name": "participatory_budget", "action": "disable"},
+                                 post_probe=False, note="would switch a plugin off"),
+    "admin.audit_log": roles(),
+    # Signature service (staff pages; signing itself belongs to each plugin's pages).
+    "signatures.moderation_index": roles("moderator"),
+    "signatures.moderation": roles("moderator",
+                                   values=lambda w: {"collection_id": w.collection_id}),
+    "signatures.offline": roles("agent", values=lambda w: {"collection_id": w.collection_id}),
+    "signatures.signers_csv": roles("agent", "elected",
+                                    values=lambda w: {"collection_id": w.collection_id}),
+}
