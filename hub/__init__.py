@@ -80,6 +80,7 @@ def create_app(config: dict | None = None):
     if not settings["DATABASE_URL"].startswith("sqlite"):
         # Survive database restarts and idle disconnects (SQLite files need no check).
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_NAME"] = "hub_session"

@@ -46,9 +46,30 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if "Cache-Control" not in headers and request.endpoint != "static":
-        # Pages carry per-user content and CSRF tokens: only the browser may keep them.
-        headers["Cache-Control"] = "private, no-cache"
     response.vary.add("HX-Request")
     response.vary.add("Cookie")
+    if "Cache-Control" not in headers and request.endpoint != "static":
+        _set_page_cache_headers(response)
     return response
+
+
+def _set_page_cache_headers(response) -> None:
+    """Let caches absorb spikes without ever sharing someone's page.
+
+    Every GET page gets an ETag, so a browser revalidates with a cheap 304. A page
+    for an anonymous visitor that sets no cookie is the same for every such visitor
+    (``Vary: Cookie`` keeps language choices apart): a reverse proxy may serve it for
+    a few seconds. Anything else stays private to the browser.
+    """
+    from flask import session
+    from flask_login import current_user
+
+    cacheable = (request.method in ("GET", "HEAD") and response.status_code == 200
+                 and not response.direct_passthrough)
+    shared = (cacheable and not current_user.is_authenticated and not session
+              and not session.modified and "Set-Cookie" not in response.headers)
+    response.headers["Cache-Control"] = (
+        "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache")
+    if cacheable:
+        response.add_etag()
+        response.make_conditional(request)

@@ -105,3 +105,24 @@ def test_cli_disable_takes_effect_at_once_in_every_worker(make_app, gunicorn_ser
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert {_status(base + "/example/") for _ in range(12)} == {200}
+
+
+def test_plugins_are_found_through_the_entry_point_group(tmp_path, monkeypatch):
+    dist = tmp_path / "hub_fake_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hub-fake-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[hub.plugins]\nfake = example_plugin.plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    info = discover()["fake"]
+    assert info.source == "entry point" and info.module_path == "example_plugin.plugin"
+
+
+def test_misspelt_hook_fails_at_start(make_app, tmp_path, monkeypatch):
+    (tmp_path / "bad_plugin.py").write_text(
+        "from hub.hookspecs import hookimpl\n\n@hookimpl\ndef hub_register_blueprint(app):\n"
+        "    return []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from pluggy import PluginValidationError
+
+    with pytest.raises(PluginValidationError):
+        make_app(extra_plugins={"bad": "bad_plugin"})

@@ -159,3 +159,20 @@ def test_unconfirmed_permission_pages_refused(client, make_user, auth):
     auth.login("amel@example.org")
     assert client.get("/admin/").status_code == 403
     assert client.get("/staff/residence").status_code == 403
+
+
+def test_anonymous_pages_are_shared_cacheable_with_etag(client):
+    response = client.get("/")
+    assert response.headers["Cache-Control"].startswith("public")
+    etag = response.headers["ETag"]
+    again = client.get("/", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_pages_with_a_session_stay_private(client, make_user, auth):
+    assert client.get("/login").headers["Cache-Control"] == "private, no-cache"  # CSRF cookie
+    make_user("amel@example.org")
+    auth.login("amel@example.org")
+    response = client.get("/")
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "Cookie" in response.headers["Vary"]

@@ -18,7 +18,7 @@ import unicodedata
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from .. import audit
 from ..db import utcnow
@@ -117,6 +117,14 @@ def census_matches(last_name: str, first_name: str, birth: date) -> bool:
         return False
     digest = key_hash(census.salt, matching_key(last_name, first_name, birth))
     return db.session.scalar(select(CensusEntry.id).where(CensusEntry.key_hash == digest)) is not None
+
+
+def count_verified_residents() -> int:
+    """Verified residents with an active account: what thresholds of other processes count."""
+    from ..accounts.models import User
+
+    return db.session.scalar(select(func.count(User.id)).where(
+        User.residence_verified_at.is_not(None), User.deleted_at.is_(None))) or 0
 
 
 def mark_verified(user, method: str, *, actor=None, note: str = "") -> None:
