@@ -21,6 +21,7 @@ implementation:
 from __future__ import annotations
 
 import os
+from collections import Counter
 from fractions import Fraction
 from operator import itemgetter
 
@@ -77,18 +78,22 @@ class MESData:
         self.n = len(election.ballots)
         index = {p.id: j for j, p in enumerate(projects)}
         cost_utility = election.vote_type != "cumulative"
+        if cost_utility:
+            raw = Counter(frozenset(b.projects) for b in election.ballots)
+        else:
+            raw = Counter((b.projects, b.points) for b in election.ballots)
         classes: dict[tuple, int] = {}
-        for ballot in election.ballots:
+        for ballot, weight in raw.items():
             if cost_utility:
-                util = {index[pid]: projects[index[pid]].cost for pid in ballot.projects}
+                util = {index[pid]: projects[index[pid]].cost for pid in ballot}
             else:
                 util = {}
-                for pid, pts in zip(ballot.projects, ballot.points or ()):
+                for pid, pts in zip(ballot[0], ballot[1] or ()):
                     j = index[pid]
                     util[j] = util.get(j, 0) + pts
             key = tuple(sorted((j, u) for j, u in util.items() if u > 0))
             if key:
-                classes[key] = classes.get(key, 0) + 1
+                classes[key] = classes.get(key, 0) + weight
         self.class_weight = list(classes.values())
         self.proj_classes: dict[int, list[int]] = {}
         self.proj_weights: dict[int, list[int]] = {}
@@ -304,13 +309,21 @@ class MESRun:
                             m = _steps(lbv[j] - rho, lbs[j] - rho_s, keys[j] < key_s, inc)
                     if m < m_steps:
                         m_steps = m
+            # Supporters paying everything must stay at or below their share, the others at or
+            # above it; only a condition whose margin shrinks as b grows can fail.
+            share_u = share = share_s = None
             for pos, (v, s, u, _k, _g) in enumerate(entries):
+                if u != share_u:
+                    share_u, share, share_s = u, rho * u, rho_s * u
                 if pos < split:
-                    m = _steps(rho * u - v, rho_s * u - s, False, inc)
-                else:
-                    m = _steps(v - rho * u, s - rho_s * u, False, inc)
-                if m < m_steps:
-                    m_steps = m
+                    if share_s < s:
+                        m = _steps(share - v, share_s - s, False, inc)
+                        if m < m_steps:
+                            m_steps = m
+                elif s < share_s:
+                    m = _steps(v - share, s - share_s, False, inc)
+                    if m < m_steps:
+                        m_steps = m
         self.remaining.discard(s_j)
         self.winners.append(s_j)
         # Pay: supporters whose budget is below the price pay all of it (group -1), the
