@@ -266,3 +266,78 @@ RULES: dict[str, Rule | list[Rule]] = {
     "signatures.signers_csv": roles("agent", "elected",
                                     values=lambda w: {"collection_id": w.collection_id}),
 }
+
+
+# --- Helpers for the tests that walk the rules ----------------------------------------------------
+
+PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def rules_of(endpoint: str) -> list[Rule]:
+    rule = RULES[endpoint]
+    return rule if isinstance(rule, list) else [rule]
+
+
+def routes(app):
+    """``(url rule, endpoint, methods)`` for every route of the app, sorted by path."""
+    found = []
+    for url_rule in app.url_map.iter_rules():
+        methods = sorted(set(url_rule.methods or ()) & set(PROBED_METHODS))
+        found.append((url_rule.rule, url_rule.endpoint, methods))
+    return sorted(found)
+
+
+class Visitor:
+    """A persona: its session cookie (restored before each request) or its API token."""
+
+    def __init__(self, app, world, persona: str):
+        from conftest import csrf_from
+
+        self.app, self.persona = app, persona
+        self.api_token = world.api_tokens.get(persona)
+        client = app.test_client()
+        login_page = client.get("/login")
+        if PERSONAS[persona]:
+            response = client.post("/login", data={
+                "csrf_token": csrf_from(login_page.get_data(as_text=True)),
+                "email": PERSONAS[persona], "password": "demo-password"})
+            assert response.status_code == 302, f"{persona} could not log in"
+            page = client.get("/me")
+            assert page.status_code == 200
+            self.csrf = csrf_from(page.get_data(as_text=True))
+        else:
+            self.csrf = csrf_from(login_page.get_data(as_text=True))
+        cookie = client.get_cookie("hub_session")
+        self.session_cookie = cookie.value if cookie else None
+
+    def request(self, method: str, url: str):
+        client = self.app.test_client()  # a fresh cookie jar: nothing a probe did carries over
+        headers = {}
+        if url.startswith("/api/"):
+            if self.api_token:
+                headers["Authorization"] = f"Bearer {self.api_token}"
+            response = client.open(url, method=method, headers=headers,
+                                   json={} if method != "GET" else None)
+        else:
+            if self.session_cookie:
+                client.set_cookie("hub_session", self.session_cookie)
+            data = {"csrf_token": self.csrf} if method != "GET" else None
+            response = client.open(url, method=method, data=data)
+        response.close()  # file responses hold their file open until closed
+        return response
+
+
+def outcome(response):
+    if response.status_code in (301, 302, 303, 307, 308):
+        location = response.headers.get("Location", "")
+        if "/login" in location.split("?", 1)[0]:
+            return LOGIN
+    return response.status_code
+
+
+def resolve(app, world, endpoint: str, rule: Rule) -> str:
+    from flask import url_for
+
+    values = rule.values(world) if callable(rule.values) else dict(rule.values)
+    with app.test_request_context():
+        return url_for(endpoint, **values)
