@@ -26,10 +26,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from plugins.participatory_budget.engine import compute, equal_shares, read_pabulib  # noqa: E402
-from plugins.participatory_budget.engine.mes import arithmetic_backend  # noqa: E402
+from plugins.participatory_budget.engine import compute, equal_shares, read_pabulib
+from plugins.participatory_budget.engine.mes import arithmetic_backend
 
-PABULIB_DIR = Path(os.environ.get("HUB_PABULIB_DIR") or REPO / ".." / "shared" / "pabulib").resolve()
+PABULIB_DIR = Path(
+    os.environ.get("HUB_PABULIB_DIR") or REPO / ".." / "shared" / "pabulib"
+).resolve()
 MES_FILES = ["Poland_Swiecie_2023.pb", "Poland_Wieliczka_2023_Green_Budget.pb"]
 LODZ = "Poland_Lodz_2022.pb"
 TARGET_RATIO = 50
@@ -54,8 +56,9 @@ def pabutools_add1(path: Path):
 
         instance, profile = parse_pabulib(str(path))
         start = time.perf_counter()
-        outcome = method_of_equal_shares(instance, profile, sat_class=Cost_Sat,
-                                         voter_budget_increment=1)
+        outcome = method_of_equal_shares(
+            instance, profile, sat_class=Cost_Sat, voter_budget_increment=1
+        )
         return time.perf_counter() - start, {p.name for p in outcome}
 
 
@@ -67,24 +70,32 @@ def main(argv=None) -> int:
     if not PABULIB_DIR.is_dir():
         print(f"Pabulib folder not found: {PABULIB_DIR} (set HUB_PABULIB_DIR)")
         return 2
-    print(f"engine arithmetic: {arithmetic_backend()[0]}; python {sys.version.split()[0]}; "
-          f"cpus {os.cpu_count()}")
+    print(
+        f"engine arithmetic: {arithmetic_backend()[0]}; python {sys.version.split()[0]}; "
+        f"cpus {os.cpu_count()}"
+    )
     ok = True
     for name in MES_FILES:
         election = read_pabulib(PABULIB_DIR / name)
         # The engine's time includes preparing the instance, the add1 search and the
         # recorded run that produces the explanations.
-        t_engine, outcome = best_of(lambda: equal_shares(election, completion="add1"), args.repeat)
-        line = (f"{name}: equalshares/add1 engine {t_engine:.3f} s "
-                f"({len(outcome.winners)} winners, {outcome.parameters['increments']} increments, "
-                f"{outcome.runs} runs)")
+        t_engine, outcome = best_of(
+            lambda e=election: equal_shares(e, completion="add1"), args.repeat
+        )
+        line = (
+            f"{name}: equalshares/add1 engine {t_engine:.3f} s "
+            f"({len(outcome.winners)} winners, {outcome.parameters['increments']} increments, "
+            f"{outcome.runs} runs)"
+        )
         if not args.quick:
             t_ref, ref_winners = pabutools_add1(PABULIB_DIR / name)
             ratio = t_ref / t_engine
             same = ref_winners == set(outcome.winners)
             ok &= same and ratio >= TARGET_RATIO
-            line += (f" | pabutools {t_ref:.2f} s | speed ratio x{ratio:.0f} "
-                     f"(target x{TARGET_RATIO}) | identical winners: {same}")
+            line += (
+                f" | pabutools {t_ref:.2f} s | speed ratio x{ratio:.0f} "
+                f"(target x{TARGET_RATIO}) | identical winners: {same}"
+            )
         print(line, flush=True)
 
     def lodz():
@@ -93,13 +104,18 @@ def main(argv=None) -> int:
 
     t_lodz, (election, outcome) = best_of(lodz, args.repeat)
     ok &= t_lodz < LODZ_LIMIT
-    print(f"{LODZ}: parse + {outcome.rule} ({len(election.ballots)} ballots) {t_lodz:.3f} s "
-          f"(limit {LODZ_LIMIT:.0f} s)")
+    print(
+        f"{LODZ}: parse + {outcome.rule} ({len(election.ballots)} ballots) {t_lodz:.3f} s "
+        f"(limit {LODZ_LIMIT:.0f} s)"
+    )
     # Peak memory, measured in separate runs because tracing slows Python down.
     for label, fn in [("Łódź parse + greedy-threshold", lodz)] + [
-            (f"{name} add1", lambda name=name: equal_shares(read_pabulib(PABULIB_DIR / name),
-                                                            completion="add1"))
-            for name in MES_FILES]:
+        (
+            f"{name} add1",
+            lambda name=name: equal_shares(read_pabulib(PABULIB_DIR / name), completion="add1"),
+        )
+        for name in MES_FILES
+    ]:
         tracemalloc.start()
         fn()
         _current, peak = tracemalloc.get_traced_memory()

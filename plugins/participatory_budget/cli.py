@@ -36,23 +36,35 @@ def _load(path: str):
 
 def _outcome(election, rule, min_score, tie_breaking):
     try:
-        return compute(election, rule, min_score=None if min_score is None else exact(min_score),
-                       tie_breaking=tie_breaking)
+        return compute(
+            election,
+            rule,
+            min_score=None if min_score is None else exact(min_score),
+            tie_breaking=tie_breaking,
+        )
     except (RuleError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
 rule_option = click.option(
-    "--rule", default=None,
+    "--rule",
+    default=None,
     help=f"One of {', '.join(RULES)} (Pabulib names such as equalshares/add1-comparison are "
-         "mapped). Default: the file's own 'rule' META field.")
+    "mapped). Default: the file's own 'rule' META field.",
+)
 min_score_option = click.option(
-    "--min-score", default=None,
+    "--min-score",
+    default=None,
     help="Minimum score for greedy-threshold. Default: the file's "
-         "'min_project_score_threshold' META field.")
-tie_option = click.option("--tie-breaking", type=click.Choice(TIE_CHOICES),
-                          default="lexicographic", show_default=True,
-                          help="How ties between projects are broken.")
+    "'min_project_score_threshold' META field.",
+)
+tie_option = click.option(
+    "--tie-breaking",
+    type=click.Choice(TIE_CHOICES),
+    default="lexicographic",
+    show_default=True,
+    help="How ties between projects are broken.",
+)
 
 
 @click.group(name="pb")

@@ -19,7 +19,9 @@ _CACHE: dict[str, object] = {}
 @pytest.fixture(scope="session")
 def pabulib_dir() -> Path:
     if not PABULIB_DIR.is_dir():
-        pytest.skip(f"Pabulib files not found in {PABULIB_DIR}; set HUB_PABULIB_DIR to run these tests")
+        pytest.skip(
+            f"Pabulib files not found in {PABULIB_DIR}; set HUB_PABULIB_DIR to run these tests"
+        )
     return PABULIB_DIR
 
 

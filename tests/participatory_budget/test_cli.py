@@ -94,17 +94,26 @@ def test_errors(pabulib_dir, tmp_path):
 
 def test_cli_on_tiny_file_without_shared_data(tmp_path):
     path = tmp_path / "tiny.pb"
-    path.write_text("META\nkey;value\nbudget;10\nrule;greedy-no-skip\nPROJECTS\n"
-                    "project_id;cost;name\nx;7;X\ny;5;Y\nz;3;Z\nVOTES\nvoter_id;vote\n"
-                    "1;x,y\n2;y\n3;x,y,z\n", encoding="utf-8")
+    path.write_text(
+        "META\nkey;value\nbudget;10\nrule;greedy-no-skip\nPROJECTS\n"
+        "project_id;cost;name\nx;7;X\ny;5;Y\nz;3;Z\nVOTES\nvoter_id;vote\n"
+        "1;x,y\n2;y\n3;x,y,z\n",
+        encoding="utf-8",
+    )
     payload = json.loads(run("compute", path, "--json").output)
     assert payload["winners"] == ["y"] and payload["total_cost"] == 5
     assert "greedy-no-skip" in run("explain", path, "x").output
 
 
 def test_engine_and_cli_do_not_import_flask():
-    code = ("import sys; import plugins.participatory_budget, plugins.participatory_budget.engine, "
-            "plugins.participatory_budget.cli; "
-            "assert not any(m == 'flask' or m.startswith('flask.') for m in sys.modules), 'flask'")
-    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
-                   env={"PYTHONPATH": str(REPO), "PATH": ""})
+    code = (
+        "import sys; import plugins.participatory_budget, plugins.participatory_budget.engine, "
+        "plugins.participatory_budget.cli; "
+        "assert not any(m == 'flask' or m.startswith('flask.') for m in sys.modules), 'flask'"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        check=True,
+        env={"PYTHONPATH": str(REPO), "PATH": ""},
+    )

@@ -22,12 +22,25 @@ from plugins.participatory_budget.engine import (
 
 
 def election():
-    projects = [Project("a", 60, "Square"), Project("b", 50, "Bike lane"),
-                Project("c", 30, "Trees"), Project("d", 10, "Bench")]
-    ballots = [Ballot("1", ("a", "b")), Ballot("2", ("a", "b")), Ballot("3", ("a", "c")),
-               Ballot("4", ("b",))]
-    return Election(projects, 100, "approval", ballots,
-                    BallotRules(min_length=1, max_length=2, max_sum_cost=100))
+    projects = [
+        Project("a", 60, "Square"),
+        Project("b", 50, "Bike lane"),
+        Project("c", 30, "Trees"),
+        Project("d", 10, "Bench"),
+    ]
+    ballots = [
+        Ballot("1", ("a", "b")),
+        Ballot("2", ("a", "b")),
+        Ballot("3", ("a", "c")),
+        Ballot("4", ("b",)),
+    ]
+    return Election(
+        projects,
+        100,
+        "approval",
+        ballots,
+        BallotRules(min_length=1, max_length=2, max_sum_cost=100),
+    )
 
 
 @pytest.mark.parametrize("rule", ["greedy", "greedy-no-skip", "equalshares", "equalshares/add1"])
@@ -104,7 +117,7 @@ def test_audit_threshold_parameters_round_trip():
 def test_ballot_validation_approval():
     e = election()
     assert e.validate_ballot(Ballot("x", ("a",))) == []
-    codes = lambda ballot: [p.code for p in e.validate_ballot(ballot)]  # noqa: E731
+    codes = lambda ballot: [p.code for p in e.validate_ballot(ballot)]
     assert codes(Ballot("x", ())) == ["too_few_projects"]
     assert codes(Ballot("x", ("a", "b", "c"))) == ["too_many_projects", "over_budget"]
     assert codes(Ballot("x", ("a", "b"))) == ["over_budget"]
@@ -119,7 +132,8 @@ def test_ballot_validation_choose_one_and_lists():
     projects = election().projects
     assert validate_ballot(["a"], projects, "choose-1") == []
     assert [p.code for p in validate_ballot(["a", "b"], projects, "choose-1")] == [
-        "choose_exactly_one"]
+        "choose_exactly_one"
+    ]
     assert [p.code for p in validate_ballot([], projects, "choose-1")] == ["choose_exactly_one"]
 
 
@@ -133,7 +147,10 @@ def test_ballot_validation_cumulative():
     assert codes == ["too_few_points"]
     codes = [p.code for p in validate_ballot({"a": 0}, projects, "cumulative", rules)]
     assert "points_not_positive" in codes
-    assert validate_ballot(Ballot("x", ("a",), None), projects, "cumulative")[0].code == "points_missing"
+    assert (
+        validate_ballot(Ballot("x", ("a",), None), projects, "cumulative")[0].code
+        == "points_missing"
+    )
 
 
 def test_ballot_rules_come_from_pabulib_meta(load_pb):

@@ -15,10 +15,15 @@ from plugins.participatory_budget.engine import (
 )
 
 ALL_FILES = [
-    "France_Toulouse_2019.pb", "France_Toulouse_2022.pb",
-    "France_Toulouse_2022_6_-_Saint-Cyprien.pb", "France_Toulouse_2024.pb",
-    "Netherlands_Assen_2024.pb", "Poland_Lodz_2022.pb", "Poland_Swiecie_2023.pb",
-    "Poland_Warszawa_2023_Mokotow.pb", "Poland_Wieliczka_2023_Green_Budget.pb",
+    "France_Toulouse_2019.pb",
+    "France_Toulouse_2022.pb",
+    "France_Toulouse_2022_6_-_Saint-Cyprien.pb",
+    "France_Toulouse_2024.pb",
+    "Netherlands_Assen_2024.pb",
+    "Poland_Lodz_2022.pb",
+    "Poland_Swiecie_2023.pb",
+    "Poland_Warszawa_2023_Mokotow.pb",
+    "Poland_Wieliczka_2023_Green_Budget.pb",
 ]
 
 SMALL = (
@@ -37,8 +42,9 @@ def assert_same(a, b):
     assert {k: v for k, v in a.meta.items() if k in b.meta} == b.meta
     assert a.budget == b.budget and a.vote_type == b.vote_type
     assert a.ballot_rules == b.ballot_rules
-    assert [(p.id, p.cost, p.name, p.category, p.district, dict(p.fields)) for p in a.projects] == \
-        [(p.id, p.cost, p.name, p.category, p.district, dict(p.fields)) for p in b.projects]
+    assert [(p.id, p.cost, p.name, p.category, p.district, dict(p.fields)) for p in a.projects] == [
+        (p.id, p.cost, p.name, p.category, p.district, dict(p.fields)) for p in b.projects
+    ]
     assert a.vote_fields == b.vote_fields
     assert a.ballots == b.ballots
 
@@ -56,14 +62,17 @@ def test_small_file_fields():
     assert published_winners(e) == {"1"}
 
 
-@pytest.mark.parametrize("transform", [
-    lambda t: t,
-    lambda t: "\ufeff" + t,                       # byte-order mark
-    lambda t: t.replace("\n", "\r\n"),            # CRLF
-    lambda t: t.replace("\n", "\n\n"),            # blank lines
-    lambda t: t.replace("META", "meta").replace("VOTES", " votes "),
-    lambda t: t.replace("Piste cyclable", '"Piste\ncyclable"'),  # quoted newline
-])
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda t: t,
+        lambda t: "\ufeff" + t,  # byte-order mark
+        lambda t: t.replace("\n", "\r\n"),  # CRLF
+        lambda t: t.replace("\n", "\n\n"),  # blank lines
+        lambda t: t.replace("META", "meta").replace("VOTES", " votes "),
+        lambda t: t.replace("Piste cyclable", '"Piste\ncyclable"'),  # quoted newline
+    ],
+)
 def test_reader_is_robust(transform):
     e = parse_pabulib(transform(SMALL))
     assert [p.id for p in e.projects] == ["1", "2"]
@@ -85,22 +94,29 @@ def test_writer_quotes_and_round_trips():
     assert write_pabulib(parse_pabulib(text)) == text
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("PROJECTS\nproject_id;cost\n1;10\n", "budget"),
-    ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;name\n1;x\n", "cost"),
-    ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\n1;10\nVOTES\nvoter_id;vote\nv;2\n",
-     "unknown project"),
-    ("META\nkey;value\nbudget;10\nvote_type;ordinal\n", "vote_type"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("PROJECTS\nproject_id;cost\n1;10\n", "budget"),
+        ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;name\n1;x\n", "cost"),
+        (
+            "META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\n1;10\nVOTES\nvoter_id;vote\nv;2\n",
+            "unknown project",
+        ),
+        ("META\nkey;value\nbudget;10\nvote_type;ordinal\n", "vote_type"),
+    ],
+)
 def test_reader_errors_are_clear(bad, message):
     with pytest.raises(PabulibError, match=message):
         parse_pabulib(bad)
 
 
 def test_cumulative_points_round_trip():
-    text = ("META\nkey;value\nbudget;10\nvote_type;cumulative\nmax_sum_points;5\n"
-            "PROJECTS\nproject_id;cost;name\na;4;A\nb;6.5;B\n"
-            "VOTES\nvoter_id;vote;points\n1;a,b;2,3\n2;b;1.5\n")
+    text = (
+        "META\nkey;value\nbudget;10\nvote_type;cumulative\nmax_sum_points;5\n"
+        "PROJECTS\nproject_id;cost;name\na;4;A\nb;6.5;B\n"
+        "VOTES\nvoter_id;vote;points\n1;a,b;2,3\n2;b;1.5\n"
+    )
     e = parse_pabulib(text)
     assert e.ballots[0].points == (2, 3)
     assert e.ballots[1].points == (Fraction(3, 2),)

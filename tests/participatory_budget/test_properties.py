@@ -16,7 +16,7 @@ from plugins.participatory_budget.engine import Ballot, Election, Project, equal
 from plugins.participatory_budget.engine.mes import arithmetic_backend
 
 pabutools = pytest.importorskip("pabutools")
-from pabutools.election import (  # noqa: E402
+from pabutools.election import (
     Additive_Cardinal_Sat,
     ApprovalBallot,
     ApprovalProfile,
@@ -25,13 +25,12 @@ from pabutools.election import (  # noqa: E402
     CumulativeProfile,
     Instance,
 )
-from pabutools.election import Project as PabuProject  # noqa: E402
-from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares  # noqa: E402
+from pabutools.election import Project as PabuProject
+from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
 
 # Ids whose string order differs from numeric order exercise the lexicographic tie-breaking.
 IDS = ["1", "10", "2", "3", "21", "b", "a"]
-SETTINGS = settings(max_examples=120, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -57,12 +56,16 @@ def to_pabutools(election: Election):
     projects = {p.id: PabuProject(p.id, p.cost) for p in election.projects}
     instance = Instance(projects.values(), budget_limit=election.budget)
     if election.vote_type == "cumulative":
-        profile = CumulativeProfile([
-            CumulativeBallot({projects[pid]: pts for pid, pts in zip(b.projects, b.points)})
-            for b in election.ballots])
+        profile = CumulativeProfile(
+            [
+                CumulativeBallot({projects[pid]: pts for pid, pts in zip(b.projects, b.points)})
+                for b in election.ballots
+            ]
+        )
     else:
-        profile = ApprovalProfile([ApprovalBallot([projects[pid] for pid in b.projects])
-                                   for b in election.ballots])
+        profile = ApprovalProfile(
+            [ApprovalBallot([projects[pid] for pid in b.projects]) for b in election.ballots]
+        )
     return instance, profile
 
 
@@ -116,8 +119,9 @@ def test_equal_shares_cumulative_matches_pabutools(election):
 def test_equal_shares_add1_matches_pabutools(election):
     ours = equal_shares(election, completion="add1")
     instance, profile = to_pabutools(election)
-    reference = method_of_equal_shares(instance, profile, sat_class=Cost_Sat,
-                                       voter_budget_increment=1)
+    reference = method_of_equal_shares(
+        instance, profile, sat_class=Cost_Sat, voter_budget_increment=1
+    )
     assert ours.winners == [p.name for p in reference]
     assert ours.total_cost <= election.budget
 
@@ -127,14 +131,17 @@ def test_equal_shares_add1_matches_pabutools(election):
 def test_equal_shares_add1_cumulative_matches_pabutools(election):
     ours = equal_shares(election, completion="add1")
     instance, profile = to_pabutools(election)
-    reference = method_of_equal_shares(instance, profile, sat_class=Additive_Cardinal_Sat,
-                                       voter_budget_increment=1)
+    reference = method_of_equal_shares(
+        instance, profile, sat_class=Additive_Cardinal_Sat, voter_budget_increment=1
+    )
     assert ours.winners == [p.name for p in reference]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(instances(max_cost=400), instances(cumulative=True, max_cost=400)),
-       st.sampled_from(["1", "1/3", "7/2"]))
+@given(
+    st.one_of(instances(max_cost=400), instances(cumulative=True, max_cost=400)),
+    st.sampled_from(["1", "1/3", "7/2"]),
+)
 def test_certified_add1_equals_step_by_step(election, increment):
     """The certificate-based add1 returns exactly what the literal definition returns."""
     fast = equal_shares(election, completion="add1", increment=increment)

@@ -19,9 +19,12 @@ from plugins.participatory_budget.engine import (
 
 
 def make(costs, ballots, budget, vote_type="approval", votes=None):
-    projects = [Project(pid, cost, name=f"Project {pid}",
-                        fields={"votes": str(votes[pid])} if votes else {})
-                for pid, cost in costs.items()]
+    projects = [
+        Project(
+            pid, cost, name=f"Project {pid}", fields={"votes": str(votes[pid])} if votes else {}
+        )
+        for pid, cost in costs.items()
+    ]
     if vote_type == "cumulative":
         bs = [Ballot(str(i), tuple(b), tuple(b.values())) for i, b in enumerate(ballots)]
     else:

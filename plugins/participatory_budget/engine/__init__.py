@@ -11,7 +11,9 @@ Typical use::
 ENGINE_NAME = "participation-hub-pb-engine"
 ENGINE_VERSION = "1.0.0"
 
-from .model import (  # noqa: E402
+from .audit import audit_record, canonical_sha256, verify_audit
+from .explain import Explanation
+from .model import (
     Ballot,
     BallotProblem,
     BallotRules,
@@ -20,8 +22,15 @@ from .model import (  # noqa: E402
     exact,
     validate_ballot,
 )
-from .explain import Explanation  # noqa: E402
-from .rules import (  # noqa: E402
+from .pabulib import (
+    PabulibError,
+    parse_pabulib,
+    published_winners,
+    read_pabulib,
+    save_pabulib,
+    write_pabulib,
+)
+from .rules import (
     RULES,
     Outcome,
     RuleError,
@@ -30,13 +39,32 @@ from .rules import (  # noqa: E402
     greedy,
     normalize_rule,
 )
-from .pabulib import PabulibError, parse_pabulib, published_winners, read_pabulib, save_pabulib, write_pabulib  # noqa: E402
-from .audit import audit_record, canonical_sha256, verify_audit  # noqa: E402
 
 __all__ = [
-    "ENGINE_NAME", "ENGINE_VERSION", "Ballot", "BallotProblem", "BallotRules", "Election",
-    "Explanation", "Outcome", "PabulibError", "Project", "RULES", "RuleError", "audit_record",
-    "canonical_sha256", "compute", "equal_shares", "exact", "greedy", "normalize_rule",
-    "parse_pabulib", "published_winners", "read_pabulib", "save_pabulib", "validate_ballot",
-    "verify_audit", "write_pabulib",
+    "ENGINE_NAME",
+    "ENGINE_VERSION",
+    "RULES",
+    "Ballot",
+    "BallotProblem",
+    "BallotRules",
+    "Election",
+    "Explanation",
+    "Outcome",
+    "PabulibError",
+    "Project",
+    "RuleError",
+    "audit_record",
+    "canonical_sha256",
+    "compute",
+    "equal_shares",
+    "exact",
+    "greedy",
+    "normalize_rule",
+    "parse_pabulib",
+    "published_winners",
+    "read_pabulib",
+    "save_pabulib",
+    "validate_ballot",
+    "verify_audit",
+    "write_pabulib",
 ]

@@ -60,5 +60,7 @@ def verify_audit(election: Election, record: dict) -> list[str]:
     if _jsonable(outcome.total_cost) != record.get("total_cost"):
         problems.append(f"total_cost differs: recomputed {_jsonable(outcome.total_cost)}")
     if record.get("engine_version") != ENGINE_VERSION:
-        problems.append(f"recorded with engine {record.get('engine_version')}, checked with {ENGINE_VERSION}")
+        problems.append(
+            f"recorded with engine {record.get('engine_version')}, checked with {ENGINE_VERSION}"
+        )
     return problems

@@ -163,9 +163,18 @@ class MESRun:
     # -- certificate bookkeeping -------------------------------------------------------
 
     def _snapshot(self) -> None:
-        self.snaps.append((self.k, len(self.gv), list(self.cls_group), dict(self.lbv),
-                           dict(self.lbs), frozenset(self.remaining), len(self.winners),
-                           self.valid_until))
+        self.snaps.append(
+            (
+                self.k,
+                len(self.gv),
+                list(self.cls_group),
+                dict(self.lbv),
+                dict(self.lbs),
+                frozenset(self.remaining),
+                len(self.winners),
+                self.valid_until,
+            )
+        )
 
     def resume(self, k: int) -> None:
         """Move to per-voter budget start + k*inc, reusing every round still valid at k."""
@@ -173,7 +182,7 @@ class MESRun:
         while self.snaps[t][7] < k:
             t -= 1
         snap_k, ng, cls_group, lbv, lbs, remaining, nw, valid = self.snaps[t]
-        del self.snaps[t + 1:]
+        del self.snaps[t + 1 :]
         del self.gv[ng:], self.gs[ng:], self.gk[ng:]
         gv, gs, gk, inc = self.gv, self.gs, self.gk, self.inc
         for g in set(cls_group):
@@ -279,8 +288,7 @@ class MESRun:
             if price is None:
                 # No supporter can pay the price: their money in total is below the cost.
                 removed.append(j)
-                if m < m_steps:
-                    m_steps = m
+                m_steps = min(m_steps, m)
                 continue
             rho, rho_s, entries, split = price
             lbv[j] = rho
@@ -307,8 +315,7 @@ class MESRun:
                         else:
                             lbv[j], lbs[j] = price[0], price[1]
                             m = _steps(lbv[j] - rho, lbs[j] - rho_s, keys[j] < key_s, inc)
-                    if m < m_steps:
-                        m_steps = m
+                    m_steps = min(m_steps, m)
             # Supporters paying everything must stay at or below their share, the others at or
             # above it; only a condition whose margin shrinks as b grows can fail.
             share_u = share = share_s = None
@@ -318,12 +325,10 @@ class MESRun:
                 if pos < split:
                     if share_s < s:
                         m = _steps(share - v, share_s - s, False, inc)
-                        if m < m_steps:
-                            m_steps = m
+                        m_steps = min(m_steps, m)
                 elif s < share_s:
                     m = _steps(v - share, s - share_s, False, inc)
-                    if m < m_steps:
-                        m_steps = m
+                    m_steps = min(m_steps, m)
         self.remaining.discard(s_j)
         self.winners.append(s_j)
         # Pay: supporters whose budget is below the price pay all of it (group -1), the
@@ -355,8 +360,10 @@ class MESRun:
                 if g >= 0:
                     cls_group[ci] = moved[(g, uc)]
         if self.record:
-            payments = [{"voters": k, "had": v, "paid": v if pos < split else rho * u}
-                        for pos, (v, s, u, k, _g) in enumerate(entries)]
+            payments = [
+                {"voters": k, "had": v, "paid": v if pos < split else rho * u}
+                for pos, (v, s, u, k, _g) in enumerate(entries)
+            ]
             nobody = d.count[s_j] - sum(e[3] for e in entries)
             if nobody:
                 payments.insert(0, {"voters": nobody, "had": self.zero, "paid": self.zero})

@@ -6,9 +6,9 @@ All amounts (costs, the budget limit, points) are exact: ``int`` when integral, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
 
 Number = int | Fraction
 
@@ -144,7 +144,9 @@ class Election:
 
     def __post_init__(self) -> None:
         if self.vote_type not in VOTE_TYPES:
-            raise ValueError(f"unsupported vote type {self.vote_type!r}; expected one of {VOTE_TYPES}")
+            raise ValueError(
+                f"unsupported vote type {self.vote_type!r}; expected one of {VOTE_TYPES}"
+            )
         self._by_id = {}
         for project in self.projects:
             if project.id in self._by_id:
@@ -247,50 +249,84 @@ def validate_ballot(
             points = [1] * len(chosen)
         for pid, pts in zip(chosen, points):
             if pts <= 0:
-                add("points_not_positive", f"Project {pid!r} must get a positive number of points.",
-                    project=pid, points=pts)
+                add(
+                    "points_not_positive",
+                    f"Project {pid!r} must get a positive number of points.",
+                    project=pid,
+                    points=pts,
+                )
             if rules.min_points is not None and pts < rules.min_points:
-                add("too_few_points_for_project",
+                add(
+                    "too_few_points_for_project",
                     f"Project {pid!r} gets {pts} points; the minimum per project is {rules.min_points}.",
-                    project=pid, points=pts, minimum=rules.min_points)
+                    project=pid,
+                    points=pts,
+                    minimum=rules.min_points,
+                )
             if rules.max_points is not None and pts > rules.max_points:
-                add("too_many_points_for_project",
+                add(
+                    "too_many_points_for_project",
                     f"Project {pid!r} gets {pts} points; the maximum per project is {rules.max_points}.",
-                    project=pid, points=pts, maximum=rules.max_points)
+                    project=pid,
+                    points=pts,
+                    maximum=rules.max_points,
+                )
         total_points = sum(points)
         if rules.max_sum_points is not None and total_points > rules.max_sum_points:
-            add("too_many_points",
+            add(
+                "too_many_points",
                 f"The ballot gives {total_points} points; at most {rules.max_sum_points} may be given.",
-                points=total_points, maximum=rules.max_sum_points)
+                points=total_points,
+                maximum=rules.max_sum_points,
+            )
         if rules.min_sum_points is not None and total_points < rules.min_sum_points:
-            add("too_few_points",
+            add(
+                "too_few_points",
                 f"The ballot gives {total_points} points; at least {rules.min_sum_points} must be given.",
-                points=total_points, minimum=rules.min_sum_points)
+                points=total_points,
+                minimum=rules.min_sum_points,
+            )
     elif points is not None and any(p != 1 for p in points):
         add("points_not_allowed", f"A {vote_type} ballot does not give points.")
 
     if vote_type == "choose-1":
         if count != 1:
-            add("choose_exactly_one", f"Exactly one project must be chosen; {count} were.", count=count)
+            add(
+                "choose_exactly_one",
+                f"Exactly one project must be chosen; {count} were.",
+                count=count,
+            )
     else:
         if rules.min_length is not None and count < rules.min_length:
-            add("too_few_projects",
+            add(
+                "too_few_projects",
                 f"{count} project(s) chosen; at least {rules.min_length} must be chosen.",
-                count=count, minimum=rules.min_length)
+                count=count,
+                minimum=rules.min_length,
+            )
         if rules.max_length is not None and count > rules.max_length:
-            add("too_many_projects",
+            add(
+                "too_many_projects",
                 f"{count} projects chosen; at most {rules.max_length} may be chosen.",
-                count=count, maximum=rules.max_length)
+                count=count,
+                maximum=rules.max_length,
+            )
 
     total_cost = sum((by_id[pid].cost for pid in seen if pid in by_id), 0)
     if rules.max_sum_cost is not None and total_cost > rules.max_sum_cost:
-        add("over_budget",
+        add(
+            "over_budget",
             f"The chosen projects cost {number_text(total_cost)} in total, more than the "
             f"{number_text(rules.max_sum_cost)} allowed.",
-            total_cost=total_cost, maximum=rules.max_sum_cost)
+            total_cost=total_cost,
+            maximum=rules.max_sum_cost,
+        )
     if rules.min_sum_cost is not None and total_cost < rules.min_sum_cost:
-        add("under_min_cost",
+        add(
+            "under_min_cost",
             f"The chosen projects cost {number_text(total_cost)} in total, less than the "
             f"{number_text(rules.min_sum_cost)} required.",
-            total_cost=total_cost, minimum=rules.min_sum_cost)
+            total_cost=total_cost,
+            minimum=rules.min_sum_cost,
+        )
     return problems

@@ -77,8 +77,7 @@ def read_pabulib(source: str | os.PathLike | bytes) -> Election:
 
 def parse_pabulib(text: str) -> Election:
     """Parse the text of a Pabulib file into an :class:`Election`."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     meta: dict[str, str] = {}
     project_columns: list[str] = []
     vote_columns: list[str] = []
@@ -159,7 +158,9 @@ def _project(header: list[str], row: list[str], number: int) -> Project:
     )
 
 
-def _ballots(election: Election, columns: list[str], raw: list[tuple[int, list[str]]]) -> list[Ballot]:
+def _ballots(
+    election: Election, columns: list[str], raw: list[tuple[int, list[str]]]
+) -> list[Ballot]:
     ids = {p.id: p.id for p in election.projects}  # interned project ids
     i_voter = columns.index("voter_id")
     i_vote = columns.index("vote")
@@ -179,13 +180,17 @@ def _ballots(election: Election, columns: list[str], raw: list[tuple[int, list[s
         try:
             chosen = tuple([ids[p.strip()] for p in vote.split(",") if p.strip()]) if vote else ()
         except KeyError as exc:
-            raise PabulibError(f"line {number}: unknown project {exc.args[0]!r} in a vote") from None
+            raise PabulibError(
+                f"line {number}: unknown project {exc.args[0]!r} in a vote"
+            ) from None
         points = None
         if cumulative:
             text = row[i_points] if i_points is not None else ""
             points = tuple(exact(x) for x in text.split(",") if x.strip()) if text else ()
             if len(points) != len(chosen):
-                raise PabulibError(f"line {number}: {len(points)} points for {len(chosen)} projects")
+                raise PabulibError(
+                    f"line {number}: {len(points)} points for {len(chosen)} projects"
+                )
         extra = tuple([row[i] for i in extra_idx]) if extra_idx else ()
         append(Ballot(row[i_voter], chosen, points, extra))
     return ballots
@@ -241,7 +246,9 @@ def write_pabulib(election: Election) -> str:
 
     out.write("VOTES\n")
     cumulative = election.vote_type == "cumulative"
-    vote_columns = ["voter_id", "vote"] + (["points"] if cumulative else []) + list(election.vote_fields)
+    vote_columns = (
+        ["voter_id", "vote"] + (["points"] if cumulative else []) + list(election.vote_fields)
+    )
     writer.writerow(vote_columns)
     rows = []
     for ballot in election.ballots:

@@ -6,9 +6,9 @@ Exact definitions are in docs/participatory_budget_rules.md. All arithmetic is e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable
 
 from .explain import Explanation
 from .mes import MESData, MESRun, run_add1, to_fraction
@@ -122,8 +122,13 @@ def greedy(
     stopped_at: str | None = None
     for rank, project in enumerate(order, start=1):
         score = scores[project.id]
-        data = {"rank": rank, "score": score, "cost": project.cost, "budget_left": remaining,
-                "budget": election.budget}
+        data = {
+            "rank": rank,
+            "score": score,
+            "cost": project.cost,
+            "budget_left": remaining,
+            "budget": election.budget,
+        }
         if min_score is not None and score < min_score:
             data["min_score"] = min_score
             explanations[project.id] = Explanation(project.id, False, "below_threshold", data)
@@ -137,7 +142,8 @@ def greedy(
             explanations[project.id] = Explanation(project.id, True, "funded", data)
         else:
             explanations[project.id] = Explanation(
-                project.id, False, "did_not_fit" if skip else "did_not_fit_stop", data)
+                project.id, False, "did_not_fit" if skip else "did_not_fit_stop", data
+            )
             if not skip:
                 stopped_at = project.id
     name = "greedy" if skip else "greedy-no-skip"
@@ -147,8 +153,14 @@ def greedy(
         parameters["min_score"] = min_score
     for explanation in explanations.values():
         explanation.rule = name
-    return Outcome(name, parameters, winners, normalize(election.budget - remaining),
-                   election.budget, explanations)
+    return Outcome(
+        name,
+        parameters,
+        winners,
+        normalize(election.budget - remaining),
+        election.budget,
+        explanations,
+    )
 
 
 def _score_source(election: Election) -> str:
@@ -183,8 +195,10 @@ def equal_shares(
         raise RuleError(f"unknown method {method!r}")
     data = MESData(election, tie_key(tie_breaking), arithmetic)
     rule = "equalshares" if completion is None else "equalshares/add1"
-    parameters: dict = {"tie_breaking": tie_breaking,
-                        "utilities": "points" if election.vote_type == "cumulative" else "cost"}
+    parameters: dict = {
+        "tie_breaking": tie_breaking,
+        "utilities": "points" if election.vote_type == "cumulative" else "cost",
+    }
     if completion is not None:
         parameters.update({"completion": "add1", "increment": normalize(Fraction(increment))})
     if data.n == 0:
@@ -215,24 +229,40 @@ def equal_shares(
 def _mes_explanations(data: MESData, run: MESRun | None, per_voter, increments: int, rule: str):
     projects = data.projects
     cumulative = data.election.vote_type == "cumulative"
-    base = {"voter_budget": to_fraction(per_voter), "increments": increments,
-            "utilities": "points" if cumulative else "cost"}
+    base = {
+        "voter_budget": to_fraction(per_voter),
+        "increments": increments,
+        "utilities": "points" if cumulative else "cost",
+    }
     explanations: dict[str, Explanation] = {}
     for j in data.free:
         p = projects[j]
-        explanations[p.id] = Explanation(p.id, True, "funded_free",
-                                         {**base, "cost": p.cost, "supporters": data.count[j]}, rule)
+        explanations[p.id] = Explanation(
+            p.id, True, "funded_free", {**base, "cost": p.cost, "supporters": data.count[j]}, rule
+        )
     if run is not None:
         spent = 0
         for number, entry in enumerate(run.log, start=1):
             j = entry["project"]
             p = projects[j]
             spent += p.cost
-            payments = [{"voters": x["voters"], "had": to_fraction(x["had"]),
-                         "paid": to_fraction(x["paid"])} for x in entry["payments"]]
-            data_ = {**base, "round": number, "cost": p.cost, "supporters": data.count[j],
-                     "price_per_unit": to_fraction(entry["rho"]), "payments": payments,
-                     "budget_left_after": normalize(data.election.budget - spent)}
+            payments = [
+                {
+                    "voters": x["voters"],
+                    "had": to_fraction(x["had"]),
+                    "paid": to_fraction(x["paid"]),
+                }
+                for x in entry["payments"]
+            ]
+            data_ = {
+                **base,
+                "round": number,
+                "cost": p.cost,
+                "supporters": data.count[j],
+                "price_per_unit": to_fraction(entry["rho"]),
+                "payments": payments,
+                "budget_left_after": normalize(data.election.budget - spent),
+            }
             explanations[p.id] = Explanation(p.id, True, "funded", data_, rule)
         for j, rows in run.final_budgets().items():
             p = projects[j]
@@ -241,17 +271,23 @@ def _mes_explanations(data: MESData, run: MESRun | None, per_voter, increments: 
                 v = to_fraction(v)
                 merged[v] = merged.get(v, 0) + k
             total_left = sum((v * k for v, k in merged.items()), 0)
-            data_ = {**base, "cost": p.cost, "supporters": data.count[j],
-                     "equal_share": to_fraction(data.costs[j] / (data.total_u[j] if cumulative
-                                                                 else data.count[j])),
-                     "supporters_left": [{"voters": k, "had": v} for v, k in sorted(merged.items())],
-                     "supporters_total_left": normalize(total_left),
-                     "shortfall": normalize(p.cost - total_left)}
+            data_ = {
+                **base,
+                "cost": p.cost,
+                "supporters": data.count[j],
+                "equal_share": to_fraction(
+                    data.costs[j] / (data.total_u[j] if cumulative else data.count[j])
+                ),
+                "supporters_left": [{"voters": k, "had": v} for v, k in sorted(merged.items())],
+                "supporters_total_left": normalize(total_left),
+                "shortfall": normalize(p.cost - total_left),
+            }
             if cumulative:
                 data_["total_points"] = to_fraction(data.total_u[j])
             explanations[p.id] = Explanation(p.id, False, "insufficient_support", data_, rule)
     for p in projects:
         if p.id not in explanations:
-            explanations[p.id] = Explanation(p.id, False, "no_supporters",
-                                             {**base, "cost": p.cost, "supporters": 0}, rule)
+            explanations[p.id] = Explanation(
+                p.id, False, "no_supporters", {**base, "cost": p.cost, "supporters": 0}, rule
+            )
     return explanations
