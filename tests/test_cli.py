@@ -64,3 +64,34 @@ def test_db_upgrade_is_idempotent(tmp_path):
     assert run_hub(instance, "db", "upgrade").returncode == 0
     again = run_hub(instance, "db", "upgrade")
     assert again.returncode == 0 and "core" in again.stdout
+
+
+def test_run_with_demo_serves_the_hub_on_its_port(tmp_path):
+    """The README's first command ends with `hub run --demo`: it must serve the demo hub."""
+    import time
+    import urllib.request
+
+    from conftest import free_port
+
+    port = free_port()
+    environ = {**os.environ, "HUB_INSTANCE_PATH": str(tmp_path / "inst"),
+               "HUB_ARGON2_TIME_COST": "1", "HUB_ARGON2_MEMORY_COST": "1024"}
+    environ.pop("HUB_DATABASE_URL", None)
+    proc = subprocess.Popen([HUB, "run", "--demo", "--port", str(port)], env=environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                assert time.monotonic() < deadline, "hub run did not answer in 90 s"
+                time.sleep(0.3)
+        page = html.decode()
+        assert '<html lang="fr">' in page and "Ormeval" in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
