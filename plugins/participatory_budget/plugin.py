@@ -1,0 +1,14 @@
+"""Participatory budget.
+
+For now the plugin contributes the outcome engine's command line (``hub pb``); the web cycle of
+the budget (proposals, feasibility review, voting, results) will build on the same engine.
+"""
+
+from hub.hookspecs import hookimpl
+
+
+@hookimpl
+def hub_register_commands():
+    from .cli import pb
+
+    return [pb]
