@@ -18,6 +18,14 @@ CORE_BLUEPRINT_MODULES = (
     "hub.admin.views",
     "hub.api.views",
     "hub.signatures.views",
+    "hub.territory.views",
+    "hub.bodies.views",
+    "hub.bodies.api",
+    "hub.sessions.views",
+    "hub.agenda.views",
+    "hub.projects.views",
+    "hub.projects.api",
+    "hub.notifications.views",
 )
 
 # Core features that implement hooks themselves (agenda events, activity, demo content...),
@@ -25,6 +33,10 @@ CORE_BLUEPRINT_MODULES = (
 # own hooks.
 CORE_HOOK_MODULES: tuple[str, ...] = (
     "hub.signatures.hooks",
+    "hub.territory.hooks",
+    "hub.bodies.hooks",
+    "hub.sessions.hooks",
+    "hub.projects.hooks",
 )
 
 

@@ -18,6 +18,10 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
     "audit.view": {"admin"},
     "moderate": {"moderator"},
     "staff.area": {"agent", "moderator", "elected"},
+    "bodies.manage": {"agent"},
+    "bodies.draw": {"agent"},
+    "projects.manage": {"agent"},
+    "projects.answer": {"agent", "elected"},
 }
 
 

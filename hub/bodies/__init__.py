@@ -1,0 +1,1 @@
+"""Local bodies (instances de participation): directory, members, draws by lot."""

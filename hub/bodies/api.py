@@ -1,0 +1,72 @@
+"""JSON API of local bodies: ``/api/v1/bodies`` and ``/api/v1/bodies/<id>``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from ..extensions import db
+from .models import Body
+
+bp = Blueprint("bodies_api", __name__, url_prefix="/api/v1/bodies")
+
+
+@bp.route("")
+def index():
+    from .views import _directory_query, body_record
+
+    bodies = db.session.scalars(_directory_query()).all()
+    return jsonify({"bodies": [body_record(b) for b in bodies]})
+
+
+@bp.route("/<int:body_id>")
+def show(body_id: int):
+    from ..api.auth import api_error
+    from ..projects.models import Relay
+    from .views import body_record
+
+    body = db.session.get(Body, body_id)
+    if body is None:
+        return api_error(404, "No such body.")
+    record = body_record(body)
+    relays = db.session.scalars(db.select(Relay).where(Relay.body_id == body.id)).all()
+    record["relays"] = [{"project_id": r.project_id, "project": r.project.title,
+                         "status": r.status} for r in relays]
+    return jsonify(record)
+
+
+_member = {"type": "object", "properties": {
+    "name": {"type": "string"}, "role": {"type": "string", "enum": [
+        "president", "secretary", "member", "facilitator", "referent_elected",
+        "referent_agent"]},
+    "mandate_start": {"type": ["string", "null"], "format": "date"},
+    "mandate_end": {"type": ["string", "null"], "format": "date"},
+    "drawn_by_lot": {"type": "boolean"}}}
+
+OPENAPI = {
+    "paths": {
+        "/api/v1/bodies": {"get": {
+            "summary": "Directory of local bodies (open data)",
+            "responses": {"200": {"description": "Every active body", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "bodies": {"type": "array",
+                               "items": {"$ref": "#/components/schemas/Body"}}}}}}}}}},
+        "/api/v1/bodies/{id}": {"get": {
+            "summary": "One local body, its current members and the projects it relays",
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "responses": {
+                "200": {"description": "The body", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Body"}}}},
+                "404": {"description": "No such body", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+    },
+    "components": {"schemas": {"Body": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"},
+        "type": {"type": "string"}, "commune": {"type": ["string", "null"]},
+        "neighbourhoods": {"type": "array", "items": {"type": "string"}},
+        "description": {"type": "string"}, "contact_email": {"type": "string"},
+        "contact": {"type": "string"}, "meeting_cadence": {"type": "string"},
+        "website": {"type": "string"}, "members": {"type": "array", "items": _member},
+        "relays": {"type": "array", "items": {"type": "object"}},
+        "url": {"type": "string"}}}}},
+}

@@ -1,0 +1,372 @@
+"""Local bodies: public directory and pages, management by members, draws by lot, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import audit
+from ..accounts.models import find_user_by_email
+from ..db import utcnow, write_transaction
+from ..extensions import db
+from ..forms import HubForm, choices
+from ..permissions import permission_required
+from ..territory.models import Neighbourhood, neighbourhood_choices
+from ..text import csv_safe
+from ..web import fail
+from . import services
+from .draw import DrawError
+from .forms import BodyForm, DrawForm, MemberForm, PerformDrawForm
+from .models import ROLES, Body, BodyMember, Draw, body_neighbourhood
+
+bp = Blueprint("bodies", __name__, template_folder="templates")
+
+
+def get_body(body_id: int) -> Body:
+    return db.session.get(Body, body_id) or abort(404)
+
+
+def require(body: Body, capability: str) -> set[str]:
+    if not current_user.is_authenticated:
+        abort(401)
+    caps = services.capabilities(current_user, body)
+    if capability not in caps:
+        abort(403)
+    return caps
+
+
+def _role_choices():
+    return choices([(r, services.ROLE_LABELS[r]) for r in ROLES])
+
+
+# --- Directory and pages --------------------------------------------------------------------
+
+
+def _directory_query(type_: str = "", neighbourhood_id: int | None = None):
+    query = select(Body).where(Body.archived_at.is_(None)).order_by(Body.type, Body.name)
+    if type_:
+        query = query.where(Body.type == type_)
+    if neighbourhood_id:
+        query = query.where(Body.id.in_(select(body_neighbourhood.c.body_id).where(
+            body_neighbourhood.c.neighbourhood_id == neighbourhood_id)))
+    return query
+
+
+@bp.route("/bodies")
+def index():
+    type_ = request.args.get("type", "")
+    nid = request.args.get("neighbourhood", "")
+    nid = int(nid) if nid.isdigit() else None
+    bodies = db.session.scalars(_directory_query(type_, nid)).all()
+    counts = services.member_counts(b.id for b in bodies)
+    return render_template("bodies/index.html", bodies=bodies, counts=counts,
+                           types=services.body_types(), type_=type_, neighbourhood_id=nid,
+                           neighbourhoods=neighbourhood_choices())
+
+
+def body_record(body: Body, day: date | None = None) -> dict:
+    day = day or date.today()
+    return {
+        "id": body.id, "slug": body.slug, "name": body.name, "type": body.type,
+        "commune": body.commune.name if body.commune else None,
+        "neighbourhoods": [n.name for n in body.neighbourhoods],
+        "description": body.description, "contact_email": body.contact_email,
+        "contact": body.contact_info, "meeting_cadence": body.meeting_cadence,
+        "website": body.website,
+        "members": [{"name": m.name, "role": m.role,
+                     "mandate_start": m.mandate_start.isoformat() if m.mandate_start else None,
+                     "mandate_end": m.mandate_end.isoformat() if m.mandate_end else None,
+                     "drawn_by_lot": m.draw_id is not None}
+                    for m in body.active_members(day)],
+        "url": url_for("bodies.show", body_id=body.id, _external=True),
+    }
+
+
+@bp.route("/bodies/export.json")
+def export_json():
+    bodies = db.session.scalars(_directory_query()).all()
+    response = jsonify({"bodies": [body_record(b) for b in bodies],
+                        "exported_at": utcnow().isoformat() + "Z"})
+    response.headers["Content-Disposition"] = "attachment; filename=instances.json"
+    return response
+
+
+@bp.route("/bodies/export.csv")
+def export_csv():
+    bodies = db.session.scalars(_directory_query()).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "name", "type", "commune", "neighbourhoods", "contact_email",
+                     "contact", "meeting_cadence", "website", "member_name", "member_role",
+                     "mandate_start", "mandate_end", "drawn_by_lot"])
+    for body in bodies:
+        record = body_record(body)
+        head = [body.id, body.name, body.type, record["commune"] or "",
+                "; ".join(record["neighbourhoods"]), body.contact_email, body.contact_info,
+                body.meeting_cadence, body.website]
+        for member in record["members"] or [None]:
+            tail = (["", "", "", "", ""] if member is None else
+                    [member["name"], member["role"], member["mandate_start"] or "",
+                     member["mandate_end"] or "", "yes" if member["drawn_by_lot"] else "no"])
+            writer.writerow([csv_safe(v) for v in head + tail])
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=instances.csv"})
+
+
+@bp.route("/bodies/<int:body_id>")
+def show(body_id: int):
+    from ..projects.models import RELAY_STATUSES, Relay
+    from ..sessions.models import Meeting
+
+    body = get_body(body_id)
+    caps = services.capabilities(current_user, body)
+    relays = db.session.scalars(select(Relay).where(Relay.body_id == body.id)
+                                .order_by(Relay.invited_at.desc())).all()
+    sessions = db.session.scalars(select(Meeting).where(
+        Meeting.body_id == body.id, Meeting.starts_at >= datetime.now().replace(
+            hour=0, minute=0), Meeting.cancelled_at.is_(None))
+        .order_by(Meeting.starts_at).limit(20)).all()
+    draws = db.session.scalars(select(Draw).where(Draw.body_id == body.id)
+                               .order_by(Draw.id.desc())).all()
+    return render_template("bodies/show.html", body=body, caps=caps, relays=relays,
+                           sessions=sessions, draws=draws, members=body.active_members(),
+                           role_labels=services.ROLE_LABELS, relay_statuses=RELAY_STATUSES)
+
+
+def _fill_body_form(form: BodyForm, body: Body | None = None):
+    types = services.body_types()
+    if body is not None and body.type not in types:
+        types = [body.type, *types]
+    form.type.choices = choices([(t, t) for t in types])
+    form.neighbourhoods.choices = choices(neighbourhood_choices())
+
+
+@bp.route("/bodies/new", methods=["GET", "POST"])
+@permission_required("bodies.manage")
+def create():
+    form = BodyForm()
+    _fill_body_form(form)
+    if form.validate_on_submit():
+        with write_transaction():
+            body = Body(slug=services.unique_slug(Body, form.name.data), name=form.name.data,
+                        type=form.type.data)
+            _apply(form, body)
+            db.session.add(body)
+            db.session.flush()
+            audit.record("body.created", body)
+        flash(_("The body is created."), "success")
+        return redirect(url_for("bodies.show", body_id=body.id))
+    return render_template("bodies/edit.html", form=form, body=None), 200 if not form.errors else 422
+
+
+def _apply(form: BodyForm, body: Body):
+    from ..territory.models import Commune
+
+    body.name = form.name.data
+    body.type = form.type.data
+    body.description = form.description.data or ""
+    body.contact_email = form.contact_email.data or ""
+    body.contact_info = form.contact_info.data or ""
+    body.meeting_cadence = form.meeting_cadence.data or ""
+    body.website = form.website.data or ""
+    ids = form.neighbourhoods.data or []
+    body.neighbourhoods = list(db.session.scalars(
+        select(Neighbourhood).where(Neighbourhood.id.in_(ids)))) if ids else []
+    if body.commune_id is None:
+        body.commune_id = db.session.scalar(select(Commune.id).order_by(Commune.id).limit(1))
+
+
+@bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
+def edit(body_id: int):
+    body = get_body(body_id)
+    require(body, "edit")
+    form = BodyForm(obj=body) if request.method == "GET" else BodyForm()
+    if request.method == "GET":
+        form.neighbourhoods.data = [n.id for n in body.neighbourhoods]
+    _fill_body_form(form, body)
+    if form.validate_on_submit():
+        with write_transaction():
+            _apply(form, body)
+            audit.record("body.edited", body)
+        flash(_("The page of the body is updated."), "success")
+        return redirect(url_for("bodies.show", body_id=body.id))
+    return render_template("bodies/edit.html", form=form, body=body), 200 if not form.errors else 422
+
+
+# --- Members --------------------------------------------------------------------------------
+
+
+@bp.route("/bodies/<int:body_id>/members", methods=["GET", "POST"])
+def members(body_id: int):
+    body = get_body(body_id)
+    require(body, "members")
+    form = MemberForm()
+    form.role.choices = _role_choices()
+    if form.validate_on_submit():
+        user = None
+        if form.email.data:
+            user = find_user_by_email(form.email.data)
+            if user is None:
+                form.email.errors.append(_("No account uses this address."))
+        if not form.email.errors:
+            with write_transaction():
+                member = BodyMember(body_id=body.id, user_id=getattr(user, "id", None),
+                                    name=form.name.data, role=form.role.data,
+                                    mandate_start=form.mandate_start.data,
+                                    mandate_end=form.mandate_end.data)
+                db.session.add(member)
+                db.session.flush()
+                audit.record("body.member_added", member, body_id=body.id, role=member.role)
+            flash(_("%(name)s is added to the members.", name=member.name), "success")
+            return redirect(url_for("bodies.members", body_id=body.id))
+    all_members = db.session.scalars(select(BodyMember).where(BodyMember.body_id == body.id)
+                                     .order_by(BodyMember.mandate_end.is_(None).desc(),
+                                               BodyMember.name)).all()
+    return render_template("bodies/members.html", body=body, form=form, members=all_members,
+                           end_form=HubForm(), role_labels=services.ROLE_LABELS,
+                           today=date.today()), 200 if not form.errors else 422
+
+
+@bp.route("/bodies/<int:body_id>/members/<int:member_id>/end", methods=["POST"])
+def end_member(body_id: int, member_id: int):
+    body = get_body(body_id)
+    require(body, "members")
+    member = db.session.get(BodyMember, member_id)
+    if member is None or member.body_id != body.id:
+        abort(404)
+    if not HubForm().validate_on_submit():
+        abort(400)
+    with write_transaction():
+        member.mandate_end = date.today()
+        audit.record("body.member_ended", member, body_id=body.id)
+    flash(_("The mandate of %(name)s ends today.", name=member.name), "success")
+    return redirect(url_for("bodies.members", body_id=body.id))
+
+
+# --- Draws by lot ---------------------------------------------------------------------------
+
+
+def get_draw(body: Body, draw_id: int) -> Draw:
+    draw = db.session.get(Draw, draw_id)
+    if draw is None or draw.body_id != body.id:
+        abort(404)
+    return draw
+
+
+def parse_quotas(text: str) -> dict[str, int]:
+    quotas = {}
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        name, sep, count = line.rpartition(":")
+        if not sep or not name.strip() or not count.strip().isdigit():
+            raise DrawError(_("Write each quota as “category: seats”."))
+        quotas[name.strip()] = int(count.strip())
+    return quotas
+
+
+@bp.route("/bodies/<int:body_id>/draws/new", methods=["GET", "POST"])
+@permission_required("bodies.draw")
+def new_draw(body_id: int):
+    body = get_body(body_id)
+    form = DrawForm()
+    if form.validate_on_submit():
+        try:
+            quotas = parse_quotas(form.quotas.data)
+            if quotas and not form.quota_column.data:
+                raise DrawError(_("Give the column used for quotas."))
+            raw = form.register.data.read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252")
+            with write_transaction():
+                draw = services.announce_draw(
+                    body, title=form.title.data, register_text=text,
+                    key_column=form.key_column.data, name_column=form.name_column.data,
+                    quota_column=form.quota_column.data, quotas=quotas, seats=form.seats.data,
+                    seed_source=form.seed_source.data, not_before=form.not_before.data,
+                    actor=current_user)
+                draw.mandate_start = form.mandate_start.data
+                draw.mandate_end = form.mandate_end.data
+        except DrawError as exc:
+            form.register.errors = [*form.register.errors, str(exc)]
+        else:
+            flash(_("The draw is announced: its inputs are published."), "success")
+            return redirect(url_for("bodies.draw", body_id=body.id, draw_id=draw.id))
+    return render_template("bodies/draw_new.html", body=body, form=form), (
+        422 if form.errors else 200)
+
+
+@bp.route("/bodies/<int:body_id>/draws/<int:draw_id>", methods=["GET", "POST"])
+def draw(body_id: int, draw_id: int):
+    body = get_body(body_id)
+    record = get_draw(body, draw_id)
+    form = PerformDrawForm()
+    may_draw = current_user.is_authenticated and current_user.can("bodies.draw")
+    if request.method == "POST":
+        if not may_draw:
+            abort(403 if current_user.is_authenticated else 401)
+        if form.validate_on_submit():
+            try:
+                with write_transaction():
+                    services.perform_draw(record, form.seed.data, current_user)
+            except DrawError as exc:
+                form.seed.errors = [*form.seed.errors, str(exc)]
+            else:
+                flash(_("The draw took place."), "success")
+                return redirect(url_for("bodies.draw", body_id=body.id, draw_id=record.id))
+    verification = services.verify_draw(record)
+    return render_template("bodies/draw.html", body=body, draw=record, form=form,
+                           may_draw=may_draw, verification=verification,
+                           appoint_form=HubForm(), now=utcnow()), 422 if form.errors else 200
+
+
+@bp.route("/bodies/<int:body_id>/draws/<int:draw_id>/appoint", methods=["POST"])
+@permission_required("bodies.draw")
+def appoint(body_id: int, draw_id: int):
+    body = get_body(body_id)
+    record = get_draw(body, draw_id)
+    if not HubForm().validate_on_submit():
+        abort(400)
+    try:
+        with write_transaction():
+            services.appoint_drawn(record, current_user)
+    except DrawError as exc:
+        fail(422, str(exc))
+    flash(_("The drawn people are now members of the body."), "success")
+    return redirect(url_for("bodies.show", body_id=body.id))
+
+
+@bp.route("/bodies/<int:body_id>/draws/<int:draw_id>/inputs.json")
+def draw_inputs(body_id: int, draw_id: int):
+    record = get_draw(get_body(body_id), draw_id)
+    response = jsonify(services.draw_inputs(record))
+    response.headers["Content-Disposition"] = f"inline; filename=tirage-{record.id}.json"
+    return response
+
+
+@bp.route("/bodies/<int:body_id>/draws/<int:draw_id>/verify.json")
+def verify_json(body_id: int, draw_id: int):
+    record = get_draw(get_body(body_id), draw_id)
+    return jsonify(services.verify_draw(record))
+
+
+@bp.app_template_filter("as_json")
+def as_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+@bp.route("/bodies/draws/how")
+def draw_doc():
+    from .draw import ALGORITHM
+
+    return render_template("bodies/draw_how.html", algorithm=ALGORITHM)

@@ -1,0 +1,1 @@
+"""Notifications (core service): rows listed at /me/notifications, plus an email each."""

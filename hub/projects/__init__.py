@@ -1,0 +1,1 @@
+"""Projects (concertations) in the charter's four phases, contributions, answers and relays."""

@@ -1,0 +1,214 @@
+"""Projects, their documents and timeline, contributions, reasoned answers, follows, relays."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (Boolean, Column, ForeignKey, Integer, String, Table, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import utcnow
+from ..extensions import db
+
+PHASES = ("contrat", "strategie", "instruction", "avis")
+PHASE_LABELS = {
+    "contrat": _l("Participation contract"),
+    "strategie": _l("Participation under way"),
+    "instruction": _l("Review of contributions"),
+    "avis": _l("Reasoned response"),
+}
+LEVELS = {"metropolitan": _l("Metropolitan"), "communal": _l("Communal")}
+DOMAINS = {
+    "mobility": _l("Mobility"), "housing": _l("Housing"), "water": _l("Water"),
+    "waste": _l("Waste"), "culture": _l("Culture"), "economy": _l("Economy"),
+    "environment": _l("Environment"), "public_space": _l("Public space"),
+    "education": _l("Education and youth"), "social": _l("Solidarity and health"),
+    "sport": _l("Sport"), "other": _l("Other"),
+}
+CHANNELS = {"online": _l("Online"), "relay": _l("Through a relay"), "offline": _l("Offline")}
+STATUSES = {
+    "received": _l("Received"), "under_study": _l("Under study"), "retained": _l("Retained"),
+    "partly_retained": _l("Partly retained"), "not_retained": _l("Not retained"),
+}
+FINAL_STATUSES = ("retained", "partly_retained", "not_retained")
+RELAY_STATUSES = {"invited": _l("Invited"), "accepted": _l("Accepted"),
+                  "declined": _l("Declined")}
+
+project_neighbourhood = Table(
+    "project_neighbourhood", db.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("neighbourhood_id", ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+           primary_key=True, index=True),
+)
+
+
+class Project(db.Model):
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    level: Mapped[str] = mapped_column(String(20), index=True)
+    domain: Mapped[str] = mapped_column(String(40), index=True)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("commune.id", ondelete="SET NULL"),
+                                                   index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                 index=True)
+    phase: Mapped[str] = mapped_column(String(20), default="contrat", index=True)
+    phase_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requires_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The contrat participatif
+    contrat_open: Mapped[str] = mapped_column(Text, default="")
+    contrat_closed: Mapped[str] = mapped_column(Text, default="")
+    contrat_decides: Mapped[str] = mapped_column(Text, default="")
+    contrat_use: Mapped[str] = mapped_column(Text, default="")
+    contrat_calendar: Mapped[str] = mapped_column(Text, default="")
+    contrat_means: Mapped[str] = mapped_column(Text, default="")
+    contrat_published_at: Mapped[datetime | None]
+    # The decision closing the avis argumenté, and the "Projet concerté" label
+    decision: Mapped[str] = mapped_column(Text, default="")
+    decision_published_at: Mapped[datetime | None]
+    labelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    owner = relationship("User", lazy="joined")
+    commune = relationship("Commune", lazy="joined")
+    neighbourhoods = relationship("Neighbourhood", secondary=project_neighbourhood,
+                                  lazy="selectin", order_by="Neighbourhood.name")
+    documents = relationship("ProjectDocument", lazy="selectin", order_by="ProjectDocument.id",
+                             cascade="all, delete-orphan")
+    timeline = relationship("TimelineEntry", lazy="selectin",
+                            order_by="(TimelineEntry.day, TimelineEntry.id)",
+                            cascade="all, delete-orphan")
+
+    @property
+    def phase_number(self) -> int:
+        return PHASES.index(self.phase) + 1
+
+    @property
+    def contrat_published(self) -> bool:
+        return self.contrat_published_at is not None
+
+    @property
+    def open_for_contributions(self) -> bool:
+        return self.phase == "strategie" and self.contrat_published
+
+    @property
+    def concerte(self) -> bool:
+        return self.labelled_at is not None
+
+
+class ProjectDocument(db.Model):
+    __tablename__ = "project_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TimelineEntry(db.Model):
+    __tablename__ = "project_timeline_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    day: Mapped[date]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProjectFollow(db.Model):
+    __tablename__ = "project_follow"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Relay(db.Model):
+    """A local body invited to relay a project (relais de proximité)."""
+
+    __tablename__ = "project_relay"
+    __table_args__ = (UniqueConstraint("project_id", "body_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="invited", index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    report_deadline: Mapped[date]
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    responded_at: Mapped[datetime | None]
+    responded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    residents_reached: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[str] = mapped_column(Text, default="")
+    report_submitted_at: Mapped[datetime | None]
+    report_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    project = relationship("Project", lazy="joined")
+    body = relationship("Body", lazy="joined")
+
+
+class Answer(db.Model):
+    """An avis argumenté: the reasoned response to one contribution or a group of them."""
+
+    __tablename__ = "project_answer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author = relationship("User", lazy="joined")
+
+
+class Contribution(db.Model):
+    __tablename__ = "project_contribution"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                  index=True)
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(20), default="online", index=True)
+    relay_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project_relay.id", ondelete="SET NULL"), index=True)
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    status_changed_at: Mapped[datetime | None]
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project_answer.id", ondelete="SET NULL"), index=True)
+    answered_at: Mapped[datetime | None]
+
+    author = relationship("User", foreign_keys=[author_id], lazy="joined")
+    entered_by = relationship("User", foreign_keys=[entered_by_id], lazy="joined")
+    neighbourhood = relationship("Neighbourhood", lazy="joined")
+    answer = relationship("Answer", lazy="joined")
+    relay = relationship("Relay", lazy="joined")
+
+    @property
+    def shown_author(self) -> str:
+        if self.author is not None and self.author.is_active:
+            return self.author.display_name
+        return self.author_name
