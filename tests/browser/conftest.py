@@ -158,14 +158,19 @@ class LiveServer:
         return endpoint in self.app.view_functions
 
     def create_user(self, email: str, *, roles=(), confirmed=True, verified=False,
-                    name: str | None = None, password: str = DEMO_PASSWORD) -> int:
+                    name: str | None = None, password: str = DEMO_PASSWORD, **fields) -> int:
+        """An account made directly in the database (``fields``: birth_date=...)."""
         from hub.accounts.services import create_user
 
         with self.app.app_context():
             user = create_user(email, password, name or email.split("@")[0], roles=roles,
                                confirmed=confirmed, verified_resident=verified)
+            for key, value in fields.items():
+                setattr(user, key, value)
             db.session.commit()
-            return user.id
+            user_id = user.id
+            db.session.remove()
+            return user_id
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -193,3 +194,107 @@ def test_keyboard_only_journey(page, live_server):
     page.keyboard.press("Enter")
     expect(page.get_by_role("link", name="Log in").first).to_be_visible()
     page.goto("/language/fr")
+
+
+# --- Features of other teams: each journey runs as soon as its feature is in the app -------------
+
+
+def counter_value(page) -> int:
+    text = page.locator("#petition-counter .petition-counter__total").inner_text()
+    return int(re.search(r"\d+", text.replace("\u202f", "").replace("\xa0", "")).group(0))
+
+
+def open_signable_petition(page, live_server) -> None:
+    """From the home page to the first petition this visitor can sign."""
+    page.goto("/petitions/")
+    links = page.locator("main a[href*='/petitions/']").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")
+    for href in dict.fromkeys(h for h in links if re.search(r"/petitions/\d+$", h)):
+        page.goto(href)
+        if page.locator("#sign-box form button[type=submit]").count():
+            return
+    raise AssertionError("no petition of the demo can be signed")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "without-js"])
+def test_resident_signs_a_petition_and_the_counter_follows(new_context, live_server, login,
+                                                           javascript):
+    if not live_server.has_endpoint("petitions.sign"):
+        pytest.skip("petitions plugin not present yet")
+    email = unique_email("signataire")
+    live_server.create_user(email, name="Signataire", verified=True,
+                            birth_date=date(1988, 5, 17))
+    context = new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    login(page, email)
+    open_signable_petition(page, live_server)
+    url, before = page.url, counter_value(page)
+
+    if javascript:
+        page.evaluate("window.__notReloaded = true")
+    page.locator("#sign-box form button[type=submit]").click()
+    expect(page.locator("#sign-box")).to_contain_text("✓")
+    expect(page.locator("#petition-counter .petition-counter__total")).to_contain_text(
+        str(before + 1))
+    if javascript:  # swapped in place by htmx: same document, same address
+        assert page.evaluate("window.__notReloaded === true")
+        assert page.url == url
+    assert counter_value(page) == before + 1
+
+    page.reload()
+    assert counter_value(page) == before + 1
+    expect(page.locator("#sign-box")).to_contain_text("✓")
+    expect(page.locator("#sign-box form button[type=submit]")).to_have_count(0)
+    assert context.monitor.problems == []
+
+
+def contribution_under_review(live_server, author_id: int) -> tuple[int, int] | None:
+    """(project id, contribution id): a contribution of ``author_id`` on a demo project
+    under review (its contributions were sent while it was open), or None."""
+    from sqlalchemy import select
+
+    from hub.db import utcnow
+    from hub.extensions import db
+    from hub.projects.models import Contribution, Project
+
+    with live_server.app.app_context():
+        project_id = db.session.scalar(select(Project.id).where(
+            Project.phase == "instruction").order_by(Project.id).limit(1))
+        if project_id is None:
+            return None
+        contribution = Contribution(
+            project_id=project_id, channel="online", author_id=author_id, created_at=utcnow(),
+            text="Installer des arceaux à vélos devant l'école, côté rue des Lilas.")
+        db.session.add(contribution)
+        db.session.commit()
+        found = (project_id, contribution.id)
+        db.session.remove()
+    return found
+
+
+def test_agent_answers_a_contribution_and_its_author_sees_it(logged_in, live_server):
+    if not live_server.has_endpoint("projects.answer"):
+        pytest.skip("project contributions and answers not present yet")
+    author_email = unique_email("contributrice")
+    author_id = live_server.create_user(author_email, name="Contributrice", verified=True)
+    found = contribution_under_review(live_server, author_id)
+    if found is None:
+        pytest.skip("the demo has no project in its review phase (instruction)")
+    project_id, contribution_id = found
+    answer = "Merci : la commune retient votre proposition pour le budget de l'an prochain."
+
+    agent = logged_in("agent@ormeval.example").new_page()
+    agent.goto(f"/projects/{project_id}")
+    agent.locator(f"main a[href$='/projects/{project_id}/instruction']").first.click()
+    form = agent.locator(f"form[action$='/projects/{project_id}/answers']")
+    form.locator(f"input[name=contributions][value='{contribution_id}']").check()
+    form.locator("select[name=status]").select_option("retained")
+    form.locator("textarea[name=text]").fill(answer)
+    form.locator("button[type=submit]").click()
+    expect(agent.locator(".flash--success")).to_be_visible()
+
+    author = logged_in(author_email).new_page()
+    author.goto(f"/projects/{project_id}")
+    expect(author.locator("main")).to_contain_text(answer)
+    for context in (agent.context, author.context):
+        assert context.monitor.problems == []
