@@ -248,6 +248,31 @@ def test_resident_signs_a_petition_and_the_counter_follows(new_context, live_ser
     assert context.monitor.problems == []
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "without-js"])
+def test_resident_follows_a_project(new_context, live_server, login, javascript):
+    if not live_server.has_endpoint("projects.follow"):
+        pytest.skip("projects not present yet")
+    email = unique_email("suiveur")
+    live_server.create_user(email, name="Suiveur", verified=True)
+    page = new_context(java_script_enabled=javascript).new_page()
+    login(page, email)
+    page.goto("/projects")
+    links = [h for h in page.locator("main a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))") if re.search(r"/projects/\d+$", h or "")]
+    if not links:
+        pytest.skip("the demo has no project")
+    page.goto(links[0])
+    button = page.locator(".follow form button[type=submit]")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    button.click()
+    expect(page.locator(".follow form button[type=submit]")).to_have_attribute(
+        "aria-pressed", "true")
+    page.reload()
+    expect(page.locator(".follow form button[type=submit]")).to_have_attribute(
+        "aria-pressed", "true")
+    assert page.context.monitor.problems == []
+
+
 def contribution_under_review(live_server, author_id: int) -> tuple[int, int] | None:
     """(project id, contribution id): a contribution of ``author_id`` on a demo project
     under review (its contributions were sent while it was open), or None."""
