@@ -67,7 +67,8 @@ def _set_page_cache_headers(response) -> None:
     cacheable = (request.method in ("GET", "HEAD") and response.status_code == 200
                  and not response.direct_passthrough)
     shared = (cacheable and not current_user.is_authenticated and not session
-              and not session.modified and "Set-Cookie" not in response.headers)
+              and not session.modified and "Set-Cookie" not in response.headers
+              and "Authorization" not in request.headers)
     response.headers["Cache-Control"] = (
         "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache")
     if cacheable:

@@ -176,3 +176,15 @@ def test_pages_with_a_session_stay_private(client, make_user, auth):
     response = client.get("/")
     assert response.headers["Cache-Control"] == "private, no-cache"
     assert "Cookie" in response.headers["Vary"]
+
+
+def test_token_calls_are_never_shared_cacheable(app, client, make_user):
+    from hub.accounts.models import ApiToken, User
+    from hub.extensions import db
+
+    user_id = make_user("amel@example.org")
+    with app.app_context():
+        _token, clear = ApiToken.issue(db.session.get(User, user_id), "t")
+        db.session.commit()
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {clear}"})
+    assert response.headers["Cache-Control"] == "private, no-cache"
