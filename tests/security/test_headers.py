@@ -207,10 +207,32 @@ def test_reset_link_is_rate_limited(make_app, make_user):
     assert statuses[-1] == 429, statuses
 
 
-def test_rate_limit_of_signing(make_app):
-    """Signing is limited per account (RATELIMIT_SIGN); checked once a plugin lets people sign."""
-    app = make_app()
-    sign_endpoints = [e for e in app.view_functions if re.search(r"\.sign$", e)]
-    if not sign_endpoints:
+def test_rate_limit_of_signing(make_app, make_user):
+    """Every signing route (``<plugin>.sign``) is limited per account (RATELIMIT_SIGN)."""
+    from flask import url_for
+
+    app = make_app(ratelimit_sign="2 per minute")
+    rules = [r for r in app.url_map.iter_rules()
+             if re.search(r"\.sign$", r.endpoint) and "POST" in (r.methods or ())]
+    if not rules:
         pytest.skip("no signing route yet (petitions plugin not present)")
-    pytest.skip("signing rate limit is covered by the petitions journey tests")
+    from hub.accounts.models import ApiToken, User
+    from hub.extensions import db
+
+    user_id = make_user("amel@example.org", verified=True)
+    with app.app_context():
+        _token, bearer = ApiToken.issue(db.session.get(User, user_id), "signing")
+        db.session.commit()
+    for rule in rules:
+        # A fresh login per route: limits are per account and route, never shared.
+        client = app.test_client()
+        submit(client, "/login", {"email": "amel@example.org", "password": PASSWORD})
+        token = csrf_from(client.get("/me").text)
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **dict.fromkeys(rule.arguments, 1))
+        if url.startswith("/api/"):
+            options = {"json": {}, "headers": {"Authorization": f"Bearer {bearer}"}}
+        else:
+            options = {"data": {"csrf_token": token}}
+        statuses = [client.post(url, **options).status_code for _ in range(3)]
+        assert 429 not in statuses[:2] and statuses[2] == 429, (url, statuses)
