@@ -1,4 +1,5 @@
-"""Configuration: defaults in code, then ``instance/hub.toml``, then ``HUB_*`` variables.
+"""Configuration: defaults in code, then ``instance/hub.toml`` (and/or ``instance/config.py``),
+then ``HUB_*`` variables.
 
 Later sources win. Every key may be set in ``hub.toml`` (upper or lower case)
 and through an environment variable of the same name prefixed ``HUB_``
@@ -10,6 +11,7 @@ otherwise taken as strings.
 from __future__ import annotations
 
 import os
+import runpy
 import secrets
 import tomllib
 from pathlib import Path
@@ -83,6 +85,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         with toml_file.open("rb") as fh:
             for key, value in tomllib.load(fh).items():
                 config[key.upper()] = value
+    py_file = instance_path / "config.py"
+    if py_file.exists():  # for deployments that prefer Flask's classic config.py
+        namespace = runpy.run_path(str(py_file))
+        config.update({k: v for k, v in namespace.items() if k.isupper()})
     for key, raw in os.environ.items():
         if key.startswith("HUB_") and key != "HUB_INSTANCE_PATH":
             config[key[4:]] = _parse_env_value(raw)

@@ -61,3 +61,9 @@ def test_home_page_in_french_by_default(client):
     response = client.get("/")
     assert response.status_code == 200
     assert '<html lang="fr">' in response.get_data(as_text=True)
+
+
+def test_config_py_in_the_instance_is_read(tmp_path):
+    (tmp_path / "config.py").write_text('THEME = "ocean"\nlowercase_ignored = 1\n')
+    config = load_config(tmp_path)
+    assert config["THEME"] == "ocean" and "LOWERCASE_IGNORED" not in config
