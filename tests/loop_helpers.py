@@ -71,8 +71,8 @@ def add_contribution(app, project_id, author_id=None, text="Prévoir un arrêt p
 
     with app.app_context():
         author = db.session.get(User, author_id) if author_id else None
+        kwargs.setdefault("neighbourhood_id", author.neighbourhood_id if author else None)
         contribution = Contribution(project_id=project_id, author_id=author_id, text=text,
-                                    neighbourhood_id=author.neighbourhood_id if author else None,
                                     **kwargs)
         db.session.add(contribution)
         db.session.commit()
