@@ -25,6 +25,7 @@ What the test expects, for each persona and method of the route:
 - anonymous, not allowed: a redirect to the login page or 401 (always 401 under /api/);
 - a logged-in persona not allowed: ``deny`` (default 403; use 404 where the hub hides that
   the object exists);
+- ``post_allow``: who may POST when it differs from ``allow`` (a public page with a staff form);
 - ``expect={persona: {statuses}}`` overrides any of the above.
 
 Statuses are ints; ``LOGIN`` stands for "a redirect to the login page". Under ``/api/``
@@ -75,12 +76,18 @@ class Rule:
     deny: frozenset = frozenset({403})
     expect: dict = field(default_factory=dict)
     post_probe: bool = True
+    post_allow: frozenset | None = None
     note: str = ""
+
+    def allowed(self, persona: str, method: str) -> bool:
+        if method != "GET" and self.post_allow is not None:
+            return persona in self.post_allow
+        return persona in self.allow
 
     def expected(self, persona: str, method: str, api: bool) -> frozenset:
         if persona in self.expect:
             return frozenset(self.expect[persona])
-        if persona in self.allow:
+        if self.allowed(persona, method):
             return self.ok if method == "GET" else self.post_ok
         if persona == "anonymous":
             return frozenset({401}) if api else frozenset({LOGIN, 401})
@@ -88,7 +95,7 @@ class Rule:
 
 
 def _rule(allow, **options) -> Rule:
-    for key in ("ok", "post_ok", "deny"):
+    for key in ("ok", "post_ok", "deny", "post_allow"):
         if key in options:
             options[key] = frozenset(options[key])
     return Rule(allow=frozenset(allow), **options)
@@ -234,6 +241,68 @@ def petitions_world(w: World) -> None:
             Petition.status == "gathering"))
 
 
+@world_setup
+def bodies_and_projects_world(w: World) -> None:
+    """Two bodies (the body member chairs the first), projects open and under review, a
+    contribution of the author, relays of both bodies, a session and a draw."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from hub.accounts.models import User
+    from hub.bodies import services as bodies
+    from hub.bodies.models import Body, BodyMember
+    from hub.db import utcnow
+    from hub.extensions import db
+    from hub.projects.models import Contribution, Project, Relay
+    from hub.sessions.services import create_meeting
+
+    def user(persona):
+        return db.session.scalar(select(User).where(User.email == PERSONAS[persona]))
+
+    own = Body(slug="matrice-conseil", name="Conseil de quartier de la matrice",
+               type="Conseil de quartier")
+    own.members.append(BodyMember(user_id=user("body_member").id, name="Sofia",
+                                  role="president"))
+    own.members.append(BodyMember(name="Membre sortant", role="member"))
+    other = Body(slug="matrice-autre", name="Conseil citoyen voisin", type="Conseil citoyen")
+    db.session.add_all([own, other])
+    now = utcnow()
+    open_project = Project(slug="matrice-ouvert", title="Projet ouvert de la matrice",
+                           level="commune", domain="mobilite", phase="strategie",
+                           contrat_published_at=now)
+    review = Project(slug="matrice-instruction", title="Projet en instruction de la matrice",
+                     level="commune", domain="mobilite", phase="instruction",
+                     contrat_published_at=now)
+    db.session.add_all([open_project, review])
+    db.session.flush()
+    contribution = Contribution(project_id=open_project.id, author_id=user("author").id,
+                                channel="online", text="Des arceaux à vélos, s'il vous plaît.")
+    deadline = date.today() + timedelta(days=30)
+    own_relay = Relay(project_id=open_project.id, body_id=own.id, status="accepted",
+                      report_deadline=deadline)
+    other_relay = Relay(project_id=open_project.id, body_id=other.id, status="accepted",
+                        report_deadline=deadline)
+    db.session.add_all([contribution, own_relay, other_relay])
+    db.session.flush()
+    meeting = create_meeting(title="Atelier de la matrice", starts_at=now + timedelta(days=7),
+                             project_id=open_project.id)
+    meeting.registrations_open = True
+    draw = bodies.announce_draw(
+        own, title="Tirage de la matrice", register_text="numero;nom\n1;A\n2;B\n3;C\n",
+        key_column="numero", name_column="nom", quota_column="", quotas={}, seats=1,
+        seed_source="Loto du samedi", not_before=now, actor=user("agent"))
+    db.session.flush()
+    w.body_id, w.other_body_id = own.id, other.id
+    w.leaving_member_id = own.members[1].id
+    w.other_member_id = db.session.scalar(select(BodyMember.id).where(
+        BodyMember.body_id == other.id)) or w.leaving_member_id
+    w.project_id, w.review_project_id = open_project.id, review.id
+    w.contribution_id = contribution.id
+    w.relay_id, w.other_relay_id = own_relay.id, other_relay.id
+    w.meeting_id, w.draw_id = meeting.id, draw.id
+
+
 # --- The rules -----------------------------------------------------------------------------------
 
 RULES: dict[str, Rule | list[Rule]] = {
@@ -289,6 +358,116 @@ RULES: dict[str, Rule | list[Rule]] = {
     "signatures.offline": roles("agent", values=lambda w: {"collection_id": w.collection_id}),
     "signatures.signers_csv": roles("agent", "elected",
                                     values=lambda w: {"collection_id": w.collection_id}),
+    # Territory, agenda, sessions, notifications.
+    "territory.index": everyone(),
+    "territory.geojson": everyone(),
+    "territory.neighbourhood": everyone(values={"slug": "centre-historique"}),
+    "agenda.index": everyone(),
+    "agenda.feed": everyone(),
+    "agenda.body_feed": everyone(values=lambda w: {"body_id": w.body_id}),
+    "agenda.project_feed": everyone(values=lambda w: {"project_id": w.project_id}),
+    "sessions.show": everyone(values=lambda w: {"meeting_id": w.meeting_id}),
+    "sessions.register": logged_in(values=lambda w: {"meeting_id": w.meeting_id}),
+    "notifications.index": logged_in(),
+    "notifications.mark_read": logged_in(),
+    # Local bodies: public pages; members act on their own body only, agents on all.
+    "bodies.index": everyone(),
+    "bodies.show": everyone(values=lambda w: {"body_id": w.body_id}),
+    "bodies.export_json": everyone(),
+    "bodies.export_csv": everyone(),
+    "bodies.draw_doc": everyone(),
+    "bodies.create": roles("agent"),
+    "bodies.edit": [
+        roles("agent", "body_member", values=lambda w: {"body_id": w.body_id}),
+        roles("agent", values=lambda w: {"body_id": w.other_body_id},
+              note="another body's page: its members only"),
+    ],
+    "bodies.members": [
+        roles("agent", "body_member", values=lambda w: {"body_id": w.body_id}),
+        roles("agent", values=lambda w: {"body_id": w.other_body_id},
+              note="another body's members"),
+    ],
+    "bodies.end_member": [
+        roles("agent", "body_member", post_ok={302, 400, 422},
+              values=lambda w: {"body_id": w.body_id, "member_id": w.leaving_member_id}),
+        roles("agent", post_ok={302, 400, 404, 422},
+              values=lambda w: {"body_id": w.other_body_id, "member_id": w.other_member_id},
+              note="ending a membership of another body"),
+    ],
+    "bodies.new_draw": roles("agent", values=lambda w: {"body_id": w.body_id}),
+    "bodies.draw": everyone(values=lambda w: {"body_id": w.body_id, "draw_id": w.draw_id},
+                            post_allow={"agent", "admin"}, note="anyone reads, agents draw"),
+    "bodies.appoint": roles("agent", post_ok={302, 400, 422},
+                            values=lambda w: {"body_id": w.body_id, "draw_id": w.draw_id}),
+    "bodies.draw_inputs": everyone(values=lambda w: {"body_id": w.body_id,
+                                                     "draw_id": w.draw_id}),
+    "bodies.verify_json": everyone(values=lambda w: {"body_id": w.body_id,
+                                                     "draw_id": w.draw_id}),
+    "bodies_api.index": everyone(),
+    "bodies_api.show": everyone(values=lambda w: {"body_id": w.body_id}),
+    # Projects: public pages and exports; contributions from confirmed accounts; agents
+    # manage; agents and elected officials answer; bodies act on their own relays.
+    "projects.index": everyone(),
+    "projects.show": everyone(values=lambda w: {"project_id": w.project_id}),
+    "projects.export_csv": everyone(),
+    "projects.export_all_contributions": everyone(),
+    "projects.export_contributions": everyone(values=lambda w: {"project_id": w.project_id}),
+    "projects.contribute": confirmed(values=lambda w: {"project_id": w.project_id}),
+    "projects.edit_contribution": only(
+        "author", values=lambda w: {"project_id": w.project_id,
+                                    "contribution_id": w.contribution_id},
+        note="someone else's contribution, even for an admin"),
+    "projects.follow": logged_in(values=lambda w: {"project_id": w.project_id}),
+    "projects.create": roles("agent"),
+    "projects.edit": roles("agent", values=lambda w: {"project_id": w.project_id}),
+    "projects.publish_contrat": roles("agent", values=lambda w: {"project_id": w.project_id},
+                                      post_probe=False, note="would publish the contract"),
+    "projects.advance_phase": roles("agent", values=lambda w: {"project_id": w.project_id},
+                                    post_probe=False, note="would close participation"),
+    "projects.documents": roles("agent", values=lambda w: {"project_id": w.project_id}),
+    "projects.offline": roles("agent", values=lambda w: {"project_id": w.project_id}),
+    "projects.set_status": roles("agent", post_ok={302, 400, 422},
+                                 values=lambda w: {"project_id": w.project_id,
+                                                   "contribution_id": w.contribution_id}),
+    "projects.invite": roles("agent", values=lambda w: {"project_id": w.project_id}),
+    "projects.instruction": roles("agent", "elected",
+                                  values=lambda w: {"project_id": w.review_project_id}),
+    "projects.answer": roles("agent", "elected",
+                             values=lambda w: {"project_id": w.review_project_id}),
+    "projects.decision": roles("agent", "elected",
+                               values=lambda w: {"project_id": w.review_project_id}),
+    "projects.relay": everyone(values=lambda w: {"project_id": w.project_id,
+                                                 "relay_id": w.relay_id}),
+    "projects_api.index": everyone(),
+    "projects_api.show": everyone(values=lambda w: {"project_id": w.project_id}),
+    "projects.respond": [
+        roles("agent", "body_member",
+              values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),
+        roles("agent", values=lambda w: {"project_id": w.project_id,
+                                          "relay_id": w.other_relay_id},
+              note="the relay of another body"),
+    ],
+    "projects.relay_session": [
+        roles("agent", "body_member",
+              values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),
+        roles("agent", values=lambda w: {"project_id": w.project_id,
+                                          "relay_id": w.other_relay_id},
+              note="the relay of another body"),
+    ],
+    "projects.relay_report": [
+        roles("agent", "body_member",
+              values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),
+        roles("agent", values=lambda w: {"project_id": w.project_id,
+                                          "relay_id": w.other_relay_id},
+              note="the relay of another body"),
+    ],
+    "projects.relay_contribution": [
+        roles("agent", "body_member",
+              values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),
+        roles("agent", values=lambda w: {"project_id": w.project_id,
+                                          "relay_id": w.other_relay_id},
+              note="the relay of another body"),
+    ],
     # Petitions plugin.
     "petitions.index": everyone(),
     "petitions.detail": [
