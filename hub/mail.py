@@ -71,23 +71,31 @@ def _send(email: EmailMessage, message: OutboxMessage) -> None:
 
 
 def deliver_pending(limit: int = 500) -> int:
-    """Send queued messages; failures stay queued with their error. Returns the number sent."""
-    pending = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
-        .order_by(OutboxMessage.id).limit(limit)
-    ).all()
+    """Send queued messages; failures stay queued with their error. Returns the number sent.
+
+    Reading the queue and marking messages sent is one write transaction (BEGIN IMMEDIATE
+    on SQLite, rows locked and skipped by other workers on PostgreSQL): concurrent workers
+    neither fail with "database is locked" nor send a message twice.
+    """
+    from .db import is_sqlite, write_transaction
+
     sent = 0
-    for message in pending:
-        message.attempts += 1
-        try:
-            _send(_as_email(message), message)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = str(exc)[:1000]
-            current_app.logger.warning("mail to %s failed: %s", message.recipient, exc)
-        else:
-            message.sent_at = utcnow()
-            sent += 1
-    db.session.commit()
+    with write_transaction():
+        query = (select(OutboxMessage)
+                 .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
+                 .order_by(OutboxMessage.id).limit(limit))
+        if not is_sqlite():
+            query = query.with_for_update(skip_locked=True)
+        for message in db.session.scalars(query).all():
+            message.attempts += 1
+            try:
+                _send(_as_email(message), message)
+            except (OSError, smtplib.SMTPException) as exc:
+                message.last_error = str(exc)[:1000]
+                current_app.logger.warning("mail to %s failed: %s", message.recipient, exc)
+            else:
+                message.sent_at = utcnow()
+                sent += 1
     return sent
 
 

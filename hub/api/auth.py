@@ -26,8 +26,15 @@ def token_user():
         if token is not None and token.user.is_active:
             user = token.user
             if token.last_used_at is None or (utcnow() - token.last_used_at).total_seconds() > 60:
-                token.last_used_at = utcnow()
-                db.session.commit()
+                # A write after a read: on SQLite it must take the write lock first (BEGIN
+                # IMMEDIATE), or concurrent requests fail with "database is locked".
+                from sqlalchemy import update
+
+                from ..db import write_transaction
+
+                with write_transaction():
+                    db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
+                                       .values(last_used_at=utcnow()))
     g.hub_api_user = user
     return user
 
