@@ -313,7 +313,7 @@ def test_agent_answers_a_contribution_and_its_author_sees_it(logged_in, live_ser
     agent.locator(f"main a[href$='/projects/{project_id}/instruction']").first.click()
     form = agent.locator(f"form[action$='/projects/{project_id}/answers']")
     form.locator(f"input[name=contributions][value='{contribution_id}']").check()
-    form.locator("select[name=status]").select_option("retained")
+    form.locator("input[name=status][value=retained]").check()
     form.locator("textarea[name=text]").fill(answer)
     form.locator("button[type=submit]").click()
     expect(agent.locator(".flash--success")).to_be_visible()

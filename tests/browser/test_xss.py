@@ -56,7 +56,8 @@ DOM_CHECK = """() => {
 
 
 def check_page(page, url: str | None, shown: list[str]) -> list[str]:
-    """Problems on ``url`` (None: the page already open); ``shown`` must appear as text."""
+    """Problems on ``url`` (None: the page already open); ``shown`` must appear as text
+    (literally: a template expression in a payload would not survive evaluation)."""
     if url:
         page.goto(url)
     where = url or page.url
@@ -68,8 +69,6 @@ def check_page(page, url: str | None, shown: list[str]) -> list[str]:
     for expected in shown:
         if expected not in text:
             problems.append(f"{where}: {expected!r} is not shown as text")
-    if "49" in text and any("{{ 7*7 }}" in item for item in shown):
-        problems.append(f"{where}: a template expression was evaluated")
     return problems
 
 
