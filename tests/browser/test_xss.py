@@ -118,3 +118,75 @@ def test_hostile_text_is_shown_as_text_everywhere(new_context, live_server, logg
     for context in [*contexts, admin.context, agent.context]:
         problems += context.monitor.problems
     assert not problems, "\n".join(problems)
+
+
+def markers_shown(page, url: str | None, count: int = len(PAYLOADS)) -> list[str]:
+    """For Markdown fields: the payloads are transformed, but each one's marker must show."""
+    problems = check_page(page, url, [])
+    text = page.locator("main").inner_text()
+    missing = [f"xss{n}" for n in range(1, count + 1) if f"xss{n}" not in text]
+    if missing:
+        problems.append(f"{url or page.url}: markers not shown: {missing}")
+    return problems
+
+
+def test_hostile_text_in_petitions(live_server, logged_in):
+    if not live_server.has_endpoint("petitions.new"):
+        pytest.skip("petitions plugin not present yet")
+    from datetime import date
+
+    email = "xss-petition@example.org"
+    live_server.create_user(email, name="Pétitionnaire", verified=True,
+                            birth_date=date(1980, 1, 1))
+    context = logged_in(email)
+    page = context.new_page()
+    body = "\n\n".join(PAYLOADS)
+    problems = []
+    for payload in PAYLOADS[:4]:  # titles: script, event handler, SVG, javascript: link
+        page.goto("/petitions/new")
+        page.fill("#title", payload)
+        page.fill("#body", body)
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator(".flash--success")).to_be_visible()
+        problems += check_page(page, None, [payload])
+        problems += markers_shown(page, None)
+    problems += context.monitor.problems
+    assert not problems, "\n".join(problems)
+
+
+def open_project_id(live_server) -> int | None:
+    from sqlalchemy import select
+
+    from hub.extensions import db
+    from hub.projects.models import Project
+
+    with live_server.app.app_context():
+        found = db.session.scalar(select(Project.id).where(
+            Project.phase == "strategie", Project.contrat_published_at.is_not(None))
+            .order_by(Project.id).limit(1))
+        db.session.remove()
+    return found
+
+
+def test_hostile_text_in_contributions(live_server, logged_in, new_context):
+    if not live_server.has_endpoint("projects.contribute"):
+        pytest.skip("projects not present yet")
+    project_id = open_project_id(live_server)
+    if project_id is None:
+        pytest.skip("the demo has no project open for contributions")
+    email = "xss-contribution@example.org"
+    live_server.create_user(email, name="Contributeur", verified=True)
+    author = logged_in(email)
+    page = author.new_page()
+    page.goto(f"/projects/{project_id}")
+    page.fill("#text", "\n\n".join(PAYLOADS))
+    page.locator(f"form[action$='/projects/{project_id}/contribute'] button[type=submit]").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    problems = markers_shown(page, None)
+    visitor = new_context().new_page()
+    problems += markers_shown(visitor, f"/projects/{project_id}")
+    agent = logged_in("agent@ormeval.example").new_page()
+    problems += check_page(agent, f"/projects/{project_id}/instruction", [])
+    for context in (author, visitor.context, agent.context):
+        problems += context.monitor.problems
+    assert not problems, "\n".join(problems)
