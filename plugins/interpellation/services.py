@@ -1,0 +1,345 @@
+"""The interpellation workflow. Every transition is here, audited, with its emails:
+
+forming (committee) → review (filed) → inadmissible | collecting → expired | scheduled
+(threshold reached: on the council's agenda queue) → answered.
+
+Views, the API, the CLI and the demo go through these functions. The committee and the
+signatures are two collections of the core signature service: the core fires each
+threshold exactly once, in the transaction of the signature that reaches it, and calls
+:func:`on_threshold` from there (see plugin.py).
+"""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from hub import audit
+from hub.accounts.models import User
+from hub.accounts.services import external_url
+from hub.db import for_update, utcnow, write_transaction
+from hub.extensions import db
+from hub.mail import queue_mail
+from hub.sessions.models import Meeting
+from hub.sessions.services import create_meeting
+from hub.settings import get_setting
+from hub.signatures import services as signatures
+from hub.signatures.models import Signature, SignatureCollection
+
+from . import threshold as thresholds
+from .models import (COMMITTEE, COMMITTEE_FORMED, COUNCIL_AGENDA, COUNCIL_LABELS, SIGNATURES,
+                     Interpellation)
+
+
+class TransitionError(Exception):
+    """A transition that the interpellation's stage does not allow."""
+
+
+# --- Dates ---------------------------------------------------------------------------------------
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today in the hub's time zone (deadlines are dates of the commune's calendar)."""
+    moment = (now or utcnow()).replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day (31 Jan + 1 month: 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return day.replace(year=year, month=month + 1,
+                       day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+# --- Emails --------------------------------------------------------------------------------------
+
+
+def interpellation_url(interpellation: Interpellation) -> str:
+    return external_url("interpellation.detail", interpellation_id=interpellation.id)
+
+
+def _emails_of(collection_id: int | None) -> list[str]:
+    if collection_id is None:
+        return []
+    return list(db.session.scalars(
+        select(User.email).join(Signature, Signature.user_id == User.id)
+        .where(Signature.collection_id == collection_id, Signature.invalidated_at.is_(None),
+               User.deleted_at.is_(None)).order_by(Signature.id)))
+
+
+def committee_emails(interpellation: Interpellation) -> list[str]:
+    emails = _emails_of(interpellation.committee_collection_id)
+    if interpellation.author and interpellation.author.deleted_at is None \
+            and interpellation.author.email not in emails:
+        emails.insert(0, interpellation.author.email)
+    return emails
+
+
+def _notify(recipients, subject_fn, template: str, interpellation: Interpellation) -> int:
+    """Queue one email per distinct recipient, in the hub's default language."""
+    link = interpellation_url(interpellation)
+    seen = set()
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+        for email in recipients:
+            if email in seen:
+                continue
+            seen.add(email)
+            queue_mail(email, subject_fn(), template, interpellation=interpellation, link=link)
+    return len(seen)
+
+
+# --- Filing --------------------------------------------------------------------------------------
+
+
+def create(author: User, *, title: str, body: str, kind: str, council: str,
+           competence: str) -> Interpellation:
+    """Start an interpellation and its committee; the author is its first member.
+
+    Runs its own transactions (the author's membership goes through the core service).
+    """
+    size = int(get_setting("interpellation_committee_size"))
+    with write_transaction():
+        interpellation = Interpellation(
+            title=title, body=body, kind=kind, council=council, competence=competence,
+            author_id=author.id, stage="forming", committee_token=secrets.token_urlsafe(24))
+        db.session.add(interpellation)
+        db.session.flush()
+        committee = signatures.create_collection(
+            COMMITTEE, interpellation.id, title=title,
+            url=external_url("interpellation.detail", interpellation_id=interpellation.id),
+            require_verified_resident=True,
+            thresholds=[(size, COMMITTEE_FORMED, "Committee formed")])
+        signatures.open_collection(committee)
+        interpellation.committee_collection_id = committee.id
+        audit.record("interpellation.created", interpellation, actor=author,
+                     committee_size=size, council=council, competence=competence)
+    join_committee(interpellation, author)
+    db.session.expire_all()
+    return db.session.get(Interpellation, interpellation.id)
+
+
+def join_committee(interpellation: Interpellation, user: User, ip: str = "") -> None:
+    """Add ``user`` to the committee (raises :class:`signatures.SigningError` when refused).
+    The membership that completes the committee files the interpellation (core threshold)."""
+    if interpellation.stage != "forming" or interpellation.committee_collection_id is None:
+        raise signatures.NotOpen("closed", _("The committee of this interpellation is complete."))
+    signatures.sign(interpellation.committee_collection_id, user, public_name=True, ip=ip)
+
+
+def file(interpellation: Interpellation) -> None:
+    """The committee is complete: the interpellation is filed and its review is due."""
+    now = utcnow()
+    interpellation.stage = "review"
+    interpellation.filed_at = now
+    interpellation.review_due_on = local_today(now) + timedelta(
+        days=int(get_setting("interpellation_review_days")))
+    if interpellation.committee is not None:
+        signatures.close_collection(interpellation.committee)
+    audit.record("interpellation.filed", interpellation, actor=None,
+                 committee=interpellation.committee_count,
+                 review_due_on=interpellation.review_due_on.isoformat())
+    _notify(committee_emails(interpellation),
+            lambda: _("Your interpellation is filed: “%(title)s”", title=interpellation.title),
+            "interpellation/email/filed.txt", interpellation)
+
+
+# --- Admissibility -------------------------------------------------------------------------------
+
+
+def current_threshold() -> thresholds.Threshold:
+    """The threshold the settings give now (raises :class:`threshold.ThresholdError`)."""
+    return thresholds.compute(str(get_setting("interpellation_threshold")),
+                              int(get_setting("population") or 0))
+
+
+def declare_admissible(interpellation: Interpellation, agent: User) -> None:
+    """Open signatures for the configured period, with the threshold frozen as of now.
+    The caller runs it in a write transaction; raises ThresholdError if the setting is bad."""
+    if interpellation.stage != "review":
+        raise TransitionError(interpellation.stage)
+    rule = current_threshold()
+    now = utcnow()
+    closes_at = now + timedelta(days=int(get_setting("interpellation_signature_days")))
+    collection = signatures.create_collection(
+        SIGNATURES, interpellation.id, title=interpellation.title,
+        url=interpellation_url(interpellation), require_verified_resident=True,
+        minimum_age=int(get_setting("interpellation_minimum_age")) or None,
+        thresholds=[(rule.count, COUNCIL_AGENDA, "Council agenda")])
+    signatures.open_collection(collection, closes_at=closes_at)
+    interpellation.collection_id = collection.id
+    interpellation.stage = "collecting"
+    interpellation.threshold, interpellation.threshold_rule = rule.count, rule.describe()
+    interpellation.population = rule.population or None
+    interpellation.signatures_open_at, interpellation.signatures_close_at = now, closes_at
+    interpellation.reviewed_at, interpellation.reviewed_by_id = now, agent.id
+    audit.record("interpellation.admissible", interpellation, actor=agent,
+                 threshold=rule.count, rule=rule.describe(), population=rule.population,
+                 closes_at=closes_at.isoformat())
+    _notify(committee_emails(interpellation),
+            lambda: _("Your interpellation is admissible: signatures are open"),
+            "interpellation/email/admissible.txt", interpellation)
+
+
+def declare_inadmissible(interpellation: Interpellation, agent: User, reason: str) -> None:
+    if interpellation.stage != "review":
+        raise TransitionError(interpellation.stage)
+    interpellation.stage = "inadmissible"
+    interpellation.inadmissibility_reason = reason
+    interpellation.reviewed_at, interpellation.reviewed_by_id = utcnow(), agent.id
+    audit.record("interpellation.inadmissible", interpellation, actor=agent, reason=reason)
+    _notify(committee_emails(interpellation),
+            lambda: _("Your interpellation was declared inadmissible"),
+            "interpellation/email/inadmissible.txt", interpellation)
+
+
+# --- Threshold reached ---------------------------------------------------------------------------
+
+
+def on_threshold(collection: SignatureCollection, threshold) -> None:
+    """Called by the core, once per threshold, inside the signing transaction (row locked)."""
+    interpellation = db.session.get(Interpellation, collection.object_id)
+    if interpellation is None:
+        return
+    if collection.object_type == COMMITTEE and threshold.action == COMMITTEE_FORMED:
+        if interpellation.stage == "forming":
+            file(interpellation)
+    elif collection.object_type == SIGNATURES and threshold.action == COUNCIL_AGENDA:
+        if interpellation.stage == "collecting":
+            place_on_agenda(interpellation, collection)
+
+
+def place_on_agenda(interpellation: Interpellation, collection: SignatureCollection) -> None:
+    """The threshold is reached: the council must take it up by the deadline. Signatures
+    close here: the count transmitted to the council is the one that reached the threshold."""
+    now = utcnow()
+    interpellation.stage = "scheduled"
+    interpellation.reached_at = now
+    interpellation.council_due_on = add_months(
+        local_today(now), int(get_setting("interpellation_council_months")))
+    signatures.close_collection(collection)
+    audit.record("interpellation.placed_on_agenda", interpellation, actor=None,
+                 signatures=collection.total, threshold=interpellation.threshold,
+                 council_due_on=interpellation.council_due_on.isoformat())
+    recipients = committee_emails(interpellation) + _emails_of(collection.id)
+    _notify(recipients,
+            lambda: _("The interpellation “%(title)s” goes to the council",
+                      title=interpellation.title),
+            "interpellation/email/scheduled.txt", interpellation)
+
+
+# --- Signature period over -----------------------------------------------------------------------
+
+
+def close_expired(now: datetime | None = None) -> list[Interpellation]:
+    """Close every interpellation whose signature period ended below the threshold, keeping
+    its final count. Idempotent; the same rule as :meth:`Interpellation.current_stage`."""
+    now = now or utcnow()
+    closed = []
+    with write_transaction():
+        candidates = db.session.scalars(
+            select(Interpellation.id).where(Interpellation.stage == "collecting",
+                                            Interpellation.signatures_close_at <= now)
+            .order_by(Interpellation.id)).all()
+        for interpellation_id in candidates:
+            interpellation = db.session.get(Interpellation, interpellation_id)
+            # Lock the collection as signers do, then read the stage again: a signature that
+            # reached the threshold just before the end has moved it on.
+            collection = db.session.scalar(
+                for_update(select(SignatureCollection).where(
+                    SignatureCollection.id == interpellation.collection_id))
+                .execution_options(populate_existing=True))
+            db.session.refresh(interpellation)
+            if interpellation.stage != "collecting":
+                continue
+            interpellation.stage = "expired"
+            interpellation.expired_at = interpellation.signatures_close_at
+            interpellation.final_count = collection.total if collection else 0
+            if collection is not None:
+                signatures.close_collection(collection)
+            audit.record("interpellation.expired", interpellation, actor=None,
+                         final_count=interpellation.final_count,
+                         threshold=interpellation.threshold)
+            _notify(committee_emails(interpellation),
+                    lambda: _("Signatures are closed: the threshold was not reached"),
+                    "interpellation/email/expired.txt", interpellation)
+            closed.append(interpellation)
+    return closed
+
+
+# --- The council ---------------------------------------------------------------------------------
+
+
+def schedule_session(interpellation: Interpellation, agent: User, *, starts_at: datetime,
+                     place: str) -> Meeting:
+    """Say at which council session the interpellation will be taken up (shown in the agenda)."""
+    if interpellation.stage != "scheduled":
+        raise TransitionError(interpellation.stage)
+    session = _session_for(interpellation, starts_at, place, agent)
+    audit.record("interpellation.session_planned", interpellation, actor=agent,
+                 session=session.id, starts_at=starts_at.isoformat())
+    return session
+
+
+def _session_for(interpellation: Interpellation, starts_at: datetime, place: str,
+                 agent) -> Meeting:
+    """The council's core session at that time (several interpellations share one), or a new
+    one; the interpellation is attached to it and listed in its description."""
+    context = f"council_{interpellation.council}"
+    session = db.session.scalar(select(Meeting).where(
+        Meeting.kind == "council", Meeting.context_type == context,
+        Meeting.starts_at == starts_at))
+    if session is None:
+        with force_locale(current_app.config["DEFAULT_LOCALE"]):
+            title = _("%(council)s: interpellations",
+                      council=COUNCIL_LABELS[interpellation.council])
+        session = create_meeting(title=title, starts_at=starts_at,
+                                 ends_at=starts_at + timedelta(hours=3), kind="council",
+                                 place=place, context_type=context, actor=agent)
+    elif place:
+        session.place = place
+    if interpellation.session_id != session.id:
+        interpellation.session_id = session.id
+        line = f"- {interpellation.title}"
+        if line not in session.description.splitlines():
+            session.description = "\n".join(filter(None, [session.description, line]))
+    return session
+
+
+def record_answer(interpellation: Interpellation, agent: User, *, starts_at: datetime,
+                  place: str, minutes_url: str, outcome: str, deliberation: str,
+                  votes: tuple[int | None, int | None, int | None], answer: str) -> int:
+    """Record the council session and the written answer; notify the committee and every
+    signer. Returns how many people were notified."""
+    if interpellation.stage != "scheduled":
+        raise TransitionError(interpellation.stage)
+    session = _session_for(interpellation, starts_at, place, agent)
+    interpellation.minutes_url = minutes_url
+    if minutes_url and not session.minutes:
+        with force_locale(current_app.config["DEFAULT_LOCALE"]):
+            session.minutes = f"[{_('Minutes of the session')}]({minutes_url})"
+    now = utcnow()
+    interpellation.stage = "answered"
+    interpellation.outcome, interpellation.deliberation = outcome, deliberation
+    interpellation.votes_for, interpellation.votes_against, interpellation.votes_abstaining = votes
+    interpellation.answer = answer
+    interpellation.answered_at, interpellation.answered_by_id = now, agent.id
+    interpellation.answered_on = starts_at.date()
+    recipients = committee_emails(interpellation) + _emails_of(interpellation.collection_id)
+    db.session.flush()
+    db.session.refresh(interpellation)
+    notified = _notify(recipients,
+                       lambda: _("The council answered the interpellation “%(title)s”",
+                                 title=interpellation.title),
+                       "interpellation/email/answered.txt", interpellation)
+    audit.record("interpellation.answered", interpellation, actor=agent, session=session.id,
+                 outcome=outcome, votes=list(votes), notified=notified,
+                 days_late=interpellation.days_late())
+    return notified

@@ -1,0 +1,303 @@
+"""Pages of the interpellation plugin: the public tracker, an interpellation's page with its
+signing box (htmx in place, a plain POST without JavaScript), filing and the committee's
+invitation link, and the agent's pages (admissibility, council session, answer).
+
+Each view loads, checks who may act (fragments included), calls :mod:`.services` and
+renders."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from hub.db import write_transaction
+from hub.extensions import db, htmx
+from hub.forms import HubForm
+from hub.permissions import permission_required
+from hub.signatures import services as signatures
+from hub.signatures.forms import SignForm
+from hub.signatures.ratelimit import limit_signing
+from hub.web import fail
+
+from . import services
+from .forms import AnswerForm, InterpellationForm, ReviewForm, SessionForm
+from .models import COUNCIL_LABELS, PUBLIC_STAGES, STAGE_LABELS, Interpellation
+from .queries import forming_count, public_interpellations, stage_counts
+from .threshold import ThresholdError
+
+bp = Blueprint("interpellation", __name__, url_prefix="/interpellations")
+PAGE_SIZE = 30
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+
+def _interpellation(interpellation_id: int) -> Interpellation:
+    interpellation = db.session.get(Interpellation, interpellation_id)
+    if interpellation is None:
+        abort(404)
+    return interpellation
+
+
+def is_committee_member(interpellation: Interpellation) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    if interpellation.author_id == current_user.id:
+        return True
+    return (interpellation.committee_collection_id is not None and signatures.signature_of(
+        interpellation.committee_collection_id, current_user.id) is not None)
+
+
+def _visible(interpellation: Interpellation) -> bool:
+    """Before filing, only the committee and the staff who follow interpellations see it."""
+    return (interpellation.is_public or is_committee_member(interpellation)
+            or (current_user.is_authenticated and current_user.can("interpellation.follow")))
+
+
+def sign_box(interpellation: Interpellation, message: str = "") -> dict:
+    """What the signing box shows to the current visitor, decided here and nowhere else."""
+    box = {"message": message, "form": None, "signature": None, "reason": ""}
+    collection = interpellation.collection
+    if collection is None or interpellation.current_stage() != "collecting":
+        box["state"] = "closed"
+    elif not current_user.is_authenticated:
+        box["state"] = "login"
+    elif (signature := signatures.signature_of(collection.id, current_user.id)) is not None:
+        box.update(state="signed", signature=signature)
+    elif (refusal := signatures.closed_reason(collection)
+          or signatures.ineligibility(collection, current_user)):
+        box.update(state="ineligible", reason=refusal.message)
+    else:
+        box.update(state="can_sign", form=SignForm())
+    return box
+
+
+def threshold_preview():
+    """The threshold signatures would open with now, or None if the setting is unusable."""
+    try:
+        return services.current_threshold()
+    except ThresholdError:
+        return None
+
+
+# --- The tracker and the page of an interpellation ----------------------------------------------
+
+
+@bp.route("/")
+def index():
+    stage = request.args.get("stage", "")
+    council = request.args.get("council", "")
+    stage = stage if stage in PUBLIC_STAGES else ""
+    council = council if council in COUNCIL_LABELS else ""
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = public_interpellations(stage, council)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    context = dict(items=items, total=total, page=page, page_size=PAGE_SIZE, stage=stage,
+                   council=council, stage_labels={s: STAGE_LABELS[s] for s in PUBLIC_STAGES},
+                   council_labels=COUNCIL_LABELS, counts=stage_counts(),
+                   forming=forming_count(), today=services.local_today(),
+                   threshold=threshold_preview())
+    if htmx:
+        response = render_template("interpellation/_tracker.html", **context)
+    else:
+        response = render_template("interpellation/index.html", **context)
+    return response, 200, {"Vary": "HX-Request"}
+
+
+@bp.route("/<int:interpellation_id>")
+def detail(interpellation_id: int):
+    interpellation = _interpellation(interpellation_id)
+    if not _visible(interpellation):
+        abort(404)
+    member = is_committee_member(interpellation)
+    return render_template(
+        "interpellation/detail.html", item=interpellation, box=sign_box(interpellation),
+        member=member, today=services.local_today(), threshold=threshold_preview(),
+        signers=(signatures.public_signers(interpellation.collection_id)
+                 if interpellation.collection_id else []),
+        committee=(signatures.public_signers(interpellation.committee_collection_id, limit=200)
+                   if interpellation.committee_collection_id else []))
+
+
+# --- Filing and the committee --------------------------------------------------------------------
+
+
+def _require_verified():
+    if not current_user.residence_verified or not current_user.email_confirmed:
+        fail(403, _("Only residents whose residence is verified can file an interpellation "
+                    "or join its committee. Ask for the verification from your profile."))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _require_verified()
+    form = InterpellationForm().fill_choices()
+    if form.validate_on_submit():
+        interpellation = services.create(
+            current_user, title=form.title.data, body=form.body.data, kind=form.kind.data,
+            council=form.council.data, competence=form.competence.data)
+        if interpellation.stage == "forming":
+            flash(_("Your interpellation is started. Share the link below to form its "
+                    "committee."), "success")
+        else:
+            flash(_("Your interpellation is filed."), "success")
+        return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("interpellation/form.html", form=form), status
+
+
+@bp.route("/committee/<token>", methods=["GET", "POST"])
+def join(token: str):
+    """The invitation the author shares: verified residents join the committee here."""
+    interpellation = db.session.scalar(select(Interpellation).where(
+        Interpellation.committee_token == token))
+    if interpellation is None:
+        abort(404)
+    form = HubForm()
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.path))
+        if form.validate_on_submit():
+            try:
+                services.join_committee(interpellation, current_user,
+                                        ip=request.remote_addr or "")
+            except signatures.SigningError as refusal:
+                flash(refusal.message, "error")
+                return redirect(url_for("interpellation.join", token=token))
+            flash(_("You are a member of the committee."), "success")
+            return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
+        return redirect(url_for("interpellation.join", token=token))
+    db.session.expire_all()
+    interpellation = db.session.get(Interpellation, interpellation.id)
+    return render_template("interpellation/join.html", item=interpellation, form=form,
+                           member=is_committee_member(interpellation))
+
+
+# --- Signing -------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:interpellation_id>/sign", methods=["POST"])
+@limit_signing
+def sign(interpellation_id: int):
+    """Signing in place (htmx swaps the box and the counter) or a full POST and redirect."""
+    interpellation = _interpellation(interpellation_id)
+    if not interpellation.is_public:
+        abort(404)
+    if not current_user.is_authenticated:
+        if htmx:
+            return render_template("interpellation/_sign_box.html", item=interpellation,
+                                   box=sign_box(interpellation))
+        return redirect(url_for("accounts.login", next=url_for(
+            "interpellation.detail", interpellation_id=interpellation.id)))
+    form = SignForm()
+    message, signed = _("The form expired: please try again."), False
+    if form.validate_on_submit():
+        if interpellation.collection_id is None:
+            message = _("This interpellation does not take signatures.")
+        else:
+            try:
+                signatures.sign(interpellation.collection_id, current_user,
+                                public_name=form.public_name.data,
+                                ip=request.remote_addr or "")
+                message, signed = _("Thank you: your signature is recorded."), True
+            except signatures.SigningError as refusal:
+                message = refusal.message
+    db.session.expire_all()
+    interpellation = _interpellation(interpellation_id)
+    if htmx:
+        response = render_template("interpellation/_sign_box.html", item=interpellation,
+                                   box=sign_box(interpellation, message), oob_counter=True,
+                                   today=services.local_today())
+        return response, 200, {"Vary": "HX-Request"}
+    flash(message, "success" if signed else "error")
+    return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id)
+                    + "#sign-box")
+
+
+# --- The agent's pages ---------------------------------------------------------------------------
+
+
+def _wrong_stage(interpellation: Interpellation, message: str):
+    flash(message, "error")
+    return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
+
+
+@bp.route("/<int:interpellation_id>/review", methods=["GET", "POST"])
+@permission_required("interpellation.review")
+def review(interpellation_id: int):
+    interpellation = _interpellation(interpellation_id)
+    if interpellation.stage != "review":
+        return _wrong_stage(interpellation, _("This interpellation is not awaiting review."))
+    form = ReviewForm()
+    preview = threshold_preview()
+    if form.validate_on_submit():
+        try:
+            with write_transaction():
+                if form.decision.data == "admissible":
+                    services.declare_admissible(interpellation, current_user)
+                else:
+                    services.declare_inadmissible(interpellation, current_user,
+                                                  form.reason.data)
+        except ThresholdError:
+            form.decision.errors.append(_(
+                "The signature threshold in the settings cannot be used (a number, or a "
+                "percentage with the population filled in): correct it first."))
+        else:
+            flash(_("Interpellation declared admissible: signatures are open.")
+                  if interpellation.stage == "collecting"
+                  else _("Interpellation declared inadmissible; the reason is public."),
+                  "success")
+            return redirect(url_for("interpellation.detail",
+                                    interpellation_id=interpellation.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("interpellation/review.html", item=interpellation, form=form,
+                           threshold=preview, today=services.local_today()), status
+
+
+@bp.route("/<int:interpellation_id>/session", methods=["GET", "POST"])
+@permission_required("interpellation.council")
+def session(interpellation_id: int):
+    interpellation = _interpellation(interpellation_id)
+    if interpellation.stage != "scheduled":
+        return _wrong_stage(interpellation,
+                            _("Only an interpellation on the council's agenda gets a session."))
+    form = SessionForm(obj=interpellation.session)
+    if form.validate_on_submit():
+        with write_transaction():
+            services.schedule_session(interpellation, current_user,
+                                      starts_at=form.starts_at.data, place=form.place.data)
+        flash(_("Council session recorded; it appears in the agenda."), "success")
+        return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("interpellation/session.html", item=interpellation,
+                           form=form), status
+
+
+@bp.route("/<int:interpellation_id>/answer", methods=["GET", "POST"])
+@permission_required("interpellation.council")
+def answer(interpellation_id: int):
+    interpellation = _interpellation(interpellation_id)
+    if interpellation.stage != "scheduled":
+        return _wrong_stage(interpellation,
+                            _("Only an interpellation on the council's agenda can be answered."))
+    form = AnswerForm(obj=interpellation.session)
+    if form.validate_on_submit():
+        with write_transaction():
+            notified = services.record_answer(
+                interpellation, current_user, starts_at=form.starts_at.data,
+                place=form.place.data, minutes_url=form.minutes_url.data or "",
+                outcome=form.outcome.data, deliberation=form.deliberation.data or "",
+                votes=(form.votes_for.data, form.votes_against.data,
+                       form.votes_abstaining.data),
+                answer=form.answer.data)
+        flash(_("Answer published; %(num)d person(s) notified by email.", num=notified),
+              "success")
+        return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("interpellation/answer.html", item=interpellation,
+                           form=form), status
+
