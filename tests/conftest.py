@@ -86,14 +86,11 @@ def _postgres_schema():
     app = create_app({**TEST_CONFIG, "INSTANCE_PATH": "/tmp/hub-test-pg-template",
                       "DATABASE_URL": PG_URL, "EXTRA_PLUGINS": {"example": "example_plugin.plugin"}})
     with app.app_context():
-        db.drop_all()
+        # The test database belongs to the suite: start from an empty schema, whatever
+        # tables earlier runs (with other plugins) left behind.
         with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            rows = conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                "AND tablename LIKE 'alembic_version%'")).all()
-            for (name,) in rows:
-                conn.execute(text(f'DROP TABLE "{name}"'))
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
         db.create_all()
         tables = [t.name for t in db.metadata.sorted_tables]
         db.engine.dispose()
