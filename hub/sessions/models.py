@@ -45,8 +45,15 @@ class Meeting(db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     registrations_open: Mapped[bool] = mapped_column(Boolean, default=False)
     attendance_count: Mapped[int | None] = mapped_column(Integer)
+    # The compte-rendu: date, place and attendance come from the session itself; ``minutes``
+    # holds the synthesis of the discussions.
+    minutes_objectives: Mapped[str] = mapped_column(Text, default="")
+    minutes_method: Mapped[str] = mapped_column(Text, default="")
     minutes: Mapped[str] = mapped_column(Text, default="")
+    minutes_next_agenda: Mapped[str] = mapped_column(Text, default="")
+    minutes_published_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
                                                       index=True)
@@ -54,6 +61,11 @@ class Meeting(db.Model):
     neighbourhoods = relationship("Neighbourhood", secondary=meeting_neighbourhood,
                                   lazy="selectin", order_by="Neighbourhood.name")
     body = relationship("Body", lazy="joined")
+
+    @property
+    def has_minutes(self) -> bool:
+        return bool(self.minutes_objectives or self.minutes_method or self.minutes
+                    or self.minutes_next_agenda)
 
     @property
     def where(self) -> str:
