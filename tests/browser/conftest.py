@@ -111,6 +111,9 @@ def pytest_terminal_summary(terminalreporter, config):
     for visitor, pages in getattr(config, "hub_axe_pages", {}).items():
         terminalreporter.write_line(f"hub: axe-core checked {len(pages)} pages as {visitor}: "
                                     + " ".join(pages))
+    for visitor, links in getattr(config, "hub_refused_links", {}).items():
+        terminalreporter.write_line(f"hub: links shown to {visitor} that answer with a "
+                                    f"refusal: {' '.join(links)}")
     if _durations:
         total = sum(_durations.values())
         terminalreporter.write_line(
