@@ -118,7 +118,7 @@ def count(petition_id: int):
         abort(404)
     total = petition.signature_count
     etag = hashlib.sha1(f"{petition.id}:{total}:{petition.current_status()}:{get_locale()}"
-                        .encode()).hexdigest()[:20]
+                        .encode(), usedforsecurity=False).hexdigest()[:20]
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
