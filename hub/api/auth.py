@@ -32,9 +32,16 @@ def token_user():
 
                 from ..db import write_transaction
 
-                with write_transaction():
-                    db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
-                                       .values(last_used_at=utcnow()))
+                # Only this UPDATE is committed: the loaded token and user stay valid, so
+                # they are not expired (and reloaded) after the commit.
+                session, token_id = db.session(), token.id
+                session.expire_on_commit = False
+                try:
+                    with write_transaction():
+                        db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                                           .values(last_used_at=utcnow()))
+                finally:
+                    session.expire_on_commit = True
     g.hub_api_user = user
     return user
 
