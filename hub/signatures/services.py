@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from .. import audit
 from ..db import for_update, is_sqlite, utcnow, write_transaction
@@ -138,16 +138,18 @@ def signature_of(collection_id: int, user_id: int | None) -> Signature | None:
 
 
 def _locked(collection_id: int) -> SignatureCollection:
+    """The collection, re-read under the write lock (row lock on PostgreSQL)."""
     collection = db.session.scalar(
         for_update(select(SignatureCollection).where(SignatureCollection.id == collection_id))
+        .options(lazyload(SignatureCollection.thresholds))
         .execution_options(populate_existing=True))
     if collection is None:
         raise LookupError(collection_id)
     return collection
 
 
-def _fire_thresholds(collection: SignatureCollection) -> list[SignatureThreshold]:
-    """Mark and dispatch every threshold the new total reached, in the caller's transaction.
+def _fire_thresholds(collection: SignatureCollection, total: int) -> list[SignatureThreshold]:
+    """Mark and dispatch every threshold ``total`` reached, in the caller's transaction.
 
     The collection row is locked, so exactly one transaction sees each threshold unfired.
     Invalidations lower the count but never un-fire a threshold: its action has happened.
@@ -155,38 +157,91 @@ def _fire_thresholds(collection: SignatureCollection) -> list[SignatureThreshold
     reached = db.session.scalars(
         select(SignatureThreshold).where(SignatureThreshold.collection_id == collection.id,
                                          SignatureThreshold.fired_at.is_(None),
-                                         SignatureThreshold.count <= collection.total)
+                                         SignatureThreshold.count <= total)
         .order_by(SignatureThreshold.count).execution_options(populate_existing=True)).all()
+    if not reached:
+        return reached
+    db.session.refresh(collection)  # owners see the counters as they are now
     hook = current_app.extensions["hub"].plugins.hook("hub_on_threshold_reached")
     for threshold in reached:
         threshold.fired_at = utcnow()
         audit.record("signatures.threshold_reached", collection, threshold_action=threshold.action,
-                     threshold=threshold.count, total=collection.total)
+                     threshold=threshold.count, total=total)
         hook(collection=collection, threshold=threshold)
     return reached
 
 
-def sign(collection_id: int, user, *, public_name: bool = False, ip: str = "") -> Signature:
-    """Record ``user``'s signature or raise :class:`SigningError` (nothing is written then)."""
+@dataclass(frozen=True)
+class Signer:
+    """What the rules need to know about a signer, read before the write lock is taken so
+    that the locked part of signing stays a handful of statements."""
+
+    id: int
+    email: str
+    email_confirmed: bool
+    residence_verified: bool
+    birth_date: object
+    neighbourhood_id: int | None
+    is_authenticated: bool = True
+
+    @classmethod
+    def of(cls, user) -> Signer:
+        return cls(user.id, user.email, user.email_confirmed, user.residence_verified,
+                   user.birth_date, user.neighbourhood_id)
+
+    def age_on(self, day):
+        from ..accounts.models import User
+
+        return User.age_on(self, day)
+
+
+@dataclass(frozen=True)
+class Signed:
+    """The outcome of :func:`sign`: the new signature's collection and its new total."""
+
+    collection_id: int
+    user_id: int
+    total: int
+
+
+def _insert_once(values: dict):
+    """INSERT ... ON CONFLICT DO NOTHING on (collection_id, user_id): no row when signed."""
+    if is_sqlite():
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(Signature).values(**values).on_conflict_do_nothing(
+        index_elements=["collection_id", "user_id"])
+
+
+def sign(collection_id: int, user, *, public_name: bool = False, ip: str = "") -> Signed:
+    """Record ``user``'s signature or raise :class:`SigningError` (nothing is written then).
+
+    Inside the lock: read the rules, insert (a duplicate inserts nothing), bump the counter
+    and read the new total in the same statement, then check the thresholds.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotEligible("login_required", _("Log in to sign."))
+    signer = Signer.of(user)
     with write_transaction():
         collection = _locked(collection_id)
-        refusal = closed_reason(collection) or ineligibility(collection, user)
+        refusal = closed_reason(collection) or ineligibility(collection, signer)
         if refusal:
             raise refusal
-        if signature_of(collection.id, user.id) is not None:
+        inserted = db.session.connection().execute(_insert_once(dict(
+            collection_id=collection.id, user_id=signer.id, public_name=bool(public_name),
+            neighbourhood_id=signer.neighbourhood_id, ip=(ip or "")[:64],
+            email_domain=signer.email.rpartition("@")[2][:255], created_at=utcnow(),
+            invalidation_reason="")).returning(Signature.id)).first()
+        if inserted is None:
             raise AlreadySigned("already_signed", _("You have already signed."))
-        signature = Signature(
-            collection_id=collection.id, user_id=user.id, public_name=bool(public_name),
-            neighbourhood_id=user.neighbourhood_id, ip=(ip or "")[:64],
-            email_domain=user.email.rpartition("@")[2][:255])
-        db.session.add(signature)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            raise AlreadySigned("already_signed", _("You have already signed.")) from None
-        collection.online_count += 1
-        _fire_thresholds(collection)
-    return signature
+        total = db.session.execute(
+            update(SignatureCollection).where(SignatureCollection.id == collection.id)
+            .values(online_count=SignatureCollection.online_count + 1)
+            .returning(SignatureCollection.online_count + SignatureCollection.offline_count)
+            .execution_options(synchronize_session=False)).scalar_one()
+        _fire_thresholds(collection, total)
+    return Signed(collection_id, signer.id, total)
 
 
 def add_offline(collection_id: int, count: int, *, actor, note: str = "",
@@ -204,7 +259,7 @@ def add_offline(collection_id: int, count: int, *, actor, note: str = "",
         db.session.flush()
         audit.record("signatures.offline_added", collection, actor=actor, count=count,
                      note=note, batch=batch.id)
-        _fire_thresholds(collection)
+        _fire_thresholds(collection, collection.total)
     return batch
 
 
@@ -447,7 +502,7 @@ def forget_public_names(user_id: int) -> None:
 
 
 __all__ = [
-    "AlreadySigned", "Drift", "InvalidationFilter", "NotEligible", "NotOpen", "SigningError",
+    "AlreadySigned", "Drift", "Signed", "Signer", "InvalidationFilter", "NotEligible", "NotOpen", "SigningError",
     "add_offline", "anonymise_closed", "bursts", "close_collection", "closed_reason",
     "counts_by_neighbourhood", "create_collection", "get_collection", "ineligibility",
     "invalidate", "matching_count", "open_collection", "public_signers", "recount",
