@@ -22,6 +22,8 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
     "bodies.draw": {"agent"},
     "projects.manage": {"agent"},
     "projects.answer": {"agent", "elected"},
+    "territory.manage": {"agent"},
+    "sessions.manage": {"agent"},
 }
 
 

@@ -311,6 +311,10 @@ def bodies_and_projects_world(w: World) -> None:
     meeting = create_meeting(title="Atelier de la matrice", starts_at=now + timedelta(days=7),
                              project_id=open_project.id)
     meeting.registrations_open = True
+    relay_meeting = create_meeting(title="Café-projet de la matrice", kind="relay",
+                                   starts_at=now + timedelta(days=9), context_type="relay",
+                                   context_id=own_relay.id, project_id=open_project.id,
+                                   body_id=own.id)
     draw = bodies.announce_draw(
         own, title="Tirage de la matrice", register_text="numero;nom\n1;A\n2;B\n3;C\n",
         key_column="numero", name_column="nom", quota_column="", quotas={}, seats=1,
@@ -324,6 +328,7 @@ def bodies_and_projects_world(w: World) -> None:
     w.contribution_id = contribution.id
     w.relay_id, w.other_relay_id = own_relay.id, other_relay.id
     w.meeting_id, w.draw_id = meeting.id, draw.id
+    w.relay_meeting_id = relay_meeting.id
 
 
 # --- The rules -----------------------------------------------------------------------------------
@@ -391,6 +396,20 @@ RULES: dict[str, Rule | list[Rule]] = {
     "agenda.project_feed": everyone(values=lambda w: {"project_id": w.project_id}),
     "sessions.show": everyone(values=lambda w: {"meeting_id": w.meeting_id}),
     "sessions.register": logged_in(values=lambda w: {"meeting_id": w.meeting_id}),
+    "sessions.unregister": logged_in(values=lambda w: {"meeting_id": w.meeting_id}),
+    **{f"sessions.{page}": [
+        roles("agent", "body_member", values=lambda w: {"meeting_id": w.relay_meeting_id}),
+        roles("agent", values=lambda w: {"meeting_id": w.meeting_id},
+              note="a session no body organises: staff only"),
+    ] for page in ("edit", "cancel", "attendance", "minutes")},
+    "territory.manage": roles("agent"),
+    "territory.edit_commune": [roles("agent"), roles("agent", values={"commune_id": 1})],
+    "territory.delete_commune": roles("agent", values={"commune_id": 1}, post_ok={409},
+                                      note="the demo commune has neighbourhoods: refused"),
+    "territory.edit_neighbourhood": [roles("agent"),
+                                     roles("agent", values={"neighbourhood_id": 1})],
+    "territory.delete_neighbourhood": roles("agent", values={"neighbourhood_id": 1},
+                                            post_ok={422}),
     "notifications.index": logged_in(),
     "notifications.mark_read": logged_in(),
     # Local bodies: public pages; members act on their own body only, agents on all.
@@ -484,6 +503,9 @@ RULES: dict[str, Rule | list[Rule]] = {
                                           "relay_id": w.other_relay_id},
               note="the relay of another body"),
     ],
+    "projects.relay_deadline": roles("agent", values=lambda w: {"project_id": w.project_id,
+                                                                  "relay_id": w.relay_id},
+                                     note="the project's owner or an agent, not the body"),
     "projects.relay_contribution": [
         roles("agent", "body_member",
               values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),

@@ -26,6 +26,8 @@ class AgendaEvent:
     body_id: int | None = None
     source: str = ""
     project_id: int | None = None
+    cancelled: bool = False
+    cancel_reason: str = ""
 
 
 FILTER_KEYS = ("neighbourhood_id", "body_id", "project_id")

@@ -30,7 +30,9 @@ def calendar_bytes(events, name: str) -> bytes:
     for item in events:
         event = Event()
         event.add("uid", f"{item.uid}@{host}")
-        event.add("summary", item.title)
+        cancelled = getattr(item, "cancelled", False)
+        event.add("summary", _("Cancelled: %(title)s", title=item.title) if cancelled
+                  else item.title)
         event.add("dtstamp", stamp.replace(tzinfo=ZoneInfo("UTC")))
         event.add("dtstart", item.start.replace(tzinfo=zone))
         if item.end:
@@ -38,6 +40,11 @@ def calendar_bytes(events, name: str) -> bytes:
         if item.location:
             event.add("location", item.location)
         description = item.description
+        if cancelled:
+            event.add("status", "CANCELLED")
+            description = "\n\n".join(filter(None, [
+                _("Reason for the cancellation: %(reason)s", reason=item.cancel_reason)
+                if item.cancel_reason else "", description]))
         if item.accessibility:
             description = f"{description}\n\n{_('Accessibility')}: {item.accessibility}".strip()
         if description:

@@ -15,7 +15,7 @@ from ..bodies import draw as drawing
 from ..bodies.models import Body, BodyMember, Draw
 from ..db import utcnow
 from ..extensions import db
-from ..sessions.models import Meeting
+from ..sessions.models import Meeting, MeetingRegistration
 from ..territory.models import Commune, Neighbourhood
 from .models import (Answer, Contribution, Project, ProjectDocument, ProjectFollow, Relay,
                      TimelineEntry)
@@ -161,24 +161,55 @@ def load(app) -> None:
                                            "ville jusqu'en juin ; il ne peut pas organiser de "
                                            "séance d'ici l'échéance.")
 
-    def session(item, rel, title, days, place, access, hour=18, minute=30, minutes=""):
+    def session(item, rel, title, days, place, access, hour=18, minute=30, minutes="",
+                **fields):
         meeting = Meeting(kind="relay", context_type="relay", context_id=rel.id,
                           project_id=bus.id, body_id=item.id, title=title,
                           starts_at=_at(days, hour, minute),
                           ends_at=_at(days, hour + 2, minute), place=place,
                           accessibility=access, minutes=minutes, created_by_id=agent.id,
-                          attendance_count=None if days > 0 else 20)
+                          attendance_count=None if days > 0 else 20, **fields)
         meeting.neighbourhoods = list(item.neighbourhoods)
         db.session.add(meeting)
+        return meeting
 
     access = "Salle de plain-pied, boucle magnétique, interprète LSF sur demande 48 h avant."
-    session(cq_bellevue, r_bellevue, "Café-projet Val d'Orne Express", -40,
-            "Maison de quartier Bellevue, 2 place des Lilas", access,
-            minutes="Présentation du tracé, échanges en petits groupes autour de la carte.")
+    cafe = session(
+        cq_bellevue, r_bellevue, "Café-projet Val d'Orne Express", -40,
+        "Maison de quartier Bellevue, 2 place des Lilas", access, registrations_open=True,
+        capacity=40, minutes_objectives=(
+            "Présenter le tracé de la ligne Val d'Orne Express dans le quartier et recueillir "
+            "les attentes des habitants sur l'emplacement des arrêts."),
+        minutes_method=(
+            "Présentation de 20 minutes par l'agent de la Métropole, puis trois tables de "
+            "six à huit personnes autour de la carte du tracé ; chaque table a désigné un "
+            "rapporteur. Restitution collective en fin de séance."),
+        minutes=(
+            "**Arrêts.** Les trois tables demandent un arrêt devant la maison de santé : les "
+            "patients âgés font aujourd'hui 400 mètres à pied.\n\n"
+            "**Confort.** Des abris avec bancs à chaque arrêt, un éclairage renforcé rue des "
+            "Acacias.\n\n"
+            "**Travaux.** Inquiétude sur le stationnement des riverains pendant le chantier ; "
+            "les habitants demandent un calendrier rue par rue."),
+        minutes_next_agenda=(
+            "- Balade urbaine le long du tracé\n- Point sur les réponses de la Métropole\n"
+            "- Préparation du rapport de relais"),
+        minutes_published_at=now - timedelta(days=38))
+    cafe.attendance_count = 23
+    db.session.flush()
+    for person, present in ((lea, True), (karim, True), (claire, False)):
+        db.session.add(MeetingRegistration(meeting_id=cafe.id, user_id=person.id,
+                                           attended=present,
+                                           created_at=now - timedelta(days=45)))
+    session(cq_garenne, r_garenne, "Permanence au marché de la Garenne", 2,
+            "Place du marché, stand de la Métropole", "Stand en plein air, accès de plain-pied.",
+            9, 0, cancelled_at=now - timedelta(days=1), cancel_reason=(
+                "Le marché est déplacé cette semaine pour la fête de quartier ; la permanence "
+                "est reportée à la semaine suivante, même heure."))
     session(cq_bellevue, r_bellevue, "Balade urbaine le long du tracé", -30,
             "Départ devant la maison de santé", "Parcours de 1,5 km sans escalier.", 10, 0)
     session(cq_garenne, r_garenne, "Atelier carte des arrêts", 6, "Salle Colette, 14 rue "
-            "des Peupliers", access)
+            "des Peupliers", access, registrations_open=True, capacity=25)
     session(cq_garenne, r_garenne, "Réunion de restitution du quartier", 16,
             "Salle Colette, 14 rue des Peupliers", access)
     session(jeunes, r_jeunes, "Débat mobile au lycée Marie-Curie", 9, "Foyer du lycée "

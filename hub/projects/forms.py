@@ -125,3 +125,11 @@ class ReportForm(HubForm):
                                      [validators.InputRequired(),
                                       validators.NumberRange(min=0, max=10_000_000)])
     report = TextAreaField(_l("Relay report (synthesis)"), [validators.InputRequired()])
+
+
+class DeadlineForm(HubForm):
+    report_deadline = DateField(_l("New deadline for the relay report"),
+                                [validators.InputRequired()])
+    reason = TextAreaField(_l("Message to the body (optional)"), [validators.Length(max=2000)],
+                           description=_l("The body's members are notified of the new "
+                                          "deadline."))

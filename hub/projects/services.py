@@ -336,6 +336,29 @@ def submit_report(relay: Relay, report: str, residents_reached: int, actor,
                kind="relay.report")
 
 
+def extend_deadline(relay: Relay, deadline: date, reason: str, actor,
+                    today: date | None = None) -> None:
+    """Give the body more time for its report (the project's owner or an agent)."""
+    today = today or date.today()
+    if relay.status == "declined":
+        raise RuleError(_("This body declined to relay the project."))
+    if deadline is None or deadline <= relay.report_deadline:
+        raise RuleError(_("The new deadline must come after the current one (%(day)s).",
+                          day=relay.report_deadline.isoformat()))
+    if deadline < today:
+        raise RuleError(_("The new deadline must not be in the past."))
+    previous = relay.report_deadline
+    relay.report_deadline = deadline
+    reason = (reason or "").strip()
+    audit.record("project.relay_deadline_extended", relay, actor=actor,
+                 previous=previous.isoformat(), deadline=deadline.isoformat(), reason=reason)
+    notify(body_actors(relay.body),
+           _("The deadline of the relay report on “%(title)s” is now %(day)s",
+             title=relay.project.title, day=deadline.isoformat()),
+           url_for("projects.relay", project_id=relay.project_id, relay_id=relay.id),
+           body=reason, kind="relay.deadline")
+
+
 # --- Indicators -----------------------------------------------------------------------------
 
 

@@ -27,7 +27,8 @@ from ..territory.models import Neighbourhood, neighbourhood_choices
 from ..text import csv_safe
 from ..web import fail
 from . import services
-from .forms import (AnswerForm, ContributionForm, DecisionForm, DocumentForm, InviteForm,
+from .forms import (AnswerForm, ContributionForm, DeadlineForm, DecisionForm, DocumentForm,
+                    InviteForm,
                     OfflineContributionForm, ProjectForm, RelaySessionForm, ReportForm,
                     RespondForm, StatusForm, TimelineForm)
 from .models import (CHANNELS, DOMAINS, LEVELS, PHASE_LABELS, PHASES, RELAY_STATUSES, STATUSES,
@@ -531,7 +532,8 @@ def _relay_page(project, relay, status=200, **forms):
         report_form=forms.get("report_form") or ReportForm(
             prefix="rep", residents_reached=relay.residents_reached or None,
             report=relay.report or None),
-        offline_form=offline_form, today=date.today(), **LABELS), status
+        offline_form=offline_form, today=date.today(),
+        deadline_form=forms.get("deadline_form") or DeadlineForm(prefix="d"), **LABELS), status
 
 
 def _require_body(relay: Relay, capability: str):
@@ -627,3 +629,22 @@ def relay_contribution(project_id: int, relay_id: int):
             flash(_("The contribution gathered by the relay is recorded."), "success")
             return redirect(url_for("projects.relay", project_id=project.id, relay_id=relay.id))
     return _relay_page(project, relay, 422, offline_form=form)
+
+
+@bp.route("/projects/<int:project_id>/relays/<int:relay_id>/deadline", methods=["POST"])
+def relay_deadline(project_id: int, relay_id: int):
+    project = get_project(project_id)
+    relay = get_relay(project, relay_id)
+    require_manage(project)
+    form = DeadlineForm(prefix="d")
+    if form.validate_on_submit():
+        try:
+            with write_transaction():
+                services.extend_deadline(relay, form.report_deadline.data, form.reason.data,
+                                         current_user)
+        except RuleError as exc:
+            form.report_deadline.errors = [*form.report_deadline.errors, str(exc)]
+        else:
+            flash(_("The deadline is extended; the body is notified."), "success")
+            return redirect(url_for("projects.relay", project_id=project.id, relay_id=relay.id))
+    return _relay_page(project, relay, 422, deadline_form=form)

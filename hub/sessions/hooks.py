@@ -20,5 +20,6 @@ def hub_agenda_events(start, end, filters):
             end=meeting.ends_at, location=location, url=meeting_url(meeting),
             description=meeting.description, accessibility=meeting.accessibility,
             neighbourhood_ids=tuple(n.id for n in meeting.neighbourhoods),
-            body_id=meeting.body_id, project_id=meeting.project_id, source="sessions"))
+            body_id=meeting.body_id, project_id=meeting.project_id, source="sessions",
+            cancelled=meeting.cancelled_at is not None, cancel_reason=meeting.cancel_reason))
     return events

@@ -75,6 +75,9 @@ class Meeting(db.Model):
 
 
 class MeetingRegistration(db.Model):
+    """A resident registered for a session; the primary key makes a second registration of
+    the same person impossible."""
+
     __tablename__ = "meeting_registration"
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
@@ -83,3 +86,5 @@ class MeetingRegistration(db.Model):
                                          primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attended: Mapped[bool | None] = mapped_column(Boolean)
+
+    user = relationship("User")

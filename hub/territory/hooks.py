@@ -19,3 +19,36 @@ def hub_register_settings():
 @hookimpl
 def hub_navigation_items(user):
     return [NavItem(_l("Neighbourhoods"), "territory.index", order=50)]
+
+
+# Fictional outlines of the demo neighbourhoods of Ormeval, in hundredths of a degree from
+# an arbitrary origin (the commune does not exist).
+_DEMO_OUTLINES = {
+    "centre-historique": [(1, 1), (2, 1), (2.2, 2), (1, 2.1)],
+    "les-tilleuls": [(2, 1), (3, 0.8), (3.1, 2), (2.2, 2)],
+    "bellevue": [(1, 2.1), (2.2, 2), (2.3, 3), (0.9, 3.1)],
+    "quai-des-tanneurs": [(0, 1), (1, 1), (1, 2.1), (0.1, 2.2)],
+    "la-garenne": [(1, 0), (3, 0), (3, 0.8), (2, 1), (1, 1)],
+}
+_DEMO_COMMUNE = [(0, 1), (1, 0), (3, 0), (3, 0.8), (3.1, 2), (2.3, 3), (0.9, 3.1), (0.1, 2.2)]
+
+
+def _polygon(points) -> dict:
+    ring = [[round(0.31 + x / 100, 5), round(48.95 + y / 100, 5)] for x, y in points]
+    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+
+
+@hookimpl
+def hub_load_demo_content(app):
+    """Boundaries for the demo territory, so its pages show maps."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import Commune, Neighbourhood
+
+    for quarter in db.session.scalars(select(Neighbourhood).where(
+            Neighbourhood.slug.in_(list(_DEMO_OUTLINES)), Neighbourhood.boundary.is_(None))):
+        quarter.boundary = _polygon(_DEMO_OUTLINES[quarter.slug])
+    commune = db.session.scalar(select(Commune).where(Commune.insee_code == "99001"))
+    if commune is not None and commune.boundary is None:
+        commune.boundary = _polygon(_DEMO_COMMUNE)

@@ -1,0 +1,65 @@
+"""Territory changes: what refers to a commune or a neighbourhood, and moving those references.
+
+References are found from the foreign keys declared in the metadata, so tables of plugins
+(petitions, budget projects...) are counted without the core knowing them.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+
+from ..extensions import db
+
+TABLE_LABELS = {
+    "user": _l("resident accounts"),
+    "neighbourhood": _l("neighbourhoods"),
+    "body": _l("local bodies"),
+    "body_neighbourhood": _l("local bodies"),
+    "project": _l("projects"),
+    "project_neighbourhood": _l("projects"),
+    "meeting_neighbourhood": _l("sessions"),
+    "project_contribution": _l("contributions"),
+    "petitions_petition": _l("petitions"),
+}
+
+
+def _foreign_columns(target_table: str):
+    """(table, column) pairs whose foreign key points to ``target_table.id``."""
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == target_table and fk.column.name == "id":
+                yield table, fk.parent
+
+
+def references(target_table: str, ident: int) -> list[tuple[str, int]]:
+    """What still refers to the row: ``(label, count)`` pairs, one indexed COUNT per column."""
+    counts: dict[str, int] = {}
+    for table, column in _foreign_columns(target_table):
+        count = db.session.scalar(select(func.count()).select_from(table)
+                                  .where(column == ident)) or 0
+        if count:
+            label = str(TABLE_LABELS.get(table.name, table.name))
+            counts[label] = counts.get(label, 0) + count
+    return sorted(counts.items())
+
+
+def describe(refs: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{count} {label}" for label, count in refs)
+
+
+def move_references(target_table: str, old: int, new: int) -> None:
+    """Point every reference to ``old`` at ``new`` (inside the caller's transaction).
+
+    In link tables (whose primary key includes the column) a row already linked to ``new``
+    is dropped instead of duplicated.
+    """
+    for table, column in _foreign_columns(target_table):
+        if column.primary_key:
+            others = [c for c in table.primary_key.columns if c is not column]
+            twin = table.alias()
+            duplicate = select(twin.c[column.name]).where(
+                twin.c[column.name] == new,
+                *[twin.c[o.name] == o for o in others]).exists()
+            db.session.execute(delete(table).where(column == old, duplicate))
+        db.session.execute(update(table).where(column == old).values({column.name: new}))
