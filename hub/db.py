@@ -10,9 +10,13 @@ needs none of this: services take row locks (``SELECT ... FOR UPDATE``) instead.
 from __future__ import annotations
 
 import contextvars
+import fcntl
+import os
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -63,17 +67,96 @@ def write_transaction():
     session = db.session()  # the real Session behind the scoped proxy
     if session.in_transaction():
         session.commit()
-    token = _immediate.set(True)
-    try:
-        session.connection()  # begins the transaction now, with the flag set
-    finally:
-        _immediate.reset(token)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with _writer_queue(db.engine):
+        token = _immediate.set(True)
+        try:
+            session.connection()  # begins the transaction now, with the flag set
+        finally:
+            _immediate.reset(token)
+        try:
+            yield session
+            _run_deferred_writes(session)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def defer_write(key: str, write) -> None:
+    """Run ``write(session)`` in the request's next write transaction, or at its end.
+
+    For bookkeeping that may wait (a token's last use): a request that writes anyway
+    carries it in the same transaction instead of taking the write lock twice; a
+    read-only request runs it in one short transaction when it ends. ``key`` keeps one
+    pending write per purpose.
+    """
+    if has_request_context():
+        g.setdefault("hub_deferred_writes", {})[key] = write
+    else:
+        with write_transaction() as session:
+            write(session)
+
+
+def _run_deferred_writes(session) -> None:
+    if has_request_context():
+        for write in g.pop("hub_deferred_writes", {}).values():
+            write(session)
+
+
+def flush_deferred_writes() -> None:
+    """Teardown: run what no write transaction of the request carried."""
+    if g.get("hub_deferred_writes"):
+        db.session.rollback()
+        with write_transaction():
+            pass
+
+
+class _SQLiteWriterQueue:
+    """Writers of one SQLite file wait in line on an OS lock, not in SQLite's busy handler.
+
+    SQLite's busy handler polls: a writer that finds the database locked sleeps up to
+    100 ms between attempts, however soon the lock is freed. Under a burst (a petition
+    shared on the news) that wastes most of the time. An exclusive ``flock`` on a file
+    beside the database wakes the next writer as soon as the previous one commits. A
+    thread lock orders the threads of one process (``flock`` only orders processes);
+    the file is reopened after a fork so that workers never share its lock.
+    """
+
+    def __init__(self, path: str):
+        self.path = path + "-writers.lock"
+        self.thread_lock = threading.Lock()
+        self.fd: int | None = None
+        self.pid = 0
+
+    @contextmanager
+    def hold(self):
+        with self.thread_lock:
+            if self.fd is None or self.pid != os.getpid():
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self.pid = os.getpid()
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+_queues: dict[str, _SQLiteWriterQueue] = {}
+_queues_lock = threading.Lock()
+
+
+@contextmanager
+def _writer_queue(engine: Engine):
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with _queues_lock:
+        queue = _queues.get(database)
+        if queue is None:
+            queue = _queues[database] = _SQLiteWriterQueue(database)
+    with queue.hold():
+        yield
 
 
 def for_update(query):

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from .db import flush_deferred_writes
 from .extensions import csrf, db, login_manager
 from .i18n import LANGUAGE_NAMES
 from .navigation import navigation_items
@@ -86,6 +87,11 @@ def init_web(app) -> None:
         return None
 
     app.after_request(set_security_headers)
+
+    @app.teardown_request
+    def _deferred_writes(exc):
+        if exc is None:
+            flush_deferred_writes()
 
     app.jinja_env.globals.update(
         slot=template_slot,

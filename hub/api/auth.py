@@ -8,9 +8,9 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, jsonify, request
+from sqlalchemy import update
 
-from ..db import utcnow
-from ..extensions import db
+from ..db import defer_write, utcnow
 
 
 def token_user():
@@ -26,24 +26,20 @@ def token_user():
         if token is not None and token.user.is_active:
             user = token.user
             if token.last_used_at is None or (utcnow() - token.last_used_at).total_seconds() > 60:
-                # A write after a read: on SQLite it must take the write lock first (BEGIN
-                # IMMEDIATE), or concurrent requests fail with "database is locked".
-                from sqlalchemy import update
-
-                from ..db import write_transaction
-
-                # Only this UPDATE is committed: the loaded token and user stay valid, so
-                # they are not expired (and reloaded) after the commit.
-                session, token_id = db.session(), token.id
-                session.expire_on_commit = False
-                try:
-                    with write_transaction():
-                        db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
-                                           .values(last_used_at=utcnow()))
-                finally:
-                    session.expire_on_commit = True
+                defer_write("api_token_last_use", _touch(token.id))
     g.hub_api_user = user
     return user
+
+
+def _touch(token_id: int):
+    """The deferred write recording a token's last use (at most once a minute)."""
+    from ..accounts.models import ApiToken
+
+    def write(session):
+        session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                        .values(last_used_at=utcnow()))
+
+    return write
 
 
 def api_error(status: int, message: str, **extra):
