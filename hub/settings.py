@@ -10,6 +10,7 @@ request keeps every worker consistent without a restart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -72,7 +73,13 @@ def current_generation() -> int:
     """Read the counter on a pooled connection of its own: cheaper than an ORM session on
     every request, and it never leaves a transaction open in the request's session."""
     with db.engine.connect() as connection:
-        return connection.execute(select(HubState.generation).where(HubState.id == 1)).scalar() or 0
+        return connection.execute(_generation_query()).scalar() or 0
+
+
+@lru_cache(maxsize=1)
+def _generation_query():
+    """Built once: this runs on every request."""
+    return select(HubState.generation).where(HubState.id == 1)
 
 
 class SettingsRegistry:

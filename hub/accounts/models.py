@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Integer, String, bindparam, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from ..db import utcnow
 from ..extensions import db
@@ -126,8 +127,18 @@ class ApiToken(db.Model):
 
     @classmethod
     def find_active(cls, clear: str) -> ApiToken | None:
-        return db.session.scalar(
-            select(cls).where(cls.token_hash == hash_token(clear), cls.revoked_at.is_(None)))
+        """The token and its user in one query; the user's roles and neighbourhood load only
+        if a view asks for them (a signing request never does)."""
+        return db.session.scalar(_active_token_query(), {"token_hash": hash_token(clear)})
+
+
+@lru_cache(maxsize=1)
+def _active_token_query():
+    """Built once (every API call runs it)."""
+    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"),
+                                   ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user).lazyload(User.role_rows),
+                     joinedload(ApiToken.user).lazyload(User.neighbourhood)))
 
 
 def find_user_by_email(email: str) -> User | None:

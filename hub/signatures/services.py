@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import lazyload
 
 from .. import audit
@@ -139,13 +140,19 @@ def signature_of(collection_id: int, user_id: int | None) -> Signature | None:
 
 def _locked(collection_id: int) -> SignatureCollection:
     """The collection, re-read under the write lock (row lock on PostgreSQL)."""
-    collection = db.session.scalar(
-        for_update(select(SignatureCollection).where(SignatureCollection.id == collection_id))
-        .options(lazyload(SignatureCollection.thresholds))
-        .execution_options(populate_existing=True))
+    collection = db.session.scalar(_locked_query(is_sqlite()), {"collection_id": collection_id})
     if collection is None:
         raise LookupError(collection_id)
     return collection
+
+
+@lru_cache(maxsize=2)
+def _locked_query(sqlite: bool):
+    query = (select(SignatureCollection)
+             .where(SignatureCollection.id == bindparam("collection_id"))
+             .options(lazyload(SignatureCollection.thresholds))
+             .execution_options(populate_existing=True))
+    return query if sqlite else query.with_for_update()
 
 
 def _fire_thresholds(collection: SignatureCollection, total: int) -> list[SignatureThreshold]:
@@ -204,14 +211,33 @@ class Signed:
     total: int
 
 
-def _insert_once(values: dict):
-    """INSERT ... ON CONFLICT DO NOTHING on (collection_id, user_id): no row when signed."""
-    if is_sqlite():
+@lru_cache(maxsize=1)
+def _count_one_more():
+    """Add one to the online counter, returning the new total and the smallest unfired
+    threshold in the same statement: most signatures cross none, and then the thresholds
+    are not queried at all. Built once (the hot path of a signing spike)."""
+    next_threshold = (select(func.min(SignatureThreshold.count))
+                      .where(SignatureThreshold.collection_id == bindparam("collection_id"),
+                             SignatureThreshold.fired_at.is_(None))
+                      .scalar_subquery())
+    return (update(SignatureCollection)
+            .where(SignatureCollection.id == bindparam("collection_id"))
+            .values(online_count=SignatureCollection.online_count + 1)
+            .returning(SignatureCollection.online_count + SignatureCollection.offline_count,
+                       next_threshold)
+            .execution_options(synchronize_session=False))
+
+
+@lru_cache(maxsize=2)
+def _insert_once(dialect: str):
+    """INSERT ... ON CONFLICT DO NOTHING on (collection_id, user_id) RETURNING id: no row when
+    already signed. Built once per dialect; the values come as parameters."""
+    if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert
-    return insert(Signature).values(**values).on_conflict_do_nothing(
-        index_elements=["collection_id", "user_id"])
+    return (insert(Signature).on_conflict_do_nothing(index_elements=["collection_id", "user_id"])
+            .returning(Signature.id))
 
 
 def sign(collection_id: int, user, *, public_name: bool = False, ip: str = "") -> Signed:
@@ -228,19 +254,18 @@ def sign(collection_id: int, user, *, public_name: bool = False, ip: str = "") -
         refusal = closed_reason(collection) or ineligibility(collection, signer)
         if refusal:
             raise refusal
-        inserted = db.session.connection().execute(_insert_once(dict(
+        connection = db.session.connection()
+        inserted = connection.execute(_insert_once(connection.dialect.name), dict(
             collection_id=collection.id, user_id=signer.id, public_name=bool(public_name),
             neighbourhood_id=signer.neighbourhood_id, ip=(ip or "")[:64],
             email_domain=signer.email.rpartition("@")[2][:255], created_at=utcnow(),
-            invalidation_reason="")).returning(Signature.id)).first()
+            invalidation_reason="")).first()
         if inserted is None:
             raise AlreadySigned("already_signed", _("You have already signed."))
-        total = db.session.execute(
-            update(SignatureCollection).where(SignatureCollection.id == collection.id)
-            .values(online_count=SignatureCollection.online_count + 1)
-            .returning(SignatureCollection.online_count + SignatureCollection.offline_count)
-            .execution_options(synchronize_session=False)).scalar_one()
-        _fire_thresholds(collection, total)
+        total, next_threshold = db.session.execute(
+            _count_one_more(), {"collection_id": collection.id}).one()
+        if next_threshold is not None and total >= next_threshold:
+            _fire_thresholds(collection, total)
     return Signed(collection_id, signer.id, total)
 
 
