@@ -61,6 +61,7 @@ def load(port: int, method: str, path: str, seconds: float, concurrency: int,
     counts = [0] * concurrency
     errors = [0] * concurrency
     latencies: list[float] = []
+    exhausted = [False]
     lock = threading.Lock()
 
     def worker(index: int):
@@ -69,7 +70,11 @@ def load(port: int, method: str, path: str, seconds: float, concurrency: int,
         while time.monotonic() < stop:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             try:
-                body, extra = body_for(index, n) if body_for else (None, {})
+                try:
+                    body, extra = body_for(index, n) if body_for else (None, {})
+                except IndexError:  # the caller's supply of bodies ran out: not a valid run
+                    exhausted[0] = True
+                    break
                 started = time.perf_counter()
                 conn.request(method, path, body=body, headers={**(headers or {}), **extra})
                 response = conn.getresponse()
@@ -94,6 +99,8 @@ def load(port: int, method: str, path: str, seconds: float, concurrency: int,
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
+    if exhausted[0]:
+        raise RuntimeError("the load ran out of request bodies (e.g. residents): raise the supply")
     latencies.sort()
     return {
         "rps": sum(counts) / elapsed,
