@@ -59,6 +59,9 @@ DEFAULTS: dict = {
     # Public base URL used in emails (links); None means the request's host.
     "BASE_URL": "http://127.0.0.1:5000",
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    # Seconds an anonymous, cookie-less page may be served from the in-process page cache
+    # (0 turns it off); proxies are told s-maxage=10.
+    "PAGE_CACHE_SECONDS": 5,
 }
 
 

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from . import pagecache
 from .db import flush_deferred_writes
 from .extensions import csrf, db, login_manager
 from .i18n import LANGUAGE_NAMES
@@ -69,6 +70,7 @@ def init_web(app) -> None:
         return user
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    serve_from_cache, store_in_cache = pagecache.init_app(app)
 
     @app.before_request
     def _refresh_and_guard_plugins():
@@ -84,8 +86,11 @@ def init_web(app) -> None:
         if request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(
                 "/api/"):
             csrf.protect()
-        return None
+        return serve_from_cache()
 
+    # after_request functions run last-registered first: the page cache stores the response
+    # once the security and cache headers are set.
+    app.after_request(store_in_cache)
     app.after_request(set_security_headers)
 
     @app.teardown_request

@@ -38,6 +38,8 @@ TEST_CONFIG = {
     "RATELIMIT_RESET": "1000 per minute",
     "RATELIMIT_SIGN": "1000 per minute",
     "MAIL_SERVER": "",
+    # Tests change data and look again at once; tests/test_pagecache.py turns it on.
+    "PAGE_CACHE_SECONDS": 0,
 }
 
 

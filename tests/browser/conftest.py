@@ -196,6 +196,8 @@ def live_server(tmp_path_factory):
         "RATELIMIT_LOGIN": "1000 per minute", "RATELIMIT_REGISTER": "1000 per minute",
         "RATELIMIT_RESET": "1000 per minute", "RATELIMIT_SIGN": "1000 per minute",
         "DATABASE_URL": f"sqlite:///{instance / 'hub.sqlite'}",
+        # Journeys change data and look again at once, sometimes as an anonymous visitor.
+        "PAGE_CACHE_SECONDS": 0,
     })
     migrating.upgrade(app)
     with app.app_context():
