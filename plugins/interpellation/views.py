@@ -17,6 +17,7 @@ from hub.extensions import db, htmx
 from hub.forms import HubForm
 from hub.permissions import permission_required
 from hub.signatures import services as signatures
+from hub.signatures import ui as signing
 from hub.signatures.forms import SignForm
 from hub.signatures.ratelimit import limit_signing
 from hub.web import fail
@@ -57,21 +58,9 @@ def _visible(interpellation: Interpellation) -> bool:
 
 
 def sign_box(interpellation: Interpellation, message: str = "") -> dict:
-    """What the signing box shows to the current visitor, decided here and nowhere else."""
-    box = {"message": message, "form": None, "signature": None, "reason": ""}
-    collection = interpellation.collection
-    if collection is None or interpellation.current_stage() != "collecting":
-        box["state"] = "closed"
-    elif not current_user.is_authenticated:
-        box["state"] = "login"
-    elif (signature := signatures.signature_of(collection.id, current_user.id)) is not None:
-        box.update(state="signed", signature=signature)
-    elif (refusal := signatures.closed_reason(collection)
-          or signatures.ineligibility(collection, current_user)):
-        box.update(state="ineligible", reason=refusal.message)
-    else:
-        box.update(state="can_sign", form=SignForm())
-    return box
+    """The core signing box's state for this interpellation and the current visitor."""
+    return signing.sign_box(interpellation.collection, accepting=interpellation.current_stage() == "collecting",
+                            message=message)
 
 
 def threshold_preview():

@@ -17,6 +17,7 @@ from hub.db import utcnow, write_transaction
 from hub.extensions import db, htmx
 from hub.permissions import permission_required
 from hub.signatures import services as signatures
+from hub.signatures import ui as signing
 from hub.signatures.forms import SignForm
 from hub.signatures.ratelimit import limit_signing
 from hub.territory.models import Neighbourhood
@@ -62,21 +63,9 @@ def _cache(response, seconds: int, *, download: bool = False):
 
 
 def sign_box(petition: Petition, message: str = "") -> dict:
-    """What the signing box shows to the current visitor, decided here and nowhere else."""
-    box = {"message": message, "form": None, "signature": None, "reason": ""}
-    collection = petition.collection
-    if collection is None or petition.current_status() != "open":
-        box["state"] = "closed"
-    elif not current_user.is_authenticated:
-        box["state"] = "login"
-    elif (signature := signatures.signature_of(collection.id, current_user.id)) is not None:
-        box.update(state="signed", signature=signature)
-    elif (refusal := signatures.closed_reason(collection)
-          or signatures.ineligibility(collection, current_user)):
-        box.update(state="ineligible", reason=refusal.message)
-    else:
-        box.update(state="can_sign", form=SignForm())
-    return box
+    """The core signing box's state for this petition and the current visitor."""
+    return signing.sign_box(petition.collection, accepting=petition.current_status() == "open",
+                            message=message)
 
 
 # --- Listing and reading -------------------------------------------------------------------------
