@@ -37,6 +37,7 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "hub.bodies.hooks",
     "hub.sessions.hooks",
     "hub.projects.hooks",
+    "hub.notifications.hooks",
 )
 
 

@@ -151,7 +151,8 @@ def personal_data(user: User) -> dict:
     hub = current_app.extensions["hub"]
     for name, result in hub.plugins.call_each("hub_export_personal_data", user=user):
         if result:
-            data[name] = result
+            # Core features register as "core:hub.<feature>.hooks"; plugins by their name.
+            data[name.removeprefix("core:hub.").removesuffix(".hooks")] = result
     return data
 
 

@@ -25,3 +25,22 @@ def hub_openapi_paths():
     from .api import OPENAPI
 
     return OPENAPI
+
+
+@hookimpl
+def hub_export_personal_data(user):
+    """The resident's memberships of local bodies, with role and mandate dates."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import Body, BodyMember
+
+    rows = db.session.execute(
+        select(Body.name, BodyMember.role, BodyMember.mandate_start, BodyMember.mandate_end)
+        .join(BodyMember, BodyMember.body_id == Body.id)
+        .where(BodyMember.user_id == user.id)).all()
+    return {"memberships": [{
+        "body": name, "role": role,
+        "mandate_start": start.isoformat() if start else None,
+        "mandate_end": end.isoformat() if end else None,
+    } for name, role, start, end in rows]}

@@ -51,3 +51,26 @@ def hub_load_demo_content(app):
     from .demo import load
 
     load(app)
+
+
+@hookimpl
+def hub_export_personal_data(user):
+    """The resident's contributions (with their status and answer) and followed projects."""
+    from .models import Contribution, Project, ProjectFollow
+
+    contributions = db.session.scalars(
+        select(Contribution).where(Contribution.author_id == user.id)
+        .order_by(Contribution.created_at)).all()
+    follows = db.session.execute(
+        select(Project.title, ProjectFollow.created_at).join(
+            ProjectFollow, ProjectFollow.project_id == Project.id)
+        .where(ProjectFollow.user_id == user.id).order_by(ProjectFollow.created_at)).all()
+    return {
+        "contributions": [{
+            "project_id": c.project_id, "text": c.text, "channel": c.channel,
+            "created_at": c.created_at.isoformat() + "Z", "status": c.status,
+            "answer": c.answer.text if c.answer else None,
+        } for c in contributions],
+        "followed_projects": [{"title": title, "since": since.isoformat() + "Z"}
+                              for title, since in follows],
+    }

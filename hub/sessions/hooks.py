@@ -23,3 +23,23 @@ def hub_agenda_events(start, end, filters):
             body_id=meeting.body_id, project_id=meeting.project_id, source="sessions",
             cancelled=meeting.cancelled_at is not None, cancel_reason=meeting.cancel_reason))
     return events
+
+
+@hookimpl
+def hub_export_personal_data(user):
+    """Sessions the resident registered for, and whether they were marked present."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import Meeting, MeetingRegistration
+
+    rows = db.session.execute(
+        select(Meeting.title, Meeting.starts_at, MeetingRegistration.created_at,
+               MeetingRegistration.attended)
+        .join(MeetingRegistration, MeetingRegistration.meeting_id == Meeting.id)
+        .where(MeetingRegistration.user_id == user.id)
+        .order_by(Meeting.starts_at)).all()
+    return {"registrations": [{"session": title, "starts_at": starts.isoformat(),
+                               "registered_at": registered.isoformat() + "Z",
+                               "attended": attended}
+                              for title, starts, registered, attended in rows]}
