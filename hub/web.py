@@ -48,7 +48,8 @@ def template_slot(name: str, **context) -> Markup:
     """Render what enabled plugins add to slot ``name``."""
     hub = current_app.extensions["hub"]
     parts = hub.plugins.hook("hub_template_slot")(slot=name, context=context)
-    return Markup("\n").join(Markup(p) for p in parts if p)
+    # Markup results are inserted as they are; a plain string is escaped, never trusted.
+    return Markup("\n").join(p for p in parts if p)
 
 
 def init_web(app) -> None:

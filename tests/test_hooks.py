@@ -139,3 +139,16 @@ def test_hook_hub_load_demo_content(app):
     with app.app_context():
         load_demo(app)
     assert "demo note" in notes(app)
+
+
+def test_a_plain_string_from_a_slot_is_escaped(app, client):
+    from hub.hookspecs import hookimpl
+
+    class Careless:
+        @hookimpl
+        def hub_template_slot(slot, context):
+            return "<script>alert(1)</script>" if slot == "home" else None
+
+    app.extensions["hub"].plugins.pm.register(Careless, name="careless")
+    html = client.get("/").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html

@@ -174,6 +174,7 @@ def render_svg(shapes: list[Shape], title: str, description: str, ident: str,
             f'stroke-width="1.5" fill-rule="evenodd"/>'
             f'<text x="{label_x:.1f}" y="{label_y:.1f}" text-anchor="middle" font-size="12" '
             f'fill="#1a1a1a">{escape(shape.name)}</text></g>')
+    ident = escape(ident)
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="territory-map" role="img" '
         f'viewBox="0 0 {real_width} {height}" width="{real_width}" height="{height}" '
