@@ -143,6 +143,11 @@ def create_app(config: dict | None = None):
             info.blueprints.append(blueprint.name)
             app.register_blueprint(blueprint)
 
+    # Plugin commands on app.cli too, so that `flask --app hub` and test runners see them.
+    for _name, commands in plugin_manager.call_each("hub_register_commands"):
+        for command in commands or []:
+            app.cli.add_command(command)
+
     core_dirs = [Path(__file__).parent / "templates"]
     core_dirs += [Path(bp.root_path) / bp.template_folder for bp in app.blueprints.values()
                   if bp.template_folder and plugin_manager.blueprint_owner(bp.name) is None]

@@ -67,6 +67,13 @@ def hub_register_settings():
 
 
 @hookimpl
+def hub_register_commands():
+    from .cli import petitions_group
+
+    return [petitions_group]
+
+
+@hookimpl
 def hub_openapi_paths():
     from .api import OPENAPI
 

@@ -5,7 +5,7 @@ applies the same rules, audit entries and emails. Callers run them in a write tr
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -154,3 +154,23 @@ def on_threshold(collection, threshold) -> None:
                                        count=threshold.count),
                              template, petition=petition, threshold=threshold,
                              link=petition_url(petition))
+
+
+def close_expired(now: datetime | None = None) -> list[Petition]:
+    """Record as closed every open petition whose deadline has passed (the caller commits).
+
+    Residents already see such a petition as closed and the collection refuses
+    signatures from its deadline on; this makes the stored status, the open data and
+    the audit log say so too. Running it again changes nothing.
+    """
+    now = now or utcnow()
+    expired = db.session.scalars(select(Petition).where(
+        Petition.status == "open", Petition.deadline.is_not(None),
+        Petition.deadline <= now)).all()
+    for petition in expired:
+        petition.status = "closed"
+        if petition.collection:
+            signatures.close_collection(petition.collection)
+        audit.record("petitions.closed_at_deadline", petition,
+                     signatures=petition.collection.total if petition.collection else 0)
+    return expired
