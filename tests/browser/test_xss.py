@@ -190,3 +190,30 @@ def test_hostile_text_in_contributions(live_server, logged_in, new_context):
     for context in (author, visitor.context, agent.context):
         problems += context.monitor.problems
     assert not problems, "\n".join(problems)
+
+
+def test_hostile_text_in_interpellations(live_server, logged_in):
+    if not live_server.has_endpoint("interpellation.new"):
+        pytest.skip("interpellation plugin not present yet")
+    from datetime import date
+
+    email = "xss-interpellation@example.org"
+    live_server.create_user(email, name="Interpellateur", verified=True,
+                            birth_date=date(1980, 1, 1))
+    author = logged_in(email)
+    page = author.new_page()
+    page.goto("/interpellations/new")
+    page.fill("#title", PAYLOADS[0])
+    page.fill("#body", "\n\n".join(PAYLOADS))
+    page.check("#kind-0")
+    page.check("#council-0")
+    page.select_option("#competence", index=1)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    detail = page.url
+    problems = check_page(page, None, [PAYLOADS[0]]) + markers_shown(page, None)
+    agent = logged_in("agent@ormeval.example").new_page()
+    problems += check_page(agent, detail, [PAYLOADS[0]]) + markers_shown(agent, detail)
+    for context in (author, agent.context):
+        problems += context.monitor.problems
+    assert not problems, "\n".join(problems)
