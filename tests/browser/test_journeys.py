@@ -248,6 +248,31 @@ def test_resident_signs_a_petition_and_the_counter_follows(new_context, live_ser
     assert context.monitor.problems == []
 
 
+def test_resident_signs_with_the_keyboard_only(new_context, live_server, login):
+    """Tab to the signing form, Space to show one's name, Enter to sign: the box answers in
+    place and the polite live region tells screen-reader users what happened."""
+    if not live_server.has_endpoint("petitions.sign"):
+        pytest.skip("petitions plugin not present yet")
+    email = unique_email("clavier-signe")
+    live_server.create_user(email, name="Signe au clavier", verified=True,
+                            birth_date=date(1979, 2, 3))
+    context = new_context()
+    page = context.new_page()
+    login(page, email)
+    open_signable_petition(page, live_server)
+    before = counter_value(page)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    tab_to(page, by_id("public_name"), limit=120)
+    page.keyboard.press("Space")
+    tab_to(page, lambda i: i["tag"] == "BUTTON" and "Signer" in i["text"])
+    page.keyboard.press("Enter")
+    expect(page.locator("#sign-box")).to_contain_text("✓")
+    expect(page.locator("#sign-box")).to_contain_text("liste publique")
+    expect(page.locator("#live-region")).not_to_be_empty()
+    assert counter_value(page) == before + 1
+    assert context.monitor.problems == []
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "without-js"])
 def test_resident_follows_a_project(new_context, live_server, login, javascript):
     if not live_server.has_endpoint("projects.follow"):
