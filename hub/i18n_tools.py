@@ -95,11 +95,11 @@ def _translated(message) -> bool:
     return bool(message.string) and not message.fuzzy
 
 
-def compile_all() -> list[Path]:
-    """Compile every ``.po`` to ``.mo`` beside it."""
+def compile_all(root: Path = REPO_ROOT) -> list[Path]:
+    """Compile every ``.po`` under ``root`` to ``.mo`` beside it; returns the files written."""
     written = []
-    for po_path in REPO_ROOT.glob("**/translations/*/LC_MESSAGES/messages.po"):
-        if ".venv" in po_path.parts or "node_modules" in po_path.parts:
+    for po_path in sorted(root.glob("**/translations/*/LC_MESSAGES/messages.po")):
+        if {".venv", "build", "node_modules"} & set(po_path.relative_to(root).parts):
             continue
         with po_path.open("rb") as fh:
             catalog = read_po(fh)

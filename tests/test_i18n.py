@@ -1,17 +1,45 @@
-"""Languages: French by default, English on request; catalogues complete and compiled."""
+"""Languages: French by default, English on request; catalogues complete and what the app serves.
 
-import io
+The catalogue tests compare *messages*, never the bytes of a compiled ``.mo`` file: two releases
+of Babel may write the same catalogue with different header bytes, and a user sees no difference.
+"""
+
+from gettext import c2py
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from hub import i18n_tools
 
 ROOT = Path(__file__).resolve().parent.parent
 PO_FILES = sorted(p for p in ROOT.glob("**/translations/*/LC_MESSAGES/messages.po")
-                  if ".venv" not in p.parts)
+                  if not {".venv", "build", "node_modules"} & set(p.relative_to(ROOT).parts))
+STALE = "run `hub i18n compile` (or reinstall: `pip install -e .` compiles the catalogues)"
+
+
+def po_messages(path: Path) -> dict:
+    """``{(context, id): translation}`` for every translated, non-fuzzy message of a ``.po``."""
+    with path.open("rb") as fh:
+        catalog = read_po(fh)
+    return {(m.context, _plain(m.id)): _plain(m.string) for m in catalog
+            if m.id and not m.fuzzy and i18n_tools._translated(m)}
+
+
+def mo_messages(path: Path) -> dict:
+    with path.open("rb") as fh:
+        catalog = read_mo(fh)
+    return {(m.context, _plain(m.id)): _plain(m.string) for m in catalog if m.id}
+
+
+def _plain(string):
+    return tuple(string) if isinstance(string, (list, tuple)) else string
+
+
+def plural_expression(path: Path) -> str:
+    with path.open("rb") as fh:
+        return read_po(fh).plural_expr
 
 
 def test_default_language_is_french(client):
@@ -37,7 +65,7 @@ def test_language_switch_refuses_unknown_codes_and_open_redirects(client):
 def test_dates_and_numbers_follow_the_locale(app):
     from datetime import datetime
 
-    from flask_babel import format_datetime, format_decimal, force_locale
+    from flask_babel import force_locale, format_datetime, format_decimal
 
     with app.test_request_context():
         with force_locale("fr"):
@@ -48,17 +76,85 @@ def test_dates_and_numbers_follow_the_locale(app):
             assert "March" in format_datetime(datetime(2026, 3, 5, 12), "long")
 
 
+def test_catalogues_exist():
+    """The parametrised tests below would pass vacuously on an empty list."""
+    assert len(PO_FILES) >= 2 and ROOT / "hub/translations/fr/LC_MESSAGES/messages.po" in PO_FILES
+
+
 @pytest.mark.parametrize("po_path", PO_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_catalogue_is_complete_and_compiled(po_path):
+    """Every message is translated, and the compiled catalogue beside it holds the same
+    messages and plural rule (whatever tool version wrote its bytes)."""
     with po_path.open("rb") as fh:
         catalog = read_po(fh)
     missing = [m.id for m in catalog if m.id and not i18n_tools._translated(m)]
     assert missing == [], f"untranslated in {po_path}: {missing[:5]}"
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
     mo_path = po_path.with_suffix(".mo")
-    assert mo_path.exists() and mo_path.read_bytes() == buffer.getvalue(), (
-        f"{mo_path} is stale: run `hub i18n compile`")
+    assert mo_path.exists(), f"{mo_path} is missing: {STALE}"
+    with mo_path.open("rb") as fh:
+        compiled = read_mo(fh)
+    assert compiled.plural_expr == catalog.plural_expr, f"{mo_path} is stale: {STALE}"
+    expected, found = po_messages(po_path), mo_messages(mo_path)
+    changed = sorted(k[1] if isinstance(k[1], str) else k[1][0]
+                     for k in expected.keys() ^ found.keys()
+                     | {k for k in expected.keys() & found.keys() if expected[k] != found[k]})
+    assert changed == [], f"{mo_path} is stale ({len(changed)} messages differ, e.g. " \
+                          f"{changed[:3]}): {STALE}"
+
+
+def test_the_app_loads_every_catalogue(app):
+    """A catalogue outside the app's translation directories would never be shown."""
+    loaded = {Path(d).resolve() for d in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")}
+    on_disk = {p.parents[2].resolve() for p in PO_FILES}
+    assert on_disk - loaded == set()
+
+
+@pytest.mark.parametrize("locale", i18n_tools.LOCALES)
+def test_the_app_serves_the_po_translations(app, locale):
+    """What a visitor sees at run time is what the ``.po`` files say: each message, plural
+    forms included, through the app's own Flask-Babel translations. Catalogues are merged in
+    the app's loading order, a later catalogue overriding an earlier one for the same message,
+    as Flask-Babel does."""
+    from flask_babel import force_locale, get_translations
+
+    expected, plural_expr = {}, None
+    for folder in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";"):
+        po_path = Path(folder) / locale / "LC_MESSAGES" / "messages.po"
+        if po_path.exists():
+            expected.update(po_messages(po_path))
+            plural_expr = plural_expression(po_path)
+    assert len(expected) > 100 and plural_expr
+    plural = c2py(plural_expr)
+    wrong = []
+    with app.test_request_context(), force_locale(locale):
+        served = get_translations()
+        for (context, msgid), string in expected.items():
+            if isinstance(msgid, tuple):
+                for n in (0, 1, 2, 5):
+                    shown = (served.npgettext(context, *msgid, n) if context
+                             else served.ngettext(*msgid, n))
+                    if shown != string[plural(n)]:
+                        wrong.append((msgid[0], n, shown))
+            else:
+                shown = served.pgettext(context, msgid) if context else served.gettext(msgid)
+                if shown != string:
+                    wrong.append((msgid, shown))
+    assert wrong == [], f"{len(wrong)} messages differ from the .po files ({STALE}): {wrong[:3]}"
+
+
+def test_hub_i18n_compile_writes_catalogues_the_app_can_read(tmp_path):
+    """The translators' command compiles every ``.po`` under a folder to the same messages."""
+    source = ROOT / "hub" / "translations"
+    copy = tmp_path / "hub" / "translations"
+    for po_path in source.glob("*/LC_MESSAGES/messages.po"):
+        target = copy / po_path.relative_to(source)
+        target.parent.mkdir(parents=True)
+        target.write_bytes(po_path.read_bytes())
+    written = i18n_tools.compile_all(tmp_path)
+    assert sorted(written) == sorted(p.with_suffix(".mo") for p in copy.glob("*/*/messages.po"))
+    for mo_path in written:
+        assert mo_messages(mo_path) == po_messages(mo_path.with_suffix(".po"))
+    assert i18n_tools.compile_all(tmp_path) == [], "an up-to-date catalogue is left alone"
 
 
 def test_every_core_message_is_in_the_catalogue():
