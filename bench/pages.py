@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import fetch, gunicorn, load  # noqa: E402
+from _common import fetch, gunicorn, load
 
 LISTING_CANDIDATES = ["/petitions/", "/projects/", "/bodies/", "/agenda/"]
 

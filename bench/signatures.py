@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import gunicorn, load  # noqa: E402
+from _common import gunicorn, load
 
 
 def prepare_hub(instance: Path, residents: int) -> tuple[dict, int, list[str]]:
@@ -90,12 +90,12 @@ def median_round(rounds: list[dict]) -> dict:
 
 
 def check_hub(instance: Path, petition_id: int) -> tuple[int, int]:
-    from hub import create_app
-    from hub.extensions import db
-    from plugins.petitions.models import Petition
     from sqlalchemy import func, select
 
+    from hub import create_app
+    from hub.extensions import db
     from hub.signatures.models import Signature
+    from plugins.petitions.models import Petition
 
     app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
     with app.app_context():

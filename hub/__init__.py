@@ -32,12 +32,15 @@ CORE_BLUEPRINT_MODULES = (
 # registered before any plugin and never switched off. FlaskBB's pattern: the core uses its
 # own hooks.
 CORE_HOOK_MODULES: tuple[str, ...] = (
-    "hub.signatures.hooks",
-    "hub.territory.hooks",
-    "hub.bodies.hooks",
-    "hub.sessions.hooks",
-    "hub.projects.hooks",
-    "hub.notifications.hooks",
+    "hub.territory.plugin",
+    "hub.signatures.plugin",
+    "hub.notifications.plugin",
+    "hub.answers.plugin",
+    "hub.contributions.plugin",
+    "hub.sessions.plugin",
+    "hub.agenda.plugin",
+    "hub.bodies.plugin",
+    "hub.projects.plugin",
 )
 
 
@@ -48,6 +51,9 @@ class HubRuntime:
     plugins: object
     settings: object
     permissions: dict
+    registry: object = None
+    event_types: object = None
+    channels: dict | None = None
     generation: int = -1
 
     def refresh(self) -> None:
@@ -71,13 +77,17 @@ def create_app(config: dict | None = None):
 
     from flask import Flask
 
-    from . import errors, mail, templating
+    from . import errors, templating, worker
     from .config import default_instance_path, ensure_secret_key, load_config
+    from .contributions.services import build_channels
     from .db import configure_engine
+    from .events import build_event_types
     from .extensions import babel, csrf, db, htmx, limiter, login_manager
     from .i18n import select_locale, translation_directories
     from .permissions import build_permission_table
+    from .plugincheck import check_plugins
     from .pluginmanager import HubPluginManager
+    from .registry import build_registry
     from .settings import CORE_SETTINGS, SettingsRegistry
 
     config = dict(config or {})
@@ -119,7 +129,7 @@ def create_app(config: dict | None = None):
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
-    mail.init_app(app)
+    worker.init_app(app)
 
     declarations = list(CORE_SETTINGS)
     for _name, result in plugin_manager.call_each("hub_register_settings"):
@@ -128,6 +138,9 @@ def create_app(config: dict | None = None):
         plugins=plugin_manager,
         settings=SettingsRegistry(declarations),
         permissions=build_permission_table(plugin_manager),
+        registry=build_registry(plugin_manager),
+        event_types=build_event_types(plugin_manager),
+        channels=build_channels(plugin_manager),
     )
 
     for module_name in CORE_BLUEPRINT_MODULES:
@@ -138,10 +151,9 @@ def create_app(config: dict | None = None):
     for name, blueprints in plugin_manager.call_each("hub_register_blueprints", app=app):
         info = plugin_manager.plugins[name]
         for blueprint in blueprints or []:
-            if not blueprint.name.startswith(f"{name}"):
-                raise RuntimeError(f"plugin {name!r}: blueprint names must start with {name!r}")
             info.blueprints.append(blueprint.name)
             app.register_blueprint(blueprint)
+    check_plugins(app, plugin_manager, declarations)
 
     # Plugin commands on app.cli too, so that `flask --app hub` and test runners see them.
     for _name, commands in plugin_manager.call_each("hub_register_commands"):

@@ -1,4 +1,9 @@
-"""The audit log: who did what to which object, kept for every staff action."""
+"""The audit log: who did what to which object, kept for every staff action.
+
+The actor of an entry is explicit: the logged-in user by default (:data:`CURRENT_USER`),
+:data:`SYSTEM` for what the hub does by itself (a label granted, a deadline passed, a
+scheduled job), or a given user.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import utcnow
 from .extensions import db
+
+
+class _Actor:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+CURRENT_USER = _Actor("CURRENT_USER")
+SYSTEM = _Actor("SYSTEM")
 
 
 class AuditEntry(db.Model):
@@ -28,20 +45,33 @@ class AuditEntry(db.Model):
 
     actor = relationship("User", foreign_keys=[actor_id], lazy="joined")
 
+    @property
+    def by_system(self) -> bool:
+        return self.actor_id is None
 
-def record(action: str, obj=None, *, actor=None, object_type: str = "", object_id="",
+
+def actor_id_of(actor) -> int | None:
+    """The user id an actor stands for: None for :data:`SYSTEM` or nobody logged in."""
+    if actor is SYSTEM or actor is None:
+        return None
+    if actor is CURRENT_USER:
+        if has_request_context() and current_user.is_authenticated:
+            return current_user.id
+        return None
+    return getattr(actor, "id", None)
+
+
+def record(action: str, obj=None, *, actor=CURRENT_USER, object_type: str = "", object_id="",
            **details) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits with its change)."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user
     if obj is not None:
         object_type = object_type or getattr(obj, "__tablename__", type(obj).__name__)
-        object_id = object_id or getattr(obj, "id", "")
+        object_id = object_id if object_id not in ("", None) else getattr(obj, "id", "")
     entry = AuditEntry(
         action=action,
-        actor_id=getattr(actor, "id", None),
+        actor_id=actor_id_of(actor),
         object_type=object_type,
-        object_id=str(object_id or ""),
+        object_id=str(object_id if object_id is not None else ""),
         details=details,
         ip=(request.remote_addr or "") if has_request_context() else "cli",
     )

@@ -120,6 +120,9 @@ def run_command(host: str, port: int, demo: bool):
     click.echo(f"Participation hub on http://{host}:{port}/ (Ctrl+C to stop)")
     from werkzeug.serving import run_simple
 
+    from .worker import start_in_thread
+
+    start_in_thread(app)  # events, mail and scheduled jobs beside the development server
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
@@ -271,6 +274,40 @@ def plugins_disable(name):
     _toggle(name, False)
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass and stop (for cron).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+@click.option("--job", "job_name", default=None,
+              help="Run this scheduled job now, whatever its schedule, and stop.")
+@with_appcontext
+def worker_command(once: bool, interval: float, job_name: str | None):
+    """Deliver events and email and run scheduled jobs, outside any request.
+
+    Run one (or several, on PostgreSQL) beside the web server: see README, "Production".
+    """
+    from . import worker
+
+    app = current_app._get_current_object()
+    if job_name:
+        names = [job.name for job in worker.scheduled_jobs(app)]
+        if job_name not in names:
+            raise click.ClickException(f"no job named {job_name!r} (jobs: {', '.join(names)})")
+        for name, result in worker.run_jobs(only=job_name, force=True).items():
+            click.echo(f"{name}: {result}")
+        return
+    if once:
+        result = worker.run_once()
+        click.echo(f"{result['events']} event(s), {result['mail']} message(s) sent")
+        for name, summary in result["jobs"].items():
+            click.echo(f"{name}: {summary}")
+        return
+    click.echo(f"Worker started (a pass every {interval:g} s); Ctrl+C to stop.")
+    try:
+        worker.loop(app, interval)
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")
+
+
 @click.group("mail")
 def mail_group():
     """The email outbox."""
@@ -310,12 +347,36 @@ def i18n_compile():
         click.echo(f"compiled {path}")
 
 
+@click.group("plugin")
+def plugin_group():
+    """Write plugins."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the plugin in (default: the hub's plugins/ folder).")
+def plugin_new(name: str, dest: Path | None):
+    """Write a working plugin skeleton named NAME (lower case, letters, digits, _)."""
+    from .scaffold import PLUGINS_ROOT, ScaffoldError, write_plugin
+
+    try:
+        folder = write_plugin(name, dest or PLUGINS_ROOT)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    dashes = name.replace("_", "-")
+    click.echo(f"Plugin {name} written in {folder}.")
+    click.echo(f"Next: hub db upgrade, then hub run and open /{dashes}/; "
+               f"its tests: python -m pytest {folder / 'tests'}")
+
+
 def make_cli() -> click.Group:
     cli = FlaskGroup(create_app=_create_app, add_default_commands=False,
                      add_version_option=False, load_dotenv=False,
                      help="Participation hub: run, configure and maintain a commune's hub.")
-    for command in (init_command, demo_command, run_command, db_group, users_group,
-                    tokens_group, plugins_group, mail_group, i18n_group):
+    for command in (init_command, demo_command, run_command, worker_command, db_group,
+                    users_group, tokens_group, plugins_group, mail_group, i18n_group,
+                    plugin_group):
         cli.add_command(command)
     from .signatures.cli import signatures_group
 

@@ -62,6 +62,9 @@ DEFAULTS: dict = {
     # Seconds an anonymous, cookie-less page may be served from the in-process page cache
     # (0 turns it off); proxies are told s-maxage=10.
     "PAGE_CACHE_SECONDS": 5,
+    # Deliver events and email right after the request that caused them (one-process
+    # installs); set false when `hub worker` runs beside the web server.
+    "WORKER_INLINE": True,
 }
 
 

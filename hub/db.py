@@ -13,21 +13,17 @@ import contextvars
 import fcntl
 import os
 import threading
+import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+from .timeutil import utcnow  # noqa: F401 - re-exported: models import it from here
 
 _immediate = contextvars.ContextVar("hub_sqlite_begin_immediate", default=False)
-
-
-def utcnow() -> datetime:
-    """Naive UTC now: what every timestamp column stores, on both engines."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def is_sqlite(engine: Engine | None = None) -> bool:
@@ -61,10 +57,24 @@ def write_transaction():
     On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it takes the write
     lock before the first read, so read-then-write sequences (counts, thresholds,
     ballots) are serialised instead of failing with "database is locked".
-    Any transaction already open in the session (e.g. the one that loaded the
+    Any read transaction already open in the session (e.g. the one that loaded the
     current user) is committed first.
+
+    Nesting is safe: a service that owns its transaction (``signatures.sign``…) called
+    inside another ``write_transaction`` runs in a SAVEPOINT of the outer one. Its
+    failure rolls back to the savepoint only; its success is committed with the outer
+    transaction, never on its own. Nothing waits for a lock it already holds.
     """
     session = db.session()  # the real Session behind the scoped proxy
+    depth = session.info.get("hub_write_depth", 0)
+    if depth:
+        session.info["hub_write_depth"] = depth + 1
+        try:
+            with session.begin_nested():
+                yield session
+        finally:
+            session.info["hub_write_depth"] = depth
+        return
     if session.in_transaction():
         session.commit()
     with _writer_queue(db.engine):
@@ -73,13 +83,39 @@ def write_transaction():
             session.connection()  # begins the transaction now, with the flag set
         finally:
             _immediate.reset(token)
+        session.info["hub_write_depth"] = 1
         try:
             yield session
             _run_deferred_writes(session)
             session.commit()
         except BaseException:
+            session.info.pop("hub_after_commit", None)
             session.rollback()
             raise
+        finally:
+            session.info["hub_write_depth"] = 0
+        _after_commit(session)
+
+
+def in_write_transaction() -> bool:
+    """Whether the current session is inside :func:`write_transaction`."""
+    return bool(db.session().info.get("hub_write_depth"))
+
+
+def after_commit(callback) -> None:
+    """Run ``callback()`` once the current write transaction has committed (never if it
+    rolls back). Outside a write transaction it runs at once."""
+    session = db.session()
+    if not session.info.get("hub_write_depth"):
+        callback()
+        return
+    session.info.setdefault("hub_after_commit", []).append(callback)
+
+
+def _after_commit(session) -> None:
+    callbacks = session.info.pop("hub_after_commit", [])
+    for callback in callbacks:
+        callback()
 
 
 def defer_write(key: str, write) -> None:
@@ -157,6 +193,11 @@ def _writer_queue(engine: Engine):
             queue = _queues[database] = _SQLiteWriterQueue(database)
     with queue.hold():
         yield
+
+
+def new_uuid() -> str:
+    """A stable identity for objects other hubs and exports refer to (UUID4, text)."""
+    return str(uuid.uuid4())
 
 
 def for_update(query):

@@ -33,3 +33,49 @@ def choices(pairs) -> list:
     from wtforms.fields.choices import SelectChoice
 
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _field_for(form, name: str | None):
+    if name and name in form:
+        return form[name]
+    for field in form:
+        if field.type not in ("CSRFTokenField", "HiddenField", "SubmitField"):
+            return field
+    return None
+
+
+def add_error(form, message: str, field: str | None = None) -> None:
+    """Show ``message`` next to ``field`` (default: the form's first field) and in the summary."""
+    target = _field_for(form, field)
+    if target is None:
+        raise ValueError("the form has no field to carry the error")
+    target.errors = [*target.errors, str(message)]
+
+
+def form_action(form, action, *, success=None, redirect_to=None, field: str | None = None):
+    """The one way a form changes data: validate, run ``action()`` in one write transaction,
+    then flash ``success`` and redirect.
+
+    Returns the redirect when the change is done; returns None when the page must be shown
+    again (status 422), the visitor's input kept and every error attached to its field: the
+    form's own validation errors, or a :class:`hub.errors.RuleError` raised by the action (on
+    the field it names, else on ``field``, else on the first field). ``redirect_to`` is a URL
+    or a function of the action's result returning one.
+    """
+    from flask import flash, redirect
+
+    from .db import write_transaction
+    from .errors import RuleError
+
+    if not form.validate_on_submit():
+        return None
+    try:
+        with write_transaction():
+            result = action()
+    except RuleError as exc:
+        add_error(form, exc.message, exc.field or field)
+        return None
+    if success:
+        flash(success, "success")
+    target = redirect_to(result) if callable(redirect_to) else redirect_to
+    return redirect(target or "/")

@@ -42,8 +42,36 @@ def hub_register_commands():
 
 
 @hookspec
+def hub_register_object_types():
+    """Return a list of :class:`hub.plugin.ObjectType`: the plugin's participable objects, to
+    which sessions, contributions, answers, follows, notifications and the agenda attach."""
+
+
+@hookspec
+def hub_register_event_types():
+    """Return a list of :class:`hub.plugin.EventType` declaring the events the plugin emits."""
+
+
+@hookspec
+def hub_register_contribution_channels():
+    """Return a list of :class:`hub.plugin.ContributionChannel` the plugin brings
+    contributions through (a workshop, a kiosk…)."""
+
+
+@hookspec
+def hub_scheduled_jobs():
+    """Return a list of :class:`hub.plugin.Job` that ``hub worker`` runs at their interval."""
+
+
+@hookspec
 def hub_openapi_paths():
     """Return ``{"paths": {...}, "components": {...}}`` merged into ``/api/v1/openapi.json``."""
+
+
+@hookspec
+def hub_api_record_extra(object_type, obj):
+    """Return a dict of fields added to the API record of ``obj`` (of registered type
+    ``object_type``), e.g. the projects a body relays on ``/api/v1/bodies/<id>``."""
 
 
 # --- Pages: what a plugin adds to what residents see ----------------------------------------
@@ -69,7 +97,46 @@ def hub_agenda_events(start, end, filters):
     """Return a list of :class:`hub.agenda.AgendaEvent` between ``start`` and ``end`` (datetimes)."""
 
 
+# --- Object pages: what a plugin adds to the page of one object ---------------------------
+
+
+@hookspec
+def hub_project_page(project, user):
+    """Return a list of :class:`hub.plugin.PageSection` shown on the project's page."""
+
+
+@hookspec
+def hub_neighbourhood_page(neighbourhood, user):
+    """Return a list of :class:`hub.plugin.PageSection` shown on the neighbourhood's page."""
+
+
+@hookspec
+def hub_body_page(body, user):
+    """Return a list of :class:`hub.plugin.PageSection` shown on a local body's page."""
+
+
+@hookspec
+def hub_session_page(session, user):
+    """Return a list of :class:`hub.plugin.PageSection` shown on a session's page."""
+
+
+@hookspec
+def hub_dashboard(user):
+    """Return a list of :class:`hub.plugin.PageSection` shown on the resident's dashboard."""
+
+
+@hookspec
+def hub_staff_area(user):
+    """Return a list of :class:`hub.plugin.PageSection` shown in the staff area."""
+
+
 # --- Events: reactions to what happens in the core -----------------------------------------
+
+
+@hookspec
+def hub_on_event(event):
+    """Called once per domain event (:class:`hub.plugin.Event`) after its transaction
+    committed, outside any request (``hub worker``); open your own write transaction."""
 
 
 @hookspec

@@ -1,25 +1,37 @@
 """Email: an outbox table and a sender.
 
-Messages are queued in the ``outbox_message`` table inside the transaction that
-causes them, so a rolled-back action sends nothing. :func:`deliver_pending`
-sends them after the commit: over SMTP when ``MAIL_SERVER`` is set, otherwise as
-``.eml`` files under ``instance/outbox/`` that a new user can open.
+Messages are queued in the ``outbox_message`` table inside the transaction that causes
+them, so a rolled-back action sends nothing. :func:`deliver_pending` sends them later,
+in ``hub worker`` (or right after the response on a one-process install): over SMTP when
+``MAIL_SERVER`` is set, otherwise as ``.eml`` files under ``instance/outbox/``.
+
+Sending never happens while the database's write lock is held: a short transaction claims
+a batch, the messages are sent, then each result is recorded in its own short transaction,
+so a slow SMTP server never stalls the hub's writers and a message already sent is never
+sent again by the same batch. A message that cannot be built (a bad address) is marked
+failed with its reason at once; one the server refuses is retried with a growing delay, then
+marked failed: neither ever blocks the rest of the queue.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import current_app, g, render_template
-from sqlalchemy import Integer, String, Text, select
+from flask import current_app, g, has_request_context, render_template
+from sqlalchemy import Integer, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import utcnow
+from .db import is_sqlite, utcnow, write_transaction
 from .extensions import db
+
+MAX_ATTEMPTS = 5
+# Control characters (CR and LF included) can end an email header early: never in one.
+_HEADER_BREAKERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 
 
 class OutboxMessage(db.Model):
@@ -31,81 +43,149 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    failed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
+class UnsendableMessage(ValueError):
+    """The message itself is wrong (an address or header no server would accept)."""
+
+
+def header_value(value) -> str:
+    """One line of text for an email header: control characters become single spaces."""
+    return _HEADER_BREAKERS.sub(" ", str(value)).strip()
+
+
 def queue_mail(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
-    """Render ``template`` (plain text) and queue it; it is sent after the request's commit."""
+    """Render ``template`` (plain text) and queue it; it is sent after the commit."""
     body = render_template(template, **context)
-    message = OutboxMessage(recipient=recipient, subject=str(subject), body=body)
+    message = OutboxMessage(recipient=header_value(recipient)[:320],
+                            subject=header_value(subject)[:300], body=body)
     db.session.add(message)
-    g.hub_mail_pending = True
+    if has_request_context():
+        g.hub_mail_pending = True
     return message
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
+    recipient = header_value(message.recipient)
+    if not recipient or "@" not in recipient or " " in recipient:
+        raise UnsendableMessage(f"invalid recipient address {recipient!r}")
     email = EmailMessage()
-    email["From"] = current_app.config["MAIL_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
+    try:
+        email["From"] = header_value(current_app.config["MAIL_SENDER"])
+        email["To"] = recipient
+        email["Subject"] = header_value(message.subject)
+    except (ValueError, TypeError) as exc:
+        raise UnsendableMessage(str(exc)) from exc
     email["Message-ID"] = make_msgid(domain="hub.local")
     email.set_content(message.body)
     return email
 
 
-def _send(email: EmailMessage, message: OutboxMessage) -> None:
-    config = current_app.config
-    if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
+class _Sender:
+    """One SMTP connection for a batch (or the .eml folder when no server is set)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, email: EmailMessage, message_id: int, created_at: datetime) -> None:
+        config = self.config
+        if not config.get("MAIL_SERVER"):
+            outbox = Path(config["INSTANCE_PATH"]) / "outbox"
+            outbox.mkdir(mode=0o700, parents=True, exist_ok=True)
+            stamp = created_at.strftime("%Y%m%dT%H%M%S")
+            path = outbox / f"{stamp}-{message_id:06d}.eml"
+            path.write_bytes(email.as_bytes())
+            path.chmod(0o600)
+            return
+        if self.smtp is None:
+            self.smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10)
             if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
+                self.smtp.starttls()
             if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(email)
-    else:
-        outbox = Path(config["INSTANCE_PATH"]) / "outbox"
-        outbox.mkdir(parents=True, exist_ok=True)
-        stamp = message.created_at.strftime("%Y%m%dT%H%M%S")
-        (outbox / f"{stamp}-{message.id:06d}.eml").write_bytes(email.as_bytes())
+                self.smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        try:
+            self.smtp.send_message(email)
+        except smtplib.SMTPServerDisconnected:
+            self.smtp = None
+            raise
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None
 
 
-def deliver_pending(limit: int = 500) -> int:
-    """Send queued messages; failures stay queued with their error. Returns the number sent.
-
-    Reading the queue and marking messages sent is one write transaction (BEGIN IMMEDIATE
-    on SQLite, rows locked and skipped by other workers on PostgreSQL): concurrent workers
-    neither fail with "database is locked" nor send a message twice.
-    """
-    from .db import is_sqlite, write_transaction
-
-    sent = 0
+def _claim(limit: int, now: datetime) -> list[OutboxMessage]:
     with write_transaction():
         query = (select(OutboxMessage)
-                 .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
+                 .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+                        OutboxMessage.attempts < MAX_ATTEMPTS,
+                        or_(OutboxMessage.next_attempt_at.is_(None),
+                            OutboxMessage.next_attempt_at <= now))
                  .order_by(OutboxMessage.id).limit(limit))
         if not is_sqlite():
             query = query.with_for_update(skip_locked=True)
-        for message in db.session.scalars(query).all():
+        messages = db.session.scalars(query).all()
+        for message in messages:
             message.attempts += 1
+            # Leased until then: another worker leaves it alone while this one sends it.
+            message.next_attempt_at = now + timedelta(minutes=5 * message.attempts)
+        db.session.flush()
+        for message in messages:
+            db.session.expunge(message)
+    return messages
+
+
+def _record(message_id: int, *, sent: bool, error: str = "", permanent: bool = False) -> None:
+    with write_transaction():
+        row = db.session.get(OutboxMessage, message_id)
+        if row is None:
+            return
+        if sent:
+            row.sent_at, row.last_error = utcnow(), ""
+        else:
+            row.last_error = error[:1000]
+            if permanent or row.attempts >= MAX_ATTEMPTS:
+                row.failed_at = utcnow()
+
+
+def deliver_pending(limit: int = 500) -> int:
+    """Send due messages; returns how many were sent. See the module's docstring."""
+    sent = 0
+    messages = _claim(limit, utcnow())
+    if not messages:
+        return 0
+    sender = _Sender(current_app.config)
+    try:
+        for message in messages:
             try:
-                _send(_as_email(message), message)
+                email = _as_email(message)
+            except UnsendableMessage as exc:
+                _record(message.id, sent=False, error=str(exc), permanent=True)
+                current_app.logger.warning("mail %s cannot be sent: %s", message.id, exc)
+                continue
+            try:
+                sender.send(email, message.id, message.created_at)
             except (OSError, smtplib.SMTPException) as exc:
-                message.last_error = str(exc)[:1000]
-                current_app.logger.warning("mail to %s failed: %s", message.recipient, exc)
+                refused = isinstance(exc, smtplib.SMTPRecipientsRefused)
+                _record(message.id, sent=False, error=str(exc), permanent=refused)
+                current_app.logger.warning("mail %s failed: %s", message.id, exc)
             else:
-                message.sent_at = utcnow()
+                _record(message.id, sent=True)
                 sent += 1
+    finally:
+        sender.close()
     return sent
 
 
-def init_app(app) -> None:
-    @app.teardown_request
-    def _deliver_after_request(exc):
-        if exc is None and g.pop("hub_mail_pending", False):
-            db.session.rollback()  # anything the view did not commit must not be sent
-            try:
-                deliver_pending()
-            except Exception:  # delivery must never break the page that queued it
-                db.session.rollback()
-                app.logger.exception("mail delivery failed")
+def failed_messages(limit: int = 100) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.failed_at.is_not(None)).order_by(OutboxMessage.id.desc()).limit(limit)))

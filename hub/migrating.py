@@ -93,6 +93,12 @@ def run_env() -> None:
 
     with current_app.app_context():
         with db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite's batch mode rebuilds a table (copy, drop, rename): with foreign keys
+                # on, dropping the old table would cascade-delete the rows that refer to it.
+                # The pragma only works outside a transaction, hence on the raw connection.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
             context.configure(
                 connection=connection,
                 target_metadata=db.metadata,
@@ -103,4 +109,10 @@ def run_env() -> None:
             )
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
             connection.commit()
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import lru_cache
 
 import nh3
@@ -41,7 +43,7 @@ def _render(source: str) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return Markup(clean)
 
 
 def csv_safe(value) -> str:
@@ -50,3 +52,40 @@ def csv_safe(value) -> str:
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text
+
+
+def slugify(text: str) -> str:
+    """An ASCII, lower-case, dash-separated short name for URLs (``Quai des Tanneurs`` →
+    ``quai-des-tanneurs``)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:120] or "x"
+
+
+def unique_slug(model, text: str) -> str:
+    """A slug of ``text`` not yet used in ``model.slug`` (``-2``, ``-3``… appended)."""
+    from sqlalchemy import select
+
+    from .extensions import db
+
+    base = slugify(text)
+    taken = set(db.session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def csv_response(header, rows, filename: str):
+    """A CSV download: every cell neutralised against spreadsheet formulas."""
+    import csv
+    import io
+
+    from flask import Response
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_safe(value) for value in row])
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from . import pagecache
 from .db import flush_deferred_writes
-from .extensions import csrf, db, login_manager
+from .extensions import csrf, login_manager
 from .i18n import LANGUAGE_NAMES
 from .navigation import navigation_items
 from .security import set_security_headers
 from .settings import get_setting
+from .slots import page_sections, template_slot
 from .text import render_markdown
 
 
@@ -40,35 +39,40 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+# The largest id a database integer column holds: larger ids in URLs or filters are absent.
+MAX_ID = 2**31 - 1
+
+
+def int_arg(name: str, source=None, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """A whole number from the query string (``source``: another mapping), or None.
+
+    Only ASCII digits count (``"²".isdigit()`` is true in Python, ``int("²")`` fails) and the
+    value must fit the database's integer columns, so no filter or page number can crash a
+    page.
+    """
+    value = (source if source is not None else request.args).get(name, "")
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if minimum <= number <= maximum else None
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL from the configured public address (``BASE_URL``), never from the
+    request's Host header."""
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    path = url_for(endpoint, **values)
+    return base + path if base else url_for(endpoint, _external=True, **values)
+
+
 def plugin_enabled(name: str) -> bool:
     return current_app.extensions["hub"].plugins.is_enabled(name)
 
 
-def template_slot(name: str, **context) -> Markup:
-    """Render what enabled plugins add to slot ``name``."""
-    hub = current_app.extensions["hub"]
-    parts = hub.plugins.hook("hub_template_slot")(slot=name, context=context)
-    # Markup results are inserted as they are; a plain string is escaped, never trusted.
-    return Markup("\n").join(p for p in parts if p)
-
-
 def init_web(app) -> None:
-    from .accounts.models import User
-
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        try:
-            ident, version = (int(x) for x in user_id.split("."))
-        except ValueError:
-            return None
-        user = db.session.scalar(select(User).where(User.id == ident))
-        if user is None or user.session_version != version or user.deleted_at is not None:
-            return None
-        return user
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     serve_from_cache, store_in_cache = pagecache.init_app(app)
@@ -101,6 +105,7 @@ def init_web(app) -> None:
 
     app.jinja_env.globals.update(
         slot=template_slot,
+        page_sections=page_sections,
         setting=get_setting,
         plugin_enabled=plugin_enabled,
         navigation_items=navigation_items,

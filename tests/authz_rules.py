@@ -275,10 +275,11 @@ def bodies_and_projects_world(w: World) -> None:
     from hub.accounts.models import User
     from hub.bodies import services as bodies
     from hub.bodies.models import Body, BodyMember
+    from hub.contributions.models import Contribution
     from hub.db import utcnow
     from hub.extensions import db
-    from hub.projects.models import Contribution, Project, Relay
-    from hub.sessions.services import create_meeting
+    from hub.projects.models import Project, Relay
+    from hub.sessions.services import create_session
 
     def user(persona):
         return db.session.scalar(select(User).where(User.email == PERSONAS[persona]))
@@ -299,8 +300,8 @@ def bodies_and_projects_world(w: World) -> None:
                      contrat_published_at=now)
     db.session.add_all([open_project, review])
     db.session.flush()
-    contribution = Contribution(project_id=open_project.id, author_id=user("author").id,
-                                channel="online", text="Des arceaux à vélos, s'il vous plaît.")
+    contribution = Contribution(target_type="project", target_id=open_project.id,
+                                author_id=user("author").id, channel="online", text="Des arceaux à vélos, s'il vous plaît.")
     deadline = date.today() + timedelta(days=30)
     own_relay = Relay(project_id=open_project.id, body_id=own.id, status="accepted",
                       report_deadline=deadline)
@@ -308,13 +309,12 @@ def bodies_and_projects_world(w: World) -> None:
                         report_deadline=deadline)
     db.session.add_all([contribution, own_relay, other_relay])
     db.session.flush()
-    meeting = create_meeting(title="Atelier de la matrice", starts_at=now + timedelta(days=7),
-                             project_id=open_project.id)
+    meeting = create_session(title="Atelier de la matrice", starts_at=now + timedelta(days=7),
+                             target=open_project)
     meeting.registrations_open = True
-    relay_meeting = create_meeting(title="Café-projet de la matrice", kind="relay",
-                                   starts_at=now + timedelta(days=9), context_type="relay",
-                                   context_id=own_relay.id, project_id=open_project.id,
-                                   body_id=own.id)
+    relay_meeting = create_session(title="Café-projet de la matrice",
+                                   starts_at=now + timedelta(days=9), target=own_relay,
+                                   organiser=own)
     draw = bodies.announce_draw(
         own, title="Tirage de la matrice", register_text="numero;nom\n1;A\n2;B\n3;C\n",
         key_column="numero", name_column="nom", quota_column="", quotas={}, seats=1,
@@ -325,6 +325,7 @@ def bodies_and_projects_world(w: World) -> None:
     w.other_member_id = db.session.scalar(select(BodyMember.id).where(
         BodyMember.body_id == other.id)) or w.leaving_member_id
     w.project_id, w.review_project_id = open_project.id, review.id
+    w.project_uuid = open_project.uuid
     w.contribution_id = contribution.id
     w.relay_id, w.other_relay_id = own_relay.id, other_relay.id
     w.meeting_id, w.draw_id = meeting.id, draw.id
@@ -355,6 +356,8 @@ RULES: dict[str, Rule | list[Rule]] = {
     "accounts.resend_confirmation": logged_in(),
     "accounts.logout": everyone(ok={302}, post_ok={302}),
     "main.dashboard": logged_in(),
+    "main.staff": roles("agent", "elected", "moderator"),
+    "main.canonical": everyone(values=lambda w: {"uuid": w.project_uuid}, ok={301}),
     "accounts.profile": logged_in(),
     "accounts.change_password": logged_in(),
     "accounts.download_data": logged_in(),
@@ -392,8 +395,8 @@ RULES: dict[str, Rule | list[Rule]] = {
     "territory.neighbourhood": everyone(values={"slug": "centre-historique"}),
     "agenda.index": everyone(),
     "agenda.feed": everyone(),
-    "agenda.body_feed": everyone(values=lambda w: {"body_id": w.body_id}),
-    "agenda.project_feed": everyone(values=lambda w: {"project_id": w.project_id}),
+    "bodies.agenda_feed": everyone(values=lambda w: {"body_id": w.body_id}),
+    "projects.agenda_feed": everyone(values=lambda w: {"project_id": w.project_id}),
     "sessions.show": everyone(values=lambda w: {"meeting_id": w.meeting_id}),
     "sessions.register": logged_in(values=lambda w: {"meeting_id": w.meeting_id}),
     "sessions.unregister": logged_in(values=lambda w: {"meeting_id": w.meeting_id}),
@@ -459,7 +462,7 @@ RULES: dict[str, Rule | list[Rule]] = {
         "author", values=lambda w: {"project_id": w.project_id,
                                     "contribution_id": w.contribution_id},
         note="someone else's contribution, even for an admin"),
-    "projects.follow": logged_in(values=lambda w: {"project_id": w.project_id}),
+    "projects.follow": confirmed(values=lambda w: {"project_id": w.project_id}),
     "projects.create": roles("agent"),
     "projects.edit": roles("agent", values=lambda w: {"project_id": w.project_id}),
     "projects.publish_contrat": roles("agent", values=lambda w: {"project_id": w.project_id},

@@ -316,3 +316,28 @@ def gunicorn_server(tmp_path):
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+def _bound_factory(name):
+    import factories
+
+    @pytest.fixture(name=name)
+    def fixture(app):
+        function = getattr(factories, name)
+
+        def bound(*args, **kwargs):
+            return function(app, *args, **kwargs)
+
+        bound.__doc__ = function.__doc__
+        return bound
+
+    return fixture
+
+
+# Factory fixtures bound to the test's app: ``def test_x(make_project): make_project(...)``.
+make_territory = _bound_factory("make_territory")
+make_body = _bound_factory("make_body")
+make_project = _bound_factory("make_project")
+make_relay = _bound_factory("make_relay")
+add_contribution = _bound_factory("add_contribution")
+make_session = _bound_factory("make_session")

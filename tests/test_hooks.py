@@ -152,3 +152,157 @@ def test_a_plain_string_from_a_slot_is_escaped(app, client):
     app.extensions["hub"].plugins.pm.register(Careless, name="careless")
     html = client.get("/").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+
+
+# --- Participable objects, events, channels, jobs, object pages ----------------------------
+
+
+def _note(app, text="une note") -> int:
+    from example_plugin.models import ExampleNote
+
+    with app.app_context():
+        note = ExampleNote(user_id=None, text=text)
+        db.session.add(note)
+        db.session.commit()
+        return note.id
+
+
+def test_hook_hub_register_object_types(app, make_user):
+    """A plugin's object type is known to the shared services: sessions attach to it and ask
+    its owner's check who may organise them."""
+    from example_plugin.models import ExampleNote
+
+    from hub.accounts.models import User
+    from hub.registry import object_url, registry
+    from hub.sessions import services as sessions
+
+    note_id = _note(app)
+    agent, resident = make_user(roles=("agent",)), make_user()
+    with app.test_request_context():
+        note = db.session.get(ExampleNote, note_id)
+        assert registry().ref(note) == ("example_note", note_id)
+        assert object_url(note) == f"/example/notes/{note_id}"
+        session = sessions.create_session(title="Atelier", starts_at=datetime(2030, 3, 1, 18),
+                                          target=note)
+        assert sessions.target_of(session) is note
+        assert sessions.can_organise(db.session.get(User, agent), session)
+        assert not sessions.can_organise(db.session.get(User, resident), session)
+
+
+def test_hook_hub_register_event_types(app):
+    from example_plugin.models import ExampleNote
+
+    from hub.db import write_transaction
+    from hub.events import OutboxEvent, emit
+
+    note_id = _note(app)
+    with app.test_request_context():
+        with write_transaction():
+            emit("example.noted", db.session.get(ExampleNote, note_id))
+        with pytest.raises(KeyError, match="undeclared"):
+            emit("example.misspelt", db.session.get(ExampleNote, note_id))
+        row = db.session.scalars(select(OutboxEvent)).one()
+        assert (row.name, row.target_type, row.target_id) == (
+            "example.noted", "example_note", note_id)
+
+
+def test_hook_hub_register_contribution_channels(app, make_user):
+    from example_plugin.models import ExampleNote
+
+    from hub.accounts.models import User
+    from hub.contributions import services as contributions
+    from hub.db import write_transaction
+    from hub.errors import RuleError
+
+    note_id, closed_id = _note(app), _note(app, "closed")
+    agent = make_user(roles=("agent",))
+    with app.test_request_context(headers={"Cookie": "hub_lang=en"}):
+        assert "example_kiosk" in contributions.channels()
+        note = db.session.get(ExampleNote, note_id)
+        with pytest.raises(RuleError, match="entered by"):  # an offline channel needs an agent
+            contributions.add(note, "Du papier", channel="example_kiosk")
+        with write_transaction():
+            item = contributions.add(note, "Du papier", channel="example_kiosk",
+                                     entered_by=db.session.get(User, agent))
+        assert (item.target_type, item.channel) == ("example_note", "example_kiosk")
+        with pytest.raises(RuleError, match="takes no contribution"):
+            contributions.add(db.session.get(ExampleNote, closed_id), "Non",
+                              channel="example_kiosk", entered_by=db.session.get(User, agent))
+
+
+def test_hook_hub_scheduled_jobs(app):
+    from hub import worker
+
+    with app.app_context():
+        assert worker.run_jobs()["example.tidy"] == "1 note"
+        assert "example.tidy" not in worker.run_jobs()  # not due again before an hour
+        assert worker.run_jobs(force=True, only="example.tidy") == {"example.tidy": "1 note"}
+    assert notes(app).count("tidied") == 2
+
+
+def test_hook_hub_api_record_extra(app, client):
+    from factories import make_body
+
+    body_id = make_body(app)
+    assert client.get(f"/api/v1/bodies/{body_id}").json["example"] == f"body {body_id}"
+
+
+def test_hook_hub_on_event(app):
+    """Subscribers run after the commit, outside the request, once per event."""
+    from example_plugin.models import ExampleNote
+
+    from hub.db import write_transaction
+    from hub.events import deliver_events, emit
+
+    note_id = _note(app)
+    with app.test_request_context():
+        with write_transaction():
+            emit("example.noted", db.session.get(ExampleNote, note_id))
+        assert f"heard example.noted {note_id}" not in notes(app)
+        assert deliver_events() == 1
+        assert deliver_events() == 0
+    assert notes(app).count(f"heard example.noted {note_id}") == 1
+
+
+def _shows_section(html: str, page: str) -> bool:
+    return f'<p class="example-section">example section on the {page} page</p>' in html
+
+
+def test_hook_hub_project_page(app, client):
+    from factories import make_project
+
+    project_id = make_project(app)
+    assert _shows_section(client.get(f"/projects/{project_id}").get_data(True), "project")
+
+
+def test_hook_hub_neighbourhood_page(app, client):
+    from factories import make_territory
+
+    make_territory(app)
+    assert _shows_section(client.get("/territory/bellevue").get_data(True), "neighbourhood")
+
+
+def test_hook_hub_body_page(app, client):
+    from factories import make_body
+
+    body_id = make_body(app)
+    assert _shows_section(client.get(f"/bodies/{body_id}").get_data(True), "body")
+
+
+def test_hook_hub_session_page(app, client):
+    from factories import make_session
+
+    session_id = make_session(app)
+    assert _shows_section(client.get(f"/sessions/{session_id}").get_data(True), "session")
+
+
+def test_hook_hub_dashboard(app, client, make_user, auth):
+    make_user("zoe@example.org")
+    auth.login("zoe@example.org")
+    assert _shows_section(client.get("/me").get_data(True), "dashboard")
+
+
+def test_hook_hub_staff_area(app, client, make_user, auth):
+    make_user("agent@example.org", roles=("agent",))
+    auth.login("agent@example.org")
+    assert _shows_section(client.get("/staff").get_data(True), "staff")

@@ -85,3 +85,118 @@ def test_core_history_has_a_single_head():
     config = Config()
     config.set_main_option("script_location", str(migrating.CORE_MIGRATIONS))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+PREVIOUS_CORE = "31c3a61f9f4e"  # before participable objects
+
+
+def _core_config(app):
+    return migrating._config(app, "core", migrating.CORE_MIGRATIONS, "alembic_version")
+
+
+def _seed_previous_schema(conn):
+    """Rows as the hub wrote them before the redesign: a relayed project with an answered
+    relay contribution and an online one, a follower, relay and council sessions."""
+    now = "2026-11-01 10:00:00"
+    statements = [
+        "INSERT INTO commune (id, name, insee_code, population) VALUES (1, 'Ormeval', '99001', 100)",
+        "INSERT INTO neighbourhood (id, commune_id, name, slug) VALUES (1, 1, 'Bellevue', 'bellevue')",
+        f"""INSERT INTO "user" (id, email, display_name, full_name, locale, created_at,
+            residence_method, session_version) VALUES (1, 'a@example.org', 'A', '', '', '{now}', '', 1),
+            (2, 'b@example.org', 'B', '', '', '{now}', '', 1)""",
+        f"""INSERT INTO body (id, slug, name, type, description, contact_email, contact_info,
+            meeting_cadence, website, created_at) VALUES
+            (7, 'cq', 'Conseil de quartier', 'Conseil de quartier', '', '', '', '', '', '{now}')""",
+        f"""INSERT INTO project (id, slug, title, summary, level, domain, phase, phase_changed_at,
+            requires_verified, contrat_open, contrat_closed, contrat_decides, contrat_use,
+            contrat_calendar, contrat_means, decision, created_at) VALUES
+            (5, 'tram', 'Tram', '', 'metropolitan', 'mobility', 'instruction', '{now}', false,
+             '', '', '', '', '', '', '', '{now}')""",
+        f"""INSERT INTO project_relay (id, project_id, body_id, status, message, report_deadline,
+            invited_at, decline_reason, residents_reached, report) VALUES
+            (3, 5, 7, 'accepted', '', '2026-12-01', '{now}', '', 40, '')""",
+        f"""INSERT INTO project_answer (id, project_id, text, author_id, created_at) VALUES
+            (11, 5, 'Retenu : un arrêt devant la maison de santé.', 1, '{now}')""",
+        f"""INSERT INTO project_contribution (id, project_id, author_id, author_name, channel,
+            relay_id, entered_by_id, neighbourhood_id, text, created_at, status, answer_id,
+            answered_at) VALUES
+            (21, 5, NULL, 'Riverains', 'relay', 3, 2, 1, 'Un arrêt rue des Lilas', '{now}',
+             'retained', 11, '{now}'),
+            (22, 5, 1, '', 'online', NULL, NULL, NULL, 'Des abris', '{now}', 'received', NULL, NULL)""",
+        f"INSERT INTO project_follow (project_id, user_id, created_at) VALUES (5, 2, '{now}')",
+        "INSERT INTO project_neighbourhood (project_id, neighbourhood_id) VALUES (5, 1)",
+        f"""INSERT INTO meeting (id, kind, context_type, context_id, project_id, body_id, title,
+            description, starts_at, online, place, online_url, accessibility, registrations_open,
+            minutes, created_at, minutes_objectives, minutes_method, minutes_next_agenda,
+            cancel_reason) VALUES
+            (31, 'relay', 'relay', 3, 5, 7, 'Café-projet', '', '{now}', false, 'Salle', '', '',
+             false, '', '{now}', '', '', '', ''),
+            (32, 'council', 'council_municipal', NULL, NULL, NULL, 'Conseil', '', '{now}', false,
+             '', '', '', false, '', '{now}', '', '', '', '')""",
+    ]
+    for statement in statements:
+        conn.execute(text(statement))
+    conn.execute(text(f"INSERT INTO meeting_registration (meeting_id, user_id, created_at) "
+                      f"VALUES (31, 1, '{now}')"))
+
+
+def test_upgrade_from_the_previous_revision_keeps_every_row(tmp_path, empty_database_url):
+    """The redesign's migration carries existing data over, ids kept, and back on downgrade."""
+    from alembic import command
+
+    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "inst"),
+                      "DATABASE_URL": empty_database_url})
+    with app.app_context():
+        command.upgrade(_core_config(app), PREVIOUS_CORE)
+        with db.engine.begin() as conn:
+            _seed_previous_schema(conn)
+    migrating.upgrade(app)
+    with app.app_context(), db.engine.connect() as conn:
+        contributions = {row.id: row for row in conn.execute(text(
+            "SELECT * FROM contribution ORDER BY id"))}
+        assert set(contributions) == {21, 22}
+        relayed = contributions[21]
+        assert (relayed.target_type, relayed.target_id) == ("project", 5)
+        assert (relayed.source_type, relayed.source_id, relayed.channel) == ("relay", 3, "relay")
+        assert (relayed.answer_id, relayed.entered_by_id, relayed.status) == (11, 2, "retained")
+        assert (contributions[22].source_type, contributions[22].source_id) == ("", None)
+        answer = conn.execute(text("SELECT * FROM answer")).one()
+        assert (answer.id, answer.target_type, answer.target_id, answer.outcome) == (
+            11, "project", 5, "retained")
+        assert conn.execute(text("SELECT user_id, target_type, target_id FROM follow")).all() == [
+            (2, "project", 5)]
+        sessions = {row.id: row for row in conn.execute(text("SELECT * FROM meeting"))}
+        assert (sessions[31].target_type, sessions[31].target_id) == ("relay", 3)
+        assert (sessions[31].organiser_type, sessions[31].organiser_id) == ("body", 7)
+        assert (sessions[32].target_type, sessions[32].target_id) == ("council_municipal", None)
+        # Rebuilding a table on SQLite must not cascade-delete what refers to it.
+        assert conn.execute(text("SELECT COUNT(*) FROM project_relay")).scalar() == 1
+        assert conn.execute(text("SELECT COUNT(*) FROM project_neighbourhood")).scalar() == 1
+        assert conn.execute(text("SELECT COUNT(*) FROM meeting_registration")).scalar() == 1
+        uuids = [row[0] for table in ("project", "project_relay", "body", "meeting",
+                                      "contribution", "answer")
+                 for row in conn.execute(text(f"SELECT uuid FROM {table}"))]
+        assert len(uuids) == len(set(uuids)) == 8 and all(len(u) == 36 for u in uuids)
+    # New rows get ids after the copied ones.
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO answer (uuid, target_type, target_id, text, outcome, created_at) "
+            "VALUES ('00000000-0000-4000-8000-000000000000', 'project', 5, 'x', '', "
+            "'2026-11-02 10:00:00')"))
+        assert conn.execute(text("SELECT MAX(id) FROM answer")).scalar() == 12
+
+    for owner, _folder, _table in reversed(migrating.migration_sources(app)):
+        if owner != "core":
+            migrating.downgrade(app, owner, "base")
+    migrating.downgrade(app, "core", PREVIOUS_CORE)
+    with app.app_context(), db.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT id, project_id, relay_id, answer_id FROM project_contribution ORDER BY id"
+        )).all()
+        assert rows == [(21, 5, 3, 11), (22, 5, None, None)]
+        assert conn.execute(text("SELECT context_type, context_id, project_id, body_id FROM "
+                                 "meeting WHERE id = 31")).one() == ("relay", 3, 5, 7)
+        assert conn.execute(text("SELECT COUNT(*) FROM project_follow")).scalar() == 1
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

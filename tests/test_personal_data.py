@@ -8,8 +8,10 @@ from hub.extensions import db
 def test_download_covers_contributions_follows_sessions_bodies_and_notifications(
         app, client, make_user, auth):
     from hub.bodies.models import Body, BodyMember
+    from hub.contributions.models import Contribution
+    from hub.follows.models import Follow
     from hub.notifications.models import Notification
-    from hub.projects.models import Contribution, Project, ProjectFollow
+    from hub.projects.models import Project
     from hub.sessions.models import Meeting, MeetingRegistration
 
     user_id = make_user("amel@example.org", name="Amel")
@@ -22,8 +24,8 @@ def test_download_covers_contributions_follows_sessions_bodies_and_notifications
         db.session.add_all([project, body, meeting])
         db.session.flush()
         db.session.add_all([
-            Contribution(project_id=project.id, author_id=user_id, text="Plus de bancs"),
-            ProjectFollow(project_id=project.id, user_id=user_id),
+            Contribution(target_type="project", target_id=project.id, author_id=user_id, text="Plus de bancs"),
+            Follow(target_type="project", target_id=project.id, user_id=user_id),
             MeetingRegistration(meeting_id=meeting.id, user_id=user_id, attended=True),
             BodyMember(body_id=body.id, user_id=user_id, name="Amel B.", role="secretary"),
             Notification(user_id=user_id, title="Votre contribution a reçu une réponse"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -13,6 +13,7 @@ from ..db import utcnow
 from ..extensions import db
 from ..mail import queue_mail
 from ..security import hash_password
+from ..web import external_url
 from .models import ApiToken, User, normalise_email
 
 CONFIRM_SALT = "hub.confirm-email"
@@ -25,12 +26,6 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 def _password_fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
-
-
-def external_url(endpoint: str, **values) -> str:
-    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
-    path = url_for(endpoint, **values)
-    return base + path if base else url_for(endpoint, _external=True, **values)
 
 
 def create_user(email: str, password: str | None, display_name: str, *, roles=(),
@@ -151,8 +146,8 @@ def personal_data(user: User) -> dict:
     hub = current_app.extensions["hub"]
     for name, result in hub.plugins.call_each("hub_export_personal_data", user=user):
         if result:
-            # Core features register as "core:hub.<feature>.hooks"; plugins by their name.
-            data[name.removeprefix("core:hub.").removesuffix(".hooks")] = result
+            # Core features register as "core:hub.<feature>.plugin"; plugins by their name.
+            data[name.removeprefix("core:hub.").removesuffix(".plugin")] = result
     return data
 
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import json
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -16,11 +24,20 @@ from ..extensions import db, limiter
 from ..forms import choices
 from ..security import verify_password
 from ..territory.models import neighbourhood_choices
-from ..web import safe_next
+from ..web import external_url, safe_next
 from . import services
-from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm,
-                    ProfileForm, RegisterForm, ResendConfirmationForm, ResetPasswordForm,
-                    RevokeTokenForm, TokenForm)
+from .forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+    RevokeTokenForm,
+    TokenForm,
+)
 from .models import ApiToken, find_user_by_email
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -52,7 +69,7 @@ def register():
 
                 queue_mail(existing.email, _("Someone tried to create an account"),
                            "accounts/email/already_registered.txt", user=existing,
-                           link=services.external_url("accounts.forgot_password"))
+                           link=external_url("accounts.forgot_password"))
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/register.html", form=form)
 
@@ -234,3 +251,24 @@ def revoke_token(token_id: int):
                 audit.record("api_token.revoked", token)
         flash(_("The token is revoked."), "success")
     return redirect(url_for("accounts.tokens"))
+
+
+def load_user(user_id: str):
+    """Flask-Login's loader: the session's user, unless its sessions were ended since (the
+    session version moved with a password change or a deletion)."""
+    from .models import User
+
+    try:
+        ident, version = (int(x) for x in user_id.split("."))
+    except ValueError:
+        return None
+    user = db.session.scalar(select(User).where(User.id == ident))
+    if user is None or user.session_version != version or user.deleted_at is not None:
+        return None
+    return user
+
+
+def init_app(app) -> None:
+    from ..extensions import login_manager
+
+    login_manager.user_loader(load_user)

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (BooleanField, EmailField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, validators, widgets)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    validators,
+    widgets,
+)
 
 from ..accounts.models import ROLES
 from ..forms import HubForm, choices, strip_filter

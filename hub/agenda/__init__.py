@@ -1,5 +1,6 @@
-"""The hub's agenda: events contributed through ``hub_agenda_events`` (core sessions and
-plugins), filterable by neighbourhood, body and project, with iCal feeds.
+"""The hub's agenda (a shared service): dated events contributed through ``hub_agenda_events``
+(core sessions and plugins), filterable by neighbourhood and by the objects they belong to,
+with iCal feeds.
 
 Event times are local wall-clock times of the hub (``TIMEZONE``), naive datetimes.
 """
@@ -7,12 +8,21 @@ Event times are local wall-clock times of the hub (``TIMEZONE``), naive datetime
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from ..timeutil import start_of_local_day
 
 
 @dataclass(frozen=True)
 class AgendaEvent:
-    """A dated event (a relay session, a workshop, a council session) shown in the agenda."""
+    """A dated event (a relay session, a workshop, a council sitting) shown in the agenda.
+
+    ``objects`` are the ``(type, id)`` pairs of registered objects the event belongs to
+    (its target, its organiser): the agenda of a body or a project filters on them.
+    ``organiser`` is the one that holds it, shown and offered as a filter.
+    """
 
     uid: str
     title: str
@@ -23,14 +33,11 @@ class AgendaEvent:
     description: str = ""
     accessibility: str = ""
     neighbourhood_ids: tuple = field(default_factory=tuple)
-    body_id: int | None = None
+    objects: tuple = field(default_factory=tuple)
+    organiser: tuple | None = None
     source: str = ""
-    project_id: int | None = None
     cancelled: bool = False
     cancel_reason: str = ""
-
-
-FILTER_KEYS = ("neighbourhood_id", "body_id", "project_id")
 
 
 def matches(event: AgendaEvent, filters: dict) -> bool:
@@ -38,20 +45,54 @@ def matches(event: AgendaEvent, filters: dict) -> bool:
     if filters.get("neighbourhood_id") and filters["neighbourhood_id"] not in (
             event.neighbourhood_ids or ()):
         return False
-    if filters.get("body_id") and event.body_id != filters["body_id"]:
-        return False
-    if filters.get("project_id") and event.project_id != filters["project_id"]:
+    if filters.get("objects") and not set(filters["objects"]) & set(event.objects or ()):
         return False
     return True
 
 
+def clean_filters(filters: dict | None) -> dict:
+    """``neighbourhood_id`` (int) and ``objects`` (a frozenset of ``(type, id)``) only."""
+    filters = filters or {}
+    clean = {}
+    if filters.get("neighbourhood_id"):
+        clean["neighbourhood_id"] = filters["neighbourhood_id"]
+    if filters.get("objects"):
+        clean["objects"] = frozenset(filters["objects"])
+    return clean
+
+
 def collect_events(start: datetime, end: datetime, filters: dict | None = None) -> list:
     """Events of the core and of every enabled plugin between ``start`` and ``end``, sorted."""
-    from flask import current_app
-
-    filters = {k: v for k, v in (filters or {}).items() if k in FILTER_KEYS and v}
+    filters = clean_filters(filters)
     hub = current_app.extensions["hub"]
     events = []
     for result in hub.plugins.hook("hub_agenda_events")(start=start, end=end, filters=filters):
         events.extend(e for e in result or [] if start <= e.start <= end and matches(e, filters))
     return sorted(events, key=lambda e: (e.start, e.title, e.uid))
+
+
+def upcoming_events(filters: dict | None = None, days: int = 366, limit: int | None = None):
+    """Events from the start of today (the hub's time zone) for ``days`` days."""
+    today = start_of_local_day()
+    events = collect_events(today, today + timedelta(days=days), filters)
+    return events[:limit] if limit else events
+
+
+def feed_window() -> tuple[datetime, datetime]:
+    """What an iCal feed carries: three months back, two years ahead."""
+    today = start_of_local_day()
+    return today - timedelta(days=92), today + timedelta(days=731)
+
+
+def ical_response(filters: dict, name: str):
+    """An iCal (RFC 5545) feed of the events passing ``filters``, named ``name``."""
+    from flask import Response
+
+    from .ical import calendar_bytes
+
+    start, end = feed_window()
+    body = calendar_bytes(collect_events(start, end, filters), name)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -63,3 +63,31 @@ def token_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def api_json() -> dict:
+    """The JSON object the request sent, or a 400 refusal: a body that is not JSON, not an
+    object, or nested deeper than a form's fields ever are."""
+    from flask_babel import gettext as _
+
+    from ..errors import RuleError
+
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
+    if not isinstance(data, dict):
+        raise RuleError(_("Send a JSON object."), status=400, code="bad_json")
+    if _depth(data) > 4:
+        raise RuleError(_("The JSON object is nested too deeply."), status=400, code="bad_json")
+    return data
+
+
+def _depth(value, level: int = 0) -> int:
+    if level > 8:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from ..extensions import db
 from .models import Body
@@ -21,16 +21,15 @@ def index():
 @bp.route("/<int:body_id>")
 def show(body_id: int):
     from ..api.auth import api_error
-    from ..projects.models import Relay
     from .views import body_record
 
     body = db.session.get(Body, body_id)
     if body is None:
         return api_error(404, "No such body.")
     record = body_record(body)
-    relays = db.session.scalars(db.select(Relay).where(Relay.body_id == body.id)).all()
-    record["relays"] = [{"project_id": r.project_id, "project": r.project.title,
-                         "status": r.status} for r in relays]
+    hook = current_app.extensions["hub"].plugins.hook("hub_api_record_extra")
+    for extra in hook(object_type="body", obj=body):
+        record.update(extra or {})
     return jsonify(record)
 
 

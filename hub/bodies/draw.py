@@ -19,7 +19,7 @@ class DrawError(ValueError):
 
 def score(seed: str, key: str) -> str:
     """The rank of a register row: SHA-256 of the seed, a newline and the row's key (hex)."""
-    return hashlib.sha256(f"{seed}\n{key}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{seed}\n{key}".encode()).hexdigest()
 
 
 def rows_digest(rows: list[dict]) -> str:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (DateField, DateTimeLocalField, EmailField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, validators, widgets)
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    validators,
+    widgets,
+)
 
 from ..forms import HubForm, strip_filter
 

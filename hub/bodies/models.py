@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import utcnow
+from ..db import new_uuid, utcnow
 from ..extensions import db
 
 body_neighbourhood = Table(
@@ -35,6 +35,7 @@ class Body(db.Model):
     __tablename__ = "body"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     slug: Mapped[str] = mapped_column(String(160), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(120), index=True)

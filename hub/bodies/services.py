@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -36,20 +34,6 @@ ROLE_LABELS = {
 
 def body_types() -> list[str]:
     return list(get_setting("body_types") or DEFAULT_BODY_TYPES)
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:120] or "x"
-
-
-def unique_slug(model, text: str) -> str:
-    base = slugify(text)
-    taken = set(db.session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def capabilities(user, body: Body, day: date | None = None) -> set[str]:

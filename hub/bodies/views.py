@@ -5,23 +5,35 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import date
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit
 from ..accounts.models import find_user_by_email
+from ..agenda import ical_response
 from ..db import utcnow, write_transaction
+from ..events import emit
 from ..extensions import db
 from ..forms import HubForm, choices
 from ..permissions import permission_required
-from ..territory.models import Neighbourhood, neighbourhood_choices
-from ..text import csv_safe
-from ..web import fail
+from ..sessions.services import sessions_for
+from ..territory.models import Commune, Neighbourhood, neighbourhood_choices
+from ..text import csv_safe, unique_slug
+from ..web import fail, int_arg
 from . import services
 from .draw import DrawError
 from .forms import BodyForm, DrawForm, MemberForm, PerformDrawForm
@@ -63,8 +75,7 @@ def _directory_query(type_: str = "", neighbourhood_id: int | None = None):
 @bp.route("/bodies")
 def index():
     type_ = request.args.get("type", "")
-    nid = request.args.get("neighbourhood", "")
-    nid = int(nid) if nid.isdigit() else None
+    nid = int_arg("neighbourhood")
     bodies = db.session.scalars(_directory_query(type_, nid)).all()
     counts = services.member_counts(b.id for b in bodies)
     return render_template("bodies/index.html", bodies=bodies, counts=counts,
@@ -123,22 +134,22 @@ def export_csv():
 
 @bp.route("/bodies/<int:body_id>")
 def show(body_id: int):
-    from ..projects.models import RELAY_STATUSES, Relay
-    from ..sessions.models import Meeting
-
     body = get_body(body_id)
     caps = services.capabilities(current_user, body)
-    relays = db.session.scalars(select(Relay).where(Relay.body_id == body.id)
-                                .order_by(Relay.invited_at.desc())).all()
-    sessions = db.session.scalars(select(Meeting).where(
-        Meeting.body_id == body.id, Meeting.starts_at >= datetime.now().replace(
-            hour=0, minute=0), Meeting.cancelled_at.is_(None))
-        .order_by(Meeting.starts_at).limit(20)).all()
+    upcoming = sessions_for([("body", body.id)], upcoming_only=True, include_cancelled=False,
+                            limit=20)
     draws = db.session.scalars(select(Draw).where(Draw.body_id == body.id)
                                .order_by(Draw.id.desc())).all()
-    return render_template("bodies/show.html", body=body, caps=caps, relays=relays,
-                           sessions=sessions, draws=draws, members=body.active_members(),
-                           role_labels=services.ROLE_LABELS, relay_statuses=RELAY_STATUSES)
+    return render_template("bodies/show.html", body=body, caps=caps, sessions=upcoming,
+                           draws=draws, members=body.active_members(),
+                           role_labels=services.ROLE_LABELS)
+
+
+@bp.route("/bodies/<int:body_id>/agenda.ics")
+def agenda_feed(body_id: int):
+    """The sessions the body holds or that belong to it."""
+    body = get_body(body_id)
+    return ical_response({"objects": {("body", body.id)}}, body.name)
 
 
 def _fill_body_form(form: BodyForm, body: Body | None = None):
@@ -156,20 +167,18 @@ def create():
     _fill_body_form(form)
     if form.validate_on_submit():
         with write_transaction():
-            body = Body(slug=services.unique_slug(Body, form.name.data), name=form.name.data,
+            body = Body(slug=unique_slug(Body, form.name.data), name=form.name.data,
                         type=form.type.data)
             _apply(form, body)
             db.session.add(body)
             db.session.flush()
-            audit.record("body.created", body)
+            emit("body.created", body)
         flash(_("The body is created."), "success")
         return redirect(url_for("bodies.show", body_id=body.id))
     return render_template("bodies/edit.html", form=form, body=None), 200 if not form.errors else 422
 
 
 def _apply(form: BodyForm, body: Body):
-    from ..territory.models import Commune
-
     body.name = form.name.data
     body.type = form.type.data
     body.description = form.description.data or ""

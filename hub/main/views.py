@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect,
-                   render_template, request, send_from_directory)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_login import current_user, login_required
 
 from ..i18n import LANGUAGE_COOKIE
+from ..permissions import permission_required
+from ..registry import registry
 from ..templating import theme_path
 from ..web import safe_next
 
@@ -40,6 +51,26 @@ def dashboard():
         sections.extend(items or [])
     sections.sort(key=lambda item: item.date.isoformat() if item.date else "", reverse=True)
     return render_template("main/dashboard.html", activity=sections)
+
+
+@bp.route("/staff")
+@permission_required("staff.area")
+def staff():
+    """The staff's space: what each feature has for them to handle (``hub_staff_area``)."""
+    return render_template("main/staff.html")
+
+
+@bp.route("/o/<uuid>")
+def canonical(uuid: str):
+    """The canonical address of an object with a stable UUID (projects, relays, bodies,
+    sessions, contributions, answers…): a redirect to its page."""
+    obj = registry().find_by_uuid(uuid) if len(uuid) == 36 else None
+    if obj is None:
+        abort(404)
+    object_type = registry().type_of(obj)
+    if not object_type.can_view(current_user, obj):
+        abort(404)
+    return redirect(object_type.url(obj), code=301)
 
 
 @bp.route("/theme/<path:filename>")

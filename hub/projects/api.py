@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, url_for
 from sqlalchemy import select
 
+from ..api.auth import api_error
+from ..contributions import services as contributions
 from ..extensions import db
-from ..sessions.services import meetings_for
+from ..sessions.services import sessions_by_target
 from . import services
-from .models import Contribution, Project, Relay
+from .models import Project, Relay
 
 bp = Blueprint("projects_api", __name__, url_prefix="/api/v1/projects")
 
@@ -35,16 +37,13 @@ def index():
 
 @bp.route("/<int:project_id>")
 def show(project_id: int):
-    from ..api.auth import api_error
-
     project = db.session.get(Project, project_id)
     if project is None:
         return api_error(404, "No such project.")
     relays = db.session.scalars(select(Relay).where(Relay.project_id == project.id)
                                 .order_by(Relay.id)).all()
-    sessions = meetings_for("relay", [r.id for r in relays])
-    contributions = db.session.scalars(select(Contribution).where(
-        Contribution.project_id == project.id).order_by(Contribution.id)).all()
+    sessions = sessions_by_target("relay", [r.id for r in relays])
+    items = contributions.of_target(project)
     record = project_summary(project)
     record.update({
         "summary": project.summary,
@@ -69,11 +68,12 @@ def show(project_id: int):
         } for r in relays],
         "contributions": [{
             "id": c.id, "created_at": _iso(c.created_at), "channel": c.channel,
-            "relay_id": c.relay_id, "entered_on_behalf": c.entered_by_id is not None,
+            "relay_id": c.source_id if c.source_type == "relay" else None,
+            "entered_on_behalf": c.entered_by_id is not None,
             "neighbourhood": c.neighbourhood.name if c.neighbourhood else None,
             "author": c.shown_author or None, "text": c.text, "status": c.status,
             "answer": c.answer.text if c.answer else None,
-            "answered_at": _iso(c.answered_at)} for c in contributions],
+            "answered_at": _iso(c.answered_at)} for c in items],
         "indicators": services.indicators(project.id),
     })
     return jsonify(record)

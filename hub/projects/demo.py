@@ -11,14 +11,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..answers.models import Answer
 from ..bodies import draw as drawing
 from ..bodies.models import Body, BodyMember, Draw
+from ..contributions.models import Contribution
 from ..db import utcnow
 from ..extensions import db
+from ..follows.models import Follow
 from ..sessions.models import Meeting, MeetingRegistration
 from ..territory.models import Commune, Neighbourhood
-from .models import (Answer, Contribution, Project, ProjectDocument, ProjectFollow, Relay,
-                     TimelineEntry)
+from .models import Project, ProjectDocument, Relay, TimelineEntry
 
 
 def _users() -> dict[str, User]:
@@ -163,8 +165,8 @@ def load(app) -> None:
 
     def session(item, rel, title, days, place, access, hour=18, minute=30, minutes="",
                 **fields):
-        meeting = Meeting(kind="relay", context_type="relay", context_id=rel.id,
-                          project_id=bus.id, body_id=item.id, title=title,
+        meeting = Meeting(target_type="relay", target_id=rel.id, organiser_type="body",
+                          organiser_id=item.id, title=title,
                           starts_at=_at(days, hour, minute),
                           ends_at=_at(days, hour + 2, minute), place=place,
                           accessibility=access, minutes=minutes, created_by_id=agent.id,
@@ -217,11 +219,12 @@ def load(app) -> None:
 
     def contribution(text, days, channel="online", author=None, author_name="", quarter=None,
                      rel=None, entered_by=None, status="received"):
-        row = Contribution(project_id=bus.id, text=text, channel=channel,
+        row = Contribution(target_type="project", target_id=bus.id, text=text, channel=channel,
                            author_id=getattr(author, "id", None), author_name=author_name,
                            neighbourhood_id=(quarters[quarter].id if quarter in quarters
                                              else getattr(author, "neighbourhood_id", None)),
-                           relay_id=getattr(rel, "id", None),
+                           source_type="relay" if rel else "",
+                           source_id=getattr(rel, "id", None),
                            entered_by_id=getattr(entered_by, "id", None),
                            created_at=now - timedelta(days=days), status=status)
         db.session.add(row)
@@ -231,7 +234,7 @@ def load(app) -> None:
                       "âgés 400 mètres de marche.", 50, author=lea)
     c2 = contribution("Prévoir des abris avec des bancs : on attend souvent sous la pluie.", 48,
                       author=claire)
-    c3 = contribution("Une piste cyclable séparée rue des Acacias, sinon les vélos iront sur "
+    contribution("Une piste cyclable séparée rue des Acacias, sinon les vélos iront sur "
                       "le trottoir.", 45, author=karim, status="under_study")
     c4 = contribution("Lors du café-projet, plusieurs riverains demandent des places de "
                       "stationnement pendant les travaux.", 40, channel="relay",
@@ -244,7 +247,8 @@ def load(app) -> None:
                  channel="offline", author_name="M. et Mme P.", quarter="la-garenne",
                  entered_by=agent)
     db.session.flush()
-    answer = Answer(project_id=bus.id, author_id=elu.id, created_at=now - timedelta(days=3),
+    answer = Answer(target_type="project", target_id=bus.id, outcome="retained",
+                    author_id=elu.id, created_at=now - timedelta(days=3),
                     text="L'arrêt « Maison de santé » est ajouté au tracé : il dessert aussi "
                          "la résidence seniors. Les abris de la ligne auront tous un banc et "
                          "un éclairage. Ces demandes sont intégrées au dossier d'avant-projet.")
@@ -253,7 +257,8 @@ def load(app) -> None:
     for row in (c1, c2):
         row.answer_id, row.status = answer.id, "retained"
         row.answered_at = row.status_changed_at = now - timedelta(days=3)
-    answer2 = Answer(project_id=bus.id, author_id=elu.id, created_at=now - timedelta(days=2),
+    answer2 = Answer(target_type="project", target_id=bus.id, outcome="partly_retained",
+                     author_id=elu.id, created_at=now - timedelta(days=2),
                      text="Le stationnement sera maintenu côté pair pendant toute la durée des "
                           "travaux ; en revanche, des places supplémentaires ne peuvent pas "
                           "être créées sur l'emprise de la ligne.")
@@ -262,7 +267,7 @@ def load(app) -> None:
     c4.answer_id, c4.status = answer2.id, "partly_retained"
     c4.answered_at = c4.status_changed_at = now - timedelta(days=2)
     for user in (claire, lea, karim):
-        db.session.add(ProjectFollow(project_id=bus.id, user_id=user.id))
+        db.session.add(Follow(target_type="project", target_id=bus.id, user_id=user.id))
 
     # --- A communal project that completed the four phases -------------------------------
     square = Project(slug="square-des-tanneurs", title="Réaménagement du square des Tanneurs",
@@ -293,7 +298,7 @@ def load(app) -> None:
                         (-30, "Décision publiée"), (-30, "Label « Projet concerté » attribué")):
         db.session.add(TimelineEntry(project_id=square.id, day=today + timedelta(days=days),
                                      title=title))
-    square_answer = Answer(project_id=square.id, author_id=elu.id,
+    square_answer = Answer(target_type="project", target_id=square.id, author_id=elu.id,
                            created_at=now - timedelta(days=45),
                            text="Les jeux d'eau demandés ne sont pas retenus pour des raisons "
                                 "d'entretien ; une fontaine à boire est installée à la place. "
@@ -305,7 +310,7 @@ def load(app) -> None:
             ("Plus d'ombre autour des bancs.", claire, "retained", 118),
             ("Un terrain de pétanque.", None, "not_retained", 110)):
         db.session.add(Contribution(
-            project_id=square.id, text=text, author_id=getattr(author, "id", None),
+            target_type="project", target_id=square.id, text=text, author_id=getattr(author, "id", None),
             author_name="" if author else "Habitant rencontré à l'atelier",
             channel="online" if author else "offline",
             entered_by_id=None if author else agent.id, created_at=now - timedelta(days=days),
@@ -329,9 +334,10 @@ def load(app) -> None:
     school.neighbourhoods = [quarters[s] for s in ("centre-historique",) if s in quarters]
     db.session.add(school)
     db.session.flush()
-    db.session.add(Contribution(project_id=school.id, author_id=claire.id,
+    db.session.add(Contribution(target_type="project", target_id=school.id,
+                                author_id=claire.id,
                                 text="Un coin lecture à l'ombre, avec des bancs en bois.",
                                 neighbourhood_id=claire.neighbourhood_id,
                                 created_at=now - timedelta(days=2)))
-    db.session.add(ProjectFollow(project_id=school.id, user_id=claire.id))
+    db.session.add(Follow(target_type="project", target_id=school.id, user_id=claire.id))
     del paul

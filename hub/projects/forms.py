@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, validators,
-                     widgets)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    validators,
+    widgets,
+)
 
+from ..contributions.models import FINAL_STATUSES, STATUSES
 from ..forms import HubForm, choices, strip_filter
-from .models import DOMAINS, FINAL_STATUSES, LEVELS, STATUSES
+from .models import DOMAINS, LEVELS
 
 
 def _checkboxes(label, **kwargs):
@@ -22,6 +33,9 @@ class ProjectForm(HubForm):
                         filters=[strip_filter])
     summary = TextAreaField(_l("Summary (Markdown)"), [validators.Length(max=20000)])
     level = SelectField(_l("Level"), choices=choices(LEVELS.items()))
+    commune = SelectField(_l("Commune"), coerce=int,
+                          description=_l("The commune whose residents the project concerns "
+                                         "(in a métropole, the commune that leads it)."))
     domain = SelectField(_l("Competence domain"), choices=choices(DOMAINS.items()))
     neighbourhoods = _checkboxes(_l("Neighbourhoods concerned"))
     requires_verified = BooleanField(_l("Only verified residents may contribute online"))

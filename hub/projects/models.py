@@ -1,15 +1,15 @@
-"""Projects, their documents and timeline, contributions, reasoned answers, follows, relays."""
+"""Projects, their documents and timeline, and their relays (contributions, answers and
+follows are core services attached to a project through the registry)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (Boolean, Column, ForeignKey, Integer, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import utcnow
+from ..db import new_uuid, utcnow
 from ..extensions import db
 
 PHASES = ("contrat", "strategie", "instruction", "avis")
@@ -27,12 +27,6 @@ DOMAINS = {
     "education": _l("Education and youth"), "social": _l("Solidarity and health"),
     "sport": _l("Sport"), "other": _l("Other"),
 }
-CHANNELS = {"online": _l("Online"), "relay": _l("Through a relay"), "offline": _l("Offline")}
-STATUSES = {
-    "received": _l("Received"), "under_study": _l("Under study"), "retained": _l("Retained"),
-    "partly_retained": _l("Partly retained"), "not_retained": _l("Not retained"),
-}
-FINAL_STATUSES = ("retained", "partly_retained", "not_retained")
 RELAY_STATUSES = {"invited": _l("Invited"), "accepted": _l("Accepted"),
                   "declined": _l("Declined")}
 
@@ -48,6 +42,7 @@ class Project(db.Model):
     __tablename__ = "project"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     slug: Mapped[str] = mapped_column(String(160), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -124,16 +119,6 @@ class TimelineEntry(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class ProjectFollow(db.Model):
-    __tablename__ = "project_follow"
-
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
-                                            primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                         primary_key=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class Relay(db.Model):
     """A local body invited to relay a project (relais de proximité)."""
 
@@ -141,6 +126,7 @@ class Relay(db.Model):
     __table_args__ = (UniqueConstraint("project_id", "body_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
                                             index=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
@@ -160,55 +146,3 @@ class Relay(db.Model):
 
     project = relationship("Project", lazy="joined")
     body = relationship("Body", lazy="joined")
-
-
-class Answer(db.Model):
-    """An avis argumenté: the reasoned response to one contribution or a group of them."""
-
-    __tablename__ = "project_answer"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
-                                            index=True)
-    text: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    author = relationship("User", lazy="joined")
-
-
-class Contribution(db.Model):
-    __tablename__ = "project_contribution"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
-                                            index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                  index=True)
-    author_name: Mapped[str] = mapped_column(String(200), default="")
-    channel: Mapped[str] = mapped_column(String(20), default="online", index=True)
-    relay_id: Mapped[int | None] = mapped_column(
-        ForeignKey("project_relay.id", ondelete="SET NULL"), index=True)
-    entered_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    neighbourhood_id: Mapped[int | None] = mapped_column(
-        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
-    status_changed_at: Mapped[datetime | None]
-    answer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("project_answer.id", ondelete="SET NULL"), index=True)
-    answered_at: Mapped[datetime | None]
-
-    author = relationship("User", foreign_keys=[author_id], lazy="joined")
-    entered_by = relationship("User", foreign_keys=[entered_by_id], lazy="joined")
-    neighbourhood = relationship("Neighbourhood", lazy="joined")
-    answer = relationship("Answer", lazy="joined")
-    relay = relationship("Relay", lazy="joined")
-
-    @property
-    def shown_author(self) -> str:
-        if self.author is not None and self.author.is_active:
-            return self.author.display_name
-        return self.author_name

@@ -1,43 +1,51 @@
 """The rules of the charter: phases, contributions, statuses, reasoned answers, relays.
 
-Every function works inside the caller's transaction (``write_transaction``) and
-raises :class:`RuleError` with a visitor-facing message when a rule forbids the action.
+Contributions, answers and follows are core services (``hub.contributions``,
+``hub.answers``, ``hub.follows``); this module adds what the charter says about projects.
+Every function works inside the caller's transaction (``write_transaction``) and raises
+:class:`hub.errors.RuleError` with a visitor-facing message when a rule forbids the action.
 """
 
 from __future__ import annotations
 
-import statistics
 from datetime import date
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from .. import audit
+from ..bodies.models import CAPABILITIES
+from ..contributions import services as contributions
+from ..contributions.models import FINAL_STATUSES, STATUSES, Contribution
 from ..db import utcnow
+from ..errors import RuleError
+from ..events import emit
 from ..extensions import db
+from ..follows import services as follows
 from ..notifications.services import notify
-from .models import (FINAL_STATUSES, PHASE_LABELS, PHASES, STATUSES, Answer, Contribution,
-                     Project, ProjectFollow, Relay, TimelineEntry)
+from ..text import unique_slug
+from ..timeutil import local_today
+from .models import PHASE_LABELS, PHASES, Project, Relay, TimelineEntry
 
 MIN_REASON_LENGTH = 20
 CONTRAT_REQUIRED = ("contrat_open", "contrat_closed", "contrat_decides", "contrat_use",
                     "contrat_calendar")
 
-
-class RuleError(Exception):
-    """An action the charter's rules do not allow (message shown to the visitor)."""
+__all__ = ["RuleError", "STATUSES", "FINAL_STATUSES"]
 
 
 # --- Who may do what on a project -----------------------------------------------------------
 
 
 def can_manage(user, project: Project) -> bool:
-    """Agents with ``projects.manage``, and the project's owner."""
+    """Agents with ``projects.manage``, and the project's owner while they hold a staff role:
+    an owner whose roles were removed no longer manages it (it passes to the team)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.can("projects.manage") or (project.owner_id is not None
-                                           and project.owner_id == user.id)
+    if user.can("projects.manage"):
+        return True
+    return project.owner_id is not None and project.owner_id == user.id and user.is_staff
 
 
 def can_answer(user, project: Project) -> bool:
@@ -63,15 +71,29 @@ def can_contribute_online(user, project: Project) -> tuple[bool, str]:
 
 
 def followers(project: Project) -> list:
-    from ..accounts.models import User
-
-    return list(db.session.scalars(select(User).join(
-        ProjectFollow, ProjectFollow.user_id == User.id).where(
-        ProjectFollow.project_id == project.id)))
+    return follows.followers(("project", project.id))
 
 
 def project_path(project: Project) -> str:
     return url_for("projects.show", project_id=project.id)
+
+
+def create_project(*, title: str, level: str, domain: str, owner=None, commune_id=None,
+                   summary: str = "", neighbourhoods=(), actor=audit.CURRENT_USER,
+                   **fields) -> Project:
+    """A new project in phase 1 (contrat participatif, unpublished), announced on its
+    timeline. ``fields`` may pre-fill the draft contract (``contrat_open``…)."""
+    if level not in ("metropolitan", "communal"):
+        raise RuleError(_("Choose the level of the project."), field="level")
+    project = Project(slug=unique_slug(Project, title), title=title, level=level,
+                      domain=domain, owner_id=getattr(owner, "id", None),
+                      commune_id=commune_id, summary=summary, **fields)
+    project.neighbourhoods = list(neighbourhoods)
+    db.session.add(project)
+    db.session.flush()
+    add_timeline(project, _("Project announced"))
+    emit("project.created", project, actor=actor)
+    return project
 
 
 def publish_contrat(project: Project, actor) -> None:
@@ -84,7 +106,7 @@ def publish_contrat(project: Project, actor) -> None:
                           "before it is published."))
     project.contrat_published_at = utcnow()
     add_timeline(project, _("Participation contract published"))
-    audit.record("project.contrat_published", project, actor=actor)
+    emit("project.contrat_published", project, actor=actor)
 
 
 def advance_phase(project: Project, actor, now=None) -> str:
@@ -100,7 +122,7 @@ def advance_phase(project: Project, actor, now=None) -> str:
     project.phase_changed_at = now or utcnow()
     add_timeline(project, _("Phase %(number)d: %(phase)s", number=index + 2,
                             phase=PHASE_LABELS[target]))
-    audit.record("project.phase_changed", project, actor=actor, phase=target)
+    emit("project.phase_changed", project, actor=actor, phase=target)
     notify(followers(project),
            _("“%(title)s” moves to phase %(number)d: %(phase)s", title=project.title,
              number=index + 2, phase=PHASE_LABELS[target]),
@@ -110,7 +132,7 @@ def advance_phase(project: Project, actor, now=None) -> str:
 
 
 def add_timeline(project: Project, title: str, description: str = "", day: date | None = None):
-    entry = TimelineEntry(project_id=project.id, day=day or date.today(), title=str(title),
+    entry = TimelineEntry(project_id=project.id, day=day or local_today(), title=str(title),
                           description=description)
     db.session.add(entry)
     return entry
@@ -119,81 +141,42 @@ def add_timeline(project: Project, title: str, description: str = "", day: date 
 # --- Contributions --------------------------------------------------------------------------
 
 
-def add_contribution(project: Project, text: str, *, channel: str = "online", author=None,
-                     author_name: str = "", neighbourhood_id: int | None = None,
-                     relay: Relay | None = None, entered_by=None) -> Contribution:
+def contribution_rule(project: Project, *, channel: str, source, author, entered_by) -> None:
+    """What the charter lets a project receive (asked by the contributions service)."""
     if not project.open_for_contributions:
         raise RuleError(_("Contributions are not open for this project."))
-    text = (text or "").strip()
-    if not text:
-        raise RuleError(_("The contribution is empty."))
-    if channel == "relay":
-        if relay is None or relay.project_id != project.id or relay.status != "accepted":
-            raise RuleError(_("Only a body that accepted to relay this project can bring "
-                              "contributions back."))
-    elif channel not in ("online", "offline"):
-        raise RuleError(_("Unknown channel."))
-    if channel in ("relay", "offline") and entered_by is None:
-        raise RuleError(_("Offline contributions are entered by an agent or a body member."))
-    if neighbourhood_id is None and author is not None:
-        neighbourhood_id = author.neighbourhood_id
-    contribution = Contribution(project_id=project.id, text=text, channel=channel,
-                                author_id=getattr(author, "id", None), author_name=author_name,
-                                neighbourhood_id=neighbourhood_id,
-                                relay_id=relay.id if relay else None,
-                                entered_by_id=getattr(entered_by, "id", None),
-                                created_at=utcnow())
-    db.session.add(contribution)
-    db.session.flush()
-    if entered_by is not None:
-        audit.record("project.contribution_entered", contribution, actor=entered_by,
-                     channel=channel, project_id=project.id)
-    return contribution
+    if channel == "relay" and (not isinstance(source, Relay) or source.project_id != project.id
+                               or source.status != "accepted"):
+        raise RuleError(_("Only a body that accepted to relay this project can bring "
+                          "contributions back."))
+
+
+def add_contribution(project: Project, text: str, *, channel: str = "online", author=None,
+                     author_name: str = "", neighbourhood_id: int | None = None,
+                     relay: Relay | None = None, entered_by=None, source=None) -> Contribution:
+    return contributions.add(project, text, channel=channel, author=author,
+                             author_name=author_name, neighbourhood_id=neighbourhood_id,
+                             source=relay if relay is not None else source,
+                             entered_by=entered_by)
 
 
 def set_status(contribution: Contribution, project: Project, status: str, actor) -> None:
-    if status not in STATUSES:
-        raise RuleError(_("Unknown status."))
     if project.phase == "contrat":
         raise RuleError(_("Contributions are reviewed once participation has opened."))
-    if status in FINAL_STATUSES and contribution.answer_id is None:
-        raise RuleError(_("A contribution is retained or not only with a reasoned answer."))
-    contribution.status = status
-    contribution.status_changed_at = utcnow()
-    audit.record("project.contribution_status", contribution, actor=actor, status=status)
+    contributions.set_status(contribution, status, actor)
 
 
-def answer_contributions(project: Project, contributions: list[Contribution], text: str,
-                         status: str, actor) -> Answer:
+def answer_contributions(project: Project, chosen: list[Contribution], text: str,
+                         status: str, actor):
     """Publish an avis argumenté for one contribution or a group, with their final status."""
     if project.phase not in ("instruction", "avis"):
         raise RuleError(_("Reasoned answers are written during the review or the response "
                           "phase."))
-    text = (text or "").strip()
-    if len(text) < MIN_REASON_LENGTH:
-        raise RuleError(_("An answer needs a reasoned text (at least %(n)d characters).",
-                          n=MIN_REASON_LENGTH))
-    if status not in FINAL_STATUSES:
-        raise RuleError(_("Choose whether the contributions are retained, partly retained or "
-                          "not retained."))
-    if not contributions:
-        raise RuleError(_("Choose at least one contribution to answer."))
-    if any(c.project_id != project.id for c in contributions):
-        raise RuleError(_("These contributions do not belong to this project."))
-    now = utcnow()
-    answer = Answer(project_id=project.id, text=text, author_id=actor.id, created_at=now)
-    db.session.add(answer)
-    db.session.flush()
-    for contribution in contributions:
-        contribution.answer_id = answer.id
-        contribution.status = status
-        contribution.status_changed_at = now
-        contribution.answered_at = now
-    audit.record("project.answer_published", answer, actor=actor, status=status,
-                 contributions=[c.id for c in contributions])
-    authors = [c.author for c in contributions if c.author is not None]
-    notify(authors, _("Your contribution to “%(title)s” has been answered", title=project.title),
-           project_path(project) + "#contributions", body=text, kind="project.answer")
+    answer = contributions.answer(
+        project, chosen, text, status, actor,
+        notification_title=_("Your contribution to “%(title)s” has been answered",
+                             title=project.title),
+        link=project_path(project) + "#contributions")
     refresh_label(project)
     return answer
 
@@ -213,13 +196,14 @@ def publish_decision(project: Project, text: str, actor) -> None:
         notify(followers(project), _("The decision on “%(title)s” is published",
                                      title=project.title),
                project_path(project), kind="project.decision")
-    audit.record("project.decision_published", project, actor=actor)
+        emit("project.decision_published", project, actor=actor)
+    else:
+        audit.record("project.decision_edited", project, actor=actor)
     refresh_label(project)
 
 
 def unanswered_count(project_id: int) -> int:
-    return db.session.scalar(select(func.count(Contribution.id)).where(
-        Contribution.project_id == project_id, Contribution.answer_id.is_(None))) or 0
+    return contributions.unanswered_count(("project", project_id))
 
 
 def refresh_label(project: Project) -> bool:
@@ -231,7 +215,7 @@ def refresh_label(project: Project) -> bool:
     if complete and project.labelled_at is None:
         project.labelled_at = utcnow()
         add_timeline(project, _("Label “Projet concerté” granted"))
-        audit.record("project.labelled", project, actor=None)
+        emit("project.labelled", project, actor=audit.SYSTEM)
     return complete
 
 
@@ -239,22 +223,15 @@ def refresh_label(project: Project) -> bool:
 
 
 def is_following(user, project: Project) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.get(ProjectFollow, (project.id, user.id)) is not None
+    return follows.is_following(user, ("project", project.id))
 
 
 def set_following(user, project: Project, follow: bool) -> None:
-    row = db.session.get(ProjectFollow, (project.id, user.id))
-    if follow and row is None:
-        db.session.add(ProjectFollow(project_id=project.id, user_id=user.id))
-    elif not follow and row is not None:
-        db.session.delete(row)
+    follows.set_following(user, ("project", project.id), follow)
 
 
 def follower_count(project_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(ProjectFollow).where(
-        ProjectFollow.project_id == project_id)) or 0
+    return follows.follower_count(("project", project_id))
 
 
 # --- Relays ---------------------------------------------------------------------------------
@@ -271,7 +248,7 @@ def invite_body(project: Project, body, deadline: date, message: str, actor) -> 
                   message=message, invited_by_id=actor.id, invited_at=utcnow())
     db.session.add(relay)
     db.session.flush()
-    audit.record("project.relay_invited", relay, actor=actor, body_id=body.id)
+    emit("relay.invited", relay, actor=actor, body_id=body.id, project_id=project.id)
     notify(body_actors(body), _("%(body)s is invited to relay “%(title)s”", body=body.name,
                                 title=project.title),
            url_for("projects.relay", project_id=project.id, relay_id=relay.id),
@@ -280,9 +257,7 @@ def invite_body(project: Project, body, deadline: date, message: str, actor) -> 
 
 
 def body_actors(body) -> list:
-    today = date.today()
-    from ..bodies.models import CAPABILITIES
-
+    today = local_today()
     return [m.user for m in body.members
             if m.user is not None and m.role in CAPABILITIES["act"] and m.active_on(today)]
 
@@ -297,7 +272,7 @@ def respond_to_invitation(relay: Relay, accept: bool, reason: str, actor) -> Non
     relay.decline_reason = "" if accept else reason
     relay.responded_at = utcnow()
     relay.responded_by_id = actor.id
-    audit.record("project.relay_" + relay.status, relay, actor=actor)
+    emit("relay." + relay.status, relay, actor=actor, reason=relay.decline_reason)
     project = relay.project
     title = (_("%(body)s accepted to relay “%(title)s”", body=relay.body.name, title=project.title)
              if accept else
@@ -310,7 +285,7 @@ def respond_to_invitation(relay: Relay, accept: bool, reason: str, actor) -> Non
 
 def submit_report(relay: Relay, report: str, residents_reached: int, actor,
                   today: date | None = None) -> None:
-    today = today or date.today()
+    today = today or local_today()
     if relay.status != "accepted":
         raise RuleError(_("Only an accepted relay sends a report."))
     if today > relay.report_deadline:
@@ -327,7 +302,8 @@ def submit_report(relay: Relay, report: str, residents_reached: int, actor,
     relay.residents_reached = residents_reached
     relay.report_submitted_at = utcnow()
     relay.report_by_id = actor.id
-    audit.record("project.relay_report", relay, actor=actor)
+    emit("relay.report_sent", relay, actor=actor, residents_reached=residents_reached,
+         first=first)
     if first:
         add_timeline(relay.project, _("Relay report from %(body)s", body=relay.body.name))
         notify([relay.project.owner], _("%(body)s sent its relay report on “%(title)s”",
@@ -339,7 +315,7 @@ def submit_report(relay: Relay, report: str, residents_reached: int, actor,
 def extend_deadline(relay: Relay, deadline: date, reason: str, actor,
                     today: date | None = None) -> None:
     """Give the body more time for its report (the project's owner or an agent)."""
-    today = today or date.today()
+    today = today or local_today()
     if relay.status == "declined":
         raise RuleError(_("This body declined to relay the project."))
     if deadline is None or deadline <= relay.report_deadline:
@@ -350,8 +326,8 @@ def extend_deadline(relay: Relay, deadline: date, reason: str, actor,
     previous = relay.report_deadline
     relay.report_deadline = deadline
     reason = (reason or "").strip()
-    audit.record("project.relay_deadline_extended", relay, actor=actor,
-                 previous=previous.isoformat(), deadline=deadline.isoformat(), reason=reason)
+    emit("relay.deadline_extended", relay, actor=actor, previous=previous.isoformat(),
+         deadline=deadline.isoformat(), reason=reason)
     notify(body_actors(relay.body),
            _("The deadline of the relay report on “%(title)s” is now %(day)s",
              title=relay.project.title, day=deadline.isoformat()),
@@ -362,44 +338,27 @@ def extend_deadline(relay: Relay, deadline: date, reason: str, actor,
 # --- Indicators -----------------------------------------------------------------------------
 
 
-def indicators(project_id: int) -> dict:
-    """Public indicators of a project, from grouped, indexed queries."""
-    from ..territory.models import Neighbourhood
+def indicators_of(project_ids) -> dict[int, dict]:
+    """Public indicators of several projects in a fixed number of grouped queries."""
+    ids = sorted(set(project_ids))
+    result = contributions.indicators("project", ids)
+    if not ids:
+        return result
+    reached = dict(db.session.execute(
+        select(Relay.project_id, func.coalesce(func.sum(Relay.residents_reached), 0))
+        .where(Relay.project_id.in_(ids), Relay.status == "accepted")
+        .group_by(Relay.project_id)).all())
+    follower_counts = follows.counts("project", ids)
+    for project_id, row in result.items():
+        row["residents_reached_by_relays"] = int(reached.get(project_id, 0))
+        row["followers"] = follower_counts.get(project_id, 0)
+        by_channel = row["by_channel"]
+        row["by_channel"] = {channel: by_channel.get(channel, 0)
+                             for channel in ("online", "relay", "offline")} | {
+            channel: count for channel, count in by_channel.items() if count}
+    return result
 
-    base = select(func.count(Contribution.id)).where(Contribution.project_id == project_id)
-    total = db.session.scalar(base) or 0
-    answered = db.session.scalar(base.where(Contribution.answer_id.is_not(None))) or 0
-    with_account = db.session.scalar(select(func.count(distinct(Contribution.author_id))).where(
-        Contribution.project_id == project_id, Contribution.author_id.is_not(None))) or 0
-    without_account = db.session.scalar(base.where(Contribution.author_id.is_(None))) or 0
-    by_channel = dict(db.session.execute(
-        select(Contribution.channel, func.count(Contribution.id))
-        .where(Contribution.project_id == project_id).group_by(Contribution.channel)).all())
-    by_neighbourhood = [
-        {"neighbourhood_id": nid, "name": name, "count": count}
-        for nid, name, count in db.session.execute(
-            select(Contribution.neighbourhood_id, Neighbourhood.name,
-                   func.count(Contribution.id))
-            .outerjoin(Neighbourhood, Neighbourhood.id == Contribution.neighbourhood_id)
-            .where(Contribution.project_id == project_id)
-            .group_by(Contribution.neighbourhood_id, Neighbourhood.name)
-            .order_by(func.count(Contribution.id).desc(), Neighbourhood.name)).all()]
-    delays = [(answered_at - created_at).total_seconds() / 86400
-              for created_at, answered_at in db.session.execute(
-                  select(Contribution.created_at, Contribution.answered_at).where(
-                      Contribution.project_id == project_id,
-                      Contribution.answered_at.is_not(None))).all()]
-    reached = db.session.scalar(select(func.coalesce(func.sum(Relay.residents_reached), 0)).where(
-        Relay.project_id == project_id, Relay.status == "accepted")) or 0
-    return {
-        "participants": with_account + without_account,
-        "contributions": total,
-        "by_channel": {channel: by_channel.get(channel, 0)
-                       for channel in ("online", "relay", "offline")},
-        "by_neighbourhood": by_neighbourhood,
-        "answered": answered,
-        "share_answered": round(answered / total, 4) if total else 0.0,
-        "median_days_to_answer": round(statistics.median(delays), 1) if delays else None,
-        "residents_reached_by_relays": int(reached),
-        "followers": follower_count(project_id),
-    }
+
+def indicators(project_id: int) -> dict:
+    """Public indicators of one project."""
+    return indicators_of([project_id])[project_id]

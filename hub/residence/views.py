@@ -12,8 +12,12 @@ from ..db import write_transaction
 from ..extensions import db
 from ..permissions import permission_required
 from . import services
-from .forms import (CensusImportForm, DeskVerificationForm, RevokeVerificationForm,
-                    SelfVerificationForm)
+from .forms import (
+    CensusImportForm,
+    DeskVerificationForm,
+    RevokeVerificationForm,
+    SelfVerificationForm,
+)
 
 bp = Blueprint("residence", __name__, template_folder="templates")
 

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectMultipleField,
-                     StringField, TextAreaField, validators, widgets)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    validators,
+    widgets,
+)
 
 from ..forms import HubForm, strip_filter
 

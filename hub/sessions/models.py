@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import utcnow
+from ..db import new_uuid, utcnow
 from ..extensions import db
 
 meeting_neighbourhood = Table(
@@ -17,23 +17,25 @@ meeting_neighbourhood = Table(
            primary_key=True, index=True),
 )
 
-KINDS = ("relay", "workshop", "council", "other")
-
-
 class Meeting(db.Model):
-    """A session. Times are local wall-clock times of the hub (``TIMEZONE``), stored naive."""
+    """A session. Times are local wall-clock times of the hub (``TIMEZONE``), stored naive.
+
+    ``target`` is the registered object the session belongs to (a relay, a workshop, a body…;
+    empty for a session of its own such as a council sitting, whose ``target_type`` then
+    names its series); ``organiser`` is the registered object that holds it (usually a local
+    body). Who may organise it is asked of both through the registry.
+    """
 
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_context", "context_type", "context_id"),)
+    __table_args__ = (Index("ix_meeting_target", "target_type", "target_id"),
+                      Index("ix_meeting_organiser", "organiser_type", "organiser_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30), default="other", index=True)
-    context_type: Mapped[str] = mapped_column(String(40), default="")
-    context_id: Mapped[int | None] = mapped_column(Integer)
-    project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True)
-    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="SET NULL"),
-                                                index=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    target_type: Mapped[str] = mapped_column(String(60), default="")
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    organiser_type: Mapped[str] = mapped_column(String(60), default="")
+    organiser_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime] = mapped_column(index=True)
@@ -60,7 +62,14 @@ class Meeting(db.Model):
 
     neighbourhoods = relationship("Neighbourhood", secondary=meeting_neighbourhood,
                                   lazy="selectin", order_by="Neighbourhood.name")
-    body = relationship("Body", lazy="joined")
+
+    @property
+    def target_ref(self) -> tuple[str, int | None]:
+        return self.target_type, self.target_id
+
+    @property
+    def organiser_ref(self) -> tuple[str, int | None]:
+        return self.organiser_type, self.organiser_id
 
     @property
     def has_minutes(self) -> bool:

@@ -1,64 +1,121 @@
-"""Sessions: creating and listing them (relays, workshops, council sessions), and their
-organisation: editing, cancelling, registrations within the capacity, attendance, minutes.
+"""Sessions: creating and listing them (for relays, workshops, council sittings, bodies…),
+and their organisation: editing, cancelling, registrations within the capacity, attendance,
+minutes.
 
-Functions that change data work inside the caller's ``write_transaction`` and raise
-:class:`SessionRuleError` with a visitor-facing message when a rule forbids the action.
+A session belongs to a registered object (its *target*) and is held by another (its
+*organiser*); who may organise it is asked of them through the registry, so this service
+knows none of the features that use it. Functions that change data work inside the caller's
+``write_transaction`` and raise :class:`SessionRuleError` (a :class:`hub.errors.RuleError`)
+with a visitor-facing message when a rule forbids the action.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from .. import audit
+from ..accounts.models import User
 from ..db import for_update, utcnow
+from ..errors import RuleError
+from ..events import emit
 from ..extensions import db
+from ..notifications.services import notify
+from ..registry import registry
+from ..timeutil import local_now
 from .models import Meeting, MeetingRegistration, meeting_neighbourhood
 
+Ref = tuple[str, int]
 
-def create_meeting(*, title: str, starts_at, kind: str = "other", ends_at=None,
+
+def as_ref(obj_or_ref) -> Ref | tuple[str, None]:
+    """``(type, id)`` of a registered object, or the pair itself; ``("", None)`` for None."""
+    if obj_or_ref is None:
+        return "", None
+    if isinstance(obj_or_ref, tuple):
+        return obj_or_ref
+    return registry().ref(obj_or_ref)
+
+
+def create_session(*, title: str, starts_at, target=None, organiser=None, ends_at=None,
                    place: str = "", online: bool = False, online_url: str = "",
-                   accessibility: str = "", description: str = "", context_type: str = "",
-                   context_id: int | None = None, project_id: int | None = None,
-                   body_id: int | None = None, neighbourhoods=(), actor=None) -> Meeting:
-    meeting = Meeting(title=title, starts_at=starts_at, ends_at=ends_at, kind=kind, place=place,
+                   accessibility: str = "", description: str = "", neighbourhoods=(),
+                   registrations_open: bool = False, capacity: int | None = None,
+                   actor=audit.CURRENT_USER) -> Meeting:
+    """Plan a session for ``target`` held by ``organiser`` (registered objects or
+    ``(type, id)`` pairs); it appears in the agenda at once."""
+    target_type, target_id = as_ref(target)
+    organiser_type, organiser_id = as_ref(organiser)
+    if ends_at is not None and ends_at <= starts_at:
+        raise SessionRuleError(_("The end must come after the start."), "ends_at")
+    meeting = Meeting(title=title, starts_at=starts_at, ends_at=ends_at, place=place,
                       online=online, online_url=online_url, accessibility=accessibility,
-                      description=description, context_type=context_type,
-                      context_id=context_id, project_id=project_id, body_id=body_id,
-                      created_by_id=getattr(actor, "id", None))
+                      description=description, target_type=target_type, target_id=target_id,
+                      organiser_type=organiser_type, organiser_id=organiser_id,
+                      registrations_open=registrations_open, capacity=capacity,
+                      created_by_id=audit.actor_id_of(actor))
     meeting.neighbourhoods = list(neighbourhoods)
     db.session.add(meeting)
     db.session.flush()
-    audit.record("session.created", meeting, actor=actor, kind=kind,
-                 context=f"{context_type}:{context_id}")
+    emit("session.created", meeting, actor=actor, target=f"{target_type}:{target_id or ''}",
+         organiser=f"{organiser_type}:{organiser_id or ''}")
     return meeting
 
 
-def meetings_for(context_type: str, context_ids) -> dict[int, list[Meeting]]:
-    """Sessions of several contexts at once (one query)."""
-    ids = list(context_ids)
+def _refs_clause(refs: Iterable[Ref]):
+    """Sessions whose target or organiser is one of ``refs``."""
+    pairs = sorted({(t, i) for t, i in refs if t and i is not None})
+    if not pairs:
+        return None
+    return or_(tuple_(Meeting.target_type, Meeting.target_id).in_(pairs),
+               tuple_(Meeting.organiser_type, Meeting.organiser_id).in_(pairs))
+
+
+def sessions_for(refs: Iterable[Ref], *, upcoming_only: bool = False,
+                 include_cancelled: bool = True, limit: int | None = None) -> list[Meeting]:
+    """Sessions of several objects at once (one query), by start time."""
+    clause = _refs_clause(refs)
+    if clause is None:
+        return []
+    query = select(Meeting).where(clause)
+    if upcoming_only:
+        query = query.where(Meeting.starts_at >= local_now().replace(hour=0, minute=0,
+                                                                     second=0, microsecond=0))
+    if not include_cancelled:
+        query = query.where(Meeting.cancelled_at.is_(None))
+    query = query.order_by(Meeting.starts_at, Meeting.id)
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def sessions_by_target(target_type: str, target_ids) -> dict[int, list[Meeting]]:
+    """Sessions of several targets of one type, grouped by target id (one query)."""
+    ids = list(target_ids)
     result: dict[int, list[Meeting]] = {i: [] for i in ids}
     if not ids:
         return result
     for meeting in db.session.scalars(select(Meeting).where(
-            Meeting.context_type == context_type, Meeting.context_id.in_(ids))
+            Meeting.target_type == target_type, Meeting.target_id.in_(ids))
             .order_by(Meeting.starts_at)):
-        result[meeting.context_id].append(meeting)
+        result[meeting.target_id].append(meeting)
     return result
 
 
 def query_between(start, end, filters: dict):
-    """Sessions in the window, cancelled ones included (the agenda marks them)."""
+    """Sessions in the window, cancelled ones included (the agenda marks them).
+
+    ``filters``: ``neighbourhood_id``, and ``objects``: ``(type, id)`` pairs of which the
+    session's target or organiser must be one.
+    """
     query = select(Meeting).where(Meeting.starts_at >= start, Meeting.starts_at <= end)
-    if filters.get("body_id"):
-        query = query.where(Meeting.body_id == filters["body_id"])
-    if filters.get("project_id"):
-        query = query.where(Meeting.project_id == filters["project_id"])
+    if filters.get("objects"):
+        clause = _refs_clause(filters["objects"])
+        query = query.where(clause if clause is not None else and_(False))
     if filters.get("neighbourhood_id"):
         query = query.where(Meeting.id.in_(
             select(meeting_neighbourhood.c.meeting_id).where(
@@ -70,44 +127,45 @@ def meeting_url(meeting: Meeting) -> str:
     return url_for("sessions.show", meeting_id=meeting.id)
 
 
+def target_of(meeting: Meeting):
+    """The registered object the session belongs to, or None."""
+    return registry().load(meeting.target_type, meeting.target_id)
+
+
+def organiser_of(meeting: Meeting):
+    return registry().load(meeting.organiser_type, meeting.organiser_id)
+
+
 # --- Organising a session -------------------------------------------------------------------
 
 MIN_CANCEL_REASON = 10
 MIN_SYNTHESIS = 20
 
 
-class SessionRuleError(Exception):
+class SessionRuleError(RuleError):
     """An action the session rules do not allow (message shown to the visitor); ``field``
     names the form field at fault, if any."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-def local_now() -> datetime:
-    """The hub's wall-clock time, naive, as session times are stored."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).replace(tzinfo=None)
+    def __init__(self, message: str, field: str | None = None, **kwargs):
+        super().__init__(message, field=field, **kwargs)
 
 
 def can_organise(user, meeting: Meeting) -> bool:
-    """Staff with ``sessions.manage``; members of the organising body whose role lets them act
-    for it; the project's owner for a relay session."""
+    """Staff with ``sessions.manage``; otherwise whoever the session's target or organiser
+    lets organise sessions (``organise_sessions`` in the registry: the members of a body who
+    act for it, a project's team for a relay session…)."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.can("sessions.manage"):
         return True
-    if meeting.body is not None:
-        from ..bodies.services import can
-
-        if can(user, meeting.body, "act"):
+    reg = registry()
+    for type_name, ident in (meeting.target_ref, meeting.organiser_ref):
+        object_type = reg.find(type_name)
+        if object_type is None or ident is None:
+            continue
+        obj = reg.load(type_name, ident)
+        if obj is not None and object_type.allows(user, obj, "organise_sessions"):
             return True
-    if meeting.context_type == "relay" and meeting.project_id:
-        from ..projects.models import Project
-
-        owner_id = db.session.scalar(select(Project.owner_id).where(
-            Project.id == meeting.project_id))
-        return owner_id is not None and owner_id == user.id
     return False
 
 
@@ -118,8 +176,6 @@ def registration_count(meeting_id: int) -> int:
 
 
 def registered_users(meeting: Meeting) -> list:
-    from ..accounts.models import User
-
     return list(db.session.scalars(select(User).join(
         MeetingRegistration, MeetingRegistration.user_id == User.id).where(
         MeetingRegistration.meeting_id == meeting.id).order_by(MeetingRegistration.created_at)))
@@ -143,12 +199,10 @@ def update_meeting(meeting: Meeting, actor, **fields) -> None:
     changed = sorted(k for k, v in fields.items() if getattr(meeting, k) != v)
     for key, value in fields.items():
         setattr(meeting, key, value)
-    audit.record("session.edited", meeting, actor=actor, fields=changed)
+    emit("session.updated", meeting, actor=actor, fields=changed)
 
 
 def cancel_meeting(meeting: Meeting, reason: str, actor) -> None:
-    from ..notifications.services import notify
-
     if meeting.cancelled_at is not None:
         raise SessionRuleError(_("This session is already cancelled."))
     reason = (reason or "").strip()
@@ -158,7 +212,7 @@ def cancel_meeting(meeting: Meeting, reason: str, actor) -> None:
                                  n=MIN_CANCEL_REASON))
     meeting.cancelled_at = utcnow()
     meeting.cancel_reason = reason
-    audit.record("session.cancelled", meeting, actor=actor, reason=reason)
+    emit("session.cancelled", meeting, actor=actor, reason=reason)
     notify(registered_users(meeting),
            _("The session “%(title)s” is cancelled", title=meeting.title),
            meeting_url(meeting), body=reason, kind="session.cancelled")
@@ -236,6 +290,8 @@ def save_minutes(meeting: Meeting, actor, *, objectives: str, method: str, synth
     meeting.minutes_next_agenda = (next_agenda or "").strip()
     first = meeting.minutes_published_at is None
     meeting.minutes_published_at = utcnow()
-    audit.record("session.minutes_published" if first else "session.minutes_edited", meeting,
-                 actor=actor)
+    if first:
+        emit("session.minutes_published", meeting, actor=actor)
+    else:
+        audit.record("session.minutes_edited", meeting, actor=actor)
     return first

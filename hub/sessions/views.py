@@ -10,6 +10,8 @@ from flask_login import current_user
 from ..db import write_transaction
 from ..extensions import db, htmx
 from ..forms import HubForm, choices
+from ..registry import registry
+from ..timeutil import local_now
 from . import services
 from .forms import AttendanceForm, CancelForm, MinutesForm, SessionForm
 from .models import Meeting, MeetingRegistration
@@ -32,13 +34,12 @@ def require_organiser(meeting: Meeting):
     return None
 
 
-def _context_link(meeting: Meeting):
-    if meeting.context_type == "relay" and meeting.project_id:
-        return url_for("projects.relay", project_id=meeting.project_id,
-                       relay_id=meeting.context_id)
-    if meeting.project_id:
-        return url_for("projects.show", project_id=meeting.project_id)
-    return None
+def _link(obj):
+    """``{"url", "title"}`` of a registered object, or None."""
+    if obj is None:
+        return None
+    object_type = registry().type_of(obj)
+    return {"url": object_type.url(obj), "title": object_type.title(obj)}
 
 
 def _registration_context(meeting: Meeting, message: str = "", announce: str = "") -> dict:
@@ -47,7 +48,7 @@ def _registration_context(meeting: Meeting, message: str = "", announce: str = "
     count = services.registration_count(meeting.id)
     return dict(meeting=meeting, registered=registered, registrations=count,
                 places_left=None if meeting.capacity is None else max(meeting.capacity - count, 0),
-                started=meeting.starts_at <= services.local_now(), form=HubForm(),
+                started=meeting.starts_at <= local_now(), form=HubForm(),
                 message=message, announce=announce)
 
 
@@ -58,7 +59,9 @@ def show(meeting_id: int):
 
 
 def _show(meeting: Meeting, status: int = 200, message: str = ""):
-    return render_template("sessions/show.html", context_link=_context_link(meeting),
+    target = _link(services.target_of(meeting))
+    return render_template("sessions/show.html", context_link=target and target["url"],
+                           organiser=_link(services.organiser_of(meeting)),
                            can_organise=services.can_organise(current_user, meeting),
                            **_registration_context(meeting, message)), status
 

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField,
-                     TextAreaField, validators)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    validators,
+)
 
 from ..forms import HubForm, strip_filter
 

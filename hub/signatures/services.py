@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _

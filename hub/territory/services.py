@@ -1,7 +1,8 @@
 """Territory changes: what refers to a commune or a neighbourhood, and moving those references.
 
 References are found from the foreign keys declared in the metadata, so tables of plugins
-(petitions, budget projects...) are counted without the core knowing them.
+(petitions, budget projects...) are counted without the core knowing them; they are named by
+the plural label of their registered object type.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
+from ..registry import registry
 
 TABLE_LABELS = {
     "user": _l("resident accounts"),
@@ -19,9 +21,17 @@ TABLE_LABELS = {
     "project": _l("projects"),
     "project_neighbourhood": _l("projects"),
     "meeting_neighbourhood": _l("sessions"),
-    "project_contribution": _l("contributions"),
-    "petitions_petition": _l("petitions"),
+    "contribution": _l("contributions"),
 }
+
+
+def _label(table_name: str) -> str:
+    if table_name in TABLE_LABELS:
+        return str(TABLE_LABELS[table_name])
+    for object_type in registry().types.values():
+        if getattr(object_type.model, "__tablename__", None) == table_name:
+            return str(object_type.plural or object_type.label)
+    return table_name
 
 
 def _foreign_columns(target_table: str):
@@ -39,7 +49,7 @@ def references(target_table: str, ident: int) -> list[tuple[str, int]]:
         count = db.session.scalar(select(func.count()).select_from(table)
                                   .where(column == ident)) or 0
         if count:
-            label = str(TABLE_LABELS.get(table.name, table.name))
+            label = _label(table.name)
             counts[label] = counts.get(label, 0) + count
     return sorted(counts.items())
 

@@ -3,10 +3,7 @@ boundaries (GeoJSON and inline SVG maps), and their administration by staff."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,6 +15,7 @@ from ..extensions import db
 from ..forms import HubForm, choices
 from ..permissions import permission_required
 from ..settings import get_setting
+from ..text import slugify
 from . import services
 from .forms import CommuneForm, DeleteForm, NeighbourhoodForm
 from .geo import MAX_BOUNDARY_BYTES, BoundaryError, Shape, parse_boundary, render_svg
@@ -48,22 +46,11 @@ def index():
 
 @bp.route("/territory/<slug>")
 def neighbourhood(slug: str):
-    from ..agenda import collect_events
-    from ..bodies.models import Body, body_neighbourhood
-    from ..projects.models import Project, project_neighbourhood
-
+    """A neighbourhood's page: its map; what concerns it (bodies, projects, events,
+    petitions…) comes from the features through ``hub_neighbourhood_page``."""
     quarter = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
     if quarter is None:
         abort(404)
-    bodies = db.session.scalars(select(Body).where(Body.archived_at.is_(None), Body.id.in_(
-        select(body_neighbourhood.c.body_id).where(
-            body_neighbourhood.c.neighbourhood_id == quarter.id))).order_by(Body.name)).all()
-    projects = db.session.scalars(select(Project).where(Project.id.in_(
-        select(project_neighbourhood.c.project_id).where(
-            project_neighbourhood.c.neighbourhood_id == quarter.id)))
-        .order_by(Project.created_at.desc())).all()
-    today = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    events = collect_events(today, today + timedelta(days=366), {"neighbourhood_id": quarter.id})
     shapes = [Shape(n.name, n.boundary, highlighted=n.id == quarter.id)
               for n in quarter.commune.neighbourhoods if n.boundary] if quarter.boundary else []
     boundary_map = render_svg(
@@ -71,8 +58,8 @@ def neighbourhood(slug: str):
         _("The neighbourhood %(name)s, highlighted among the other neighbourhoods of "
           "%(commune)s.", name=quarter.name, commune=quarter.commune.name),
         ident="map-neighbourhood")
-    return render_template("territory/neighbourhood.html", quarter=quarter, bodies=bodies,
-                           projects=projects, events=events[:20], boundary_map=boundary_map)
+    return render_template("territory/neighbourhood.html", quarter=quarter,
+                           boundary_map=boundary_map)
 
 
 def _feature(kind: str, obj, **properties) -> dict | None:
@@ -192,8 +179,6 @@ def _fill_neighbourhood_form(form):
 @bp.route("/territory/manage/neighbourhoods/<int:neighbourhood_id>", methods=["GET", "POST"])
 @permission_required("territory.manage")
 def edit_neighbourhood(neighbourhood_id: int | None = None):
-    from ..bodies.services import slugify
-
     quarter = (db.session.get(Neighbourhood, neighbourhood_id) or abort(404)
                if neighbourhood_id else None)
     form = NeighbourhoodForm(obj=quarter)

@@ -10,10 +10,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from hub.api.auth import api_error, token_required, token_user
-from hub.extensions import db
-from hub.signatures import services as signatures
-from hub.signatures.ratelimit import limit_signing
+from hub.plugin import api_error, db, limit_signing, signatures, token_required, token_user
 
 from .models import COUNCIL_LABELS, PUBLIC_STAGES, Interpellation
 from .queries import public_interpellations

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from hub.accounts.models import find_user_by_email
-from hub.accounts.services import create_user
-from hub.db import utcnow, write_transaction
-from hub.extensions import db
-from hub.settings import get_setting
-from hub.signatures import services as signatures
+from hub.plugin import (
+    create_user,
+    db,
+    find_user_by_email,
+    get_setting,
+    signatures,
+    utcnow,
+    write_transaction,
+)
 
 from . import services
 from .models import Interpellation

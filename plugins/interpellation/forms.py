@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateTimeLocalField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField, URLField, validators)
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+    validators,
+)
 
-from hub.forms import HubForm, choices, strip_filter
-from hub.settings import get_setting
+from hub.plugin import HubForm, choices, get_setting, strip_filter
 
 from .models import COUNCIL_LABELS, KIND_LABELS, OUTCOME_LABELS
 

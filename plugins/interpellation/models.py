@@ -14,8 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.db import utcnow
-from hub.extensions import db
+from hub.plugin import Session, db, utcnow
 
 # Object types of the interpellations' collections in the core signature service.
 SIGNATURES = "interpellation"
@@ -108,7 +107,7 @@ class Interpellation(db.Model):
                              lazy="joined")
     collection = relationship("SignatureCollection", foreign_keys=[collection_id],
                               lazy="joined")
-    session = relationship("Meeting", lazy="joined")
+    session = relationship(Session, lazy="joined")
 
     # --- What residents see ------------------------------------------------------------------
 

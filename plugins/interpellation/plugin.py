@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
-import click
-from flask import current_app, url_for
-from flask.cli import with_appcontext
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from hub.activity import ActivityItem
-from hub.extensions import db
-from hub.hookspecs import hookimpl
-from hub.navigation import NavItem
-from hub.settings import Setting
+from hub.plugin import ActivityItem, Job, NavItem, Setting, db, hookimpl
 
 from .models import COMMITTEE, SIGNATURES, Interpellation
 
@@ -72,35 +66,24 @@ def hub_register_settings():
     ]
 
 
-@click.group("interpellation")
-def interpellation_group():
-    """Interpellations: close those whose signature period is over."""
-
-
-@interpellation_group.command("close-expired")
-@click.option("--now", "now_text", default=None,
-              help="Act as if it were this UTC time (ISO 8601), for checks and tests.")
-@with_appcontext
-def close_expired_command(now_text: str | None):
-    """Close every interpellation whose signature period ended below the threshold."""
-    from hub.mail import deliver_pending
-
+def _close_expired_job():
     from .services import close_expired
 
-    now = datetime.fromisoformat(now_text) if now_text else None
-    app = current_app._get_current_object()
-    # Emails carry links: build them as a request to the hub's public address would.
-    with app.test_request_context("/", base_url=app.config["BASE_URL"] or None):
-        closed = close_expired(now)
-        deliver_pending()
-    click.echo(f"{len(closed)} interpellation(s) closed.")
-    for interpellation in closed:
-        click.echo(f"  {interpellation.id}: {interpellation.title} – "
-                   f"{interpellation.final_count}/{interpellation.threshold} signatures")
+    closed = close_expired()
+    return f"{len(closed)} interpellation(s) closed"
+
+
+@hookimpl
+def hub_scheduled_jobs():
+    return [Job("interpellation.close_expired", every=timedelta(hours=1),
+                run=_close_expired_job,
+                description=_l("Close the interpellations whose signature period is over"))]
 
 
 @hookimpl
 def hub_register_commands():
+    from .cli import interpellation_group
+
     return [interpellation_group]
 
 
@@ -127,7 +110,7 @@ def hub_on_threshold_reached(collection, threshold):
 @hookimpl
 def hub_user_activity(user):
     """Interpellations the resident started, joined as a committee member, or signed."""
-    from hub.signatures.services import signed_by
+    from hub.plugin import signatures
 
     items = []
     written = db.session.scalars(select(Interpellation).where(Interpellation.author_id == user.id)
@@ -139,7 +122,7 @@ def hub_user_activity(user):
     joined = [(kind, label, collection, signature)
               for kind, label in ((COMMITTEE, _l("Interpellation committee I joined")),
                                   (SIGNATURES, _l("Interpellation I signed")))
-              for collection, signature in signed_by(user.id, kind)]
+              for collection, signature in signatures.signed_by(user.id, kind)]
     mine = {i.id for i in written}
     others = {c.object_id for _kind, _label, c, _sig in joined} - mine
     labels = {i.id: i.stage_label for i in db.session.scalars(

@@ -7,8 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 
-from hub.db import utcnow
-from hub.extensions import db
+from hub.plugin import db, utcnow
 
 from .models import PUBLIC_STAGES, STAGES, Interpellation
 

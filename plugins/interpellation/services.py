@@ -21,25 +21,48 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from hub import audit
-from hub.accounts.models import User
-from hub.accounts.services import external_url
-from hub.db import for_update, utcnow, write_transaction
-from hub.extensions import db
-from hub.mail import queue_mail
-from hub.sessions.models import Meeting
-from hub.sessions.services import create_meeting
-from hub.settings import get_setting
-from hub.signatures import services as signatures
-from hub.signatures.models import Signature, SignatureCollection
+from hub.plugin import (
+    RuleError,
+    Session,
+    Signature,
+    SignatureCollection,
+    User,
+    audit,
+    db,
+    external_url,
+    for_update,
+    get_setting,
+    queue_mail,
+    sessions,
+    signatures,
+    utcnow,
+    write_transaction,
+)
 
 from . import threshold as thresholds
-from .models import (COMMITTEE, COMMITTEE_FORMED, COUNCIL_AGENDA, COUNCIL_LABELS, SIGNATURES,
-                     Interpellation)
+from .models import (
+    COMMITTEE,
+    COMMITTEE_FORMED,
+    COUNCIL_AGENDA,
+    COUNCIL_LABELS,
+    SIGNATURES,
+    STAGE_LABELS,
+    Interpellation,
+)
 
 
-class TransitionError(Exception):
-    """A transition that the interpellation's stage does not allow."""
+class TransitionError(RuleError):
+    """A transition that the interpellation's stage does not allow (409: someone else acted
+    first, or the page was out of date)."""
+
+    status = 409
+    code = "wrong_stage"
+
+    def __init__(self, stage: str):
+        super().__init__(_("This interpellation is no longer at this stage (it is now: "
+                           "%(stage)s). Reload the page to see what changed.",
+                           stage=STAGE_LABELS.get(stage, stage)))
+        self.stage = stage
 
 
 # --- Dates ---------------------------------------------------------------------------------------
@@ -119,7 +142,7 @@ def create(author: User, *, title: str, body: str, kind: str, council: str,
             thresholds=[(size, COMMITTEE_FORMED, "Committee formed")])
         signatures.open_collection(committee)
         interpellation.committee_collection_id = committee.id
-        audit.record("interpellation.created", interpellation, actor=author,
+        audit("interpellation.created", interpellation, actor=author,
                      committee_size=size, council=council, competence=competence)
     join_committee(interpellation, author)
     db.session.expire_all()
@@ -143,7 +166,7 @@ def file(interpellation: Interpellation) -> None:
         days=int(get_setting("interpellation_review_days")))
     if interpellation.committee is not None:
         signatures.close_collection(interpellation.committee)
-    audit.record("interpellation.filed", interpellation, actor=None,
+    audit("interpellation.filed", interpellation, actor=None,
                  committee=interpellation.committee_count,
                  review_due_on=interpellation.review_due_on.isoformat())
     _notify(committee_emails(interpellation),
@@ -180,7 +203,7 @@ def declare_admissible(interpellation: Interpellation, agent: User) -> None:
     interpellation.population = rule.population or None
     interpellation.signatures_open_at, interpellation.signatures_close_at = now, closes_at
     interpellation.reviewed_at, interpellation.reviewed_by_id = now, agent.id
-    audit.record("interpellation.admissible", interpellation, actor=agent,
+    audit("interpellation.admissible", interpellation, actor=agent,
                  threshold=rule.count, rule=rule.describe(), population=rule.population,
                  closes_at=closes_at.isoformat())
     _notify(committee_emails(interpellation),
@@ -194,7 +217,7 @@ def declare_inadmissible(interpellation: Interpellation, agent: User, reason: st
     interpellation.stage = "inadmissible"
     interpellation.inadmissibility_reason = reason
     interpellation.reviewed_at, interpellation.reviewed_by_id = utcnow(), agent.id
-    audit.record("interpellation.inadmissible", interpellation, actor=agent, reason=reason)
+    audit("interpellation.inadmissible", interpellation, actor=agent, reason=reason)
     _notify(committee_emails(interpellation),
             lambda: _("Your interpellation was declared inadmissible"),
             "interpellation/email/inadmissible.txt", interpellation)
@@ -225,7 +248,7 @@ def place_on_agenda(interpellation: Interpellation, collection: SignatureCollect
     interpellation.council_due_on = add_months(
         local_today(now), int(get_setting("interpellation_council_months")))
     signatures.close_collection(collection)
-    audit.record("interpellation.placed_on_agenda", interpellation, actor=None,
+    audit("interpellation.placed_on_agenda", interpellation, actor=None,
                  signatures=collection.total, threshold=interpellation.threshold,
                  council_due_on=interpellation.council_due_on.isoformat())
     recipients = committee_emails(interpellation) + _emails_of(collection.id)
@@ -264,7 +287,7 @@ def close_expired(now: datetime | None = None) -> list[Interpellation]:
             interpellation.final_count = collection.total if collection else 0
             if collection is not None:
                 signatures.close_collection(collection)
-            audit.record("interpellation.expired", interpellation, actor=None,
+            audit("interpellation.expired", interpellation, actor=None,
                          final_count=interpellation.final_count,
                          threshold=interpellation.threshold)
             _notify(committee_emails(interpellation),
@@ -278,31 +301,31 @@ def close_expired(now: datetime | None = None) -> list[Interpellation]:
 
 
 def schedule_session(interpellation: Interpellation, agent: User, *, starts_at: datetime,
-                     place: str) -> Meeting:
+                     place: str) -> Session:
     """Say at which council session the interpellation will be taken up (shown in the agenda)."""
     if interpellation.stage != "scheduled":
         raise TransitionError(interpellation.stage)
     session = _session_for(interpellation, starts_at, place, agent)
-    audit.record("interpellation.session_planned", interpellation, actor=agent,
+    audit("interpellation.session_planned", interpellation, actor=agent,
                  session=session.id, starts_at=starts_at.isoformat())
     return session
 
 
 def _session_for(interpellation: Interpellation, starts_at: datetime, place: str,
-                 agent) -> Meeting:
+                 agent) -> Session:
     """The council's core session at that time (several interpellations share one), or a new
     one; the interpellation is attached to it and listed in its description."""
     context = f"council_{interpellation.council}"
-    session = db.session.scalar(select(Meeting).where(
-        Meeting.kind == "council", Meeting.context_type == context,
-        Meeting.starts_at == starts_at))
+    session = db.session.scalar(select(Session).where(
+        Session.target_type == context, Session.target_id.is_(None),
+        Session.starts_at == starts_at))
     if session is None:
         with force_locale(current_app.config["DEFAULT_LOCALE"]):
             title = _("%(council)s: interpellations",
                       council=COUNCIL_LABELS[interpellation.council])
-        session = create_meeting(title=title, starts_at=starts_at,
-                                 ends_at=starts_at + timedelta(hours=3), kind="council",
-                                 place=place, context_type=context, actor=agent)
+        session = sessions.create_session(title=title, starts_at=starts_at,
+                                          ends_at=starts_at + timedelta(hours=3), place=place,
+                                          target=(context, None), actor=agent)
     elif place:
         session.place = place
     if interpellation.session_id != session.id:
@@ -339,7 +362,7 @@ def record_answer(interpellation: Interpellation, agent: User, *, starts_at: dat
                        lambda: _("The council answered the interpellation “%(title)s”",
                                  title=interpellation.title),
                        "interpellation/email/answered.txt", interpellation)
-    audit.record("interpellation.answered", interpellation, actor=agent, session=session.id,
+    audit("interpellation.answered", interpellation, actor=agent, session=session.id,
                  outcome=outcome, votes=list(votes), notified=notified,
                  days_late=interpellation.days_late())
     return notified

@@ -12,15 +12,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from hub.db import write_transaction
-from hub.extensions import db, htmx
-from hub.forms import HubForm
-from hub.permissions import permission_required
-from hub.signatures import services as signatures
-from hub.signatures import ui as signing
-from hub.signatures.forms import SignForm
-from hub.signatures.ratelimit import limit_signing
-from hub.web import fail
+from hub.plugin import (
+    HubForm,
+    SignForm,
+    db,
+    fail,
+    htmx,
+    limit_signing,
+    permission_required,
+    signatures,
+    write_transaction,
+)
+from hub.plugin import (
+    sign_box as signing_box,
+)
 
 from . import services
 from .forms import AnswerForm, InterpellationForm, ReviewForm, SessionForm
@@ -57,9 +62,9 @@ def _visible(interpellation: Interpellation) -> bool:
             or (current_user.is_authenticated and current_user.can("interpellation.follow")))
 
 
-def sign_box(interpellation: Interpellation, message: str = "") -> dict:
+def box_for(interpellation: Interpellation, message: str = "") -> dict:
     """The core signing box's state for this interpellation and the current visitor."""
-    return signing.sign_box(interpellation.collection, accepting=interpellation.current_stage() == "collecting",
+    return signing_box(interpellation.collection, accepting=interpellation.current_stage() == "collecting",
                             message=message)
 
 
@@ -103,7 +108,7 @@ def detail(interpellation_id: int):
         abort(404)
     member = is_committee_member(interpellation)
     return render_template(
-        "interpellation/detail.html", item=interpellation, box=sign_box(interpellation),
+        "interpellation/detail.html", item=interpellation, box=box_for(interpellation),
         member=member, today=services.local_today(), threshold=threshold_preview(),
         signers=(signatures.public_signers(interpellation.collection_id)
                  if interpellation.collection_id else []),
@@ -179,7 +184,7 @@ def sign(interpellation_id: int):
     if not current_user.is_authenticated:
         if htmx:
             return render_template("interpellation/_sign_box.html", item=interpellation,
-                                   box=sign_box(interpellation))
+                                   box=box_for(interpellation))
         return redirect(url_for("accounts.login", next=url_for(
             "interpellation.detail", interpellation_id=interpellation.id)))
     form = SignForm()
@@ -199,7 +204,7 @@ def sign(interpellation_id: int):
     interpellation = _interpellation(interpellation_id)
     if htmx:
         response = render_template("interpellation/_sign_box.html", item=interpellation,
-                                   box=sign_box(interpellation, message), oob_counter=True,
+                                   box=box_for(interpellation, message), oob_counter=True,
                                    today=services.local_today())
         return response, 200, {"Vary": "HX-Request"}
     flash(message, "success" if signed else "error")

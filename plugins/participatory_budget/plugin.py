@@ -1,10 +1,10 @@
+from hub.plugin import hookimpl
+
 """Participatory budget.
 
 For now the plugin contributes the outcome engine's command line (``hub pb``); the web cycle of
 the budget (proposals, feasibility review, voting, results) will build on the same engine.
 """
-
-from hub.hookspecs import hookimpl
 
 
 @hookimpl

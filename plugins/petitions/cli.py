@@ -15,7 +15,7 @@ def petitions_group():
 @with_appcontext
 def close_expired_command():
     """Record as closed the open petitions whose deadline has passed (run it daily)."""
-    from hub.db import write_transaction
+    from hub.plugin import write_transaction
 
     from .services import close_expired
 

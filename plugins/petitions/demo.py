@@ -10,11 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from hub.accounts.models import find_user_by_email
-from hub.db import utcnow, write_transaction
-from hub.extensions import db
-from hub.signatures import services as signatures
-from hub.territory.models import Neighbourhood
+from hub.plugin import Neighbourhood, db, find_user_by_email, signatures, utcnow, write_transaction
 
 from . import services
 

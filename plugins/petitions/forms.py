@@ -7,9 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField, validators
 
-from hub.forms import HubForm, choices, strip_filter
-from hub.settings import get_setting
-from hub.territory.models import neighbourhood_choices
+from hub.plugin import HubForm, choices, get_setting, neighbourhood_choices, strip_filter
 
 from .models import ADDRESSEE_LABELS, STATUS_LABELS
 

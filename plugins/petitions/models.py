@@ -8,8 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.db import utcnow
-from hub.extensions import db
+from hub.plugin import db, utcnow
 
 # Object types under which the petitions' collections are registered in the core service.
 SIGNATURES = "petition"

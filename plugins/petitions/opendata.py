@@ -8,8 +8,7 @@ import io
 
 from flask import url_for
 
-from hub.signatures.services import counts_by_neighbourhood
-from hub.text import csv_safe
+from hub.plugin import csv_safe, signatures
 
 from .models import Petition
 
@@ -51,7 +50,7 @@ def petition_record(petition: Petition, by_neighbourhood: dict | None = None) ->
 
 def records(petitions: list[Petition]) -> list[dict]:
     """Records with counts by neighbourhood, in two aggregate queries for the whole list."""
-    counts = counts_by_neighbourhood(p.collection_id for p in petitions if p.collection_id)
+    counts = signatures.counts_by_neighbourhood(p.collection_id for p in petitions if p.collection_id)
     return [petition_record(p, counts.get(p.collection_id, {})) for p in petitions]
 
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from hub.activity import ActivityItem
-from hub.extensions import db
-from hub.hookspecs import hookimpl
-from hub.navigation import NavItem
-from hub.settings import Setting
+from hub.plugin import ActivityItem, Job, NavItem, Setting, db, hookimpl, write_transaction
 
-from .models import SIGNATURES, SUPPORTERS, STATUS_LABELS, Petition
+from .models import SIGNATURES, STATUS_LABELS, SUPPORTERS, Petition
 
 DEFAULT_CATEGORIES = ["Cadre de vie", "Mobilités", "Environnement", "Éducation et jeunesse",
                       "Solidarités", "Culture et sport", "Sécurité et tranquillité"]
@@ -66,6 +63,20 @@ def hub_register_settings():
     ]
 
 
+def _close_expired_job():
+    from .services import close_expired
+
+    with write_transaction():
+        closed = close_expired()
+    return f"{len(closed)} petition(s) closed"
+
+
+@hookimpl
+def hub_scheduled_jobs():
+    return [Job("petitions.close_expired", every=timedelta(hours=1), run=_close_expired_job,
+                description=_l("Record as closed the petitions past their deadline"))]
+
+
 @hookimpl
 def hub_register_commands():
     from .cli import petitions_group
@@ -100,7 +111,7 @@ def hub_on_threshold_reached(collection, threshold):
 @hookimpl
 def hub_user_activity(user):
     """Petitions the resident wrote, then those they signed (one query each)."""
-    from hub.signatures.services import signed_by
+    from hub.plugin import signatures
 
     written = db.session.scalars(select(Petition).where(Petition.author_id == user.id)
                                  .order_by(Petition.created_at.desc())).all()
@@ -109,7 +120,7 @@ def hub_user_activity(user):
                           STATUS_LABELS[p.current_status()]) for p in written]
     for kind, label in ((SIGNATURES, _l("Petition I signed")),
                         (SUPPORTERS, _l("Petition I supported"))):
-        for collection, signature in signed_by(user.id, kind):
+        for collection, signature in signatures.signed_by(user.id, kind):
             items.append(ActivityItem(
                 label, collection.title,
                 url_for("petitions.detail", petition_id=collection.object_id),

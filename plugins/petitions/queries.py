@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 
-from hub.db import utcnow
-from hub.signatures.models import SignatureCollection
+from hub.plugin import SignatureCollection, utcnow
 
 from .models import PUBLIC_STATUSES, Petition
 

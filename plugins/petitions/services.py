@@ -12,15 +12,17 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from hub import audit
-from hub.accounts.models import User
-from hub.accounts.services import external_url
-from hub.db import utcnow
-from hub.extensions import db
-from hub.mail import queue_mail
-from hub.settings import get_setting
-from hub.signatures import services as signatures
-from hub.signatures.models import Signature
+from hub.plugin import (
+    Signature,
+    User,
+    audit,
+    db,
+    external_url,
+    get_setting,
+    queue_mail,
+    signatures,
+    utcnow,
+)
 
 from .models import SIGNATURES, SUPPORTERS, Petition
 
@@ -45,7 +47,7 @@ def create_draft(author: User, *, title: str, body: str, addressee: str, categor
                         neighbourhood_id=neighbourhood_id, author_id=author.id, status="draft")
     db.session.add(petition)
     db.session.flush()
-    audit.record("petitions.drafted", petition, actor=author)
+    audit("petitions.drafted", petition, actor=author)
     return petition
 
 
@@ -62,7 +64,7 @@ def start_gathering(petition: Petition) -> None:
     signatures.open_collection(collection)
     petition.supporters_collection_id = collection.id
     petition.status = "gathering"
-    audit.record("petitions.gathering", petition, supporters_required=required)
+    audit("petitions.gathering", petition, supporters_required=required)
 
 
 def submit_for_moderation(petition: Petition) -> None:
@@ -71,7 +73,7 @@ def submit_for_moderation(petition: Petition) -> None:
     if petition.supporters_collection_id:
         signatures.close_collection(db.session.get(
             signatures.SignatureCollection, petition.supporters_collection_id))
-    audit.record("petitions.submitted", petition)
+    audit("petitions.submitted", petition)
 
 
 def publish(petition: Petition, moderator: User) -> None:
@@ -96,7 +98,7 @@ def publish(petition: Petition, moderator: User) -> None:
             ])
     signatures.open_collection(collection, closes_at=petition.deadline)
     petition.collection_id = collection.id
-    audit.record("petitions.published", petition, actor=moderator)
+    audit("petitions.published", petition, actor=moderator)
     if petition.author:
         _mail_default_locale(petition.author.email, lambda: _("Your petition is published"),
                              "petitions/email/published.txt", petition=petition,
@@ -107,7 +109,7 @@ def reject(petition: Petition, moderator: User, reason: str, comment: str) -> No
     petition.status = "rejected"
     petition.rejection_reason, petition.rejection_comment = reason, comment
     petition.moderated_by_id, petition.moderated_at = moderator.id, utcnow()
-    audit.record("petitions.rejected", petition, actor=moderator, reason=reason)
+    audit("petitions.rejected", petition, actor=moderator, reason=reason)
     if petition.author:
         _mail_default_locale(petition.author.email, lambda: _("Your petition was not published"),
                              "petitions/email/rejected.txt", petition=petition,
@@ -131,7 +133,7 @@ def answer(petition: Petition, official: User, text: str) -> int:
         _mail_default_locale(email, lambda: _("The commune answered the petition “%(title)s”",
                                               title=petition.title),
                              "petitions/email/answered.txt", petition=petition, link=link)
-    audit.record("petitions.answered", petition, actor=official, notified=len(recipients))
+    audit("petitions.answered", petition, actor=official, notified=len(recipients))
     return len(recipients)
 
 
@@ -171,6 +173,6 @@ def close_expired(now: datetime | None = None) -> list[Petition]:
         petition.status = "closed"
         if petition.collection:
             signatures.close_collection(petition.collection)
-        audit.record("petitions.closed_at_deadline", petition,
+        audit("petitions.closed_at_deadline", petition,
                      signatures=petition.collection.total if petition.collection else 0)
     return expired

@@ -6,21 +6,37 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import (Blueprint, Response, abort, flash, jsonify, make_response, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from hub.db import utcnow, write_transaction
-from hub.extensions import db, htmx
-from hub.permissions import permission_required
-from hub.signatures import services as signatures
-from hub.signatures import ui as signing
-from hub.signatures.forms import SignForm
-from hub.signatures.ratelimit import limit_signing
-from hub.territory.models import Neighbourhood
+from hub.plugin import (
+    Neighbourhood,
+    SignForm,
+    db,
+    htmx,
+    limit_signing,
+    permission_required,
+    signatures,
+    utcnow,
+    write_transaction,
+)
+from hub.plugin import (
+    sign_box as signing_box,
+)
 
 from . import opendata, services
 from .forms import ActionForm, AnswerForm, FilterForm, ModerationForm, PetitionForm
@@ -62,9 +78,9 @@ def _cache(response, seconds: int, *, download: bool = False):
     return response
 
 
-def sign_box(petition: Petition, message: str = "") -> dict:
+def box_for(petition: Petition, message: str = "") -> dict:
     """The core signing box's state for this petition and the current visitor."""
-    return signing.sign_box(petition.collection, accepting=petition.current_status() == "open",
+    return signing_box(petition.collection, accepting=petition.current_status() == "open",
                             message=message)
 
 
@@ -93,7 +109,7 @@ def detail(petition_id: int):
         abort(404)
     collection = petition.collection
     return render_template(
-        "petitions/detail.html", petition=petition, box=sign_box(petition),
+        "petitions/detail.html", petition=petition, box=box_for(petition),
         signers=signatures.public_signers(collection.id) if collection else [],
         action_form=ActionForm(), is_author=_is_author(petition))
 
@@ -219,7 +235,7 @@ def sign(petition_id: int):
     if not current_user.is_authenticated:
         if htmx:
             return render_template("petitions/_sign_box.html", petition=petition,
-                                   box=sign_box(petition))
+                                   box=box_for(petition))
         return redirect(url_for("accounts.login",
                                 next=url_for("petitions.detail", petition_id=petition.id)))
     form = SignForm()
@@ -235,7 +251,7 @@ def sign(petition_id: int):
     petition = _petition(petition_id)
     if htmx:
         return render_template("petitions/_sign_box.html", petition=petition,
-                               box=sign_box(petition, message), oob_counter=True)
+                               box=box_for(petition, message), oob_counter=True)
     flash(message, "success" if signed else "error")
     return redirect(url_for("petitions.detail", petition_id=petition.id) + "#sign-box")
 

@@ -3,8 +3,8 @@
 from datetime import datetime, timedelta
 
 import pytest
+from factories import make_body, make_project, make_relay, make_territory
 from icalendar import Calendar
-from loop_helpers import make_body, make_project, make_relay, make_territory
 
 from hub.agenda import AgendaEvent  # the historical import path keeps working
 from hub.extensions import db
@@ -12,7 +12,7 @@ from hub.extensions import db
 
 @pytest.fixture
 def world(app, make_user):
-    from hub.sessions.services import create_meeting
+    from hub.sessions.services import create_session
     from hub.territory.models import Neighbourhood
 
     quarters = make_territory(app)
@@ -23,12 +23,13 @@ def world(app, make_user):
     relay = make_relay(app, project, body)
     soon = datetime.now().replace(second=0, microsecond=0) + timedelta(days=3)
     with app.test_request_context():
-        create_meeting(title="Café-projet tram", starts_at=soon, kind="relay",
+        create_session(title="Café-projet tram", starts_at=soon,
                        place="Maison de quartier", accessibility="Accès de plain-pied",
-                       context_type="relay", context_id=relay, project_id=project, body_id=body,
+                       target=("relay", relay), organiser=("body", body),
                        neighbourhoods=[db.session.get(Neighbourhood, quarters[2])])
-        create_meeting(title="Séance plénière des jeunes", starts_at=soon + timedelta(days=1),
-                       body_id=other, kind="council", place="Hôtel de ville",
+        create_session(title="Séance plénière des jeunes", starts_at=soon + timedelta(days=1),
+                       target=("body", other), organiser=("body", other),
+                       place="Hôtel de ville",
                        neighbourhoods=[db.session.get(Neighbourhood, quarters[0])])
         db.session.commit()
     return {"quarters": quarters, "body": body, "other": other, "project": project,
@@ -83,7 +84,8 @@ def test_plugin_events_come_through_the_hook(make_app):
         assert [e.uid for e in events] == ["example-1"]
         assert isinstance(events[0], AgendaEvent)
         # A filter the plugin event does not match removes it.
-        assert collect_events(datetime(2030, 1, 1), datetime(2030, 2, 1), {"body_id": 4}) == []
+        assert collect_events(datetime(2030, 1, 1), datetime(2030, 2, 1),
+                              {"objects": {("body", 4)}}) == []
 
 
 def test_session_page_and_registration(app, client, auth, make_user, world):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import submit
-from loop_helpers import make_body, make_territory
+from factories import make_body, make_territory
 
 from hub.bodies import draw as drawing
 from hub.db import utcnow

@@ -303,9 +303,10 @@ def contribution_under_review(live_server, author_id: int) -> tuple[int, int] | 
     under review (its contributions were sent while it was open), or None."""
     from sqlalchemy import select
 
+    from hub.contributions.models import Contribution
     from hub.db import utcnow
     from hub.extensions import db
-    from hub.projects.models import Contribution, Project
+    from hub.projects.models import Project
 
     with live_server.app.app_context():
         project_id = db.session.scalar(select(Project.id).where(
@@ -313,7 +314,7 @@ def contribution_under_review(live_server, author_id: int) -> tuple[int, int] | 
         if project_id is None:
             return None
         contribution = Contribution(
-            project_id=project_id, channel="online", author_id=author_id, created_at=utcnow(),
+            target_type="project", target_id=project_id, channel="online", author_id=author_id, created_at=utcnow(),
             text="Installer des arceaux à vélos devant l'école, côté rue des Lilas.")
         db.session.add(contribution)
         db.session.commit()

@@ -3,7 +3,7 @@
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.extensions import db
+from hub.plugin import db
 
 
 class ExampleNote(db.Model):

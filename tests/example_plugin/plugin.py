@@ -5,20 +5,30 @@ Uses every hook of ``hub/hookspecs.py`` in the simplest possible way.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from hub.activity import ActivityItem
-from hub.agenda import AgendaEvent
-from hub.extensions import db
-from hub.hookspecs import hookimpl
-from hub.navigation import NavItem
-from hub.settings import Setting, get_setting
+from hub.plugin import (
+    ActivityItem,
+    AgendaEvent,
+    ContributionChannel,
+    EventType,
+    Job,
+    NavItem,
+    ObjectType,
+    RuleError,
+    Setting,
+    db,
+    get_setting,
+    hookimpl,
+    render_section,
+    write_transaction,
+)
 
 from .models import ExampleNote
 
@@ -28,6 +38,22 @@ bp = Blueprint("example", __name__, url_prefix="/example")
 @bp.route("/")
 def index():
     return render_template("example/page.html", greeting=get_setting("example_greeting"))
+
+
+@bp.route("/notes/<int:note_id>")
+def note(note_id: int):
+    item = db.session.get(ExampleNote, note_id) or abort(404)
+    return render_template("example/page.html", greeting=item.text)
+
+
+def _section(page: str):
+    return [render_section("example", "Exemple", "example/_section.html", order=90,
+                           text=f"example section on the {page} page")]
+
+
+def _accept_kiosk_notes(note, *, channel, source, author, entered_by):
+    if note.text == "closed":
+        raise RuleError("This note takes no contribution.")
 
 
 @hookimpl
@@ -125,3 +151,78 @@ def hub_export_personal_data(user):
 @hookimpl
 def hub_load_demo_content(app):
     db.session.add(ExampleNote(user_id=None, text="demo note"))
+
+
+@hookimpl
+def hub_register_object_types():
+    return [ObjectType(name="example_note", model=ExampleNote, label="Note",
+                       endpoint="example.note", url_values=lambda n: {"note_id": n.id},
+                       title=lambda n: n.text,
+                       can_manage=lambda user, n: user.can("example.manage"),
+                       contribution_rule=_accept_kiosk_notes)]
+
+
+@hookimpl
+def hub_register_event_types():
+    return [EventType("example.noted", "A note was written")]
+
+
+@hookimpl
+def hub_register_contribution_channels():
+    return [ContributionChannel("example_kiosk", "Kiosk", offline=True)]
+
+
+def _tidy():
+    with write_transaction():
+        db.session.add(ExampleNote(user_id=None, text="tidied"))
+    return "1 note"
+
+
+@hookimpl
+def hub_scheduled_jobs():
+    return [Job("example.tidy", every=timedelta(hours=1), run=_tidy,
+                description="Write a note every hour")]
+
+
+@hookimpl
+def hub_api_record_extra(object_type, obj):
+    if object_type == "body":
+        return {"example": f"body {obj.id}"}
+    return None
+
+
+@hookimpl
+def hub_project_page(project, user):
+    return _section("project")
+
+
+@hookimpl
+def hub_neighbourhood_page(neighbourhood, user):
+    return _section("neighbourhood")
+
+
+@hookimpl
+def hub_body_page(body, user):
+    return _section("body")
+
+
+@hookimpl
+def hub_session_page(session, user):
+    return _section("session")
+
+
+@hookimpl
+def hub_dashboard(user):
+    return _section("dashboard")
+
+
+@hookimpl
+def hub_staff_area(user):
+    return _section("staff")
+
+
+@hookimpl
+def hub_on_event(event):
+    if event.name == "example.noted":
+        with write_transaction():
+            db.session.add(ExampleNote(user_id=None, text=f"heard {event.name} {event.target_id}"))

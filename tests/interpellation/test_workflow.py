@@ -6,14 +6,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import mail_body, outbox_messages, submit
-from interpellation.helpers import (ADULT, admit, audit_count, collecting, configure, create, join, load,
-                     sign)
+from interpellation.helpers import (
+    ADULT,
+    audit_count,
+    collecting,
+    configure,
+    create,
+    join,
+    load,
+    sign,
+)
 
 from hub.db import utcnow, write_transaction
 from hub.extensions import db
 from plugins.interpellation import services
+from plugins.interpellation.cli import interpellation_group
 from plugins.interpellation.models import Interpellation
-from plugins.interpellation.plugin import interpellation_group
 
 FORM = {"title": "Élargir les trottoirs de la rue des Tanneurs", "kind": "question",
         "council": "municipal", "competence": "Voirie et espaces publics",

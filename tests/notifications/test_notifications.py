@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import mail_body, outbox_messages, submit
-from loop_helpers import add_contribution, make_project, make_territory
+from factories import add_contribution, make_project, make_territory
 
 from hub.extensions import db
 
@@ -36,12 +36,12 @@ def test_follow_without_javascript_and_with_htmx(app, client, auth, world):
 
 
 def test_phase_change_notifies_followers_in_hub_and_by_email(app, client, auth, world):
-    from hub.projects.models import ProjectFollow
+    from hub.follows.models import Follow
 
     pid = make_project(app, owner_id=world["agent"], published=True)
     with app.app_context():
-        db.session.add_all([ProjectFollow(project_id=pid, user_id=world["claire"]),
-                            ProjectFollow(project_id=pid, user_id=world["paul"])])
+        db.session.add_all([Follow(target_type="project", target_id=pid, user_id=world["claire"]),
+                            Follow(target_type="project", target_id=pid, user_id=world["paul"])])
         db.session.commit()
     auth.login("agent@example.org")
     submit(client, f"/projects/{pid}", {}, action=f"/projects/{pid}/phase")

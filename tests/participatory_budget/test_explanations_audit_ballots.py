@@ -117,7 +117,10 @@ def test_audit_threshold_parameters_round_trip():
 def test_ballot_validation_approval():
     e = election()
     assert e.validate_ballot(Ballot("x", ("a",))) == []
-    codes = lambda ballot: [p.code for p in e.validate_ballot(ballot)]
+
+    def codes(ballot):
+        return [p.code for p in e.validate_ballot(ballot)]
+
     assert codes(Ballot("x", ())) == ["too_few_projects"]
     assert codes(Ballot("x", ("a", "b", "c"))) == ["too_many_projects", "over_budget"]
     assert codes(Ballot("x", ("a", "b"))) == ["over_budget"]

@@ -9,7 +9,7 @@ from hub.accounts.models import ApiToken
 from hub.extensions import db
 
 sys.path.insert(0, str(Path(__file__).parent))
-from petition_helpers import BODY, configure, open_petition, resident  # noqa: E402
+from petition_helpers import BODY, configure, open_petition, resident
 
 
 def token_for(app, user_id):

@@ -12,7 +12,7 @@ from hub.extensions import db
 from plugins.petitions.models import Petition
 
 sys.path.insert(0, str(Path(__file__).parent))
-from petition_helpers import open_petition, resident  # noqa: E402
+from petition_helpers import open_petition, resident
 
 
 def test_close_expired_records_the_status_once(app, make_user):

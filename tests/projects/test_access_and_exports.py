@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import submit
-from loop_helpers import add_contribution, make_body, make_project, make_relay, make_territory
+from factories import add_contribution, make_body, make_project, make_relay, make_territory
 
 from hub.db import utcnow
 from hub.extensions import db
@@ -105,7 +105,7 @@ def test_contribution_ids_swapped_between_projects_are_refused(app, client, auth
                        "text": "Une réponse argumentée suffisamment détaillée."},
                       action=f"/projects/{other}/answers")
     assert response.status_code == 422  # not a choice on this project
-    from hub.projects.models import Contribution
+    from hub.contributions.models import Contribution
 
     with app.app_context():
         assert db.session.get(Contribution, world["contribution"]).answer_id is None
@@ -123,11 +123,12 @@ def test_offline_entry_is_marked(app, client, auth, world):
 
     with app.app_context():
         assert db.session.query(AuditEntry).filter_by(
-            action="project.contribution_entered").count() == 1
+            action="contribution.received").count() == 1
 
 
 def test_indicators(app, world):
-    from hub.projects.models import Answer, Contribution
+    from hub.answers.models import Answer
+    from hub.contributions.models import Contribution
     from hub.projects.services import indicators
 
     pid = world["project"]
@@ -141,7 +142,7 @@ def test_indicators(app, world):
         from hub.projects.models import Relay
 
         db.session.get(Relay, relay).residents_reached = 35
-        answer = Answer(project_id=pid, text="Réponse", author_id=world["agent"])
+        answer = Answer(target_type="project", target_id=pid, text="Réponse", author_id=world["agent"])
         db.session.add(answer)
         db.session.flush()
         now = utcnow()

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from conftest import submit
-from loop_helpers import add_contribution, make_project, make_territory
+from factories import add_contribution, make_project, make_territory
 
 from hub.extensions import db
 
@@ -37,11 +37,12 @@ def test_no_contribution_before_the_contrat_is_published(app, client, auth, worl
     response = submit(client, f"/projects/{project_id}", {"text": "Un arrêt ici"},
                       action=f"/projects/{project_id}/contribute")
     assert response.status_code == 422
-    from hub.projects.models import Contribution
+    from hub.contributions.models import Contribution
 
     with app.app_context():
         assert db.session.query(Contribution).count() == 0
-        from hub.projects.services import RuleError, add_contribution as service_add
+        from hub.projects.services import RuleError
+        from hub.projects.services import add_contribution as service_add
 
         with pytest.raises(RuleError):
             service_add(_project(app, project_id), "texte", channel="offline",
@@ -98,7 +99,7 @@ def test_no_answer_without_a_reasoned_text(app, client, auth, world):
     response = submit(client, url, {"contributions": [str(cid)], "status": "retained",
                                      "text": ""}, action=f"/projects/{project_id}/answers")
     assert response.status_code == 422
-    from hub.projects.models import Contribution
+    from hub.contributions.models import Contribution
 
     with app.app_context():
         assert db.session.get(Contribution, cid).answer_id is None
@@ -121,7 +122,7 @@ def test_answer_during_participation_is_refused(app, world):
     project_id = make_project(app, owner_id=world["agent"], phase="strategie", published=True)
     cid = add_contribution(app, project_id, world["claire"])
     from hub.accounts.models import User
-    from hub.projects.models import Contribution
+    from hub.contributions.models import Contribution
 
     with app.test_request_context():
         with pytest.raises(RuleError):

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import csrf_from, submit
-from loop_helpers import make_body, make_project, make_relay, make_territory
+from factories import make_body, make_project, make_relay, make_territory
 
 from hub.extensions import db
 
@@ -73,7 +73,7 @@ def test_extension_rules_audit_and_notification(app, client, auth, world):
     assert _deadline(app, world["relay"]) == new
     with app.app_context():
         (entry,) = db.session.scalars(db.select(AuditEntry).where(
-            AuditEntry.action == "project.relay_deadline_extended")).all()
+            AuditEntry.action == "relay.deadline_extended")).all()
         assert entry.details["previous"] == before.isoformat()
         assert entry.details["deadline"] == new.isoformat()
         (note,) = db.session.scalars(db.select(Notification).where(

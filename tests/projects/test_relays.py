@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import outbox_messages, submit
-from loop_helpers import make_body, make_project, make_relay, make_territory
+from factories import make_body, make_project, make_relay, make_territory
 
 from hub.extensions import db
 
@@ -105,7 +105,7 @@ def test_invitation_accept_session_contribution_report(app, client, auth, world)
     page = client.get(f"/projects/{pid}").get_data(as_text=True)
     assert "Quarante habitants réunis" in page and "Une station au lycée" in page
     assert "Through a relay" in page and "Maison de quartier Bellevue" in page
-    from hub.projects.models import Contribution
+    from hub.contributions.models import Contribution
 
     with app.app_context():
         contribution = db.session.query(Contribution).one()

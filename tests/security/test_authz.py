@@ -26,7 +26,7 @@ def test_no_rule_for_a_route_that_does_not_exist(demo_app):
 def test_routes_answer_as_the_rules_say(demo_app, world, persona):
     visitor = Visitor(demo_app, world, persona)
     wrong, checked = [], 0
-    for path, endpoint, methods in routes(demo_app):
+    for _path, endpoint, methods in routes(demo_app):
         if endpoint not in RULES:
             continue  # reported by test_every_route_has_a_rule
         for rule in rules_of(endpoint):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import csrf_from, submit
-from loop_helpers import make_body, make_project, make_relay, make_territory
+from factories import make_body, make_project, make_relay, make_session, make_territory
 
 from hub.extensions import db
 
@@ -16,18 +16,11 @@ def english(client):
     client.set_cookie("hub_lang", "en")
 
 
-def _meeting(app, days, relay_id=None, project_id=None, body_id=None, **fields):
-    from hub.sessions.models import Meeting
-
-    with app.app_context():
-        start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=days)
-        meeting = Meeting(kind="relay", context_type="relay", context_id=relay_id,
-                          project_id=project_id, body_id=body_id, title="Café-projet",
-                          starts_at=start, ends_at=start + timedelta(hours=2),
-                          place="Maison de quartier", **fields)
-        db.session.add(meeting)
-        db.session.commit()
-        return meeting.id
+def _meeting(app, days, relay_id=None, body_id=None, **fields):
+    start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=days)
+    return make_session(app, target=("relay", relay_id), organiser=("body", body_id),
+                        starts_at=start, ends_at=start + timedelta(hours=2),
+                        place="Maison de quartier", **fields)
 
 
 def _register(app, meeting_id, *user_ids):
@@ -59,7 +52,7 @@ def world(app, make_user):
     ids["project"] = make_project(app, owner_id=ids["owner"], phase="strategie",
                                   published=True)
     ids["relay"] = make_relay(app, ids["project"], ids["body"])
-    common = dict(relay_id=ids["relay"], project_id=ids["project"], body_id=ids["body"])
+    common = dict(relay_id=ids["relay"], body_id=ids["body"])
     ids["future"] = _meeting(app, 10, registrations_open=True, capacity=2, **common)
     ids["past"] = _meeting(app, -3, registrations_open=True, **common)
     _register(app, ids["past"], ids["resident"], ids["neighbour"])
@@ -130,7 +123,7 @@ def test_edit_redisplays_bad_input_then_saves(app, client, auth, world):
     meeting = _get(app, world["future"])
     assert (meeting.title, meeting.place, meeting.capacity, meeting.accessibility) == (
         "Atelier carte", "Salle Colette", 30, "Boucle magnétique")
-    (entry,) = _audit(app, "session.edited")
+    (entry,) = _audit(app, "session.updated")
     assert "title" in entry.details["fields"]
 
 

@@ -169,8 +169,9 @@ def test_two_hundred_residents_at_once_give_exactly_two_hundred(app, server):
         assert [e.details["total"] for e in fired] == [150]
         assert [t.fired_at is not None for t in collection.thresholds] == [True, False]
         assert signatures.recount(fix=False) == []
-    from conftest import outbox_messages
     from email.header import decode_header, make_header
+
+    from conftest import outbox_messages
 
     notices = [m for m in outbox_messages(app)
                if "150 signatures" in str(make_header(decode_header(m["Subject"])))]

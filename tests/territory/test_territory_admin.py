@@ -5,7 +5,7 @@ import json
 
 import pytest
 from conftest import submit
-from loop_helpers import make_body, make_territory
+from factories import make_body, make_territory
 
 from hub.extensions import db
 

@@ -4,9 +4,8 @@ Revision ID: 229d454c5ce0
 Revises: c7908d5bdb02
 Create Date: 2026-11-23 18:34:48.750109
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '229d454c5ce0'
 down_revision = 'c7908d5bdb02'

@@ -1,12 +1,11 @@
 """Initial core schema
 
 Revision ID: 2669f5d3be7b
-Revises: 
+Revises:
 Create Date: 2026-11-23 18:23:49.711996
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '2669f5d3be7b'
 down_revision = None

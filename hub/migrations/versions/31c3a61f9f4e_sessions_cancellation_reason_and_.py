@@ -4,9 +4,8 @@ Revision ID: 31c3a61f9f4e
 Revises: 229d454c5ce0
 Create Date: 2026-11-23 18:53:52.598747
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '31c3a61f9f4e'
 down_revision = '229d454c5ce0'

@@ -4,9 +4,8 @@ Revision ID: c7908d5bdb02
 Revises: 2669f5d3be7b
 Create Date: 2026-11-23 18:30:15.783025
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c7908d5bdb02'
 down_revision = '2669f5d3be7b'

@@ -1,5 +1,6 @@
+from hub.plugin import run_migrations_env
+
 """Alembic environment of the example plugin history (shared logic in hub.migrating)."""
 
-from hub.migrating import run_env
 
-run_env()
+run_migrations_env()

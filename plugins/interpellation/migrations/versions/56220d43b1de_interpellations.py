@@ -1,12 +1,11 @@
 """interpellations
 
 Revision ID: 56220d43b1de
-Revises: 
+Revises:
 Create Date: 2026-11-23 18:47:35.720238
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '56220d43b1de'
 down_revision = None

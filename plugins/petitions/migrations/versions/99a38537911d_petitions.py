@@ -1,12 +1,11 @@
 """petitions
 
 Revision ID: 99a38537911d
-Revises: 
+Revises:
 Create Date: 2026-11-23 18:35:41.207388
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '99a38537911d'
 down_revision = None

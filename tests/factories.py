@@ -1,4 +1,8 @@
-"""Helpers for the tests of bodies, projects, relays and the agenda: build data directly."""
+"""Factories: build the hub's objects directly in the database, for tests of every feature.
+
+Each function takes the app first; ``tests/conftest.py`` offers the same functions as
+fixtures bound to the test's app (``make_project(title=...)``).
+"""
 
 from __future__ import annotations
 
@@ -26,8 +30,8 @@ def make_body(app, name="Conseil de quartier Bellevue", type_="Conseil de quarti
               members=(), neighbourhood_ids=()) -> int:
     """``members``: ``(user_id, role)`` pairs with a current mandate."""
     from hub.bodies.models import Body, BodyMember
-    from hub.bodies.services import unique_slug
     from hub.territory.models import Neighbourhood
+    from hub.text import unique_slug
 
     with app.app_context():
         body = Body(slug=unique_slug(Body, name), name=name, type=type_)
@@ -65,15 +69,18 @@ def make_project(app, owner_id=None, phase="contrat", published=False, title="Li
 
 
 def add_contribution(app, project_id, author_id=None, text="Prévoir un arrêt près du marché",
-                     **kwargs) -> int:
+                     relay_id=None, **kwargs) -> int:
+    """A contribution to a project (``relay_id``: brought back by that relay)."""
     from hub.accounts.models import User
-    from hub.projects.models import Contribution
+    from hub.contributions.models import Contribution
 
     with app.app_context():
         author = db.session.get(User, author_id) if author_id else None
         kwargs.setdefault("neighbourhood_id", author.neighbourhood_id if author else None)
-        contribution = Contribution(project_id=project_id, author_id=author_id, text=text,
-                                    **kwargs)
+        if relay_id is not None:
+            kwargs.update(source_type="relay", source_id=relay_id)
+        contribution = Contribution(target_type="project", target_id=project_id,
+                                    author_id=author_id, text=text, **kwargs)
         db.session.add(contribution)
         db.session.commit()
         return contribution.id
@@ -96,3 +103,30 @@ def get(app, model, ident):
         if obj is not None:
             db.session.expunge(obj)
         return obj
+
+
+def make_session(app, title="Café-projet", days=7, target=None, organiser=None,
+                 neighbourhood_ids=(), **fields) -> int:
+    """A session ``days`` from now (local time), for ``target`` held by ``organiser``
+    (``(type, id)`` pairs)."""
+    from datetime import datetime
+
+    from hub.sessions.models import Meeting
+    from hub.territory.models import Neighbourhood
+
+    with app.app_context():
+        starts = fields.pop("starts_at", None) or (
+            datetime.now().replace(second=0, microsecond=0) + timedelta(days=days))
+        target_type, target_id = target or ("", None)
+        organiser_type, organiser_id = organiser or ("", None)
+        meeting = Meeting(title=title, starts_at=starts, target_type=target_type,
+                          target_id=target_id, organiser_type=organiser_type,
+                          organiser_id=organiser_id, **fields)
+        meeting.neighbourhoods = [db.session.get(Neighbourhood, i) for i in neighbourhood_ids]
+        db.session.add(meeting)
+        db.session.commit()
+        return meeting.id
+
+
+FACTORIES = ("make_territory", "make_body", "make_project", "make_relay", "add_contribution",
+             "make_session")

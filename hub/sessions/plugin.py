@@ -1,26 +1,47 @@
-"""The core's own hook implementations for sessions: they appear in the agenda."""
+"""The core's own hook implementations for sessions: their object type, the agenda, the
+personal-data download."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
 from ..agenda import AgendaEvent
+from ..extensions import db
 from ..hookspecs import hookimpl
+from ..registry import ObjectType
+from . import services
+from .models import Meeting, MeetingRegistration
+
+
+def _neighbourhood_ids(meeting: Meeting) -> list[int]:
+    return [n.id for n in meeting.neighbourhoods]
+
+
+@hookimpl
+def hub_register_object_types():
+    return [ObjectType(
+        name="session", model=Meeting, label=_l("Session"), endpoint="sessions.show",
+        url_values=lambda m: {"meeting_id": m.id}, neighbourhood_ids=_neighbourhood_ids,
+        can_manage=services.can_organise)]
 
 
 @hookimpl
 def hub_agenda_events(start, end, filters):
-    from .services import meeting_url, query_between
-
     events = []
-    for meeting in query_between(start, end, filters or {}):
+    for meeting in services.query_between(start, end, filters or {}):
         location = meeting.place
         if meeting.online:
             location = " – ".join(filter(None, [meeting.place, meeting.online_url])) or "En ligne"
+        objects = tuple(ref for ref in (meeting.target_ref, meeting.organiser_ref)
+                        if ref[0] and ref[1] is not None)
+        organiser = meeting.organiser_ref if meeting.organiser_type else None
         events.append(AgendaEvent(
             uid=f"session-{meeting.id}", title=meeting.title, start=meeting.starts_at,
-            end=meeting.ends_at, location=location, url=meeting_url(meeting),
+            end=meeting.ends_at, location=location, url=services.meeting_url(meeting),
             description=meeting.description, accessibility=meeting.accessibility,
-            neighbourhood_ids=tuple(n.id for n in meeting.neighbourhoods),
-            body_id=meeting.body_id, project_id=meeting.project_id, source="sessions",
+            neighbourhood_ids=tuple(n.id for n in meeting.neighbourhoods), objects=objects,
+            organiser=organiser, source="sessions",
             cancelled=meeting.cancelled_at is not None, cancel_reason=meeting.cancel_reason))
     return events
 
@@ -28,11 +49,6 @@ def hub_agenda_events(start, end, filters):
 @hookimpl
 def hub_export_personal_data(user):
     """Sessions the resident registered for, and whether they were marked present."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from .models import Meeting, MeetingRegistration
-
     rows = db.session.execute(
         select(Meeting.title, Meeting.starts_at, MeetingRegistration.created_at,
                MeetingRegistration.attended)

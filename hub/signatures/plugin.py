@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
 from ..hookspecs import hookimpl
 from ..settings import Setting
+from ..worker import Job
 
 
 @hookimpl
@@ -17,6 +20,20 @@ def hub_register_settings():
                     _l("Names, accounts, IP addresses and email domains of signers are wiped; "
                        "counts stay. Run by the command “hub signatures anonymise”."),
                     minimum=1)]
+
+
+def _anonymise_job():
+    from ..settings import get_setting
+    from .services import anonymise_closed
+
+    done = anonymise_closed(int(get_setting("signatures_anonymise_after_months")))
+    return f"{len(done)} collection(s) anonymised"
+
+
+@hookimpl
+def hub_scheduled_jobs():
+    return [Job("signatures.anonymise", every=timedelta(days=1), run=_anonymise_job,
+                description=_l("Anonymise signers of collections closed long enough ago"))]
 
 
 @hookimpl

@@ -6,7 +6,19 @@ from flask_babel import lazy_gettext as _l
 
 from ..hookspecs import hookimpl
 from ..navigation import NavItem
+from ..registry import ObjectType
 from ..settings import Setting
+
+
+@hookimpl
+def hub_register_object_types():
+    from .models import Neighbourhood
+
+    return [ObjectType(
+        name="neighbourhood", model=Neighbourhood, label=_l("Neighbourhood"),
+        endpoint="territory.neighbourhood", url_values=lambda n: {"slug": n.slug},
+        title=lambda n: n.name, neighbourhood_ids=lambda n: [n.id],
+        can_manage=lambda user, n: user.can("territory.manage"))]
 
 
 @hookimpl

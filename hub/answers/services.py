@@ -1,0 +1,61 @@
+"""Publishing and reading reasoned answers (inside the caller's write transaction)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select, tuple_
+
+from ..errors import RuleError
+from ..events import emit
+from ..extensions import db
+from ..registry import registry
+from .models import Answer
+
+MIN_REASON_LENGTH = 20
+
+
+def publish(target, text: str, author, *, outcome: str = "",
+            min_length: int = MIN_REASON_LENGTH, **event_data) -> Answer:
+    """Publish ``author``'s reasoned answer to the registered object ``target``.
+
+    Refused (:class:`hub.errors.RuleError` on the field ``text``) when the text is shorter
+    than ``min_length`` characters: an answer gives its reasons.
+    """
+    text = (text or "").strip()
+    if len(text) < min_length:
+        raise RuleError(_("An answer needs a reasoned text (at least %(n)d characters).",
+                          n=min_length), field="text")
+    target_type, target_id = registry().ref(target)
+    answer = Answer(target_type=target_type, target_id=target_id, text=text, outcome=outcome,
+                    author_id=getattr(author, "id", None))
+    db.session.add(answer)
+    db.session.flush()
+    emit("answer.published", answer, actor=author, target=f"{target_type}:{target_id}",
+         outcome=outcome, **event_data)
+    return answer
+
+
+def answers_for(target) -> list[Answer]:
+    """The answers to ``target``, oldest first."""
+    target_type, target_id = registry().ref(target)
+    return list(db.session.scalars(select(Answer).where(
+        Answer.target_type == target_type, Answer.target_id == target_id)
+        .order_by(Answer.created_at, Answer.id)))
+
+
+def latest_for(target) -> Answer | None:
+    answers = answers_for(target)
+    return answers[-1] if answers else None
+
+
+def latest_by_target(target_type: str, target_ids) -> dict[int, Answer]:
+    """The latest answer of each of several objects of one type (one query)."""
+    ids = sorted(set(target_ids))
+    if not ids:
+        return {}
+    latest: dict[int, Answer] = {}
+    for answer in db.session.scalars(select(Answer).where(
+            tuple_(Answer.target_type, Answer.target_id).in_([(target_type, i) for i in ids]))
+            .order_by(Answer.created_at, Answer.id)):
+        latest[answer.target_id] = answer
+    return latest

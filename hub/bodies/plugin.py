@@ -1,0 +1,67 @@
+"""The core's own hook implementations for local bodies: their object type, settings, menu,
+API document, their section on neighbourhood pages, personal data."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..hookspecs import hookimpl
+from ..navigation import NavItem
+from ..registry import ObjectType
+from ..slots import render_section
+from . import services
+from .models import Body, BodyMember, body_neighbourhood
+
+
+@hookimpl
+def hub_register_object_types():
+    return [ObjectType(
+        name="body", model=Body, label=_l("Local body"), endpoint="bodies.show",
+        url_values=lambda b: {"body_id": b.id}, title=lambda b: b.name,
+        neighbourhood_ids=lambda b: [n.id for n in b.neighbourhoods],
+        can_manage=lambda user, body: services.can(user, body, "edit"),
+        actions={"organise_sessions": lambda user, body: services.can(user, body, "act"),
+                 "contribute": lambda user, body: services.can(user, body, "contribute")})]
+
+
+@hookimpl
+def hub_register_settings():
+    return services.SETTINGS
+
+
+@hookimpl
+def hub_navigation_items(user):
+    return [NavItem(_l("Local bodies"), "bodies.index", order=20)]
+
+
+@hookimpl
+def hub_openapi_paths():
+    from .api import OPENAPI
+
+    return OPENAPI
+
+
+@hookimpl
+def hub_neighbourhood_page(neighbourhood, user):
+    """The local bodies attached to the neighbourhood."""
+    bodies = db.session.scalars(select(Body).where(Body.archived_at.is_(None), Body.id.in_(
+        select(body_neighbourhood.c.body_id).where(
+            body_neighbourhood.c.neighbourhood_id == neighbourhood.id))).order_by(Body.name)).all()
+    return [render_section("bodies", _l("Local bodies"), "bodies/_neighbourhood_bodies.html",
+                           order=10, bodies=bodies)]
+
+
+@hookimpl
+def hub_export_personal_data(user):
+    """The resident's memberships of local bodies, with role and mandate dates."""
+    rows = db.session.execute(
+        select(Body.name, BodyMember.role, BodyMember.mandate_start, BodyMember.mandate_end)
+        .join(BodyMember, BodyMember.body_id == Body.id)
+        .where(BodyMember.user_id == user.id)).all()
+    return {"memberships": [{
+        "body": name, "role": role,
+        "mandate_start": start.isoformat() if start else None,
+        "mandate_end": end.isoformat() if end else None,
+    } for name, role, start, end in rows]}

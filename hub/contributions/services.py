@@ -1,0 +1,210 @@
+"""Receiving contributions, reviewing them and answering them (inside the caller's write
+transaction).
+
+The rules of the object a contribution is about (a project takes contributions only during
+its participation phase…) are asked of its type in the registry (``contribution_rule``), so
+this service knows none of the features that use it.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import case, distinct, func, select
+
+from ..answers import services as answers
+from ..db import utcnow
+from ..errors import RuleError
+from ..events import emit
+from ..extensions import db
+from ..notifications.services import notify
+from ..registry import registry
+from .models import CORE_CHANNELS, FINAL_STATUSES, STATUSES, Contribution, ContributionChannel
+
+
+def build_channels(plugin_manager) -> dict[str, ContributionChannel]:
+    """The core's channels and those plugins register (at app creation)."""
+    found = {c.name: c for c in CORE_CHANNELS}
+    for _name, result in plugin_manager.call_each("hub_register_contribution_channels"):
+        for channel in result or []:
+            if channel.name in found:
+                raise RuntimeError(f"contribution channel {channel.name!r} declared twice")
+            found[channel.name] = channel
+    return found
+
+
+def channels() -> dict[str, ContributionChannel]:
+    """Every channel, by name."""
+    return current_app.extensions["hub"].channels
+
+
+def channel_labels() -> dict[str, object]:
+    return {name: channel.label for name, channel in channels().items()}
+
+
+def _ref(target) -> tuple[str, int]:
+    return target if isinstance(target, tuple) else registry().ref(target)
+
+
+def add(target, text: str, *, channel: str = "online", author=None, author_name: str = "",
+        neighbourhood_id: int | None = None, source=None, entered_by=None) -> Contribution:
+    """Record a contribution about the registered object ``target``.
+
+    Offline channels need the person who enters it (``entered_by``, audited); a channel with
+    a source type needs its ``source`` object (the relay, the workshop). The target's type
+    decides whether it takes this contribution now (its ``contribution_rule``).
+    """
+    reg = registry()
+    object_type = reg.type_of(target)
+    known = channels().get(channel)
+    if known is None:
+        raise RuleError(_("Unknown channel."))
+    text = (text or "").strip()
+    if not text:
+        raise RuleError(_("The contribution is empty."), field="text")
+    source_type, source_id = ("", None) if source is None else reg.ref(source)
+    if known.source_type and source_type != known.source_type:
+        raise RuleError(_("This channel needs the object the contribution comes through."))
+    if known.offline and entered_by is None:
+        raise RuleError(_("Offline contributions are entered by an agent or a body member."))
+    if object_type.contribution_rule is None:
+        raise RuleError(_("This cannot receive contributions."))
+    object_type.contribution_rule(target, channel=channel, source=source, author=author,
+                                  entered_by=entered_by)
+    if neighbourhood_id is None and author is not None:
+        neighbourhood_id = author.neighbourhood_id
+    contribution = Contribution(
+        target_type=object_type.name, target_id=target.id, text=text, channel=channel,
+        author_id=getattr(author, "id", None), author_name=author_name,
+        neighbourhood_id=neighbourhood_id, source_type=source_type, source_id=source_id,
+        entered_by_id=getattr(entered_by, "id", None), created_at=utcnow())
+    db.session.add(contribution)
+    db.session.flush()
+    emit("contribution.received", contribution, actor=entered_by or author,
+         audit_entry=entered_by is not None, channel=channel,
+         target=f"{object_type.name}:{target.id}")
+    return contribution
+
+
+def of_target(target, order_unanswered_first: bool = False) -> list[Contribution]:
+    target_type, target_id = _ref(target)
+    query = select(Contribution).where(Contribution.target_type == target_type,
+                                       Contribution.target_id == target_id)
+    if order_unanswered_first:
+        query = query.order_by(Contribution.answer_id.is_not(None), Contribution.id)
+    else:
+        query = query.order_by(Contribution.id)
+    return list(db.session.scalars(query))
+
+
+def of_source(source) -> list[Contribution]:
+    source_type, source_id = _ref(source)
+    return list(db.session.scalars(select(Contribution).where(
+        Contribution.source_type == source_type, Contribution.source_id == source_id)
+        .order_by(Contribution.id)))
+
+
+def set_status(contribution: Contribution, status: str, actor) -> None:
+    if status not in STATUSES:
+        raise RuleError(_("Unknown status."))
+    if status in FINAL_STATUSES and contribution.answer_id is None:
+        raise RuleError(_("A contribution is retained or not only with a reasoned answer."))
+    contribution.status = status
+    contribution.status_changed_at = utcnow()
+    emit("contribution.status_changed", contribution, actor=actor, status=status)
+
+
+def answer(target, contributions: list[Contribution], text: str, status: str, actor, *,
+           notification_title: str, link: str):
+    """Publish one reasoned answer for one contribution or a group, with their final status,
+    and tell their authors."""
+    if status not in FINAL_STATUSES:
+        raise RuleError(_("Choose whether the contributions are retained, partly retained or "
+                          "not retained."), field="status")
+    if not contributions:
+        raise RuleError(_("Choose at least one contribution to answer."), field="contributions")
+    target_type, target_id = registry().ref(target)
+    if any((c.target_type, c.target_id) != (target_type, target_id) for c in contributions):
+        raise RuleError(_("These contributions do not belong to this object."))
+    published = answers.publish(target, text, actor, outcome=status,
+                                contributions=[c.id for c in contributions])
+    now = published.created_at
+    for contribution in contributions:
+        contribution.answer_id = published.id
+        contribution.status = status
+        contribution.status_changed_at = now
+        contribution.answered_at = now
+    notify([c.author for c in contributions if c.author is not None], notification_title,
+           link, body=published.text, kind="contribution.answer")
+    return published
+
+
+def unanswered_count(target) -> int:
+    target_type, target_id = _ref(target)
+    return db.session.scalar(select(func.count(Contribution.id)).where(
+        Contribution.target_type == target_type, Contribution.target_id == target_id,
+        Contribution.answer_id.is_(None))) or 0
+
+
+def counts_by_source(source_type: str, source_ids) -> dict[int, int]:
+    ids = list(source_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(Contribution.source_id, func.count(Contribution.id))
+        .where(Contribution.source_type == source_type, Contribution.source_id.in_(ids))
+        .group_by(Contribution.source_id)).all())
+
+
+def indicators(target_type: str, target_ids) -> dict[int, dict]:
+    """Public indicators of several objects of one type, from grouped queries (a fixed number
+    of queries whatever the number of objects)."""
+    from ..territory.models import Neighbourhood
+
+    ids = sorted(set(target_ids))
+    result = {i: {"contributions": 0, "answered": 0, "participants": 0,
+                  "by_channel": {name: 0 for name in channels()}, "by_neighbourhood": [],
+                  "share_answered": 0.0, "median_days_to_answer": None} for i in ids}
+    if not ids:
+        return result
+    base = (Contribution.target_type == target_type, Contribution.target_id.in_(ids))
+    for target_id, channel, total, answered, without_account in db.session.execute(
+            select(Contribution.target_id, Contribution.channel, func.count(Contribution.id),
+                   func.count(Contribution.answer_id),
+                   func.sum(case((Contribution.author_id.is_(None), 1), else_=0)))
+            .where(*base).group_by(Contribution.target_id, Contribution.channel)):
+        row = result[target_id]
+        row["contributions"] += total
+        row["answered"] += answered
+        row["participants"] += int(without_account or 0)
+        row["by_channel"][channel] = row["by_channel"].get(channel, 0) + total
+    for target_id, authors in db.session.execute(
+            select(Contribution.target_id, func.count(distinct(Contribution.author_id)))
+            .where(*base, Contribution.author_id.is_not(None))
+            .group_by(Contribution.target_id)):
+        result[target_id]["participants"] += authors
+    for target_id, nid, name, count in db.session.execute(
+            select(Contribution.target_id, Contribution.neighbourhood_id, Neighbourhood.name,
+                   func.count(Contribution.id))
+            .outerjoin(Neighbourhood, Neighbourhood.id == Contribution.neighbourhood_id)
+            .where(*base)
+            .group_by(Contribution.target_id, Contribution.neighbourhood_id, Neighbourhood.name)
+            .order_by(Contribution.target_id, func.count(Contribution.id).desc(),
+                      Neighbourhood.name)):
+        result[target_id]["by_neighbourhood"].append(
+            {"neighbourhood_id": nid, "name": name, "count": count})
+    delays: dict[int, list[float]] = {}
+    for target_id, created_at, answered_at in db.session.execute(
+            select(Contribution.target_id, Contribution.created_at, Contribution.answered_at)
+            .where(*base, Contribution.answered_at.is_not(None))):
+        delays.setdefault(target_id, []).append(
+            (answered_at - created_at).total_seconds() / 86400)
+    for target_id, row in result.items():
+        if row["contributions"]:
+            row["share_answered"] = round(row["answered"] / row["contributions"], 4)
+        if delays.get(target_id):
+            row["median_days_to_answer"] = round(statistics.median(delays[target_id]), 1)
+    return result
+

@@ -1,0 +1,83 @@
+"""Instruction and answers: services review each contribution, the commune answers them
+with reasons and publishes its decision."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...contributions import services as contributions
+from ...db import write_transaction
+from ...forms import choices, form_action
+from .. import services
+from ..forms import AnswerForm, DecisionForm, StatusForm
+from ..models import Project
+from .common import bp, get_contribution, labels, load_project
+
+
+def _instruction_page(project, answer_form=None, decision_form=None, status=200):
+    items = contributions.of_target(project, order_unanswered_first=True)
+    answer_form = answer_form or AnswerForm()
+    answer_form.contributions.choices = choices(
+        [(c.id, f"#{c.id} – {c.text[:80]}") for c in items if c.answer_id is None])
+    decision_form = decision_form or DecisionForm(decision=project.decision)
+    return render_template("projects/instruction.html", project=project,
+                           contributions=items, answer_form=answer_form,
+                           decision_form=decision_form, status_form=StatusForm(),
+                           can_manage=services.can_manage(current_user, project),
+                           **labels()), status
+
+
+@bp.route("/projects/<int:project_id>/instruction", methods=["GET"])
+@load_project(services.can_answer)
+def instruction(project: Project):
+    return _instruction_page(project)
+
+
+@bp.route("/projects/<int:project_id>/contributions/<int:contribution_id>/status",
+          methods=["POST"])
+@load_project(services.can_manage)
+def set_status(project: Project, contribution_id: int):
+    contribution = get_contribution(project, contribution_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with write_transaction():
+        services.set_status(contribution, project, form.status.data, current_user)
+    flash(_("Status updated."), "success")
+    return redirect(url_for("projects.instruction", project_id=project.id))
+
+
+@bp.route("/projects/<int:project_id>/answers", methods=["POST"])
+@load_project(services.can_answer)
+def answer(project: Project):
+    form = AnswerForm()
+    unanswered = [c for c in contributions.of_target(project) if c.answer_id is None]
+    form.contributions.choices = choices([(c.id, str(c.id)) for c in unanswered])
+
+    def action():
+        chosen = [c for c in unanswered if c.id in set(form.contributions.data)]
+        return services.answer_contributions(project, chosen, form.text.data,
+                                             form.status.data, current_user)
+
+    done = form_action(form, action, success=_("The reasoned answer is published."),
+                       redirect_to=url_for("projects.instruction", project_id=project.id),
+                       field="text")
+    if done is not None:
+        return done
+    return _instruction_page(project, answer_form=form, status=422)
+
+
+@bp.route("/projects/<int:project_id>/decision", methods=["POST"])
+@load_project(services.can_answer)
+def decision(project: Project):
+    form = DecisionForm()
+    done = form_action(form, lambda: services.publish_decision(project, form.decision.data,
+                                                               current_user),
+                       success=_("The decision is published."),
+                       redirect_to=url_for("projects.show", project_id=project.id),
+                       field="decision")
+    if done is not None:
+        return done
+    return _instruction_page(project, decision_form=form, status=422)

@@ -1,0 +1,136 @@
+"""The public pages of projects: the list, a project's page, contributing and following."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ... import audit
+from ...contributions import services as contributions
+from ...db import write_transaction
+from ...extensions import db, htmx
+from ...forms import HubForm, form_action
+from ...sessions.services import sessions_by_target
+from ...territory.models import neighbourhood_choices
+from ...web import fail, int_arg
+from .. import services
+from ..forms import ContributionForm
+from ..models import DOMAINS, LEVELS, PHASES, Project, Relay, project_neighbourhood
+from .common import bp, get_contribution, labels, load_project
+
+
+def list_query(args):
+    query = select(Project).order_by(Project.created_at.desc())
+    if args.get("level") in LEVELS:
+        query = query.where(Project.level == args["level"])
+    if args.get("domain") in DOMAINS:
+        query = query.where(Project.domain == args["domain"])
+    if args.get("phase") in PHASES:
+        query = query.where(Project.phase == args["phase"])
+    neighbourhood_id = int_arg("neighbourhood", args)
+    if neighbourhood_id:
+        query = query.where(Project.id.in_(select(project_neighbourhood.c.project_id).where(
+            project_neighbourhood.c.neighbourhood_id == neighbourhood_id)))
+    return query
+
+
+@bp.route("/projects")
+def index():
+    projects = db.session.scalars(list_query(request.args)).all()
+    return render_template("projects/index.html", projects=projects, args=request.args,
+                           neighbourhoods=neighbourhood_choices(), **labels())
+
+
+def page_context(project: Project, **forms) -> dict:
+    items = contributions.of_target(project)
+    relays = db.session.scalars(select(Relay).where(Relay.project_id == project.id)
+                                .order_by(Relay.id)).all()
+    allowed, reason = services.can_contribute_online(current_user, project)
+    return dict(project=project, contributions=items, relays=relays,
+                sessions=sessions_by_target("relay", [r.id for r in relays]),
+                contributions_by_relay=contributions.counts_by_source(
+                    "relay", [r.id for r in relays]),
+                relay_names={r.id: r.body.name for r in relays},
+                indicators=services.indicators(project.id),
+                following=services.is_following(current_user, project),
+                follow_form=HubForm(), may_contribute=allowed, contribute_reason=reason,
+                can_manage=services.can_manage(current_user, project),
+                can_answer=services.can_answer(current_user, project),
+                action_form=HubForm(), form=forms.get("form") or ContributionForm(),
+                **labels())
+
+
+@bp.route("/projects/<int:project_id>")
+@load_project()
+def show(project: Project):
+    return render_template("projects/show.html", **page_context(project))
+
+
+@bp.route("/projects/<int:project_id>/contribute", methods=["POST"])
+@load_project(lambda user, project: True)
+def contribute(project: Project):
+    allowed, reason = services.can_contribute_online(current_user, project)
+    if not allowed:
+        fail(403 if project.open_for_contributions else 422, reason)
+    form = ContributionForm()
+
+    def action():
+        services.add_contribution(project, form.text.data, author=current_user)
+        services.set_following(current_user, project, True)
+
+    done = form_action(form, action, success=_(
+        "Thank you! Your contribution is received; you will be told when it is answered."),
+        redirect_to=url_for("projects.show", project_id=project.id) + "#contributions",
+        field="text")
+    if done is not None:
+        return done
+    return render_template("projects/show.html", **page_context(project, form=form)), 422
+
+
+@bp.route("/projects/<int:project_id>/contributions/<int:contribution_id>/edit",
+          methods=["GET", "POST"])
+@login_required
+@load_project()
+def edit_contribution(project: Project, contribution_id: int):
+    contribution = get_contribution(project, contribution_id)
+    if contribution.author_id != current_user.id or contribution.channel != "online":
+        abort(403)
+    if contribution.status != "received" or not project.open_for_contributions:
+        fail(422, _("This contribution can no longer be changed."))
+    form = ContributionForm(obj=contribution)
+
+    def action():
+        contribution.text = form.text.data.strip()
+        audit.record("contribution.edited", contribution)
+
+    done = form_action(form, action, success=_("Your contribution is updated."),
+                       redirect_to=url_for("projects.show", project_id=project.id)
+                       + "#contributions")
+    if done is not None:
+        return done
+    return render_template("projects/contribution_edit.html", project=project,
+                           contribution=contribution, form=form), 422 if form.errors else 200
+
+
+@bp.route("/projects/<int:project_id>/follow", methods=["POST"])
+@login_required
+@load_project()
+def follow(project: Project):
+    form = HubForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not current_user.email_confirmed:
+        fail(403, _("Confirm your email address to follow a project."))
+    wanted = request.form.get("follow") == "1"
+    with write_transaction():
+        services.set_following(current_user, project, wanted)
+    if htmx:
+        return render_template("projects/_follow.html", project=project, following=wanted,
+                               follow_form=HubForm(),
+                               followers=services.follower_count(project.id), announce=True)
+    flash(_("You follow this project: you will be notified of each step.") if wanted
+          else _("You no longer follow this project."), "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+

@@ -1,0 +1,223 @@
+"""Participable objects: the registry of the object types that shared services attach to.
+
+The core registers its own types (projects, relays, bodies, neighbourhoods, sessions) and
+plugins register theirs (a workshop, an initiative, a budget proposal…) through the
+``hub_register_object_types`` hook. A shared service (sessions, contributions, answers,
+follows, notifications, agenda, comments) stores its target as ``(target_type, target_id)``
+and asks the registry for the object's page, title, neighbourhoods and who may act on it,
+so it never imports the features that use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def _no_neighbourhoods(obj) -> list[int]:
+    return []
+
+
+def _nobody(user, obj) -> bool:
+    return False
+
+
+def _everyone(user, obj) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    """What the hub knows of one kind of participable object.
+
+    - ``name``: stable identifier stored in ``target_type`` columns (``project``…);
+    - ``model``: the SQLAlchemy model (its primary key is ``id``);
+    - ``label`` and ``plural``: translatable labels shown to people ("Project", "projects");
+    - ``endpoint`` and ``url_values``: the object's public page, ``url_for(endpoint,
+      **url_values(obj))`` (or ``url_of(obj)`` for objects shown inside another's page);
+    - ``title``: the object's name on screen;
+    - ``neighbourhood_ids``: the neighbourhoods the object concerns (empty: the whole commune);
+    - ``can_manage``: the owner's check, asked by shared services for any action the
+      type does not list in ``actions``;
+    - ``actions``: finer checks by action name (``organise_sessions``, ``answer``,
+      ``contribute``…), each ``(user, obj) -> bool``;
+    - ``can_view``: whether a visitor may see the object at all (drafts are private);
+    - ``contribution_rule``: ``(obj, channel, author, entered_by) -> None``, raising a
+      :class:`hub.errors.RuleError` when the object does not accept that contribution now
+      (None: the type takes no contributions).
+    """
+
+    name: str
+    model: type
+    label: object
+    endpoint: str
+    url_values: Callable[[object], dict]
+    plural: object = None
+    title: Callable[[object], str] = lambda obj: getattr(obj, "title", "") or ""
+    neighbourhood_ids: Callable[[object], list[int]] = _no_neighbourhoods
+    can_manage: Callable[[object, object], bool] = _nobody
+    actions: dict[str, Callable[[object, object], bool]] = field(default_factory=dict)
+    can_view: Callable[[object, object], bool] = _everyone
+    contribution_rule: Callable | None = None
+    url_of: Callable[[object], str] | None = None
+    owner: str = "core"
+
+    def url(self, obj, **extra) -> str:
+        if self.url_of is not None:
+            return self.url_of(obj)
+        return url_for(self.endpoint, **self.url_values(obj), **extra)
+
+    def allows(self, user, obj, action: str = "manage") -> bool:
+        """Whether ``user`` may do ``action`` on ``obj`` (``manage`` when not listed)."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        check = self.actions.get(action, self.can_manage)
+        return bool(check(user, obj))
+
+
+class UnknownObjectType(LookupError):
+    pass
+
+
+class Registry:
+    """The object types of one app (``app.extensions["hub"].registry``)."""
+
+    def __init__(self):
+        self.types: dict[str, ObjectType] = {}
+        self._by_model: dict[type, ObjectType] = {}
+
+    def add(self, object_type: ObjectType) -> None:
+        if object_type.name in self.types:
+            other = self.types[object_type.name]
+            raise RuntimeError(f"object type {object_type.name!r} of {object_type.owner!r} is "
+                               f"already registered by {other.owner!r}")
+        self.types[object_type.name] = object_type
+        self._by_model[object_type.model] = object_type
+
+    def get(self, name: str) -> ObjectType:
+        try:
+            return self.types[name]
+        except KeyError:
+            raise UnknownObjectType(name) from None
+
+    def find(self, name: str) -> ObjectType | None:
+        return self.types.get(name)
+
+    def find_model(self, model: type) -> ObjectType | None:
+        for cls in model.__mro__:
+            if cls in self._by_model:
+                return self._by_model[cls]
+        return None
+
+    def type_of(self, obj) -> ObjectType:
+        found = self.find_model(type(obj))
+        if found is None:
+            raise UnknownObjectType(type(obj).__name__)
+        return found
+
+    def ref(self, obj) -> tuple[str, int]:
+        """``(type name, id)`` of a registered object."""
+        return self.type_of(obj).name, obj.id
+
+    def load(self, name: str, ident) -> object | None:
+        object_type = self.find(name)
+        if object_type is None or ident is None:
+            return None
+        return db.session.get(object_type.model, ident)
+
+    def load_many(self, refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], object]:
+        """Objects for many ``(type, id)`` pairs: one query per type, never one per object."""
+        wanted: dict[str, set[int]] = {}
+        for name, ident in refs:
+            if ident is not None and name in self.types:
+                wanted.setdefault(name, set()).add(ident)
+        found = {}
+        for name, ids in wanted.items():
+            model = self.types[name].model
+            for obj in db.session.scalars(select(model).where(model.id.in_(sorted(ids)))):
+                found[(name, obj.id)] = obj
+        return found
+
+    def find_by_uuid(self, uuid: str):
+        """The object whose stable UUID is ``uuid``, among the types that carry one."""
+        for object_type in self.types.values():
+            column = getattr(object_type.model, "uuid", None)
+            if column is None:
+                continue
+            obj = db.session.scalar(select(object_type.model).where(column == uuid))
+            if obj is not None:
+                return obj
+        return None
+
+
+def registry() -> Registry:
+    """The registry of the current app."""
+    return current_app.extensions["hub"].registry
+
+
+def build_registry(plugin_manager, core_types: Iterable[ObjectType] = ()) -> Registry:
+    result = Registry()
+    for object_type in core_types:
+        result.add(object_type)
+    for name, types in plugin_manager.call_each("hub_register_object_types"):
+        for object_type in types or []:
+            owner = "core" if name.startswith("core:") else name
+            if object_type.owner != owner:
+                object_type = _with_owner(object_type, owner)
+            result.add(object_type)
+    return result
+
+
+def _with_owner(object_type: ObjectType, owner: str) -> ObjectType:
+    from dataclasses import replace
+
+    return replace(object_type, owner=owner)
+
+
+# --- Shortcuts for services and templates ----------------------------------------------------
+
+
+def object_url(obj, **extra) -> str:
+    return registry().type_of(obj).url(obj, **extra)
+
+
+def object_title(obj) -> str:
+    return registry().type_of(obj).title(obj)
+
+
+def allows(user, obj, action: str = "manage") -> bool:
+    """Whether ``user`` may do ``action`` on the registered object ``obj``."""
+    return registry().type_of(obj).allows(user, obj, action)
+
+
+def ref_of(obj) -> tuple[str, int]:
+    return registry().ref(obj)
+
+
+def load_target(target_type: str, target_id) -> object | None:
+    return registry().load(target_type, target_id)
+
+
+def inside_target(anchor: str):
+    """``url_of`` and ``can_view`` for objects shown inside the page of their target (a
+    contribution, an answer): the target's URL with ``#<anchor>-<id>``, visible to whoever
+    may see the target."""
+
+    def url_of(obj) -> str:
+        reg = registry()
+        target = reg.load(obj.target_type, obj.target_id)
+        if target is None:
+            return "/"
+        return reg.type_of(target).url(target) + f"#{anchor}-{obj.id}"
+
+    def can_view(user, obj) -> bool:
+        reg = registry()
+        target = reg.load(obj.target_type, obj.target_id)
+        return target is not None and reg.type_of(target).can_view(user, target)
+
+    return {"url_of": url_of, "can_view": can_view}

@@ -1,0 +1,163 @@
+"""``hub worker``: what must not run inside a request.
+
+One pass hands due domain events to their subscribers (:mod:`hub.events`), sends queued
+email (:mod:`hub.mail`) and runs the scheduled jobs that are due (closing expired
+petitions, reminders, anonymisation… contributed through ``hub_scheduled_jobs``). Several
+workers may run at once: events and messages are claimed in short transactions (rows
+skipped under lock on PostgreSQL), and a job's next run is claimed the same way, so each
+runs once per interval whichever worker gets there first.
+
+On a one-process install (``WORKER_INLINE``, the default), the request that emitted events
+or queued mail runs the events and mail part of a pass right after its response; the
+scheduled jobs still need ``hub worker`` (``hub run`` starts one beside the server).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, g
+from sqlalchemy import Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import for_update, utcnow, write_transaction
+from .extensions import db
+
+
+@dataclass(frozen=True)
+class Job:
+    """A task ``hub worker`` runs every ``every``: ``run()`` is called inside an app context
+    with a request context for the hub's public address (so it may build links and email),
+    outside any transaction; it returns a short summary or None."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], object]
+    description: object = ""
+
+
+class JobRun(db.Model):
+    """When each scheduled job last ran and when it is due again."""
+
+    __tablename__ = "worker_job"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_run_at: Mapped[datetime | None]
+    next_run_at: Mapped[datetime | None]
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    last_result: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+def scheduled_jobs(app=None) -> list[Job]:
+    app = app or current_app
+    jobs: list[Job] = []
+    for result in app.extensions["hub"].plugins.hook("hub_scheduled_jobs")():
+        jobs.extend(result or [])
+    return sorted(jobs, key=lambda job: job.name)
+
+
+def _claim_job(job: Job, now: datetime, force: bool) -> bool:
+    with write_transaction():
+        row = db.session.scalar(for_update(select(JobRun).where(JobRun.name == job.name)))
+        if row is None:
+            row = JobRun(name=job.name, runs=0)
+            db.session.add(row)
+        elif not force and row.next_run_at is not None and row.next_run_at > now:
+            return False
+        row.last_run_at = now
+        row.next_run_at = now + job.every
+        row.runs = (row.runs or 0) + 1
+    return True
+
+
+def run_jobs(now: datetime | None = None, only: str | None = None,
+             force: bool = False) -> dict[str, str]:
+    """Run the due jobs (``only`` one by name; ``force`` ignores the schedule)."""
+    app = current_app._get_current_object()
+    now = now or utcnow()
+    done = {}
+    for job in scheduled_jobs(app):
+        if only and job.name != only:
+            continue
+        if not _claim_job(job, now, force):
+            continue
+        error, summary = "", ""
+        try:
+            with app.test_request_context("/", base_url=app.config.get("BASE_URL") or None):
+                summary = str(job.run() or "")
+        except Exception as exc:
+            db.session.rollback()
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            app.logger.exception("scheduled job %s failed", job.name)
+        with write_transaction():
+            row = db.session.get(JobRun, job.name)
+            row.last_result, row.last_error = summary[:2000], error
+        done[job.name] = error or summary
+    return done
+
+
+def run_pending() -> dict[str, int]:
+    """Deliver due events, then due email (subscribers may queue some)."""
+    from .events import deliver_events
+    from .mail import deliver_pending
+
+    app = current_app._get_current_object()
+    with app.test_request_context("/", base_url=app.config.get("BASE_URL") or None):
+        events = deliver_events()
+        mail = deliver_pending()
+    return {"events": events, "mail": mail}
+
+
+def run_once(now: datetime | None = None) -> dict:
+    pending = run_pending()
+    return {**pending, "jobs": run_jobs(now)}
+
+
+def loop(app, interval: float = 5.0, stop: threading.Event | None = None) -> None:
+    """Run passes until ``stop`` is set (or forever)."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                run_once()
+            except Exception:  # keep the worker alive; the error is in the log
+                db.session.rollback()
+                app.logger.exception("worker pass failed")
+            finally:
+                db.session.remove()
+        stop.wait(interval)
+
+
+def start_in_thread(app, interval: float = 5.0) -> threading.Event:
+    """A worker beside the development server (``hub run``); returns its stop flag."""
+    stop = threading.Event()
+    thread = threading.Thread(target=loop, args=(app, interval, stop), name="hub-worker",
+                              daemon=True)
+    thread.start()
+    return stop
+
+
+def init_app(app) -> None:
+    """Inline mode: after a request that emitted events or queued mail, deliver them."""
+
+    @app.teardown_request
+    def _deliver_after_request(exc):
+        events = g.pop("hub_events_pending", False)
+        mail = g.pop("hub_mail_pending", False)
+        if exc is not None or not (events or mail) or not app.config.get("WORKER_INLINE", True):
+            return
+        db.session.rollback()  # anything the view did not commit must not be sent
+        try:
+            from .events import deliver_events
+            from .mail import deliver_pending
+
+            if events:
+                deliver_events()
+            deliver_pending()
+        except Exception:  # delivery must never break the page that queued it
+            db.session.rollback()
+            app.logger.exception("delivery after the request failed")

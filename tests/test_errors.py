@@ -1,0 +1,84 @@
+"""One error model: a refusal of the hub's rules reaches the visitor as its status and its
+message (a page, or JSON under /api/), never as a 500; an anonymous visitor who needs an
+account gets the login page."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+
+from hub.errors import RuleError
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    bp = Blueprint("probe", __name__)
+
+    class Late(RuleError):
+        status = 409
+        code = "too_late"
+
+    @bp.route("/probe/refused")
+    def refused():
+        raise RuleError("Pas maintenant.")
+
+    @bp.route("/api/v1/probe/late")
+    def late():
+        raise Late("Quelqu'un est passé avant vous.")
+
+    app.register_blueprint(bp)
+    return app
+
+
+def test_an_uncaught_refusal_is_a_page_with_its_status_and_message(client):
+    response = client.get("/probe/refused")
+    assert response.status_code == 422
+    assert "Pas maintenant." in response.get_data(as_text=True)
+
+
+def test_under_the_api_it_is_json_with_a_code(client):
+    response = client.get("/api/v1/probe/late")
+    assert response.status_code == 409
+    assert response.json == {"error": {"status": 409, "message": "Quelqu'un est passé avant vous.",
+                                       "code": "too_late"}}
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(app, client, make_project):
+    project_id = make_project()
+    for url in (f"/projects/{project_id}/edit", "/staff", "/me"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/login?next="), url
+
+
+def test_a_review_that_lost_the_race_is_a_409_not_a_500(app, client, auth, make_user,
+                                                        monkeypatch):
+    """Two agents decide the same interpellation at once: the second one learns it was decided
+    (its stage changed between loading the page and the decision)."""
+    from conftest import submit
+    from interpellation.helpers import configure, create, load
+
+    from plugins.interpellation import services
+
+    make_user("agent@example.org", roles=("agent",))
+    other = make_user("other@example.org", roles=("agent",))
+    configure(app, committee_size=1)
+    item_id = create(app, make_user("auteur@example.org", verified=True))
+    assert load(app, item_id).stage == "review"
+    real = services.declare_inadmissible
+
+    def decided_meanwhile(interpellation, agent_user, reason):
+        from hub.accounts.models import User
+        from hub.extensions import db
+
+        real(interpellation, db.session.get(User, other), "Décidé par un autre agent.")
+        return real(interpellation, agent_user, reason)
+
+    monkeypatch.setattr(services, "declare_inadmissible", decided_meanwhile)
+    auth.login("agent@example.org")
+    client.set_cookie("hub_lang", "en")
+    response = submit(client, f"/interpellations/{item_id}/review",
+                      {"decision": "inadmissible", "reason": "Hors des compétences."})
+    assert response.status_code == 409
+    assert "no longer at this stage" in response.get_data(as_text=True)
