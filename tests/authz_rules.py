@@ -218,53 +218,6 @@ def signatures_world(w: World) -> None:
 
 
 @world_setup
-def petitions_world(w: World) -> None:
-    from sqlalchemy import select
-
-    from hub.accounts.models import User
-    from hub.extensions import db
-    from plugins.petitions import services
-    from plugins.petitions.models import Petition
-
-    author = db.session.scalar(select(User).where(User.email == PERSONAS["author"]))
-    with w.app.test_request_context():
-        draft = services.create_draft(author, title="Brouillon de la matrice des droits",
-                                      body="Texte " * 20, addressee="mayor")
-        waiting = services.create_draft(author, title="Pétition en attente de modération",
-                                        body="Texte " * 20, addressee="council")
-        services.submit_for_moderation(waiting)
-        db.session.commit()
-    w.draft_petition_id, w.moderation_petition_id = draft.id, waiting.id
-    w.open_petition_id = w.first_id(Petition, Petition.status == "open")
-    with w.app.app_context():
-        w.support_token = db.session.scalar(select(Petition.supporters_token).where(
-            Petition.status == "gathering"))
-
-
-@world_setup
-def interpellation_world(w: World) -> None:
-    """An interpellation of the author still forming its committee, and the demo's others."""
-    from sqlalchemy import select
-
-    from hub.accounts.models import User
-    from hub.extensions import db
-    from plugins.interpellation import services
-    from plugins.interpellation.models import Interpellation
-
-    author = db.session.scalar(select(User).where(User.email == PERSONAS["author"]))
-    with w.app.test_request_context():
-        forming = services.create(author, title="Interpellation de la matrice des droits",
-                                  body="Texte " * 20, kind="question", council="municipal",
-                                  competence="Voirie et espaces publics")
-    w.forming_interpellation_id, w.committee_token = forming.id, forming.committee_token
-    w.collecting_interpellation_id = w.first_id(Interpellation,
-                                                Interpellation.stage == "collecting")
-    w.review_interpellation_id = w.first_id(Interpellation, Interpellation.stage == "review")
-    w.scheduled_interpellation_id = w.first_id(Interpellation,
-                                               Interpellation.stage == "scheduled")
-
-
-@world_setup
 def bodies_and_projects_world(w: World) -> None:
     """Two bodies (the body member chairs the first), projects open and under review, a
     contribution of the author, relays of both bodies, a session and a draw."""
@@ -516,72 +469,6 @@ RULES: dict[str, Rule | list[Rule]] = {
                                           "relay_id": w.other_relay_id},
               note="the relay of another body"),
     ],
-    # Petitions plugin.
-    "petitions.index": everyone(),
-    "petitions.detail": [
-        everyone(values=lambda w: {"petition_id": w.open_petition_id}),
-        roles("author", "moderator", values=lambda w: {"petition_id": w.draft_petition_id},
-              deny={404}, expect={"anonymous": {404}}, note="a draft: its author and moderators"),
-    ],
-    "petitions.count": everyone(values=lambda w: {"petition_id": w.open_petition_id}),
-    "petitions.new": logged_in(expect={"unconfirmed": {302}},
-                               note="unconfirmed accounts are sent to confirm their email"),
-    "petitions.edit": [
-        only("author", values=lambda w: {"petition_id": w.draft_petition_id}, deny={404},
-             expect={"moderator": {403}, "admin": {403}},
-             note="moderators see the draft but only its author edits it"),
-    ],
-    "petitions.gather": only("author", values=lambda w: {"petition_id": w.draft_petition_id},
-                             deny={404}, expect={"moderator": {403}, "admin": {403}},
-                             post_probe=False, note="would send the draft to its supporters"),
-    "petitions.support": everyone(values=lambda w: {"token": w.support_token}, post_probe=False,
-                                  note="a POST adds a supporter"),
-    "petitions.sign": logged_in(values=lambda w: {"petition_id": w.open_petition_id},
-                                post_ok={302}, note="signed or refused, back to the petition"),
-    "petitions.moderation_queue": roles("moderator"),
-    "petitions.moderate": roles("moderator",
-                                values=lambda w: {"petition_id": w.moderation_petition_id}),
-    "petitions.answer": roles("agent", "elected",
-                              values=lambda w: {"petition_id": w.open_petition_id}),
-    "petitions.list_json": everyone(),
-    "petitions.list_csv": everyone(),
-    "petitions.petition_json": everyone(values=lambda w: {"petition_id": w.open_petition_id}),
-    "petitions.petition_csv": everyone(values=lambda w: {"petition_id": w.open_petition_id}),
-    "petitions_api.list_petitions": everyone(),
-    "petitions_api.get_petition": everyone(values=lambda w: {"petition_id": w.open_petition_id}),
-    "petitions_api.create_petition": confirmed(post_ok={422}, expect={"unconfirmed": {403}},
-                                               note="an empty body is refused: 422"),
-    "petitions_api.sign": logged_in(values=lambda w: {"petition_id": w.open_petition_id},
-                                    post_ok={201, 403, 409},
-                                    note="201 signed, 403 not eligible, 409 already signed"),
-    # Interpellation plugin.
-    "interpellation.index": everyone(),
-    "interpellation.detail": [
-        everyone(values=lambda w: {"interpellation_id": w.collecting_interpellation_id}),
-        only("author", "agent", "elected", "admin",
-             values=lambda w: {"interpellation_id": w.forming_interpellation_id}, deny={404},
-             expect={"anonymous": {404}},
-             note="before filing: its committee and the staff who follow interpellations"),
-    ],
-    "interpellation.new": only("verified", "author", "body_member",
-                               note="verified residents only (they form the committee)"),
-    "interpellation.join": everyone(values=lambda w: {"token": w.committee_token},
-                                    post_probe=False, note="a POST adds a committee member"),
-    "interpellation.sign": logged_in(
-        values=lambda w: {"interpellation_id": w.collecting_interpellation_id}, post_ok={302},
-        note="signed or refused, back to the interpellation"),
-    "interpellation.review": roles(
-        "agent", values=lambda w: {"interpellation_id": w.review_interpellation_id}),
-    "interpellation.session": roles(
-        "agent", values=lambda w: {"interpellation_id": w.scheduled_interpellation_id}),
-    "interpellation.answer": roles(
-        "agent", values=lambda w: {"interpellation_id": w.scheduled_interpellation_id}),
-    "interpellation_api.list_interpellations": everyone(),
-    "interpellation_api.get_interpellation": everyone(
-        values=lambda w: {"interpellation_id": w.collecting_interpellation_id}),
-    "interpellation_api.sign": logged_in(
-        values=lambda w: {"interpellation_id": w.collecting_interpellation_id},
-        post_ok={201, 403, 409}, note="201 signed, 403 not eligible, 409 already signed"),
 }
 
 
@@ -658,3 +545,31 @@ def resolve(app, world, endpoint: str, rule: Rule) -> str:
     values = rule.values(world) if callable(rule.values) else dict(rule.values)
     with app.test_request_context():
         return url_for(endpoint, **values)
+
+
+# --- Rules that live with their feature ----------------------------------------------------------
+
+
+def _collect_feature_rules() -> None:
+    """Each feature may keep its rules (and ``@world_setup`` functions) beside its code:
+    ``plugins/<name>/tests/authz.py`` or ``tests/<feature>/authz.py`` defines ``RULES``, which
+    join this table (an endpoint ruled twice is an error)."""
+    import importlib.util
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.glob("plugins/*/tests/authz.py")) + sorted(
+            root.glob("tests/*/authz.py")):
+        name = "authz_rules_of_" + path.parent.parent.name if path.parent.name == "tests" \
+            else "authz_rules_of_" + path.parent.name
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        for endpoint, rule in module.RULES.items():
+            if endpoint in RULES:
+                raise RuntimeError(f"{path}: {endpoint!r} already has a rule")
+            RULES[endpoint] = rule
+
+
+_collect_feature_rules()
