@@ -7,8 +7,22 @@ from flask_wtf import FlaskForm
 from wtforms import validators
 
 
+def strip_nul(value):
+    """NUL characters have no place in text (PostgreSQL refuses them): dropped on input."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class HubForm(FlaskForm):
-    """Base form; ``error_summary()`` lists every error with the id of its field."""
+    """Base form; ``error_summary()`` lists every error with the id of its field.
+
+    Every text field drops NUL characters before validation, whatever the form declares.
+    """
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = tuple(options.get("filters", ()) or unbound_field.kwargs.get("filters", ()))
+            options["filters"] = (strip_nul, *filters)
+            return unbound_field.bind(form=form, **options)
 
     def error_summary(self) -> list[tuple[str, str, str]]:
         summary = []

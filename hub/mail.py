@@ -60,7 +60,7 @@ def header_value(value) -> str:
 
 def queue_mail(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
     """Render ``template`` (plain text) and queue it; it is sent after the commit."""
-    body = render_template(template, **context)
+    body = render_template(template, **context).replace("\x00", "")
     message = OutboxMessage(recipient=header_value(recipient)[:320],
                             subject=header_value(subject)[:300], body=body)
     db.session.add(message)

@@ -82,3 +82,29 @@ def test_a_review_that_lost_the_race_is_a_409_not_a_500(app, client, auth, make_
                       {"decision": "inadmissible", "reason": "Hors des compétences."})
     assert response.status_code == 409
     assert "no longer at this stage" in response.get_data(as_text=True)
+
+
+def test_nul_characters_typed_in_any_form_are_dropped(app, client, auth, make_user,
+                                                      make_project, make_territory):
+    """PostgreSQL refuses NUL in text: every form drops it instead of failing."""
+    from conftest import csrf_from
+
+    from hub.extensions import db
+    from hub.projects.models import Project
+    from hub.territory.models import Commune
+
+    make_territory()
+    with app.app_context():
+        commune_id = db.session.query(Commune.id).scalar()
+    make_user("agent@example.org", roles=("agent",))
+    project_id = make_project()
+    auth.login("agent@example.org")
+    page = f"/projects/{project_id}/edit"
+    form = {"title": "Tram\x00 T3", "summary": "Résumé\x00", "level": "metropolitan",
+            "domain": "mobility", "commune": str(commune_id)}
+    html = client.get(page).get_data(as_text=True)
+    response = client.post(page, data={"csrf_token": csrf_from(html), **form})
+    assert response.status_code == 302
+    with app.app_context():
+        project = db.session.get(Project, project_id)
+        assert (project.title, project.summary) == ("Tram T3", "Résumé")

@@ -80,7 +80,18 @@ def api_json() -> dict:
         raise RuleError(_("Send a JSON object."), status=400, code="bad_json")
     if _depth(data) > 4:
         raise RuleError(_("The JSON object is nested too deeply."), status=400, code="bad_json")
-    return data
+    return _without_nul(data)
+
+
+def _without_nul(value):
+    """NUL characters have no place in text (PostgreSQL refuses them): dropped on input."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _depth(value, level: int = 0) -> int:
