@@ -60,13 +60,23 @@ def scheduled_jobs(app=None) -> list[Job]:
     return sorted(jobs, key=lambda job: job.name)
 
 
+def _insert_once(name: str):
+    """INSERT … ON CONFLICT DO NOTHING: the first worker creates the job's row, the others
+    find it."""
+    if db.engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(JobRun).values(name=name, runs=0, last_result="", last_error="") \
+        .on_conflict_do_nothing(index_elements=["name"])
+
+
 def _claim_job(job: Job, now: datetime, force: bool) -> bool:
     with write_transaction():
-        row = db.session.scalar(for_update(select(JobRun).where(JobRun.name == job.name)))
-        if row is None:
-            row = JobRun(name=job.name, runs=0)
-            db.session.add(row)
-        elif not force and row.next_run_at is not None and row.next_run_at > now:
+        db.session.execute(_insert_once(job.name))
+        row = db.session.scalar(for_update(select(JobRun).where(JobRun.name == job.name))
+                                .execution_options(populate_existing=True))
+        if not force and row.next_run_at is not None and row.next_run_at > now:
             return False
         row.last_run_at = now
         row.next_run_at = now + job.every

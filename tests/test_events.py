@@ -119,3 +119,75 @@ def test_events_list_every_core_name_they_emit():
         emitted |= set(re.findall(r'\bemit\(\s*"([a-z_.]+)"\s*[,)]', path.read_text()))
     emitted |= {"relay.accepted", "relay.declined"}  # built from the relay's new status
     assert len(emitted) > 15 and emitted - declared == set()
+
+
+def test_several_workers_hand_each_event_out_once(app, make_project):
+    """Workers claim events in short transactions (rows skipped under lock on PostgreSQL, the
+    write lock on SQLite): three running at once never deliver one event twice."""
+    import threading
+
+    from hub.events import deliver_events, emit
+    from hub.hookspecs import hookimpl
+    from hub.projects.models import Project
+
+    seen, lock = [], threading.Lock()
+
+    class Subscriber:
+        @hookimpl
+        def hub_on_event(event):
+            with lock:
+                seen.append(event.id)
+
+    app.extensions["hub"].plugins.pm.register(Subscriber, name="counting-subscriber")
+    project_id = make_project()
+    with app.app_context():  # outside a request: nothing is delivered when it ends
+        with write_transaction():
+            project = db.session.get(Project, project_id)
+            for _ in range(30):
+                emit("project.phase_changed", project, phase="strategie")
+    handled = []
+
+    def work():
+        with app.app_context():
+            handled.append(deliver_events(limit=7))
+            handled.append(deliver_events(limit=7))
+            handled.append(deliver_events(limit=50))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 30 and sum(handled) == 30
+
+
+def test_a_scheduled_job_runs_once_per_interval_across_workers(app):
+    import threading
+    from datetime import timedelta
+
+    from hub import worker
+    from hub.hookspecs import hookimpl
+
+    runs, lock = [], threading.Lock()
+
+    def job():
+        with lock:
+            runs.append(1)
+
+    class Jobs:
+        @hookimpl
+        def hub_scheduled_jobs():
+            return [worker.Job("test.once", every=timedelta(hours=1), run=job)]
+
+    app.extensions["hub"].plugins.pm.register(Jobs, name="test-jobs")
+
+    def work():
+        with app.app_context():
+            worker.run_jobs(only="test.once")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert runs == [1]
