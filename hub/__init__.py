@@ -26,6 +26,7 @@ CORE_BLUEPRINT_MODULES = (
     "hub.projects.views",
     "hub.projects.api",
     "hub.notifications.views",
+    "hub.legal.views",
 )
 
 # Core features that implement hooks themselves (agenda events, activity, demo content...),
@@ -41,6 +42,7 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "hub.agenda.plugin",
     "hub.bodies.plugin",
     "hub.projects.plugin",
+    "hub.legal.plugin",
 )
 
 

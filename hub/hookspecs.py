@@ -83,6 +83,12 @@ def hub_navigation_items(user):
 
 
 @hookspec
+def hub_search(query, user, limit):
+    """Return up to ``limit`` :class:`hub.plugin.SearchResult` matching ``query`` among the
+    plugin's public objects (the site-wide search page)."""
+
+
+@hookspec
 def hub_template_slot(slot, context):
     """Return HTML (a ``markupsafe.Markup``) to insert in the named slot of a page, or None."""
 

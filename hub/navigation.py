@@ -26,6 +26,25 @@ class NavItem:
         return request.endpoint == self.endpoint
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """One answer of the site-wide search: what it is (``kind``, a translatable label), its
+    title, its page, a short extract and a date."""
+
+    kind: object
+    title: str
+    url: str
+    summary: str = ""
+    date: object = None
+
+
+def search_like(column, query: str):
+    """A case-insensitive "contains" on ``column`` with LIKE wildcards escaped."""
+    from sqlalchemy import func
+
+    return func.lower(column).contains(query.lower(), autoescape=True)
+
+
 def navigation_items() -> list[NavItem]:
     hub = current_app.extensions["hub"]
     items: list[NavItem] = []

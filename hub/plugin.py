@@ -19,6 +19,8 @@ _EXPORTS: dict[str, str] = {
     "Setting": "hub.settings:Setting",
     "get_setting": "hub.settings:get_setting",
     "NavItem": "hub.navigation:NavItem",
+    "SearchResult": "hub.navigation:SearchResult",
+    "search_like": "hub.navigation:search_like",
     "ActivityItem": "hub.activity:ActivityItem",
     "PageSection": "hub.slots:PageSection",
     "render_section": "hub.slots:render_section",

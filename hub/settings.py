@@ -48,6 +48,9 @@ class Setting:
     help: object = ""
     choices: tuple = field(default_factory=tuple)
     minimum: int | None = None
+    maximum: int | None = None
+    # Settings of a section other than "general" are edited on their own admin page.
+    section: str = "general"
 
 
 CORE_SETTINGS = [

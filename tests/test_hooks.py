@@ -306,3 +306,12 @@ def test_hook_hub_staff_area(app, client, make_user, auth):
     make_user("agent@example.org", roles=("agent",))
     auth.login("agent@example.org")
     assert _shows_section(client.get("/staff").get_data(True), "staff")
+
+
+def test_hook_hub_search(app, client):
+    _note(app, "Une note sur les 100% jardins partagés")
+    html = client.get("/search?q=jardins").get_data(as_text=True)
+    assert "Une note sur les 100% jardins partagés" in html and "Notes" in html
+    # LIKE wildcards typed by people are searched for literally.
+    assert "jardins partagés" not in client.get("/search?q=_ardin").get_data(as_text=True)
+    assert "jardins partagés" in client.get("/search?q=100%25").get_data(as_text=True)

@@ -33,7 +33,7 @@ LAYERS = {
                  "sessions", "agenda"},
     "bodies": {"bodies"},
     "projects": {"projects"},
-    "pages": {"main", "admin", "plugin", "scaffold"},
+    "pages": {"main", "admin", "legal", "plugin", "scaffold"},
 }
 ORDER = list(LAYERS)
 # Composition roots build the app from every layer.

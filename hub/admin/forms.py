@@ -32,8 +32,8 @@ def _field_for(setting):
     label, help_text = setting.label, setting.help
     if setting.type == "int":
         checks = [validators.InputRequired()]
-        if setting.minimum is not None:
-            checks.append(validators.NumberRange(min=setting.minimum))
+        if setting.minimum is not None or setting.maximum is not None:
+            checks.append(validators.NumberRange(min=setting.minimum, max=setting.maximum))
         return IntegerField(label, checks, description=help_text)
     if setting.type == "bool":
         return BooleanField(label, description=help_text)
@@ -50,15 +50,16 @@ def _field_for(setting):
                        description=help_text)
 
 
-def settings_form_class(declarations):
+def settings_form_class(declarations, with_logo: bool = True):
     """A form class with one field per declared setting (``logo`` is an upload instead)."""
     attrs = {}
     for setting in declarations:
         if setting.key == "logo":
             continue
         attrs[setting.key] = _field_for(setting)
-    attrs["logo_file"] = FileField(_l("Logo (PNG or SVG)"),
-                                   [FileAllowed(["png", "svg"], _l("PNG or SVG only."))])
+    if with_logo:
+        attrs["logo_file"] = FileField(_l("Logo (PNG or SVG)"),
+                                       [FileAllowed(["png", "svg"], _l("PNG or SVG only."))])
     return type("SettingsForm", (HubForm,), attrs)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -37,12 +38,19 @@ def index():
     return render_template("admin/index.html", counts=counts)
 
 
+SECTION_TITLES = {"general": _l("Settings"),
+                  "legal": _l("Legal pages and accessibility statement")}
+
+
 @bp.route("/settings", methods=["GET", "POST"])
+@bp.route("/settings/<section>", methods=["GET", "POST"])
 @permission_required("admin.access")
-def settings():
+def settings(section: str = "general"):
     registry = _hub().settings
-    declarations = list(registry.declarations.values())
-    form_class = settings_form_class(declarations)
+    declarations = [s for s in registry.declarations.values() if s.section == section]
+    if not declarations:
+        abort(404)
+    form_class = settings_form_class(declarations, with_logo=section == "general")
     form = form_class(data={s.key: _as_form_value(s, registry.get(s.key)) for s in declarations})
     if form.validate_on_submit():
         with write_transaction():
@@ -54,7 +62,7 @@ def settings():
                 if value != registry.get(setting.key):
                     registry.set(setting.key, value)
                     changed.append(setting.key)
-            upload = form.logo_file.data
+            upload = form.logo_file.data if section == "general" else None
             if upload and getattr(upload, "filename", ""):
                 suffix = Path(upload.filename).suffix.lower()
                 folder = Path(current_app.instance_path) / "uploads"
@@ -62,10 +70,14 @@ def settings():
                 upload.save(folder / f"logo{suffix}")
                 registry.set("logo", f"logo{suffix}")
                 changed.append("logo")
-            audit.record("admin.settings_changed", object_type="settings", keys=changed)
+            audit.record("admin.settings_changed", object_type="settings", keys=changed,
+                         section=section)
         flash(_("Settings saved."), "success")
-        return redirect(url_for("admin.settings"))
-    return render_template("admin/settings.html", form=form, declarations=declarations)
+        return redirect(url_for("admin.settings", section=section)
+                        if section != "general" else url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form, declarations=declarations,
+                           title=SECTION_TITLES.get(section, section)), (
+        422 if form.errors else 200)
 
 
 def _as_form_value(setting, value):

@@ -3,12 +3,13 @@ API document, their section on neighbourhood pages, personal data."""
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
 from ..hookspecs import hookimpl
-from ..navigation import NavItem
+from ..navigation import NavItem, SearchResult, search_like
 from ..registry import ObjectType
 from ..slots import render_section
 from . import services
@@ -65,3 +66,13 @@ def hub_export_personal_data(user):
         "mandate_start": start.isoformat() if start else None,
         "mandate_end": end.isoformat() if end else None,
     } for name, role, start, end in rows]}
+
+
+@hookimpl
+def hub_search(query, user, limit):
+    bodies = db.session.scalars(select(Body).where(
+        Body.archived_at.is_(None),
+        search_like(Body.name, query) | search_like(Body.description, query))
+        .order_by(Body.name).limit(limit)).all()
+    return [SearchResult(_l("Local bodies"), b.name, url_for("bodies.show", body_id=b.id),
+                         b.description) for b in bodies]

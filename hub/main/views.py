@@ -103,3 +103,26 @@ def _static(folder: Path, filename: str):
 def health():
     """For monitoring and load balancers: answers once the database does."""
     return jsonify(status="ok", generation=current_app.extensions["hub"].generation)
+
+
+SEARCH_LIMIT = 20
+
+
+@bp.route("/search")
+def search():
+    """Search every feature's public objects (``hub_search``); works without JavaScript."""
+    query = " ".join((request.args.get("q") or "").split())[:100]
+    groups: dict[str, list] = {}
+    if len(query) >= 2:
+        hook = current_app.extensions["hub"].plugins.hook("hub_search")
+        for results in hook(query=query, user=current_user, limit=SEARCH_LIMIT):
+            for result in results or []:
+                groups.setdefault(str(result.kind), []).append(result)
+    total = sum(len(items) for items in groups.values())
+    return render_template("main/search.html", query=query, groups=groups, total=total)
+
+
+@bp.route("/sitemap")
+def sitemap():
+    """The site map: every section of the menu, the account pages and the legal pages."""
+    return render_template("main/sitemap.html")

@@ -14,7 +14,7 @@ from ..contributions.models import STATUSES, Contribution, ContributionChannel
 from ..extensions import db
 from ..follows.models import Follow
 from ..hookspecs import hookimpl
-from ..navigation import NavItem
+from ..navigation import NavItem, SearchResult, search_like
 from ..registry import ObjectType
 from ..slots import render_section
 from . import services
@@ -143,3 +143,12 @@ def hub_export_personal_data(user):
         "followed_projects": [{"title": title, "since": since.isoformat() + "Z"}
                               for title, since in follows],
     }
+
+
+@hookimpl
+def hub_search(query, user, limit):
+    projects = db.session.scalars(select(Project).where(
+        search_like(Project.title, query) | search_like(Project.summary, query))
+        .order_by(Project.created_at.desc()).limit(limit)).all()
+    return [SearchResult(_l("Projects"), p.title, url_for("projects.show", project_id=p.id),
+                         p.summary, p.created_at) for p in projects]

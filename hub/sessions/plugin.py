@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..agenda import AgendaEvent
 from ..extensions import db
 from ..hookspecs import hookimpl
+from ..navigation import SearchResult, search_like
 from ..registry import ObjectType
 from . import services
 from .models import Meeting, MeetingRegistration
@@ -59,3 +60,16 @@ def hub_export_personal_data(user):
                                "registered_at": registered.isoformat() + "Z",
                                "attended": attended}
                               for title, starts, registered, attended in rows]}
+
+
+@hookimpl
+def hub_search(query, user, limit):
+    """Sessions from the start of today, soonest first."""
+    from ..timeutil import start_of_local_day
+
+    found = db.session.scalars(select(Meeting).where(
+        Meeting.starts_at >= start_of_local_day(),
+        search_like(Meeting.title, query) | search_like(Meeting.description, query))
+        .order_by(Meeting.starts_at).limit(limit)).all()
+    return [SearchResult(_l("Sessions"), m.title, services.meeting_url(m), m.description,
+                         m.starts_at) for m in found]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..hookspecs import hookimpl
-from ..navigation import NavItem
+from ..navigation import NavItem, SearchResult, search_like
 from ..registry import ObjectType
 from ..settings import Setting
 
@@ -64,3 +64,17 @@ def hub_load_demo_content(app):
     commune = db.session.scalar(select(Commune).where(Commune.insee_code == "99001"))
     if commune is not None and commune.boundary is None:
         commune.boundary = _polygon(_DEMO_COMMUNE)
+
+
+@hookimpl
+def hub_search(query, user, limit):
+    from flask import url_for
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import Neighbourhood
+
+    found = db.session.scalars(select(Neighbourhood).where(search_like(Neighbourhood.name, query))
+                               .order_by(Neighbourhood.name).limit(limit)).all()
+    return [SearchResult(_l("Neighbourhoods"), n.name,
+                         url_for("territory.neighbourhood", slug=n.slug)) for n in found]

@@ -153,3 +153,18 @@ def hub_load_demo_content(app):
     from .demo import load
 
     load(app)
+
+
+@hookimpl
+def hub_search(query, user, limit):
+    from hub.plugin import SearchResult, search_like
+
+    from .models import PUBLIC_STAGES
+
+    found = db.session.scalars(select(Interpellation).where(
+        Interpellation.stage.in_(PUBLIC_STAGES),
+        search_like(Interpellation.title, query) | search_like(Interpellation.body, query))
+        .order_by(Interpellation.created_at.desc()).limit(limit)).all()
+    return [SearchResult(_l("Interpellations"), i.title,
+                         url_for("interpellation.detail", interpellation_id=i.id), i.body,
+                         i.created_at) for i in found]

@@ -142,3 +142,19 @@ def hub_load_demo_content(app):
     from .demo import load
 
     load(app)
+
+
+@hookimpl
+def hub_search(query, user, limit):
+    """Published petitions (rejected ones show only their title, as on their page)."""
+    from hub.plugin import SearchResult, search_like
+
+    from .models import PUBLIC_STATUSES
+
+    found = db.session.scalars(select(Petition).where(
+        Petition.status.in_(PUBLIC_STATUSES),
+        search_like(Petition.title, query) | search_like(Petition.body, query))
+        .order_by(Petition.published_at.desc()).limit(limit)).all()
+    return [SearchResult(_l("Petitions"), p.title, url_for("petitions.detail", petition_id=p.id),
+                         "" if p.status == "rejected" else p.body, p.published_at)
+            for p in found]

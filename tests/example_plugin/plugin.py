@@ -226,3 +226,12 @@ def hub_on_event(event):
     if event.name == "example.noted":
         with write_transaction():
             db.session.add(ExampleNote(user_id=None, text=f"heard {event.name} {event.target_id}"))
+
+
+@hookimpl
+def hub_search(query, user, limit):
+    from hub.plugin import SearchResult, search_like
+
+    notes = db.session.scalars(select(ExampleNote).where(search_like(ExampleNote.text, query))
+                               .limit(limit)).all()
+    return [SearchResult("Notes", n.text, f"/example/notes/{n.id}") for n in notes]
