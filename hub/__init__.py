@@ -22,6 +22,7 @@ CORE_BLUEPRINT_MODULES = (
     "hub.bodies.views",
     "hub.bodies.api",
     "hub.sessions.views",
+    "hub.sessions.api",
     "hub.agenda.views",
     "hub.projects.views",
     "hub.projects.api",

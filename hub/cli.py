@@ -381,6 +381,9 @@ def make_cli() -> click.Group:
     from .signatures.cli import signatures_group
 
     cli.add_command(signatures_group)
+    from .sessions.cli import sessions_group
+
+    cli.add_command(sessions_group)
     for command in _plugin_commands():
         cli.add_command(command)
     return cli

@@ -92,6 +92,12 @@ CORE_EVENT_TYPES = [
     EventType("session.updated", _l("A session changed")),
     EventType("session.cancelled", _l("A session was cancelled")),
     EventType("session.minutes_published", _l("The minutes of a session were published")),
+    EventType("session.registered_on_behalf",
+              _l("Someone was registered for a session by phone or on paper")),
+    EventType("session.promoted", _l("A person waiting for a session got a seat")),
+    EventType("session.minutes_review_opened",
+              _l("Draft minutes were sent to the participants for amendments")),
+    EventType("session.minutes_approved", _l("The minutes of a session were approved")),
     EventType("body.created", _l("A local body was created")),
     EventType("signatures.threshold_reached", _l("A signature collection reached a threshold")),
 ]

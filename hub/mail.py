@@ -15,6 +15,7 @@ marked failed: neither ever blocks the rest of the queue.
 
 from __future__ import annotations
 
+import base64
 import re
 import smtplib
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, render_template
-from sqlalchemy import Integer, String, Text, or_, select
+from sqlalchemy import JSON, Integer, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import is_sqlite, utcnow, write_transaction
@@ -47,6 +48,8 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Files sent with the message: ``[{"filename", "mimetype", "content" (base64)}]``.
+    attachments: Mapped[list | None] = mapped_column(JSON)
 
 
 class UnsendableMessage(ValueError):
@@ -58,11 +61,20 @@ def header_value(value) -> str:
     return _HEADER_BREAKERS.sub(" ", str(value)).strip()
 
 
-def queue_mail(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
-    """Render ``template`` (plain text) and queue it; it is sent after the commit."""
+def queue_mail(recipient: str, subject: str, template: str, *, attachments=(),
+               **context) -> OutboxMessage:
+    """Render ``template`` (plain text) and queue it; it is sent after the commit.
+
+    ``attachments``: ``(filename, mimetype, bytes)`` triples sent with the message (a QR
+    code, a calendar entry); keep them small, they are stored with the message.
+    """
     body = render_template(template, **context).replace("\x00", "")
+    files = [{"filename": header_value(name)[:100], "mimetype": mimetype,
+              "content": base64.b64encode(content).decode("ascii")}
+             for name, mimetype, content in attachments] or None
     message = OutboxMessage(recipient=header_value(recipient)[:320],
-                            subject=header_value(subject)[:300], body=body)
+                            subject=header_value(subject)[:300], body=body,
+                            attachments=files)
     db.session.add(message)
     if has_request_context():
         g.hub_mail_pending = True
@@ -82,6 +94,10 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
         raise UnsendableMessage(str(exc)) from exc
     email["Message-ID"] = make_msgid(domain="hub.local")
     email.set_content(message.body)
+    for item in message.attachments or []:
+        maintype, _, subtype = item["mimetype"].partition("/")
+        email.add_attachment(base64.b64decode(item["content"]), maintype=maintype,
+                             subtype=subtype or "octet-stream", filename=item["filename"])
     return email
 
 

@@ -88,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "Contribution": "hub.contributions.models:Contribution",
     "sessions": "hub.sessions.services",
     "Session": "hub.sessions.models:Meeting",
+    "SessionForm": "hub.sessions.forms:SessionForm",
     "signatures": "hub.signatures.services",
     "SignatureCollection": "hub.signatures.models:SignatureCollection",
     "Signature": "hub.signatures.models:Signature",

@@ -37,6 +37,7 @@ def test_download_covers_contributions_follows_sessions_bodies_and_notifications
     assert data["projects"]["followed_projects"][0]["title"] == "Square des Tanneurs"
     assert data["sessions"]["registrations"][0] == {
         "session": "Café-projet", "starts_at": "2026-05-04T18:30:00",
-        "registered_at": data["sessions"]["registrations"][0]["registered_at"], "attended": True}
+        "registered_at": data["sessions"]["registrations"][0]["registered_at"], "attended": True,
+        "status": "registered", "name_in_public_list": False}
     assert data["bodies"]["memberships"][0]["role"] == "secretary"
     assert data["notifications"]["notifications"][0]["read"] is False

@@ -21,7 +21,9 @@ class AgendaEvent:
 
     ``objects`` are the ``(type, id)`` pairs of registered objects the event belongs to
     (its target, its organiser): the agenda of a body or a project filters on them.
-    ``organiser`` is the one that holds it, shown and offered as a filter.
+    ``organiser`` is the one that holds it, shown and offered as a filter. ``uid`` stays the
+    same for the event's whole life (calendars update it in place); ``sequence`` grows with
+    each change, and a cancelled event stays in feeds as ``STATUS:CANCELLED``.
     """
 
     uid: str
@@ -38,6 +40,8 @@ class AgendaEvent:
     source: str = ""
     cancelled: bool = False
     cancel_reason: str = ""
+    # iCal SEQUENCE: bumped by the event's owner on every change calendars must pick up.
+    sequence: int = 0
 
 
 def matches(event: AgendaEvent, filters: dict) -> bool:

@@ -1,17 +1,22 @@
-"""The core's own hook implementations for sessions: their object type, the agenda, the
-personal-data download."""
+"""The core's own hook implementations for sessions: their object type, the agenda, the API
+document, settings, scheduled jobs (reminders, purge), the personal-data download."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..agenda import AgendaEvent
+from ..db import write_transaction
 from ..extensions import db
 from ..hookspecs import hookimpl
 from ..navigation import SearchResult, search_like
 from ..registry import ObjectType
+from ..settings import Setting, get_setting
+from ..worker import Job
 from . import services
+from .ical import agenda_event
 from .models import Meeting, MeetingRegistration
 
 
@@ -29,22 +34,43 @@ def hub_register_object_types():
 
 @hookimpl
 def hub_agenda_events(start, end, filters):
-    events = []
-    for meeting in services.query_between(start, end, filters or {}):
-        location = meeting.place
-        if meeting.online:
-            location = " – ".join(filter(None, [meeting.place, meeting.online_url])) or "En ligne"
-        objects = tuple(ref for ref in (meeting.target_ref, meeting.organiser_ref)
-                        if ref[0] and ref[1] is not None)
-        organiser = meeting.organiser_ref if meeting.organiser_type else None
-        events.append(AgendaEvent(
-            uid=f"session-{meeting.id}", title=meeting.title, start=meeting.starts_at,
-            end=meeting.ends_at, location=location, url=services.meeting_url(meeting),
-            description=meeting.description, accessibility=meeting.accessibility,
-            neighbourhood_ids=tuple(n.id for n in meeting.neighbourhoods), objects=objects,
-            organiser=organiser, source="sessions",
-            cancelled=meeting.cancelled_at is not None, cancel_reason=meeting.cancel_reason))
-    return events
+    return [agenda_event(m) for m in services.query_between(start, end, filters or {})]
+
+
+@hookimpl
+def hub_register_settings():
+    return [Setting("sessions_purge_after_months", "int", 12,
+                    _l("Purge registrations' personal data this many months after a session"),
+                    _l("Accounts, names, phone numbers and check-in codes of registered "
+                       "people and walk-ins are wiped; counts, attendance and minutes stay. "
+                       "Also run by the command “hub sessions purge”."), minimum=1)]
+
+
+@hookimpl
+def hub_openapi_paths():
+    from .api import OPENAPI
+
+    return OPENAPI
+
+
+def _reminders_job():
+    with write_transaction():
+        sent = services.send_reminders()
+    return f"{sent} reminder(s) queued"
+
+
+def _purge_job():
+    with write_transaction():
+        done = services.purge_registrations(int(get_setting("sessions_purge_after_months")))
+    return f"{len(done)} session(s) purged"
+
+
+@hookimpl
+def hub_scheduled_jobs():
+    return [Job("sessions.reminders", every=timedelta(hours=1), run=_reminders_job,
+                description=_l("Remind registered people the day before a session")),
+            Job("sessions.purge", every=timedelta(days=1), run=_purge_job,
+                description=_l("Purge registrations' personal data of old sessions"))]
 
 
 @hookimpl
@@ -52,14 +78,16 @@ def hub_export_personal_data(user):
     """Sessions the resident registered for, and whether they were marked present."""
     rows = db.session.execute(
         select(Meeting.title, Meeting.starts_at, MeetingRegistration.created_at,
-               MeetingRegistration.attended)
+               MeetingRegistration.attended, MeetingRegistration.status,
+               MeetingRegistration.public_name)
         .join(MeetingRegistration, MeetingRegistration.meeting_id == Meeting.id)
         .where(MeetingRegistration.user_id == user.id)
         .order_by(Meeting.starts_at)).all()
     return {"registrations": [{"session": title, "starts_at": starts.isoformat(),
                                "registered_at": registered.isoformat() + "Z",
-                               "attended": attended}
-                              for title, starts, registered, attended in rows]}
+                               "attended": attended, "status": status,
+                               "name_in_public_list": public}
+                              for title, starts, registered, attended, status, public in rows]}
 
 
 @hookimpl

@@ -192,20 +192,23 @@ def test_register_and_unregister_without_javascript_and_with_htmx(app, client, a
     assert len(_audit(app, "session.unregistered")) == 1
 
 
-def test_capacity_is_respected(app, client, auth, world):
+def test_a_full_session_offers_the_waiting_list(app, client, auth, world):
     _register(app, world["future"], world["president"], world["member"])
     auth.login("habitant@example.org")
     page = f"/sessions/{world['future']}"
     html = client.get(page).get_data(as_text=True)
     assert "This session is full." in html and "0 places left" in html
+    assert "Join the waiting list" in html
     token = csrf_from(html)
     response = client.post(f"{page}/register", data={"csrf_token": token})
-    assert response.status_code == 422 and "This session is full." in response.get_data(
-        as_text=True)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{page}/my-registration")
+    mine = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You are number 1 on the waiting list" in mine and "check-in code" not in mine
     response = client.post(f"{page}/register", data={"csrf_token": token},
                            headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert 'role="alert">This session is full.' in response.get_data(as_text=True)
+    assert "You are number 1 on the waiting list." in response.get_data(as_text=True)
     # A past session no longer takes registrations.
     response = client.post(f"/sessions/{world['past']}/register", data={"csrf_token": token})
     assert response.status_code == 422
@@ -213,7 +216,8 @@ def test_capacity_is_respected(app, client, auth, world):
 
 
 def test_capacity_holds_under_concurrent_registrations(app, make_user, world):
-    """Eight residents register at once for the last three places: exactly three get one."""
+    """Eight residents register at once for the last three places: exactly three get one,
+    the five others wait, numbered in the order their requests got the lock."""
     from hub.accounts.models import User
     from hub.db import write_transaction
     from hub.sessions import services
@@ -234,8 +238,8 @@ def test_capacity_holds_under_concurrent_registrations(app, make_user, world):
             barrier.wait()
             try:
                 with write_transaction():
-                    services.register(meeting, user)
-                outcomes.append("ok")
+                    row = services.join(meeting, user)
+                    outcomes.append((row.status, services.waitlist_position(row)))
             except services.SessionRuleError as exc:
                 outcomes.append(str(exc))
             finally:
@@ -246,9 +250,11 @@ def test_capacity_holds_under_concurrent_registrations(app, make_user, world):
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert outcomes.count("ok") == 3 and len(outcomes) == 8  # the others: "session is full"
+    assert sorted(outcomes, key=str) == [("registered", None)] * 3 + [
+        ("waitlisted", n) for n in range(1, 6)]
     with app.app_context():
         assert services.registration_count(world["future"]) == 3
+        assert services.waitlist_count(world["future"]) == 5
 
 
 def test_attendance_only_after_the_session_starts(app, client, auth, world):
@@ -303,7 +309,14 @@ def test_minutes_are_written_and_published(app, client, auth, world):
         "next_agenda": "- Restitution\n- Vote des priorités"})
     assert response.status_code == 302
     meeting = _get(app, world["past"])
-    assert meeting.minutes_published_at is not None
+    assert (meeting.minutes_status, meeting.minutes_version) == ("draft", 1)
+    assert meeting.minutes_published_at is None
+    assert '<h2 id="minutes-title">' not in client.get(f"/sessions/{world['past']}").get_data(
+        as_text=True)
+    for step in ("approve", "publish"):
+        assert submit(client, url, {}, action=f"{url}/{step}").status_code == 302
+    meeting = _get(app, world["past"])
+    assert meeting.minutes_status == "published" and meeting.minutes_published_at is not None
     assert len(_audit(app, "session.minutes_published")) == 1
     auth.logout()
     page = client.get(f"/sessions/{world['past']}").get_data(as_text=True)
