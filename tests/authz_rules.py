@@ -361,7 +361,9 @@ RULES: dict[str, Rule | list[Rule]] = {
     "bodies.agenda_feed": everyone(values=lambda w: {"body_id": w.body_id}),
     "projects.agenda_feed": everyone(values=lambda w: {"project_id": w.project_id}),
     "sessions.show": everyone(values=lambda w: {"meeting_id": w.meeting_id}),
-    "sessions.register": logged_in(values=lambda w: {"meeting_id": w.meeting_id}),
+    "sessions.register": logged_in(values=lambda w: {"meeting_id": w.meeting_id},
+                                   expect={"unconfirmed": {403}},
+                                   note="an unconfirmed email cannot register"),
     "sessions.unregister": logged_in(values=lambda w: {"meeting_id": w.meeting_id}),
     **{f"sessions.{page}": [
         roles("agent", "body_member", values=lambda w: {"meeting_id": w.relay_meeting_id}),

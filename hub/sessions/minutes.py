@@ -26,8 +26,7 @@ from ..errors import RuleError
 from ..events import emit
 from ..extensions import db
 from ..notifications.services import notify
-from .models import MINUTES_SECTIONS, Meeting, MeetingRegistration, MinutesAmendment, \
-    MinutesVersion
+from .models import MINUTES_SECTIONS, Meeting, MeetingRegistration, MinutesAmendment, MinutesVersion
 
 SECTION_LABELS = {
     "objectives": _l("Objectives and agenda"),

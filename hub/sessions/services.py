@@ -778,7 +778,9 @@ def audit_export(meeting: Meeting, actor, fmt: str) -> None:
 
 
 # The minutes cycle, reachable from this namespace (``sessions.open_review``…).
-from .minutes import (  # noqa: E402
+from .minutes import (  # noqa: E402, F401 - re-exported for the SDK's ``sessions`` namespace
+    MINUTES_SECTIONS,
+    SECTION_LABELS,
     MinutesRuleError,
     amendments_of,
     approve_minutes,
@@ -789,10 +791,11 @@ from .minutes import (  # noqa: E402
     minutes_record,
     minutes_versions,
     open_review,
-    propose_amendment,
     proposals_of,
+    propose_amendment,
     publish_minutes,
     resolve_amendment,
+    review_open,
     save_draft,
     save_minutes,
 )

@@ -28,7 +28,8 @@ from ..forms import HubForm, add_error, choices, form_action
 from ..registry import registry
 from ..text import csv_response
 from ..timeutil import local_now
-from . import checkin, minutes as minutes_cycle, services
+from . import checkin, services
+from . import minutes as minutes_cycle
 from .forms import (
     AmendmentForm,
     AttendanceForm,

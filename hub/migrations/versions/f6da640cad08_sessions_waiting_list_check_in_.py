@@ -174,6 +174,8 @@ def _registrations_with_an_id():
         op.execute("DROP INDEX IF EXISTS ix_meeting_registration_user_id")
         op.execute("DROP TABLE meeting_registration")
         op.execute("ALTER TABLE _meeting_registration_new RENAME TO meeting_registration")
+        op.create_index("ix_meeting_registration_user_id", "meeting_registration",
+                        ["user_id"])
     else:
         op.execute("ALTER TABLE meeting_registration DROP CONSTRAINT pk_meeting_registration")
         op.execute("ALTER TABLE meeting_registration ADD COLUMN id SERIAL")
@@ -209,7 +211,6 @@ def _registrations_with_an_id():
                                     ["meeting_id", "user_id"])
         op.create_unique_constraint("uq_meeting_registration_checkin_code",
                                     "meeting_registration", ["checkin_code"])
-    op.create_index("ix_meeting_registration_user_id", "meeting_registration", ["user_id"])
     op.create_index("ix_meeting_registration_queue", "meeting_registration",
                     ["meeting_id", "status", "id"])
 
