@@ -28,6 +28,7 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.do"},
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 LOCALES = ("fr", "en")
+PACKAGE_FOLDERS = ("hub", "plugins", "themes")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -96,11 +97,16 @@ def _translated(message) -> bool:
 
 
 def compile_all(root: Path = REPO_ROOT) -> list[Path]:
-    """Compile every ``.po`` under ``root`` to ``.mo`` beside it; returns the files written."""
+    """Compile every ``.po`` of the packages under ``root`` to ``.mo`` beside it.
+
+    The ``.mo`` files are not committed: installing the package compiles them too (setup.py,
+    docs/translations.md); this command refreshes them after a ``.po`` was edited. Returns the
+    files written (an unchanged catalogue is left alone).
+    """
     written = []
-    for po_path in sorted(root.glob("**/translations/*/LC_MESSAGES/messages.po")):
-        if {".venv", "build", "node_modules"} & set(po_path.relative_to(root).parts):
-            continue
+    po_paths = sorted(p for folder in PACKAGE_FOLDERS
+                      for p in (root / folder).glob("**/translations/*/LC_MESSAGES/messages.po"))
+    for po_path in po_paths:
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
         buffer = io.BytesIO()

@@ -56,6 +56,20 @@ def pytest_terminal_summary(terminalreporter):
             "hub: this run used SQLite only; CI runs the suite on PostgreSQL too.")
 
 
+def pytest_sessionstart(session):
+    """The ``.mo`` catalogues are built, not committed (docs/translations.md): without them every
+    page would be in English and hundreds of tests would fail for one reason. Say it once."""
+    from hub import i18n_tools
+
+    missing = [po.with_suffix(".mo") for folder in i18n_tools.PACKAGE_FOLDERS
+               for po in (i18n_tools.REPO_ROOT / folder).glob("**/translations/*/*/messages.po")
+               if not po.with_suffix(".mo").exists()]
+    if missing:
+        pytest.exit(f"{len(missing)} translation catalogue(s) not compiled, e.g. {missing[0]}: "
+                    "run `.venv/bin/hub i18n compile` (`pip install -e .` compiles them too)",
+                    returncode=3)
+
+
 def pytest_collection_modifyitems(config, items):
     """``HUB_SKIP_BROWSER=1`` skips the real-browser tests (CI runs them in their own step)."""
     if os.environ.get("HUB_SKIP_BROWSER") == "1":

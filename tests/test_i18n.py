@@ -14,8 +14,8 @@ from babel.messages.pofile import read_po
 from hub import i18n_tools
 
 ROOT = Path(__file__).resolve().parent.parent
-PO_FILES = sorted(p for p in ROOT.glob("**/translations/*/LC_MESSAGES/messages.po")
-                  if not {".venv", "build", "node_modules"} & set(p.relative_to(ROOT).parts))
+PO_FILES = sorted(p for folder in i18n_tools.PACKAGE_FOLDERS
+                  for p in (ROOT / folder).glob("**/translations/*/LC_MESSAGES/messages.po"))
 STALE = "run `hub i18n compile` (or reinstall: `pip install -e .` compiles the catalogues)"
 
 
