@@ -43,11 +43,35 @@ TEST_CONFIG = {
 }
 
 
+# Variables that steer the test run itself; every other HUB_* variable configures a hub.
+HARNESS_VARIABLES = {"HUB_SKIP_BROWSER", "HUB_REQUIRE_BROWSER", "HUB_CHROMIUM", "HUB_PABULIB_DIR",
+                     "HUB_PYTHON"}
+_ignored_environment: list[str] = []
+
+
+def pytest_configure(config):
+    """The hub reads every ``HUB_*`` variable as configuration (README). One exported on the
+    machine (a deployment's ``HUB_MAIL_SERVER``, ``HUB_DEFAULT_LOCALE=en``...) must neither
+    change what the tests see nor send their mail to a real server: tests configure the hubs
+    they build, so those variables are removed for the run (subprocesses included)."""
+    for key in sorted(os.environ):
+        if (key.startswith("HUB_") and not key.startswith("HUB_TEST_")
+                and key not in HARNESS_VARIABLES):
+            _ignored_environment.append(key)
+            del os.environ[key]
+
+
 def pytest_report_header(config):
+    lines = []
+    if _ignored_environment:
+        lines.append(f"hub: ignoring {', '.join(_ignored_environment)} from the environment "
+                     "(tests configure their hubs themselves)")
     if PG_URL:
-        return f"hub: database PostgreSQL ({PG_URL.rsplit('@', 1)[-1]})"
-    return ("hub: database SQLite only (set HUB_TEST_DATABASE_URL=postgresql+psycopg://... "
-            "to run the same suite on PostgreSQL)")
+        lines.append(f"hub: database PostgreSQL ({PG_URL.rsplit('@', 1)[-1]})")
+    else:
+        lines.append("hub: database SQLite only (set HUB_TEST_DATABASE_URL=postgresql+psycopg://... "
+                     "to run the same suite on PostgreSQL)")
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter):

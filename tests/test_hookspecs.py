@@ -21,13 +21,13 @@ def test_hookspecs_are_prefixed_and_have_docstrings():
 
 @pytest.mark.parametrize("name", SPECS)
 def test_hookspec_is_documented(name):
-    docs = (ROOT / "docs" / "plugins.md").read_text()
+    docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     assert re.search(rf"^### {name}$", docs, re.MULTILINE), f"docs/plugins.md lacks ### {name}"
 
 
 @pytest.mark.parametrize("name", SPECS)
 def test_hookspec_has_a_test(name):
-    sources = "\n".join(p.read_text() for p in ROOT.glob("tests/**/*.py"))
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in ROOT.glob("tests/**/*.py"))
     assert re.search(rf"def test_hook_{name}\b", sources), f"no test_hook_{name} in tests/"
 
 

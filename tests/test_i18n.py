@@ -4,6 +4,7 @@ The catalogue tests compare *messages*, never the bytes of a compiled ``.mo`` fi
 of Babel may write the same catalogue with different header bytes, and a user sees no difference.
 """
 
+import re
 from gettext import c2py
 from pathlib import Path
 
@@ -69,7 +70,9 @@ def test_dates_and_numbers_follow_the_locale(app):
 
     with app.test_request_context():
         with force_locale("fr"):
-            assert format_decimal(48250) == "48\u202f250"
+            # A (no-break) space between thousands: which one is the CLDR release's choice
+            # (U+202F today, U+00A0 before CLDR 34), not the hub's.
+            assert re.fullmatch(r"48\s250", format_decimal(48250))
             assert "mars" in format_datetime(datetime(2026, 3, 5, 12), "long")
         with force_locale("en"):
             assert format_decimal(48250) == "48,250"
