@@ -60,7 +60,7 @@ def test_invalid_settings_are_redisplayed(client, make_user, auth):
     response = submit(client, "/admin/settings", {"commune_name": "Villebelle",
                                                   "population": "-5", "contact_email": "nope"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422  # like every form refused with errors
     assert 'value="Villebelle"' in html and 'id="error-summary"' in html
 
 
