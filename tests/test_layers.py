@@ -142,3 +142,27 @@ def test_the_checks_catch_an_upward_import(tmp_path):
     bad.write_text("import hub.accounts\n\ndef f():\n    from ..projects.models import Project\n")
     assert sorted(hub_imports(bad, tmp_path)) == [("accounts", 1), ("projects", 4)]
     assert layer_of("projects") > layer_of("territory") < layer_of("accounts")
+
+
+def test_no_core_code_names_a_plugin():
+    """The core never imports a plugin nor names one in a string (docstrings aside): what a
+    plugin adds comes through hooks and the registry."""
+    import re
+
+    names = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists())
+    pattern = re.compile(r"^(%s)([_.:/-]|$)" % "|".join(map(re.escape, names)))
+    hits = []
+    for path in core_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef,
+                                           ast.ClassDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "plugins":
+                hits.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in docstrings and pattern.match(node.value.strip())):
+                hits.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.strip()[:40]!r}")
+    assert not hits, "\n".join(hits)
