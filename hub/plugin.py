@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "db": "hub.extensions:db",
     "utcnow": "hub.db:utcnow",
     "local_now": "hub.timeutil:local_now",
+    "local_today": "hub.timeutil:local_today",
     "write_transaction": "hub.db:write_transaction",
     "after_commit": "hub.db:after_commit",
     "for_update": "hub.db:for_update",

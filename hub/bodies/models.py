@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import new_uuid, utcnow
 from ..extensions import db
+from ..timeutil import local_today
 
 body_neighbourhood = Table(
     "body_neighbourhood", db.metadata,
@@ -56,7 +57,7 @@ class Body(db.Model):
                            order_by="BodyMember.id", cascade="all, delete-orphan")
 
     def active_members(self, day: date | None = None) -> list[BodyMember]:
-        day = day or date.today()
+        day = day or local_today()
         return [m for m in self.members if m.active_on(day)]
 
 

@@ -11,6 +11,7 @@ from .. import audit
 from ..db import utcnow
 from ..extensions import db
 from ..settings import Setting, get_setting
+from ..timeutil import local_today
 from . import draw as drawing
 from .models import CAPABILITIES, Body, BodyMember, Draw
 
@@ -43,7 +44,7 @@ def capabilities(user, body: Body, day: date | None = None) -> set[str]:
         return set()
     if user.can("bodies.manage"):
         return set(CAPABILITIES)
-    day = day or date.today()
+    day = day or local_today()
     roles = {m.role for m in body.members if m.user_id == user.id and m.active_on(day)}
     return {cap for cap, allowed in CAPABILITIES.items() if roles & allowed}
 
@@ -56,7 +57,7 @@ def bodies_acting_for(user, capability: str) -> list[Body]:
     """Bodies where ``user`` currently holds a role granting ``capability``."""
     if not getattr(user, "is_authenticated", False):
         return []
-    today = date.today()
+    today = local_today()
     rows = db.session.scalars(
         select(BodyMember).where(BodyMember.user_id == user.id,
                                  BodyMember.role.in_(CAPABILITIES[capability]))).all()
@@ -67,7 +68,7 @@ def bodies_acting_for(user, capability: str) -> list[Body]:
 
 
 def member_counts(body_ids) -> dict[int, int]:
-    today = date.today()
+    today = local_today()
     rows = db.session.execute(
         select(BodyMember.body_id, func.count(BodyMember.id))
         .where(BodyMember.body_id.in_(list(body_ids)),

@@ -33,6 +33,7 @@ from ..permissions import permission_required
 from ..sessions.services import sessions_for
 from ..territory.models import Commune, Neighbourhood, neighbourhood_choices
 from ..text import csv_safe, unique_slug
+from ..timeutil import local_today
 from ..web import fail, int_arg
 from . import services
 from .draw import DrawError
@@ -84,7 +85,7 @@ def index():
 
 
 def body_record(body: Body, day: date | None = None) -> dict:
-    day = day or date.today()
+    day = day or local_today()
     return {
         "id": body.id, "slug": body.slug, "name": body.name, "type": body.type,
         "commune": body.commune.name if body.commune else None,
@@ -241,7 +242,7 @@ def members(body_id: int):
                                                BodyMember.name)).all()
     return render_template("bodies/members.html", body=body, form=form, members=all_members,
                            end_form=HubForm(), role_labels=services.ROLE_LABELS,
-                           today=date.today()), 200 if not form.errors else 422
+                           today=local_today()), 200 if not form.errors else 422
 
 
 @bp.route("/bodies/<int:body_id>/members/<int:member_id>/end", methods=["POST"])
@@ -254,7 +255,7 @@ def end_member(body_id: int, member_id: int):
     if not HubForm().validate_on_submit():
         abort(400)
     with write_transaction():
-        member.mandate_end = date.today()
+        member.mandate_end = local_today()
         audit.record("body.member_ended", member, body_id=body.id)
     flash(_("The mandate of %(name)s ends today.", name=member.name), "success")
     return redirect(url_for("bodies.members", body_id=body.id))

@@ -6,7 +6,7 @@ communal project that went through the four phases, and a project open to contri
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from ..extensions import db
 from ..follows.models import Follow
 from ..sessions.models import Meeting, MeetingRegistration
 from ..territory.models import Commune, Neighbourhood
+from ..timeutil import local_today
 from .models import Project, ProjectDocument, Relay, TimelineEntry
 
 
@@ -29,7 +30,7 @@ def _users() -> dict[str, User]:
 
 
 def _at(days: int, hour: int = 18, minute: int = 30) -> datetime:
-    day = date.today() + timedelta(days=days)
+    day = local_today() + timedelta(days=days)
     return datetime(day.year, day.month, day.day, hour, minute)
 
 
@@ -42,7 +43,7 @@ def load(app) -> None:
     agent, elu, claire, karim, lea, sofia, paul = (users[k] for k in (
         "agent", "elu", "claire", "karim", "lea", "sofia", "paul"))
     now = utcnow()
-    today = date.today()
+    today = local_today()
 
     # --- Local bodies --------------------------------------------------------------------
     def body(slug, name, type_, quarter_slugs, description, cadence, contact):

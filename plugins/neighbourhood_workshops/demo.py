@@ -5,7 +5,7 @@ atelier ville and an atelier de projet."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from hub.plugin import (
     User,
     contributions,
     db,
+    local_today,
     sessions,
 )
 
@@ -23,7 +24,7 @@ from . import services
 
 
 def _at(days: int, hour: int = 18, minute: int = 30) -> datetime:
-    day = date.today() + timedelta(days=days)
+    day = local_today() + timedelta(days=days)
     return datetime(day.year, day.month, day.day, hour, minute)
 
 
