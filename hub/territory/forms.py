@@ -48,6 +48,11 @@ class NeighbourhoodForm(BoundaryFields):
         description=_l("Appears in the page address (/territory/…); made from the name when "
                        "left empty."))
     commune = SelectField(_l("Commune"), coerce=int)
+    population = IntegerField(_l("Population"), [validators.Optional(),
+                                                 validators.NumberRange(min=0, max=10_000_000)],
+                              description=_l("Residents of the neighbourhood, if known; used "
+                                             "for thresholds given as a share of its "
+                                             "residents."))
 
 
 class DeleteForm(HubForm):

@@ -29,6 +29,9 @@ class Neighbourhood(db.Model):
                                             index=True)
     name: Mapped[str] = mapped_column(String(150))
     slug: Mapped[str] = mapped_column(String(150), unique=True)
+    # Residents of the neighbourhood (0: unknown), for thresholds given as a share of the
+    # residents of a scope smaller than the commune.
+    population: Mapped[int] = mapped_column(Integer, default=0)
     boundary: Mapped[dict | None] = mapped_column(JSON)
 
     commune = relationship("Commune", back_populates="neighbourhoods", lazy="joined")

@@ -205,13 +205,14 @@ def edit_neighbourhood(neighbourhood_id: int | None = None):
                 quarter.name = form.name.data
                 quarter.slug = slug
                 quarter.commune_id = form.commune.data
+                quarter.population = form.population.data or 0
                 if changed:
                     quarter.boundary = boundary
                 db.session.flush()
                 audit.record("territory.neighbourhood_created" if creating
                              else "territory.neighbourhood_edited", quarter,
                              name=quarter.name, slug=slug, commune_id=quarter.commune_id,
-                             boundary="changed" if changed else "unchanged")
+                             population=quarter.population, boundary="changed" if changed else "unchanged")
             flash(_("The neighbourhood %(name)s is saved.", name=quarter.name), "success")
             return redirect(url_for("territory.manage"))
     return render_template("territory/neighbourhood_form.html", form=form, quarter=quarter), (

@@ -220,3 +220,22 @@ def test_deleting_a_commune_with_neighbourhoods_is_refused(app, client, auth, st
                   {"name": "Vide", "insee_code": "99002"}).status_code == 302
     assert submit(client, "/territory/manage/communes/2/delete", {}).status_code == 302
     assert len(_audit(app, "territory.commune_deleted")) == 1
+
+
+def test_neighbourhood_population_is_saved_shown_and_audited(app, client, auth, staff):
+    """Thresholds given as a share of a neighbourhood's residents need its population."""
+    quarters = make_territory(app)
+    auth.login("agent@example.org")
+    url = f"/territory/manage/neighbourhoods/{quarters[2]}"
+    bad = submit(client, url, {"name": "Bellevue", "slug": "bellevue", "commune": "1",
+                               "population": "-3"})
+    assert bad.status_code == 422 and 'value="-3"' in bad.get_data(as_text=True)
+    assert submit(client, url, {"name": "Bellevue", "slug": "bellevue", "commune": "1",
+                                "population": "6120"}).status_code == 302
+    from hub.territory.models import Neighbourhood
+
+    with app.app_context():
+        assert db.session.get(Neighbourhood, quarters[2]).population == 6120
+        assert db.session.get(Neighbourhood, quarters[1]).population == 0
+    assert "6,120" in client.get("/territory/manage").get_data(as_text=True)
+    assert _audit(app, "territory.neighbourhood_edited")[-1].details["population"] == 6120
