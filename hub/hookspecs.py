@@ -71,7 +71,8 @@ def hub_openapi_paths():
 @hookspec
 def hub_api_record_extra(object_type, obj):
     """Return a dict of fields added to the API record of ``obj`` (of registered type
-    ``object_type``), e.g. the projects a body relays on ``/api/v1/bodies/<id>``."""
+    ``object_type``), e.g. the projects a body relays on ``/api/v1/bodies/<id>``. Called for
+    the records of bodies and projects."""
 
 
 # --- Pages: what a plugin adds to what residents see ----------------------------------------

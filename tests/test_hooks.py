@@ -241,10 +241,13 @@ def test_hook_hub_scheduled_jobs(app):
 
 
 def test_hook_hub_api_record_extra(app, client):
-    from factories import make_body
+    from factories import make_body, make_project
 
     body_id = make_body(app)
     assert client.get(f"/api/v1/bodies/{body_id}").json["example"] == f"body {body_id}"
+    project_id = make_project(app)
+    record = client.get(f"/api/v1/projects/{project_id}").json
+    assert record["example"] == f"project {project_id}" and record["id"] == project_id
 
 
 def test_hook_hub_on_event(app):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, current_app, jsonify, url_for
 from sqlalchemy import select
 
 from ..api.auth import api_error
@@ -76,6 +76,9 @@ def show(project_id: int):
             "answered_at": _iso(c.answered_at)} for c in items],
         "indicators": services.indicators(project.id),
     })
+    hook = current_app.extensions["hub"].plugins.hook("hub_api_record_extra")
+    for extra in hook(object_type="project", obj=project):
+        record.update(extra or {})
     return jsonify(record)
 
 

@@ -186,8 +186,8 @@ def hub_scheduled_jobs():
 
 @hookimpl
 def hub_api_record_extra(object_type, obj):
-    if object_type == "body":
-        return {"example": f"body {obj.id}"}
+    if object_type in ("body", "project"):
+        return {"example": f"{object_type} {obj.id}"}
     return None
 
 
