@@ -1,0 +1,300 @@
+"""Citizen-initiative workshops: an idea carried by residents becomes, by political decision, an
+official project."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from hub.plugin import (
+    ActivityItem,
+    EventType,
+    Job,
+    NavItem,
+    ObjectType,
+    Setting,
+    bodies_acting_for,
+    db,
+    hookimpl,
+    render_section,
+)
+
+from .models import OBJECT_TYPE, Initiative, Member, initiative_neighbourhood
+
+EVENTS = [
+    ("proposed", _l("A resident proposed a citizen initiative")),
+    ("member_joined", _l("A resident joined the collective of a citizen initiative")),
+    ("member_left", _l("A resident left the collective of a citizen initiative")),
+    ("constituted", _l("A citizen initiative's collective is constituted")),
+    ("unconstituted", _l("A citizen initiative fell below the members required")),
+    ("facilitation_asked", _l("A local body is asked to facilitate a citizen initiative")),
+    ("facilitation_accepted", _l("A local body facilitates a citizen initiative")),
+    ("facilitation_declined", _l("A local body declined to facilitate a citizen initiative")),
+    ("prioritised", _l("A facilitating body set the priority of a citizen initiative")),
+    ("support_opened", _l("A citizen initiative opened its public support")),
+    ("support_reached", _l("A citizen initiative reached its support threshold")),
+    ("dossier_saved", _l("A new version of a citizen initiative's dossier")),
+    ("document_added", _l("A document was added to a citizen initiative's dossier")),
+    ("submitted", _l("A citizen initiative was submitted to the council")),
+    ("acknowledged", _l("The commune acknowledged a citizen initiative's dossier")),
+    ("decision_overdue", _l("The decision on a citizen initiative is overdue")),
+    ("decided", _l("An elected official decided on a citizen initiative")),
+    ("withdrawn", _l("A citizen initiative was withdrawn")),
+]
+
+
+@hookimpl
+def hub_register_blueprints(app):
+    from .api import bp as api_bp
+    from .views import bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def hub_register_migrations():
+    return str(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def hub_register_permissions():
+    return {"initiative_workshops.manage": {"agent"}}
+
+
+@hookimpl
+def hub_register_settings():
+    return [
+        Setting("initiative_workshops_members_neighbourhood", "int", 10,
+                _l("Citizen initiatives: residents required to constitute one on "
+                   "neighbourhoods"), minimum=1),
+        Setting("initiative_workshops_members_commune", "int", 25,
+                _l("Citizen initiatives: residents required to constitute one on the whole "
+                   "commune"), minimum=1),
+        Setting("initiative_workshops_support_threshold", "str", "",
+                _l("Citizen initiatives: public support required before submission"),
+                _l("Empty: none. A number of signatures (300), or a share of the residents "
+                   "of the initiative's scope (2 %: its neighbourhoods' population, or the "
+                   "commune's), rounded up. Online and paper signatures count alike.")),
+        Setting("initiative_workshops_support_minimum_age", "int", 0,
+                _l("Citizen initiatives: minimum age to support one (0: none)"), minimum=0),
+        Setting("initiative_workshops_decision_months", "int", 3,
+                _l("Citizen initiatives: months for the political decision after "
+                   "submission"), minimum=1),
+        Setting("initiative_workshops_facilitator_type", "str", "Conseil de quartier",
+                _l("Citizen initiatives: type of the local body asked to facilitate those of "
+                   "its neighbourhoods")),
+        Setting("initiative_workshops_commune_body", "str", "",
+                _l("Citizen initiatives: short name of the body that facilitates those of the "
+                   "whole commune"),
+                _l("The end of its page address (/bodies/…); empty: the staff name one for "
+                   "each initiative.")),
+    ]
+
+
+@hookimpl
+def hub_register_object_types():
+    from . import services
+
+    return [ObjectType(
+        name=OBJECT_TYPE, model=Initiative, label=_l("Citizen initiative"),
+        plural=_l("citizen initiatives"), endpoint="initiative_workshops.detail",
+        url_values=lambda item: {"initiative_id": item.id}, title=lambda item: item.title,
+        neighbourhood_ids=lambda item: [n.id for n in item.neighbourhoods],
+        can_manage=lambda user, item: services.can_manage(user),
+        actions={"organise_sessions": services.can_work_on,
+                 "answer": lambda user, item: services.can_decide(user)},
+        contribution_rule=services.contribution_rule)]
+
+
+@hookimpl
+def hub_register_event_types():
+    return [EventType(f"{OBJECT_TYPE}.{name}", label) for name, label in EVENTS]
+
+
+@hookimpl
+def hub_register_commands():
+    from .cli import initiative_workshops_group
+
+    return [initiative_workshops_group]
+
+
+@hookimpl
+def hub_openapi_paths():
+    from .api import OPENAPI
+
+    return OPENAPI
+
+
+@hookimpl
+def hub_navigation_items(user):
+    return [NavItem(_l("Citizen initiatives"), "initiative_workshops.index", order=34)]
+
+
+@hookimpl
+def hub_on_threshold_reached(collection, threshold):
+    if collection.object_type == OBJECT_TYPE:
+        from .services import on_threshold
+
+        on_threshold(collection, threshold)
+
+
+def _overdue_job():
+    from .services import tell_overdue
+
+    return f"{len(tell_overdue())} overdue decision(s) told"
+
+
+@hookimpl
+def hub_scheduled_jobs():
+    return [Job("initiative_workshops.overdue", every=timedelta(hours=6), run=_overdue_job,
+                description=_l("Tell the collective and the staff when a decision on a "
+                               "citizen initiative is overdue"))]
+
+
+# --- Pages of others -------------------------------------------------------------------------
+
+
+@hookimpl
+def hub_project_page(project, user):
+    """The project's origin: the citizen initiative whose decision created it."""
+    origin = db.session.scalar(select(Initiative).where(Initiative.project_id == project.id))
+    if origin is None:
+        return []
+    return [render_section("initiative-origin", _l("Origin: a citizen initiative"),
+                           "initiative_workshops/_project_origin.html", order=5, item=origin)]
+
+
+@hookimpl
+def hub_neighbourhood_page(neighbourhood, user):
+    items = db.session.scalars(
+        select(Initiative).where(Initiative.id.in_(
+            select(initiative_neighbourhood.c.initiative_id).where(
+                initiative_neighbourhood.c.neighbourhood_id == neighbourhood.id)))
+        .order_by(Initiative.state_changed_at.desc()).limit(20)).all()
+    if not items:
+        return []
+    return [render_section("initiatives", _l("Citizen initiatives"),
+                           "initiative_workshops/_neighbourhood.html", order=40, items=items)]
+
+
+@hookimpl
+def hub_body_page(body, user):
+    """The initiatives the body facilitates, by its priority, and those it accompanied (its
+    memory); members who act for it answer and rank from here."""
+    from .services import rules
+
+    items = db.session.scalars(select(Initiative).where(
+        Initiative.facilitator_body_id == body.id)).all()
+    if not items:
+        return []
+    active = sorted((i for i in items if i.state in ("proposed", "constituted", "submitted")
+                     and i.facilitation in ("asked", "accepted")),
+                    key=lambda i: (i.facilitation != "asked", i.priority or 100,
+                                   i.created_at))
+    memory = sorted((i for i in items if i.state not in ("proposed", "constituted",
+                                                         "submitted")),
+                    key=lambda i: i.state_changed_at, reverse=True)
+    return [render_section("initiatives", _l("Citizen initiatives: priorities and memory"),
+                           "initiative_workshops/_body.html", order=30, body=body,
+                           active=active, memory=memory, today=rules.local_today())]
+
+
+@hookimpl
+def hub_session_page(session, user):
+    if session.target_type != OBJECT_TYPE or session.target_id is None:
+        return []
+    item = db.session.get(Initiative, session.target_id)
+    if item is None:
+        return []
+    return [render_section("initiative", _l("Citizen initiative"),
+                           "initiative_workshops/_session.html", order=10, item=item)]
+
+
+@hookimpl
+def hub_dashboard(user):
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = db.session.scalars(select(Initiative).where(Initiative.id.in_(
+        select(Member.initiative_id).where(Member.user_id == user.id)))
+        .order_by(Initiative.state_changed_at.desc())).all()
+    bodies = bodies_acting_for(user, "act")
+    asked = db.session.scalars(select(Initiative).where(
+        Initiative.facilitator_body_id.in_([b.id for b in bodies]),
+        Initiative.facilitation == "asked")).all() if bodies else []
+    if not items and not asked:
+        return []
+    return [render_section("initiatives", _l("My citizen initiatives"),
+                           "initiative_workshops/_dashboard.html", order=40, items=items,
+                           asked=asked)]
+
+
+@hookimpl
+def hub_staff_area(user):
+    from .services import can_manage, rules
+
+    if not can_manage(user) and "elected" not in getattr(user, "roles", set()):
+        return []
+    today = rules.local_today()
+    submitted = db.session.scalars(select(Initiative).where(Initiative.state == "submitted")
+                                   .order_by(Initiative.decision_due)).all()
+    waiting = db.session.scalars(select(Initiative).where(
+        Initiative.state.in_(("constituted", "submitted")),
+        or_(Initiative.facilitation.in_(("", "declined")), Initiative.support_rule == "pending"))
+        .order_by(Initiative.id)).all()
+    if not submitted and not waiting:
+        return []
+    return [render_section("initiatives", _l("Citizen initiatives"),
+                           "initiative_workshops/_staff.html", order=30, submitted=submitted,
+                           waiting=waiting, today=today)]
+
+
+@hookimpl
+def hub_user_activity(user):
+    rows = db.session.execute(
+        select(Initiative, Member.joined_at).join(Member, Member.initiative_id == Initiative.id)
+        .where(Member.user_id == user.id).order_by(Member.joined_at.desc())).all()
+    return [ActivityItem(_l("Citizen initiative I carry") if item.author_id == user.id
+                         else _l("Citizen initiative I joined"), item.title,
+                         url_for("initiative_workshops.detail", initiative_id=item.id),
+                         joined, item.state_label) for item, joined in rows]
+
+
+@hookimpl
+def hub_api_record_extra(object_type, obj):
+    if object_type != "project":
+        return None
+    origin = db.session.scalar(select(Initiative).where(Initiative.project_id == obj.id))
+    if origin is None:
+        return None
+    return {"origin_initiative": {
+        "id": origin.id, "title": origin.title, "state": origin.state,
+        "url": url_for("initiative_workshops.detail", initiative_id=origin.id, _external=True)}}
+
+
+@hookimpl
+def hub_export_personal_data(user):
+    proposed = db.session.scalars(select(Initiative).where(
+        Initiative.author_id == user.id)).all()
+    joined = db.session.execute(
+        select(Initiative.id, Initiative.title, Member.joined_at)
+        .join(Member, Member.initiative_id == Initiative.id)
+        .where(Member.user_id == user.id)).all()
+    return {
+        "initiatives_proposed": [{"id": i.id, "title": i.title, "summary": i.summary,
+                                  "created_at": i.created_at.isoformat() + "Z"}
+                                 for i in proposed],
+        "collectives_joined": [{"initiative_id": ident, "title": title,
+                                "joined_at": joined_at.isoformat() + "Z"}
+                               for ident, title, joined_at in joined],
+    }
+
+
+@hookimpl
+def hub_load_demo_content(app):
+    from .demo import load
+
+    load(app)

@@ -1,0 +1,581 @@
+"""Pages of the initiative workshops: the list, proposing, an initiative's page (collective,
+facilitation, dossier, sessions, support, decision, comments) and the forms of each actor.
+
+Each view loads the initiative (404), checks who may act (fragments included), calls
+:mod:`.services` (which checks again, under the lock) and renders. Refusals of the rules
+come back as :class:`RuleError`: shown on the form, or flashed on the initiative's page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from hub.plugin import (
+    Body,
+    HubForm,
+    RuleError,
+    SignForm,
+    choices,
+    contributions,
+    db,
+    fail,
+    follows,
+    form_action,
+    htmx,
+    int_arg,
+    limit_signing,
+    login_required_response,
+    neighbourhood_choices,
+    sessions,
+    signatures,
+    write_transaction,
+)
+from hub.plugin import sign_box as signing_box
+
+from . import rules, services
+from .forms import (
+    AssignForm,
+    CommentForm,
+    DecisionForm,
+    DocumentForm,
+    DossierForm,
+    FacilitationForm,
+    PriorityForm,
+    ProposeForm,
+    SessionForm,
+    WithdrawForm,
+)
+from .models import (
+    ACTIVE,
+    OBJECT_TYPE,
+    OPEN,
+    STATE_LABELS,
+    STATES,
+    Document,
+    DossierVersion,
+    Initiative,
+    initiative_neighbourhood,
+)
+
+bp = Blueprint("initiative_workshops", __name__, url_prefix="/initiatives",
+               template_folder="templates")
+PAGE_SIZE = 30
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def get_initiative(initiative_id: int) -> Initiative:
+    return db.session.get(Initiative, initiative_id) or abort(404)
+
+
+def loaded(view):
+    """Load the initiative from ``initiative_id`` (404 when there is none)."""
+
+    @wraps(view)
+    def wrapped(initiative_id: int, **kwargs):
+        return view(get_initiative(initiative_id), **kwargs)
+
+    return wrapped
+
+
+def back_to(initiative: Initiative, anchor: str = "") -> str:
+    return url_for("initiative_workshops.detail", initiative_id=initiative.id) + (
+        f"#{anchor}" if anchor else "")
+
+
+def _rule_action(initiative: Initiative, action, success: str, anchor: str = ""):
+    """A one-button action (join, leave, submit…): run it, flash the outcome, go back."""
+    if not current_user.is_authenticated:
+        return login_required_response()
+    if not HubForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except RuleError as refusal:
+        if refusal.status == 403:
+            fail(403, refusal.message)
+        flash(refusal.message, "error")
+    else:
+        flash(success, "success")
+    return redirect(back_to(initiative, anchor))
+
+
+def box_for(initiative: Initiative, message: str = "") -> dict:
+    accepting = (initiative.collection is not None and initiative.collection.accepting
+                 and initiative.state in ACTIVE)
+    return signing_box(initiative.collection, accepting=accepting, message=message)
+
+
+def _save_image(upload) -> str:
+    """Store a checked image under the instance's uploads; returns its path there."""
+    data = upload.read(IMAGE_MAX_BYTES + 1)
+    if len(data) > IMAGE_MAX_BYTES:
+        raise RuleError(_("The image is larger than 2 MB."), field="image", code="image_size")
+    kind = next((ext for magic, ext in IMAGE_SIGNATURES.items() if data.startswith(magic)),
+                None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "webp"
+    if kind is None:
+        raise RuleError(_("This file is not a PNG, JPEG or WebP image."), field="image",
+                        code="image_type")
+    folder = Path(current_app.instance_path) / "uploads" / "initiative_workshops"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(12)}.{kind}"
+    (folder / name).write_bytes(data)
+    return f"initiative_workshops/{name}"
+
+
+# --- The list --------------------------------------------------------------------------------
+
+
+def list_query(state: str, neighbourhood_id: int | None):
+    stmt = select(Initiative)
+    if state in STATES:
+        stmt = stmt.where(Initiative.state == state)
+    if neighbourhood_id:
+        stmt = stmt.where(Initiative.id.in_(select(initiative_neighbourhood.c.initiative_id)
+                                            .where(initiative_neighbourhood.c.neighbourhood_id
+                                                   == neighbourhood_id)))
+    return stmt.order_by(Initiative.state_changed_at.desc(), Initiative.id.desc())
+
+
+def state_counts() -> dict[str, int]:
+    counts = dict.fromkeys(STATES, 0)
+    counts.update(dict(db.session.execute(select(Initiative.state, func.count(Initiative.id))
+                                          .group_by(Initiative.state)).all()))
+    return counts
+
+
+@bp.route("/")
+def index():
+    state = request.args.get("state", "")
+    state = state if state in STATES else ""
+    neighbourhood_id = int_arg("neighbourhood", request.args)
+    page = max(int_arg("page", request.args) or 1, 1)
+    stmt = list_query(state, neighbourhood_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    context = dict(items=items, total=total, page=page, page_size=PAGE_SIZE, state=state,
+                   neighbourhood_id=neighbourhood_id, neighbourhoods=neighbourhood_choices(),
+                   state_labels=STATE_LABELS, counts=state_counts(),
+                   today=rules.local_today(),
+                   members_neighbourhood=rules.members_required("neighbourhood"),
+                   members_commune=rules.members_required("commune"))
+    template = "initiative_workshops/_list.html" if htmx else "initiative_workshops/index.html"
+    return render_template(template, **context), 200, {"Vary": "HX-Request"}
+
+
+# --- Proposing -------------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not services.is_verified(current_user):
+        try:
+            services.require_verified(current_user)
+        except RuleError as refusal:
+            fail(refusal.status, refusal.message)
+    form = ProposeForm()
+    form.neighbourhoods.choices = choices(neighbourhood_choices())
+    if form.is_submitted() and form.validate():
+        saved = ""
+        try:
+            upload = form.image.data
+            if upload and getattr(upload, "filename", ""):
+                saved = _save_image(upload)
+            initiative = services.propose(
+                current_user, title=form.title.data, summary=form.summary.data,
+                reasons=form.reasons.data or "",
+                neighbourhood_ids=form.neighbourhoods.data if form.scope.data == "neighbourhood"
+                else (), image_path=saved, image_alt=form.image_alt.data or "")
+        except RuleError as refusal:
+            if saved:
+                (Path(current_app.instance_path) / "uploads" / saved).unlink(missing_ok=True)
+            target = form[refusal.field] if refusal.field in form else form.title
+            target.errors = [*target.errors, refusal.message]
+        else:
+            flash(_("Your idea is proposed. Share its page: verified residents join its "
+                    "collective from their own account."), "success")
+            return redirect(back_to(initiative))
+    status = 422 if form.is_submitted() else 200
+    return render_template("initiative_workshops/new.html", form=form,
+                           members_neighbourhood=rules.members_required("neighbourhood"),
+                           members_commune=rules.members_required("commune")), status
+
+
+# --- An initiative's page ----------------------------------------------------------------------
+
+
+def page_context(initiative: Initiative, **forms) -> dict:
+    user = current_user
+    member = services.is_member(user, initiative)
+    acts = services.acts_for_facilitator(user, initiative, accepted_only=False)
+    manage = services.can_manage(user)
+    versions = db.session.scalars(select(DossierVersion).where(
+        DossierVersion.initiative_id == initiative.id)
+        .order_by(DossierVersion.number.desc())).all()
+    documents = db.session.scalars(select(Document).where(
+        Document.initiative_id == initiative.id).order_by(Document.id)).all()
+    bodies = []
+    if manage and initiative.state in ACTIVE:
+        bodies = db.session.execute(select(Body.id, Body.name).where(
+            Body.archived_at.is_(None)).order_by(Body.name)).all()
+    assign = forms.get("assign_form") or AssignForm()
+    assign.body_id.choices = choices([(b.id, b.name) for b in bodies])
+    return dict(
+        item=initiative, members=services.members_of(initiative), member=member,
+        is_author=user.is_authenticated and user.id == initiative.author_id,
+        verified=services.is_verified(user), acts_for_body=acts,
+        can_work=services.can_work_on(user, initiative), can_manage=manage,
+        can_decide=services.can_decide(user), versions=versions,
+        latest=versions[0] if versions else None, documents=documents,
+        meetings=sessions.sessions_for([(OBJECT_TYPE, initiative.id)]),
+        comments=contributions.of_target(initiative),
+        following=follows.is_following(user, initiative),
+        followers=follows.follower_count(initiative),
+        box=box_for(initiative), today=rules.local_today(),
+        support_missing=services.support_missing(initiative),
+        signers=(signatures.public_signers(initiative.collection_id)
+                 if initiative.collection_id else []),
+        action_form=HubForm(),
+        facilitation_form=forms.get("facilitation_form") or FacilitationForm(),
+        priority_form=forms.get("priority_form") or PriorityForm(
+            data={"priority": initiative.priority}),
+        assign_form=assign, comment_form=forms.get("comment_form") or CommentForm(),
+        document_form=forms.get("document_form") or DocumentForm(prefix="doc"))
+
+
+@bp.route("/<int:initiative_id>")
+@loaded
+def detail(initiative: Initiative):
+    return render_template("initiative_workshops/detail.html", **page_context(initiative))
+
+
+@bp.route("/<int:initiative_id>/join", methods=["POST"])
+@loaded
+def join(initiative: Initiative):
+    return _rule_action(initiative, lambda: services.join(initiative.id, current_user),
+                        _("You are a member of the collective."), "collective")
+
+
+@bp.route("/<int:initiative_id>/leave", methods=["POST"])
+@loaded
+def leave(initiative: Initiative):
+    return _rule_action(initiative, lambda: services.leave(initiative.id, current_user),
+                        _("You left the collective."), "collective")
+
+
+@bp.route("/<int:initiative_id>/submit", methods=["POST"])
+@loaded
+def submit(initiative: Initiative):
+    return _rule_action(initiative, lambda: services.submit(initiative.id, current_user),
+                        _("The dossier is submitted to the council."), "decision")
+
+
+@bp.route("/<int:initiative_id>/follow", methods=["POST"])
+@login_required
+@loaded
+def follow(initiative: Initiative):
+    if not HubForm().validate_on_submit():
+        abort(400)
+    if not current_user.email_confirmed:
+        fail(403, _("Confirm your email address to follow an initiative."))
+    wanted = request.form.get("follow") == "1"
+    with write_transaction():
+        follows.set_following(current_user, initiative, wanted)
+    if htmx:
+        response = render_template("initiative_workshops/_follow.html", item=initiative,
+                                   following=wanted, action_form=HubForm(),
+                                   followers=follows.follower_count(initiative), announce=True)
+        return response, 200, {"Vary": "HX-Request"}
+    flash(_("You follow this initiative: you will be told of each step.") if wanted
+          else _("You no longer follow this initiative."), "success")
+    return redirect(back_to(initiative))
+
+
+@bp.route("/<int:initiative_id>/comments", methods=["POST"])
+@login_required
+@loaded
+def comment(initiative: Initiative):
+    if not current_user.email_confirmed:
+        fail(403, _("Confirm your email address to comment."))
+    form = CommentForm()
+
+    def action():
+        contributions.add(initiative, form.text.data, author=current_user)
+        follows.set_following(current_user, initiative, True)
+
+    done = form_action(form, action, success=_("Your comment is published."),
+                       redirect_to=back_to(initiative, "comments"), field="text")
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/detail.html",
+                           **page_context(initiative, comment_form=form)), 422
+
+
+# --- Support (core signature service) ----------------------------------------------------------
+
+
+@bp.route("/<int:initiative_id>/sign", methods=["POST"])
+@limit_signing
+@loaded
+def sign(initiative: Initiative):
+    """Signing in place (htmx swaps the box and the counter) or a full POST and redirect."""
+    if not current_user.is_authenticated:
+        if htmx:
+            return render_template("initiative_workshops/_sign_box.html", item=initiative,
+                                   box=box_for(initiative))
+        return login_required_response()
+    form = SignForm()
+    message, signed = _("The form expired: please try again."), False
+    if form.validate_on_submit():
+        if initiative.collection_id is None or initiative.state not in ACTIVE:
+            message = _("This initiative does not collect support.")
+        else:
+            try:
+                signatures.sign(initiative.collection_id, current_user,
+                                public_name=form.public_name.data,
+                                ip=request.remote_addr or "")
+                message, signed = _("Thank you: your support is recorded."), True
+            except signatures.SigningError as refusal:
+                message = refusal.message
+    db.session.expire_all()
+    initiative = get_initiative(initiative.id)
+    if htmx:
+        response = render_template("initiative_workshops/_sign_box.html", item=initiative,
+                                   box=box_for(initiative, message), oob_counter=True)
+        return response, 200, {"Vary": "HX-Request"}
+    flash(message, "success" if signed else "error")
+    return redirect(back_to(initiative, "support"))
+
+
+# --- The collective's work: dossier, documents, sessions, withdrawal ---------------------------
+
+
+def _require(check: bool):
+    if not current_user.is_authenticated:
+        return login_required_response()
+    if not check:
+        abort(403)
+    return None
+
+
+@bp.route("/<int:initiative_id>/dossier", methods=["GET", "POST"])
+@loaded
+def dossier(initiative: Initiative):
+    if (login := _require(services.can_work_on(current_user, initiative))) is not None:
+        return login
+    if initiative.state not in OPEN:
+        flash(_("The dossier was submitted: it no longer changes."), "error")
+        return redirect(back_to(initiative, "dossier"))
+    latest = services.latest_version(initiative.id)
+    form = DossierForm(data={"proposal": latest.proposal, "questions": latest.questions}
+                       if latest and request.method == "GET" else None)
+    done = form_action(form, lambda: services.save_dossier(
+        initiative.id, current_user, proposal=form.proposal.data,
+        questions=form.questions.data or "", note=form.note.data or ""),
+        success=_("A new version of the dossier is saved."),
+        redirect_to=back_to(initiative, "dossier"))
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/dossier.html", item=initiative, form=form,
+                           latest=latest), 422 if form.errors else 200
+
+
+@bp.route("/<int:initiative_id>/dossier/<int:number>")
+@loaded
+def version(initiative: Initiative, number: int):
+    shown = db.session.scalar(select(DossierVersion).where(
+        DossierVersion.initiative_id == initiative.id, DossierVersion.number == number))
+    if shown is None:
+        abort(404)
+    previous = db.session.scalar(select(DossierVersion).where(
+        DossierVersion.initiative_id == initiative.id, DossierVersion.number < number)
+        .order_by(DossierVersion.number.desc()).limit(1))
+    return render_template("initiative_workshops/version.html", item=initiative,
+                           version=shown, previous=previous)
+
+
+@bp.route("/<int:initiative_id>/documents", methods=["POST"])
+@loaded
+def add_document(initiative: Initiative):
+    if (login := _require(services.can_work_on(current_user, initiative))) is not None:
+        return login
+    form = DocumentForm(prefix="doc")
+    done = form_action(form, lambda: services.add_document(
+        initiative.id, current_user, title=form.title.data, url=form.url.data),
+        success=_("The document is added to the dossier."),
+        redirect_to=back_to(initiative, "dossier"))
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/detail.html",
+                           **page_context(initiative, document_form=form)), 422
+
+
+@bp.route("/<int:initiative_id>/sessions/new", methods=["GET", "POST"])
+@loaded
+def new_session(initiative: Initiative):
+    if (login := _require(services.can_work_on(current_user, initiative))) is not None:
+        return login
+    form = SessionForm()
+
+    def action():
+        return services.plan_session(
+            initiative.id, current_user, title=form.title.data, starts_at=form.starts_at.data,
+            ends_at=form.ends_at.data, place=form.place.data or "", online=form.online.data,
+            online_url=form.online_url.data or "", accessibility=form.accessibility.data or "",
+            description=form.description.data or "",
+            registrations_open=form.registrations_open.data, capacity=form.capacity.data)
+
+    done = form_action(form, action, success=_("The session is planned; it appears in the "
+                                               "agenda."),
+                       redirect_to=back_to(initiative, "sessions"))
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/session_form.html", item=initiative,
+                           form=form), 422 if form.errors else 200
+
+
+@bp.route("/<int:initiative_id>/withdraw", methods=["GET", "POST"])
+@loaded
+def withdraw(initiative: Initiative):
+    allowed = current_user.is_authenticated and (
+        current_user.id == initiative.author_id or services.can_manage(current_user))
+    if (login := _require(allowed)) is not None:
+        return login
+    form = WithdrawForm()
+    done = form_action(form, lambda: services.withdraw(initiative.id, current_user,
+                                                       form.reason.data),
+                       success=_("The initiative is withdrawn."),
+                       redirect_to=back_to(initiative))
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/withdraw.html", item=initiative,
+                           form=form), 422 if form.errors else 200
+
+
+# --- The facilitating body ---------------------------------------------------------------------
+
+
+@bp.route("/<int:initiative_id>/facilitation", methods=["POST"])
+@loaded
+def facilitation(initiative: Initiative):
+    allowed = services.acts_for_facilitator(current_user, initiative, accepted_only=False)
+    if (login := _require(allowed)) is not None:
+        return login
+    form = FacilitationForm()
+    done = form_action(form, lambda: services.answer_facilitation(
+        initiative.id, current_user, accept=form.decision.data == "accept",
+        note=form.note.data or ""), success=_("The body's answer is recorded."),
+        redirect_to=back_to(initiative, "facilitation"), field="decision")
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/detail.html",
+                           **page_context(initiative, facilitation_form=form)), 422
+
+
+@bp.route("/<int:initiative_id>/priority", methods=["POST"])
+@loaded
+def priority(initiative: Initiative):
+    allowed = (services.acts_for_facilitator(current_user, initiative)
+               or services.can_manage(current_user))
+    if (login := _require(allowed)) is not None:
+        return login
+    form = PriorityForm()
+    done = form_action(form, lambda: services.set_priority(initiative.id, current_user,
+                                                           form.priority.data),
+                       success=_("The priority is saved."),
+                       redirect_to=back_to(initiative, "facilitation"))
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/detail.html",
+                           **page_context(initiative, priority_form=form)), 422
+
+
+# --- The commune's staff -----------------------------------------------------------------------
+
+
+@bp.route("/<int:initiative_id>/facilitator", methods=["POST"])
+@loaded
+def assign(initiative: Initiative):
+    if (login := _require(services.can_manage(current_user))) is not None:
+        return login
+    form = AssignForm()
+    form.body_id.choices = choices(db.session.execute(select(Body.id, Body.name).where(
+        Body.archived_at.is_(None)).order_by(Body.name)).all())
+    done = form_action(form, lambda: services.assign_facilitator(
+        initiative.id, form.body_id.data, current_user),
+        success=_("The body is asked to facilitate the initiative."),
+        redirect_to=back_to(initiative, "facilitation"))
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/detail.html",
+                           **page_context(initiative, assign_form=form)), 422
+
+
+@bp.route("/<int:initiative_id>/acknowledge", methods=["POST"])
+@loaded
+def acknowledge(initiative: Initiative):
+    if (login := _require(services.can_manage(current_user))) is not None:
+        return login
+    return _rule_action(initiative, lambda: services.acknowledge(initiative.id, current_user),
+                        _("The dossier is acknowledged."), "decision")
+
+
+@bp.route("/<int:initiative_id>/support/open", methods=["POST"])
+@loaded
+def open_support(initiative: Initiative):
+    if (login := _require(services.can_manage(current_user))) is not None:
+        return login
+    return _rule_action(initiative,
+                        lambda: services.open_support_now(initiative.id, current_user),
+                        _("Public support is open."), "support")
+
+
+@bp.route("/<int:initiative_id>/decision", methods=["GET", "POST"])
+@loaded
+def decision(initiative: Initiative):
+    """The elected official's decision: a dated act with its reasoned answer."""
+    if (login := _require(services.can_decide(current_user))) is not None:
+        return login
+    if initiative.state != "submitted":
+        flash(_("The council decides on a submitted dossier: this initiative is not awaiting "
+                "a decision."), "error")
+        return redirect(back_to(initiative, "decision"))
+    form = DecisionForm(data=None if request.method == "POST"
+                        else {"decided_on": rules.local_today()})
+
+    def action():
+        services.check_decision(form.outcome.data, form.reason.data or "",
+                                form.decided_on.data)
+        return services.decide(initiative.id, current_user, outcome=form.outcome.data,
+                               reason=form.reason.data or "",
+                               reference=form.reference.data or "",
+                               decided_on=form.decided_on.data)
+
+    done = form_action(form, action, success=_("The decision is published."),
+                       redirect_to=back_to(initiative, "decision"))
+    if done is not None:
+        return done
+    return render_template("initiative_workshops/decision.html", item=initiative, form=form,
+                           today=rules.local_today()), 422 if form.errors else 200
