@@ -572,6 +572,7 @@ def submit(initiative_id: int, actor) -> Initiative:
     request): only a constituted collective, recounted under the lock, with its support."""
     if not _authenticated(actor):
         raise RuleError(_("Log in to do this."), status=401, code="login_required")
+    refusal = None
     with write_transaction():
         initiative = lock(initiative_id)
         if not (is_member(actor, initiative) or can_manage(actor)):
@@ -579,36 +580,43 @@ def submit(initiative_id: int, actor) -> Initiative:
                             status=403, code="not_member")
         if initiative.state not in OPEN:
             raise StateError(initiative.state)
+        # The rule again, on the rows: a correction it makes is kept even if refused below.
         settle(initiative, actor)
         if initiative.state != "constituted":
-            raise RuleError(_("The collective is not constituted: %(count)d of the "
-                              "%(required)d residents required have joined.",
-                              count=initiative.members_count,
-                              required=initiative.members_required),
-                            status=409, code="not_constituted")
-        missing = support_missing(initiative)
-        if missing:
-            raise RuleError(missing, status=409, code="support_not_reached")
-        version = latest_version(initiative.id)
-        today = rules.local_today()
-        _set_state(initiative, "submitted")
-        initiative.submitted_at = initiative.state_changed_at
-        initiative.submitted_by_id = actor.id
-        initiative.submitted_version = version.number if version else None
-        initiative.members_at_submission = initiative.members_count
-        initiative.support_at_submission = (initiative.collection.total
-                                            if initiative.collection else None)
-        initiative.decision_due = rules.decision_due(today)
-        emit("initiative_workshops.submitted", initiative, actor=actor,
-             members=initiative.members_count, version=initiative.submitted_version,
-             support=initiative.support_at_submission,
-             decision_due=initiative.decision_due.isoformat())
-        _tell(initiative,
-              lambda: _("“%(title)s” is submitted to the council", title=initiative.title),
-              lambda: _("The council must decide by %(date)s.",
-                        date=initiative.decision_due.strftime("%d/%m/%Y")),
-              kind="initiative_workshops.submitted")
+            refusal = RuleError(_("The collective is not constituted: %(count)d of the "
+                                  "%(required)d residents required have joined.",
+                                  count=initiative.members_count,
+                                  required=initiative.members_required),
+                                status=409, code="not_constituted")
+        elif missing := support_missing(initiative):
+            refusal = RuleError(missing, status=409, code="support_not_reached")
+        else:
+            _record_submission(initiative, actor)
+    if refusal is not None:
+        raise refusal
     return initiative
+
+
+def _record_submission(initiative: Initiative, actor) -> None:
+    version = latest_version(initiative.id)
+    today = rules.local_today()
+    _set_state(initiative, "submitted")
+    initiative.submitted_at = initiative.state_changed_at
+    initiative.submitted_by_id = actor.id
+    initiative.submitted_version = version.number if version else None
+    initiative.members_at_submission = initiative.members_count
+    initiative.support_at_submission = (initiative.collection.total
+                                        if initiative.collection else None)
+    initiative.decision_due = rules.decision_due(today)
+    emit("initiative_workshops.submitted", initiative, actor=actor,
+         members=initiative.members_count, version=initiative.submitted_version,
+         support=initiative.support_at_submission,
+         decision_due=initiative.decision_due.isoformat())
+    _tell(initiative,
+          lambda: _("“%(title)s” is submitted to the council", title=initiative.title),
+          lambda: _("The council must decide by %(date)s.",
+                    date=initiative.decision_due.strftime("%d/%m/%Y")),
+          kind="initiative_workshops.submitted")
 
 
 def acknowledge(initiative_id: int, agent) -> Initiative:
