@@ -50,9 +50,15 @@ def _polygon(points) -> dict:
     return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
 
 
+# Residents of the demo neighbourhoods (they add up to the commune's 48,250).
+_DEMO_POPULATIONS = {"centre-historique": 9850, "les-tilleuls": 11400, "bellevue": 8900,
+                     "quai-des-tanneurs": 6300, "la-garenne": 11800}
+
+
 @hookimpl
 def hub_load_demo_content(app):
-    """Boundaries for the demo territory, so its pages show maps."""
+    """Boundaries and populations for the demo territory, so its pages show maps and
+    thresholds given as a share of a neighbourhood's residents can be computed."""
     from sqlalchemy import select
 
     from ..extensions import db
@@ -61,6 +67,9 @@ def hub_load_demo_content(app):
     for quarter in db.session.scalars(select(Neighbourhood).where(
             Neighbourhood.slug.in_(list(_DEMO_OUTLINES)), Neighbourhood.boundary.is_(None))):
         quarter.boundary = _polygon(_DEMO_OUTLINES[quarter.slug])
+    for quarter in db.session.scalars(select(Neighbourhood).where(
+            Neighbourhood.slug.in_(list(_DEMO_POPULATIONS)), Neighbourhood.population == 0)):
+        quarter.population = _DEMO_POPULATIONS[quarter.slug]
     commune = db.session.scalar(select(Commune).where(Commune.insee_code == "99001"))
     if commune is not None and commune.boundary is None:
         commune.boundary = _polygon(_DEMO_COMMUNE)

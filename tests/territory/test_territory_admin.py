@@ -239,3 +239,15 @@ def test_neighbourhood_population_is_saved_shown_and_audited(app, client, auth, 
         assert db.session.get(Neighbourhood, quarters[1]).population == 0
     assert "6,120" in client.get("/territory/manage").get_data(as_text=True)
     assert _audit(app, "territory.neighbourhood_edited")[-1].details["population"] == 6120
+
+
+def test_demo_neighbourhoods_have_populations_adding_up_to_the_commune(app):
+    from hub.demo import load_demo
+    from hub.territory.models import Commune, Neighbourhood
+
+    with app.app_context():
+        load_demo(app)
+        quarters = db.session.scalars(db.select(Neighbourhood)).all()
+        commune = db.session.scalar(db.select(Commune))
+        assert all(q.population > 0 for q in quarters)
+        assert sum(q.population for q in quarters) == commune.population == 48250
