@@ -142,14 +142,16 @@ class Initiative(db.Model):
     withdrawn_at: Mapped[datetime | None]
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
 
-    author = relationship("User", foreign_keys=[author_id], lazy="joined")
+    # Loaded when used: the row lock re-reads the initiative alone, and lists load what they
+    # show with selectinload.
+    author = relationship("User", foreign_keys=[author_id])
     neighbourhoods = relationship("Neighbourhood", secondary=initiative_neighbourhood,
                                   lazy="selectin", order_by="Neighbourhood.name")
-    facilitator = relationship("Body", lazy="joined")
-    collection = relationship("SignatureCollection", lazy="joined")
-    answer = relationship("Answer", lazy="joined")
-    project = relationship("Project", lazy="joined")
-    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="joined")
+    facilitator = relationship("Body")
+    collection = relationship("SignatureCollection")
+    answer = relationship("Answer")
+    project = relationship("Project")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     @property
     def state_label(self):

@@ -733,11 +733,11 @@ def decide(initiative_id: int, official, *, outcome: str, reason: str = "",
 
 def _create_project(initiative, official, outcome, reason, reference, decided_on):
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
-        origin = _("Born of the citizen initiative workshop “%(title)s”, %(outcome)s by "
-                   "the decision of %(date)s%(reference)s.", title=initiative.title,
+        origin = _("Born of the citizen initiative workshop “%(title)s”. Decision of "
+                   "%(date)s%(reference)s: %(outcome)s.", title=initiative.title,
                    outcome=str(STATE_LABELS[outcome]).lower(),
                    date=decided_on.strftime("%d/%m/%Y"),
-                   reference=f" ({reference})" if reference else "")
+                   reference=" (" + reference + ")" if reference else "")
         kept = reason if outcome == "partly_retained" else initiative.summary
     commune_id = (initiative.neighbourhoods[0].commune_id if initiative.neighbourhoods
                   else db.session.scalar(select(Commune.id).order_by(Commune.id).limit(1)))

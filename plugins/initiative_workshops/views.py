@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from hub.plugin import (
     Body,
@@ -155,7 +156,8 @@ def list_query(state: str, neighbourhood_id: int | None):
         stmt = stmt.where(Initiative.id.in_(select(initiative_neighbourhood.c.initiative_id)
                                             .where(initiative_neighbourhood.c.neighbourhood_id
                                                    == neighbourhood_id)))
-    return stmt.order_by(Initiative.state_changed_at.desc(), Initiative.id.desc())
+    return stmt.options(selectinload(Initiative.project)).order_by(
+        Initiative.state_changed_at.desc(), Initiative.id.desc())
 
 
 def state_counts() -> dict[str, int]:
