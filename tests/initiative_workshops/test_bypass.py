@@ -232,5 +232,5 @@ def test_every_decision_publishes_a_reasoned_answer(app, client, dossier):
     assert response.status_code == 201 and response.get_json()["project_id"]
     with app.app_context():
         answer = db.session.scalar(select(Answer))
-        assert answer.outcome == "retained" and "becomes an official project" in answer.text
+        assert answer.outcome == "retained" and "devient un projet officiel" in answer.text
     assert client.get(f"/api/v1/initiatives/{item_id}").get_json()["decision"]["reason"]

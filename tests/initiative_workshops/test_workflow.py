@@ -108,7 +108,7 @@ def test_leaving_below_the_threshold_before_submission_unconstitutes(app, make_u
     told = notifications(app, "initiative_workshops.unconstituted")
     # the one who left still follows the initiative: told too
     assert sorted(u for u, _t, _b in told) == sorted(people)
-    assert "2 of the 3 residents" in told[0][2]
+    assert "2 des 3 habitants requis" in told[0][2]  # in the hub's default language
     with pytest.raises(RuleError) as refusal:
         call(app, "submit", item_id, people[0])
     assert refusal.value.code == "not_constituted" and refusal.value.status == 409
