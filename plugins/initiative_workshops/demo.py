@@ -276,15 +276,25 @@ def _sessions(item_id: int, spec: dict) -> None:
     with write_transaction():
         meeting = db.session.get(type(past), past.id)
         sessions.record_attendance(meeting, 23, [], _user("sofia"))
-        sessions.save_minutes(
-            meeting, _user("sofia"),
-            objectives="Découvrir la friche, recueillir les envies des habitants.",
-            method="Visite commentée, puis ateliers en petits groupes autour d'un plan.",
-            synthesis="Vingt-trois habitants présents. Accord sur des parcelles "
-                      "individuelles et des bacs accessibles ; demande d'un coin pour "
-                      "l'école maternelle. Question de la pollution du sol à instruire.",
-            next_agenda="Présenter un plan d'aménagement ; rencontrer le service des "
-                        "espaces verts.")
+        sofia = _user("sofia")
+        sections = {
+            "objectives": "Découvrir la friche, recueillir les envies des habitants.",
+            "method": "Visite commentée, puis ateliers en petits groupes autour d'un plan.",
+            "synthesis": "Vingt-trois habitants présents. Accord sur des parcelles "
+                         "individuelles et des bacs accessibles ; demande d'un coin pour "
+                         "l'école maternelle.",
+            "questions": "- La pollution du sol impose-t-elle une dépollution ?\n"
+                         "- Qui paie l'arrivée d'eau ?",
+            "proposals": "- 30 parcelles de 10 m² et 6 bacs surélevés\n"
+                         "- Un espace réservé à l'école maternelle",
+            "next_agenda": "Présenter un plan d'aménagement ; rencontrer le service des "
+                           "espaces verts."}
+        sessions.save_draft(meeting, sofia, sections)
+        sections["synthesis"] += " Les riverains demandent que le jardin ferme à 20 h."
+        sessions.save_draft(meeting, sofia, sections, note="Horaires ajoutés à la demande "
+                                                           "des riverains")
+        sessions.approve_minutes(meeting, sofia)
+        sessions.publish_minutes(meeting, sofia)
     services.plan_session(
         item_id, author, title="Deuxième réunion : le plan d'aménagement",
         starts_at=(now + timedelta(days=12)).replace(hour=18, minute=30),

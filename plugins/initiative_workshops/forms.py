@@ -10,9 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
-    BooleanField,
     DateField,
-    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -97,40 +95,6 @@ class DocumentForm(HubForm):
     url = URLField(_l("Web address of the document"), filters=[strip_filter],
                    validators=[validators.InputRequired(), validators.URL(),
                                validators.Length(max=500)])
-
-
-class SessionForm(HubForm):
-    title = StringField(_l("Title of the session"), filters=[strip_filter],
-                        validators=[validators.InputRequired(), validators.Length(max=200)])
-    starts_at = DateTimeLocalField(_l("Start"), format="%Y-%m-%dT%H:%M",
-                                   validators=[validators.InputRequired()])
-    ends_at = DateTimeLocalField(_l("End"), format="%Y-%m-%dT%H:%M",
-                                 validators=[validators.Optional()])
-    place = StringField(_l("Place"), filters=[strip_filter],
-                        validators=[validators.Optional(), validators.Length(max=300)])
-    online = BooleanField(_l("Online session"))
-    online_url = URLField(_l("Link of the online session"), filters=[strip_filter],
-                          validators=[validators.Optional(), validators.URL(),
-                                      validators.Length(max=500)])
-    accessibility = TextAreaField(_l("Accessibility"), filters=[strip_filter],
-                                  description=_l("Step-free access, hearing loop, sign "
-                                                 "language, childcare…"),
-                                  validators=[validators.Optional(),
-                                              validators.Length(max=2000)])
-    description = TextAreaField(_l("Agenda"), filters=[strip_filter],
-                                validators=[validators.Optional(), validators.Length(max=10000)])
-    registrations_open = BooleanField(_l("Residents register for it"), default=True)
-    capacity = IntegerField(_l("Capacity"), validators=[validators.Optional(),
-                                                        validators.NumberRange(min=1,
-                                                                               max=10000)])
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        if not self.place.data and not self.online.data:
-            self.place.errors = [*self.place.errors,
-                                 _l("Give the place, or say that the session is online.")]
-            valid = False
-        return valid
 
 
 class FacilitationForm(HubForm):

@@ -31,6 +31,7 @@ from hub.plugin import (
     Body,
     HubForm,
     RuleError,
+    SessionForm,
     SignForm,
     choices,
     contributions,
@@ -59,7 +60,6 @@ from .forms import (
     FacilitationForm,
     PriorityForm,
     ProposeForm,
-    SessionForm,
     WithdrawForm,
 )
 from .models import (
@@ -434,20 +434,27 @@ def add_document(initiative: Initiative):
                            **page_context(initiative, document_form=form)), 422
 
 
+SESSION_FIELDS = ("title", "starts_at", "ends_at", "mode", "place", "online_url",
+                  "access_features", "accessibility", "description", "registrations_open",
+                  "capacity", "reserved_seats")
+
+
 @bp.route("/<int:initiative_id>/sessions/new", methods=["GET", "POST"])
 @loaded
 def new_session(initiative: Initiative):
     if (login := _require(services.can_work_on(current_user, initiative))) is not None:
         return login
     form = SessionForm()
+    if request.method == "GET":
+        form.title.data = initiative.title
+        form.registrations_open.data = True
 
     def action():
-        return services.plan_session(
-            initiative.id, current_user, title=form.title.data, starts_at=form.starts_at.data,
-            ends_at=form.ends_at.data, place=form.place.data or "", online=form.online.data,
-            online_url=form.online_url.data or "", accessibility=form.accessibility.data or "",
-            description=form.description.data or "",
-            registrations_open=form.registrations_open.data, capacity=form.capacity.data)
+        values = {name: form[name].data for name in SESSION_FIELDS}
+        for name in ("place", "online_url", "accessibility", "description"):
+            values[name] = values[name] or ""
+        values["reserved_seats"] = values["reserved_seats"] or 0
+        return services.plan_session(initiative.id, current_user, **values)
 
     done = form_action(form, action, success=_("The session is planned; it appears in the "
                                                "agenda."),
