@@ -9,7 +9,6 @@ from conftest import submit
 from initiative_workshops.helpers import (
     bearer,
     call,
-    configure,
     constituted,
     events,
     load,
