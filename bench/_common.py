@@ -32,8 +32,17 @@ def free_port() -> int:
 def gunicorn(app_spec: str, env: dict, workers: int = 2, threads: int = 1):
     port = free_port()
     environ = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")])}
-    cmd = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-           "--log-level", "warning", "--backlog", "2048"]
+    cmd = [
+        str(BIN / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--backlog",
+        "2048",
+    ]
     if threads > 1:
         cmd += ["--threads", str(threads)]
     proc = subprocess.Popen(cmd + [app_spec], env=environ)
@@ -54,8 +63,9 @@ def gunicorn(app_spec: str, env: dict, workers: int = 2, threads: int = 1):
         proc.wait(timeout=20)
 
 
-def load(port: int, method: str, path: str, seconds: float, concurrency: int,
-         body_for=None, headers=None) -> dict:
+def load(
+    port: int, method: str, path: str, seconds: float, concurrency: int, body_for=None, headers=None
+) -> dict:
     """Send requests from ``concurrency`` threads for ``seconds``; return throughput and errors."""
     stop = time.monotonic() + seconds
     counts = [0] * concurrency

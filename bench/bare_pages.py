@@ -1,10 +1,10 @@
 """The baseline of bench/pages.py: a bare Flask app reading SQLite and returning a page of a
-given size, with nothing else (no templates of the hub, no plugins, no sessions)."""
+given size (``?size=N``, else ``BARE_PAGE_SIZE``), with nothing else (no templates of the hub, no plugins, no sessions)."""
 
 import os
 import sqlite3
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 DB = os.environ["BARE_DB"]
 SIZE = int(os.environ.get("BARE_PAGE_SIZE", "5000"))
@@ -29,6 +29,7 @@ def create_app():
         rows = conn().execute("SELECT id, name FROM item ORDER BY id LIMIT 20").fetchall()
         body = "".join(f"<li>{name}</li>" for _id, name in rows)
         html = f"<!doctype html><html lang=fr><title>Bare</title><ul>{body}</ul>"
-        return html + " " * max(0, SIZE - len(html))
+        size = request.args.get("size", SIZE, type=int)
+        return html + " " * max(0, size - len(html))
 
     return app

@@ -37,8 +37,10 @@ def create_app():
         db = connection()
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute("INSERT INTO signature (collection_id, user_id) VALUES (1, ?)",
-                       (int(request.headers["X-User"]),))
+            db.execute(
+                "INSERT INTO signature (collection_id, user_id) VALUES (1, ?)",
+                (int(request.headers["X-User"]),),
+            )
             db.execute("COMMIT")
         except sqlite3.IntegrityError:
             db.execute("ROLLBACK")

@@ -35,8 +35,9 @@ def prepare_hub(instance: Path, residents: int) -> tuple[dict, int, list[str]]:
     from hub.extensions import db
     from plugins.petitions import services
 
-    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
-                      "BASE_URL": "http://localhost"})
+    app = create_app(
+        {"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench", "BASE_URL": "http://localhost"}
+    )
     migrating.upgrade(app)
     tokens = []
     with app.test_request_context():
@@ -50,16 +51,21 @@ def prepare_hub(instance: Path, residents: int) -> tuple[dict, int, list[str]]:
             tokens.append(ApiToken.issue(user, "bench")[1])
         db.session.commit()
         with write_transaction():
-            petition = services.create_draft(author, title="Pétition de mesure de charge",
-                                             body="Texte " * 20, addressee="mayor")
+            petition = services.create_draft(
+                author, title="Pétition de mesure de charge", body="Texte " * 20, addressee="mayor"
+            )
             services.submit_for_moderation(petition)
             services.publish(petition, author)
         petition_id = petition.id
-    env = {"HUB_INSTANCE_PATH": str(instance), "HUB_SECRET_KEY": "bench",
-           "HUB_SESSION_COOKIE_SECURE": "false", "HUB_BASE_URL": "http://localhost",
-           # The bench measures throughput, not the anti-automation limits.
-           "HUB_RATELIMIT_SIGN": "1000000 per minute",
-           "HUB_RATELIMIT_SIGN_IP": "1000000 per minute"}
+    env = {
+        "HUB_INSTANCE_PATH": str(instance),
+        "HUB_SECRET_KEY": "bench",
+        "HUB_SESSION_COOKIE_SECURE": "false",
+        "HUB_BASE_URL": "http://localhost",
+        # The bench measures throughput, not the anti-automation limits.
+        "HUB_RATELIMIT_SIGN": "1000000 per minute",
+        "HUB_RATELIMIT_SIGN_IP": "1000000 per minute",
+    }
     return env, petition_id, tokens
 
 
@@ -67,9 +73,11 @@ def prepare_bare(folder: Path) -> str:
     path = folder / "bare.sqlite"
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("CREATE TABLE signature (id INTEGER PRIMARY KEY, collection_id INTEGER, "
-                 "user_id INTEGER, created_at TEXT DEFAULT CURRENT_TIMESTAMP, "
-                 "UNIQUE (collection_id, user_id))")
+    conn.execute(
+        "CREATE TABLE signature (id INTEGER PRIMARY KEY, collection_id INTEGER, "
+        "user_id INTEGER, created_at TEXT DEFAULT CURRENT_TIMESTAMP, "
+        "UNIQUE (collection_id, user_id))"
+    )
     conn.commit()
     conn.close()
     return str(path)
@@ -82,6 +90,7 @@ def next_from(items):
     def take():
         with lock:
             return items[next(counter)]
+
     return take
 
 
@@ -100,9 +109,12 @@ def check_hub(instance: Path, petition_id: int) -> tuple[int, int]:
     app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
     with app.app_context():
         petition = db.session.get(Petition, petition_id)
-        rows = db.session.scalar(select(func.count(Signature.id)).where(
-            Signature.collection_id == petition.collection_id,
-            Signature.invalidated_at.is_(None)))
+        rows = db.session.scalar(
+            select(func.count(Signature.id)).where(
+                Signature.collection_id == petition.collection_id,
+                Signature.invalidated_at.is_(None),
+            )
+        )
         return rows, petition.collection.online_count
 
 
@@ -111,9 +123,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--residents", type=int, default=20000,
-                        help="accounts prepared for the hub (each signs once); the run stops "
-                             "with an error if they run out")
+    parser.add_argument(
+        "--residents",
+        type=int,
+        default=20000,
+        help="accounts prepared for the hub (each signs once); the run stops "
+        "with an error if they run out",
+    )
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     args = parser.parse_args()
 
@@ -128,18 +144,40 @@ def main() -> None:
         path = f"/api/v1/petitions/{petition_id}/signatures"
 
         hub_rounds, bare_rounds = [], []
-        with gunicorn("hub:create_app()", hub_env, threads=args.threads) as hub_port, \
-                gunicorn("bare_signatures:create_app()", {"BARE_DB": bare_db},
-                         threads=args.threads) as bare_port:
+        with (
+            gunicorn("hub:create_app()", hub_env, threads=args.threads) as hub_port,
+            gunicorn(
+                "bare_signatures:create_app()", {"BARE_DB": bare_db}, threads=args.threads
+            ) as bare_port,
+        ):
             # Alternating rounds: a shared machine's background load hits both alike.
             for _ in range(args.rounds):
-                hub_rounds.append(load(
-                    hub_port, "POST", path, args.seconds, args.concurrency,
-                    body_for=lambda i, n: (b"{}", {"Authorization": "Bearer " + take_token(),
-                                                   "Content-Type": "application/json"})))
-                bare_rounds.append(load(
-                    bare_port, "POST", "/sign", args.seconds, args.concurrency,
-                    body_for=lambda i, n: (b"{}", {"X-User": str(take_user())})))
+                hub_rounds.append(
+                    load(
+                        hub_port,
+                        "POST",
+                        path,
+                        args.seconds,
+                        args.concurrency,
+                        body_for=lambda i, n: (
+                            b"{}",
+                            {
+                                "Authorization": "Bearer " + take_token(),
+                                "Content-Type": "application/json",
+                            },
+                        ),
+                    )
+                )
+                bare_rounds.append(
+                    load(
+                        bare_port,
+                        "POST",
+                        "/sign",
+                        args.seconds,
+                        args.concurrency,
+                        body_for=lambda i, n: (b"{}", {"X-User": str(take_user())}),
+                    )
+                )
         hub = median_round(hub_rounds)
         bare = median_round(bare_rounds)
         hub["ok"] = sum(r["ok"] for r in hub_rounds)
@@ -149,20 +187,36 @@ def main() -> None:
 
         rows, stored = check_hub(instance, petition_id)
         ratio = hub["rps"] / bare["rps"]
-        print(f"Sustained signing, gunicorn 2 workers × {args.threads} thread(s), SQLite, "
-              f"{args.concurrency} concurrent clients, {args.rounds} alternating rounds of "
-              f"{args.seconds:.0f} s (median; ok/errors: all rounds)")
+        print(
+            f"Sustained signing, gunicorn 2 workers × {args.threads} thread(s), SQLite, "
+            f"{args.concurrency} concurrent clients, {args.rounds} alternating rounds of "
+            f"{args.seconds:.0f} s (median; ok/errors: all rounds)"
+        )
         print(f"{'':<8}{'signatures/s':>14}{'ok':>8}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}")
         for name, r in (("hub", hub), ("bare", bare)):
-            print(f"{name:<8}{r['rps']:>14.1f}{r['ok']:>8}{r['errors']:>8}"
-                  f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}")
+            print(
+                f"{name:<8}{r['rps']:>14.1f}{r['ok']:>8}{r['errors']:>8}"
+                f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
+            )
         exact = rows == stored == hub["ok"]
-        print(f"ratio hub/bare {ratio:.2f} (target >= 0.50): "
-              f"{'OK' if ratio >= 0.5 else 'BELOW TARGET'}")
-        print(f"count check: {hub['ok']} signed (201), {rows} rows, counter {stored}: "
-              f"{'exact' if exact else 'MISMATCH'}")
-        print(json.dumps({"hub_sps": round(hub["rps"], 1), "bare_sps": round(bare["rps"], 1),
-                          "ratio": round(ratio, 3), "count_exact": exact}))
+        print(
+            f"ratio hub/bare {ratio:.2f} (target >= 0.50): "
+            f"{'OK' if ratio >= 0.5 else 'BELOW TARGET'}"
+        )
+        print(
+            f"count check: {hub['ok']} signed (201), {rows} rows, counter {stored}: "
+            f"{'exact' if exact else 'MISMATCH'}"
+        )
+        print(
+            json.dumps(
+                {
+                    "hub_sps": round(hub["rps"], 1),
+                    "bare_sps": round(bare["rps"], 1),
+                    "ratio": round(ratio, 3),
+                    "count_exact": exact,
+                }
+            )
+        )
         if not exact or hub["errors"]:
             raise SystemExit(1)
 

@@ -27,7 +27,19 @@ CORE_BLUEPRINT_MODULES = (
     "hub.projects.views",
     "hub.projects.api",
     "hub.notifications.views",
+    "hub.comments.views",
+    "hub.moderation.views",
+    "hub.guarantor.views",
+    "hub.polls.views",
+    "hub.polls.api",
+    "hub.lots.views",
+    "hub.comments.api",
+    "hub.follows.views",
+    "hub.invitations.views",
     "hub.legal.views",
+    "hub.oparl.views",
+    "hub.images.views",
+    "hub.report.views",
 )
 
 # Core features that implement hooks themselves (agenda events, activity, demo content...),
@@ -35,15 +47,24 @@ CORE_BLUEPRINT_MODULES = (
 # own hooks.
 CORE_HOOK_MODULES: tuple[str, ...] = (
     "hub.territory.plugin",
+    "hub.residence.plugin",
     "hub.signatures.plugin",
     "hub.notifications.plugin",
+    "hub.follows.plugin",
+    "hub.invitations.plugin",
     "hub.answers.plugin",
     "hub.contributions.plugin",
+    "hub.moderation.plugin",
+    "hub.guarantor.plugin",
+    "hub.polls.plugin",
+    "hub.lots.plugin",
+    "hub.comments.plugin",
     "hub.sessions.plugin",
     "hub.agenda.plugin",
     "hub.bodies.plugin",
     "hub.projects.plugin",
     "hub.legal.plugin",
+    "hub.oparl.plugin",
 )
 
 
@@ -59,11 +80,12 @@ class HubRuntime:
     channels: dict | None = None
     generation: int = -1
 
-    def refresh(self) -> None:
-        """Reload settings and plugin states when another process changed them."""
+    def refresh(self, in_session: bool = False) -> None:
+        """Reload settings and plugin states when another process changed them (the counter
+        is read in the ORM session's transaction when ``in_session``: a web request)."""
         from .settings import current_generation
 
-        generation = current_generation()
+        generation = current_generation(in_session)
         if generation != self.generation:
             self.settings.reload()
             self.plugins.refresh_states()
@@ -78,30 +100,35 @@ def create_app(config: dict | None = None):
     """
     import importlib
 
-    from flask import Flask
-
-    from . import errors, templating, worker
+    from . import datacache, errors, templating, worker  # noqa: F401 - datacache listens to commits
     from .config import default_instance_path, ensure_secret_key, load_config
     from .contributions.services import build_channels
     from .db import configure_engine
+    from .deployment import HubFlask, startup_warnings
+    from .deployment import configure as configure_deployment
     from .events import build_event_types
     from .extensions import babel, csrf, db, htmx, limiter, login_manager
+    from .files import secure_instance
     from .i18n import select_locale, translation_directories
     from .permissions import build_permission_table
     from .plugincheck import check_plugins
     from .pluginmanager import HubPluginManager
     from .registry import build_registry
     from .settings import CORE_SETTINGS, SettingsRegistry
+    from .web import configure_routing
 
     config = dict(config or {})
     instance_path = Path(config.pop("INSTANCE_PATH", None) or default_instance_path()).resolve()
     settings = load_config(instance_path, config)
 
-    if settings["DATABASE_URL"].startswith("sqlite:///"):
-        Path(settings["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    app = Flask("hub", instance_path=str(instance_path), instance_relative_config=True)
+    secure_instance(instance_path, settings["DATABASE_URL"])
+    app = HubFlask("hub", instance_path=str(instance_path), instance_relative_config=True)
+    configure_routing(app)
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings.get("SECRET_KEY") or ensure_secret_key(instance_path)
+    app.config["CENSUS_KEY"] = settings.get("CENSUS_KEY") or ensure_secret_key(
+        instance_path, "census_key"
+    )
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     if not settings["DATABASE_URL"].startswith("sqlite"):
         # Survive database restarts and idle disconnects (SQLite files need no check).
@@ -119,6 +146,7 @@ def create_app(config: dict | None = None):
     app.config["BABEL_DEFAULT_LOCALE"] = settings["DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
     app.json.ensure_ascii = False
+    configure_deployment(app)
 
     plugin_manager = HubPluginManager(app.config)
     plugin_manager.load(core_modules=CORE_HOOK_MODULES)
@@ -164,15 +192,22 @@ def create_app(config: dict | None = None):
             app.cli.add_command(command)
 
     core_dirs = [Path(__file__).parent / "templates"]
-    core_dirs += [Path(bp.root_path) / bp.template_folder for bp in app.blueprints.values()
-                  if bp.template_folder and plugin_manager.blueprint_owner(bp.name) is None]
+    core_dirs += [
+        Path(bp.root_path) / bp.template_folder
+        for bp in app.blueprints.values()
+        if bp.template_folder and plugin_manager.blueprint_owner(bp.name) is None
+    ]
     plugin_dirs = [d for info in plugin_manager.loaded if (d := info.folder("templates"))]
     app.jinja_loader = None
     app.jinja_env.loader = templating.build_loader(
-        templating.theme_path(app.config["THEME"]), plugin_dirs, core_dirs)
+        templating.theme_path(app.config["THEME"]), plugin_dirs, core_dirs
+    )
 
+    from .forms import init_forms
     from .web import init_web
 
     init_web(app)
+    init_forms(app)
     errors.init_app(app)
+    startup_warnings(app)
     return app

@@ -15,3 +15,14 @@ class ActivityItem:
     url: str
     date: datetime | None = None
     status: object = ""
+
+
+@dataclass(frozen=True)
+class NeighbourhoodNews:
+    """Something that happened in a neighbourhood during the week, for the weekly "near you"
+    email of the people who live there: a phrase, a link (a path) and when."""
+
+    neighbourhood_id: int
+    title: str
+    url: str
+    date: datetime | None = None

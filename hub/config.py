@@ -22,6 +22,11 @@ DEFAULTS: dict = {
     # SQLAlchemy URL; None means sqlite:///<instance>/hub.sqlite.
     "DATABASE_URL": None,
     "SECRET_KEY": None,
+    # Key of the census hashes (HMAC-SHA256); None means the file instance/census_key, created
+    # on first start. Kept outside the database: a database dump alone cannot be brute-forced
+    # back into names and birth dates. Keep it with the instance, never change it lightly
+    # (docs/security.md: changing it means re-importing the census list).
+    "CENSUS_KEY": None,
     # Theme folder name under themes/ (or an absolute path).
     "THEME": "default",
     # Plugins that may be imported at all: "*" (every one found) or a list of names.
@@ -43,9 +48,20 @@ DEFAULTS: dict = {
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_REGISTER": "5 per minute",
     "RATELIMIT_RESET": "5 per minute",
+    # Re-entering one's password (change it, delete the account), per account.
+    "RATELIMIT_REAUTH": "5 per 15 minutes",
     "RATELIMIT_SIGN": "30 per minute",
+    # Online residence self-check (census list): per account, and per IP address.
+    "RATELIMIT_RESIDENCE": "5 per hour;10 per day",
+    "RATELIMIT_RESIDENCE_IP": "30 per hour",
     # Per IP address (higher: a kiosk or a school shares one address).
     "RATELIMIT_SIGN_IP": "300 per minute",
+    # Voting (polls, participatory budgets) and writing (comments, reports, contributions,
+    # proposals): per account, and per IP address.
+    "RATELIMIT_VOTE": "20 per minute",
+    "RATELIMIT_VOTE_IP": "300 per minute",
+    "RATELIMIT_WRITE": "10 per minute;100 per day",
+    "RATELIMIT_WRITE_IP": "120 per minute",
     "RATELIMIT_ENABLED": True,
     # Cookies are Secure by default; set false for plain-http local use.
     "SESSION_COOKIE_SECURE": True,
@@ -56,12 +72,25 @@ DEFAULTS: dict = {
     # Email confirmation and password reset links stay valid this long (seconds).
     "CONFIRM_TOKEN_MAX_AGE": 7 * 24 * 3600,
     "RESET_TOKEN_MAX_AGE": 2 * 3600,
-    # Public base URL used in emails (links); None means the request's host.
-    "BASE_URL": "http://127.0.0.1:5000",
+    # Public address: every absolute URL (emails, API, open data, iCal) starts with it.
+    # Empty: the request's Host header (`hub run` sets it from --host/--port; production
+    # start-up warns), and the built-in server's address outside a request.
+    "BASE_URL": "",
+    # Host names requests may carry; empty: the host of BASE_URL plus loopback names.
+    "TRUSTED_HOSTS": None,
+    # Reverse proxies in front (nginx: 1): the client address is read from X-Forwarded-For.
+    "TRUSTED_PROXIES": 0,
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    # A draw by lot takes place at least this long after its public announcement.
+    "DRAW_MIN_DELAY_HOURS": 24,
     # Seconds an anonymous, cookie-less page may be served from the in-process page cache
     # (0 turns it off); proxies are told s-maxage=10.
     "PAGE_CACHE_SECONDS": 5,
+    # Seconds a worker may reuse a staff member's "To do" count in the menu; any write in
+    # that worker drops it at once, another worker's write is seen after this delay.
+    "WORK_QUEUE_COUNT_SECONDS": 30,
+    # The same for the unread-notifications count in the header (shown on every page).
+    "NOTIFICATION_COUNT_SECONDS": 30,
     # Deliver events and email right after the request that caused them (one-process
     # installs); set false when `hub worker` runs beside the web server.
     "WORKER_INLINE": True,
@@ -106,14 +135,36 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     return config
 
 
-def ensure_secret_key(instance_path: Path) -> str:
-    """Read the instance's secret key, creating it (mode 0600) on first use."""
-    key_file = instance_path / "secret_key"
+def ensure_secret_key(instance_path: Path, name: str = "secret_key") -> str:
+    """Read one of the instance's keys (``secret_key``, ``census_key``), creating it
+    (mode 0600) on first use. Several workers starting at once read the one that won."""
+    key_file = instance_path / name
     if key_file.exists():
-        return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
+        return _read_key(key_file)
+    from .files import private_folder
+
+    private_folder(instance_path)
     key = secrets.token_urlsafe(48)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(key_file)
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def _read_key(key_file: Path) -> str:
+    import time
+
+    for _attempt in range(50):  # another worker may be writing it this very moment
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{key_file} is empty: delete it, or write a key in it")
+
+
+# Where `hub run` serves by default: links made outside a request (emails from the worker,
+# one-time links printed by a command) point here when BASE_URL is not set.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"

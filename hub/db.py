@@ -143,8 +143,14 @@ def flush_deferred_writes() -> None:
     """Teardown: run what no write transaction of the request carried."""
     if g.get("hub_deferred_writes"):
         db.session.rollback()
-        with write_transaction():
-            pass
+        # Bookkeeping only (a token's last use): memos of derived figures stay valid.
+        session = db.session()
+        session.info["hub_bookkeeping"] = True
+        try:
+            with write_transaction():
+                pass
+        finally:
+            session.info.pop("hub_bookkeeping", None)
 
 
 class _SQLiteWriterQueue:
@@ -200,8 +206,26 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+def lock_key(name: str) -> None:
+    """Serialise the writers of ``name`` until the transaction ends: two requests that would
+    both find nothing and create the same thing take turns. SQLite's write transaction locks the
+    whole database already (``BEGIN IMMEDIATE``); PostgreSQL takes an advisory lock."""
+    if is_sqlite():
+        return
+    import hashlib
+
+    from sqlalchemy import text
+
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def for_update(query):
-    """Add ``FOR UPDATE`` on engines that support row locks (SQLite locks the database instead)."""
+    """Add ``FOR UPDATE`` on engines that support row locks (SQLite locks the database instead).
+
+    Only the rows of the queried entity are locked (``FOR UPDATE OF``): PostgreSQL refuses to
+    lock the nullable side of the outer joins that eagerly loaded relations add."""
     if is_sqlite():
         return query
-    return query.with_for_update()
+    entities = [d["entity"] for d in getattr(query, "column_descriptions", ()) if d.get("entity")]
+    return query.with_for_update(of=entities[0]) if entities else query.with_for_update()

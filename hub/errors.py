@@ -27,8 +27,14 @@ class RuleError(Exception):
     status = 422
     code = "rule"
 
-    def __init__(self, message: str, *, field: str | None = None, status: int | None = None,
-                 code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.message = str(message)
         self.field = field
@@ -69,6 +75,10 @@ def error_response(status: int, message: str | None = None, code: str | None = N
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="hub"'
     else:
+        from flask import g
+
+        # The error page says what went wrong: a refused form's errors are not listed again.
+        g.pop("hub_refused_forms", None)
         response = render_template("error.html", status=status, message=message)
     return response, status
 
@@ -84,8 +94,13 @@ def login_required_response():
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
-        return error_response(400, _("The form expired or was sent from elsewhere. "
-                                     "Please go back, reload the page and try again."))
+        return error_response(
+            400,
+            _(
+                "The form expired or was sent from elsewhere. "
+                "Please go back, reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(RuleError)
     def _rule(exc):

@@ -31,10 +31,17 @@ MAX_ATTEMPTS = 8
 
 @dataclass(frozen=True)
 class EventType:
-    """A declared event: its dotted name and what it means (shown to admins and in docs)."""
+    """A declared event: its dotted name and what it means (shown to admins and in docs).
+
+    ``news``: whether people who follow things hear of it. ``"followers"``: the followers
+    of the object, of its neighbourhoods and of the body that organises it are notified;
+    ``"neighbourhood"``: only those of its neighbourhoods and organiser (the feature tells
+    the object's own followers itself); empty: nobody.
+    """
 
     name: str
     description: object = ""
+    news: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,35 +75,58 @@ class OutboxEvent(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
     def as_event(self) -> Event:
-        return Event(self.id, self.name, self.target_type, self.target_id, self.target_uuid,
-                     self.actor_id, dict(self.data or {}), self.created_at)
+        return Event(
+            self.id,
+            self.name,
+            self.target_type,
+            self.target_id,
+            self.target_uuid,
+            self.actor_id,
+            dict(self.data or {}),
+            self.created_at,
+        )
 
 
 CORE_EVENT_TYPES = [
     EventType("account.registered", _l("A resident created an account")),
     EventType("residence.verified", _l("A resident's residence was verified")),
     EventType("project.created", _l("A project was created")),
-    EventType("project.contrat_published", _l("A project published its participation contract")),
-    EventType("project.phase_changed", _l("A project moved to its next phase")),
-    EventType("project.decision_published", _l("A project published its decision")),
+    EventType(
+        "project.contrat_published",
+        _l("A project published its participation contract"),
+        news="neighbourhood",
+    ),
+    EventType(
+        "project.phase_changed", _l("A project moved to its next phase"), news="neighbourhood"
+    ),
+    EventType(
+        "project.decision_published", _l("A project published its decision"), news="neighbourhood"
+    ),
+    EventType("project.updated", _l("A project's description, documents or calendar changed")),
     EventType("project.labelled", _l("A project received the label “Projet concerté”")),
     EventType("relay.invited", _l("A local body was invited to relay a project")),
-    EventType("relay.accepted", _l("A local body accepted to relay a project")),
+    EventType("relay.accepted", _l("A local body accepted to relay a project"), news="followers"),
     EventType("relay.declined", _l("A local body declined to relay a project")),
-    EventType("relay.report_sent", _l("A relay sent its report")),
+    EventType("relay.report_sent", _l("A relay sent its report"), news="followers"),
     EventType("relay.deadline_extended", _l("A relay report deadline was extended")),
     EventType("contribution.received", _l("A contribution was received")),
     EventType("contribution.status_changed", _l("A contribution changed status")),
     EventType("answer.published", _l("A reasoned answer was published")),
-    EventType("session.created", _l("A session was planned")),
+    EventType("session.created", _l("A session was planned"), news="followers"),
     EventType("session.updated", _l("A session changed")),
-    EventType("session.cancelled", _l("A session was cancelled")),
-    EventType("session.minutes_published", _l("The minutes of a session were published")),
-    EventType("session.registered_on_behalf",
-              _l("Someone was registered for a session by phone or on paper")),
+    EventType("session.cancelled", _l("A session was cancelled"), news="followers"),
+    EventType(
+        "session.minutes_published", _l("The minutes of a session were published"), news="followers"
+    ),
+    EventType(
+        "session.registered_on_behalf",
+        _l("Someone was registered for a session by phone or on paper"),
+    ),
     EventType("session.promoted", _l("A person waiting for a session got a seat")),
-    EventType("session.minutes_review_opened",
-              _l("Draft minutes were sent to the participants for amendments")),
+    EventType(
+        "session.minutes_review_opened",
+        _l("Draft minutes were sent to the participants for amendments"),
+    ),
     EventType("session.minutes_approved", _l("The minutes of a session were approved")),
     EventType("body.created", _l("A local body was created")),
     EventType("signatures.threshold_reached", _l("A signature collection reached a threshold")),
@@ -122,8 +152,17 @@ def build_event_types(plugin_manager) -> EventTypes:
     return EventTypes(declarations)
 
 
-def emit(name: str, obj=None, *, actor=audit.CURRENT_USER, object_type: str = "",
-         object_id=None, audit_entry: bool = True, **data) -> OutboxEvent:
+def emit(
+    name: str,
+    obj=None,
+    /,
+    *,
+    actor=audit.CURRENT_USER,
+    object_type: str = "",
+    object_id=None,
+    audit_entry: bool = True,
+    **data,
+) -> OutboxEvent:
     """Record event ``name`` about ``obj`` in the current write transaction.
 
     ``actor`` is who did it (default: the logged-in user; :data:`hub.audit.SYSTEM` for the
@@ -132,25 +171,37 @@ def emit(name: str, obj=None, *, actor=audit.CURRENT_USER, object_type: str = ""
     ``audit_entry`` is false (when the caller records a richer entry itself).
     """
     if name not in current_app.extensions["hub"].event_types:
-        raise KeyError(f"undeclared event type {name!r} (declare it with "
-                       f"hub_register_event_types)")
+        raise KeyError(f"undeclared event type {name!r} (declare it with hub_register_event_types)")
     target_type, target_id, target_uuid = object_type, object_id, ""
     if obj is not None:
         from .registry import registry
 
         known = registry().find_model(type(obj))
-        target_type = target_type or (known.name if known else getattr(
-            obj, "__tablename__", type(obj).__name__))
+        target_type = target_type or (
+            known.name if known else getattr(obj, "__tablename__", type(obj).__name__)
+        )
         target_id = target_id if target_id is not None else getattr(obj, "id", None)
         target_uuid = getattr(obj, "uuid", "") or ""
     actor_id = audit.actor_id_of(actor)
-    row = OutboxEvent(name=name, target_type=target_type or "", target_id=target_id,
-                      target_uuid=target_uuid, actor_id=actor_id, data=data,
-                      created_at=utcnow())
+    row = OutboxEvent(
+        name=name,
+        target_type=target_type or "",
+        target_id=target_id,
+        target_uuid=target_uuid,
+        actor_id=actor_id,
+        data=data,
+        created_at=utcnow(),
+    )
     db.session.add(row)
     if audit_entry:
-        audit.record(name, obj, actor=actor, object_type=target_type or "",
-                     object_id=target_id if target_id is not None else "", **data)
+        audit.record(
+            name,
+            obj,
+            actor=actor,
+            object_type=target_type or "",
+            object_id=target_id if target_id is not None else "",
+            **data,
+        )
     if has_request_context():
         g.hub_events_pending = True
     return row
@@ -164,12 +215,16 @@ def _claim(limit: int, now: datetime) -> list[Event]:
     subscriber runs, so two workers never hand the same event out at once (rows skipped
     under lock on PostgreSQL, the write lock on SQLite)."""
     with write_transaction():
-        query = (select(OutboxEvent)
-                 .where(OutboxEvent.processed_at.is_(None),
-                        OutboxEvent.attempts < MAX_ATTEMPTS,
-                        or_(OutboxEvent.next_attempt_at.is_(None),
-                            OutboxEvent.next_attempt_at <= now))
-                 .order_by(OutboxEvent.id).limit(limit))
+        query = (
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.processed_at.is_(None),
+                OutboxEvent.attempts < MAX_ATTEMPTS,
+                or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
+            )
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+        )
         if not is_sqlite():
             query = query.with_for_update(skip_locked=True)
         rows = db.session.scalars(query).all()
@@ -202,8 +257,7 @@ def deliver_events(limit: int = 200, now: datetime | None = None) -> int:
         except Exception as exc:  # one failing subscriber never blocks the others' events
             db.session.rollback()
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            current_app.logger.exception("subscriber failed on event %s (%s)", event.id,
-                                         event.name)
+            current_app.logger.exception("subscriber failed on event %s (%s)", event.id, event.name)
         with write_transaction():
             row = db.session.get(OutboxEvent, event.id)
             if error:
@@ -217,7 +271,11 @@ def deliver_events(limit: int = 200, now: datetime | None = None) -> int:
 
 def failed_events(limit: int = 100) -> list[OutboxEvent]:
     """Events whose subscribers keep failing (the admin's dead-letter list)."""
-    return list(db.session.scalars(
-        select(OutboxEvent).where(OutboxEvent.processed_at.is_(None),
-                                  OutboxEvent.last_error != "")
-        .order_by(OutboxEvent.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.processed_at.is_(None), OutboxEvent.last_error != "")
+            .order_by(OutboxEvent.id.desc())
+            .limit(limit)
+        )
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import validators
+from wtforms.i18n import DummyTranslations
 
 
 def strip_nul(value):
@@ -12,24 +15,207 @@ def strip_nul(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+# WTForms' own messages say what is wrong; these say what to do instead (RGAA 11.11).
+ACTIONABLE_MESSAGES = {
+    "Not a valid choice.": lambda: _("Choose one of the options offered."),
+    "Invalid Choice: could not coerce.": lambda: _("Choose one of the options offered."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": lambda: _(
+        "Choose among the options offered."
+    ),
+    "'%(value)s' is not a valid choice for this field.": lambda: _(
+        "Choose among the options offered."
+    ),
+    "Not a valid integer value.": lambda: _("Enter a whole number in figures, such as 12."),
+    "Not a valid decimal value.": lambda: _("Enter a number in figures, such as 12.5."),
+    "Not a valid float value.": lambda: _("Enter a number in figures, such as 12.5."),
+    "Not a valid date value.": lambda: _("Enter a date: day, month and year."),
+    "Not a valid datetime value.": lambda: _("Enter a date (day, month, year) and a time."),
+    "Not a valid time value.": lambda: _("Enter a time, such as 18:30."),
+}
+
+
+class _ActionableTranslations:
+    """WTForms' translations, with its vague messages replaced by ones that say what to do."""
+
+    def __init__(self, base):
+        self.base = base or DummyTranslations()
+
+    def gettext(self, string):
+        if string in ACTIONABLE_MESSAGES:
+            return ACTIONABLE_MESSAGES[string]()
+        return self.base.gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        if singular in ACTIONABLE_MESSAGES:
+            return ACTIONABLE_MESSAGES[singular]()
+        return self.base.ngettext(singular, plural, n)
+
+
+class _LazyToken:
+    """A form's CSRF token, made when the page first shows it. A form built but never shown
+    (the sign form of a petition seen by an anonymous visitor) then writes nothing in the
+    session: the page sets no cookie and stays shareable by caches (docs/deployment.md)."""
+
+    __slots__ = ("_make", "_token")
+
+    def __init__(self, make):
+        self._make, self._token = make, None
+
+    def __str__(self) -> str:
+        if self._token is None:
+            self._token = self._make()
+        return self._token
+
+    __html__ = __str__  # URL-safe characters only: nothing to escape
+
+
+class _LazyCSRF(_FlaskFormCSRF):
+    def generate_csrf_token(self, csrf_token_field):
+        return _LazyToken(lambda: super(_LazyCSRF, self).generate_csrf_token(csrf_token_field))
+
+
 class HubForm(FlaskForm):
     """Base form; ``error_summary()`` lists every error with the id of its field.
 
     Every text field drops NUL characters before validation, whatever the form declares.
+    Its CSRF token is made when the form is shown (:class:`_LazyToken`).
     """
 
     class Meta:
+        csrf_class = _LazyCSRF
+
+        def get_translations(self, form):
+            return _ActionableTranslations(super().get_translations(form))
+
         def bind_field(self, form, unbound_field, options):
             filters = tuple(options.get("filters", ()) or unbound_field.kwargs.get("filters", ()))
             options["filters"] = (strip_nul, *filters)
             return unbound_field.bind(form=form, **options)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        csrf = getattr(self, "csrf_token", None)
+        if csrf is not None:
+            # A page often holds several forms, each with its token: no id, so that ids stay
+            # unique on the page (RGAA 8.2); nothing points at the hidden field.
+            csrf.render_kw = {**(csrf.render_kw or {}), "id": False}
+
+    @property
+    def has_required_fields(self) -> bool:
+        return any(field.flags.required for field in self)
+
+    def validate(self, extra_validators=None):
+        """Every number and date field is bounded first, whatever the form declares: a number
+        beyond the database's integers or a date outside years 1900-2199 is refused with a
+        message before any validator or rule computes with it (no overflow error)."""
+        extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
+        for field in self:
+            check = _BOUNDS.get(field.type)
+            if check is not None:
+                extra.setdefault(field.name, []).insert(0, check)
+        valid = super().validate(extra_validators=extra)
+        if not valid:
+            _remember_errors(self)
+        return valid
 
     def error_summary(self) -> list[tuple[str, str, str]]:
         summary = []
         for field in self:
             for error in field.errors:
                 summary.append((field.id, str(field.label.text), str(error)))
+                errors_shown(field)
         return summary
+
+
+def require_sent(form=None) -> None:
+    """Check a form that only a stale or forged submission can fail (a button, a checkbox:
+    nothing to correct but its CSRF token). Its refusal says what to do, in the visitor's
+    language, instead of a bare 400."""
+    from flask_wtf.csrf import CSRFError
+
+    from .web import fail
+
+    form = form if form is not None else HubForm()
+    if form.validate_on_submit():
+        return
+    csrf = getattr(form, "csrf_token", None)
+    if csrf is not None and csrf.errors:
+        raise CSRFError()
+    fail(
+        422,
+        " ".join(str(e) for field in form for e in field.errors)
+        or _("The request could not be understood."),
+    )
+
+
+def init_forms(app) -> None:
+    """The form macros' helpers (``errors_shown``) and the layout's ``unshown_errors``."""
+    app.jinja_env.globals.update(errors_shown=errors_shown, unshown_errors=unshown_errors)
+
+
+def _remember_errors(form) -> None:
+    """Keep the forms refused in this request: the page shows any error their template did not
+    (:func:`unshown_errors`), so a refusal never comes back as a page with no message."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        refused = g.setdefault("hub_refused_forms", [])
+        if not any(f is form for f in refused):
+            refused.append(form)
+
+
+def errors_shown(field) -> str:
+    """Mark a field's errors as displayed (the form macros call it); renders nothing."""
+    field.hub_errors_shown = True
+    return ""
+
+
+def unshown_errors(rendered: str = "") -> list[tuple[str, str]]:
+    """``(label, message)`` of every error of this request's refused forms that no template
+    displayed: a form hidden in the page's current state, a hidden field, a button-only form.
+    A message the ``rendered`` page already says (a view that showed it its own way) is left out."""
+    from flask import g
+    from markupsafe import escape
+
+    found = []
+    for form in g.get("hub_refused_forms", ()):
+        for field in form:
+            if field.errors and not getattr(field, "hub_errors_shown", False):
+                found += [
+                    (str(field.label.text), str(error))
+                    for error in field.errors
+                    if str(escape(str(error))) not in rendered
+                ]
+                field.hub_errors_shown = True
+    return found
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _bounded_number(form, field):
+    from .web import MAX_ID
+
+    if isinstance(field.data, int) and not -MAX_ID <= field.data <= MAX_ID:
+        field.errors[:] = []
+        raise validators.StopValidation(_l("This number is too large."))
+
+
+def _bounded_date(form, field):
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        field.errors[:] = []
+        raise validators.StopValidation(
+            _l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
+
+
+_BOUNDS = {
+    "IntegerField": _bounded_number,
+    "IntegerRangeField": _bounded_number,
+    "DateField": _bounded_date,
+    "DateTimeField": _bounded_date,
+    "DateTimeLocalField": _bounded_date,
+}
 
 
 def strip_filter(value):
@@ -64,6 +250,7 @@ def add_error(form, message: str, field: str | None = None) -> None:
     if target is None:
         raise ValueError("the form has no field to carry the error")
     target.errors = [*target.errors, str(message)]
+    _remember_errors(form)
 
 
 def form_action(form, action, *, success=None, redirect_to=None, field: str | None = None):

@@ -48,6 +48,13 @@ def hub_register_object_types():
 
 
 @hookspec
+def hub_grants(user, obj, action):
+    """Return True to let ``user`` do ``action`` on the registered object ``obj`` although its
+    own type does not (a local body's chair creates polls on its neighbourhoods), else None.
+    A grant only adds: nothing here can refuse what the type allows."""
+
+
+@hookspec
 def hub_register_event_types():
     """Return a list of :class:`hub.plugin.EventType` declaring the events the plugin emits."""
 
@@ -100,8 +107,14 @@ def hub_user_activity(user):
 
 
 @hookspec
-def hub_agenda_events(start, end, filters):
-    """Return a list of :class:`hub.agenda.AgendaEvent` between ``start`` and ``end`` (datetimes)."""
+def hub_agenda_events(start, end, filters, limit):
+    """Return a list of :class:`hub.agenda.AgendaEvent` between ``start`` and ``end`` (datetimes);
+    with ``limit``, the first ``limit`` by start time suffice (and any starting with the last)."""
+
+
+@hookspec
+def hub_agenda_organisers(start, end):
+    """Return the ``(type, id)`` of the objects holding events between ``start`` and ``end``."""
 
 
 # --- Object pages: what a plugin adds to the page of one object ---------------------------
@@ -135,6 +148,40 @@ def hub_dashboard(user):
 @hookspec
 def hub_staff_area(user):
     """Return a list of :class:`hub.plugin.PageSection` shown in the staff area."""
+
+
+@hookspec
+def hub_open_data():
+    """Return a list of :class:`hub.plugin.Dataset`: the feature's public exports, listed on
+    the open-data page (``/open-data``)."""
+
+
+@hookspec
+def hub_oparl_objects():
+    """Return a list of :class:`hub.plugin.OParlPaper` (papers put to the hub, public as they
+    stand, with their answers) and :class:`hub.plugin.OParlCouncil` (session series that are
+    council sittings) for the OParl 1.1 export (``/oparl/v1/system``)."""
+
+
+@hookspec
+def hub_neighbourhood_news(neighbourhood_ids, since, until):
+    """Return a list of :class:`hub.plugin.NeighbourhoodNews`: what happened in these
+    neighbourhoods between ``since`` and ``until`` (stored times), for the weekly "near you"
+    email; a few queries for all the neighbourhoods together."""
+
+
+@hookspec
+def hub_annual_report(year, start, end):
+    """Return a list of :class:`hub.plugin.ReportSection`: the feature's figures for the annual
+    participation report of ``year`` (stored times from ``start`` included to ``end``
+    excluded), computed with a few aggregate queries."""
+
+
+@hookspec
+def hub_work_items(user, body):
+    """Return a list of :class:`hub.plugin.WorkItem`: the pending actions of the feature, with
+    their deadline. ``body`` None: what ``user``'s staff roles must handle; a local body: what
+    that body must handle (``user`` is the person looking)."""
 
 
 # --- Events: reactions to what happens in the core -----------------------------------------
@@ -172,5 +219,21 @@ def hub_export_personal_data(user):
 
 
 @hookspec
-def hub_load_demo_content(app):
-    """Add the plugin's demonstration content (called by ``hub demo`` after the core's)."""
+def hub_load_demo_content(app, variant):
+    """Add the plugin's demonstration content (called by ``hub demo`` after the core's).
+
+    ``variant`` is ``"commune"`` (the commune of Ormeval) or ``"metropole"`` (``hub demo
+    --metropole``, the Métropole du Val d'Orne's hub); an implementation that leaves the
+    argument out is only called for the commune."""
+
+
+@hookspec
+def hub_load_scale_content(scale):
+    """Bulk-add the plugin's share of a large demonstration (``hub demo --scale metropole``).
+
+    ``scale`` is a :class:`hub.scale.Scale`: ``count(n)`` scales a number given at the
+    métropole's size, ``insert(model, rows)`` writes rows in batches, ``next_id(model)`` gives
+    the first free id, ``add_signatures(object_type, items)`` writes collections with their
+    signatures and counters; ``user_ids``, ``verified_ids``, ``staff_ids``,
+    ``neighbourhood_ids``, ``body_ids`` and ``project_ids`` hold what the core wrote. Write
+    every counter from the rows it counts."""

@@ -9,6 +9,7 @@ English in the code; ``fr`` is the default language.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -23,11 +24,26 @@ METHOD_MAP = [
     ("**/templates/**.html", "jinja2"),
     ("**/templates/**.txt", "jinja2"),
 ]
-OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.do"},
-           "**/templates/**.txt": {"extensions": "jinja2.ext.do"}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+OPTIONS = {
+    "**/templates/**.html": {"extensions": "jinja2.ext.do"},
+    "**/templates/**.txt": {"extensions": "jinja2.ext.do"},
+}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "lazy_pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    # Marks a message translated later (pure modules that do not import Flask-Babel).
+    "N_": None,
+}
 LOCALES = ("fr", "en")
+# One plural rule per locale for every catalogue: they merge into one set of translations that
+# applies the first catalogue's rule to all (CLDR's newer three-form French rule would shift forms).
+PLURAL_FORMS = {"fr": (2, "(n > 1)"), "en": (2, "(n != 1)")}
 PACKAGE_FOLDERS = ("hub", "plugins", "themes")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,8 +69,13 @@ def extract(root: Path) -> Catalog:
     catalog = Catalog(project="participation-hub", charset="utf-8")
     nested, _cb = _skip_nested(root)
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(root), METHOD_MAP, OPTIONS, KEYWORDS, comment_tags=("TRANSLATORS:",),
-            strip_comment_tags=True):
+        str(root),
+        METHOD_MAP,
+        OPTIONS,
+        KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True,
+    ):
         path = (root / filename).resolve()
         if any(n in path.parents for n in nested):
             continue
@@ -77,17 +98,129 @@ def update(root: Path) -> dict[str, int]:
                 catalog = read_po(fh, locale=locale)
         else:
             catalog = Catalog(locale=locale, project="participation-hub", charset="utf-8")
+        catalog._num_plurals, catalog._plural_expr = PLURAL_FORMS[locale]
         catalog.update(template, no_fuzzy_matching=True)
         if locale == "en":  # English is the source language: identity translations
             for message in catalog:
                 if message.id and not _translated(message):
                     message.string = message.id
         buffer = io.BytesIO()
-        write_po(buffer, catalog, width=100, omit_header=False, ignore_obsolete=True,
-                 sort_output=True)
+        write_po(
+            buffer, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=True
+        )
         po_path.write_bytes(buffer.getvalue())
         missing[locale] = sum(1 for m in catalog if m.id and not _translated(m))
     return missing
+
+
+def catalogue_paths(locale: str, root: Path = REPO_ROOT) -> list[Path]:
+    """Every ``.po`` of ``locale`` under the packages of ``root``."""
+    return sorted(
+        p
+        for folder in PACKAGE_FOLDERS
+        for p in (root / folder).glob(f"**/translations/{locale}/LC_MESSAGES/messages.po")
+    )
+
+
+def collisions(locale: str, root: Path = REPO_ROOT) -> dict[tuple, dict[str, object]]:
+    """Messages (context, id) translated differently by two catalogues of ``locale``.
+
+    Every catalogue (the core's, each core feature's, each plugin's) is merged into the one
+    ``messages`` domain at run time and the last one loaded wins: a message translated two ways
+    shows one of them everywhere. Same meaning: give it one translation; different meanings: tell
+    them apart with a context (``pgettext("verb", "Answer")``). Returns
+    ``{(context, id): {catalogue: translation}}``, empty when there is none.
+    """
+    seen: dict[tuple, dict[str, object]] = {}
+    for po_path in catalogue_paths(locale, root):
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        owner = str(po_path.parents[3].relative_to(root))
+        for m in catalog:
+            if m.id and _translated(m):
+                key = (m.context, m.id if isinstance(m.id, str) else tuple(m.id))
+                string = m.string if isinstance(m.string, str) else tuple(m.string)
+                seen.setdefault(key, {})[owner] = string
+    return {k: v for k, v in seen.items() if len(set(v.values())) > 1}
+
+
+# French typography: a narrow no-break space (U+202F) before ``: ; ! ?`` and inside « ».
+NNBSP = "\u202f"
+_SPACE_BEFORE = re.compile(r"[ \u00a0]+(?=[:;!?»])")
+_SPACE_AFTER = re.compile(r"(?<=«)[ \u00a0]+")
+# A sign glued to the word before it, ending a phrase ("Modérer:"); not "14:00" nor "http://".
+_GLUED = re.compile(r"(?<=[^\s\u202f\u00a0:;!?/«(])(?=[:;!?](?:\s|$))")
+_GUILLEMET_OPEN = re.compile(r"«(?![\u202f])")
+_GUILLEMET_CLOSE = re.compile(r"(?<![\u202f])»")
+# Code quoted in a sentence keeps its own punctuation.
+TYPOGRAPHY_EXEMPT = ("Authorization: Bearer",)
+
+
+def _exempt_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in re.finditer(r"%\([a-z_]+\)[sd]|https?://\S+", text)]
+    for code in TYPOGRAPHY_EXEMPT:
+        spans += [m.span() for m in re.finditer(re.escape(code), text)]
+    return spans
+
+
+def french_typography(text: str) -> str:
+    """``text`` with the narrow no-break spaces French typography asks for."""
+    result = text
+    for pattern, replacement in (
+        (_SPACE_BEFORE, NNBSP),
+        (_SPACE_AFTER, NNBSP),
+        (_GLUED, NNBSP),
+        (_GUILLEMET_OPEN, "«" + NNBSP),
+        (_GUILLEMET_CLOSE, NNBSP + "»"),
+    ):
+        result = _sub_outside(pattern, replacement, result)
+    return result
+
+
+def _sub_outside(pattern: re.Pattern, replacement: str, text: str) -> str:
+    exempt = _exempt_spans(text)
+
+    def replace(match):
+        low, high = match.span()
+        for start, end in exempt:
+            if (low < end and high > start) if high > low else (start < low < end):
+                return match.group(0)
+        return replacement
+
+    return pattern.sub(replace, text)
+
+
+def typography_problems(text: str) -> list[str]:
+    """The places where ``text`` breaks French typography (empty when it is right)."""
+    fixed = french_typography(text)
+    return [] if fixed == text else [fixed]
+
+
+def fix_french_typography(root: Path) -> int:
+    """Rewrite ``root``'s French catalogue with French typography; returns messages changed."""
+    po_path = root / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return 0
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale="fr")
+    changed = 0
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        if isinstance(message.string, (list, tuple)):
+            fixed = tuple(french_typography(s) for s in message.string)
+        else:
+            fixed = french_typography(message.string)
+        if fixed != message.string:
+            message.string = fixed
+            changed += 1
+    if changed:
+        buffer = io.BytesIO()
+        write_po(
+            buffer, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=True
+        )
+        po_path.write_bytes(buffer.getvalue())
+    return changed
 
 
 def _translated(message) -> bool:
@@ -104,8 +237,11 @@ def compile_all(root: Path = REPO_ROOT) -> list[Path]:
     files written (an unchanged catalogue is left alone).
     """
     written = []
-    po_paths = sorted(p for folder in PACKAGE_FOLDERS
-                      for p in (root / folder).glob("**/translations/*/LC_MESSAGES/messages.po"))
+    po_paths = sorted(
+        p
+        for folder in PACKAGE_FOLDERS
+        for p in (root / folder).glob("**/translations/*/LC_MESSAGES/messages.po")
+    )
     for po_path in po_paths:
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
@@ -122,5 +258,6 @@ def untranslated(root: Path, locale: str = "fr") -> list[str]:
     po_path = root / "translations" / locale / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as fh:
         catalog = read_po(fh, locale=locale)
-    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog
-            if m.id and not _translated(m)]
+    return [
+        m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and not _translated(m)
+    ]

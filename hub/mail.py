@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import re
 import smtplib
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import is_sqlite, utcnow, write_transaction
 from .extensions import db
+from .files import private_folder, write_private
 
 MAX_ATTEMPTS = 5
 # Control characters (CR and LF included) can end an email header early: never in one.
@@ -50,6 +52,11 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     # Files sent with the message: ``[{"filename", "mimetype", "content" (base64)}]``.
     attachments: Mapped[list | None] = mapped_column(JSON)
+    # Extra headers (``List-Unsubscribe``…): ``{"name": "value"}``.
+    headers: Mapped[dict | None] = mapped_column(JSON)
+
+
+_RESERVED_HEADERS = {"from", "to", "subject", "message-id", "content-type"}
 
 
 class UnsendableMessage(ValueError):
@@ -61,20 +68,50 @@ def header_value(value) -> str:
     return _HEADER_BREAKERS.sub(" ", str(value)).strip()
 
 
-def queue_mail(recipient: str, subject: str, template: str, *, attachments=(),
-               **context) -> OutboxMessage:
+SUPPRESS_KEY = "hub_mail_suppressed"
+
+
+@contextmanager
+def suppressed(app):
+    """Queue no email while the block runs (the demo's fictitious residents get none);
+    yields a dict whose ``count`` says how many messages were dropped."""
+    counter = {"count": 0}
+    app.extensions[SUPPRESS_KEY] = counter
+    try:
+        yield counter
+    finally:
+        app.extensions.pop(SUPPRESS_KEY, None)
+
+
+def queue_mail(
+    recipient: str, subject: str, template: str, *, attachments=(), headers=None, **context
+) -> OutboxMessage:
     """Render ``template`` (plain text) and queue it; it is sent after the commit.
 
     ``attachments``: ``(filename, mimetype, bytes)`` triples sent with the message (a QR
     code, a calendar entry); keep them small, they are stored with the message.
+    ``headers``: extra headers (``List-Unsubscribe``…), ``{name: value}``.
     """
+    dropped = current_app.extensions.get(SUPPRESS_KEY)
+    if dropped is not None:
+        dropped["count"] += 1
+        return OutboxMessage(recipient=recipient, subject=str(subject), body="")
     body = render_template(template, **context).replace("\x00", "")
-    files = [{"filename": header_value(name)[:100], "mimetype": mimetype,
-              "content": base64.b64encode(content).decode("ascii")}
-             for name, mimetype, content in attachments] or None
-    message = OutboxMessage(recipient=header_value(recipient)[:320],
-                            subject=header_value(subject)[:300], body=body,
-                            attachments=files)
+    files = [
+        {
+            "filename": header_value(name)[:100],
+            "mimetype": mimetype,
+            "content": base64.b64encode(content).decode("ascii"),
+        }
+        for name, mimetype, content in attachments
+    ] or None
+    message = OutboxMessage(
+        recipient=header_value(recipient)[:320],
+        subject=header_value(subject)[:300],
+        body=body,
+        attachments=files,
+        headers={header_value(k): header_value(v) for k, v in headers.items()} if headers else None,
+    )
     db.session.add(message)
     if has_request_context():
         g.hub_mail_pending = True
@@ -93,11 +130,27 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     except (ValueError, TypeError) as exc:
         raise UnsendableMessage(str(exc)) from exc
     email["Message-ID"] = make_msgid(domain="hub.local")
+    for name, value in (message.headers or {}).items():
+        if name.lower() in _RESERVED_HEADERS:
+            continue
+        try:
+            email[name] = value
+        except (ValueError, TypeError) as exc:
+            raise UnsendableMessage(str(exc)) from exc
     email.set_content(message.body)
     for item in message.attachments or []:
         maintype, _, subtype = item["mimetype"].partition("/")
-        email.add_attachment(base64.b64decode(item["content"]), maintype=maintype,
-                             subtype=subtype or "octet-stream", filename=item["filename"])
+        email.add_attachment(
+            base64.b64decode(item["content"]),
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=item["filename"],
+        )
+    if message.headers:
+        # Headers are folded at 78 characters by default, and a long link without spaces
+        # (List-Unsubscribe) would be turned into encoded words no mail client reads: fold
+        # at SMTP's limit instead (the body is encoded already).
+        email.policy = email.policy.clone(max_line_length=998)
     return email
 
 
@@ -111,12 +164,9 @@ class _Sender:
     def send(self, email: EmailMessage, message_id: int, created_at: datetime) -> None:
         config = self.config
         if not config.get("MAIL_SERVER"):
-            outbox = Path(config["INSTANCE_PATH"]) / "outbox"
-            outbox.mkdir(mode=0o700, parents=True, exist_ok=True)
+            outbox = private_folder(Path(config["INSTANCE_PATH"]) / "outbox")
             stamp = created_at.strftime("%Y%m%dT%H%M%S")
-            path = outbox / f"{stamp}-{message_id:06d}.eml"
-            path.write_bytes(email.as_bytes())
-            path.chmod(0o600)
+            write_private(outbox / f"{stamp}-{message_id:06d}.eml", email.as_bytes())
             return
         if self.smtp is None:
             self.smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10)
@@ -141,12 +191,17 @@ class _Sender:
 
 def _claim(limit: int, now: datetime) -> list[OutboxMessage]:
     with write_transaction():
-        query = (select(OutboxMessage)
-                 .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
-                        OutboxMessage.attempts < MAX_ATTEMPTS,
-                        or_(OutboxMessage.next_attempt_at.is_(None),
-                            OutboxMessage.next_attempt_at <= now))
-                 .order_by(OutboxMessage.id).limit(limit))
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
         if not is_sqlite():
             query = query.with_for_update(skip_locked=True)
         messages = db.session.scalars(query).all()
@@ -202,6 +257,48 @@ def deliver_pending(limit: int = 500) -> int:
     return sent
 
 
-def failed_messages(limit: int = 100) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.failed_at.is_not(None)).order_by(OutboxMessage.id.desc()).limit(limit)))
+def forget_recipient(address: str, replacement: str, names=()) -> int:
+    """Scrub what the outbox keeps of messages to ``address`` (a deleted account), in the
+    caller's transaction: those not sent yet are dropped, the others keep their date and
+    status but lose the address, the body (names, links) and attachments; ``names`` are
+    removed from their subjects. Their ``.eml`` copies in ``instance/outbox/`` (and any
+    other naming the address) are deleted once the transaction commits. Returns how many
+    messages were scrubbed."""
+    from sqlalchemy import delete, func
+
+    from .db import after_commit
+
+    address = (address or "").strip().lower()
+    if not address:
+        return 0
+    rows = db.session.scalars(
+        select(OutboxMessage).where(func.lower(OutboxMessage.recipient) == address)
+    ).all()
+    ids = {row.id for row in rows}
+    unsent = [row.id for row in rows if row.sent_at is None and row.failed_at is None]
+    if unsent:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(unsent)))
+    for row in rows:
+        if row.id in unsent:
+            continue
+        subject = row.subject
+        for name in names:
+            if name and len(name) > 1:
+                subject = re.sub(re.escape(name), "…", subject, flags=re.IGNORECASE)
+        row.recipient, row.subject, row.body, row.attachments = replacement, subject, "", None
+    folder = Path(current_app.config["INSTANCE_PATH"]) / "outbox"
+    after_commit(lambda: _delete_eml_files(folder, ids, address))
+    return len(ids)
+
+
+def _delete_eml_files(folder: Path, ids: set[int], address: str) -> None:
+    if not folder.is_dir():
+        return
+    suffixes = {f"-{i:06d}.eml" for i in ids}
+    needle = address.encode()
+    for path in folder.glob("*.eml"):
+        try:
+            if path.name[-11:] in suffixes or needle in path.read_bytes().lower():
+                path.unlink()
+        except FileNotFoundError:
+            continue

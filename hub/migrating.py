@@ -33,8 +33,9 @@ def _config(app, owner: str, folder: Path, version_table: str) -> Config:
     config.set_main_option("script_location", str(folder))
     config.set_main_option("path_separator", "os")  # no legacy space/comma splitting of paths
     config.set_main_option("version_locations", str(folder / "versions"))
-    config.attributes.update(app=app, owner=owner, version_table=version_table,
-                             plugin_prefixes=_plugin_prefixes(app))
+    config.attributes.update(
+        app=app, owner=owner, version_table=version_table, plugin_prefixes=_plugin_prefixes(app)
+    )
     return config
 
 
@@ -64,8 +65,9 @@ def revision(app, owner: str, message: str, autogenerate: bool = True) -> None:
         for name, folder, table in migration_sources(app):
             if name == owner:
                 (folder / "versions").mkdir(parents=True, exist_ok=True)
-                command.revision(_config(app, name, folder, table), message=message,
-                                 autogenerate=autogenerate)
+                command.revision(
+                    _config(app, name, folder, table), message=message, autogenerate=autogenerate
+                )
                 return
     raise KeyError(owner)
 

@@ -5,8 +5,8 @@ when a reverse proxy could keep it (a GET answered 200 to a visitor with no sess
 no login cookie and no credentials), and for at most ``PAGE_CACHE_SECONDS`` (default
 5, below the ``s-maxage`` of 10 declared to proxies). A commune without a reverse
 proxy thus still absorbs a spike of readers. The key holds everything such a page
-depends on: path and query, the language cookie, ``HX-Request``, and the hub's
-generation, so a plugin switched off or a setting changed takes effect at once.
+depends on: host, scheme, path and query, the language cookie, ``HX-Request``, and the
+hub's generation, so a plugin switched off or a setting changed takes effect at once.
 """
 
 from __future__ import annotations
@@ -34,11 +34,21 @@ class PageCache:
         if self.seconds <= 0 or request.method != "GET" or "Authorization" in request.headers:
             return None
         cookies = request.cookies
-        if (current_app.config["SESSION_COOKIE_NAME"] in cookies
-                or current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies):
+        if (
+            current_app.config["SESSION_COOKIE_NAME"] in cookies
+            or current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
+        ):
             return None
-        return (request.full_path, cookies.get(LANGUAGE_COOKIE, ""),
-                request.headers.get("HX-Request", ""), generation)
+        return (
+            # Absolute URLs come from BASE_URL; host and scheme are in the key all the same,
+            # so that no header the key leaves out can change what others are served.
+            request.host,
+            request.scheme,
+            request.full_path,
+            cookies.get(LANGUAGE_COOKIE, ""),
+            request.headers.get("HX-Request", ""),
+            generation,
+        )
 
     def get(self, key):
         with self.lock:
@@ -53,11 +63,13 @@ class PageCache:
         return current_app.response_class(body, status=status, headers=headers)
 
     def put(self, key, response) -> None:
-        if (response.status_code != 200 or response.direct_passthrough
-                or not response.headers.get("Cache-Control", "").startswith("public")):
+        if (
+            response.status_code != 200
+            or response.direct_passthrough
+            or not response.headers.get("Cache-Control", "").startswith("public")
+        ):
             return
-        headers = [(k, v) for k, v in response.headers.items()
-                   if k.lower() not in SKIPPED_HEADERS]
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in SKIPPED_HEADERS]
         entry = (time.monotonic(), response.status_code, headers, response.get_data())
         with self.lock:
             self.entries[key] = entry

@@ -24,6 +24,7 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
     "projects.answer": {"agent", "elected"},
     "territory.manage": {"agent"},
     "sessions.manage": {"agent"},
+    "notifications.newsletter": {"agent"},
 }
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
@@ -29,6 +30,25 @@ def _nobody(user, obj) -> bool:
 
 def _everyone(user, obj) -> bool:
     return True
+
+
+def _author_id(obj) -> int | None:
+    return getattr(obj, "author_id", None)
+
+
+@dataclass(frozen=True)
+class InvitationRole:
+    """A place on an object that an account may be asked to take (a body's membership, a
+    workshop's facilitation), through the invitations service: nothing is linked until the
+    account's owner accepts.
+
+    - ``describe(obj, ref_id)``: what the owner is asked, shown on their page and in the
+      email ("Member of the council, shown as Paul D."); None when the place is gone;
+    - ``accept(obj, user, ref_id)``: link the account (inside the write transaction).
+    """
+
+    describe: Callable[[object, int], object]
+    accept: Callable[[object, object, int], None]
 
 
 @dataclass(frozen=True)
@@ -49,7 +69,20 @@ class ObjectType:
     - ``can_view``: whether a visitor may see the object at all (drafts are private);
     - ``contribution_rule``: ``(obj, channel, author, entered_by) -> None``, raising a
       :class:`hub.errors.RuleError` when the object does not accept that contribution now
-      (None: the type takes no contributions).
+      (None: the type takes no contributions);
+    - ``comments``: whether residents may discuss the object (the comments service; off
+      unless the type opts in); ``comments_closed(obj)`` returns why they are closed now
+      (a phase after the reasoned answer…) or None. Official replies are the
+      ``comment_officially`` action, closing a discussion ``close_comments`` (both default
+      to ``can_manage``);
+    - ``moderation``: whether residents may report the object and moderators hide it (the
+      moderation service; for what residents write: contributions, comments, petitions…);
+    - ``author_id``: the account that wrote the object (told of comments and of moderation
+      decisions), by default its ``author_id`` attribute;
+    - ``on_published``: ``(obj) -> None``, called when a moderator approves a text held for
+      pre-moderation, so the feature tells then who it tells at once otherwise (followers…);
+    - ``invitations``: the places on the object an account can be invited to take, by role
+      name (:class:`InvitationRole`; the invitations service asks the owner's consent).
     """
 
     name: str
@@ -65,6 +98,12 @@ class ObjectType:
     can_view: Callable[[object, object], bool] = _everyone
     contribution_rule: Callable | None = None
     url_of: Callable[[object], str] | None = None
+    comments: bool = False
+    comments_closed: Callable[[object], object] | None = None
+    moderation: bool = False
+    author_id: Callable[[object], int | None] = _author_id
+    on_published: Callable[[object], None] | None = None
+    invitations: dict[str, InvitationRole] = field(default_factory=dict)
     owner: str = "core"
 
     def url(self, obj, **extra) -> str:
@@ -77,7 +116,17 @@ class ObjectType:
         if not getattr(user, "is_authenticated", False):
             return False
         check = self.actions.get(action, self.can_manage)
-        return bool(check(user, obj))
+        return bool(check(user, obj)) or _granted(user, obj, action)
+
+
+def _granted(user, obj, action: str) -> bool:
+    """Whether a feature grants ``action`` on ``obj`` through ``hub_grants`` (enabled plugins
+    and the core's own implementations)."""
+    runtime = current_app.extensions.get("hub")
+    if runtime is None:
+        return False
+    results = runtime.plugins.hook("hub_grants")(user=user, obj=obj, action=action)
+    return any(result is True for result in results)
 
 
 class UnknownObjectType(LookupError):
@@ -94,8 +143,10 @@ class Registry:
     def add(self, object_type: ObjectType) -> None:
         if object_type.name in self.types:
             other = self.types[object_type.name]
-            raise RuntimeError(f"object type {object_type.name!r} of {object_type.owner!r} is "
-                               f"already registered by {other.owner!r}")
+            raise RuntimeError(
+                f"object type {object_type.name!r} of {object_type.owner!r} is "
+                f"already registered by {other.owner!r}"
+            )
         self.types[object_type.name] = object_type
         self._by_model[object_type.model] = object_type
 
@@ -128,10 +179,18 @@ class Registry:
         object_type = self.find(name)
         if object_type is None or ident is None:
             return None
-        return db.session.get(object_type.model, ident)
+        return _kept(db.session.get(object_type.model, ident))
 
-    def load_many(self, refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], object]:
-        """Objects for many ``(type, id)`` pairs: one query per type, never one per object."""
+    def load_many(
+        self, refs: Iterable[tuple[str, int]], depth: int = 3
+    ) -> dict[tuple[str, int], object]:
+        """Objects for many ``(type, id)`` pairs: one query per type, never one per object.
+
+        Objects shown inside their target's page (a comment, a contribution: they carry
+        ``target_type`` and ``target_id``) need that target for their URL and visibility, so
+        the targets are loaded too, again one query per type, up to ``depth`` levels (a
+        comment on a contribution on a project): later ``load`` calls find them in the
+        session instead of querying once per object."""
         wanted: dict[str, set[int]] = {}
         for name, ident in refs:
             if ident is not None and name in self.types:
@@ -140,8 +199,25 @@ class Registry:
         for name, ids in wanted.items():
             model = self.types[name].model
             for obj in db.session.scalars(select(model).where(model.id.in_(sorted(ids)))):
-                found[(name, obj.id)] = obj
+                found[(name, obj.id)] = _kept(obj)
+        if depth > 1:
+            parents = {
+                (obj.target_type, obj.target_id)
+                for obj in found.values()
+                if isinstance(getattr(obj, "target_type", None), str)
+                and isinstance(getattr(obj, "target_id", None), int)
+            }
+            missing = [ref for ref in parents if ref not in found and not self._in_session(ref)]
+            if missing:
+                self.load_many(missing, depth - 1)
         return found
+
+    def _in_session(self, ref: tuple[str, int]) -> bool:
+        object_type = self.types.get(ref[0])
+        if object_type is None:
+            return True  # nothing to load
+        key = db.session.identity_key(object_type.model, ref[1])
+        return key in db.session.identity_map
 
     def find_by_uuid(self, uuid: str):
         """The object whose stable UUID is ``uuid``, among the types that carry one."""
@@ -153,6 +229,22 @@ class Registry:
             if obj is not None:
                 return obj
         return None
+
+
+def _kept(obj):
+    """Hold ``obj`` until the transaction ends. The session's identity map only holds weak
+    references: an object looked up to build a title or a URL, then dropped, would be read
+    again by the next lookup of the same page (each comment of a list loading its project
+    anew). Bounded by the transaction, so a long command that commits does not pile up."""
+    if obj is not None:
+        db.session.info.setdefault("hub_registry_kept", {})[id(obj)] = obj
+    return obj
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _release_kept(session, *_args):
+    session.info.pop("hub_registry_kept", None)
 
 
 def registry() -> Registry:
@@ -193,14 +285,6 @@ def object_title(obj) -> str:
 def allows(user, obj, action: str = "manage") -> bool:
     """Whether ``user`` may do ``action`` on the registered object ``obj``."""
     return registry().type_of(obj).allows(user, obj, action)
-
-
-def ref_of(obj) -> tuple[str, int]:
-    return registry().ref(obj)
-
-
-def load_target(target_type: str, target_id) -> object | None:
-    return registry().load(target_type, target_id)
 
 
 def inside_target(anchor: str):

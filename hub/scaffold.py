@@ -16,10 +16,37 @@ from string import Template
 PLUGINS_ROOT = Path(__file__).resolve().parent.parent / "plugins"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 # Names the core or Python already use for blueprints, tables or packages.
-RESERVED = {"main", "accounts", "residence", "admin", "api", "signatures", "territory", "bodies",
-            "sessions", "agenda", "projects", "notifications", "answers", "follows",
-            "contributions", "hub", "plugin", "plugins", "static", "test", "tests", "user",
-            "body", "project", "meeting", "answer", "follow", "contribution", "audit"}
+RESERVED = {
+    "main",
+    "accounts",
+    "residence",
+    "admin",
+    "api",
+    "signatures",
+    "territory",
+    "bodies",
+    "sessions",
+    "agenda",
+    "projects",
+    "notifications",
+    "answers",
+    "follows",
+    "contributions",
+    "hub",
+    "plugin",
+    "plugins",
+    "static",
+    "test",
+    "tests",
+    "user",
+    "body",
+    "project",
+    "meeting",
+    "answer",
+    "follow",
+    "contribution",
+    "audit",
+}
 
 
 class ScaffoldError(ValueError):
@@ -187,7 +214,7 @@ def count_command():
 
     click.echo(db.session.scalar(select(func.count(Item.id))))
 ''',
-    "templates/$name/index.html": '''{% extends "base.html" %}
+    "templates/$name/index.html": """{% extends "base.html" %}
 {% from "_forms.html" import field, error_summary %}
 {% block title %}{{ _("$title") }}{% endblock %}
 {% block content %}
@@ -205,14 +232,14 @@ def count_command():
 </form>
 {% endif %}
 {% endblock %}
-''',
-    "templates/$name/show.html": '''{% extends "base.html" %}
+""",
+    "templates/$name/show.html": """{% extends "base.html" %}
 {% block title %}{{ item.title }}{% endblock %}
 {% block content %}
 <h1>{{ item.title }}</h1>
 <p><a href="{{ url_for('$name.index') }}">{{ _("All items") }}</a></p>
 {% endblock %}
-''',
+""",
     "migrations/env.py": '''"""Alembic environment of the $name history (shared logic in the hub)."""
 
 from hub.plugin import run_migrations_env
@@ -328,6 +355,30 @@ def login(app, client):
 
     return log_in
 ''',
+    "tests/authz.py": '''"""Who may use each route of the $name plugin: collected by the hub's own security suite
+(tests/authz_rules.py) when the plugin lives in the hub's plugins/ folder (see docs/testing.md)."""
+
+from __future__ import annotations
+
+from authz_rules import World, everyone, roles, world_setup
+
+
+@world_setup
+def ${name}_world(w: World) -> None:
+    from hub.plugin import db, registry
+
+    item = registry().get("${name}_item").model(title="Élément de la matrice des droits")
+    db.session.add(item)
+    db.session.flush()
+    w.${name}_item_id = item.id
+
+
+RULES = {
+    "$name.index": everyone(),
+    "$name.create": roles("agent", post_ok={302, 422}),
+    "$name.show": everyone(values=lambda w: {"item_id": w.${name}_item_id}),
+}
+''',
     "tests/test_${name}.py": '''"""The $name plugin: its page is served, staff add items, the hub can switch it off."""
 
 import re
@@ -376,7 +427,7 @@ def test_switched_off_the_pages_answer_404(app, client):
         db.session.remove()
     assert client.get("/$dashes/").status_code == 404
 ''',
-    "translations/fr/LC_MESSAGES/messages.po": '''msgid ""
+    "translations/fr/LC_MESSAGES/messages.po": """msgid ""
 msgstr ""
 "Project-Id-Version: $name\\n"
 "Language: fr\\n"
@@ -411,8 +462,8 @@ msgstr "Ajouter"
 
 msgid "All items"
 msgstr "Tous les éléments"
-''',
-    "translations/en/LC_MESSAGES/messages.po": '''msgid ""
+""",
+    "translations/en/LC_MESSAGES/messages.po": """msgid ""
 msgstr ""
 "Project-Id-Version: $name\\n"
 "Language: en\\n"
@@ -423,23 +474,28 @@ msgstr ""
 
 msgid "$title"
 msgstr "$title"
-''',
+""",
 }
 
 
 def write_plugin(name: str, dest: Path) -> Path:
     """Write the skeleton of plugin ``name`` into ``dest/name``; returns the folder."""
     if not NAME_RE.match(name):
-        raise ScaffoldError("a plugin name is 2 to 40 lower-case letters, digits or _, "
-                            "starting with a letter")
+        raise ScaffoldError(
+            "a plugin name is 2 to 40 lower-case letters, digits or _, starting with a letter"
+        )
     if name in RESERVED:
         raise ScaffoldError(f"{name!r} is a name the hub already uses")
     folder = Path(dest) / name
     if folder.exists():
         raise ScaffoldError(f"{folder} already exists")
-    values = {"name": name, "dashes": name.replace("_", "-"),
-              "title": name.replace("_", " ").capitalize(), "revision": secrets.token_hex(6),
-              "today": date.today().isoformat()}
+    values = {
+        "name": name,
+        "dashes": name.replace("_", "-"),
+        "title": name.replace("_", " ").capitalize(),
+        "revision": secrets.token_hex(6),
+        "today": date.today().isoformat(),
+    }
     for relative, content in FILES.items():
         target = folder / Template(relative).substitute(values)
         target.parent.mkdir(parents=True, exist_ok=True)

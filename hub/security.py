@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request
@@ -28,12 +31,32 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
-    if not stored_hash:
-        return False
+    """Whether ``password`` matches. Without a stored hash (no such account, no password)
+    the same Argon2 work is done against a dummy hash: the answer takes as long either way,
+    so timing does not tell who has an account."""
     try:
+        if not stored_hash:
+            _hasher().verify(_dummy_hash(), password)
+            return False
         return _hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _dummy_hash() -> str:
+    config = current_app.config
+    return _dummy_hash_for(
+        int(config["ARGON2_TIME_COST"]),
+        int(config["ARGON2_MEMORY_COST"]),
+        int(config["ARGON2_PARALLELISM"]),
+    )
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
+    ).hash(secrets.token_urlsafe(16))
 
 
 def set_security_headers(response):
@@ -64,13 +87,22 @@ def _set_page_cache_headers(response) -> None:
     from flask import session
     from flask_login import current_user
 
-    cacheable = (request.method in ("GET", "HEAD") and response.status_code == 200
-                 and not response.direct_passthrough)
-    shared = (cacheable and not current_user.is_authenticated and not session
-              and not session.modified and "Set-Cookie" not in response.headers
-              and "Authorization" not in request.headers)
+    cacheable = (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.direct_passthrough
+    )
+    shared = (
+        cacheable
+        and not current_user.is_authenticated
+        and not session
+        and not session.modified
+        and "Set-Cookie" not in response.headers
+        and "Authorization" not in request.headers
+    )
     response.headers["Cache-Control"] = (
-        "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache")
+        "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache"
+    )
     if cacheable:
         response.add_etag()
         response.make_conditional(request)

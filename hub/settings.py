@@ -56,8 +56,14 @@ class Setting:
 CORE_SETTINGS = [
     Setting("commune_name", "str", "Ma commune", _l("Commune name")),
     Setting("metropole_name", "str", "", _l("Métropole (if the commune belongs to one)")),
-    Setting("population", "int", 0, _l("Population"),
-            _l("Used for thresholds given as a share of the population."), minimum=0),
+    Setting(
+        "population",
+        "int",
+        0,
+        _l("Population"),
+        _l("Used for thresholds given as a share of the population."),
+        minimum=0,
+    ),
     Setting("contact_email", "email", "", _l("Public contact email")),
     Setting("intro", "text", "", _l("Home page introduction (Markdown)")),
     Setting("logo", "str", "", _l("Logo file"), _l("Uploaded through the form below.")),
@@ -66,15 +72,20 @@ CORE_SETTINGS = [
 
 def bump_generation() -> None:
     """Tell every process to reload settings and plugin states (the caller commits)."""
-    result = db.session.execute(update(HubState).where(HubState.id == 1)
-                                .values(generation=HubState.generation + 1))
+    result = db.session.execute(
+        update(HubState).where(HubState.id == 1).values(generation=HubState.generation + 1)
+    )
     if result.rowcount == 0:
         db.session.add(HubState(id=1, generation=2))
 
 
-def current_generation() -> int:
-    """Read the counter on a pooled connection of its own: cheaper than an ORM session on
-    every request, and it never leaves a transaction open in the request's session."""
+def current_generation(in_session: bool = False) -> int:
+    """Read the counter on a pooled connection of its own (it never leaves a transaction
+    open in the ORM session: the worker and the CLI), or, for a web request
+    (``in_session``), as the first read of the request's own transaction, which loads the
+    user and the page next: one transaction, one BEGIN, instead of two."""
+    if in_session:
+        return db.session.execute(_generation_query()).scalar() or 0
     with db.engine.connect() as connection:
         return connection.execute(_generation_query()).scalar() or 0
 
@@ -114,5 +125,9 @@ class SettingsRegistry:
 
 
 def get_setting(key: str):
-    """The value of a declared setting for the current app."""
-    return current_app.extensions["hub"].settings.get(key)
+    """The value of a declared setting for the current app. Outside the request cycle (a
+    command, the worker) the stored values are read on first use."""
+    hub = current_app.extensions["hub"]
+    if hub.generation == -1:
+        hub.refresh()
+    return hub.settings.get(key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -43,7 +43,16 @@ PAGE_HOOKS = {
 
 
 def page_sections(page: str, obj=None) -> list[PageSection]:
-    """Sections that enabled features add to ``page`` for ``obj``, sorted."""
+    """Sections that enabled features add to ``page`` for ``obj``, sorted; built once per
+    request (a template that asks whether there are any, then shows them, pays once)."""
+    memo = g.setdefault("hub_page_sections", {})
+    key = (page, id(obj), current_user.get_id() if current_user else None)
+    if key not in memo:
+        memo[key] = (obj, _page_sections(page, obj))  # obj kept alive: its id stays its own
+    return memo[key][1]
+
+
+def _page_sections(page: str, obj=None) -> list[PageSection]:
     hook_name, argument = PAGE_HOOKS[page]
     kwargs = {"user": current_user}
     if argument:

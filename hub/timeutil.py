@@ -24,6 +24,11 @@ def local_now() -> datetime:
     return datetime.now(hub_timezone()).replace(tzinfo=None)
 
 
+def local_to_utc(moment: datetime) -> datetime:
+    """A naive local wall-clock time (as session times are stored) as naive UTC."""
+    return moment.replace(tzinfo=hub_timezone()).astimezone(UTC).replace(tzinfo=None)
+
+
 def local_today() -> date:
     """Today in the hub's time zone (not the server's, not UTC)."""
     return local_now().date()
@@ -39,3 +44,8 @@ def months_before(moment: datetime, months: int) -> datetime:
     year, month = divmod(month_index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
+
+
+def local_date(moment: datetime) -> date:
+    """The hub's calendar date of a stored (naive UTC) timestamp."""
+    return moment.replace(tzinfo=UTC).astimezone(hub_timezone()).date()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask import Request, abort, current_app, request, url_for
+from flask_babel import format_date, format_decimal, format_percent, format_time, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import pagecache
 from .db import flush_deferred_writes
@@ -19,6 +23,72 @@ from .security import set_security_headers
 from .settings import get_setting
 from .slots import page_sections, template_slot
 from .text import render_markdown
+from .workqueue import queue_counts
+
+
+def _foreign_content_language() -> str | None:
+    """The language residents and staff write in (the hub's default language), when the
+    visitor reads the interface in another one; else None."""
+    language = current_app.config.get("DEFAULT_LOCALE", "fr")
+    return language if str(get_locale() or language) != language else None
+
+
+def content_markdown(source) -> Markup:
+    """Markdown written on the hub, marked with its language in another interface language
+    (RGAA 8.7: ``lang="fr"`` around French text in the English interface)."""
+    html = render_markdown(source)
+    language = _foreign_content_language()
+    if language and html:
+        return Markup('<div lang="{}">{}</div>').format(language, html)
+    return html
+
+
+def content_text(value) -> Markup:
+    """A title or name written on the hub, marked with its language like
+    :func:`content_markdown`."""
+    if value is None:
+        return Markup("")
+    language = _foreign_content_language()
+    if language:
+        return Markup('<span lang="{}">{}</span>').format(language, value)
+    return escape(value)
+
+
+def title_content(value) -> str:
+    """A page title made of text written on the hub (a project's title): returned as it is,
+    and the page's ``<title>`` gets the content's language in another interface language
+    (``<title>`` holds no markup, so the whole element is marked)."""
+    from flask import g
+
+    language = _foreign_content_language()
+    if language:
+        g.title_lang = language
+    return "" if value is None else value
+
+
+def colon() -> str:
+    """What separates a label from its value: a narrow no-break space before the colon in
+    French ("Modérer : …"), none in English."""
+    return "\u202f: " if str(get_locale() or "").startswith("fr") else ": "
+
+
+def long_date(value, format="long", rebase=True) -> str:
+    """The one date format of each locale ("11 octobre 2026", "October 11, 2026"); ``full``
+    adds the day of the week."""
+    if value is None:
+        return ""
+    return format_date(value, "full" if format == "full" else "long", rebase=rebase)
+
+
+def long_datetime(value, format="long", rebase=True) -> str:
+    """A date and time in the locale's one format ("11 octobre 2026 à 18:30")."""
+    if value is None:
+        return ""
+    return _(
+        "%(day)s at %(time)s",
+        day=long_date(value, format, rebase=rebase),
+        time=format_time(value, "HH:mm", rebase=rebase),
+    )
 
 
 def fail(status: int, message: str):
@@ -51,10 +121,59 @@ def int_arg(name: str, source=None, *, minimum: int = 1, maximum: int = MAX_ID) 
     page.
     """
     value = (source if source is not None else request.args).get(name, "")
-    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 12:
         return None
     number = int(value)
     return number if minimum <= number <= maximum else None
+
+
+def parse_int(value, *, minimum: int = -MAX_ID, maximum: int = MAX_ID) -> int | None:
+    """The whole number written in ``value`` (ASCII digits, an optional leading minus), or
+    None when it is not one or does not fit the database's integer columns."""
+    if not isinstance(value, str):
+        return None
+    digits = value[1:] if value.startswith("-") else value
+    if not digits or len(digits) > 12 or not digits.isascii() or not digits.isdigit():
+        return None
+    number = int(value)
+    return number if minimum <= number <= maximum else None
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: ASCII digits only (``\\d`` would also take ``١٢``), and
+    no larger than a database integer, so an id too large answers 404 instead of an
+    overflow error from the database."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class BoundedArgs(ImmutableMultiDict):
+    """Query strings and form fields whose ``.get(name, type=int)`` gives the default for
+    anything that is not a whole number within the database's range (``page=10**30``,
+    ``neighbourhood=²``) instead of a number that would crash a query."""
+
+    def get(self, key, default=None, type=None):
+        if type is int:
+            try:
+                raw = self[key]
+            except KeyError:
+                return default
+            number = parse_int(raw.strip())
+            return default if number is None else number
+        return super().get(key, default, type)
+
+
+class HubRequest(Request):
+    parameter_storage_class = BoundedArgs
+
+
+def configure_routing(app) -> None:
+    """Before any blueprint is registered: bounded integers in URLs and query strings."""
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.request_class = HubRequest
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -63,6 +182,31 @@ def external_url(endpoint: str, **values) -> str:
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
     path = url_for(endpoint, **values)
     return base + path if base else url_for(endpoint, _external=True, **values)
+
+
+def offline_request_context(app=None):
+    """A request context for work done outside a request (commands, jobs, demo content), so
+    ``url_for`` and ``external_url`` give links rooted at ``BASE_URL`` (or at the built-in
+    server's address when none is set), never at a placeholder host."""
+    from .config import DEFAULT_BASE_URL
+
+    app = app or current_app._get_current_object()
+    return app.test_request_context("/", base_url=app.config.get("BASE_URL") or DEFAULT_BASE_URL)
+
+
+def csrf_exempt(view):
+    """Decorator: no CSRF check for this view (put it under ``@bp.route``).
+
+    Only for views that authenticate every request themselves, such as endpoints another
+    server calls with a signed request (HTTP Message Signatures), and that never act on the
+    visitor's session cookie: a browser form must keep its CSRF token."""
+    view.hub_csrf_exempt = True
+    return view
+
+
+def _csrf_exempt_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "hub_csrf_exempt", False))
 
 
 def plugin_enabled(name: str) -> bool:
@@ -82,14 +226,18 @@ def init_web(app) -> None:
         if request.endpoint == "static":
             return None
         hub = current_app.extensions["hub"]
-        hub.refresh()
+        hub.refresh(in_session=True)
         owner = hub.plugins.blueprint_owner(request.blueprint)
         if owner and not hub.plugins.is_enabled(owner):
             abort(404)
         # Every browser form is CSRF-protected; API calls authenticate with bearer
-        # tokens only (never the session cookie), so the check does not apply there.
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(
-                "/api/"):
+        # tokens only (never the session cookie), and views marked ``csrf_exempt``
+        # check a signature on every request, so the check does not apply there.
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and not request.path.startswith("/api/")
+            and not _csrf_exempt_request()
+        ):
             csrf.protect()
         return serve_from_cache()
 
@@ -109,12 +257,16 @@ def init_web(app) -> None:
         setting=get_setting,
         plugin_enabled=plugin_enabled,
         navigation_items=navigation_items,
+        work_queue_counts=queue_counts,
         language_names=LANGUAGE_NAMES,
+        colon=colon,
     )
     app.jinja_env.filters.update(
-        markdown=render_markdown,
-        date=format_date,
-        datetime=format_datetime,
+        markdown=content_markdown,
+        content=content_text,
+        title_content=title_content,
+        date=long_date,
+        datetime=long_datetime,
         number=format_decimal,
         percent=format_percent,
     )

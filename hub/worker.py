@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import for_update, utcnow, write_transaction
 from .extensions import db
+from .web import offline_request_context
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,21 @@ def _insert_once(name: str):
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert
-    return insert(JobRun).values(name=name, runs=0, last_result="", last_error="") \
+    return (
+        insert(JobRun)
+        .values(name=name, runs=0, last_result="", last_error="")
         .on_conflict_do_nothing(index_elements=["name"])
+    )
 
 
 def _claim_job(job: Job, now: datetime, force: bool) -> bool:
     with write_transaction():
         db.session.execute(_insert_once(job.name))
-        row = db.session.scalar(for_update(select(JobRun).where(JobRun.name == job.name))
-                                .execution_options(populate_existing=True))
+        row = db.session.scalar(
+            for_update(select(JobRun).where(JobRun.name == job.name)).execution_options(
+                populate_existing=True
+            )
+        )
         if not force and row.next_run_at is not None and row.next_run_at > now:
             return False
         row.last_run_at = now
@@ -84,10 +91,12 @@ def _claim_job(job: Job, now: datetime, force: bool) -> bool:
     return True
 
 
-def run_jobs(now: datetime | None = None, only: str | None = None,
-             force: bool = False) -> dict[str, str]:
+def run_jobs(
+    now: datetime | None = None, only: str | None = None, force: bool = False
+) -> dict[str, str]:
     """Run the due jobs (``only`` one by name; ``force`` ignores the schedule)."""
     app = current_app._get_current_object()
+    app.extensions["hub"].refresh()  # settings and plugins switched since the last pass
     now = now or utcnow()
     done = {}
     for job in scheduled_jobs(app):
@@ -97,7 +106,7 @@ def run_jobs(now: datetime | None = None, only: str | None = None,
             continue
         error, summary = "", ""
         try:
-            with app.test_request_context("/", base_url=app.config.get("BASE_URL") or None):
+            with offline_request_context(app):
                 summary = str(job.run() or "")
         except Exception as exc:
             db.session.rollback()
@@ -116,7 +125,8 @@ def run_pending() -> dict[str, int]:
     from .mail import deliver_pending
 
     app = current_app._get_current_object()
-    with app.test_request_context("/", base_url=app.config.get("BASE_URL") or None):
+    app.extensions["hub"].refresh()  # settings and plugins switched since the last pass
+    with offline_request_context(app):
         events = deliver_events()
         mail = deliver_pending()
     return {"events": events, "mail": mail}
@@ -145,8 +155,9 @@ def loop(app, interval: float = 5.0, stop: threading.Event | None = None) -> Non
 def start_in_thread(app, interval: float = 5.0) -> threading.Event:
     """A worker beside the development server (``hub run``); returns its stop flag."""
     stop = threading.Event()
-    thread = threading.Thread(target=loop, args=(app, interval, stop), name="hub-worker",
-                              daemon=True)
+    thread = threading.Thread(
+        target=loop, args=(app, interval, stop), name="hub-worker", daemon=True
+    )
     thread.start()
     return stop
 

@@ -87,11 +87,29 @@ class Rule:
     def expected(self, persona: str, method: str, api: bool) -> frozenset:
         if persona in self.expect:
             return frozenset(self.expect[persona])
+        if api and persona == "unconfirmed":
+            # An unconfirmed account's token acts for nobody: public routes answer it as
+            # they answer anyone, the others refuse it (403, "confirm your address").
+            if self.allowed("anonymous", method):
+                return self.expected("anonymous", method, api)
+            return frozenset({403})
         if self.allowed(persona, method):
             return self.ok if method == "GET" else self.post_ok
         if persona == "anonymous":
             return frozenset({401}) if api else frozenset({LOGIN, 401})
         return self.deny
+
+
+def _legacy_token(user, name: str):
+    import secrets
+
+    from hub.accounts.models import ApiToken, hash_token
+    from hub.extensions import db
+
+    clear = "hub_" + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=hash_token(clear), prefix=clear[:10])
+    db.session.add(token)
+    return token, clear
 
 
 def _rule(allow, **options) -> Rule:
@@ -157,8 +175,12 @@ class World:
         from hub.extensions import db
 
         with self.app.app_context():
-            stmt = select(model.id).where(*where).order_by(
-                order_by if order_by is not None else model.id).limit(1)
+            stmt = (
+                select(model.id)
+                .where(*where)
+                .order_by(order_by if order_by is not None else model.id)
+                .limit(1)
+            )
             found = db.session.scalar(stmt)
         assert found is not None, f"no {model.__name__} matches {where} in the demo"
         return found
@@ -180,23 +202,34 @@ def core_world(w: World) -> None:
     from hub.extensions import db
 
     users = {}
-    users["unconfirmed"] = services.create_user(PERSONAS["unconfirmed"], "demo-password",
-                                                "Pas encore confirmé")
-    target = services.create_user("cible@ormeval.example", "demo-password", "Cible",
-                                  confirmed=True)
+    users["unconfirmed"] = services.create_user(
+        PERSONAS["unconfirmed"], "demo-password", "Pas encore confirmé"
+    )
+    target = services.create_user("cible@ormeval.example", "demo-password", "Cible", confirmed=True)
     pending = services.create_user("en-attente@ormeval.example", "demo-password", "En attente")
     db.session.flush()
     w.target_user_id = target.id  # staff act on this account, never on a persona
     w.confirm_token = services._serializer(services.CONFIRM_SALT).dumps(
-        {"id": pending.id, "email": pending.email})
+        {"id": pending.id, "email": pending.email}
+    )
     w.reset_token = services._serializer(services.RESET_SALT).dumps(
-        {"id": target.id, "pw": services._password_fingerprint(target)})
+        {"id": target.id, "pw": services._password_fingerprint(target)}
+    )
+    with w.app.test_request_context():
+        from hub.notifications.services import unsubscribe_token
+
+        w.unsubscribe_token = unsubscribe_token(target, "project")
     # A bearer token per persona for /api/ routes; the author's is also the one to revoke.
     w.api_tokens = {}
     for persona, email in PERSONAS.items():
         if email:
             user = users.get(persona) or db.session.query(User).filter_by(email=email).one()
-            token, clear = ApiToken.issue(user, f"matrice {persona}")
+            if not user.email_confirmed:
+                # No token is issued to an unconfirmed account; one made before that rule
+                # (inserted here) must not work either: such a persona gets 403 under /api/.
+                token, clear = _legacy_token(user, f"matrice {persona}")
+            else:
+                token, clear = ApiToken.issue(user, f"matrice {persona}")
             db.session.flush()
             w.api_tokens[persona] = clear
             if persona == "author":
@@ -215,6 +248,27 @@ def signatures_world(w: World) -> None:
     collection = services.create_collection("authz_matrix", 1, title="Matrice des droits")
     db.session.flush()
     w.collection_id = collection.id
+
+
+@world_setup
+def body_invitation_world(w: World) -> None:
+    """A membership of the first body waiting for paul (the resident) to accept the link."""
+    from hub.accounts.models import User
+    from hub.bodies.models import Body, BodyMember
+    from hub.extensions import db
+    from hub.invitations.models import Invitation
+
+    paul = db.session.query(User).filter_by(email=PERSONAS["resident"]).one()
+    body = db.session.query(Body).order_by(Body.id).first()
+    member = BodyMember(body_id=body.id, name="Paul", role="member")
+    db.session.add(member)
+    db.session.flush()
+    invitation = Invitation(
+        target_type="body", target_id=body.id, role="member", ref_id=member.id, user_id=paul.id
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    w.invitation_id = invitation.id
 
 
 @world_setup
@@ -237,52 +291,115 @@ def bodies_and_projects_world(w: World) -> None:
     def user(persona):
         return db.session.scalar(select(User).where(User.email == PERSONAS[persona]))
 
-    own = Body(slug="matrice-conseil", name="Conseil de quartier de la matrice",
-               type="Conseil de quartier")
-    own.members.append(BodyMember(user_id=user("body_member").id, name="Sofia",
-                                  role="president"))
+    own = Body(
+        slug="matrice-conseil", name="Conseil de quartier de la matrice", type="Conseil de quartier"
+    )
+    own.members.append(BodyMember(user_id=user("body_member").id, name="Sofia", role="president"))
     own.members.append(BodyMember(name="Membre sortant", role="member"))
     other = Body(slug="matrice-autre", name="Conseil citoyen voisin", type="Conseil citoyen")
     db.session.add_all([own, other])
     now = utcnow()
-    open_project = Project(slug="matrice-ouvert", title="Projet ouvert de la matrice",
-                           level="commune", domain="mobilite", phase="strategie",
-                           contrat_published_at=now)
-    review = Project(slug="matrice-instruction", title="Projet en instruction de la matrice",
-                     level="commune", domain="mobilite", phase="instruction",
-                     contrat_published_at=now)
+    open_project = Project(
+        slug="matrice-ouvert",
+        title="Projet ouvert de la matrice",
+        level="commune",
+        domain="mobilite",
+        phase="strategie",
+        contrat_published_at=now,
+    )
+    review = Project(
+        slug="matrice-instruction",
+        title="Projet en instruction de la matrice",
+        level="commune",
+        domain="mobilite",
+        phase="instruction",
+        contrat_published_at=now,
+    )
     db.session.add_all([open_project, review])
     db.session.flush()
-    contribution = Contribution(target_type="project", target_id=open_project.id,
-                                author_id=user("author").id, channel="online", text="Des arceaux à vélos, s'il vous plaît.")
+    contribution = Contribution(
+        target_type="project",
+        target_id=open_project.id,
+        author_id=user("author").id,
+        channel="online",
+        text="Des arceaux à vélos, s'il vous plaît.",
+    )
     deadline = date.today() + timedelta(days=30)
-    own_relay = Relay(project_id=open_project.id, body_id=own.id, status="accepted",
-                      report_deadline=deadline)
-    other_relay = Relay(project_id=open_project.id, body_id=other.id, status="accepted",
-                        report_deadline=deadline)
+    own_relay = Relay(
+        project_id=open_project.id, body_id=own.id, status="accepted", report_deadline=deadline
+    )
+    other_relay = Relay(
+        project_id=open_project.id, body_id=other.id, status="accepted", report_deadline=deadline
+    )
     db.session.add_all([contribution, own_relay, other_relay])
     db.session.flush()
-    meeting = create_session(title="Atelier de la matrice", starts_at=now + timedelta(days=7),
-                             target=open_project)
+    meeting = create_session(
+        title="Atelier de la matrice", starts_at=now + timedelta(days=7), target=open_project
+    )
     meeting.registrations_open = True
-    relay_meeting = create_session(title="Café-projet de la matrice",
-                                   starts_at=now + timedelta(days=9), target=own_relay,
-                                   organiser=own)
+    relay_meeting = create_session(
+        title="Café-projet de la matrice",
+        starts_at=now + timedelta(days=9),
+        target=own_relay,
+        organiser=own,
+    )
     draw = bodies.announce_draw(
-        own, title="Tirage de la matrice", register_text="numero;nom\n1;A\n2;B\n3;C\n",
-        key_column="numero", name_column="nom", quota_column="", quotas={}, seats=1,
-        seed_source="Loto du samedi", not_before=now, actor=user("agent"))
+        own,
+        title="Tirage de la matrice",
+        register_text="numero;nom\n1;A\n2;B\n3;C\n",
+        key_column="numero",
+        name_column="nom",
+        quota_column="",
+        quotas={},
+        seats=1,
+        seed_source="Loto du samedi",
+        seed_count=6,
+        not_before=now + timedelta(days=2),
+        actor=user("agent"),
+    )
     db.session.flush()
     w.body_id, w.other_body_id = own.id, other.id
     w.leaving_member_id = own.members[1].id
-    w.other_member_id = db.session.scalar(select(BodyMember.id).where(
-        BodyMember.body_id == other.id)) or w.leaving_member_id
+    w.other_member_id = (
+        db.session.scalar(select(BodyMember.id).where(BodyMember.body_id == other.id))
+        or w.leaving_member_id
+    )
     w.project_id, w.review_project_id = open_project.id, review.id
+    from hub.answers.models import Answer
+
+    answered = Answer(
+        target_type="project",
+        target_id=review.id,
+        text="Retenue : des arceaux seront posés devant la médiathèque.",
+        outcome="retained",
+        author_id=user("agent").id,
+    )
+    db.session.add(answered)
+    db.session.flush()
+    w.answer_id = answered.id
     w.project_uuid = open_project.uuid
     w.contribution_id = contribution.id
     w.relay_id, w.other_relay_id = own_relay.id, other_relay.id
     w.meeting_id, w.draw_id = meeting.id, draw.id
     w.relay_meeting_id = relay_meeting.id
+
+
+@world_setup
+def cover_image_world(w: World) -> None:
+    import io
+
+    from PIL import Image as PILImage
+
+    from hub.extensions import db
+    from hub.images.services import store_image
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (640, 360), (40, 110, 90)).save(buffer, "PNG")
+    w.image_token = store_image(buffer.getvalue(), "Plan du quartier").token
+    from hub.timeutil import local_today
+
+    w.this_year = local_today().year
+    db.session.commit()
 
 
 # --- The rules -----------------------------------------------------------------------------------
@@ -291,8 +408,11 @@ RULES: dict[str, Rule | list[Rule]] = {
     # Static files and pages anyone may see.
     "static": everyone(values={"filename": "hub.css"}),
     "main.theme_static": everyone(values={"filename": "theme.css"}),
-    "main.plugin_static": everyone(values={"name": "no-such-plugin", "filename": "x.css"},
-                                   ok={404}, note="unknown plugin: 404 for everyone"),
+    "main.plugin_static": everyone(
+        values={"name": "no-such-plugin", "filename": "x.css"},
+        ok={404},
+        note="unknown plugin: 404 for everyone",
+    ),
     "main.uploads": everyone(values={"filename": "affiche.txt"}),
     "main.home": everyone(),
     "main.health": everyone(),
@@ -307,15 +427,23 @@ RULES: dict[str, Rule | list[Rule]] = {
     "accounts.reset_password": everyone(values=lambda w: {"token": w.reset_token}),
     "accounts.confirm_email": everyone(values=lambda w: {"token": w.confirm_token}),
     "accounts.resend_confirmation": logged_in(),
-    "accounts.logout": everyone(ok={302}, post_ok={302}),
+    # Logging out ends every session of the account (tests/test_accounts_security.py): a
+    # probe would log the persona out of the rest of the matrix.
+    "accounts.logout": everyone(ok={302}, post_ok={302}, post_probe=False),
     "main.dashboard": logged_in(),
     "main.staff": roles("agent", "elected", "moderator"),
     "main.search": everyone(values={"q": "tram"}),
     "main.sitemap": everyone(),
+    "main.open_data": everyone(),
     "legal.accessibility": everyone(),
     "legal.legal_notice": everyone(),
     "legal.terms": everyone(),
     "legal.privacy": everyone(),
+    "report.index": everyone(),
+    "report.show": everyone(values=lambda w: {"year": w.this_year}),
+    "report.data": everyone(values=lambda w: {"year": w.this_year}),
+    # Cover images are public files behind an unguessable token (a draft's too: not listed).
+    "images.show": everyone(values=lambda w: {"token": w.image_token, "width": 320}),
     "main.canonical": everyone(values=lambda w: {"uuid": w.project_uuid}, ok={301}),
     "accounts.profile": logged_in(),
     "accounts.change_password": logged_in(),
@@ -323,8 +451,12 @@ RULES: dict[str, Rule | list[Rule]] = {
     "accounts.delete_account": logged_in(),
     "accounts.tokens": logged_in(),
     "accounts.revoke_token": [
-        only("author", values=lambda w: {"token_id": w.author_token_id}, deny={404},
-             note="someone else's token: 404, even for an admin"),
+        only(
+            "author",
+            values=lambda w: {"token_id": w.author_token_id},
+            deny={404},
+            note="someone else's token: 404, even for an admin",
+        ),
     ],
     # Residence.
     "residence.self_check": logged_in(),
@@ -332,54 +464,116 @@ RULES: dict[str, Rule | list[Rule]] = {
     "residence.import_census": roles("agent"),
     "residence.verify_user": roles("agent", values=lambda w: {"user_id": w.target_user_id}),
     "residence.revoke": roles("agent", values=lambda w: {"user_id": w.target_user_id}),
+    "residence.correct_birth_date": roles("agent", values=lambda w: {"user_id": w.target_user_id}),
+    "residence.dismiss_review": roles("agent", values=lambda w: {"user_id": w.target_user_id}),
     # Administration.
     "admin.index": roles(),
     "admin.settings": [
         roles(post_probe=False, note="an empty form would blank the settings"),
-        roles(values={"section": "legal"}, post_probe=False,
-              note="the legal pages and the accessibility statement"),
+        roles(
+            values={"section": "legal"},
+            post_probe=False,
+            note="the legal pages and the accessibility statement",
+        ),
     ],
     "admin.users": roles(),
     "admin.user_detail": roles(values=lambda w: {"user_id": w.target_user_id}),
     "admin.plugins": roles(),
-    "admin.toggle_plugin": roles(values={"name": "participatory_budget", "action": "disable"},
-                                 post_probe=False, note="would switch a plugin off"),
+    "admin.toggle_plugin": roles(
+        values={"name": "participatory_budget", "action": "disable"},
+        post_probe=False,
+        note="would switch a plugin off",
+    ),
     "admin.audit_log": roles(),
     # Signature service (staff pages; signing itself belongs to each plugin's pages).
     "signatures.moderation_index": roles("moderator"),
-    "signatures.moderation": roles("moderator",
-                                   values=lambda w: {"collection_id": w.collection_id}),
+    "signatures.moderation": roles(
+        "moderator", values=lambda w: {"collection_id": w.collection_id}
+    ),
     "signatures.offline": roles("agent", values=lambda w: {"collection_id": w.collection_id}),
-    "signatures.signers_csv": roles("agent", "elected",
-                                    values=lambda w: {"collection_id": w.collection_id}),
+    "signatures.signers_csv": roles(
+        "agent", "elected", values=lambda w: {"collection_id": w.collection_id}
+    ),
+    # A signer withdraws their own signature or hides their name (nobody else's: the
+    # service only ever touches the logged-in account's signature).
+    "signatures.withdraw": logged_in(
+        values=lambda w: {"collection_id": w.collection_id},
+        post_probe=False,
+        note="would withdraw a demo signature",
+    ),
+    "signatures.public_name": logged_in(
+        values=lambda w: {"collection_id": w.collection_id},
+        post_probe=False,
+        note="would hide a demo signer's name",
+    ),
     # Territory, agenda, sessions, notifications.
     "territory.index": everyone(),
     "territory.geojson": everyone(),
     "territory.neighbourhood": everyone(values={"slug": "centre-historique"}),
+    # The OParl 1.1 export: public, read-only JSON.
+    "oparl.system": everyone(),
+    "oparl.bodies": everyone(),
+    "oparl.body": everyone(values={"body_key": "hub"}),
+    "oparl.body_list": everyone(values={"body_key": "hub", "name": "paper"}),
+    "oparl.entry": everyone(
+        values={"kind": "paper", "key": "no-such-paper"},
+        ok={404},
+        note="public JSON; an object never exported: 404 for everyone",
+    ),
     "agenda.index": everyone(),
     "agenda.feed": everyone(),
     "bodies.agenda_feed": everyone(values=lambda w: {"body_id": w.body_id}),
     "projects.agenda_feed": everyone(values=lambda w: {"project_id": w.project_id}),
     "sessions.show": everyone(values=lambda w: {"meeting_id": w.meeting_id}),
-    "sessions.register": logged_in(values=lambda w: {"meeting_id": w.meeting_id},
-                                   expect={"unconfirmed": {403}},
-                                   note="an unconfirmed email cannot register"),
+    "sessions.register": logged_in(
+        values=lambda w: {"meeting_id": w.meeting_id},
+        expect={"unconfirmed": {403}},
+        note="an unconfirmed email cannot register",
+    ),
     "sessions.unregister": logged_in(values=lambda w: {"meeting_id": w.meeting_id}),
-    **{f"sessions.{page}": [
-        roles("agent", "body_member", values=lambda w: {"meeting_id": w.relay_meeting_id}),
-        roles("agent", values=lambda w: {"meeting_id": w.meeting_id},
-              note="a session no body organises: staff only"),
-    ] for page in ("edit", "cancel", "attendance", "minutes")},
+    **{
+        f"sessions.{page}": [
+            roles("agent", "body_member", values=lambda w: {"meeting_id": w.relay_meeting_id}),
+            roles(
+                "agent",
+                values=lambda w: {"meeting_id": w.meeting_id},
+                note="a session no body organises: staff only",
+            ),
+        ]
+        for page in ("edit", "cancel", "attendance", "minutes")
+    },
     "territory.manage": roles("agent"),
     "territory.edit_commune": [roles("agent"), roles("agent", values={"commune_id": 1})],
-    "territory.delete_commune": roles("agent", values={"commune_id": 1}, post_ok={409},
-                                      note="the demo commune has neighbourhoods: refused"),
-    "territory.edit_neighbourhood": [roles("agent"),
-                                     roles("agent", values={"neighbourhood_id": 1})],
-    "territory.delete_neighbourhood": roles("agent", values={"neighbourhood_id": 1},
-                                            post_ok={422}),
+    "territory.delete_commune": roles(
+        "agent",
+        values={"commune_id": 1},
+        post_ok={409},
+        note="the demo commune has neighbourhoods: refused",
+    ),
+    "territory.edit_neighbourhood": [
+        roles("agent"),
+        roles("agent", values={"neighbourhood_id": 1}),
+    ],
+    "territory.delete_neighbourhood": roles("agent", values={"neighbourhood_id": 1}, post_ok={422}),
     "notifications.index": logged_in(),
     "notifications.mark_read": logged_in(),
+    "notifications.preferences": logged_in(
+        post_ok={302}, note="an empty form changes nothing; back to the page"
+    ),
+    "main.newsletter": roles(
+        "agent", post_ok={422}, note="an empty form is refused; nothing is sent"
+    ),
+    "notifications.unsubscribe": everyone(
+        values=lambda w: {"token": w.unsubscribe_token},
+        post_probe=False,
+        note="the signed link of an email is the proof: no login (a POST stops emails)",
+    ),
+    "follows.follow": logged_in(
+        values=lambda w: {"object_type": "body", "object_id": w.body_id},
+        post_ok={302},
+        expect={"unconfirmed": {403}},
+        note="POST only; an empty form stops following (nothing to stop)",
+    ),
     # Local bodies: public pages; members act on their own body only, agents on all.
     "bodies.index": everyone(),
     "bodies.show": everyone(values=lambda w: {"body_id": w.body_id}),
@@ -389,30 +583,62 @@ RULES: dict[str, Rule | list[Rule]] = {
     "bodies.create": roles("agent"),
     "bodies.edit": [
         roles("agent", "body_member", values=lambda w: {"body_id": w.body_id}),
-        roles("agent", values=lambda w: {"body_id": w.other_body_id},
-              note="another body's page: its members only"),
+        roles(
+            "agent",
+            values=lambda w: {"body_id": w.other_body_id},
+            note="another body's page: its members only",
+        ),
     ],
+    "bodies.queue": [
+        roles("agent", "body_member", values=lambda w: {"body_id": w.body_id}),
+        roles(
+            "agent",
+            values=lambda w: {"body_id": w.other_body_id},
+            note="another body's work queue: its acting members only",
+        ),
+    ],
+    "invitations.pending": logged_in(),
+    "invitations.former_page": everyone(ok={301}),
+    "invitations.answer": only(
+        "resident",
+        values=lambda w: {"invitation_id": w.invitation_id},
+        post_ok={302},
+        deny={404},
+        note="only the account asked answers; an empty answer is sent back to choose",
+    ),
     "bodies.members": [
         roles("agent", "body_member", values=lambda w: {"body_id": w.body_id}),
-        roles("agent", values=lambda w: {"body_id": w.other_body_id},
-              note="another body's members"),
+        roles(
+            "agent", values=lambda w: {"body_id": w.other_body_id}, note="another body's members"
+        ),
     ],
     "bodies.end_member": [
-        roles("agent", "body_member", post_ok={302, 400, 422},
-              values=lambda w: {"body_id": w.body_id, "member_id": w.leaving_member_id}),
-        roles("agent", post_ok={302, 400, 404, 422},
-              values=lambda w: {"body_id": w.other_body_id, "member_id": w.other_member_id},
-              note="ending a membership of another body"),
+        roles(
+            "agent",
+            "body_member",
+            post_ok={302, 400, 422},
+            values=lambda w: {"body_id": w.body_id, "member_id": w.leaving_member_id},
+        ),
+        roles(
+            "agent",
+            post_ok={302, 400, 404, 422},
+            values=lambda w: {"body_id": w.other_body_id, "member_id": w.other_member_id},
+            note="ending a membership of another body",
+        ),
     ],
     "bodies.new_draw": roles("agent", values=lambda w: {"body_id": w.body_id}),
-    "bodies.draw": everyone(values=lambda w: {"body_id": w.body_id, "draw_id": w.draw_id},
-                            post_allow={"agent", "admin"}, note="anyone reads, agents draw"),
-    "bodies.appoint": roles("agent", post_ok={302, 400, 422},
-                            values=lambda w: {"body_id": w.body_id, "draw_id": w.draw_id}),
-    "bodies.draw_inputs": everyone(values=lambda w: {"body_id": w.body_id,
-                                                     "draw_id": w.draw_id}),
-    "bodies.verify_json": everyone(values=lambda w: {"body_id": w.body_id,
-                                                     "draw_id": w.draw_id}),
+    "bodies.draw": everyone(
+        values=lambda w: {"body_id": w.body_id, "draw_id": w.draw_id},
+        post_allow={"agent", "admin"},
+        note="anyone reads, agents draw",
+    ),
+    "bodies.appoint": roles(
+        "agent",
+        post_ok={302, 422},
+        values=lambda w: {"body_id": w.body_id, "draw_id": w.draw_id},
+    ),
+    "bodies.draw_inputs": everyone(values=lambda w: {"body_id": w.body_id, "draw_id": w.draw_id}),
+    "bodies.verify_json": everyone(values=lambda w: {"body_id": w.body_id, "draw_id": w.draw_id}),
     "bodies_api.index": everyone(),
     "bodies_api.show": everyone(values=lambda w: {"body_id": w.body_id}),
     # Projects: public pages and exports; contributions from confirmed accounts; agents
@@ -422,64 +648,112 @@ RULES: dict[str, Rule | list[Rule]] = {
     "projects.export_csv": everyone(),
     "projects.export_all_contributions": everyone(),
     "projects.export_contributions": everyone(values=lambda w: {"project_id": w.project_id}),
+    "projects.contribution": everyone(
+        values=lambda w: {"project_id": w.project_id, "contribution_id": w.contribution_id},
+        ok={302},
+    ),
     "projects.contribute": confirmed(values=lambda w: {"project_id": w.project_id}),
     "projects.edit_contribution": only(
-        "author", values=lambda w: {"project_id": w.project_id,
-                                    "contribution_id": w.contribution_id},
-        note="someone else's contribution, even for an admin"),
+        "author",
+        values=lambda w: {"project_id": w.project_id, "contribution_id": w.contribution_id},
+        note="someone else's contribution, even for an admin",
+    ),
     "projects.follow": confirmed(values=lambda w: {"project_id": w.project_id}),
     "projects.create": roles("agent"),
     "projects.edit": roles("agent", values=lambda w: {"project_id": w.project_id}),
-    "projects.publish_contrat": roles("agent", values=lambda w: {"project_id": w.project_id},
-                                      post_probe=False, note="would publish the contract"),
-    "projects.advance_phase": roles("agent", values=lambda w: {"project_id": w.project_id},
-                                    post_probe=False, note="would close participation"),
+    "projects.publish_contrat": roles(
+        "agent",
+        values=lambda w: {"project_id": w.project_id},
+        post_probe=False,
+        note="would publish the contract",
+    ),
+    "projects.advance_phase": roles(
+        "agent",
+        values=lambda w: {"project_id": w.project_id},
+        post_probe=False,
+        note="would close participation",
+    ),
+    "projects.correct_answer": roles(
+        "agent",
+        "elected",
+        values=lambda w: {"project_id": w.review_project_id, "answer_id": w.answer_id},
+        post_probe=False,
+        note="would correct a published answer",
+    ),
     "projects.documents": roles("agent", values=lambda w: {"project_id": w.project_id}),
     "projects.offline": roles("agent", values=lambda w: {"project_id": w.project_id}),
-    "projects.set_status": roles("agent", post_ok={302, 400, 422},
-                                 values=lambda w: {"project_id": w.project_id,
-                                                   "contribution_id": w.contribution_id}),
+    "projects.set_status": roles(
+        "agent",
+        post_ok={302, 422},
+        values=lambda w: {"project_id": w.project_id, "contribution_id": w.contribution_id},
+    ),
     "projects.invite": roles("agent", values=lambda w: {"project_id": w.project_id}),
-    "projects.instruction": roles("agent", "elected",
-                                  values=lambda w: {"project_id": w.review_project_id}),
-    "projects.answer": roles("agent", "elected",
-                             values=lambda w: {"project_id": w.review_project_id}),
-    "projects.decision": roles("agent", "elected",
-                               values=lambda w: {"project_id": w.review_project_id}),
-    "projects.relay": everyone(values=lambda w: {"project_id": w.project_id,
-                                                 "relay_id": w.relay_id}),
+    "projects.instruction": roles(
+        "agent", "elected", values=lambda w: {"project_id": w.review_project_id}
+    ),
+    "projects.answer": roles(
+        "agent", "elected", values=lambda w: {"project_id": w.review_project_id}
+    ),
+    "projects.decision": roles(
+        "agent", "elected", values=lambda w: {"project_id": w.review_project_id}
+    ),
+    "projects.relay": everyone(
+        values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}
+    ),
     "projects_api.index": everyone(),
     "projects_api.show": everyone(values=lambda w: {"project_id": w.project_id}),
     "projects.respond": [
-        roles("agent", "body_member",
-              values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),
-        roles("agent", values=lambda w: {"project_id": w.project_id,
-                                          "relay_id": w.other_relay_id},
-              note="the relay of another body"),
+        roles(
+            "agent",
+            "body_member",
+            values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id},
+        ),
+        roles(
+            "agent",
+            values=lambda w: {"project_id": w.project_id, "relay_id": w.other_relay_id},
+            note="the relay of another body",
+        ),
     ],
     "projects.relay_session": [
-        roles("agent", "body_member",
-              values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),
-        roles("agent", values=lambda w: {"project_id": w.project_id,
-                                          "relay_id": w.other_relay_id},
-              note="the relay of another body"),
+        roles(
+            "agent",
+            "body_member",
+            values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id},
+        ),
+        roles(
+            "agent",
+            values=lambda w: {"project_id": w.project_id, "relay_id": w.other_relay_id},
+            note="the relay of another body",
+        ),
     ],
     "projects.relay_report": [
-        roles("agent", "body_member",
-              values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),
-        roles("agent", values=lambda w: {"project_id": w.project_id,
-                                          "relay_id": w.other_relay_id},
-              note="the relay of another body"),
+        roles(
+            "agent",
+            "body_member",
+            values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id},
+        ),
+        roles(
+            "agent",
+            values=lambda w: {"project_id": w.project_id, "relay_id": w.other_relay_id},
+            note="the relay of another body",
+        ),
     ],
-    "projects.relay_deadline": roles("agent", values=lambda w: {"project_id": w.project_id,
-                                                                  "relay_id": w.relay_id},
-                                     note="the project's owner or an agent, not the body"),
+    "projects.relay_deadline": roles(
+        "agent",
+        values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id},
+        note="the project's owner or an agent, not the body",
+    ),
     "projects.relay_contribution": [
-        roles("agent", "body_member",
-              values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id}),
-        roles("agent", values=lambda w: {"project_id": w.project_id,
-                                          "relay_id": w.other_relay_id},
-              note="the relay of another body"),
+        roles(
+            "agent",
+            "body_member",
+            values=lambda w: {"project_id": w.project_id, "relay_id": w.relay_id},
+        ),
+        roles(
+            "agent",
+            values=lambda w: {"project_id": w.project_id, "relay_id": w.other_relay_id},
+            note="the relay of another body",
+        ),
     ],
 }
 
@@ -514,9 +788,14 @@ class Visitor:
         client = app.test_client()
         login_page = client.get("/login")
         if PERSONAS[persona]:
-            response = client.post("/login", data={
-                "csrf_token": csrf_from(login_page.get_data(as_text=True)),
-                "email": PERSONAS[persona], "password": "demo-password"})
+            response = client.post(
+                "/login",
+                data={
+                    "csrf_token": csrf_from(login_page.get_data(as_text=True)),
+                    "email": PERSONAS[persona],
+                    "password": "demo-password",
+                },
+            )
             assert response.status_code == 302, f"{persona} could not log in"
             page = client.get("/me")
             assert page.status_code == 200
@@ -532,8 +811,9 @@ class Visitor:
         if url.startswith("/api/"):
             if self.api_token:
                 headers["Authorization"] = f"Bearer {self.api_token}"
-            response = client.open(url, method=method, headers=headers,
-                                   json={} if method != "GET" else None)
+            response = client.open(
+                url, method=method, headers=headers, json={} if method != "GET" else None
+            )
         else:
             if self.session_cookie:
                 client.set_cookie("hub_session", self.session_cookie)
@@ -571,9 +851,13 @@ def _collect_feature_rules() -> None:
 
     root = Path(__file__).resolve().parent.parent
     for path in sorted(root.glob("plugins/*/tests/authz.py")) + sorted(
-            root.glob("tests/*/authz.py")):
-        name = "authz_rules_of_" + path.parent.parent.name if path.parent.name == "tests" \
+        root.glob("tests/*/authz.py")
+    ):
+        name = (
+            "authz_rules_of_" + path.parent.parent.name
+            if path.parent.name == "tests"
             else "authz_rules_of_" + path.parent.name
+        )
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

@@ -9,6 +9,7 @@ import re
 import shutil
 import socket
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,13 @@ from hub import create_app
 from hub.extensions import db
 
 TESTS_DIR = Path(__file__).resolve().parent
+
+# Tests write session times, deadlines and birth dates with ``datetime.now()`` and
+# ``date.today()``: they mean the commune's wall clock, which the hub reads in its TIMEZONE
+# (tests/test_clock.py keeps the hub itself off the machine's clock). A CI machine on UTC runs
+# past midnight in Paris an hour before its own midnight; the test process reads the hub's zone.
+os.environ["TZ"] = "Europe/Paris"
+time.tzset()
 if str(TESTS_DIR) not in sys.path:  # makes tests/example_plugin importable as a plugin
     sys.path.insert(0, str(TESTS_DIR))
 
@@ -37,6 +45,13 @@ TEST_CONFIG = {
     "RATELIMIT_REGISTER": "1000 per minute",
     "RATELIMIT_RESET": "1000 per minute",
     "RATELIMIT_SIGN": "1000 per minute",
+    "RATELIMIT_VOTE": "1000 per minute",
+    "RATELIMIT_WRITE": "1000 per minute",
+    "RATELIMIT_VOTE_IP": "1000 per minute",
+    "RATELIMIT_WRITE_IP": "1000 per minute",
+    "RATELIMIT_RESIDENCE": "1000 per minute",
+    "RATELIMIT_REAUTH": "1000 per minute",
+    "RATELIMIT_RESIDENCE_IP": "1000 per minute",
     "MAIL_SERVER": "",
     # Tests change data and look again at once; tests/test_pagecache.py turns it on.
     "PAGE_CACHE_SECONDS": 0,
@@ -44,8 +59,13 @@ TEST_CONFIG = {
 
 
 # Variables that steer the test run itself; every other HUB_* variable configures a hub.
-HARNESS_VARIABLES = {"HUB_SKIP_BROWSER", "HUB_REQUIRE_BROWSER", "HUB_CHROMIUM", "HUB_PABULIB_DIR",
-                     "HUB_PYTHON"}
+HARNESS_VARIABLES = {
+    "HUB_SKIP_BROWSER",
+    "HUB_REQUIRE_BROWSER",
+    "HUB_CHROMIUM",
+    "HUB_PABULIB_DIR",
+    "HUB_PYTHON",
+}
 _ignored_environment: list[str] = []
 
 
@@ -55,8 +75,11 @@ def pytest_configure(config):
     change what the tests see nor send their mail to a real server: tests configure the hubs
     they build, so those variables are removed for the run (subprocesses included)."""
     for key in sorted(os.environ):
-        if (key.startswith("HUB_") and not key.startswith("HUB_TEST_")
-                and key not in HARNESS_VARIABLES):
+        if (
+            key.startswith("HUB_")
+            and not key.startswith("HUB_TEST_")
+            and key not in HARNESS_VARIABLES
+        ):
             _ignored_environment.append(key)
             del os.environ[key]
 
@@ -64,20 +87,25 @@ def pytest_configure(config):
 def pytest_report_header(config):
     lines = []
     if _ignored_environment:
-        lines.append(f"hub: ignoring {', '.join(_ignored_environment)} from the environment "
-                     "(tests configure their hubs themselves)")
+        lines.append(
+            f"hub: ignoring {', '.join(_ignored_environment)} from the environment "
+            "(tests configure their hubs themselves)"
+        )
     if PG_URL:
         lines.append(f"hub: database PostgreSQL ({PG_URL.rsplit('@', 1)[-1]})")
     else:
-        lines.append("hub: database SQLite only (set HUB_TEST_DATABASE_URL=postgresql+psycopg://... "
-                     "to run the same suite on PostgreSQL)")
+        lines.append(
+            "hub: database SQLite only (set HUB_TEST_DATABASE_URL=postgresql+psycopg://... "
+            "to run the same suite on PostgreSQL)"
+        )
     return lines
 
 
 def pytest_terminal_summary(terminalreporter):
     if not PG_URL:
         terminalreporter.write_line(
-            "hub: this run used SQLite only; CI runs the suite on PostgreSQL too.")
+            "hub: this run used SQLite only; CI runs the suite on PostgreSQL too."
+        )
 
 
 def pytest_sessionstart(session):
@@ -85,19 +113,26 @@ def pytest_sessionstart(session):
     page would be in English and hundreds of tests would fail for one reason. Say it once."""
     from hub import i18n_tools
 
-    missing = [po.with_suffix(".mo") for folder in i18n_tools.PACKAGE_FOLDERS
-               for po in (i18n_tools.REPO_ROOT / folder).glob("**/translations/*/*/messages.po")
-               if not po.with_suffix(".mo").exists()]
+    missing = [
+        po.with_suffix(".mo")
+        for folder in i18n_tools.PACKAGE_FOLDERS
+        for po in (i18n_tools.REPO_ROOT / folder).glob("**/translations/*/*/messages.po")
+        if not po.with_suffix(".mo").exists()
+    ]
     if missing:
-        pytest.exit(f"{len(missing)} translation catalogue(s) not compiled, e.g. {missing[0]}: "
-                    "run `.venv/bin/hub i18n compile` (`pip install -e .` compiles them too)",
-                    returncode=3)
+        pytest.exit(
+            f"{len(missing)} translation catalogue(s) not compiled, e.g. {missing[0]}: "
+            "run `.venv/bin/hub i18n compile` (`pip install -e .` compiles them too)",
+            returncode=3,
+        )
 
 
 def pytest_collection_modifyitems(config, items):
     """``HUB_SKIP_BROWSER=1`` skips the real-browser tests (CI runs them in their own step)."""
     if os.environ.get("HUB_SKIP_BROWSER") == "1":
-        skip = pytest.mark.skip(reason="browser tests run in their own CI step (HUB_SKIP_BROWSER=1)")
+        skip = pytest.mark.skip(
+            reason="browser tests run in their own CI step (HUB_SKIP_BROWSER=1)"
+        )
         for item in items:
             if "browser" in item.keywords:
                 item.add_marker(skip)
@@ -111,8 +146,13 @@ def database_backend() -> str:
 def _sqlite_template(tmp_path_factory):
     """An empty schema built once; each test gets a copy of the file."""
     folder = tmp_path_factory.mktemp("template")
-    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(folder),
-                      "EXTRA_PLUGINS": {"example": "example_plugin.plugin"}})
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "INSTANCE_PATH": str(folder),
+            "EXTRA_PLUGINS": {"example": "example_plugin.plugin"},
+        }
+    )
     with app.app_context():
         db.create_all()
         db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
@@ -123,8 +163,14 @@ def _sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def _postgres_schema():
-    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": "/tmp/hub-test-pg-template",
-                      "DATABASE_URL": PG_URL, "EXTRA_PLUGINS": {"example": "example_plugin.plugin"}})
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "INSTANCE_PATH": "/tmp/hub-test-pg-template",
+            "DATABASE_URL": PG_URL,
+            "EXTRA_PLUGINS": {"example": "example_plugin.plugin"},
+        }
+    )
     with app.app_context():
         # The test database belongs to the suite: start from an empty schema, whatever
         # tables earlier runs (with other plugins) left behind.
@@ -212,6 +258,26 @@ def submit(client, page_url: str, data: dict, action: str | None = None, **kwarg
     return client.post(action or page_url, data=payload, **kwargs)
 
 
+def csrf_token(client) -> str:
+    """A valid CSRF token of the client's session (anonymous or logged in), for posting to
+    a route whose own page the visitor may not open: a refusal then comes from the
+    permission check, never from a missing token."""
+    for url in ("/me", "/login"):
+        page = client.get(url)
+        if page.status_code == 200 and 'name="csrf_token"' in page.get_data(as_text=True):
+            return csrf_from(page.get_data(as_text=True))
+    raise AssertionError("no page with a CSRF token for this session")
+
+
+def post_with_csrf(client, url: str, data: dict | None = None, **kwargs):
+    """POST ``data`` to ``url`` with a valid CSRF token of the session."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code in (302, 303) and "/login" in response.headers.get("Location", "")
+
+
 @pytest.fixture
 def make_user(app):
     """Create a user directly (roles, confirmed email, verified residence)."""
@@ -219,13 +285,27 @@ def make_user(app):
 
     counter = {"n": 0}
 
-    def factory(email=None, *, roles=(), confirmed=True, verified=False, name=None,
-                password=PASSWORD, **fields):
+    def factory(
+        email=None,
+        *,
+        roles=(),
+        confirmed=True,
+        verified=False,
+        name=None,
+        password=PASSWORD,
+        **fields,
+    ):
         counter["n"] += 1
         email = email or f"user{counter['n']}@example.org"
         with app.app_context():
-            user = create_user(email, password, name or email.split("@")[0], roles=roles,
-                               confirmed=confirmed, verified_resident=verified)
+            user = create_user(
+                email,
+                password,
+                name or email.split("@")[0],
+                roles=roles,
+                confirmed=confirmed,
+                verified_resident=verified,
+            )
             for key, value in fields.items():
                 setattr(user, key, value)
             db.session.commit()
@@ -306,15 +386,20 @@ def link_in(message, path_fragment: str) -> str:
 def gunicorn_server(tmp_path):
     """Start the real app under gunicorn (several worker processes) on a free port.
 
-    ``start(app, workers=2, env={...})`` serves the database ``app`` uses; returns the base URL.
+    ``start(app, workers=2, env={...}, threads=1)`` serves the database ``app`` uses; returns the base URL.
+    Start-up may be slow on a loaded machine: it waits up to ``HUB_TEST_SERVER_TIMEOUT`` seconds
+    (180 by default) and tries another port when the chosen one was taken meanwhile. The
+    server's output goes to a file (a pipe nobody reads would block it once full) and is shown
+    when it does not start.
     """
     import subprocess
     import time
     import urllib.request
 
     processes = []
+    timeout = float(os.environ.get("HUB_TEST_SERVER_TIMEOUT", "180"))
 
-    def start(app, workers=2, env=None):
+    def launch(app, workers, env, threads):
         port = free_port()
         environ = {
             **os.environ,
@@ -322,38 +407,71 @@ def gunicorn_server(tmp_path):
             "HUB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
             "HUB_SECRET_KEY": app.config["SECRET_KEY"],
             "HUB_SESSION_COOKIE_SECURE": "false",
-            "HUB_ARGON2_TIME_COST": "1", "HUB_ARGON2_MEMORY_COST": "1024",
+            "HUB_ARGON2_TIME_COST": "1",
+            "HUB_ARGON2_MEMORY_COST": "1024",
             "HUB_ARGON2_PARALLELISM": "1",
+            # Tests that vote or write at once from one account measure races, not limits.
+            "HUB_RATELIMIT_VOTE": "1000 per minute",
+            "HUB_RATELIMIT_WRITE": "1000 per minute",
             "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
             **(env or {}),
         }
+        log = tmp_path / f"gunicorn-{port}.log"
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        proc = subprocess.Popen(
-            [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--log-level", "warning", "hub:create_app()"],
-            env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        with open(log, "wb") as output:
+            proc = subprocess.Popen(
+                [
+                    str(gunicorn),
+                    "--workers",
+                    str(workers),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--threads",
+                    str(threads),
+                    "--timeout",
+                    "120",
+                    "--log-level",
+                    "warning",
+                    "hub:create_app()",
+                ],
+                env=environ,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         processes.append(proc)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                return base
+                urllib.request.urlopen(base + "/healthz", timeout=5)
+                return base, None
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError(proc.stdout.read().decode())
+                    return None, log.read_text(errors="replace")
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start in 30 s")
+        raise RuntimeError(
+            f"gunicorn did not start in {timeout:.0f} s:\n" + log.read_text(errors="replace")
+        )
 
+    def start(app, workers=2, env=None, threads=1):
+        for _attempt in range(3):
+            base, output = launch(app, workers, env, threads)
+            if base is not None:
+                return base
+            if "Address already in use" not in output:
+                break
+        raise RuntimeError(output)
+
+    start.processes = processes  # the gunicorn masters (tests that kill workers find them here)
     yield start
     for proc in processes:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        proc.stdout.close()
 
 
 def _bound_factory(name):

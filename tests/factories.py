@@ -18,16 +18,26 @@ def make_territory(app) -> list[int]:
     with app.app_context():
         commune = Commune(name="Ormeval", insee_code="99001", population=48250)
         db.session.add(commune)
-        quarters = [Neighbourhood(commune=commune, name=n, slug=s) for n, s in
-                    [("Centre historique", "centre"), ("Les Tilleuls", "tilleuls"),
-                     ("Bellevue", "bellevue")]]
+        quarters = [
+            Neighbourhood(commune=commune, name=n, slug=s)
+            for n, s in [
+                ("Centre historique", "centre"),
+                ("Les Tilleuls", "tilleuls"),
+                ("Bellevue", "bellevue"),
+            ]
+        ]
         db.session.add_all(quarters)
         db.session.commit()
         return [q.id for q in quarters]
 
 
-def make_body(app, name="Conseil de quartier Bellevue", type_="Conseil de quartier",
-              members=(), neighbourhood_ids=()) -> int:
+def make_body(
+    app,
+    name="Conseil de quartier Bellevue",
+    type_="Conseil de quartier",
+    members=(),
+    neighbourhood_ids=(),
+) -> int:
     """``members``: ``(user_id, role)`` pairs with a current mandate."""
     from hub.bodies.models import Body, BodyMember
     from hub.territory.models import Neighbourhood
@@ -39,27 +49,53 @@ def make_body(app, name="Conseil de quartier Bellevue", type_="Conseil de quarti
         db.session.add(body)
         db.session.flush()
         for user_id, role in members:
-            db.session.add(BodyMember(body_id=body.id, user_id=user_id, name=f"M{user_id}",
-                                      role=role, mandate_start=date.today() - timedelta(days=30),
-                                      mandate_end=date.today() + timedelta(days=700)))
+            db.session.add(
+                BodyMember(
+                    body_id=body.id,
+                    user_id=user_id,
+                    name=f"M{user_id}",
+                    role=role,
+                    mandate_start=date.today() - timedelta(days=30),
+                    mandate_end=date.today() + timedelta(days=700),
+                )
+            )
         db.session.commit()
         return body.id
 
 
-CONTRAT = dict(contrat_open="Le tracé et les aménagements", contrat_closed="Le budget global",
-               contrat_decides="Le conseil métropolitain", contrat_use="Chaque avis est étudié",
-               contrat_calendar="Mars à juin", contrat_means="Deux agents")
+CONTRAT = dict(
+    contrat_open="Le tracé et les aménagements",
+    contrat_closed="Le budget global",
+    contrat_decides="Le conseil métropolitain",
+    contrat_use="Chaque avis est étudié",
+    contrat_calendar="Mars à juin",
+    contrat_means="Deux agents",
+)
 
 
-def make_project(app, owner_id=None, phase="contrat", published=False, title="Ligne de tram T3",
-                 level="metropolitan", neighbourhood_ids=(), **fields) -> int:
+def make_project(
+    app,
+    owner_id=None,
+    phase="contrat",
+    published=False,
+    title="Ligne de tram T3",
+    level="metropolitan",
+    neighbourhood_ids=(),
+    **fields,
+) -> int:
     from hub.projects.models import Project
     from hub.territory.models import Neighbourhood
 
     with app.app_context():
-        project = Project(slug=f"p-{title.lower().replace(' ', '-')}", title=title, level=level,
-                          domain="mobility", owner_id=owner_id, phase=phase,
-                          **{**CONTRAT, **fields})
+        project = Project(
+            slug=f"p-{title.lower().replace(' ', '-')}",
+            title=title,
+            level=level,
+            domain="mobility",
+            owner_id=owner_id,
+            phase=phase,
+            **{**CONTRAT, **fields},
+        )
         if published:
             project.contrat_published_at = utcnow()
         project.neighbourhoods = [db.session.get(Neighbourhood, i) for i in neighbourhood_ids]
@@ -68,8 +104,9 @@ def make_project(app, owner_id=None, phase="contrat", published=False, title="Li
         return project.id
 
 
-def add_contribution(app, project_id, author_id=None, text="Prévoir un arrêt près du marché",
-                     relay_id=None, **kwargs) -> int:
+def add_contribution(
+    app, project_id, author_id=None, text="Prévoir un arrêt près du marché", relay_id=None, **kwargs
+) -> int:
     """A contribution to a project (``relay_id``: brought back by that relay)."""
     from hub.accounts.models import User
     from hub.contributions.models import Contribution
@@ -79,8 +116,9 @@ def add_contribution(app, project_id, author_id=None, text="Prévoir un arrêt p
         kwargs.setdefault("neighbourhood_id", author.neighbourhood_id if author else None)
         if relay_id is not None:
             kwargs.update(source_type="relay", source_id=relay_id)
-        contribution = Contribution(target_type="project", target_id=project_id,
-                                    author_id=author_id, text=text, **kwargs)
+        contribution = Contribution(
+            target_type="project", target_id=project_id, author_id=author_id, text=text, **kwargs
+        )
         db.session.add(contribution)
         db.session.commit()
         return contribution.id
@@ -90,8 +128,12 @@ def make_relay(app, project_id, body_id, status="accepted", deadline_days=30) ->
     from hub.projects.models import Relay
 
     with app.app_context():
-        relay = Relay(project_id=project_id, body_id=body_id, status=status,
-                      report_deadline=date.today() + timedelta(days=deadline_days))
+        relay = Relay(
+            project_id=project_id,
+            body_id=body_id,
+            status=status,
+            report_deadline=date.today() + timedelta(days=deadline_days),
+        )
         db.session.add(relay)
         db.session.commit()
         return relay.id
@@ -105,8 +147,9 @@ def get(app, model, ident):
         return obj
 
 
-def make_session(app, title="Café-projet", days=7, target=None, organiser=None,
-                 neighbourhood_ids=(), **fields) -> int:
+def make_session(
+    app, title="Café-projet", days=7, target=None, organiser=None, neighbourhood_ids=(), **fields
+) -> int:
     """A session ``days`` from now (local time), for ``target`` held by ``organiser``
     (``(type, id)`` pairs)."""
     from datetime import datetime
@@ -116,17 +159,74 @@ def make_session(app, title="Café-projet", days=7, target=None, organiser=None,
 
     with app.app_context():
         starts = fields.pop("starts_at", None) or (
-            datetime.now().replace(second=0, microsecond=0) + timedelta(days=days))
+            datetime.now().replace(second=0, microsecond=0) + timedelta(days=days)
+        )
         target_type, target_id = target or ("", None)
         organiser_type, organiser_id = organiser or ("", None)
-        meeting = Meeting(title=title, starts_at=starts, target_type=target_type,
-                          target_id=target_id, organiser_type=organiser_type,
-                          organiser_id=organiser_id, **fields)
+        meeting = Meeting(
+            title=title,
+            starts_at=starts,
+            target_type=target_type,
+            target_id=target_id,
+            organiser_type=organiser_type,
+            organiser_id=organiser_id,
+            **fields,
+        )
         meeting.neighbourhoods = [db.session.get(Neighbourhood, i) for i in neighbourhood_ids]
         db.session.add(meeting)
         db.session.commit()
         return meeting.id
 
 
-FACTORIES = ("make_territory", "make_body", "make_project", "make_relay", "add_contribution",
-             "make_session")
+def make_collection(
+    app,
+    object_type="thing",
+    object_id=1,
+    *,
+    title="Save the oak",
+    thresholds=((3, "answer", "Answer"),),
+    opened=True,
+    **rules,
+) -> int:
+    """A signature collection of the core service (open unless ``opened=False``)."""
+    from hub.db import write_transaction
+    from hub.signatures import services
+
+    with app.app_context():
+        with write_transaction():
+            collection = services.create_collection(
+                object_type,
+                object_id,
+                title=title,
+                url=f"/{object_type}/{object_id}",
+                thresholds=thresholds,
+                **rules,
+            )
+            if opened:
+                services.open_collection(collection)
+        return collection.id
+
+
+FACTORIES = (
+    "make_territory",
+    "make_body",
+    "make_project",
+    "make_relay",
+    "add_contribution",
+    "make_session",
+    "make_collection",
+)
+
+
+def unchecked_token(user) -> str:
+    """A bearer token stored straight into the database, as one made before unconfirmed
+    accounts were refused tokens (``ApiToken.issue`` refuses them): the API must refuse it."""
+    import secrets
+
+    from hub.accounts.models import ApiToken, hash_token
+
+    clear = "hub_" + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(user_id=user.id, name="old", token_hash=hash_token(clear), prefix=clear[:10])
+    )
+    return clear

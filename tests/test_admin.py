@@ -40,9 +40,18 @@ def test_anonymous_is_sent_to_login(client):
 def test_settings_change_commune_name_everywhere(app, client, make_user, auth):
     make_user("admin@example.org", roles=("admin",))
     auth.login("admin@example.org")
-    response = submit(client, "/admin/settings", {
-        **prefilled_settings(client), "commune_name": "Villebelle", "metropole_name": "", "population": "12000",
-        "contact_email": "contact@villebelle.fr", "intro": "Bonjour **tout le monde**"})
+    response = submit(
+        client,
+        "/admin/settings",
+        {
+            **prefilled_settings(client),
+            "commune_name": "Villebelle",
+            "metropole_name": "",
+            "population": "12000",
+            "contact_email": "contact@villebelle.fr",
+            "intro": "Bonjour **tout le monde**",
+        },
+    )
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "Villebelle" in home and "<strong>tout le monde</strong>" in home
@@ -50,15 +59,19 @@ def test_settings_change_commune_name_everywhere(app, client, make_user, auth):
     from flask.testing import FlaskClient  # noqa: F401
 
     with app.app_context():
-        assert db.session.scalar(select(AuditEntry.action).where(
-            AuditEntry.action == "admin.settings_changed"))
+        assert db.session.scalar(
+            select(AuditEntry.action).where(AuditEntry.action == "admin.settings_changed")
+        )
 
 
 def test_invalid_settings_are_redisplayed(client, make_user, auth):
     make_user("admin@example.org", roles=("admin",))
     auth.login("admin@example.org")
-    response = submit(client, "/admin/settings", {"commune_name": "Villebelle",
-                                                  "population": "-5", "contact_email": "nope"})
+    response = submit(
+        client,
+        "/admin/settings",
+        {"commune_name": "Villebelle", "population": "-5", "contact_email": "nope"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422  # like every form refused with errors
     assert 'value="Villebelle"' in html and 'id="error-summary"' in html
@@ -73,10 +86,17 @@ def test_logo_upload(client, make_user, auth):
     auth.login("admin@example.org")
     page = client.get("/admin/settings").get_data(as_text=True)
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"></svg>'
-    response = client.post("/admin/settings", content_type="multipart/form-data", data={
-        **prefilled_settings(client),
-        "csrf_token": csrf_from(page), "commune_name": "Ormeval", "population": "1",
-        "logo_file": (BytesIO(svg), "logo.svg")})
+    response = client.post(
+        "/admin/settings",
+        content_type="multipart/form-data",
+        data={
+            **prefilled_settings(client),
+            "csrf_token": csrf_from(page),
+            "commune_name": "Ormeval",
+            "population": "1",
+            "logo_file": (BytesIO(svg), "logo.svg"),
+        },
+    )
     assert response.status_code == 302
     assert "/uploads/logo.svg" in client.get("/").get_data(as_text=True)
     logo = client.get("/uploads/logo.svg")
@@ -94,10 +114,14 @@ def test_roles_are_changed_and_audited(app, client, make_user, auth):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(User, target).roles == {"resident", "agent", "moderator"}
-        entry = db.session.scalar(select(AuditEntry).where(
-            AuditEntry.action == "admin.roles_changed"))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "admin.roles_changed")
+        )
         assert entry.actor_id == admin and entry.details["after"] == [
-            "agent", "moderator", "resident"]
+            "agent",
+            "moderator",
+            "resident",
+        ]
     audit_page = client.get("/admin/audit").get_data(as_text=True)
     assert "admin.roles_changed" in audit_page
     filtered = client.get("/admin/users?role=agent").get_data(as_text=True)

@@ -13,10 +13,14 @@ def token_for(app, user_id):
 
 def test_me_with_token(app, client, make_user):
     user_id = make_user("amel@example.org", verified=True)
-    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token_for(app, user_id)}"})
+    response = client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {token_for(app, user_id)}"}
+    )
     assert response.status_code == 200
     assert response.json["residence_verified"] is True
-    assert "Set-Cookie" not in response.headers or "hub_session" not in response.headers["Set-Cookie"]
+    assert (
+        "Set-Cookie" not in response.headers or "hub_session" not in response.headers["Set-Cookie"]
+    )
 
 
 def test_missing_or_bad_token_gives_json_401(client):

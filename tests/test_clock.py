@@ -31,16 +31,23 @@ def test_no_code_reads_the_servers_local_clock():
         for path in base.rglob("*.py"):
             if path in ALLOWED or "tests" in path.parts or "versions" in path.parts:
                 continue
-            found += [f"{path.relative_to(ROOT)}:{line} {call}: use hub.timeutil "
-                      f"(local_today, local_now) or utcnow()"
-                      for line, call in naive_clock_reads(path)]
+            found += [
+                f"{path.relative_to(ROOT)}:{line} {call}: use hub.timeutil "
+                f"(local_today, local_now) or utcnow()"
+                for line, call in naive_clock_reads(path)
+            ]
     assert not found, "\n".join(found)
 
 
 def test_the_check_sees_each_form(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("from datetime import date, datetime\n"
-                      "a = date.today()\nb = datetime.now()\nc = datetime.utcnow()\n"
-                      "d = datetime.now(tz)\n")
+    sample.write_text(
+        "from datetime import date, datetime\n"
+        "a = date.today()\nb = datetime.now()\nc = datetime.utcnow()\n"
+        "d = datetime.now(tz)\n"
+    )
     assert [call for _line, call in naive_clock_reads(sample)] == [
-        "date.today()", "datetime.now()", "datetime.utcnow()"]
+        "date.today()",
+        "datetime.now()",
+        "datetime.utcnow()",
+    ]

@@ -38,8 +38,37 @@ def test_a_change_and_its_event_commit_or_roll_back_together(app, make_project):
             emit("project.phase_changed", db.session.get(Project, project_id), phase="strategie")
     (event,) = _events(app)
     assert (event.target_type, event.target_id, event.data) == (
-        "project", project_id, {"phase": "strategie"})
+        "project",
+        project_id,
+        {"phase": "strategie"},
+    )
     assert len(event.target_uuid) == 36
+
+
+def test_event_data_may_use_any_field_name(app, make_project):
+    """An event about a moderation decision says which ``action`` was taken: data names never
+    collide with emit's or the audit log's own parameters."""
+    from hub.audit import AuditEntry
+    from hub.events import emit
+    from hub.projects.models import Project
+
+    project_id = make_project()
+    with app.test_request_context():
+        with write_transaction():
+            emit(
+                "project.phase_changed",
+                db.session.get(Project, project_id),
+                action="hide",
+                obj="comment",
+                name="x",
+            )
+    (event,) = _events(app)
+    assert event.data == {"action": "hide", "obj": "comment", "name": "x"}
+    with app.app_context():
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "project.phase_changed")
+        ).one()
+        assert entry.details["action"] == "hide"
 
 
 def test_subscribers_run_once_after_commit_and_failures_are_retried(app, make_project):
@@ -79,8 +108,7 @@ def test_an_undeclared_event_is_refused(app):
         emit("project.phase_chnaged")
 
 
-def test_what_the_hub_does_alone_is_audited_as_the_hub(app, client, make_user, auth,
-                                                        make_project):
+def test_what_the_hub_does_alone_is_audited_as_the_hub(app, client, make_user, auth, make_project):
     """The label is granted while an agent publishes the decision: the label's audit entry
     names no one (the hub), the decision names the agent."""
     from hub.audit import AuditEntry
@@ -96,23 +124,24 @@ def test_what_the_hub_does_alone_is_audited_as_the_hub(app, client, make_user, a
 
         login_user(db.session.get(User, agent_id))
         with write_transaction():
-            services.publish_decision(db.session.get(Project, project_id),
-                                      "Décision motivée du conseil municipal.",
-                                      db.session.get(User, agent_id))
+            services.publish_decision(
+                db.session.get(Project, project_id),
+                "Décision motivée du conseil municipal.",
+                db.session.get(User, agent_id),
+            )
     with app.app_context():
         actors = dict(db.session.execute(select(AuditEntry.action, AuditEntry.actor_id)).all())
     assert actors["project.decision_published"] == agent_id
     assert actors["project.labelled"] is None
 
 
-def test_events_list_every_core_name_they_emit():
-    """Each name the core emits is declared (a misspelling would fail at run time)."""
+def test_events_list_every_core_name_they_emit(app):
+    """Each name the core emits is declared, in CORE_EVENT_TYPES or by the core package that
+    emits it (comments, moderation, polls…): a misspelling would fail at run time."""
     import re
     from pathlib import Path
 
-    from hub.events import CORE_EVENT_TYPES
-
-    declared = {e.name for e in CORE_EVENT_TYPES}
+    declared = set(app.extensions["hub"].event_types.types)
     root = Path(__file__).resolve().parent.parent / "hub"
     emitted = set()
     for path in root.rglob("*.py"):
@@ -191,3 +220,24 @@ def test_a_scheduled_job_runs_once_per_interval_across_workers(app):
     for thread in threads:
         thread.join()
     assert runs == [1]
+
+
+def test_commands_and_the_worker_see_settings_changed_by_another_process(make_app):
+    """A command reads the stored settings on first use; each worker pass notices what the
+    web process changed since (settings, plugins switched off)."""
+    from hub.settings import get_setting
+    from hub.worker import run_pending
+
+    web, worker = make_app(), make_app()
+    with web.app_context():
+        web.extensions["hub"].settings.set("commune_name", "Belcourt")
+        db.session.commit()
+    with worker.app_context():
+        assert get_setting("commune_name") == "Belcourt"
+    with web.app_context():
+        web.extensions["hub"].settings.set("commune_name", "Valmont")
+        db.session.commit()
+    with worker.app_context():
+        assert get_setting("commune_name") == "Belcourt"  # no request, no pass yet
+        run_pending()
+        assert get_setting("commune_name") == "Valmont"

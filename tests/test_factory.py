@@ -17,9 +17,13 @@ def test_importing_hub_has_no_side_effects(tmp_path, monkeypatch):
     import sys
 
     code = "import hub, hub.cli, hub.hookspecs, hub.pluginmanager, hub.accounts.views"
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, env={**__import__("os").environ,
-                                         "HUB_INSTANCE_PATH": str(tmp_path / "inst")})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "HUB_INSTANCE_PATH": str(tmp_path / "inst")},
+    )
     assert out.returncode == 0, out.stderr
     assert not (tmp_path / "inst").exists(), "importing must not create the instance"
     importlib.import_module("hub")

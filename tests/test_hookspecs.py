@@ -9,8 +9,11 @@ import pytest
 from hub import hookspecs
 
 ROOT = Path(__file__).resolve().parent.parent
-SPECS = sorted(name for name, obj in inspect.getmembers(hookspecs, inspect.isfunction)
-               if name.startswith("hub_"))
+SPECS = sorted(
+    name
+    for name, obj in inspect.getmembers(hookspecs, inspect.isfunction)
+    if name.startswith("hub_")
+)
 
 
 def test_hookspecs_are_prefixed_and_have_docstrings():

@@ -15,8 +15,11 @@ from babel.messages.pofile import read_po
 from hub import i18n_tools
 
 ROOT = Path(__file__).resolve().parent.parent
-PO_FILES = sorted(p for folder in i18n_tools.PACKAGE_FOLDERS
-                  for p in (ROOT / folder).glob("**/translations/*/LC_MESSAGES/messages.po"))
+PO_FILES = sorted(
+    p
+    for folder in i18n_tools.PACKAGE_FOLDERS
+    for p in (ROOT / folder).glob("**/translations/*/LC_MESSAGES/messages.po")
+)
 STALE = "run `hub i18n compile` (or reinstall: `pip install -e .` compiles the catalogues)"
 
 
@@ -24,8 +27,11 @@ def po_messages(path: Path) -> dict:
     """``{(context, id): translation}`` for every translated, non-fuzzy message of a ``.po``."""
     with path.open("rb") as fh:
         catalog = read_po(fh)
-    return {(m.context, _plain(m.id)): _plain(m.string) for m in catalog
-            if m.id and not m.fuzzy and i18n_tools._translated(m)}
+    return {
+        (m.context, _plain(m.id)): _plain(m.string)
+        for m in catalog
+        if m.id and not m.fuzzy and i18n_tools._translated(m)
+    }
 
 
 def mo_messages(path: Path) -> dict:
@@ -84,6 +90,81 @@ def test_catalogues_exist():
     assert len(PO_FILES) >= 2 and ROOT / "hub/translations/fr/LC_MESSAGES/messages.po" in PO_FILES
 
 
+FRENCH_PO_FILES = [p for p in PO_FILES if p.parts[-3] == "fr"]
+
+
+@pytest.mark.parametrize("po_path", FRENCH_PO_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_french_catalogues_follow_french_typography(po_path):
+    """A narrow no-break space (U+202F) before : ; ! ? and inside « », never a plain space
+    nor none ("Modérer:", "Accessibilité : …" with a breakable space)."""
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale="fr")
+    wrong = []
+    for m in (m for m in catalog if m.id):
+        strings = m.string if isinstance(m.string, (list, tuple)) else [m.string]
+        wrong += [s for s in strings if s and i18n_tools.typography_problems(s)]
+    assert wrong == [], (
+        f"{len(wrong)} French messages in {po_path} miss a narrow no-break space, e.g. "
+        f"{wrong[:3]}: run `hub i18n typography`"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Modérer:", "Modérer\u202f:"),
+        ("Accessibilité : non conforme", "Accessibilité\u202f: non conforme"),
+        ("Vraiment ?", "Vraiment\u202f?"),
+        ("Oui ; non !", "Oui\u202f; non\u202f!"),
+        ("« Bonjour »", "«\u202fBonjour\u202f»"),
+        ("%(name)s: %(when)s", "%(name)s\u202f: %(when)s"),
+        ("à 14:00, voir https://example.org/?q=1", "à 14:00, voir https://example.org/?q=1"),
+    ],
+)
+def test_the_typography_check_finds_what_it_corrects(text, expected):
+    assert i18n_tools.french_typography(text) == expected
+    assert i18n_tools.typography_problems(text) == ([] if text == expected else [expected])
+    assert i18n_tools.typography_problems(expected) == []
+
+
+@pytest.mark.parametrize("locale", i18n_tools.LOCALES)
+def test_one_translation_per_message_across_catalogues(locale):
+    """Every catalogue merges into one domain where the last loaded wins, so a message translated
+    two ways in two packages shows one of them everywhere (a button reading "Réponse" where
+    "Répondre" was meant). One meaning: one shared translation; two meanings: a context."""
+    found = i18n_tools.collisions(locale)
+    shown = [f"{msgid!r} (context {ctx!r}): {owners}" for (ctx, msgid), owners in found.items()]
+    assert shown == [], (
+        f"{len(shown)} messages translated differently across catalogues: give them one "
+        f"translation, or pgettext(context, ...) where the meaning differs: {shown[:5]}"
+    )
+
+
+def test_the_collision_check_finds_a_message_translated_two_ways(tmp_path):
+    """The check above can fail: two packages translating one message differently."""
+    for package, string in (("hub", "Réponse"), ("plugins/p", "Répondre")):
+        po_path = tmp_path / package / "translations/fr/LC_MESSAGES/messages.po"
+        po_path.parent.mkdir(parents=True)
+        po_path.write_text(
+            f'msgid "Answer"\nmsgstr "{string}"\n\nmsgctxt "verb"\nmsgid "Answer"\n'
+            'msgstr "Répondre"\n',
+            encoding="utf-8",
+        )
+    assert i18n_tools.collisions("fr", tmp_path) == {
+        (None, "Answer"): {"hub": "Réponse", "plugins/p": "Répondre"}
+    }
+
+
+@pytest.mark.parametrize("locale", i18n_tools.LOCALES)
+def test_every_catalogue_has_the_same_plural_rule(locale):
+    """Merged catalogues share the first one's plural rule: another rule would pick wrong forms."""
+    rules = {
+        str(p.relative_to(ROOT)): plural_expression(p) for p in PO_FILES if p.parts[-3] == locale
+    }
+    expected = i18n_tools.PLURAL_FORMS[locale][1]
+    assert {k: v for k, v in rules.items() if v != expected} == {}
+
+
 @pytest.mark.parametrize("po_path", PO_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_catalogue_is_complete_and_compiled(po_path):
     """Every message is translated, and the compiled catalogue beside it holds the same
@@ -98,11 +179,14 @@ def test_catalogue_is_complete_and_compiled(po_path):
         compiled = read_mo(fh)
     assert compiled.plural_expr == catalog.plural_expr, f"{mo_path} is stale: {STALE}"
     expected, found = po_messages(po_path), mo_messages(mo_path)
-    changed = sorted(k[1] if isinstance(k[1], str) else k[1][0]
-                     for k in expected.keys() ^ found.keys()
-                     | {k for k in expected.keys() & found.keys() if expected[k] != found[k]})
-    assert changed == [], f"{mo_path} is stale ({len(changed)} messages differ, e.g. " \
-                          f"{changed[:3]}): {STALE}"
+    changed = sorted(
+        k[1] if isinstance(k[1], str) else k[1][0]
+        for k in expected.keys() ^ found.keys()
+        | {k for k in expected.keys() & found.keys() if expected[k] != found[k]}
+    )
+    assert changed == [], (
+        f"{mo_path} is stale ({len(changed)} messages differ, e.g. {changed[:3]}): {STALE}"
+    )
 
 
 def test_the_app_loads_every_catalogue(app):
@@ -134,8 +218,11 @@ def test_the_app_serves_the_po_translations(app, locale):
         for (context, msgid), string in expected.items():
             if isinstance(msgid, tuple):
                 for n in (0, 1, 2, 5):
-                    shown = (served.npgettext(context, *msgid, n) if context
-                             else served.ngettext(*msgid, n))
+                    shown = (
+                        served.npgettext(context, *msgid, n)
+                        if context
+                        else served.ngettext(*msgid, n)
+                    )
                     if shown != string[plural(n)]:
                         wrong.append((msgid[0], n, shown))
             else:
@@ -163,8 +250,24 @@ def test_hub_i18n_compile_writes_catalogues_the_app_can_read(tmp_path):
 def test_every_core_message_is_in_the_catalogue():
     """A string added to the code without `hub i18n update` would show in English only."""
     for root in i18n_tools.catalogue_roots():
-        extracted = {m.id if isinstance(m.id, str) else m.id[0]
-                     for m in i18n_tools.extract(root) if m.id}
+        extracted = {
+            m.id if isinstance(m.id, str) else m.id[0] for m in i18n_tools.extract(root) if m.id
+        }
         with (root / "translations" / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
             known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
         assert extracted - known == set(), f"run `hub i18n update {root}`"
+
+
+def test_a_title_made_of_french_content_is_marked_in_english(app, client):
+    """RGAA 8.7: in the English interface, a page whose title is a project's (French) title
+    marks ``<title lang="fr">``; the French interface and English-titled pages do not."""
+    from factories import make_project, make_territory
+
+    make_territory(app)
+    project_id = make_project(app, published=True, title="Ligne de tram T3")
+    html = client.get(f"/projects/{project_id}").get_data(as_text=True)
+    assert "<title>Ligne de tram T3 – " in html
+    client.get("/language/en?next=/")
+    html = client.get(f"/projects/{project_id}").get_data(as_text=True)
+    assert '<title lang="fr">Ligne de tram T3 – ' in html
+    assert "<title>Projects – " in client.get("/projects").get_data(as_text=True)

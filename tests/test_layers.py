@@ -22,22 +22,67 @@ ROOT = Path(__file__).resolve().parent.parent
 HUB = ROOT / "hub"
 
 LAYERS = {
-    "kernel": {"extensions", "db", "timeutil", "config", "settings", "i18n", "i18n_tools",
-               "text", "security", "errors", "forms", "audit", "registry", "events",
-               "hookspecs", "pluginmanager", "plugincheck", "permissions", "navigation",
-               "activity", "slots", "templating", "pagecache", "web", "mail", "worker",
-               "migrating", "migrations"},
+    "kernel": {
+        "extensions",
+        "db",
+        "timeutil",
+        "config",
+        "settings",
+        "i18n",
+        "i18n_tools",
+        "text",
+        "files",
+        "deployment",
+        "security",
+        "errors",
+        "forms",
+        "audit",
+        "registry",
+        "events",
+        "hookspecs",
+        "pluginmanager",
+        "plugindiscovery",
+        "datacache",
+        "plugincheck",
+        "permissions",
+        "navigation",
+        "activity",
+        "workqueue",
+        "opendata",
+        "slots",
+        "templating",
+        "pagecache",
+        "paging",
+        "web",
+        "mail",
+        "worker",
+        "migrating",
+        "migrations",
+    },
     "territory": {"territory"},
-    "people": {"accounts", "residence", "api"},
-    "services": {"notifications", "follows", "answers", "contributions", "signatures",
-                 "sessions", "agenda"},
-    "bodies": {"bodies"},
+    "people": {"accounts", "residence", "api", "ratelimits"},
+    "services": {
+        "notifications",
+        "follows",
+        "answers",
+        "contributions",
+        "signatures",
+        "sessions",
+        "agenda",
+        "comments",
+        "moderation",
+        "guarantor",
+        "polls",
+        "invitations",
+        "images",
+    },
+    "bodies": {"bodies", "lots"},
     "projects": {"projects"},
-    "pages": {"main", "admin", "legal", "plugin", "scaffold"},
+    "pages": {"main", "admin", "legal", "plugin", "scaffold", "oparl", "report"},
 }
 ORDER = list(LAYERS)
 # Composition roots build the app from every layer.
-ROOTS = {"__init__", "cli", "demo"}
+ROOTS = {"__init__", "cli", "demo", "scale"}
 
 
 def unit_of(path: Path) -> str:
@@ -64,7 +109,7 @@ def hub_imports(path: Path, root: Path = ROOT):
                     yield parts[1], node.lineno
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[:len(package) - node.level + 1]
+                base = package[: len(package) - node.level + 1]
                 module = base + (node.module.split(".") if node.module else [])
             else:
                 module = node.module.split(".") if node.module else []
@@ -98,12 +143,18 @@ def test_no_upward_import():
         if unit in ROOTS:
             continue
         for target, line in hub_imports(path):
-            if target in ROOTS or target == unit or not (HUB / target).exists() and not (
-                    HUB / f"{target}.py").exists():
+            if (
+                target in ROOTS
+                or target == unit
+                or not (HUB / target).exists()
+                and not (HUB / f"{target}.py").exists()
+            ):
                 continue
             if layer_of(target) > layer_of(unit):
-                problems.append(f"{path.relative_to(ROOT)}:{line} ({ORDER[layer_of(unit)]}) "
-                                f"imports hub.{target} ({ORDER[layer_of(target)]})")
+                problems.append(
+                    f"{path.relative_to(ROOT)}:{line} ({ORDER[layer_of(unit)]}) "
+                    f"imports hub.{target} ({ORDER[layer_of(target)]})"
+                )
     assert not problems, "upward imports:\n" + "\n".join(problems)
 
 
@@ -114,8 +165,11 @@ def test_no_import_cycle_between_units():
         if unit in ROOTS:
             continue
         for target, _line in hub_imports(path):
-            if target != unit and target not in ROOTS and (
-                    (HUB / target).exists() or (HUB / f"{target}.py").exists()):
+            if (
+                target != unit
+                and target not in ROOTS
+                and ((HUB / target).exists() or (HUB / f"{target}.py").exists())
+            ):
                 edges.setdefault(unit, set()).add(target)
     visiting, done = [], set()
 
@@ -123,7 +177,8 @@ def test_no_import_cycle_between_units():
         if unit in done:
             return
         assert unit not in visiting, "import cycle: " + " -> ".join(
-            visiting[visiting.index(unit):] + [unit])
+            visiting[visiting.index(unit) :] + [unit]
+        )
         visiting.append(unit)
         for target in sorted(edges.get(unit, ())):
             visit(target)
@@ -154,15 +209,22 @@ def test_no_core_code_names_a_plugin():
     hits = []
     for path in core_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef,
-                                           ast.ClassDef))
-                      and node.body and isinstance(node.body[0], ast.Expr)
-                      and isinstance(node.body[0].value, ast.Constant)}
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "plugins":
                 hits.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and id(node) not in docstrings and pattern.match(node.value.strip())):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and pattern.match(node.value.strip())
+            ):
                 hits.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.strip()[:40]!r}")
     assert not hits, "\n".join(hits)

@@ -23,9 +23,15 @@ def test_the_statement_follows_the_legal_structure(app, client):
 
         db.session.commit()
     html = client.get("/accessibility").get_data(as_text=True)
-    for heading in ("Déclaration d’accessibilité", "État de conformité", "Résultats des tests",
-                    "Contenus non accessibles", "Établissement de cette déclaration",
-                    "Retour d’information et contact", "Voies de recours"):
+    for heading in (
+        "Déclaration d’accessibilité",
+        "État de conformité",
+        "Résultats des tests",
+        "Contenus non accessibles",
+        "Établissement de cette déclaration",
+        "Retour d’information et contact",
+        "Voies de recours",
+    ):
         assert heading in html, heading
     assert "partiellement conforme" in html and "82 %" in html and "14 novembre 2026" in html
     assert "Défenseur des droits" in html and "article 47" in html
@@ -33,13 +39,13 @@ def test_the_statement_follows_the_legal_structure(app, client):
 
 def test_every_page_mentions_the_state_of_compliance(app, client):
     for url in ("/", "/projects", "/login", "/does-not-exist"):
-        assert "Accessibilité : non conforme" in client.get(url).get_data(as_text=True), url
+        assert "Accessibilité\u202f: non conforme" in client.get(url).get_data(as_text=True), url
     with app.app_context():
         app.extensions["hub"].settings.set("accessibility_status", "totalement")
         from hub.extensions import db
 
         db.session.commit()
-    assert "Accessibilité : totalement conforme" in client.get("/").get_data(as_text=True)
+    assert "Accessibilité\u202f: totalement conforme" in client.get("/").get_data(as_text=True)
 
 
 def test_the_admin_edits_the_legal_pages_and_others_cannot(app, client, auth, make_user):
@@ -51,9 +57,13 @@ def test_the_admin_edits_the_legal_pages_and_others_cannot(app, client, auth, ma
     auth.login("admin@example.org")
     page = client.get("/admin/settings/legal").get_data(as_text=True)
     assert "Mentions légales" in page and "Logo" not in page
-    fields = {"accessibility_status": "partiellement", "accessibility_rate": "150",
-              "legal_notice": "## Éditeur\n\nMairie d'Ormeval", "terms_of_use": "CGU",
-              "privacy_notice": "Vie privée"}
+    fields = {
+        "accessibility_status": "partiellement",
+        "accessibility_rate": "150",
+        "legal_notice": "## Éditeur\n\nMairie d'Ormeval",
+        "terms_of_use": "CGU",
+        "privacy_notice": "Vie privée",
+    }
     refused = submit(client, "/admin/settings/legal", fields)
     assert refused.status_code == 422  # a rate above 100 %
     assert "Mairie d&#39;Ormeval" in refused.get_data(as_text=True)  # what was typed stays
@@ -67,7 +77,7 @@ def test_the_admin_edits_the_legal_pages_and_others_cannot(app, client, auth, ma
 
 def test_registration_links_to_the_terms_and_the_privacy_notice(client):
     html = client.get("/register").get_data(as_text=True)
-    form = html[html.index("<form"):html.index("</form>")]
+    form = html[html.index("<form") : html.index("</form>")]
     assert 'href="/terms"' in form and 'href="/privacy"' in form
 
 

@@ -14,8 +14,13 @@ from sqlalchemy import create_engine, select, text
 from hub.db import write_transaction
 from hub.extensions import db
 
-HOSTILE = ["Atelier\r\nBcc: victim@example.org", "Réunion\nX-Injected: 1", "Fête\x00\x0b",
-           "Ligne\u2028séparée", "Séance\r\n\r\ncorps injecté"]
+HOSTILE = [
+    "Atelier\r\nBcc: victim@example.org",
+    "Réunion\nX-Injected: 1",
+    "Fête\x00\x0b",
+    "Ligne\u2028séparée",
+    "Séance\r\n\r\ncorps injecté",
+]
 
 
 class Recorder:
@@ -39,8 +44,9 @@ class Recorder:
 
     def _write_lock_is_free(self) -> bool:
         if self.database_url.startswith("sqlite"):
-            connection = sqlite3.connect(self.database_url.removeprefix("sqlite:///"),
-                                         timeout=0.2, isolation_level=None)
+            connection = sqlite3.connect(
+                self.database_url.removeprefix("sqlite:///"), timeout=0.2, isolation_level=None
+            )
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 connection.execute("ROLLBACK")
@@ -85,9 +91,18 @@ def _queue(app, *pairs):
 
     with app.app_context():  # no request: nothing is delivered at its end
         with write_transaction():
-            messages = [queue_mail(to, subject, "notifications/email/notification.txt",
-                                   user=None, title=subject, body="Bonjour", link="")
-                        for to, subject in pairs]
+            messages = [
+                queue_mail(
+                    to,
+                    subject,
+                    "notifications/email/notification.txt",
+                    user=None,
+                    title=subject,
+                    body="Bonjour",
+                    link="",
+                )
+                for to, subject in pairs
+            ]
             db.session.flush()
             return [m.id for m in messages]
 
@@ -118,8 +133,12 @@ def test_a_bad_message_is_marked_failed_and_the_queue_goes_on(smtp):
 
     app, server = smtp(refuse={"gone@example.org"})
     first, broken, refused, last = _queue(
-        app, ("a@example.org", "Premier"), ("not an address", "Cassé"),
-        ("gone@example.org", "Refusé"), ("b@example.org", "Dernier"))
+        app,
+        ("a@example.org", "Premier"),
+        ("not an address", "Cassé"),
+        ("gone@example.org", "Refusé"),
+        ("b@example.org", "Dernier"),
+    )
     with app.app_context():
         assert deliver_pending() == 2
     rows = _rows(app)

@@ -32,9 +32,14 @@ def empty_database_url(tmp_path):
 
 @pytest.fixture
 def migrated_app(tmp_path, empty_database_url):
-    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "inst"),
-                      "DATABASE_URL": empty_database_url,
-                      "EXTRA_PLUGINS": {"example": "example_plugin.plugin"}})
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "INSTANCE_PATH": str(tmp_path / "inst"),
+            "DATABASE_URL": empty_database_url,
+            "EXTRA_PLUGINS": {"example": "example_plugin.plugin"},
+        }
+    )
     migrating.upgrade(app)
     yield app
     with app.app_context():
@@ -45,21 +50,25 @@ def migrated_app(tmp_path, empty_database_url):
 def _owned_tables(app):
     prefixes = migrating._plugin_prefixes(app)
     owners = {owner for owner, _f, _t in migrating.migration_sources(app)}
-    return {t for t in db.metadata.tables
-            if migrating.table_owner(t, prefixes) in owners}
+    return {t for t in db.metadata.tables if migrating.table_owner(t, prefixes) in owners}
 
 
 def test_migrated_schema_matches_the_models(migrated_app):
     with migrated_app.app_context():
         tables = _owned_tables(migrated_app)
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={
-                "compare_type": True,
-                "include_object": lambda obj, name, type_, reflected, compare_to: (
-                    (name in tables or name.startswith("alembic_version")) if type_ == "table"
-                    else getattr(getattr(obj, "table", None), "name", None) in tables
-                    or getattr(obj, "table", None) is None),
-            })
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    "include_object": lambda obj, name, type_, reflected, compare_to: (
+                        (name in tables or name.startswith("alembic_version"))
+                        if type_ == "table"
+                        else getattr(getattr(obj, "table", None), "name", None) in tables
+                        or getattr(obj, "table", None) is None
+                    ),
+                },
+            )
             diff = compare_metadata(context, db.metadata)
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("alembic"))]
     assert diff == [], "models and migrations differ: run `hub db revision <owner> -m ...`"
@@ -136,24 +145,30 @@ def _seed_previous_schema(conn):
     ]
     for statement in statements:
         conn.execute(text(statement))
-    conn.execute(text(f"INSERT INTO meeting_registration (meeting_id, user_id, created_at) "
-                      f"VALUES (31, 1, '{now}')"))
+    conn.execute(
+        text(
+            f"INSERT INTO meeting_registration (meeting_id, user_id, created_at) "
+            f"VALUES (31, 1, '{now}')"
+        )
+    )
 
 
 def test_upgrade_from_the_previous_revision_keeps_every_row(tmp_path, empty_database_url):
     """The redesign's migration carries existing data over, ids kept, and back on downgrade."""
     from alembic import command
 
-    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "inst"),
-                      "DATABASE_URL": empty_database_url})
+    app = create_app(
+        {**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "inst"), "DATABASE_URL": empty_database_url}
+    )
     with app.app_context():
         command.upgrade(_core_config(app), PREVIOUS_CORE)
         with db.engine.begin() as conn:
             _seed_previous_schema(conn)
     migrating.upgrade(app)
     with app.app_context(), db.engine.connect() as conn:
-        contributions = {row.id: row for row in conn.execute(text(
-            "SELECT * FROM contribution ORDER BY id"))}
+        contributions = {
+            row.id: row for row in conn.execute(text("SELECT * FROM contribution ORDER BY id"))
+        }
         assert set(contributions) == {21, 22}
         relayed = contributions[21]
         assert (relayed.target_type, relayed.target_id) == ("project", 5)
@@ -162,9 +177,14 @@ def test_upgrade_from_the_previous_revision_keeps_every_row(tmp_path, empty_data
         assert (contributions[22].source_type, contributions[22].source_id) == ("", None)
         answer = conn.execute(text("SELECT * FROM answer")).one()
         assert (answer.id, answer.target_type, answer.target_id, answer.outcome) == (
-            11, "project", 5, "retained")
+            11,
+            "project",
+            5,
+            "retained",
+        )
         assert conn.execute(text("SELECT user_id, target_type, target_id FROM follow")).all() == [
-            (2, "project", 5)]
+            (2, "project", 5)
+        ]
         sessions = {row.id: row for row in conn.execute(text("SELECT * FROM meeting"))}
         assert (sessions[31].target_type, sessions[31].target_id) == ("relay", 3)
         assert (sessions[31].organiser_type, sessions[31].organiser_id) == ("body", 7)
@@ -173,16 +193,21 @@ def test_upgrade_from_the_previous_revision_keeps_every_row(tmp_path, empty_data
         assert conn.execute(text("SELECT COUNT(*) FROM project_relay")).scalar() == 1
         assert conn.execute(text("SELECT COUNT(*) FROM project_neighbourhood")).scalar() == 1
         assert conn.execute(text("SELECT COUNT(*) FROM meeting_registration")).scalar() == 1
-        uuids = [row[0] for table in ("project", "project_relay", "body", "meeting",
-                                      "contribution", "answer")
-                 for row in conn.execute(text(f"SELECT uuid FROM {table}"))]
+        uuids = [
+            row[0]
+            for table in ("project", "project_relay", "body", "meeting", "contribution", "answer")
+            for row in conn.execute(text(f"SELECT uuid FROM {table}"))
+        ]
         assert len(uuids) == len(set(uuids)) == 8 and all(len(u) == 36 for u in uuids)
     # New rows get ids after the copied ones.
     with app.app_context(), db.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO answer (uuid, target_type, target_id, text, outcome, created_at) "
-            "VALUES ('00000000-0000-4000-8000-000000000000', 'project', 5, 'x', '', "
-            "'2026-11-02 10:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO answer (uuid, target_type, target_id, text, outcome, created_at) "
+                "VALUES ('00000000-0000-4000-8000-000000000000', 'project', 5, 'x', '', "
+                "'2026-11-02 10:00:00')"
+            )
+        )
         assert conn.execute(text("SELECT MAX(id) FROM answer")).scalar() == 12
 
     for owner, _folder, _table in reversed(migrating.migration_sources(app)):
@@ -190,13 +215,169 @@ def test_upgrade_from_the_previous_revision_keeps_every_row(tmp_path, empty_data
             migrating.downgrade(app, owner, "base")
     migrating.downgrade(app, "core", PREVIOUS_CORE)
     with app.app_context(), db.engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT id, project_id, relay_id, answer_id FROM project_contribution ORDER BY id"
-        )).all()
+        rows = conn.execute(
+            text("SELECT id, project_id, relay_id, answer_id FROM project_contribution ORDER BY id")
+        ).all()
         assert rows == [(21, 5, 3, 11), (22, 5, None, None)]
-        assert conn.execute(text("SELECT context_type, context_id, project_id, body_id FROM "
-                                 "meeting WHERE id = 31")).one() == ("relay", 3, 5, 7)
+        assert conn.execute(
+            text("SELECT context_type, context_id, project_id, body_id FROM meeting WHERE id = 31")
+        ).one() == ("relay", 3, 5, 7)
         assert conn.execute(text("SELECT COUNT(*) FROM project_follow")).scalar() == 1
     with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_census_imported_before_the_key_is_rekeyed_by_the_migration(tmp_path, empty_database_url):
+    """An instance upgraded from the salted hashes: the migration wraps them with the key,
+    and residents on that list still verify themselves online."""
+    import hashlib
+    import hmac
+    from datetime import date
+
+    from alembic import command
+    from sqlalchemy import select
+
+    from hub.residence.models import CensusEntry
+
+    app = create_app(
+        {**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "inst"), "DATABASE_URL": empty_database_url}
+    )
+    salt = os.urandom(16).hex()
+    legacy = hmac.new(salt.encode(), b"DUBOIS|CLAIRE|1985-03-12", hashlib.sha256).hexdigest()
+    with app.app_context():
+        command.upgrade(_core_config(app), "d41c7e2a9b10")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO census_import (id, created_at, salt, entry_count, skipped_count)"
+                    " VALUES (1, '2026-01-01 00:00:00', :salt, 1, 0)"
+                ),
+                {"salt": salt},
+            )
+            conn.execute(
+                text("INSERT INTO census_entry (import_id, key_hash) VALUES (1, :h)"),
+                {"h": legacy},
+            )
+    migrating.upgrade(app)
+    with app.app_context():
+        from hub.residence import services
+
+        stored = db.session.scalar(select(CensusEntry.key_hash))
+        assert stored != legacy  # the salt in the database no longer finds it
+        assert services.census_usable()
+        assert services.census_matches("Dubois", "Claire", date(1985, 3, 12))
+        assert not services.census_matches("Dubois", "Claire", date(1985, 3, 13))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_verifications_made_before_claims_are_linked_to_their_census_entry(
+    tmp_path, empty_database_url
+):
+    """Online verifications made before census claims claimed no entry (issue 11, item 1):
+    the upgrade links each one whose name and birth date tell its entry, puts an entry used
+    again since then on the desk, and the entries it could not link still verify nobody else
+    without an agent."""
+    from datetime import date, datetime
+
+    from alembic import command
+    from sqlalchemy import select
+
+    from hub.accounts.models import User
+    from hub.residence import services
+    from hub.residence.models import CensusClaim, ResidenceReview
+
+    app = create_app(
+        {**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "inst"), "DATABASE_URL": empty_database_url}
+    )
+    people = {
+        "claire": ("Dubois", "Claire", date(1985, 3, 12)),
+        "karim": ("Haddad", "Karim", date(1979, 11, 2)),
+        "lea": ("Martin", "Léa", date(1990, 1, 1)),
+        "jean": ("Le Goff", "Jean Pierre", date(1960, 6, 6)),
+    }
+    with app.app_context():
+        command.upgrade(_core_config(app), "8d2e4f6a1b37")
+        key = app.config["CENSUS_KEY"]
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO census_import (id, created_at, salt, key_id, entry_count,"
+                    " skipped_count) VALUES (1, '2026-01-01 00:00:00', '', :kid, 4, 0)"
+                ),
+                {"kid": services.census_key_id(key)},
+            )
+            for last, first, birth in people.values():
+                conn.execute(
+                    text("INSERT INTO census_entry (import_id, key_hash) VALUES (1, :h)"),
+                    {"h": services.key_hash(key, services.matching_key(last, first, birth))},
+                )
+            verified = datetime(2026, 6, 1)
+            accounts = {
+                # full name and birth date: what the self-check left before claims existed
+                "claire": ("Claire Dubois", people["claire"][2]),  # the name the check wrote
+                "karim": ("HADDAD Karim", people["karim"][2]),  # typed, the other order
+                "later": ("Karim H.", people["karim"][2]),  # claimed Karim's entry since
+                "lea": ("Mme L. M.", people["lea"][2]),  # the name tells nothing
+                "jean": ("Jean Pierre Le Goff", people["jean"][2]),  # several words each side
+            }
+            ids = {}
+            for who, (full_name, birth) in accounts.items():
+                ids[who] = conn.execute(
+                    text(
+                        'INSERT INTO "user" (email, display_name, full_name, locale,'
+                        " created_at, residence_method, residence_verified_at, birth_date,"
+                        " session_version) VALUES (:email, :name, :full, '', :at,"
+                        " 'census', :at, :birth, 1) RETURNING id"
+                    ),
+                    {
+                        "email": f"{who}@example.org",
+                        "name": who,
+                        "full": full_name,
+                        "at": verified,
+                        "birth": birth,
+                    },
+                ).scalar()
+            karim_claim = services.key_hash(key, "claim|" + services.matching_key(*people["karim"]))
+            conn.execute(
+                text(
+                    "INSERT INTO census_claim (claim_hash, user_id, created_at)"
+                    " VALUES (:h, :later, '2026-11-30 16:00:00')"
+                ),
+                {"h": karim_claim, "later": ids["later"]},
+            )
+    migrating.upgrade(app)
+    with app.app_context():
+        claims = dict(db.session.execute(select(CensusClaim.user_id, CensusClaim.claim_hash)).all())
+
+        def claim_of(person):
+            return services.key_hash(key, "claim|" + services.matching_key(*people[person]))
+
+        assert claims == {
+            ids["claire"]: claim_of("claire"),
+            ids["later"]: claim_of("karim"),
+            ids["jean"]: claim_of("jean"),
+        }
+        review = db.session.scalar(select(ResidenceReview))
+        assert (review.user_id, review.other_user_id, review.resolved_at) == (
+            ids["later"],
+            ids["karim"],
+            None,
+        )
+
+        def newcomer(email, person):
+            user = User(email=email, display_name=email, full_name="", locale="")
+            db.session.add(user)
+            db.session.commit()
+            with app.test_request_context():
+                outcome = services.self_verify(user, *people[person]).outcome
+            db.session.commit()
+            return outcome, user.residence_verified
+
+        # The linked entry and the undetermined one both wait for an agent; a fresh one verifies.
+        assert newcomer("copie@example.org", "claire") == ("review", False)
+        assert newcomer("lea-bis@example.org", "lea") == ("review", False)
+        assert newcomer("jean-bis@example.org", "jean") == ("review", False)
         db.session.remove()
         db.engine.dispose()

@@ -71,8 +71,10 @@ def test_admin_page_switches_plugins(make_app, make_user):
     from hub.audit import AuditEntry
 
     with app.app_context():
-        assert db.session.scalar(db.select(AuditEntry.action).where(
-            AuditEntry.object_id == "example")) == "admin.plugin_disabled"
+        assert (
+            db.session.scalar(db.select(AuditEntry.action).where(AuditEntry.object_id == "example"))
+            == "admin.plugin_disabled"
+        )
 
 
 def _status(url: str) -> int:
@@ -90,19 +92,34 @@ def test_cli_disable_takes_effect_at_once_in_every_worker(make_app, gunicorn_ser
     assert {_status(base + "/example/") for _ in range(12)} == {200}
 
     hub = Path(sys.executable).parent / "hub"
-    cli_env = {**__import__("os").environ, "HUB_INSTANCE_PATH": app.instance_path,
-               "HUB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-               "HUB_SECRET_KEY": "x", "PYTHONPATH": str(TESTS_DIR), **env}
-    out = subprocess.run([str(hub), "plugins", "disable", "example"], env=cli_env,
-                         capture_output=True, text=True, timeout=60)
+    cli_env = {
+        **__import__("os").environ,
+        "HUB_INSTANCE_PATH": app.instance_path,
+        "HUB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "HUB_SECRET_KEY": "x",
+        "PYTHONPATH": str(TESTS_DIR),
+        **env,
+    }
+    out = subprocess.run(
+        [str(hub), "plugins", "disable", "example"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     # Each of the 12 requests lands on one of the 3 workers: none may still serve the page.
     assert {_status(base + "/example/") for _ in range(12)} == {404}
     home = urllib.request.urlopen(base + "/").read().decode()
     assert 'href="/example/"' not in home
 
-    out = subprocess.run([str(hub), "plugins", "enable", "example"], env=cli_env,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(hub), "plugins", "enable", "example"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert {_status(base + "/example/") for _ in range(12)} == {200}
 
@@ -120,7 +137,8 @@ def test_plugins_are_found_through_the_entry_point_group(tmp_path, monkeypatch):
 def test_misspelt_hook_fails_at_start(make_app, tmp_path, monkeypatch):
     (tmp_path / "bad_plugin.py").write_text(
         "from hub.hookspecs import hookimpl\n\n@hookimpl\ndef hub_register_blueprint(app):\n"
-        "    return []\n")
+        "    return []\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     from pluggy import PluginValidationError
 

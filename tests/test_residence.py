@@ -1,6 +1,6 @@
 """Residence verification: census import (hashes only), self-check, desk verification."""
 
-from conftest import submit
+from conftest import post_with_csrf, submit
 from sqlalchemy import select
 
 from hub.accounts.models import User
@@ -8,11 +8,13 @@ from hub.audit import AuditEntry
 from hub.extensions import db
 from hub.residence.models import CensusEntry
 
-CENSUS = ("nom;prenom;date_naissance\n"
-          "Dubois;Claire;12/03/1985\n"
-          "HADDAD;Karim;1979-11-02\n"
-          "Lefèvre;Élodie;01/01/2001\n"
-          "incomplet;;\n").encode()
+CENSUS = (
+    "nom;prenom;date_naissance\n"
+    "Dubois;Claire;12/03/1985\n"
+    "HADDAD;Karim;1979-11-02\n"
+    "Lefèvre;Élodie;01/01/2001\n"
+    "incomplet;;\n"
+).encode()
 
 
 def upload_census(client, content=CENSUS, filename="recensement.csv"):
@@ -21,9 +23,11 @@ def upload_census(client, content=CENSUS, filename="recensement.csv"):
     page = client.get("/staff/residence").get_data(as_text=True)
     from conftest import csrf_from
 
-    return client.post("/staff/residence/import", data={
-        "csrf_token": csrf_from(page), "file": (BytesIO(content), filename)},
-        content_type="multipart/form-data")
+    return client.post(
+        "/staff/residence/import",
+        data={"csrf_token": csrf_from(page), "file": (BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_census_import_keeps_only_salted_hashes(app, client, make_user, auth):
@@ -39,8 +43,9 @@ def test_census_import_keeps_only_salted_hashes(app, client, make_user, auth):
         dump = " ".join(hashes)
         assert "DUBOIS" not in dump and "Claire" not in dump
         assert all(len(h) == 64 for h in hashes)
-        assert db.session.scalar(select(AuditEntry.action).where(
-            AuditEntry.action == "residence.census_imported"))
+        assert db.session.scalar(
+            select(AuditEntry.action).where(AuditEntry.action == "residence.census_imported")
+        )
 
 
 def test_census_with_wrong_columns_is_refused_clearly(client, make_user, auth):
@@ -51,6 +56,28 @@ def test_census_with_wrong_columns_is_refused_clearly(client, make_user, auth):
     assert "Colonnes manquantes" in response.get_data(as_text=True)
 
 
+def test_census_whose_every_line_is_invalid_is_refused_and_the_list_kept(
+    app, client, make_user, auth
+):
+    """Issue 11, item 10: a file of unreadable lines is refused with the reason (no 500), and
+    the census list in place stays."""
+    make_user("agent@example.org", roles=("agent",))
+    auth.login("agent@example.org")
+    assert upload_census(client).status_code == 302
+    for content in (
+        b"nom;prenom;date_naissance\nDUBOIS;Claire;pas une date\n;;\nX;Y;31/02/1980\n",
+        b"nom;prenom;date_naissance\n",
+        b"nom;prenom;date_naissance\n\xff\xfe;\x00;9999-99-99\n",
+    ):
+        response = upload_census(client, content)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, content
+        assert "Aucune ligne de ce fichier n’a pu être lue" in html, html
+        assert "La liste de recensement actuelle est conservée" in html
+    with app.app_context():
+        assert len(db.session.scalars(select(CensusEntry.key_hash)).all()) == 3
+
+
 def test_resident_matches_the_census_despite_case_and_accents(app, client, make_user, auth):
     make_user("agent@example.org", roles=("agent",))
     resident = make_user("elodie@example.org")
@@ -58,8 +85,11 @@ def test_resident_matches_the_census_despite_case_and_accents(app, client, make_
     upload_census(client)
     auth.logout()
     auth.login("elodie@example.org")
-    response = submit(client, "/me/residence", {"last_name": "LEFEVRE", "first_name": "elodie",
-                                                "birth_date": "2001-01-01"})
+    response = submit(
+        client,
+        "/me/residence",
+        {"last_name": "LEFEVRE", "first_name": "elodie", "birth_date": "2001-01-01"},
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, resident)
@@ -73,9 +103,12 @@ def test_resident_not_on_census_gets_a_clear_answer(client, make_user, auth):
     upload_census(client)
     auth.logout()
     auth.login("x@example.org")
-    response = submit(client, "/me/residence", {"last_name": "Inconnu", "first_name": "Jean",
-                                                "birth_date": "1990-01-01"})
-    assert response.status_code == 200
+    response = submit(
+        client,
+        "/me/residence",
+        {"last_name": "Inconnu", "first_name": "Jean", "birth_date": "1990-01-01"},
+    )
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'value="Inconnu"' in html
     assert "guichet" in html.lower()
@@ -87,13 +120,18 @@ def test_desk_verification_is_audited(app, client, make_user, auth):
     auth.login("agent@example.org")
     search = client.get("/staff/residence?q=girard").get_data(as_text=True)
     assert f"/staff/residence/{resident}" in search
-    response = submit(client, f"/staff/residence/{resident}", {"note": "quittance de loyer"})
+    response = submit(
+        client,
+        f"/staff/residence/{resident}",
+        {"note": "quittance de loyer", "birth_date": "1990-04-02"},
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, resident)
         assert user.residence_method == "desk" and user.residence_verified_by_id == agent
-        entry = db.session.scalar(select(AuditEntry).where(
-            AuditEntry.action == "residence.verified"))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "residence.verified")
+        )
         assert entry.actor_id == agent and entry.details["note"] == "quittance de loyer"
 
 
@@ -103,4 +141,4 @@ def test_residents_cannot_use_the_desk(client, make_user, auth):
     auth.login("other@example.org")
     assert client.get("/staff/residence").status_code == 403
     assert client.get(f"/staff/residence/{resident}").status_code == 403
-    assert client.post("/staff/residence/import").status_code in (400, 403)
+    assert post_with_csrf(client, "/staff/residence/import").status_code == 403

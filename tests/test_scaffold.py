@@ -18,8 +18,9 @@ from hub.cli import make_cli
 @pytest.fixture
 def written(tmp_path, monkeypatch):
     monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "instance"))
-    result = CliRunner().invoke(make_cli(), ["plugin", "new", "library_loans",
-                                             "--dest", str(tmp_path / "extra")])
+    result = CliRunner().invoke(
+        make_cli(), ["plugin", "new", "library_loans", "--dest", str(tmp_path / "extra")]
+    )
     assert result.exit_code == 0, result.output
     assert "/library-loans/" in result.output
     return tmp_path / "extra" / "library_loans"
@@ -29,9 +30,14 @@ def test_the_skeleton_passes_its_own_tests(written):
     """Its tests build the hub with the plugin, migrate it (core and plugin histories), serve
     /library-loans/, add an item as staff, refuse a resident and switch the plugin off."""
     environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          str(written / "tests")], capture_output=True, text=True,
-                         cwd=written.parent, env=environment, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(written / "tests")],
+        capture_output=True,
+        text=True,
+        cwd=written.parent,
+        env=environment,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "4 passed" in run.stdout
 
@@ -45,14 +51,19 @@ def test_the_skeleton_keeps_to_the_sdk(written):
         if "tests" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(
-                    "hub"):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("hub"):
                 assert node.module == "hub.plugin", f"{path.name} imports {node.module}"
 
 
-@pytest.mark.parametrize("name, message", [
-    ("Library", "lower-case"), ("1loans", "starting with a letter"),
-    ("projects", "already uses"), ("a-b", "lower-case")])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("Library", "lower-case"),
+        ("1loans", "starting with a letter"),
+        ("projects", "already uses"),
+        ("a-b", "lower-case"),
+    ],
+)
 def test_bad_names_are_refused(tmp_path, name, message):
     result = CliRunner().invoke(make_cli(), ["plugin", "new", name, "--dest", str(tmp_path)])
     assert result.exit_code != 0 and message in result.output
@@ -60,6 +71,7 @@ def test_bad_names_are_refused(tmp_path, name, message):
 
 
 def test_an_existing_folder_is_never_overwritten(written):
-    result = CliRunner().invoke(make_cli(), ["plugin", "new", "library_loans",
-                                             "--dest", str(written.parent)])
+    result = CliRunner().invoke(
+        make_cli(), ["plugin", "new", "library_loans", "--dest", str(written.parent)]
+    )
     assert result.exit_code != 0 and "already exists" in result.output

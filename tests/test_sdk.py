@@ -33,11 +33,16 @@ def test_plugins_import_the_hub_only_through_the_sdk():
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-                names = [node.module] if node.module != "hub" else [
-                    f"hub.{alias.name}" for alias in node.names]
-            problems += [f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
-                         for name in names
-                         if name.startswith("hub.") and name.split(".")[1] != "plugin"]
+                names = (
+                    [node.module]
+                    if node.module != "hub"
+                    else [f"hub.{alias.name}" for alias in node.names]
+                )
+            problems += [
+                f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
+                for name in names
+                if name.startswith("hub.") and name.split(".")[1] != "plugin"
+            ]
     assert not problems, "\n".join(problems)
 
 
@@ -76,13 +81,21 @@ def _plugin(tmp_path: Path, name: str, plugin_py: str, files: dict | None = None
 
 
 def _build(tmp_path, name, module):
-    return create_app({**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "instance"),
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite'}",
-                       "EXTRA_PLUGINS": {name: module}})
+    return create_app(
+        {
+            **TEST_CONFIG,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite'}",
+            "EXTRA_PLUGINS": {name: module},
+        }
+    )
 
 
 def test_a_blueprint_outside_the_plugins_name_is_refused(tmp_path):
-    module = _plugin(tmp_path, "refusedbp", """
+    module = _plugin(
+        tmp_path,
+        "refusedbp",
+        """
         from flask import Blueprint
         from hub.plugin import hookimpl
 
@@ -91,7 +104,8 @@ def test_a_blueprint_outside_the_plugins_name_is_refused(tmp_path):
         @hookimpl
         def hub_register_blueprints(app):
             return [bp]
-    """)
+    """,
+    )
     with pytest.raises(PluginRefused, match="blueprint 'someone_else' must be named 'refusedbp'"):
         _build(tmp_path, "refusedbp", module)
 
@@ -99,17 +113,24 @@ def test_a_blueprint_outside_the_plugins_name_is_refused(tmp_path):
 def test_an_unprefixed_table_is_refused(tmp_path):
     from hub.extensions import db
 
-    module = _plugin(tmp_path, "refusedtable", """
+    module = _plugin(
+        tmp_path,
+        "refusedtable",
+        """
         from hub.plugin import hookimpl
         from . import models  # noqa: F401 - declares the table
-    """, {"models.py": textwrap.dedent("""
+    """,
+        {
+            "models.py": textwrap.dedent("""
         from sqlalchemy.orm import Mapped, mapped_column
         from hub.plugin import db
 
         class Thing(db.Model):
             __tablename__ = "thing_of_refusedtable"
             id: Mapped[int] = mapped_column(primary_key=True)
-    """)})
+    """)
+        },
+    )
     try:
         with pytest.raises(PluginRefused, match="table 'thing_of_refusedtable' must start with"):
             _build(tmp_path, "refusedtable", module)
@@ -119,40 +140,58 @@ def test_an_unprefixed_table_is_refused(tmp_path):
 
 
 def test_an_unprefixed_setting_is_refused(tmp_path):
-    module = _plugin(tmp_path, "refusedsetting", """
+    module = _plugin(
+        tmp_path,
+        "refusedsetting",
+        """
         from hub.plugin import Setting, hookimpl
 
         @hookimpl
         def hub_register_settings():
             return [Setting("greeting", "str", "Bonjour", "Greeting")]
-    """)
+    """,
+    )
     with pytest.raises(PluginRefused, match="setting 'greeting' must start with 'refusedsetting_'"):
         _build(tmp_path, "refusedsetting", module)
 
 
 def test_templates_outside_the_plugins_folder_are_refused(tmp_path):
-    module = _plugin(tmp_path, "refusedtemplates", """
+    module = _plugin(
+        tmp_path,
+        "refusedtemplates",
+        """
         from hub.plugin import hookimpl
-    """, {"templates/base.html": "<p>I would replace every page</p>"})
-    with pytest.raises(PluginRefused, match="templates must live under templates/refusedtemplates/"):
+    """,
+        {"templates/base.html": "<p>I would replace every page</p>"},
+    )
+    with pytest.raises(
+        PluginRefused, match="templates must live under templates/refusedtemplates/"
+    ):
         _build(tmp_path, "refusedtemplates", module)
 
 
 def test_an_object_type_name_cannot_be_taken_twice(tmp_path):
-    module = _plugin(tmp_path, "refusedtype", """
+    module = _plugin(
+        tmp_path,
+        "refusedtype",
+        """
         from hub.plugin import ObjectType, Project, hookimpl
 
         @hookimpl
         def hub_register_object_types():
             return [ObjectType(name="project", model=Project, label="Mine",
                                endpoint="projects.show", url_values=lambda p: {})]
-    """)
+    """,
+    )
     with pytest.raises(RuntimeError, match="object type 'project' of 'refusedtype' is already"):
         _build(tmp_path, "refusedtype", module)
 
 
 def test_a_plugin_keeping_to_its_space_loads(tmp_path):
-    module = _plugin(tmp_path, "welcome", """
+    module = _plugin(
+        tmp_path,
+        "welcome",
+        """
         from flask import Blueprint
         from hub.plugin import Setting, hookimpl
 
@@ -165,6 +204,8 @@ def test_a_plugin_keeping_to_its_space_loads(tmp_path):
         @hookimpl
         def hub_register_settings():
             return [Setting("welcome_text", "str", "Bonjour", "Text")]
-    """, {"templates/welcome/page.html": "<p>ok</p>"})
+    """,
+        {"templates/welcome/page.html": "<p>ok</p>"},
+    )
     app = _build(tmp_path, "welcome", module)
     assert app.extensions["hub"].plugins.is_enabled("welcome")

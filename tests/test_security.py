@@ -15,8 +15,9 @@ def test_post_without_csrf_token_is_refused(client, make_user):
 
 def test_post_with_a_forged_token_is_refused(client):
     client.get("/login")
-    response = client.post("/login", data={"csrf_token": "forged", "email": "a@b.fr",
-                                           "password": "x"})
+    response = client.post(
+        "/login", data={"csrf_token": "forged", "email": "a@b.fr", "password": "x"}
+    )
     assert response.status_code == 400
 
 
@@ -62,11 +63,16 @@ def test_login_rate_limit_answers_429(make_app, make_user):
     make_user("amel@example.org")
     client = app.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    statuses = [client.post("/login", data={"csrf_token": token, "email": "amel@example.org",
-                                            "password": "wrong"}).status_code for _ in range(4)]
+    statuses = [
+        client.post(
+            "/login", data={"csrf_token": token, "email": "amel@example.org", "password": "wrong"}
+        ).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     assert "Trop de tentatives" in client.post("/login", data={"csrf_token": token}).get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_rate_limits_shared_through_redis(make_app, make_user):
@@ -85,17 +91,29 @@ def test_rate_limits_shared_through_redis(make_app, make_user):
     for app in (first, second, first):
         client = app.test_client()
         token = csrf_from(client.get("/login").get_data(as_text=True))
-        statuses.append(client.post("/login", data={"csrf_token": token, "email": "x@y.fr",
-                                                    "password": "w"}).status_code)
+        statuses.append(
+            client.post(
+                "/login", data={"csrf_token": token, "email": "x@y.fr", "password": "w"}
+            ).status_code
+        )
     assert statuses == [200, 200, 429]  # two app instances, one shared budget
 
 
 def test_user_text_is_escaped_in_pages(app, client, make_user, auth):
     make_user("amel@example.org")
     auth.login("amel@example.org")
-    payload = '<script>alert(1)</script><img src=x onerror=alert(2)>'
-    submit(client, "/me/profile", {"display_name": payload, "full_name": "", "birth_date": "",
-                                   "neighbourhood_id": "0", "locale": ""})
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    submit(
+        client,
+        "/me/profile",
+        {
+            "display_name": payload,
+            "full_name": "",
+            "birth_date": "",
+            "neighbourhood_id": "0",
+            "locale": "",
+        },
+    )
     html = client.get("/me").get_data(as_text=True)
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -110,17 +128,20 @@ class _TagCollector(__import__("html.parser").parser.HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-@pytest.mark.parametrize("source", [
-    "<script>alert(1)</script>",
-    "[x](javascript:alert(1))",
-    "[x](JaVaScRiPt:alert(1))",
-    '<img src=x onerror="alert(1)">',
-    "<svg onload=alert(1)>",
-    "[x](data:text/html;base64,PHNjcmlwdD4=)",
-    '<a href="https://x" onclick="alert(1)">x</a>',
-    "![x](javascript:alert(1))",
-    "<iframe src=https://evil.example></iframe>",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        '<img src=x onerror="alert(1)">',
+        "<svg onload=alert(1)>",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        '<a href="https://x" onclick="alert(1)">x</a>',
+        "![x](javascript:alert(1))",
+        "<iframe src=https://evil.example></iframe>",
+    ],
+)
 def test_markdown_is_sanitised(source):
     parser = _TagCollector()
     parser.feed(str(render_markdown(source)))
@@ -137,10 +158,17 @@ def test_markdown_keeps_ordinary_formatting():
     assert 'href="https://example.org"' in html and 'rel="nofollow noopener noreferrer"' in html
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("=SUM(A1)", "'=SUM(A1)"), ("+33", "'+33"), ("-1", "'-1"), ("@cmd", "'@cmd"),
-    ("Ormeval", "Ormeval"), (None, ""),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+33", "'+33"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("Ormeval", "Ormeval"),
+        (None, ""),
+    ],
+)
 def test_csv_cells_are_neutralised(value, expected):
     assert csv_safe(value) == expected
 
@@ -188,3 +216,12 @@ def test_token_calls_are_never_shared_cacheable(app, client, make_user):
         db.session.commit()
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {clear}"})
     assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_only_views_marked_csrf_exempt_skip_the_csrf_check(app, client):
+    from hub.plugin import csrf_exempt
+
+    app.add_url_rule("/signed-test", "signed_test", csrf_exempt(lambda: "signed"), methods=["POST"])
+    app.add_url_rule("/form-test", "form_test", lambda: "form", methods=["POST"])
+    assert client.post("/signed-test").get_data(as_text=True) == "signed"
+    assert client.post("/form-test").status_code == 400

@@ -33,7 +33,8 @@ def test_theme_overrides_a_plugin_template(make_app, tmp_path):
     (theme / "static" / "theme.css").write_text(":root{}")
     (theme / "templates" / "example" / "page.html").write_text(
         '{% extends "original:example/page.html" %}{% block title %}Thème{% endblock %}',
-        encoding="utf-8")  # templates are UTF-8 whatever the machine's locale
+        encoding="utf-8",
+    )  # templates are UTF-8 whatever the machine's locale
     app = make_app(theme=str(theme), extra_plugins={"example": "example_plugin.plugin"})
     html = app.test_client().get("/example/").get_data(as_text=True)
     assert "<title>Thème" in html and 'class="greeting"' in html

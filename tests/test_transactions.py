@@ -33,8 +33,9 @@ def _audit_count(app, action) -> int:
     from hub.audit import AuditEntry
 
     with app.app_context():
-        return db.session.scalar(select(func.count(AuditEntry.id)).where(
-            AuditEntry.action == action))
+        return db.session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == action)
+        )
 
 
 def test_signing_inside_a_write_transaction_commits_with_it(app, make_user, collection_id):
@@ -52,8 +53,7 @@ def test_signing_inside_a_write_transaction_commits_with_it(app, make_user, coll
     assert _signatures(app) == 1 and _audit_count(app, "test.before") == 1
 
 
-def test_a_rolled_back_outer_transaction_takes_the_signature_with_it(app, make_user,
-                                                                      collection_id):
+def test_a_rolled_back_outer_transaction_takes_the_signature_with_it(app, make_user, collection_id):
     from hub.accounts.models import User
     from hub.signatures import services
 
@@ -90,3 +90,23 @@ def test_after_commit_runs_only_once_committed(app):
             after_commit(lambda: ran.append("rolled back"))
             raise RuntimeError
     assert ran == ["committed"]
+
+
+def test_a_row_with_eagerly_loaded_relations_can_be_locked(app, make_project):
+    """A project comes with its owner, commune and cover image joined (outer joins, nullable):
+    locking it for a change locks the project's row and loads the rest, on both engines."""
+    from hub.db import for_update
+    from hub.projects.models import Project
+
+    project_id = make_project()
+    with app.test_request_context():
+        with write_transaction():
+            project = (
+                db.session.scalars(for_update(select(Project).where(Project.id == project_id)))
+                .unique()
+                .one()
+            )
+            assert project.commune is None and project.owner is None
+            project.title = "Le square rénové"
+    with app.app_context():
+        assert db.session.get(Project, project_id).title == "Le square rénové"

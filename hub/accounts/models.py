@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from ..db import utcnow
 from ..extensions import db
 
-ROLES = ("resident", "agent", "elected", "moderator", "admin")
+ROLES = ("resident", "agent", "elected", "moderator", "guarantor", "admin")
 
 
 class User(UserMixin, db.Model):
@@ -27,7 +27,8 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(200), default="")
     birth_date: Mapped[date | None]
     neighbourhood_id: Mapped[int | None] = mapped_column(
-        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True)
+        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True
+    )
     locale: Mapped[str] = mapped_column(String(8), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     email_confirmed_at: Mapped[datetime | None]
@@ -36,12 +37,14 @@ class User(UserMixin, db.Model):
     residence_verified_at: Mapped[datetime | None] = mapped_column(index=True)
     residence_method: Mapped[str] = mapped_column(String(20), default="")
     residence_verified_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"))
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
     # Bumped when the password changes or the account is deleted: old sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
 
-    role_rows = relationship("UserRole", lazy="selectin", cascade="all, delete-orphan",
-                             back_populates="user")
+    role_rows = relationship(
+        "UserRole", lazy="select", cascade="all, delete-orphan", back_populates="user"
+    )
     neighbourhood = relationship("Neighbourhood", lazy="joined")
 
     def get_id(self) -> str:
@@ -91,8 +94,9 @@ class User(UserMixin, db.Model):
 class UserRole(db.Model):
     __tablename__ = "user_role"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
     role: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
 
     user = relationship("User", back_populates="role_rows")
@@ -119,7 +123,24 @@ class ApiToken(db.Model):
 
     @classmethod
     def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
-        """Create a token; the clear value is returned once and never stored."""
+        """Create a token; the clear value is returned once and never stored.
+
+        Only an account whose address is confirmed gets one: otherwise whoever registered
+        someone else's address would keep acting for them after they take it back.
+        """
+        if not user.email_confirmed:
+            from flask_babel import gettext as _
+
+            from ..errors import RuleError
+
+            raise RuleError(
+                _(
+                    "Confirm your email address before creating an API token (see the link "
+                    "we sent you)."
+                ),
+                status=403,
+                code="email_unconfirmed",
+            )
         clear = "hub_" + secrets.token_urlsafe(32)
         token = cls(user=user, name=name, token_hash=hash_token(clear), prefix=clear[:10])
         db.session.add(token)
@@ -135,10 +156,28 @@ class ApiToken(db.Model):
 @lru_cache(maxsize=1)
 def _active_token_query():
     """Built once (every API call runs it)."""
-    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"),
-                                   ApiToken.revoked_at.is_(None))
-            .options(joinedload(ApiToken.user).lazyload(User.role_rows),
-                     joinedload(ApiToken.user).lazyload(User.neighbourhood)))
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+        .options(
+            joinedload(ApiToken.user).lazyload(User.role_rows),
+            joinedload(ApiToken.user).lazyload(User.neighbourhood),
+        )
+    )
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every active token of ``user`` (the caller commits); returns how many."""
+    from sqlalchemy import update
+
+    from ..db import utcnow
+
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..mail import queue_mail
 from ..security import hash_password
 from ..web import external_url
-from .models import ApiToken, User, normalise_email
+from .models import ApiToken, User, normalise_email, revoke_tokens
 
 CONFIRM_SALT = "hub.confirm-email"
 RESET_SALT = "hub.reset-password"
@@ -28,11 +28,21 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
-def create_user(email: str, password: str | None, display_name: str, *, roles=(),
-                confirmed: bool = False, verified_resident: bool = False) -> User:
+def create_user(
+    email: str,
+    password: str | None,
+    display_name: str,
+    *,
+    roles=(),
+    confirmed: bool = False,
+    verified_resident: bool = False,
+) -> User:
     """Add a user to the session (the caller commits)."""
-    user = User(email=normalise_email(email), display_name=display_name,
-                password_hash=hash_password(password) if password else None)
+    user = User(
+        email=normalise_email(email),
+        display_name=display_name,
+        password_hash=hash_password(password) if password else None,
+    )
     user.set_roles(roles)
     now = utcnow()
     if confirmed or verified_resident:
@@ -47,8 +57,13 @@ def create_user(email: str, password: str | None, display_name: str, *, roles=()
 
 def send_confirmation(user: User) -> None:
     token = _serializer(CONFIRM_SALT).dumps({"id": user.id, "email": user.email})
-    queue_mail(user.email, _("Confirm your email address"), "accounts/email/confirm.txt",
-               user=user, link=external_url("accounts.confirm_email", token=token))
+    queue_mail(
+        user.email,
+        _("Confirm your email address"),
+        "accounts/email/confirm.txt",
+        user=user,
+        link=external_url("accounts.confirm_email", token=token),
+    )
 
 
 def confirm_email_token(token: str) -> tuple[str, User | None]:
@@ -59,7 +74,8 @@ def confirm_email_token(token: str) -> tuple[str, User | None]:
     """
     try:
         data = _serializer(CONFIRM_SALT).loads(
-            token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+            token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"]
+        )
     except SignatureExpired:
         return "expired", None
     except BadSignature:
@@ -74,17 +90,41 @@ def confirm_email_token(token: str) -> tuple[str, User | None]:
     return "confirmed", user
 
 
-def send_password_reset(user: User) -> None:
+def password_reset_link(user: User) -> str:
+    """A one-time link to choose a password (it stops working once the password changed)."""
     token = _serializer(RESET_SALT).dumps({"id": user.id, "pw": _password_fingerprint(user)})
-    queue_mail(user.email, _("Reset your password"), "accounts/email/reset.txt",
-               user=user, link=external_url("accounts.reset_password", token=token))
+    return external_url("accounts.reset_password", token=token)
+
+
+def send_password_reset(user: User) -> None:
+    queue_mail(
+        user.email,
+        _("Reset your password"),
+        "accounts/email/reset.txt",
+        user=user,
+        link=password_reset_link(user),
+    )
+
+
+def reset_work_without_account(email: str) -> None:
+    """What :func:`send_password_reset` does, for an address without an account, minus the
+    sending: the answer takes as long, so its timing does not tell who has an account."""
+    from flask import render_template
+
+    token = _serializer(RESET_SALT).dumps({"id": 0, "pw": "0" * 16})
+    render_template(
+        "accounts/email/reset.txt",
+        user=User(email=normalise_email(email), display_name=""),
+        link=external_url("accounts.reset_password", token=token),
+    )
 
 
 def user_for_reset_token(token: str) -> User | None:
     """The user a reset link belongs to; None once used (the password changed) or expired."""
     try:
         data = _serializer(RESET_SALT).loads(
-            token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"])
+            token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"]
+        )
     except BadSignature:
         return None
     user = db.session.get(User, data.get("id"))
@@ -93,9 +133,20 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every other session of this user."""
+def set_password(user: User, password: str) -> int:
+    """Change the password, end every session of this user and revoke their API tokens
+    (whoever knew the old password may have made some). Returns how many were revoked."""
     user.password_hash = hash_password(password)
+    user.session_version += 1
+    revoked = revoke_tokens(user)
+    if revoked:
+        audit.record("api_token.revoked_all", user, actor=user, count=revoked)
+    return revoked
+
+
+def end_sessions(user: User) -> None:
+    """Log ``user`` out everywhere: every session cookie and "remember me" cookie made
+    before stops working (the loader compares the session version)."""
     user.session_version += 1
 
 
@@ -109,6 +160,13 @@ def delete_account(user: User) -> None:
     audit.record("account.deleted", user, actor=user)
     for token in db.session.query(ApiToken).filter_by(user_id=user.id):
         db.session.delete(token)
+    from ..mail import forget_recipient
+
+    forget_recipient(
+        user.email,
+        f"deleted-{user.id}@invalid.invalid",
+        names=(user.full_name, user.display_name),
+    )
     user.email = f"deleted-{user.id}@invalid.invalid"
     user.display_name = _("Deleted account")
     user.full_name = ""
@@ -137,9 +195,16 @@ def personal_data(user: User) -> dict:
             "residence_verified_at": _iso(user.residence_verified_at),
             "residence_method": user.residence_method,
         },
+        # Every IP address the hub stored with an action of this account (the audit log;
+        # signatures add theirs in their own section).
+        "ip_addresses": _stored_ips(user),
         "api_tokens": [
-            {"name": t.name, "prefix": t.prefix, "created_at": _iso(t.created_at),
-             "revoked_at": _iso(t.revoked_at)}
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": _iso(t.created_at),
+                "revoked_at": _iso(t.revoked_at),
+            }
             for t in db.session.query(ApiToken).filter_by(user_id=user.id)
         ],
     }
@@ -149,6 +214,19 @@ def personal_data(user: User) -> dict:
             # Core features register as "core:hub.<feature>.plugin"; plugins by their name.
             data[name.removeprefix("core:hub.").removesuffix(".plugin")] = result
     return data
+
+
+def _stored_ips(user: User) -> list[dict]:
+    from sqlalchemy import select
+
+    from ..audit import AuditEntry
+
+    rows = db.session.execute(
+        select(AuditEntry.created_at, AuditEntry.action, AuditEntry.ip)
+        .where(AuditEntry.actor_id == user.id, AuditEntry.ip.not_in(("", "cli")))
+        .order_by(AuditEntry.created_at)
+    ).all()
+    return [{"at": _iso(at), "action": action, "ip": ip} for at, action, ip in rows]
 
 
 def _iso(value):

@@ -24,6 +24,7 @@ ROLE_LABELS = {
     "agent": _l("Agent (commune staff)"),
     "elected": _l("Elected official"),
     "moderator": _l("Moderator"),
+    "guarantor": _l("Independent guarantor (tiers garant)"),
     "admin": _l("Administrator"),
 }
 
@@ -40,14 +41,19 @@ def _field_for(setting):
     if setting.type == "text":
         return TextAreaField(label, [validators.Length(max=20000)], description=help_text)
     if setting.type == "email":
-        return EmailField(label, [validators.Optional(), validators.Email()],
-                          filters=[strip_filter], description=help_text)
+        return EmailField(
+            label,
+            [validators.Optional(), validators.Email()],
+            filters=[strip_filter],
+            description=help_text,
+        )
     if setting.type == "choice":
         return SelectField(label, choices=choices(setting.choices), description=help_text)
     if setting.type == "list":
         return TextAreaField(label, description=help_text or _l("One item per line."))
-    return StringField(label, [validators.Length(max=500)], filters=[strip_filter],
-                       description=help_text)
+    return StringField(
+        label, [validators.Length(max=500)], filters=[strip_filter], description=help_text
+    )
 
 
 def settings_form_class(declarations, with_logo: bool = True):
@@ -58,15 +64,19 @@ def settings_form_class(declarations, with_logo: bool = True):
             continue
         attrs[setting.key] = _field_for(setting)
     if with_logo:
-        attrs["logo_file"] = FileField(_l("Logo (PNG or SVG)"),
-                                       [FileAllowed(["png", "svg"], _l("PNG or SVG only."))])
+        attrs["logo_file"] = FileField(
+            _l("Logo (PNG or SVG)"), [FileAllowed(["png", "svg"], _l("PNG or SVG only."))]
+        )
     return type("SettingsForm", (HubForm,), attrs)
 
 
 class RolesForm(HubForm):
     roles = SelectMultipleField(
-        _l("Roles"), choices=choices([(r, ROLE_LABELS[r]) for r in ROLES if r != "resident"]),
-        option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
+        _l("Roles"),
+        choices=choices([(r, ROLE_LABELS[r]) for r in ROLES if r != "resident"]),
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
 
 
 class PluginToggleForm(HubForm):

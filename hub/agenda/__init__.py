@@ -47,7 +47,8 @@ class AgendaEvent:
 def matches(event: AgendaEvent, filters: dict) -> bool:
     """Whether an event passes the filters (a plugin may ignore them; the agenda re-checks)."""
     if filters.get("neighbourhood_id") and filters["neighbourhood_id"] not in (
-            event.neighbourhood_ids or ()):
+        event.neighbourhood_ids or ()
+    ):
         return False
     if filters.get("objects") and not set(filters["objects"]) & set(event.objects or ()):
         return False
@@ -65,20 +66,79 @@ def clean_filters(filters: dict | None) -> dict:
     return clean
 
 
-def collect_events(start: datetime, end: datetime, filters: dict | None = None) -> list:
-    """Events of the core and of every enabled plugin between ``start`` and ``end``, sorted."""
+def _order(event: AgendaEvent):
+    return (event.start, event.title, event.uid)
+
+
+def collect_events(
+    start: datetime, end: datetime, filters: dict | None = None, limit: int | None = None
+) -> list:
+    """Events of the core and of every enabled plugin between ``start`` and ``end``, sorted;
+    with ``limit``, the first ``limit`` of them and every other starting with the last."""
     filters = clean_filters(filters)
     hub = current_app.extensions["hub"]
     events = []
-    for result in hub.plugins.hook("hub_agenda_events")(start=start, end=end, filters=filters):
+    hook = hub.plugins.hook("hub_agenda_events")
+    for result in hook(start=start, end=end, filters=filters, limit=limit):
         events.extend(e for e in result or [] if start <= e.start <= end and matches(e, filters))
-    return sorted(events, key=lambda e: (e.start, e.title, e.uid))
+    events.sort(key=_order)
+    if limit and len(events) > limit:
+        last = events[limit - 1].start
+        events = [e for e in events if e.start <= last]
+    return events
+
+
+@dataclass
+class AgendaPage:
+    """A page of upcoming events; ``next_cursor`` (``?after=``) opens the next one."""
+
+    events: list
+    next_cursor: str | None
+    is_first: bool
+
+
+def upcoming_page(filters: dict | None, cursor: str | None, size: int, days: int = 366):
+    """The ``size`` upcoming events after ``cursor``, asking each source for no more than a
+    page (the cost of a page does not grow with the agenda). A cursor is the start of the
+    last event shown and how many events starting at that moment were shown (events are
+    sorted by start, then title: ties are skipped by count)."""
+    from ..paging import decode, encode
+
+    today = start_of_local_day()
+    end = today + timedelta(days=days)
+    position = decode(cursor)
+    if position is None or position[0] is None or position[0] < today:
+        moment, skip = today, 0
+    else:
+        moment, skip = position
+    events = collect_events(moment, end, filters, limit=skip + size + 1)
+    if skip:
+        at_moment = [e for e in events if e.start == moment]
+        events = at_moment[skip:] + [e for e in events if e.start > moment]
+    shown = events[:size]
+    next_cursor = None
+    if len(events) > size and shown:
+        last = shown[-1].start
+        count = sum(1 for e in shown if e.start == last) + (skip if last == moment else 0)
+        next_cursor = encode(last, count)
+    return AgendaPage(shown, next_cursor, position is None)
+
+
+def organisers(days: int = 366) -> set:
+    """``(type, id)`` of the objects holding upcoming events (the agenda's filter)."""
+    today = start_of_local_day()
+    hook = current_app.extensions["hub"].plugins.hook("hub_agenda_organisers")
+    return {
+        ref
+        for result in hook(start=today, end=today + timedelta(days=days))
+        for ref in result or []
+    }
 
 
 def upcoming_events(filters: dict | None = None, days: int = 366, limit: int | None = None):
     """Events from the start of today (the hub's time zone) for ``days`` days."""
     today = start_of_local_day()
-    events = collect_events(today, today + timedelta(days=days), filters)
+    events = collect_events(today, today + timedelta(days=days), filters, limit)
     return events[:limit] if limit else events
 
 

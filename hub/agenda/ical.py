@@ -20,8 +20,9 @@ from ..db import utcnow
 def _absolute(url: str) -> str:
     if not url or not url.startswith("/"):
         return url
-    base = (current_app.config.get("BASE_URL") or (
-        request.host_url if has_request_context() else "")).rstrip("/")
+    base = (
+        current_app.config.get("BASE_URL") or (request.host_url if has_request_context() else "")
+    ).rstrip("/")
     return base + url
 
 
@@ -48,8 +49,9 @@ def calendar_bytes(events, name: str, *, method: str = "") -> bytes:
         event = Event()
         event.add("uid", f"{item.uid}@{host}")
         cancelled = getattr(item, "cancelled", False)
-        event.add("summary", _("Cancelled: %(title)s", title=item.title) if cancelled
-                  else item.title)
+        event.add(
+            "summary", _("Cancelled: %(title)s", title=item.title) if cancelled else item.title
+        )
         event.add("dtstamp", stamp)
         event.add("sequence", int(getattr(item, "sequence", 0) or 0))
         event.add("dtstart", item.start.replace(tzinfo=zone))
@@ -60,9 +62,17 @@ def calendar_bytes(events, name: str, *, method: str = "") -> bytes:
         description = item.description
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         if cancelled:
-            description = "\n\n".join(filter(None, [
-                _("Reason for the cancellation: %(reason)s", reason=item.cancel_reason)
-                if item.cancel_reason else "", description]))
+            description = "\n\n".join(
+                filter(
+                    None,
+                    [
+                        _("Reason for the cancellation: %(reason)s", reason=item.cancel_reason)
+                        if item.cancel_reason
+                        else "",
+                        description,
+                    ],
+                )
+            )
         if item.accessibility:
             description = f"{description}\n\n{_('Accessibility')}: {item.accessibility}".strip()
         if description:

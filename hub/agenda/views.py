@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..datacache import remember
 from ..extensions import db, htmx
 from ..registry import registry
 from ..settings import get_setting
 from ..territory.models import Neighbourhood
+from ..timeutil import start_of_local_day
 from ..web import int_arg
-from . import ical_response, upcoming_events
+from . import ical_response, organisers, upcoming_page
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
 
@@ -20,30 +22,50 @@ bp = Blueprint("agenda", __name__, template_folder="templates")
 def _filters() -> dict:
     """``?neighbourhood=ID`` and ``?body=ID`` (a local body holding the event)."""
     body_id = int_arg("body")
-    return {"neighbourhood_id": int_arg("neighbourhood"),
-            "objects": frozenset({("body", body_id)}) if body_id else frozenset(),
-            "body_id": body_id}
+    return {
+        "neighbourhood_id": int_arg("neighbourhood"),
+        "objects": frozenset({("body", body_id)}) if body_id else frozenset(),
+        "body_id": body_id,
+    }
 
 
-def _organisers(events) -> list[tuple[int, str]]:
-    """Local bodies holding at least one of the events, by name (the filter's choices)."""
-    refs = {e.organiser for e in events if e.organiser and e.organiser[0] == "body"}
-    found = registry().load_many(refs)
-    title = registry().get("body").title if "body" in registry().types else str
-    return sorted(((ident, title(obj)) for (_type, ident), obj in found.items()),
-                  key=lambda pair: pair[1].lower())
+def _organisers() -> list[tuple[int, str]]:
+    """Local bodies holding at least one upcoming event, by name (the filter's choices);
+    remembered a minute (a métropole has a thousand bodies; a new one may lag that long)."""
+
+    def compute():
+        refs = {ref for ref in organisers() if ref[0] == "body"}
+        if "body" not in registry().types or not refs:
+            return []
+        found = registry().load_many(refs)
+        title = registry().get("body").title
+        return sorted(
+            ((ident, title(obj)) for (_type, ident), obj in found.items()),
+            key=lambda pair: pair[1].lower(),
+        )
+
+    return remember("agenda.organisers", start_of_local_day(), 60, compute)
+
+
+PAGE_SIZE = 50
 
 
 @bp.route("/agenda")
 def index():
+    """Upcoming events a page at a time (keyset on the start: page 100 costs what page 1
+    costs, and no source is asked for more than a page)."""
     filters = _filters()
-    events = upcoming_events(filters)
-    everything = upcoming_events({}) if filters["objects"] or filters["neighbourhood_id"] \
-        else events
-    neighbourhoods = db.session.execute(select(Neighbourhood.id, Neighbourhood.name)
-                                        .order_by(Neighbourhood.name)).all()
-    context = dict(events=events, filters=filters, neighbourhoods=neighbourhoods,
-                   bodies=_organisers(everything))
+    page = upcoming_page(filters, request.args.get("after"), PAGE_SIZE)
+    neighbourhoods = db.session.execute(
+        select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name)
+    ).all()
+    context = dict(
+        events=page.events,
+        page=page,
+        filters=filters,
+        neighbourhoods=neighbourhoods,
+        bodies=_organisers(),
+    )
     if htmx:
         return render_template("agenda/_events.html", **context)
     return render_template("agenda/index.html", **context)
@@ -51,8 +73,9 @@ def index():
 
 @bp.route("/agenda.ics")
 def feed():
-    return ical_response(_filters(), _("Agenda of %(commune)s",
-                                       commune=get_setting("commune_name")))
+    return ical_response(
+        _filters(), _("Agenda of %(commune)s", commune=get_setting("commune_name"))
+    )
 
 
 def local_datetime(value, with_day: bool = True) -> str:
@@ -61,7 +84,7 @@ def local_datetime(value, with_day: bool = True) -> str:
 
     if value is None:
         return ""
-    day = format_date(value, "full" if with_day else "medium", rebase=False)
+    day = format_date(value, "full" if with_day else "long", rebase=False)
     return _("%(day)s at %(time)s", day=day, time=value.strftime("%H:%M"))
 
 

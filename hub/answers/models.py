@@ -25,8 +25,9 @@ class Answer(db.Model):
     target_id: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(30), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                  index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author = relationship("User", lazy="joined")

@@ -11,6 +11,14 @@ from .models import Answer
 
 @hookimpl
 def hub_register_object_types():
-    return [ObjectType(name="answer", model=Answer, label=_l("Reasoned answer"), endpoint="",
-                       url_values=lambda a: {}, title=lambda a: a.text[:80],
-                       **inside_target("answer"))]
+    return [
+        ObjectType(
+            name="answer",
+            model=Answer,
+            label=_l("Reasoned answer"),
+            endpoint="",
+            url_values=lambda a: {},
+            title=lambda a: a.text[:80],
+            **inside_target("answer"),
+        )
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select, tuple_
 
+from .. import audit
 from ..errors import RuleError
 from ..events import emit
 from ..extensions import db
@@ -14,8 +15,15 @@ from .models import Answer
 MIN_REASON_LENGTH = 20
 
 
-def publish(target, text: str, author, *, outcome: str = "",
-            min_length: int = MIN_REASON_LENGTH, **event_data) -> Answer:
+def publish(
+    target,
+    text: str,
+    author,
+    *,
+    outcome: str = "",
+    min_length: int = MIN_REASON_LENGTH,
+    **event_data,
+) -> Answer:
     """Publish ``author``'s reasoned answer to the registered object ``target``.
 
     Refused (:class:`hub.errors.RuleError` on the field ``text``) when the text is shorter
@@ -23,24 +31,41 @@ def publish(target, text: str, author, *, outcome: str = "",
     """
     text = (text or "").strip()
     if len(text) < min_length:
-        raise RuleError(_("An answer needs a reasoned text (at least %(n)d characters).",
-                          n=min_length), field="text")
+        raise RuleError(
+            _("An answer needs a reasoned text (at least %(n)d characters).", n=min_length),
+            field="text",
+        )
     target_type, target_id = registry().ref(target)
-    answer = Answer(target_type=target_type, target_id=target_id, text=text, outcome=outcome,
-                    author_id=getattr(author, "id", None))
+    answer = Answer(
+        target_type=target_type,
+        target_id=target_id,
+        text=text,
+        outcome=outcome,
+        author_id=getattr(author, "id", None),
+    )
     db.session.add(answer)
     db.session.flush()
-    emit("answer.published", answer, actor=author, target=f"{target_type}:{target_id}",
-         outcome=outcome, **event_data)
+    emit(
+        "answer.published",
+        answer,
+        actor=author,
+        target=f"{target_type}:{target_id}",
+        outcome=outcome,
+        **event_data,
+    )
     return answer
 
 
 def answers_for(target) -> list[Answer]:
     """The answers to ``target``, oldest first."""
     target_type, target_id = registry().ref(target)
-    return list(db.session.scalars(select(Answer).where(
-        Answer.target_type == target_type, Answer.target_id == target_id)
-        .order_by(Answer.created_at, Answer.id)))
+    return list(
+        db.session.scalars(
+            select(Answer)
+            .where(Answer.target_type == target_type, Answer.target_id == target_id)
+            .order_by(Answer.created_at, Answer.id)
+        )
+    )
 
 
 def latest_for(target) -> Answer | None:
@@ -54,8 +79,63 @@ def latest_by_target(target_type: str, target_ids) -> dict[int, Answer]:
     if not ids:
         return {}
     latest: dict[int, Answer] = {}
-    for answer in db.session.scalars(select(Answer).where(
-            tuple_(Answer.target_type, Answer.target_id).in_([(target_type, i) for i in ids]))
-            .order_by(Answer.created_at, Answer.id)):
+    for answer in db.session.scalars(
+        select(Answer)
+        .where(tuple_(Answer.target_type, Answer.target_id).in_([(target_type, i) for i in ids]))
+        .order_by(Answer.created_at, Answer.id)
+    ):
         latest[answer.target_id] = answer
     return latest
+
+
+def correct(
+    answer: Answer,
+    text: str,
+    actor,
+    *,
+    outcome: str | None = None,
+    min_length: int = MIN_REASON_LENGTH,
+) -> Answer:
+    """Correct a published answer in place, keeping what it said before in the audit log
+    (``answer.corrected``, with the previous text and outcome): :func:`corrections` reads it
+    back, so the public page shows every earlier version with its date."""
+    text = (text or "").strip()
+    if len(text) < min_length:
+        raise RuleError(
+            _("An answer needs a reasoned text (at least %(n)d characters).", n=min_length),
+            field="text",
+        )
+    new_outcome = answer.outcome if outcome is None else outcome
+    if text == answer.text and new_outcome == answer.outcome:
+        raise RuleError(_("The correction changes nothing."), field="text")
+    audit.record(
+        "answer.corrected",
+        answer,
+        actor=actor,
+        previous_text=answer.text,
+        previous_outcome=answer.outcome,
+        outcome=new_outcome,
+    )
+    answer.text = text
+    answer.outcome = new_outcome
+    return answer
+
+
+def corrections(answer_ids) -> dict[int, list]:
+    """The corrections of each answer, oldest first: audit entries whose ``details`` hold the
+    text and outcome the answer had before (``created_at`` is when it changed)."""
+    ids = sorted({int(i) for i in answer_ids})
+    if not ids:
+        return {}
+    found: dict[int, list] = {}
+    for entry in db.session.scalars(
+        select(audit.AuditEntry)
+        .where(
+            audit.AuditEntry.action == "answer.corrected",
+            audit.AuditEntry.object_type == Answer.__tablename__,
+            audit.AuditEntry.object_id.in_([str(i) for i in ids]),
+        )
+        .order_by(audit.AuditEntry.created_at, audit.AuditEntry.id)
+    ):
+        found.setdefault(int(entry.object_id), []).append(entry)
+    return found

@@ -23,7 +23,9 @@ def token_user():
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         token = ApiToken.find_active(header[7:].strip())
-        if token is not None and token.user.is_active:
+        if token is not None and token.user.is_active and not token.user.email_confirmed:
+            g.hub_api_unconfirmed = True  # a token must never act for an unproven address
+        elif token is not None and token.user.is_active:
             user = token.user
             if token.last_used_at is None or (utcnow() - token.last_used_at).total_seconds() > 60:
                 defer_write("api_token_last_use", _touch(token.id))
@@ -36,8 +38,9 @@ def _touch(token_id: int):
     from ..accounts.models import ApiToken
 
     def write(session):
-        session.execute(update(ApiToken).where(ApiToken.id == token_id)
-                        .values(last_used_at=utcnow()))
+        session.execute(
+            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+        )
 
     return write
 
@@ -51,6 +54,21 @@ def api_error(status: int, message: str, **extra):
     return response
 
 
+def token_refusal(message: str):
+    """The answer to a request that came without a usable token: 403 when the token is valid
+    but its account has not confirmed its email (it must not act yet, and retrying with the
+    same token will not help), else 401 with ``message``."""
+    from flask_babel import gettext as _
+
+    if g.get("hub_api_unconfirmed"):
+        return api_error(
+            403,
+            _("Confirm your email address before using the API (see the link we sent you)."),
+            code="email_unconfirmed",
+        )
+    return api_error(401, message)
+
+
 def token_required(view):
     """401 with a JSON message unless a valid bearer token comes with the request."""
 
@@ -59,19 +77,26 @@ def token_required(view):
         from flask_babel import gettext as _
 
         if token_user() is None:
-            return api_error(401, _("A valid API token is required (Authorization: Bearer …)."))
+            return token_refusal(_("A valid API token is required (Authorization: Bearer …)."))
         return view(*args, **kwargs)
 
     return wrapped
 
 
-def api_json() -> dict:
+def api_json(*, optional: bool = False, text=(), integer=()) -> dict:
     """The JSON object the request sent, or a 400 refusal: a body that is not JSON, not an
-    object, or nested deeper than a form's fields ever are."""
+    object, or nested deeper than a form's fields ever are. ``optional``: a request with no
+    body at all gives ``{}`` (a body that is there must still be an object). Keys named in
+    ``text`` must be strings and those in ``integer`` whole numbers within the database's
+    range (or null, or absent): anything else is refused with 422 before a form or a query
+    sees it."""
     from flask_babel import gettext as _
 
     from ..errors import RuleError
+    from ..web import MAX_ID
 
+    if optional and not request.get_data(cache=True):
+        return {}
     try:
         data = request.get_json(silent=True)
     except RecursionError:
@@ -80,6 +105,15 @@ def api_json() -> dict:
         raise RuleError(_("Send a JSON object."), status=400, code="bad_json")
     if _depth(data) > 4:
         raise RuleError(_("The JSON object is nested too deeply."), status=400, code="bad_json")
+    for key in text:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise RuleError(_("%(field)s is a text.", field=key), code=f"bad_{key}")
+    for key in integer:
+        value = data.get(key)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ID
+        ):
+            raise RuleError(_("%(field)s is a whole number.", field=key), code=f"bad_{key}")
     return _without_nul(data)
 
 

@@ -31,8 +31,13 @@ def me():
 
 @bp.route("/")
 def index():
-    return jsonify({"name": get_setting("commune_name"), "version": __version__,
-                    "openapi": "/api/v1/openapi.json"})
+    return jsonify(
+        {
+            "name": get_setting("commune_name"),
+            "version": __version__,
+            "openapi": "/api/v1/openapi.json",
+        }
+    )
 
 
 CORE_PATHS = {
@@ -41,8 +46,12 @@ CORE_PATHS = {
             "summary": "The account the token belongs to",
             "security": [{"bearer": []}],
             "responses": {
-                "200": {"description": "The account",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}}},
+                "200": {
+                    "description": "The account",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Me"}}
+                    },
+                },
                 "401": {"$ref": "#/components/responses/Unauthorized"},
             },
         }
@@ -53,22 +62,42 @@ CORE_PATHS = {
 }
 
 COMPONENTS = {
-    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                   "description": "A personal token created at /me/tokens"}},
+    "securitySchemes": {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal token created at /me/tokens",
+        }
+    },
     "schemas": {
-        "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-            "type": "object", "properties": {"status": {"type": "integer"},
-                                             "message": {"type": "string"}}}}},
-        "Me": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "display_name": {"type": "string"},
-            "email": {"type": "string"}, "email_confirmed": {"type": "boolean"},
-            "residence_verified": {"type": "boolean"},
-            "roles": {"type": "array", "items": {"type": "string"}},
-            "neighbourhood": {"type": ["string", "null"]}}},
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+                }
+            },
+        },
+        "Me": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "display_name": {"type": "string"},
+                "email": {"type": "string"},
+                "email_confirmed": {"type": "boolean"},
+                "residence_verified": {"type": "boolean"},
+                "roles": {"type": "array", "items": {"type": "string"}},
+                "neighbourhood": {"type": ["string", "null"]},
+            },
+        },
     },
     "responses": {
-        "Unauthorized": {"description": "Missing or invalid token", "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "Unauthorized": {
+            "description": "Missing or invalid token",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
     },
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .models import Body
@@ -14,7 +15,7 @@ bp = Blueprint("bodies_api", __name__, url_prefix="/api/v1/bodies")
 def index():
     from .views import _directory_query, body_record
 
-    bodies = db.session.scalars(_directory_query()).all()
+    bodies = db.session.scalars(_directory_query().options(selectinload(Body.members))).all()
     return jsonify({"bodies": [body_record(b) for b in bodies]})
 
 
@@ -33,39 +34,96 @@ def show(body_id: int):
     return jsonify(record)
 
 
-_member = {"type": "object", "properties": {
-    "name": {"type": "string"}, "role": {"type": "string", "enum": [
-        "president", "secretary", "member", "facilitator", "referent_elected",
-        "referent_agent"]},
-    "mandate_start": {"type": ["string", "null"], "format": "date"},
-    "mandate_end": {"type": ["string", "null"], "format": "date"},
-    "drawn_by_lot": {"type": "boolean"}}}
+_member = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "role": {
+            "type": "string",
+            "enum": [
+                "president",
+                "secretary",
+                "member",
+                "facilitator",
+                "referent_elected",
+                "referent_agent",
+            ],
+        },
+        "mandate_start": {"type": ["string", "null"], "format": "date"},
+        "mandate_end": {"type": ["string", "null"], "format": "date"},
+        "drawn_by_lot": {"type": "boolean"},
+    },
+}
 
 OPENAPI = {
     "paths": {
-        "/api/v1/bodies": {"get": {
-            "summary": "Directory of local bodies (open data)",
-            "responses": {"200": {"description": "Every active body", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {
-                    "bodies": {"type": "array",
-                               "items": {"$ref": "#/components/schemas/Body"}}}}}}}}}},
-        "/api/v1/bodies/{id}": {"get": {
-            "summary": "One local body, its current members and the projects it relays",
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
-            "responses": {
-                "200": {"description": "The body", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Body"}}}},
-                "404": {"description": "No such body", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+        "/api/v1/bodies": {
+            "get": {
+                "summary": "Directory of local bodies (open data)",
+                "responses": {
+                    "200": {
+                        "description": "Every active body",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "bodies": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/Body"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/api/v1/bodies/{id}": {
+            "get": {
+                "summary": "One local body, its current members and the projects it relays",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The body",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Body"}}
+                        },
+                    },
+                    "404": {
+                        "description": "No such body",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                },
+            }
+        },
     },
-    "components": {"schemas": {"Body": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"},
-        "type": {"type": "string"}, "commune": {"type": ["string", "null"]},
-        "neighbourhoods": {"type": "array", "items": {"type": "string"}},
-        "description": {"type": "string"}, "contact_email": {"type": "string"},
-        "contact": {"type": "string"}, "meeting_cadence": {"type": "string"},
-        "website": {"type": "string"}, "members": {"type": "array", "items": _member},
-        "relays": {"type": "array", "items": {"type": "object"}},
-        "url": {"type": "string"}}}}},
+    "components": {
+        "schemas": {
+            "Body": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "slug": {"type": "string"},
+                    "name": {"type": "string"},
+                    "type": {"type": "string"},
+                    "commune": {"type": ["string", "null"]},
+                    "neighbourhoods": {"type": "array", "items": {"type": "string"}},
+                    "description": {"type": "string"},
+                    "contact_email": {"type": "string"},
+                    "contact": {"type": "string"},
+                    "meeting_cadence": {"type": "string"},
+                    "website": {"type": "string"},
+                    "members": {"type": "array", "items": _member},
+                    "relays": {"type": "array", "items": {"type": "object"}},
+                    "url": {"type": "string"},
+                },
+            }
+        }
+    },
 }

@@ -9,12 +9,40 @@ import csv
 import hashlib
 import io
 import json
+import re
 
 ALGORITHM = "sha256-rank-quota-greedy-v1"
+# The seed's canonical form, fixed when the draw is announced: the whole numbers written in
+# the seed as entered (ASCII digits), without leading zeros, sorted ascending, joined by one
+# space. Every spelling of the same lottery result ("07-15-22", "7 15 22", "22, 15 et 07")
+# gives the same seed, so nobody can try spellings until the wanted members come out.
+SEED_FORMAT = "numbers-sorted-v1"
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
 
 
 class DrawError(ValueError):
-    """The inputs of a draw are not valid."""
+    """The inputs of a draw are not valid. ``message`` (English, with ``%(name)s``
+    placeholders filled from ``params``) is translated where it is shown."""
+
+    def __init__(self, message: str, **params):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
+def canonical_seed(text: str, count: int) -> str:
+    """The seed as the draw uses it (:data:`SEED_FORMAT`); exactly ``count`` numbers."""
+    numbers = sorted(int(n) for n in re.findall(r"[0-9]+", text or ""))
+    if len(numbers) != count:
+        raise DrawError(
+            N_("The seed must contain exactly %(count)d numbers; %(found)d found."),
+            count=count,
+            found=len(numbers),
+        )
+    return " ".join(str(n) for n in numbers)
 
 
 def score(seed: str, key: str) -> str:
@@ -31,15 +59,15 @@ def rows_digest(rows: list[dict]) -> str:
 def validate(seats: int, rows: list[dict], quotas: dict) -> None:
     keys = [row["key"] for row in rows]
     if len(set(keys)) != len(keys):
-        raise DrawError("each row of the register needs a distinct key")
+        raise DrawError(N_("Each row of the register needs a distinct key."))
     if seats < 1:
-        raise DrawError("at least one seat is needed")
+        raise DrawError(N_("At least one seat is needed."))
     if seats > len(rows):
-        raise DrawError("more seats than rows in the register")
+        raise DrawError(N_("There are more seats than rows in the register."))
     if any(int(n) < 0 for n in quotas.values()):
-        raise DrawError("quotas cannot be negative")
+        raise DrawError(N_("Quotas cannot be negative."))
     if sum(int(n) for n in quotas.values()) > seats:
-        raise DrawError("the quotas add up to more seats than the draw has")
+        raise DrawError(N_("The quotas add up to more seats than the draw has."))
 
 
 def compute_draw(seed: str, seats: int, rows: list[dict], quotas: dict | None = None) -> list[str]:
@@ -68,8 +96,9 @@ def compute_draw(seed: str, seats: int, rows: list[dict], quotas: dict | None = 
     return [row["key"] for row in ranking if row["key"] in chosen]
 
 
-def parse_register(text: str, key_column: str, quota_column: str = "",
-                   name_column: str = "") -> tuple[list[dict], dict[str, str]]:
+def parse_register(
+    text: str, key_column: str, quota_column: str = "", name_column: str = ""
+) -> tuple[list[dict], dict[str, str]]:
     """Read a register CSV (comma or semicolon separated, with a header line).
 
     Returns the public rows ``[{"key", "category"}]`` and the private ``{key: name}``.
@@ -84,34 +113,77 @@ def parse_register(text: str, key_column: str, quota_column: str = "",
     reader.fieldnames = header
     for column in filter(None, (key_column, quota_column, name_column)):
         if column not in header:
-            raise DrawError(f"column {column!r} is missing from the register")
+            raise DrawError(
+                N_("The column “%(column)s” is missing from the register."), column=column
+            )
     rows, names = [], {}
     for line in reader:
         key = (line.get(key_column) or "").strip()
         if not key:
             continue
-        rows.append({"key": key,
-                     "category": (line.get(quota_column) or "").strip() if quota_column else ""})
+        rows.append(
+            {"key": key, "category": (line.get(quota_column) or "").strip() if quota_column else ""}
+        )
         if name_column:
             names[key] = (line.get(name_column) or "").strip()
     if not rows:
-        raise DrawError("the register has no row")
+        raise DrawError(N_("The register has no row."))
     return rows, names
 
 
-def published_inputs(*, seed: str | None, seats: int, rows: list[dict], quotas: dict,
-                     quota_column: str, seed_source: str, register_sha256: str) -> dict:
-    """Everything needed to recompute a draw, as published on its page."""
-    return {"algorithm": ALGORITHM, "seed": seed, "seed_source": seed_source, "seats": seats,
-            "quota_column": quota_column, "quotas": quotas, "register_sha256": register_sha256,
-            "rows": rows}
+def published_inputs(
+    *,
+    seed: str | None,
+    seats: int,
+    rows: list[dict],
+    quotas: dict,
+    quota_column: str,
+    seed_source: str,
+    register_sha256: str,
+    seed_format: str = "",
+    seed_count: int | None = None,
+    seed_as_entered: str | None = None,
+) -> dict:
+    """Everything needed to recompute a draw, as published on its page. Draws announced
+    with a seed format also publish it, the expected count and the seed as entered."""
+    seed_rule = (
+        {"seed_format": seed_format, "seed_count": seed_count, "seed_as_entered": seed_as_entered}
+        if seed_format
+        else {}
+    )
+    return {
+        "algorithm": ALGORITHM,
+        "seed": seed,
+        **seed_rule,
+        "seed_source": seed_source,
+        "seats": seats,
+        "quota_column": quota_column,
+        "quotas": quotas,
+        "register_sha256": register_sha256,
+        "rows": rows,
+    }
 
 
 def recompute(inputs: dict) -> dict:
-    """Rerun a draw from its published inputs; reports whether the register digest matches."""
+    """Rerun a draw from its published inputs; reports whether the register digest matches
+    and, for a draw announced with a seed format, whether the seed is the canonical form of
+    the seed as entered."""
     if inputs.get("algorithm") != ALGORITHM:
-        raise DrawError("unknown algorithm")
+        raise DrawError(N_("Unknown algorithm."))
     rows = inputs["rows"]
-    return {"register_matches": rows_digest(rows) == inputs.get("register_sha256"),
-            "selected": compute_draw(inputs["seed"], int(inputs["seats"]), rows,
-                                     inputs.get("quotas") or {})}
+    seed_check = {}
+    if inputs.get("seed_format"):
+        if inputs["seed_format"] != SEED_FORMAT:
+            raise DrawError(N_("Unknown seed format."))
+        try:
+            canonical = canonical_seed(inputs.get("seed_as_entered"), int(inputs["seed_count"]))
+        except DrawError:
+            canonical = None
+        seed_check = {"seed_matches": canonical == inputs["seed"]}
+    return {
+        "register_matches": rows_digest(rows) == inputs.get("register_sha256"),
+        **seed_check,
+        "selected": compute_draw(
+            inputs["seed"], int(inputs["seats"]), rows, inputs.get("quotas") or {}
+        ),
+    }

@@ -12,15 +12,19 @@ from ..extensions import db
 from ..timeutil import local_today
 
 body_neighbourhood = Table(
-    "body_neighbourhood", db.metadata,
+    "body_neighbourhood",
+    db.metadata,
     Column("body_id", ForeignKey("body.id", ondelete="CASCADE"), primary_key=True),
-    Column("neighbourhood_id", ForeignKey("neighbourhood.id", ondelete="CASCADE"),
-           primary_key=True, index=True),
+    Column(
+        "neighbourhood_id",
+        ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 # Member roles and what each lets a member do for the body.
-ROLES = ("president", "secretary", "member", "facilitator", "referent_elected",
-         "referent_agent")
+ROLES = ("president", "secretary", "member", "facilitator", "referent_elected", "referent_agent")
 CAPABILITIES = {
     # edit the public page, sessions and relay reports; answer relay invitations
     "edit": {"president", "secretary", "facilitator", "referent_agent"},
@@ -40,8 +44,9 @@ class Body(db.Model):
     slug: Mapped[str] = mapped_column(String(160), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(120), index=True)
-    commune_id: Mapped[int | None] = mapped_column(ForeignKey("commune.id", ondelete="SET NULL"),
-                                                   index=True)
+    commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commune.id", ondelete="SET NULL"), index=True
+    )
     description: Mapped[str] = mapped_column(Text, default="")
     contact_email: Mapped[str] = mapped_column(String(320), default="")
     contact_info: Mapped[str] = mapped_column(String(500), default="")
@@ -51,10 +56,19 @@ class Body(db.Model):
     archived_at: Mapped[datetime | None]
 
     commune = relationship("Commune", lazy="joined")
-    neighbourhoods = relationship("Neighbourhood", secondary=body_neighbourhood,
-                                  lazy="selectin", order_by="Neighbourhood.name")
-    members = relationship("BodyMember", back_populates="body", lazy="selectin",
-                           order_by="BodyMember.id", cascade="all, delete-orphan")
+    neighbourhoods = relationship(
+        "Neighbourhood",
+        secondary=body_neighbourhood,
+        lazy="selectin",
+        order_by="Neighbourhood.name",
+    )
+    members = relationship(
+        "BodyMember",
+        back_populates="body",
+        lazy="select",
+        order_by="BodyMember.id",
+        cascade="all, delete-orphan",
+    )
 
     def active_members(self, day: date | None = None) -> list[BodyMember]:
         day = day or local_today()
@@ -66,22 +80,25 @@ class BodyMember(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(30), default="member")
     mandate_start: Mapped[date | None]
     mandate_end: Mapped[date | None]
-    draw_id: Mapped[int | None] = mapped_column(ForeignKey("body_draw.id", ondelete="SET NULL"),
-                                                index=True)
+    draw_id: Mapped[int | None] = mapped_column(
+        ForeignKey("body_draw.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     body = relationship("Body", back_populates="members")
-    user = relationship("User", lazy="joined")
+    user = relationship("User", lazy="joined", foreign_keys=[user_id])
 
     def active_on(self, day: date) -> bool:
-        return ((self.mandate_start is None or self.mandate_start <= day)
-                and (self.mandate_end is None or self.mandate_end >= day))
+        return (self.mandate_start is None or self.mandate_start <= day) and (
+            self.mandate_end is None or self.mandate_end >= day
+        )
 
 
 class Draw(db.Model):
@@ -104,11 +121,18 @@ class Draw(db.Model):
     not_before: Mapped[datetime]
     announced_at: Mapped[datetime] = mapped_column(default=utcnow)
     announced_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     seed: Mapped[str | None] = mapped_column(String(500))
+    # Fixed at announcement (docs/draw-by-lot.md): the seed's canonical form and how many
+    # numbers it has; empty for draws announced before seed formats existed.
+    seed_format: Mapped[str] = mapped_column(String(40), default="")
+    seed_count: Mapped[int | None] = mapped_column(Integer)
+    seed_as_entered: Mapped[str | None] = mapped_column(String(500))
     drawn_at: Mapped[datetime | None]
-    drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                    index=True)
+    drawn_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     selected: Mapped[list] = mapped_column(JSON, default=list)
     mandate_start: Mapped[date | None]
     mandate_end: Mapped[date | None]

@@ -10,21 +10,52 @@ from sqlalchemy import select
 from ..extensions import db
 from ..hookspecs import hookimpl
 from ..navigation import NavItem, SearchResult, search_like
-from ..registry import ObjectType
+from ..registry import InvitationRole, ObjectType
 from ..slots import render_section
 from . import services
 from .models import Body, BodyMember, body_neighbourhood
 
 
 @hookimpl
+def hub_grants(user, obj, action):
+    """A body's chair (those who act for it) creates express polls on the body and on its
+    neighbourhoods."""
+    if action != "create_polls":
+        return None
+    from ..territory.models import Neighbourhood
+    from .models import Body
+
+    if not isinstance(obj, Body | Neighbourhood):
+        return None
+    acting = services.bodies_acting_for(user, "act")
+    if isinstance(obj, Body):
+        return True if any(b.id == obj.id for b in acting) else None
+    return True if any(obj.id in {n.id for n in b.neighbourhoods} for b in acting) else None
+
+
+@hookimpl
 def hub_register_object_types():
-    return [ObjectType(
-        name="body", model=Body, label=_l("Local body"), endpoint="bodies.show",
-        url_values=lambda b: {"body_id": b.id}, title=lambda b: b.name,
-        neighbourhood_ids=lambda b: [n.id for n in b.neighbourhoods],
-        can_manage=lambda user, body: services.can(user, body, "edit"),
-        actions={"organise_sessions": lambda user, body: services.can(user, body, "act"),
-                 "contribute": lambda user, body: services.can(user, body, "contribute")})]
+    return [
+        ObjectType(
+            name="body",
+            model=Body,
+            label=_l("Local body"),
+            endpoint="bodies.show",
+            url_values=lambda b: {"body_id": b.id},
+            title=lambda b: b.name,
+            neighbourhood_ids=lambda b: [n.id for n in b.neighbourhoods],
+            can_manage=lambda user, body: services.can(user, body, "edit"),
+            actions={
+                "organise_sessions": lambda user, body: services.can(user, body, "act"),
+                "contribute": lambda user, body: services.can(user, body, "contribute"),
+            },
+            invitations={
+                "member": InvitationRole(
+                    describe=services.describe_membership, accept=services.accept_membership
+                )
+            },
+        )
+    ]
 
 
 @hookimpl
@@ -47,11 +78,27 @@ def hub_openapi_paths():
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
     """The local bodies attached to the neighbourhood."""
-    bodies = db.session.scalars(select(Body).where(Body.archived_at.is_(None), Body.id.in_(
-        select(body_neighbourhood.c.body_id).where(
-            body_neighbourhood.c.neighbourhood_id == neighbourhood.id))).order_by(Body.name)).all()
-    return [render_section("bodies", _l("Local bodies"), "bodies/_neighbourhood_bodies.html",
-                           order=10, bodies=bodies)]
+    bodies = db.session.scalars(
+        select(Body)
+        .where(
+            Body.archived_at.is_(None),
+            Body.id.in_(
+                select(body_neighbourhood.c.body_id).where(
+                    body_neighbourhood.c.neighbourhood_id == neighbourhood.id
+                )
+            ),
+        )
+        .order_by(Body.name)
+    ).all()
+    return [
+        render_section(
+            "bodies",
+            _l("Local bodies"),
+            "bodies/_neighbourhood_bodies.html",
+            order=10,
+            bodies=bodies,
+        )
+    ]
 
 
 @hookimpl
@@ -60,19 +107,50 @@ def hub_export_personal_data(user):
     rows = db.session.execute(
         select(Body.name, BodyMember.role, BodyMember.mandate_start, BodyMember.mandate_end)
         .join(BodyMember, BodyMember.body_id == Body.id)
-        .where(BodyMember.user_id == user.id)).all()
-    return {"memberships": [{
-        "body": name, "role": role,
-        "mandate_start": start.isoformat() if start else None,
-        "mandate_end": end.isoformat() if end else None,
-    } for name, role, start, end in rows]}
+        .where(BodyMember.user_id == user.id)
+    ).all()
+    return {
+        "memberships": [
+            {
+                "body": name,
+                "role": role,
+                "mandate_start": start.isoformat() if start else None,
+                "mandate_end": end.isoformat() if end else None,
+            }
+            for name, role, start, end in rows
+        ]
+    }
 
 
 @hookimpl
 def hub_search(query, user, limit):
-    bodies = db.session.scalars(select(Body).where(
-        Body.archived_at.is_(None),
-        search_like(Body.name, query) | search_like(Body.description, query))
-        .order_by(Body.name).limit(limit)).all()
-    return [SearchResult(_l("Local bodies"), b.name, url_for("bodies.show", body_id=b.id),
-                         b.description) for b in bodies]
+    bodies = db.session.scalars(
+        select(Body)
+        .where(
+            Body.archived_at.is_(None),
+            search_like(Body.name, query) | search_like(Body.description, query),
+        )
+        .order_by(Body.name)
+        .limit(limit)
+    ).all()
+    return [
+        SearchResult(
+            _l("Local bodies"), b.name, url_for("bodies.show", body_id=b.id), b.description
+        )
+        for b in bodies
+    ]
+
+
+@hookimpl
+def hub_open_data():
+    from ..opendata import Dataset
+
+    return [
+        Dataset(
+            _l("Local bodies"),
+            "bodies.export_json",
+            "JSON",
+            _l("Every local body: type, neighbourhoods, members with a public role."),
+        ),
+        Dataset(_l("Local bodies"), "bodies.export_csv", "CSV"),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -11,24 +12,37 @@ from .. import audit
 from ..db import utcnow
 from ..extensions import db
 from ..settings import Setting, get_setting
-from ..timeutil import local_today
+from ..timeutil import local_to_utc, local_today
 from . import draw as drawing
 from .models import CAPABILITIES, Body, BodyMember, Draw
 
 DEFAULT_BODY_TYPES = [
-    "Conseil de quartier", "Conseil citoyen", "Conseil des jeunes",
-    "Conseil des résidents étrangers", "Conseil de développement",
-    "Atelier territorial de partenaires", "Association", "Autre",
+    "Conseil de quartier",
+    "Conseil citoyen",
+    "Conseil des jeunes",
+    "Conseil des résidents étrangers",
+    "Conseil de développement",
+    "Atelier territorial de partenaires",
+    "Association",
+    "Autre",
 ]
 
 SETTINGS = [
-    Setting("body_types", "list", DEFAULT_BODY_TYPES, _l("Types of local bodies"),
-            _l("One type per line; shown in the directory of local bodies.")),
+    Setting(
+        "body_types",
+        "list",
+        DEFAULT_BODY_TYPES,
+        _l("Types of local bodies"),
+        _l("One type per line; shown in the directory of local bodies."),
+    ),
 ]
 
 ROLE_LABELS = {
-    "president": _l("Chair"), "secretary": _l("Secretary"), "member": _l("Member"),
-    "facilitator": _l("Facilitator"), "referent_elected": _l("Elected referent"),
+    "president": _l("Chair"),
+    "secretary": _l("Secretary"),
+    "member": _l("Member"),
+    "facilitator": _l("Facilitator"),
+    "referent_elected": _l("Elected referent"),
     "referent_agent": _l("Staff referent"),
 }
 
@@ -59,73 +73,190 @@ def bodies_acting_for(user, capability: str) -> list[Body]:
         return []
     today = local_today()
     rows = db.session.scalars(
-        select(BodyMember).where(BodyMember.user_id == user.id,
-                                 BodyMember.role.in_(CAPABILITIES[capability]))).all()
+        select(BodyMember).where(
+            BodyMember.user_id == user.id, BodyMember.role.in_(CAPABILITIES[capability])
+        )
+    ).all()
     ids = {m.body_id for m in rows if m.active_on(today)}
     if not ids:
         return []
     return list(db.session.scalars(select(Body).where(Body.id.in_(ids)).order_by(Body.name)))
 
 
+def describe_membership(body: Body, member_id: int):
+    """What the account's owner is asked to accept (None once the membership is linked,
+    ended or gone): see :class:`hub.registry.InvitationRole`."""
+    from flask_babel import gettext as _
+
+    member = db.session.get(BodyMember, member_id)
+    if member is None or member.body_id != body.id or member.user_id is not None:
+        return None
+    if member.mandate_end is not None and member.mandate_end < local_today():
+        return None
+    return _(
+        "Membership of the body, shown as %(name)s, role: %(role)s.",
+        name=member.name,
+        role=ROLE_LABELS.get(member.role, member.role),
+    )
+
+
+def accept_membership(body: Body, user, member_id: int) -> None:
+    """The owner accepted: the membership and its rights are theirs."""
+    db.session.get(BodyMember, member_id).user_id = user.id
+
+
 def member_counts(body_ids) -> dict[int, int]:
     today = local_today()
     rows = db.session.execute(
         select(BodyMember.body_id, func.count(BodyMember.id))
-        .where(BodyMember.body_id.in_(list(body_ids)),
-               (BodyMember.mandate_end.is_(None)) | (BodyMember.mandate_end >= today),
-               (BodyMember.mandate_start.is_(None)) | (BodyMember.mandate_start <= today))
-        .group_by(BodyMember.body_id)).all()
+        .where(
+            BodyMember.body_id.in_(list(body_ids)),
+            (BodyMember.mandate_end.is_(None)) | (BodyMember.mandate_end >= today),
+            (BodyMember.mandate_start.is_(None)) | (BodyMember.mandate_start <= today),
+        )
+        .group_by(BodyMember.body_id)
+    ).all()
     return dict(rows)
 
 
 # --- Draws by lot ---------------------------------------------------------------------------
 
 
-def announce_draw(body: Body, *, title: str, register_text: str, key_column: str,
-                  name_column: str, quota_column: str, quotas: dict, seats: int,
-                  seed_source: str, not_before, actor) -> Draw:
-    """Freeze and publish the inputs of a draw; the seed itself comes later."""
+def announce_draw(
+    body: Body,
+    *,
+    title: str,
+    register_text: str,
+    key_column: str,
+    name_column: str,
+    quota_column: str,
+    quotas: dict,
+    seats: int,
+    seed_source: str,
+    seed_count: int,
+    not_before,
+    actor,
+    now=None,
+) -> Draw:
+    """Freeze and publish the inputs of a draw; the seed itself comes later.
+
+    The draw cannot take place sooner than ``DRAW_MIN_DELAY_HOURS`` after this public
+    announcement, and the seed's canonical form (``drawing.SEED_FORMAT``, ``seed_count``
+    numbers) is fixed now: nobody can announce and draw at once, nor try spellings of the
+    same public result until the wanted members come out.
+    """
+    now = now or utcnow()
+    earliest = now + draw_delay()
+    if local_to_utc(not_before) < earliest:
+        raise drawing.DrawError(
+            drawing.N_(
+                "The draw must be announced at least %(hours)d hours before it takes place "
+                "(not before %(earliest)s)."
+            ),
+            hours=int(draw_delay().total_seconds() // 3600),
+            earliest=format_datetime(earliest, "short"),
+        )
+    if not 1 <= seed_count <= 100:
+        raise drawing.DrawError(drawing.N_("The seed has between 1 and 100 numbers."))
     rows, names = drawing.parse_register(register_text, key_column, quota_column, name_column)
     known = {row["category"] for row in rows}
     unknown = set(quotas) - known
     if unknown:
-        raise drawing.DrawError(f"no row of the register has the category {sorted(unknown)[0]!r}")
+        raise drawing.DrawError(
+            drawing.N_("No row of the register has the category “%(category)s”."),
+            category=sorted(unknown)[0],
+        )
     drawing.validate(seats, rows, quotas)
-    draw = Draw(body=body, title=title, algorithm=drawing.ALGORITHM, seats=seats,
-                quota_column=quota_column, quotas=quotas, rows=rows, names=names,
-                register_sha256=drawing.rows_digest(rows), seed_source=seed_source,
-                not_before=not_before, announced_at=utcnow(), announced_by_id=actor.id)
+    draw = Draw(
+        body=body,
+        title=title,
+        algorithm=drawing.ALGORITHM,
+        seats=seats,
+        quota_column=quota_column,
+        quotas=quotas,
+        rows=rows,
+        names=names,
+        register_sha256=drawing.rows_digest(rows),
+        seed_source=seed_source,
+        seed_format=drawing.SEED_FORMAT,
+        seed_count=seed_count,
+        not_before=not_before,
+        announced_at=now,
+        announced_by_id=actor.id,
+    )
     db.session.add(draw)
     db.session.flush()
-    audit.record("body.draw_announced", draw, body_id=body.id, seats=seats,
-                 register_sha256=draw.register_sha256)
+    audit.record(
+        "body.draw_announced",
+        draw,
+        body_id=body.id,
+        seats=seats,
+        register_sha256=draw.register_sha256,
+        seed_format=draw.seed_format,
+        seed_count=seed_count,
+        not_before=not_before.isoformat(),
+    )
     return draw
 
 
+def draw_delay():
+    """The shortest time between a draw's announcement and the draw (``DRAW_MIN_DELAY_HOURS``)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    return timedelta(hours=float(current_app.config.get("DRAW_MIN_DELAY_HOURS", 24)))
+
+
 def perform_draw(draw: Draw, seed: str, actor, now=None) -> list[str]:
-    """Draw with the public seed; refused before ``not_before`` or twice."""
+    """Draw with the public seed; refused before ``not_before`` (and before the minimum delay
+    after the announcement) or twice. The seed is reduced to its canonical form announced
+    with the draw; both the seed as entered and that form are published."""
     now = now or utcnow()
     if draw.drawn_at is not None:
-        raise drawing.DrawError("this draw has already taken place")
-    if now < draw.not_before:
-        raise drawing.DrawError("the draw cannot take place before the announced time")
-    seed = seed.strip()
-    if not seed:
-        raise drawing.DrawError("the seed is required")
+        raise drawing.DrawError(drawing.N_("This draw has already taken place."))
+    earliest = max(local_to_utc(draw.not_before), draw.announced_at + draw_delay())
+    if now < earliest:
+        raise drawing.DrawError(
+            drawing.N_("The draw cannot take place before %(time)s, as announced."),
+            time=format_datetime(earliest, "short"),
+        )
+    entered = seed.strip()
+    if not entered:
+        raise drawing.DrawError(drawing.N_("The seed is required."))
+    if draw.seed_format:
+        seed = drawing.canonical_seed(entered, draw.seed_count or 0)
+        draw.seed_as_entered = entered
+    else:
+        seed = entered
     draw.seed = seed
     draw.selected = drawing.compute_draw(seed, draw.seats, draw.rows, draw.quotas)
     draw.drawn_at = now
     draw.drawn_by_id = actor.id
-    audit.record("body.draw_performed", draw, body_id=draw.body_id, seed=seed,
-                 selected=draw.selected)
+    audit.record(
+        "body.draw_performed",
+        draw,
+        body_id=draw.body_id,
+        seed=seed,
+        seed_as_entered=entered,
+        selected=draw.selected,
+    )
     return draw.selected
 
 
 def draw_inputs(draw: Draw) -> dict:
-    return drawing.published_inputs(seed=draw.seed, seats=draw.seats, rows=draw.rows,
-                                    quotas=draw.quotas, quota_column=draw.quota_column,
-                                    seed_source=draw.seed_source,
-                                    register_sha256=draw.register_sha256)
+    return drawing.published_inputs(
+        seed=draw.seed,
+        seats=draw.seats,
+        rows=draw.rows,
+        quotas=draw.quotas,
+        quota_column=draw.quota_column,
+        seed_source=draw.seed_source,
+        register_sha256=draw.register_sha256,
+        seed_format=draw.seed_format,
+        seed_count=draw.seed_count,
+        seed_as_entered=draw.seed_as_entered,
+    )
 
 
 def verify_draw(draw: Draw) -> dict:
@@ -133,19 +264,34 @@ def verify_draw(draw: Draw) -> dict:
     if draw.seed is None:
         return {"drawn": False}
     result = drawing.recompute(draw_inputs(draw))
-    return {"drawn": True, **result, "recorded": list(draw.selected),
-            "matches": result["selected"] == list(draw.selected) and result["register_matches"]}
+    return {
+        "drawn": True,
+        **result,
+        "recorded": list(draw.selected),
+        "matches": result["selected"] == list(draw.selected)
+        and result["register_matches"]
+        and result.get("seed_matches", True),
+    }
 
 
 def appoint_drawn(draw: Draw, actor) -> list[BodyMember]:
     """Make the drawn people members of the body (role ``member``) for the draw's mandate."""
     if draw.drawn_at is None or draw.appointed_at is not None:
-        raise drawing.DrawError("nothing to appoint")
+        raise drawing.DrawError(
+            drawing.N_(
+                "Nobody to appoint: the draw has not taken place or its people are members already."
+            )
+        )
     members = []
     for key in draw.selected:
-        member = BodyMember(body_id=draw.body_id, name=draw.names.get(key) or key, role="member",
-                            mandate_start=draw.mandate_start, mandate_end=draw.mandate_end,
-                            draw_id=draw.id)
+        member = BodyMember(
+            body_id=draw.body_id,
+            name=draw.names.get(key) or key,
+            role="member",
+            mandate_start=draw.mandate_start,
+            mandate_end=draw.mandate_end,
+            draw_id=draw.id,
+        )
         db.session.add(member)
         members.append(member)
     draw.appointed_at = utcnow()

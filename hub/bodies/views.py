@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -21,18 +18,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from .. import audit
-from ..accounts.models import find_user_by_email
+from .. import audit, workqueue
 from ..agenda import ical_response
 from ..db import utcnow, write_transaction
 from ..events import emit
 from ..extensions import db
-from ..forms import HubForm, choices
+from ..forms import HubForm, choices, require_sent
+from ..invitations import services as invitations
+from ..paging import capped_count, sort_key, sorted_page
 from ..permissions import permission_required
 from ..sessions.services import sessions_for
 from ..territory.models import Commune, Neighbourhood, neighbourhood_choices
-from ..text import csv_safe, unique_slug
+from ..text import csv_response, unique_slug
 from ..timeutil import local_today
 from ..web import fail, int_arg
 from . import services
@@ -68,82 +67,166 @@ def _directory_query(type_: str = "", neighbourhood_id: int | None = None):
     if type_:
         query = query.where(Body.type == type_)
     if neighbourhood_id:
-        query = query.where(Body.id.in_(select(body_neighbourhood.c.body_id).where(
-            body_neighbourhood.c.neighbourhood_id == neighbourhood_id)))
+        query = query.where(
+            Body.id.in_(
+                select(body_neighbourhood.c.body_id).where(
+                    body_neighbourhood.c.neighbourhood_id == neighbourhood_id
+                )
+            )
+        )
     return query
+
+
+PAGE_SIZE = 50
+DIRECTORY_ORDER = [sort_key(Body.type), sort_key(Body.name), sort_key(Body.id)]
 
 
 @bp.route("/bodies")
 def index():
+    """The directory by type and name, a page at a time (a métropole has 1,200 bodies)."""
     type_ = request.args.get("type", "")
     nid = int_arg("neighbourhood")
-    bodies = db.session.scalars(_directory_query(type_, nid)).all()
-    counts = services.member_counts(b.id for b in bodies)
-    return render_template("bodies/index.html", bodies=bodies, counts=counts,
-                           types=services.body_types(), type_=type_, neighbourhood_id=nid,
-                           neighbourhoods=neighbourhood_choices())
+    query = _directory_query(type_, nid)
+    total, more = capped_count(db.session, query)
+    page = sorted_page(db.session, query, DIRECTORY_ORDER, request.args.get("after"), PAGE_SIZE)
+    counts = services.member_counts(b.id for b in page.items)
+    return render_template(
+        "bodies/index.html",
+        bodies=page.items,
+        page=page,
+        total=total,
+        more=more,
+        counts=counts,
+        types=services.body_types(),
+        type_=type_,
+        neighbourhood_id=nid,
+        neighbourhoods=neighbourhood_choices(),
+    )
 
 
 def body_record(body: Body, day: date | None = None) -> dict:
     day = day or local_today()
     return {
-        "id": body.id, "slug": body.slug, "name": body.name, "type": body.type,
+        "id": body.id,
+        "slug": body.slug,
+        "name": body.name,
+        "type": body.type,
         "commune": body.commune.name if body.commune else None,
         "neighbourhoods": [n.name for n in body.neighbourhoods],
-        "description": body.description, "contact_email": body.contact_email,
-        "contact": body.contact_info, "meeting_cadence": body.meeting_cadence,
+        "description": body.description,
+        "contact_email": body.contact_email,
+        "contact": body.contact_info,
+        "meeting_cadence": body.meeting_cadence,
         "website": body.website,
-        "members": [{"name": m.name, "role": m.role,
-                     "mandate_start": m.mandate_start.isoformat() if m.mandate_start else None,
-                     "mandate_end": m.mandate_end.isoformat() if m.mandate_end else None,
-                     "drawn_by_lot": m.draw_id is not None}
-                    for m in body.active_members(day)],
+        "members": [
+            {
+                "name": m.name,
+                "role": m.role,
+                "mandate_start": m.mandate_start.isoformat() if m.mandate_start else None,
+                "mandate_end": m.mandate_end.isoformat() if m.mandate_end else None,
+                "drawn_by_lot": m.draw_id is not None,
+            }
+            for m in body.active_members(day)
+        ],
         "url": url_for("bodies.show", body_id=body.id, _external=True),
     }
 
 
 @bp.route("/bodies/export.json")
 def export_json():
-    bodies = db.session.scalars(_directory_query()).all()
-    response = jsonify({"bodies": [body_record(b) for b in bodies],
-                        "exported_at": utcnow().isoformat() + "Z"})
+    bodies = db.session.scalars(_directory_query().options(selectinload(Body.members))).all()
+    response = jsonify(
+        {"bodies": [body_record(b) for b in bodies], "exported_at": utcnow().isoformat() + "Z"}
+    )
     response.headers["Content-Disposition"] = "attachment; filename=instances.json"
     return response
 
 
 @bp.route("/bodies/export.csv")
 def export_csv():
-    bodies = db.session.scalars(_directory_query()).all()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "name", "type", "commune", "neighbourhoods", "contact_email",
-                     "contact", "meeting_cadence", "website", "member_name", "member_role",
-                     "mandate_start", "mandate_end", "drawn_by_lot"])
+    bodies = db.session.scalars(_directory_query().options(selectinload(Body.members))).all()
+    header = [
+        "id",
+        "name",
+        "type",
+        "commune",
+        "neighbourhoods",
+        "contact_email",
+        "contact",
+        "meeting_cadence",
+        "website",
+        "member_name",
+        "member_role",
+        "mandate_start",
+        "mandate_end",
+        "drawn_by_lot",
+    ]
+    rows = []
     for body in bodies:
         record = body_record(body)
-        head = [body.id, body.name, body.type, record["commune"] or "",
-                "; ".join(record["neighbourhoods"]), body.contact_email, body.contact_info,
-                body.meeting_cadence, body.website]
+        head = [
+            body.id,
+            body.name,
+            body.type,
+            record["commune"] or "",
+            "; ".join(record["neighbourhoods"]),
+            body.contact_email,
+            body.contact_info,
+            body.meeting_cadence,
+            body.website,
+        ]
         for member in record["members"] or [None]:
-            tail = (["", "", "", "", ""] if member is None else
-                    [member["name"], member["role"], member["mandate_start"] or "",
-                     member["mandate_end"] or "", "yes" if member["drawn_by_lot"] else "no"])
-            writer.writerow([csv_safe(v) for v in head + tail])
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=instances.csv"})
+            tail = (
+                ["", "", "", "", ""]
+                if member is None
+                else [
+                    member["name"],
+                    member["role"],
+                    member["mandate_start"] or "",
+                    member["mandate_end"] or "",
+                    "yes" if member["drawn_by_lot"] else "no",
+                ]
+            )
+            rows.append(head + tail)
+    return csv_response(header, rows, "instances.csv")
 
 
 @bp.route("/bodies/<int:body_id>")
 def show(body_id: int):
     body = get_body(body_id)
     caps = services.capabilities(current_user, body)
-    upcoming = sessions_for([("body", body.id)], upcoming_only=True, include_cancelled=False,
-                            limit=20)
-    draws = db.session.scalars(select(Draw).where(Draw.body_id == body.id)
-                               .order_by(Draw.id.desc())).all()
-    return render_template("bodies/show.html", body=body, caps=caps, sessions=upcoming,
-                           draws=draws, members=body.active_members(),
-                           role_labels=services.ROLE_LABELS)
+    upcoming = sessions_for(
+        [("body", body.id)], upcoming_only=True, include_cancelled=False, limit=20
+    )
+    draws = db.session.scalars(
+        select(Draw).where(Draw.body_id == body.id).order_by(Draw.id.desc())
+    ).all()
+    return render_template(
+        "bodies/show.html",
+        body=body,
+        caps=caps,
+        sessions=upcoming,
+        draws=draws,
+        members=body.active_members(),
+        role_labels=services.ROLE_LABELS,
+    )
+
+
+@bp.route("/bodies/<int:body_id>/to-do")
+def queue(body_id: int):
+    """The body's work queue, for its chair and those who act for it: relay requests,
+    sessions to hold, minutes to approve… (``hub_work_items`` with the body)."""
+    body = get_body(body_id)
+    require(body, "act")
+    today = local_today()
+    items = workqueue.collect(current_user, body)
+    return render_template(
+        "bodies/queue.html",
+        body=body,
+        items=items,
+        today=today,
+        overdue=sum(1 for item in items if item.is_overdue(today)),
+    )
 
 
 @bp.route("/bodies/<int:body_id>/agenda.ics")
@@ -168,15 +251,18 @@ def create():
     _fill_body_form(form)
     if form.validate_on_submit():
         with write_transaction():
-            body = Body(slug=unique_slug(Body, form.name.data), name=form.name.data,
-                        type=form.type.data)
+            body = Body(
+                slug=unique_slug(Body, form.name.data), name=form.name.data, type=form.type.data
+            )
             _apply(form, body)
             db.session.add(body)
             db.session.flush()
             emit("body.created", body)
         flash(_("The body is created."), "success")
         return redirect(url_for("bodies.show", body_id=body.id))
-    return render_template("bodies/edit.html", form=form, body=None), 200 if not form.errors else 422
+    return render_template(
+        "bodies/edit.html", form=form, body=None
+    ), 200 if not form.errors else 422
 
 
 def _apply(form: BodyForm, body: Body):
@@ -188,8 +274,11 @@ def _apply(form: BodyForm, body: Body):
     body.meeting_cadence = form.meeting_cadence.data or ""
     body.website = form.website.data or ""
     ids = form.neighbourhoods.data or []
-    body.neighbourhoods = list(db.session.scalars(
-        select(Neighbourhood).where(Neighbourhood.id.in_(ids)))) if ids else []
+    body.neighbourhoods = (
+        list(db.session.scalars(select(Neighbourhood).where(Neighbourhood.id.in_(ids))))
+        if ids
+        else []
+    )
     if body.commune_id is None:
         body.commune_id = db.session.scalar(select(Commune.id).order_by(Commune.id).limit(1))
 
@@ -208,7 +297,9 @@ def edit(body_id: int):
             audit.record("body.edited", body)
         flash(_("The page of the body is updated."), "success")
         return redirect(url_for("bodies.show", body_id=body.id))
-    return render_template("bodies/edit.html", form=form, body=body), 200 if not form.errors else 422
+    return render_template(
+        "bodies/edit.html", form=form, body=body
+    ), 200 if not form.errors else 422
 
 
 # --- Members --------------------------------------------------------------------------------
@@ -221,28 +312,42 @@ def members(body_id: int):
     form = MemberForm()
     form.role.choices = _role_choices()
     if form.validate_on_submit():
-        user = None
+        with write_transaction():
+            member = BodyMember(
+                body_id=body.id,
+                name=form.name.data,
+                role=form.role.data,
+                mandate_start=form.mandate_start.data,
+                mandate_end=form.mandate_end.data,
+            )
+            db.session.add(member)
+            db.session.flush()
+            audit.record("body.member_added", member, body_id=body.id, role=member.role)
+            if form.email.data:
+                invitations.invite(
+                    body, "member", form.email.data, actor=current_user, ref_id=member.id
+                )
+        # The same answer whether an account uses the address or not: the form cannot be
+        # used to find out who has an account.
+        flash(_("%(name)s is added to the members.", name=member.name), "success")
         if form.email.data:
-            user = find_user_by_email(form.email.data)
-            if user is None:
-                form.email.errors.append(_("No account uses this address."))
-        if not form.email.errors:
-            with write_transaction():
-                member = BodyMember(body_id=body.id, user_id=getattr(user, "id", None),
-                                    name=form.name.data, role=form.role.data,
-                                    mandate_start=form.mandate_start.data,
-                                    mandate_end=form.mandate_end.data)
-                db.session.add(member)
-                db.session.flush()
-                audit.record("body.member_added", member, body_id=body.id, role=member.role)
-            flash(_("%(name)s is added to the members.", name=member.name), "success")
-            return redirect(url_for("bodies.members", body_id=body.id))
-    all_members = db.session.scalars(select(BodyMember).where(BodyMember.body_id == body.id)
-                                     .order_by(BodyMember.mandate_end.is_(None).desc(),
-                                               BodyMember.name)).all()
-    return render_template("bodies/members.html", body=body, form=form, members=all_members,
-                           end_form=HubForm(), role_labels=services.ROLE_LABELS,
-                           today=local_today()), 200 if not form.errors else 422
+            flash(invitations.notice([form.email.data]), "info")
+        return redirect(url_for("bodies.members", body_id=body.id))
+    all_members = db.session.scalars(
+        select(BodyMember)
+        .where(BodyMember.body_id == body.id)
+        .order_by(BodyMember.mandate_end.is_(None).desc(), BodyMember.name)
+    ).all()
+    return render_template(
+        "bodies/members.html",
+        body=body,
+        form=form,
+        members=all_members,
+        end_form=HubForm(),
+        asked=invitations.waiting(body, "member") if current_user.is_staff else {},
+        role_labels=services.ROLE_LABELS,
+        today=local_today(),
+    ), 200 if not form.errors else 422
 
 
 @bp.route("/bodies/<int:body_id>/members/<int:member_id>/end", methods=["POST"])
@@ -252,10 +357,10 @@ def end_member(body_id: int, member_id: int):
     member = db.session.get(BodyMember, member_id)
     if member is None or member.body_id != body.id:
         abort(404)
-    if not HubForm().validate_on_submit():
-        abort(400)
+    require_sent()
     with write_transaction():
         member.mandate_end = local_today()
+        invitations.withdraw(body, "member", member.id)
         audit.record("body.member_ended", member, body_id=body.id)
     flash(_("The mandate of %(name)s ends today.", name=member.name), "success")
     return redirect(url_for("bodies.members", body_id=body.id))
@@ -283,11 +388,20 @@ def parse_quotas(text: str) -> dict[str, int]:
     return quotas
 
 
+def draw_message(exc: DrawError) -> str:
+    """A draw's refusal in the visitor's language."""
+    return _(exc.message, **exc.params) if exc.params else _(exc.message)
+
+
 @bp.route("/bodies/<int:body_id>/draws/new", methods=["GET", "POST"])
 @permission_required("bodies.draw")
 def new_draw(body_id: int):
     body = get_body(body_id)
     form = DrawForm()
+    form.not_before.description = _(
+        "At least %(hours)d hours after this announcement, and after the seed is published.",
+        hours=int(services.draw_delay().total_seconds() // 3600),
+    )
     if form.validate_on_submit():
         try:
             quotas = parse_quotas(form.quotas.data)
@@ -300,20 +414,29 @@ def new_draw(body_id: int):
                 text = raw.decode("cp1252")
             with write_transaction():
                 draw = services.announce_draw(
-                    body, title=form.title.data, register_text=text,
-                    key_column=form.key_column.data, name_column=form.name_column.data,
-                    quota_column=form.quota_column.data, quotas=quotas, seats=form.seats.data,
-                    seed_source=form.seed_source.data, not_before=form.not_before.data,
-                    actor=current_user)
+                    body,
+                    title=form.title.data,
+                    register_text=text,
+                    key_column=form.key_column.data,
+                    name_column=form.name_column.data,
+                    quota_column=form.quota_column.data,
+                    quotas=quotas,
+                    seats=form.seats.data,
+                    seed_source=form.seed_source.data,
+                    seed_count=form.seed_count.data,
+                    not_before=form.not_before.data,
+                    actor=current_user,
+                )
                 draw.mandate_start = form.mandate_start.data
                 draw.mandate_end = form.mandate_end.data
         except DrawError as exc:
-            form.register.errors = [*form.register.errors, str(exc)]
+            form.register.errors = [*form.register.errors, draw_message(exc)]
         else:
             flash(_("The draw is announced: its inputs are published."), "success")
             return redirect(url_for("bodies.draw", body_id=body.id, draw_id=draw.id))
     return render_template("bodies/draw_new.html", body=body, form=form), (
-        422 if form.errors else 200)
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/bodies/<int:body_id>/draws/<int:draw_id>", methods=["GET", "POST"])
@@ -330,14 +453,21 @@ def draw(body_id: int, draw_id: int):
                 with write_transaction():
                     services.perform_draw(record, form.seed.data, current_user)
             except DrawError as exc:
-                form.seed.errors = [*form.seed.errors, str(exc)]
+                form.seed.errors = [*form.seed.errors, draw_message(exc)]
             else:
                 flash(_("The draw took place."), "success")
                 return redirect(url_for("bodies.draw", body_id=body.id, draw_id=record.id))
     verification = services.verify_draw(record)
-    return render_template("bodies/draw.html", body=body, draw=record, form=form,
-                           may_draw=may_draw, verification=verification,
-                           appoint_form=HubForm(), now=utcnow()), 422 if form.errors else 200
+    return render_template(
+        "bodies/draw.html",
+        body=body,
+        draw=record,
+        form=form,
+        may_draw=may_draw,
+        verification=verification,
+        appoint_form=HubForm(),
+        now=utcnow(),
+    ), 422 if form.errors else 200
 
 
 @bp.route("/bodies/<int:body_id>/draws/<int:draw_id>/appoint", methods=["POST"])
@@ -345,13 +475,12 @@ def draw(body_id: int, draw_id: int):
 def appoint(body_id: int, draw_id: int):
     body = get_body(body_id)
     record = get_draw(body, draw_id)
-    if not HubForm().validate_on_submit():
-        abort(400)
+    require_sent()
     try:
         with write_transaction():
             services.appoint_drawn(record, current_user)
     except DrawError as exc:
-        fail(422, str(exc))
+        fail(422, draw_message(exc))
     flash(_("The drawn people are now members of the body."), "success")
     return redirect(url_for("bodies.show", body_id=body.id))
 

@@ -13,8 +13,11 @@ from ..db import new_uuid, utcnow
 from ..extensions import db
 
 STATUSES = {
-    "received": _l("Received"), "under_study": _l("Under study"), "retained": _l("Retained"),
-    "partly_retained": _l("Partly retained"), "not_retained": _l("Not retained"),
+    "received": _l("Received"),
+    "under_study": _l("Under study"),
+    "retained": _l("Retained"),
+    "partly_retained": _l("Partly retained"),
+    "not_retained": _l("Not retained"),
 }
 FINAL_STATUSES = ("retained", "partly_retained", "not_retained")
 
@@ -42,8 +45,10 @@ CORE_CHANNELS = [
 
 class Contribution(db.Model):
     __tablename__ = "contribution"
-    __table_args__ = (Index("ix_contribution_target", "target_type", "target_id"),
-                      Index("ix_contribution_source", "source_type", "source_id"))
+    __table_args__ = (
+        Index("ix_contribution_target", "target_type", "target_id"),
+        Index("ix_contribution_source", "source_type", "source_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
@@ -52,19 +57,23 @@ class Contribution(db.Model):
     source_type: Mapped[str] = mapped_column(String(60), default="")
     source_id: Mapped[int | None] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(30), default="online", index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                  index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     author_name: Mapped[str] = mapped_column(String(200), default="")
     entered_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     neighbourhood_id: Mapped[int | None] = mapped_column(
-        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True)
+        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True
+    )
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
     status_changed_at: Mapped[datetime | None]
     answer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("answer.id", ondelete="SET NULL"), index=True)
+        ForeignKey("answer.id", ondelete="SET NULL"), index=True
+    )
     answered_at: Mapped[datetime | None]
 
     author = relationship("User", foreign_keys=[author_id], lazy="joined")

@@ -12,6 +12,15 @@ from .models import Contribution
 
 @hookimpl
 def hub_register_object_types():
-    return [ObjectType(name="contribution", model=Contribution, label=_l("Contribution"),
-                       endpoint="", url_values=lambda c: {}, title=lambda c: c.text[:80],
-                       **inside_target("contribution"))]
+    return [
+        ObjectType(
+            name="contribution",
+            model=Contribution,
+            label=_l("Contribution"),
+            endpoint="",
+            url_values=lambda c: {},
+            title=lambda c: c.text[:80],
+            moderation=True,
+            **inside_target("contribution"),
+        )
+    ]

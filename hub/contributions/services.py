@@ -48,50 +48,98 @@ def _ref(target) -> tuple[str, int]:
     return target if isinstance(target, tuple) else registry().ref(target)
 
 
-def add(target, text: str, *, channel: str = "online", author=None, author_name: str = "",
-        neighbourhood_id: int | None = None, source=None, entered_by=None) -> Contribution:
-    """Record a contribution about the registered object ``target``.
-
-    Offline channels need the person who enters it (``entered_by``, audited); a channel with
-    a source type needs its ``source`` object (the relay, the workshop). The target's type
-    decides whether it takes this contribution now (its ``contribution_rule``).
-    """
+def _check_taken(target, *, channel: str, source, author, entered_by) -> None:
+    """Raise the RuleError that says why ``target`` does not take such a contribution now."""
     reg = registry()
     object_type = reg.type_of(target)
     known = channels().get(channel)
     if known is None:
         raise RuleError(_("Unknown channel."))
-    text = (text or "").strip()
-    if not text:
-        raise RuleError(_("The contribution is empty."), field="text")
-    source_type, source_id = ("", None) if source is None else reg.ref(source)
+    source_type = "" if source is None else reg.ref(source)[0]
     if known.source_type and source_type != known.source_type:
         raise RuleError(_("This channel needs the object the contribution comes through."))
     if known.offline and entered_by is None:
         raise RuleError(_("Offline contributions are entered by an agent or a body member."))
     if object_type.contribution_rule is None:
         raise RuleError(_("This cannot receive contributions."))
-    object_type.contribution_rule(target, channel=channel, source=source, author=author,
-                                  entered_by=entered_by)
+    object_type.contribution_rule(
+        target, channel=channel, source=source, author=author, entered_by=entered_by
+    )
+
+
+def refusal(target, *, channel: str, source=None, author=None, entered_by=None) -> str | None:
+    """Why ``target`` would refuse this contribution now, or None when it takes it: a page
+    can say so before anyone writes (a workshop whose project is not open yet)."""
+    try:
+        _check_taken(target, channel=channel, source=source, author=author, entered_by=entered_by)
+    except RuleError as refused:
+        return str(refused.message)
+    return None
+
+
+def add(
+    target,
+    text: str,
+    *,
+    channel: str = "online",
+    author=None,
+    author_name: str = "",
+    neighbourhood_id: int | None = None,
+    source=None,
+    entered_by=None,
+) -> Contribution:
+    """Record a contribution about the registered object ``target``.
+
+    Offline channels need the person who enters it (``entered_by``, audited); a channel with
+    a source type needs its ``source`` object (the relay, the workshop). The target's type
+    decides whether it takes this contribution now (its ``contribution_rule``).
+    """
+    text = (text or "").strip()
+    if not text:
+        raise RuleError(_("The contribution is empty."), field="text")
+    _check_taken(target, channel=channel, source=source, author=author, entered_by=entered_by)
+    reg = registry()
+    object_type = reg.type_of(target)
+    source_type, source_id = ("", None) if source is None else reg.ref(source)
     if neighbourhood_id is None and author is not None:
         neighbourhood_id = author.neighbourhood_id
     contribution = Contribution(
-        target_type=object_type.name, target_id=target.id, text=text, channel=channel,
-        author_id=getattr(author, "id", None), author_name=author_name,
-        neighbourhood_id=neighbourhood_id, source_type=source_type, source_id=source_id,
-        entered_by_id=getattr(entered_by, "id", None), created_at=utcnow())
+        target_type=object_type.name,
+        target_id=target.id,
+        text=text,
+        channel=channel,
+        author_id=getattr(author, "id", None),
+        author_name=author_name,
+        neighbourhood_id=neighbourhood_id,
+        source_type=source_type,
+        source_id=source_id,
+        entered_by_id=getattr(entered_by, "id", None),
+        created_at=utcnow(),
+    )
     db.session.add(contribution)
     db.session.flush()
-    emit("contribution.received", contribution, actor=entered_by or author,
-         audit_entry=entered_by is not None, channel=channel,
-         target=f"{object_type.name}:{target.id}")
+    emit(
+        "contribution.received",
+        contribution,
+        actor=entered_by or author,
+        audit_entry=entered_by is not None,
+        channel=channel,
+        target=f"{object_type.name}:{target.id}",
+    )
+    if author is not None and entered_by is None:
+        # What a resident wrote online waits for a moderator when contributions are
+        # pre-moderated; what the staff entered from paper does not.
+        from ..moderation import services as moderation
+
+        moderation.hold(contribution)
     return contribution
 
 
 def of_target(target, order_unanswered_first: bool = False) -> list[Contribution]:
     target_type, target_id = _ref(target)
-    query = select(Contribution).where(Contribution.target_type == target_type,
-                                       Contribution.target_id == target_id)
+    query = select(Contribution).where(
+        Contribution.target_type == target_type, Contribution.target_id == target_id
+    )
     if order_unanswered_first:
         query = query.order_by(Contribution.answer_id.is_not(None), Contribution.id)
     else:
@@ -99,11 +147,42 @@ def of_target(target, order_unanswered_first: bool = False) -> list[Contribution
     return list(db.session.scalars(query))
 
 
+def page_start_before(target, contribution_id: int, size: int) -> int | None:
+    """The ``after`` cursor of a page of :func:`page_of_target` that shows the contribution:
+    None when the first page does (one bounded query: the ``size``-th id of the target)."""
+    target_type, target_id = _ref(target)
+    last_of_first = db.session.scalar(
+        select(Contribution.id)
+        .where(Contribution.target_type == target_type, Contribution.target_id == target_id)
+        .order_by(Contribution.id)
+        .offset(size - 1)
+        .limit(1)
+    )
+    if last_of_first is None or contribution_id <= last_of_first:
+        return None
+    return contribution_id - 1
+
+
+def page_of_target(target, after: str | None, size: int):
+    """A page of the target's contributions, oldest first (:func:`hub.paging.id_page`)."""
+    from ..paging import id_page
+
+    target_type, target_id = _ref(target)
+    query = select(Contribution).where(
+        Contribution.target_type == target_type, Contribution.target_id == target_id
+    )
+    return id_page(db.session, query, Contribution.id, after, size)
+
+
 def of_source(source) -> list[Contribution]:
     source_type, source_id = _ref(source)
-    return list(db.session.scalars(select(Contribution).where(
-        Contribution.source_type == source_type, Contribution.source_id == source_id)
-        .order_by(Contribution.id)))
+    return list(
+        db.session.scalars(
+            select(Contribution)
+            .where(Contribution.source_type == source_type, Contribution.source_id == source_id)
+            .order_by(Contribution.id)
+        )
+    )
 
 
 def set_status(contribution: Contribution, status: str, actor) -> None:
@@ -116,46 +195,72 @@ def set_status(contribution: Contribution, status: str, actor) -> None:
     emit("contribution.status_changed", contribution, actor=actor, status=status)
 
 
-def answer(target, contributions: list[Contribution], text: str, status: str, actor, *,
-           notification_title: str, link: str):
+def answer(
+    target,
+    contributions: list[Contribution],
+    text: str,
+    status: str,
+    actor,
+    *,
+    notification_title: str,
+    link: str,
+):
     """Publish one reasoned answer for one contribution or a group, with their final status,
     and tell their authors."""
     if status not in FINAL_STATUSES:
-        raise RuleError(_("Choose whether the contributions are retained, partly retained or "
-                          "not retained."), field="status")
+        raise RuleError(
+            _("Choose whether the contributions are retained, partly retained or not retained."),
+            field="status",
+        )
     if not contributions:
         raise RuleError(_("Choose at least one contribution to answer."), field="contributions")
     target_type, target_id = registry().ref(target)
     if any((c.target_type, c.target_id) != (target_type, target_id) for c in contributions):
         raise RuleError(_("These contributions do not belong to this object."))
-    published = answers.publish(target, text, actor, outcome=status,
-                                contributions=[c.id for c in contributions])
+    published = answers.publish(
+        target, text, actor, outcome=status, contributions=[c.id for c in contributions]
+    )
     now = published.created_at
     for contribution in contributions:
         contribution.answer_id = published.id
         contribution.status = status
         contribution.status_changed_at = now
         contribution.answered_at = now
-    notify([c.author for c in contributions if c.author is not None], notification_title,
-           link, body=published.text, kind="contribution.answer")
+    notify(
+        [c.author for c in contributions if c.author is not None],
+        notification_title,
+        link,
+        body=published.text,
+        kind="contribution.answer",
+    )
     return published
 
 
 def unanswered_count(target) -> int:
     target_type, target_id = _ref(target)
-    return db.session.scalar(select(func.count(Contribution.id)).where(
-        Contribution.target_type == target_type, Contribution.target_id == target_id,
-        Contribution.answer_id.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Contribution.id)).where(
+                Contribution.target_type == target_type,
+                Contribution.target_id == target_id,
+                Contribution.answer_id.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 def counts_by_source(source_type: str, source_ids) -> dict[int, int]:
     ids = list(source_ids)
     if not ids:
         return {}
-    return dict(db.session.execute(
-        select(Contribution.source_id, func.count(Contribution.id))
-        .where(Contribution.source_type == source_type, Contribution.source_id.in_(ids))
-        .group_by(Contribution.source_id)).all())
+    return dict(
+        db.session.execute(
+            select(Contribution.source_id, func.count(Contribution.id))
+            .where(Contribution.source_type == source_type, Contribution.source_id.in_(ids))
+            .group_by(Contribution.source_id)
+        ).all()
+    )
 
 
 def indicators(target_type: str, target_ids) -> dict[int, dict]:
@@ -164,47 +269,68 @@ def indicators(target_type: str, target_ids) -> dict[int, dict]:
     from ..territory.models import Neighbourhood
 
     ids = sorted(set(target_ids))
-    result = {i: {"contributions": 0, "answered": 0, "participants": 0,
-                  "by_channel": {name: 0 for name in channels()}, "by_neighbourhood": [],
-                  "share_answered": 0.0, "median_days_to_answer": None} for i in ids}
+    result = {
+        i: {
+            "contributions": 0,
+            "answered": 0,
+            "participants": 0,
+            "by_channel": {name: 0 for name in channels()},
+            "by_neighbourhood": [],
+            "share_answered": 0.0,
+            "median_days_to_answer": None,
+        }
+        for i in ids
+    }
     if not ids:
         return result
     base = (Contribution.target_type == target_type, Contribution.target_id.in_(ids))
     for target_id, channel, total, answered, without_account in db.session.execute(
-            select(Contribution.target_id, Contribution.channel, func.count(Contribution.id),
-                   func.count(Contribution.answer_id),
-                   func.sum(case((Contribution.author_id.is_(None), 1), else_=0)))
-            .where(*base).group_by(Contribution.target_id, Contribution.channel)):
+        select(
+            Contribution.target_id,
+            Contribution.channel,
+            func.count(Contribution.id),
+            func.count(Contribution.answer_id),
+            func.sum(case((Contribution.author_id.is_(None), 1), else_=0)),
+        )
+        .where(*base)
+        .group_by(Contribution.target_id, Contribution.channel)
+    ):
         row = result[target_id]
         row["contributions"] += total
         row["answered"] += answered
         row["participants"] += int(without_account or 0)
         row["by_channel"][channel] = row["by_channel"].get(channel, 0) + total
     for target_id, authors in db.session.execute(
-            select(Contribution.target_id, func.count(distinct(Contribution.author_id)))
-            .where(*base, Contribution.author_id.is_not(None))
-            .group_by(Contribution.target_id)):
+        select(Contribution.target_id, func.count(distinct(Contribution.author_id)))
+        .where(*base, Contribution.author_id.is_not(None))
+        .group_by(Contribution.target_id)
+    ):
         result[target_id]["participants"] += authors
     for target_id, nid, name, count in db.session.execute(
-            select(Contribution.target_id, Contribution.neighbourhood_id, Neighbourhood.name,
-                   func.count(Contribution.id))
-            .outerjoin(Neighbourhood, Neighbourhood.id == Contribution.neighbourhood_id)
-            .where(*base)
-            .group_by(Contribution.target_id, Contribution.neighbourhood_id, Neighbourhood.name)
-            .order_by(Contribution.target_id, func.count(Contribution.id).desc(),
-                      Neighbourhood.name)):
+        select(
+            Contribution.target_id,
+            Contribution.neighbourhood_id,
+            Neighbourhood.name,
+            func.count(Contribution.id),
+        )
+        .outerjoin(Neighbourhood, Neighbourhood.id == Contribution.neighbourhood_id)
+        .where(*base)
+        .group_by(Contribution.target_id, Contribution.neighbourhood_id, Neighbourhood.name)
+        .order_by(Contribution.target_id, func.count(Contribution.id).desc(), Neighbourhood.name)
+    ):
         result[target_id]["by_neighbourhood"].append(
-            {"neighbourhood_id": nid, "name": name, "count": count})
+            {"neighbourhood_id": nid, "name": name, "count": count}
+        )
     delays: dict[int, list[float]] = {}
     for target_id, created_at, answered_at in db.session.execute(
-            select(Contribution.target_id, Contribution.created_at, Contribution.answered_at)
-            .where(*base, Contribution.answered_at.is_not(None))):
-        delays.setdefault(target_id, []).append(
-            (answered_at - created_at).total_seconds() / 86400)
+        select(Contribution.target_id, Contribution.created_at, Contribution.answered_at).where(
+            *base, Contribution.answered_at.is_not(None)
+        )
+    ):
+        delays.setdefault(target_id, []).append((answered_at - created_at).total_seconds() / 86400)
     for target_id, row in result.items():
         if row["contributions"]:
             row["share_answered"] = round(row["answered"] / row["contributions"], 4)
         if delays.get(target_id):
             row["median_days_to_answer"] = round(statistics.median(delays[target_id]), 1)
     return result
-

@@ -17,8 +17,9 @@ class Follow(db.Model):
     __tablename__ = "follow"
     __table_args__ = (Index("ix_follow_target", "target_type", "target_id"),)
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
     target_type: Mapped[str] = mapped_column(String(60), primary_key=True)
     target_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..extensions import db
@@ -22,7 +23,21 @@ def is_following(user, target) -> bool:
 
 
 def set_following(user, target, follow: bool) -> bool:
-    """Follow or stop following; returns whether anything changed."""
+    """Follow or stop following; returns whether anything changed.
+
+    Only an account whose address is confirmed may follow: notifications go to that
+    address. Stopping is always possible.
+    """
+    if follow and not getattr(user, "email_confirmed", False):
+        from flask_babel import gettext as _
+
+        from ..errors import RuleError
+
+        raise RuleError(
+            _("Confirm your email address to follow (see the link we sent you)."),
+            status=403,
+            code="email_unconfirmed",
+        )
     key = _key(user, target)
     row = db.session.get(Follow, key)
     if follow and row is None:
@@ -36,8 +51,14 @@ def set_following(user, target, follow: bool) -> bool:
 
 def follower_count(target) -> int:
     target_type, target_id = target if isinstance(target, tuple) else registry().ref(target)
-    return db.session.scalar(select(func.count()).select_from(Follow).where(
-        Follow.target_type == target_type, Follow.target_id == target_id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Follow)
+            .where(Follow.target_type == target_type, Follow.target_id == target_id)
+        )
+        or 0
+    )
 
 
 def counts(target_type: str, target_ids) -> dict[int, int]:
@@ -45,18 +66,30 @@ def counts(target_type: str, target_ids) -> dict[int, int]:
     ids = sorted(set(target_ids))
     if not ids:
         return {}
-    return dict(db.session.execute(
-        select(Follow.target_id, func.count()).where(
-            Follow.target_type == target_type, Follow.target_id.in_(ids))
-        .group_by(Follow.target_id)).all())
+    return dict(
+        db.session.execute(
+            select(Follow.target_id, func.count())
+            .where(Follow.target_type == target_type, Follow.target_id.in_(ids))
+            .group_by(Follow.target_id)
+        ).all()
+    )
 
 
 def followers(target) -> list[User]:
     """Active accounts following ``target``."""
     target_type, target_id = target if isinstance(target, tuple) else registry().ref(target)
-    return list(db.session.scalars(select(User).join(Follow, Follow.user_id == User.id).where(
-        Follow.target_type == target_type, Follow.target_id == target_id,
-        User.deleted_at.is_(None))))
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(selectinload(User.role_rows))
+            .join(Follow, Follow.user_id == User.id)
+            .where(
+                Follow.target_type == target_type,
+                Follow.target_id == target_id,
+                User.deleted_at.is_(None),
+            )
+        )
+    )
 
 
 def followed_by(user, target_type: str | None = None) -> list[Follow]:

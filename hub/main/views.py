@@ -14,13 +14,20 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import opendata, workqueue
+from ..bodies.services import bodies_acting_for
+from ..forms import form_action
 from ..i18n import LANGUAGE_COOKIE
 from ..permissions import permission_required
 from ..registry import registry
 from ..templating import theme_path
+from ..timeutil import local_today
 from ..web import safe_next
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -37,8 +44,14 @@ def set_language(code: str):
     if code not in current_app.config["LOCALES"]:
         abort(404)
     response = make_response(redirect(safe_next(request.args.get("next"))))
-    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+    )
     return response
 
 
@@ -50,14 +63,48 @@ def dashboard():
     for items in hub.plugins.hook("hub_user_activity")(user=current_user):
         sections.extend(items or [])
     sections.sort(key=lambda item: item.date.isoformat() if item.date else "", reverse=True)
-    return render_template("main/dashboard.html", activity=sections)
+    today = local_today()
+    body_queues = []
+    for body in bodies_acting_for(current_user, "act"):
+        items = workqueue.collect(current_user, body)
+        body_queues.append((body, len(items), sum(1 for i in items if i.is_overdue(today))))
+    return render_template("main/dashboard.html", activity=sections, body_queues=body_queues)
+
+
+QUEUE_LABELS = {
+    "agent": _l("Agents"),
+    "elected": _l("Elected officials"),
+    "moderator": _l("Moderation"),
+}
 
 
 @bp.route("/staff")
 @permission_required("staff.area")
 def staff():
-    """The staff's space: what each feature has for them to handle (``hub_staff_area``)."""
-    return render_template("main/staff.html")
+    """The staff's space: the work queue of the user's roles (``hub_work_items``), overdue
+    first, then what each feature shows its staff (``hub_staff_area``)."""
+    today = local_today()
+    items = workqueue.staff_items(current_user)
+    held = set(current_user.roles)
+    roles = [
+        (name, QUEUE_LABELS[name], sum(1 for item in items if name in item.roles))
+        for name in workqueue.QUEUE_ROLES
+        if name in held or "admin" in held
+    ]
+    role = request.args.get("role", "")
+    if role not in workqueue.QUEUE_ROLES:
+        role = ""
+    shown = [item for item in items if role in item.roles] if role else items
+    return render_template(
+        "main/staff.html",
+        items=shown,
+        total=len(items),
+        overdue=sum(1 for item in shown if item.is_overdue(today)),
+        roles=roles,
+        role=role,
+        today=today,
+        bodies=bodies_acting_for(current_user, "act"),
+    )
 
 
 @bp.route("/o/<uuid>")
@@ -120,6 +167,36 @@ def search():
                 groups.setdefault(str(result.kind), []).append(result)
     total = sum(len(items) for items in groups.values())
     return render_template("main/search.html", query=query, groups=groups, total=total)
+
+
+@bp.route("/staff/newsletter", methods=["GET", "POST"])
+@permission_required("notifications.newsletter")
+def newsletter():
+    """An agent writes to the followers of a neighbourhood or to the whole commune."""
+    from . import newsletter as letters
+
+    form = letters.NewsletterForm()
+    form.audience.choices = letters.audience_choices()
+    done = form_action(
+        form,
+        lambda: letters.send(form.audience.data, form.subject.data, form.body.data, current_user),
+        success=_("The newsletter is sent."),
+        redirect_to=url_for("main.newsletter"),
+        field="subject",
+    )
+    if done is not None:
+        return done
+    audiences = [(c.value, c.label) for c in form.audience.choices]
+    counts = {value: len(letters.recipients(value)) for value, _label in audiences}
+    return render_template("main/newsletter.html", form=form, audiences=audiences, counts=counts), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/open-data")
+def open_data():
+    """Every dataset the hub publishes and the API's documentation, for people."""
+    return render_template("main/open_data.html", datasets=opendata.datasets())
 
 
 @bp.route("/sitemap")

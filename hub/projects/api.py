@@ -20,62 +20,116 @@ def _iso(value):
 
 
 def project_summary(project: Project) -> dict:
-    return {"id": project.id, "slug": project.slug, "title": project.title,
-            "level": project.level, "domain": project.domain, "phase": project.phase,
-            "phase_number": project.phase_number,
-            "neighbourhoods": [n.name for n in project.neighbourhoods],
-            "contrat_published_at": _iso(project.contrat_published_at),
-            "projet_concerte": project.concerte, "labelled_at": _iso(project.labelled_at),
-            "url": url_for("projects.show", project_id=project.id, _external=True)}
+    return {
+        "id": project.id,
+        "slug": project.slug,
+        "title": project.title,
+        "level": project.level,
+        "domain": project.domain,
+        "phase": project.phase,
+        "phase_number": project.phase_number,
+        "neighbourhoods": [n.name for n in project.neighbourhoods],
+        "contrat_published_at": _iso(project.contrat_published_at),
+        "projet_concerte": project.concerte,
+        "labelled_at": _iso(project.labelled_at),
+        "url": url_for("projects.show", project_id=project.id, _external=True),
+        "origin": {
+            "hub": project.origin_hub,
+            "uuid": project.origin_uuid,
+            "name": project.origin_name,
+        }
+        if project.is_remote
+        else None,
+    }
 
 
 @bp.route("")
 def index():
-    projects = db.session.scalars(select(Project).order_by(Project.created_at.desc())).all()
+    projects = db.session.scalars(
+        select(Project).where(Project.hidden_at.is_(None)).order_by(Project.created_at.desc())
+    ).all()
     return jsonify({"projects": [project_summary(p) for p in projects]})
 
 
 @bp.route("/<int:project_id>")
 def show(project_id: int):
     project = db.session.get(Project, project_id)
-    if project is None:
+    if project is None or project.hidden_at is not None:
         return api_error(404, "No such project.")
-    relays = db.session.scalars(select(Relay).where(Relay.project_id == project.id)
-                                .order_by(Relay.id)).all()
+    relays = db.session.scalars(
+        select(Relay).where(Relay.project_id == project.id).order_by(Relay.id)
+    ).all()
     sessions = sessions_by_target("relay", [r.id for r in relays])
     items = contributions.of_target(project)
     record = project_summary(project)
-    record.update({
-        "summary": project.summary,
-        "contrat": None if not project.contrat_published else {
-            "open_to_change": project.contrat_open, "not_open": project.contrat_closed,
-            "who_decides": project.contrat_decides, "use_of_contributions": project.contrat_use,
-            "calendar": project.contrat_calendar, "means": project.contrat_means},
-        "decision": project.decision or None,
-        "decision_published_at": _iso(project.decision_published_at),
-        "documents": [{"title": d.title, "url": d.url or url_for(
-            "main.uploads", filename=d.filename, _external=True)} for d in project.documents],
-        "timeline": [{"date": t.day.isoformat(), "title": t.title} for t in project.timeline],
-        "relays": [{
-            "id": r.id, "body_id": r.body_id, "body": r.body.name, "status": r.status,
-            "decline_reason": r.decline_reason or None,
-            "report_deadline": r.report_deadline.isoformat(),
-            "residents_reached": r.residents_reached,
-            "report": r.report or None, "report_submitted_at": _iso(r.report_submitted_at),
-            "sessions": [{"id": s.id, "title": s.title, "starts_at": _iso(s.starts_at),
-                          "ends_at": _iso(s.ends_at), "place": s.place, "online": s.online,
-                          "accessibility": s.accessibility} for s in sessions[r.id]],
-        } for r in relays],
-        "contributions": [{
-            "id": c.id, "created_at": _iso(c.created_at), "channel": c.channel,
-            "relay_id": c.source_id if c.source_type == "relay" else None,
-            "entered_on_behalf": c.entered_by_id is not None,
-            "neighbourhood": c.neighbourhood.name if c.neighbourhood else None,
-            "author": c.shown_author or None, "text": c.text, "status": c.status,
-            "answer": c.answer.text if c.answer else None,
-            "answered_at": _iso(c.answered_at)} for c in items],
-        "indicators": services.indicators(project.id),
-    })
+    record.update(
+        {
+            "summary": project.summary,
+            "contrat": None
+            if not project.contrat_published
+            else {
+                "open_to_change": project.contrat_open,
+                "not_open": project.contrat_closed,
+                "who_decides": project.contrat_decides,
+                "use_of_contributions": project.contrat_use,
+                "calendar": project.contrat_calendar,
+                "means": project.contrat_means,
+            },
+            "decision": project.decision or None,
+            "decision_published_at": _iso(project.decision_published_at),
+            "documents": [
+                {
+                    "title": d.title,
+                    "url": d.url or url_for("main.uploads", filename=d.filename, _external=True),
+                }
+                for d in project.documents
+            ],
+            "timeline": [{"date": t.day.isoformat(), "title": t.title} for t in project.timeline],
+            "relays": [
+                {
+                    "id": r.id,
+                    "body_id": r.body_id,
+                    "body": r.body.name,
+                    "status": r.status,
+                    "decline_reason": r.decline_reason or None,
+                    "report_deadline": r.report_deadline.isoformat(),
+                    "residents_reached": r.residents_reached,
+                    "report": r.report or None,
+                    "report_submitted_at": _iso(r.report_submitted_at),
+                    "sessions": [
+                        {
+                            "id": s.id,
+                            "title": s.title,
+                            "starts_at": _iso(s.starts_at),
+                            "ends_at": _iso(s.ends_at),
+                            "place": s.place,
+                            "online": s.online,
+                            "accessibility": s.accessibility,
+                        }
+                        for s in sessions[r.id]
+                    ],
+                }
+                for r in relays
+            ],
+            "contributions": [
+                {
+                    "id": c.id,
+                    "created_at": _iso(c.created_at),
+                    "channel": c.channel,
+                    "relay_id": c.source_id if c.source_type == "relay" else None,
+                    "entered_on_behalf": c.entered_by_id is not None,
+                    "neighbourhood": c.neighbourhood.name if c.neighbourhood else None,
+                    "author": c.shown_author or None,
+                    "text": c.text,
+                    "status": c.status,
+                    "answer": c.answer.text if c.answer else None,
+                    "answered_at": _iso(c.answered_at),
+                }
+                for c in items
+            ],
+            "indicators": services.indicators(project.id),
+        }
+    )
     hook = current_app.extensions["hub"].plugins.hook("hub_api_record_extra")
     for extra in hook(object_type="project", obj=project):
         record.update(extra or {})
@@ -83,63 +137,149 @@ def show(project_id: int):
 
 
 _summary_props = {
-    "id": {"type": "integer"}, "slug": {"type": "string"}, "title": {"type": "string"},
+    "id": {"type": "integer"},
+    "slug": {"type": "string"},
+    "title": {"type": "string"},
     "level": {"type": "string", "enum": ["metropolitan", "communal"]},
     "domain": {"type": "string"},
     "phase": {"type": "string", "enum": ["contrat", "strategie", "instruction", "avis"]},
     "phase_number": {"type": "integer"},
     "neighbourhoods": {"type": "array", "items": {"type": "string"}},
     "contrat_published_at": {"type": ["string", "null"]},
-    "projet_concerte": {"type": "boolean"}, "labelled_at": {"type": ["string", "null"]},
-    "url": {"type": "string"}}
+    "projet_concerte": {"type": "boolean"},
+    "labelled_at": {"type": ["string", "null"]},
+    "url": {"type": "string"},
+    "origin": {
+        "type": ["object", "null"],
+        "description": "Where a project published by another hub comes from (null: this hub's)",
+        "properties": {
+            "hub": {"type": "string"},
+            "uuid": {"type": "string"},
+            "name": {"type": "string"},
+        },
+    },
+}
 
 OPENAPI = {
     "paths": {
-        "/api/v1/projects": {"get": {
-            "summary": "Projects (concertations) and their phase",
-            "responses": {"200": {"description": "Every project", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {
-                    "projects": {"type": "array", "items": {
-                        "$ref": "#/components/schemas/ProjectSummary"}}}}}}}}}},
-        "/api/v1/projects/{id}": {"get": {
-            "summary": "One project: phase, contract, relays with their reports and sessions, "
-                       "contributions with status and answer, indicators",
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
-            "responses": {
-                "200": {"description": "The project", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Project"}}}},
-                "404": {"description": "No such project", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+        "/api/v1/projects": {
+            "get": {
+                "summary": "Projects (concertations) and their phase",
+                "responses": {
+                    "200": {
+                        "description": "Every project",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "projects": {
+                                            "type": "array",
+                                            "items": {
+                                                "$ref": "#/components/schemas/ProjectSummary"
+                                            },
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/api/v1/projects/{id}": {
+            "get": {
+                "summary": "One project: phase, contract, relays with their reports and sessions, "
+                "contributions with status and answer, indicators",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The project",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Project"}}
+                        },
+                    },
+                    "404": {
+                        "description": "No such project",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                },
+            }
+        },
     },
-    "components": {"schemas": {
-        "ProjectSummary": {"type": "object", "properties": _summary_props},
-        "Project": {"type": "object", "properties": {
-            **_summary_props,
-            "contrat": {"type": ["object", "null"]},
-            "decision": {"type": ["string", "null"]},
-            "relays": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "body_id": {"type": "integer"},
-                "body": {"type": "string"},
-                "status": {"type": "string", "enum": ["invited", "accepted", "declined"]},
-                "report": {"type": ["string", "null"]},
-                "residents_reached": {"type": "integer"},
-                "sessions": {"type": "array", "items": {"type": "object"}}}}},
-            "contributions": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"},
-                "channel": {"type": "string", "enum": ["online", "relay", "offline"]},
-                "status": {"type": "string", "enum": [
-                    "received", "under_study", "retained", "partly_retained",
-                    "not_retained"]},
-                "answer": {"type": ["string", "null"]}, "text": {"type": "string"}}}},
-            "indicators": {"$ref": "#/components/schemas/ProjectIndicators"}}},
-        "ProjectIndicators": {"type": "object", "properties": {
-            "participants": {"type": "integer"}, "contributions": {"type": "integer"},
-            "by_channel": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "by_neighbourhood": {"type": "array", "items": {"type": "object"}},
-            "answered": {"type": "integer"}, "share_answered": {"type": "number"},
-            "median_days_to_answer": {"type": ["number", "null"]},
-            "residents_reached_by_relays": {"type": "integer"},
-            "followers": {"type": "integer"}}},
-    }},
+    "components": {
+        "schemas": {
+            "ProjectSummary": {"type": "object", "properties": _summary_props},
+            "Project": {
+                "type": "object",
+                "properties": {
+                    **_summary_props,
+                    "contrat": {"type": ["object", "null"]},
+                    "decision": {"type": ["string", "null"]},
+                    "relays": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "body_id": {"type": "integer"},
+                                "body": {"type": "string"},
+                                "status": {
+                                    "type": "string",
+                                    "enum": ["invited", "accepted", "declined"],
+                                },
+                                "report": {"type": ["string", "null"]},
+                                "residents_reached": {"type": "integer"},
+                                "sessions": {"type": "array", "items": {"type": "object"}},
+                            },
+                        },
+                    },
+                    "contributions": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "channel": {
+                                    "type": "string",
+                                    "enum": ["online", "relay", "offline"],
+                                },
+                                "status": {
+                                    "type": "string",
+                                    "enum": [
+                                        "received",
+                                        "under_study",
+                                        "retained",
+                                        "partly_retained",
+                                        "not_retained",
+                                    ],
+                                },
+                                "answer": {"type": ["string", "null"]},
+                                "text": {"type": "string"},
+                            },
+                        },
+                    },
+                    "indicators": {"$ref": "#/components/schemas/ProjectIndicators"},
+                },
+            },
+            "ProjectIndicators": {
+                "type": "object",
+                "properties": {
+                    "participants": {"type": "integer"},
+                    "contributions": {"type": "integer"},
+                    "by_channel": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "by_neighbourhood": {"type": "array", "items": {"type": "object"}},
+                    "answered": {"type": "integer"},
+                    "share_answered": {"type": "number"},
+                    "median_days_to_answer": {"type": ["number", "null"]},
+                    "residents_reached_by_relays": {"type": "integer"},
+                    "followers": {"type": "integer"},
+                },
+            },
+        }
+    },
 }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import new_uuid, utcnow
 from ..extensions import db
+from ..images.models import Image  # noqa: F401 (the cover_image relationship's target)
 
 PHASES = ("contrat", "strategie", "instruction", "avis")
 PHASE_LABELS = {
@@ -21,25 +22,39 @@ PHASE_LABELS = {
 }
 LEVELS = {"metropolitan": _l("Metropolitan"), "communal": _l("Communal")}
 DOMAINS = {
-    "mobility": _l("Mobility"), "housing": _l("Housing"), "water": _l("Water"),
-    "waste": _l("Waste"), "culture": _l("Culture"), "economy": _l("Economy"),
-    "environment": _l("Environment"), "public_space": _l("Public space"),
-    "education": _l("Education and youth"), "social": _l("Solidarity and health"),
-    "sport": _l("Sport"), "other": _l("Other"),
+    "mobility": _l("Mobility"),
+    "housing": _l("Housing"),
+    "water": _l("Water"),
+    "waste": _l("Waste"),
+    "culture": _l("Culture"),
+    "economy": _l("Economy"),
+    "environment": _l("Environment"),
+    "public_space": _l("Public space"),
+    "education": _l("Education and youth"),
+    "social": _l("Solidarity and health"),
+    "sport": _l("Sport"),
+    "other": _l("Other"),
 }
-RELAY_STATUSES = {"invited": _l("Invited"), "accepted": _l("Accepted"),
-                  "declined": _l("Declined")}
+RELAY_STATUSES = {"invited": _l("Invited"), "accepted": _l("Accepted"), "declined": _l("Declined")}
 
 project_neighbourhood = Table(
-    "project_neighbourhood", db.metadata,
+    "project_neighbourhood",
+    db.metadata,
     Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
-    Column("neighbourhood_id", ForeignKey("neighbourhood.id", ondelete="CASCADE"),
-           primary_key=True, index=True),
+    Column(
+        "neighbourhood_id",
+        ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
 class Project(db.Model):
     __tablename__ = "project"
+    # A project published by another hub (a métropole's, on a commune's hub) keeps where it
+    # comes from: at most one local copy per remote project.
+    __table_args__ = (UniqueConstraint("origin_hub", "origin_uuid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
@@ -48,10 +63,12 @@ class Project(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     level: Mapped[str] = mapped_column(String(20), index=True)
     domain: Mapped[str] = mapped_column(String(40), index=True)
-    commune_id: Mapped[int | None] = mapped_column(ForeignKey("commune.id", ondelete="SET NULL"),
-                                                   index=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                 index=True)
+    commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commune.id", ondelete="SET NULL"), index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     phase: Mapped[str] = mapped_column(String(20), default="contrat", index=True)
     phase_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     requires_verified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -68,16 +85,40 @@ class Project(db.Model):
     decision_published_at: Mapped[datetime | None]
     labelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Where a project published by another hub comes from (None for the hub's own projects):
+    # that hub's address, the project's UUID there and the hub's name, shown on the page.
+    origin_hub: Mapped[str | None] = mapped_column(String(300))
+    origin_uuid: Mapped[str | None] = mapped_column(String(36))
+    origin_name: Mapped[str] = mapped_column(String(200), default="")
+    # Set aside on this hub (a copy of another hub's project its staff hid, or one its
+    # origin withdrew while residents here had acted on it): listed nowhere, shown to staff.
+    hidden_at: Mapped[datetime | None] = mapped_column(index=True)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    cover_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("image.id", ondelete="SET NULL"), index=True
+    )
 
     owner = relationship("User", lazy="joined")
+    cover_image = relationship("Image", lazy="joined")
     commune = relationship("Commune", lazy="joined")
-    neighbourhoods = relationship("Neighbourhood", secondary=project_neighbourhood,
-                                  lazy="selectin", order_by="Neighbourhood.name")
-    documents = relationship("ProjectDocument", lazy="selectin", order_by="ProjectDocument.id",
-                             cascade="all, delete-orphan")
-    timeline = relationship("TimelineEntry", lazy="selectin",
-                            order_by="(TimelineEntry.day, TimelineEntry.id)",
-                            cascade="all, delete-orphan")
+    neighbourhoods = relationship(
+        "Neighbourhood",
+        secondary=project_neighbourhood,
+        lazy="selectin",
+        order_by="Neighbourhood.name",
+    )
+    documents = relationship(
+        "ProjectDocument",
+        lazy="select",
+        order_by="ProjectDocument.id",
+        cascade="all, delete-orphan",
+    )
+    timeline = relationship(
+        "TimelineEntry",
+        lazy="select",
+        order_by="(TimelineEntry.day, TimelineEntry.id)",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def phase_number(self) -> int:
@@ -95,13 +136,19 @@ class Project(db.Model):
     def concerte(self) -> bool:
         return self.labelled_at is not None
 
+    @property
+    def is_remote(self) -> bool:
+        """Published by another hub: shown here, changed only there."""
+        return self.origin_hub is not None
+
 
 class ProjectDocument(db.Model):
     __tablename__ = "project_document"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
-                                            index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(500), default="")
     filename: Mapped[str] = mapped_column(String(200), default="")
@@ -112,8 +159,9 @@ class TimelineEntry(db.Model):
     __tablename__ = "project_timeline_entry"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
-                                            index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     day: Mapped[date]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -127,8 +175,9 @@ class Relay(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
-                                            index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="invited", index=True)
     message: Mapped[str] = mapped_column(Text, default="")
@@ -136,8 +185,7 @@ class Relay(db.Model):
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     responded_at: Mapped[datetime | None]
-    responded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"))
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     residents_reached: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[str] = mapped_column(Text, default="")

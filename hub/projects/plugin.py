@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from ..activity import ActivityItem
@@ -28,31 +29,44 @@ def _can_organise_relay_sessions(user, relay: Relay) -> bool:
 @hookimpl
 def hub_register_object_types():
     return [
-        ObjectType(name="project", model=Project, label=_l("Project"),
-                   endpoint="projects.show", url_values=lambda p: {"project_id": p.id},
-                   neighbourhood_ids=lambda p: [n.id for n in p.neighbourhoods],
-                   can_manage=services.can_manage,
-                   actions={"answer": services.can_answer},
-                   contribution_rule=services.contribution_rule),
-        ObjectType(name="relay", model=Relay, label=_l("Relay"), endpoint="projects.relay",
-                   url_values=lambda r: {"project_id": r.project_id, "relay_id": r.id},
-                   title=lambda r: f"{r.body.name} · {r.project.title}",
-                   neighbourhood_ids=lambda r: [n.id for n in r.body.neighbourhoods],
-                   can_manage=lambda user, r: services.can_manage(user, r.project),
-                   actions={"organise_sessions": _can_organise_relay_sessions}),
+        ObjectType(
+            name="project",
+            model=Project,
+            label=_l("Project"),
+            endpoint="projects.show",
+            url_values=lambda p: {"project_id": p.id},
+            neighbourhood_ids=lambda p: [n.id for n in p.neighbourhoods],
+            can_manage=services.can_manage,
+            actions={"answer": services.can_answer, "comment_officially": services.can_answer},
+            contribution_rule=services.contribution_rule,
+            comments=True,
+            comments_closed=services.comments_closed,
+        ),
+        ObjectType(
+            name="relay",
+            model=Relay,
+            label=_l("Relay"),
+            endpoint="projects.relay",
+            url_values=lambda r: {"project_id": r.project_id, "relay_id": r.id},
+            title=lambda r: f"{r.body.name} · {r.project.title}",
+            neighbourhood_ids=lambda r: [n.id for n in r.body.neighbourhoods],
+            can_manage=lambda user, r: services.can_manage(user, r.project),
+            actions={"organise_sessions": _can_organise_relay_sessions},
+        ),
     ]
 
 
 @hookimpl
 def hub_register_contribution_channels():
-    return [ContributionChannel("relay", _l("Through a relay"), offline=True,
-                                source_type="relay")]
+    return [ContributionChannel("relay", _l("Through a relay"), offline=True, source_type="relay")]
 
 
 @hookimpl
 def hub_navigation_items(user):
-    return [NavItem(_l("Projects"), "projects.index", order=10),
-            NavItem(_l("Agenda"), "agenda.index", order=30)]
+    return [
+        NavItem(_l("Projects"), "projects.index", order=10),
+        NavItem(_l("Agenda"), "agenda.index", order=30),
+    ]
 
 
 @hookimpl
@@ -65,22 +79,46 @@ def hub_openapi_paths():
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
     """The projects that concern the neighbourhood, newest first."""
-    projects = db.session.scalars(select(Project).where(Project.id.in_(
-        select(project_neighbourhood.c.project_id).where(
-            project_neighbourhood.c.neighbourhood_id == neighbourhood.id)))
-        .order_by(Project.created_at.desc())).all()
-    return [render_section("projects", _l("Projects"), "projects/_neighbourhood_projects.html",
-                           order=20, projects=projects)]
+    projects = db.session.scalars(
+        select(Project)
+        .where(
+            Project.hidden_at.is_(None),
+            Project.id.in_(
+                select(project_neighbourhood.c.project_id).where(
+                    project_neighbourhood.c.neighbourhood_id == neighbourhood.id
+                )
+            ),
+        )
+        .order_by(Project.created_at.desc())
+    ).all()
+    return [
+        render_section(
+            "projects",
+            _l("Projects"),
+            "projects/_neighbourhood_projects.html",
+            order=20,
+            projects=projects,
+        )
+    ]
 
 
 @hookimpl
 def hub_body_page(body, user):
     """The projects the body relays, and whether an answer is expected from it."""
-    relays = db.session.scalars(select(Relay).where(Relay.body_id == body.id)
-                                .order_by(Relay.invited_at.desc())).all()
-    return [render_section("relays", _l("Projects relayed"), "projects/_body_relays.html",
-                           order=20, relays=relays, relay_statuses=RELAY_STATUSES,
-                           may_act=can(user, body, "act"))]
+    relays = db.session.scalars(
+        select(Relay).where(Relay.body_id == body.id).order_by(Relay.invited_at.desc())
+    ).all()
+    return [
+        render_section(
+            "relays",
+            _l("Projects relayed"),
+            "projects/_body_relays.html",
+            order=20,
+            relays=relays,
+            relay_statuses=RELAY_STATUSES,
+            may_act=can(user, body, "act"),
+        )
+    ]
 
 
 @hookimpl
@@ -88,67 +126,319 @@ def hub_api_record_extra(object_type, obj):
     """A body's API record lists the projects it relays."""
     if object_type != "body":
         return None
-    relays = db.session.scalars(select(Relay).where(Relay.body_id == obj.id)
-                                .order_by(Relay.id)).all()
-    return {"relays": [{"project_id": r.project_id, "project": r.project.title,
-                        "status": r.status} for r in relays]}
+    relays = db.session.scalars(
+        select(Relay).where(Relay.body_id == obj.id).order_by(Relay.id)
+    ).all()
+    return {
+        "relays": [
+            {"project_id": r.project_id, "project": r.project.title, "status": r.status}
+            for r in relays
+        ]
+    }
 
 
 @hookimpl
 def hub_user_activity(user):
     items = []
-    for contribution, project in db.session.execute(select(Contribution, Project).join(
-            Project, Project.id == Contribution.target_id).where(
-            Contribution.target_type == "project",
-            Contribution.author_id == user.id).order_by(Contribution.id.desc()).limit(50)):
-        items.append(ActivityItem(
-            _l("Contribution"), project.title,
-            url_for("projects.show", project_id=project.id) + f"#contribution-{contribution.id}",
-            contribution.created_at, STATUSES[contribution.status]))
-    for project, follow in db.session.execute(select(Project, Follow).join(
-            Follow, Follow.target_id == Project.id).where(
-            Follow.target_type == "project", Follow.user_id == user.id)).all():
-        items.append(ActivityItem(_l("Followed project"), project.title,
-                                  url_for("projects.show", project_id=project.id),
-                                  follow.created_at))
+    for contribution, project in db.session.execute(
+        select(Contribution, Project)
+        .join(Project, Project.id == Contribution.target_id)
+        .where(Contribution.target_type == "project", Contribution.author_id == user.id)
+        .order_by(Contribution.id.desc())
+        .limit(50)
+    ):
+        items.append(
+            ActivityItem(
+                _l("Contribution"),
+                project.title,
+                url_for(
+                    "projects.contribution",
+                    project_id=project.id,
+                    contribution_id=contribution.id,
+                ),
+                contribution.created_at,
+                STATUSES[contribution.status],
+            )
+        )
+    for project, follow in db.session.execute(
+        select(Project, Follow)
+        .join(Follow, Follow.target_id == Project.id)
+        .where(Follow.target_type == "project", Follow.user_id == user.id)
+    ).all():
+        items.append(
+            ActivityItem(
+                _l("Followed project"),
+                project.title,
+                url_for("projects.show", project_id=project.id),
+                follow.created_at,
+            )
+        )
     return items
 
 
 @hookimpl
-def hub_load_demo_content(app):
-    from .demo import load
+def hub_load_demo_content(app, variant):
+    from .demo import load, load_metropole
 
-    load(app)
+    (load_metropole if variant == "metropole" else load)(app)
 
 
 @hookimpl
 def hub_export_personal_data(user):
     """The resident's contributions (with their status and answer) and followed objects."""
     contributions = db.session.scalars(
-        select(Contribution).where(Contribution.author_id == user.id)
-        .order_by(Contribution.created_at)).all()
+        select(Contribution)
+        .where(Contribution.author_id == user.id)
+        .order_by(Contribution.created_at)
+    ).all()
     follows = db.session.execute(
-        select(Project.title, Follow.created_at).join(
-            Follow, Follow.target_id == Project.id)
+        select(Project.title, Follow.created_at)
+        .join(Follow, Follow.target_id == Project.id)
         .where(Follow.target_type == "project", Follow.user_id == user.id)
-        .order_by(Follow.created_at)).all()
+        .order_by(Follow.created_at)
+    ).all()
     return {
-        "contributions": [{
-            "target_type": c.target_type, "project_id": c.target_id
-            if c.target_type == "project" else None,
-            "text": c.text, "channel": c.channel,
-            "created_at": c.created_at.isoformat() + "Z", "status": c.status,
-            "answer": c.answer.text if c.answer else None,
-        } for c in contributions],
-        "followed_projects": [{"title": title, "since": since.isoformat() + "Z"}
-                              for title, since in follows],
+        "contributions": [
+            {
+                "target_type": c.target_type,
+                "project_id": c.target_id if c.target_type == "project" else None,
+                "text": c.text,
+                "channel": c.channel,
+                "created_at": c.created_at.isoformat() + "Z",
+                "status": c.status,
+                "answer": c.answer.text if c.answer else None,
+            }
+            for c in contributions
+        ],
+        "followed_projects": [
+            {"title": title, "since": since.isoformat() + "Z"} for title, since in follows
+        ],
     }
 
 
 @hookimpl
 def hub_search(query, user, limit):
-    projects = db.session.scalars(select(Project).where(
-        search_like(Project.title, query) | search_like(Project.summary, query))
-        .order_by(Project.created_at.desc()).limit(limit)).all()
-    return [SearchResult(_l("Projects"), p.title, url_for("projects.show", project_id=p.id),
-                         p.summary, p.created_at) for p in projects]
+    projects = db.session.scalars(
+        select(Project)
+        .where(search_like(Project.title, query) | search_like(Project.summary, query))
+        .where(Project.hidden_at.is_(None))
+        .order_by(Project.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        SearchResult(
+            _l("Projects"),
+            p.title,
+            url_for("projects.show", project_id=p.id),
+            p.summary,
+            p.created_at,
+        )
+        for p in projects
+    ]
+
+
+@hookimpl
+def hub_register_settings():
+    from ..settings import Setting
+
+    return [
+        Setting(
+            "projects_answer_days",
+            "int",
+            60,
+            _l("Days within which the commune promises to answer a contribution"),
+            _l("Contributions still without an answer after this delay show as overdue."),
+            minimum=1,
+        )
+    ]
+
+
+@hookimpl
+def hub_work_items(user, body):
+    """Contributions awaiting an answer and relay reports (staff); relay invitations to
+    answer and reports to write (a body)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from ..settings import get_setting
+    from ..timeutil import local_date
+    from ..workqueue import WorkItem
+
+    if body is not None:
+        if not can(user, body, "act"):
+            return []
+        relays = db.session.scalars(
+            select(Relay).where(
+                Relay.body_id == body.id,
+                Relay.status.in_(("invited", "accepted")),
+                Relay.report_submitted_at.is_(None),
+            )
+        ).all()
+        return [
+            WorkItem(
+                "projects.relay_invitation" if r.status == "invited" else "projects.relay_report",
+                _l("Relay invitation to answer")
+                if r.status == "invited"
+                else _l("Relay report to send"),
+                r.project.title,
+                url_for("projects.relay", project_id=r.project_id, relay_id=r.id),
+                due=r.report_deadline,
+                deadline="promised",
+                assignee=body.name,
+            )
+            for r in relays
+        ]
+    items = []
+    if user.can("projects.answer"):
+        days = int(get_setting("projects_answer_days") or 60)
+        rows = db.session.execute(
+            select(
+                Contribution.target_id,
+                func.count(Contribution.id),
+                func.min(Contribution.created_at),
+            )
+            .where(
+                Contribution.target_type == "project",
+                Contribution.answer_id.is_(None),
+                Contribution.status.in_(("received", "under_study")),
+            )
+            .group_by(Contribution.target_id)
+        ).all()
+        projects = {
+            p.id: p
+            for p in db.session.scalars(select(Project).where(Project.id.in_([r[0] for r in rows])))
+        }
+        for project_id, count, oldest in rows:
+            project = projects.get(project_id)
+            if project is None:
+                continue
+            items.append(
+                WorkItem(
+                    "projects.answer",
+                    lazy_ngettext(
+                        "%(num)d contribution awaiting an answer",
+                        "%(num)d contributions awaiting an answer",
+                        count,
+                    ),
+                    project.title,
+                    url_for("projects.instruction", project_id=project.id),
+                    due=local_date(oldest) + timedelta(days=days),
+                    deadline="promised",
+                    assignee=project.owner.display_name if project.owner else "",
+                )
+            )
+    if user.can("projects.manage"):
+        late = db.session.scalars(
+            select(Relay).where(
+                Relay.status.in_(("invited", "accepted")),
+                Relay.report_submitted_at.is_(None),
+            )
+        ).all()
+        items += [
+            WorkItem(
+                "projects.relay_follow_up",
+                _l("Relay report expected"),
+                f"{r.body.name} · {r.project.title}",
+                url_for("projects.relay", project_id=r.project_id, relay_id=r.id),
+                due=r.report_deadline,
+                deadline="promised",
+                assignee=r.body.name,
+            )
+            for r in late
+        ]
+    return items
+
+
+@hookimpl
+def hub_open_data():
+    from ..opendata import Dataset
+
+    return [
+        Dataset(
+            _l("Projects and their indicators"),
+            "projects.export_csv",
+            "CSV",
+            _l("Every project: phase, participants, contributions, answers, relays."),
+        ),
+        Dataset(
+            _l("Contributions and their answers"),
+            "projects.export_all_contributions",
+            "CSV",
+            _l("Every contribution to a project: channel, neighbourhood, status, answer date."),
+        ),
+    ]
+
+
+@hookimpl
+def hub_neighbourhood_news(neighbourhood_ids, since, until):
+    """Projects of these neighbourhoods that changed phase in the week, and the answers their
+    residents' contributions received: two queries for every neighbourhood together."""
+    from flask_babel import gettext as _
+    from flask_babel import ngettext
+    from sqlalchemy import func
+
+    from ..activity import NeighbourhoodNews
+    from ..answers.models import Answer
+    from .models import PHASE_LABELS
+
+    if not neighbourhood_ids:
+        return []
+    news = []
+    moved = db.session.execute(
+        select(project_neighbourhood.c.neighbourhood_id, Project)
+        .join(Project, Project.id == project_neighbourhood.c.project_id)
+        .where(
+            project_neighbourhood.c.neighbourhood_id.in_(neighbourhood_ids),
+            Project.phase_changed_at >= since,
+            Project.phase_changed_at < until,
+            Project.contrat_published_at.is_not(None),
+        )
+    ).all()
+    for neighbourhood_id, project in moved:
+        news.append(
+            NeighbourhoodNews(
+                neighbourhood_id,
+                _(
+                    "“%(title)s” is now in phase %(n)d: %(phase)s",
+                    title=project.title,
+                    n=project.phase_number,
+                    phase=PHASE_LABELS[project.phase],
+                ),
+                url_for("projects.show", project_id=project.id),
+                project.phase_changed_at,
+            )
+        )
+    answered = db.session.execute(
+        select(
+            Contribution.neighbourhood_id,
+            Project.id,
+            Project.title,
+            func.count(Contribution.id),
+            func.max(Answer.created_at),
+        )
+        .join(Answer, Contribution.answer_id == Answer.id)
+        .join(Project, Project.id == Contribution.target_id)
+        .where(
+            Contribution.target_type == "project",
+            Contribution.neighbourhood_id.in_(neighbourhood_ids),
+            Answer.created_at >= since,
+            Answer.created_at < until,
+        )
+        .group_by(Contribution.neighbourhood_id, Project.id, Project.title)
+    ).all()
+    for neighbourhood_id, project_id, title, count, when in answered:
+        news.append(
+            NeighbourhoodNews(
+                neighbourhood_id,
+                ngettext(
+                    "%(num)d contribution from the neighbourhood was answered on “%(title)s”",
+                    "%(num)d contributions from the neighbourhood were answered on “%(title)s”",
+                    count,
+                    title=title,
+                ),
+                url_for("projects.show", project_id=project_id),
+                when,
+            )
+        )
+    return news

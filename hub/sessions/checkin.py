@@ -44,9 +44,19 @@ def qr_svg(data: str, title: str = "") -> Markup:
     import segno
 
     buffer = io.BytesIO()
-    segno.make(data, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False,
-                                     svgns=True, title=title or None, svgclass="qr-code",
-                                     lineclass=None, dark="#000", light="#fff")
+    segno.make(data, error="m").save(
+        buffer,
+        kind="svg",
+        scale=4,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title=title or None,
+        svgclass="qr-code",
+        lineclass=None,
+        dark="#000",
+        light="#fff",
+    )
     svg = buffer.getvalue().decode("utf-8")
     return Markup(svg.replace("<svg ", '<svg role="img" focusable="false" ', 1))
 

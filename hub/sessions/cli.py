@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from ..web import offline_request_context
+
 
 @click.group("sessions")
 def sessions_group():
@@ -12,8 +14,9 @@ def sessions_group():
 
 
 @sessions_group.command("purge")
-@click.option("--months", type=int, default=None,
-              help="Override the setting sessions_purge_after_months.")
+@click.option(
+    "--months", type=int, default=None, help="Override the setting sessions_purge_after_months."
+)
 @with_appcontext
 def purge_command(months: int | None):
     """Wipe registrations' personal data of sessions that ended N months ago or more."""
@@ -39,7 +42,7 @@ def remind_command():
     from .services import send_reminders
 
     app = current_app._get_current_object()
-    with app.test_request_context("/", base_url=app.config.get("BASE_URL") or None):
+    with offline_request_context(app):
         with write_transaction():
             sent = send_reminders()
     click.echo(f"{sent} reminder(s) queued.")

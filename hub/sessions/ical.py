@@ -9,12 +9,17 @@ from ..agenda import AgendaEvent
 from .models import ACCESS_FEATURES, Meeting
 
 ACCESS_LABELS = {
-    "step_free": _l("Step-free access"), "hearing_loop": _l("Hearing loop"),
+    "step_free": _l("Step-free access"),
+    "hearing_loop": _l("Hearing loop"),
     "sign_language": _l("French Sign Language (LSF) interpreting"),
-    "easy_read": _l("Easy-to-read documents (FALC)"), "childcare": _l("Childcare"),
+    "easy_read": _l("Easy-to-read documents (FALC)"),
+    "childcare": _l("Childcare"),
 }
-MODE_LABELS = {"in_person": _l("In person"), "online": _l("Online"),
-               "hybrid": _l("In person and online")}
+MODE_LABELS = {
+    "in_person": _l("In person"),
+    "online": _l("Online"),
+    "hybrid": _l("In person and online"),
+}
 
 
 def access_labels() -> dict:
@@ -42,17 +47,26 @@ def public_location(meeting: Meeting) -> str:
 def agenda_event(meeting: Meeting) -> AgendaEvent:
     from .services import url_for
 
-    objects = tuple(ref for ref in (meeting.target_ref, meeting.organiser_ref)
-                    if ref[0] and ref[1] is not None)
+    objects = tuple(
+        ref for ref in (meeting.target_ref, meeting.organiser_ref) if ref[0] and ref[1] is not None
+    )
     return AgendaEvent(
-        uid=f"session-{meeting.id}", title=meeting.title, start=meeting.starts_at,
-        end=meeting.ends_at, location=public_location(meeting),
+        uid=f"session-{meeting.id}",
+        title=meeting.title,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        location=public_location(meeting),
         url=url_for("sessions.show", meeting_id=meeting.id),
-        description=meeting.description, accessibility=accessibility_text(meeting),
-        neighbourhood_ids=tuple(n.id for n in meeting.neighbourhoods), objects=objects,
+        description=meeting.description,
+        accessibility=accessibility_text(meeting),
+        neighbourhood_ids=tuple(n.id for n in meeting.neighbourhoods),
+        objects=objects,
         organiser=meeting.organiser_ref if meeting.organiser_type else None,
-        source="sessions", cancelled=meeting.cancelled_at is not None,
-        cancel_reason=meeting.cancel_reason, sequence=meeting.sequence or 0)
+        source="sessions",
+        cancelled=meeting.cancelled_at is not None,
+        cancel_reason=meeting.cancel_reason,
+        sequence=meeting.sequence or 0,
+    )
 
 
 def session_ics(meeting: Meeting) -> bytes:

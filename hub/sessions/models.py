@@ -23,10 +23,15 @@ from ..db import new_uuid, utcnow
 from ..extensions import db
 
 meeting_neighbourhood = Table(
-    "meeting_neighbourhood", db.metadata,
+    "meeting_neighbourhood",
+    db.metadata,
     Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
-    Column("neighbourhood_id", ForeignKey("neighbourhood.id", ondelete="CASCADE"),
-           primary_key=True, index=True),
+    Column(
+        "neighbourhood_id",
+        ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 MODES = ("in_person", "online", "hybrid")
@@ -34,8 +39,7 @@ MODES = ("in_person", "online", "hybrid")
 ACCESS_FEATURES = ("step_free", "hearing_loop", "sign_language", "easy_read", "childcare")
 # The compte-rendu's written sections, in the order of the seed's structure (date, time,
 # place and attendance come from the session itself).
-MINUTES_SECTIONS = ("objectives", "method", "synthesis", "questions", "proposals",
-                    "next_agenda")
+MINUTES_SECTIONS = ("objectives", "method", "synthesis", "questions", "proposals", "next_agenda")
 MINUTES_STATUSES = ("draft", "review", "approved", "published")
 
 
@@ -49,8 +53,10 @@ class Meeting(db.Model):
     """
 
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_target", "target_type", "target_id"),
-                      Index("ix_meeting_organiser", "organiser_type", "organiser_id"))
+    __table_args__ = (
+        Index("ix_meeting_target", "target_type", "target_id"),
+        Index("ix_meeting_organiser", "organiser_type", "organiser_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
@@ -89,7 +95,8 @@ class Meeting(db.Model):
     minutes_review_until: Mapped[datetime | None]
     minutes_approved_at: Mapped[datetime | None]
     minutes_approved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"))
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
     minutes_published_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
@@ -98,11 +105,16 @@ class Meeting(db.Model):
     previous_starts_at: Mapped[datetime | None]
     registrations_purged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                      index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
 
-    neighbourhoods = relationship("Neighbourhood", secondary=meeting_neighbourhood,
-                                  lazy="selectin", order_by="Neighbourhood.name")
+    neighbourhoods = relationship(
+        "Neighbourhood",
+        secondary=meeting_neighbourhood,
+        lazy="selectin",
+        order_by="Neighbourhood.name",
+    )
 
     @property
     def target_ref(self) -> tuple[str, int | None]:
@@ -123,15 +135,25 @@ class Meeting(db.Model):
 
     @property
     def has_minutes(self) -> bool:
-        return bool(self.minutes_objectives or self.minutes_method or self.minutes
-                    or self.minutes_next_agenda or self.minutes_questions
-                    or self.minutes_proposals)
+        return bool(
+            self.minutes_objectives
+            or self.minutes_method
+            or self.minutes
+            or self.minutes_next_agenda
+            or self.minutes_questions
+            or self.minutes_proposals
+        )
 
     @property
     def minutes_sections(self) -> dict[str, str]:
-        return {"objectives": self.minutes_objectives, "method": self.minutes_method,
-                "synthesis": self.minutes, "questions": self.minutes_questions,
-                "proposals": self.minutes_proposals, "next_agenda": self.minutes_next_agenda}
+        return {
+            "objectives": self.minutes_objectives,
+            "method": self.minutes_method,
+            "synthesis": self.minutes,
+            "questions": self.minutes_questions,
+            "proposals": self.minutes_proposals,
+            "next_agenda": self.minutes_next_agenda,
+        }
 
     @property
     def public_seats(self) -> int | None:
@@ -158,20 +180,21 @@ class MeetingRegistration(db.Model):
     """
 
     __tablename__ = "meeting_registration"
-    __table_args__ = (UniqueConstraint("meeting_id", "user_id",
-                                       name="uq_meeting_registration_user"),
-                      Index("ix_meeting_registration_queue", "meeting_id", "status", "id"))
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id", name="uq_meeting_registration_user"),
+        Index("ix_meeting_registration_queue", "meeting_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                                index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(12), default="registered")
     channel: Mapped[str] = mapped_column(String(12), default="online")
     name: Mapped[str] = mapped_column(String(200), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
-    entered_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     public_name: Mapped[bool] = mapped_column(Boolean, default=False)
     checkin_code: Mapped[str | None] = mapped_column(String(8), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -196,20 +219,19 @@ class MeetingWalkIn(db.Model):
     __tablename__ = "meeting_walk_in"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
-                                            index=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    entered_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
 
 class MinutesVersion(db.Model):
     """One saved state of a session's minutes: every version is kept and can be compared."""
 
     __tablename__ = "meeting_minutes_version"
-    __table_args__ = (UniqueConstraint("meeting_id", "number",
-                                       name="uq_meeting_minutes_version"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "number", name="uq_meeting_minutes_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
@@ -235,13 +257,13 @@ class MinutesAmendment(db.Model):
     section: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")
     proposed_text: Mapped[str] = mapped_column(Text, default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                  index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(12), default="open")
     reply: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
-    resolved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     author = relationship("User", foreign_keys=[author_id])

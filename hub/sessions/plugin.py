@@ -15,9 +15,10 @@ from ..navigation import SearchResult, search_like
 from ..registry import ObjectType
 from ..settings import Setting, get_setting
 from ..worker import Job
+from . import minutes as minutes_cycle
 from . import services
 from .ical import agenda_event
-from .models import Meeting, MeetingRegistration
+from .models import Meeting, MeetingRegistration, MinutesAmendment
 
 
 def _neighbourhood_ids(meeting: Meeting) -> list[int]:
@@ -26,24 +27,66 @@ def _neighbourhood_ids(meeting: Meeting) -> list[int]:
 
 @hookimpl
 def hub_register_object_types():
-    return [ObjectType(
-        name="session", model=Meeting, label=_l("Session"), endpoint="sessions.show",
-        url_values=lambda m: {"meeting_id": m.id}, neighbourhood_ids=_neighbourhood_ids,
-        can_manage=services.can_organise)]
+    return [
+        ObjectType(
+            name="session",
+            model=Meeting,
+            label=_l("Session"),
+            endpoint="sessions.show",
+            url_values=lambda m: {"meeting_id": m.id},
+            neighbourhood_ids=_neighbourhood_ids,
+            can_manage=services.can_organise,
+        ),
+        # A participant's amendment to draft minutes: resident-written, so moderated.
+        ObjectType(
+            name="minutes_amendment",
+            model=MinutesAmendment,
+            label=_l("Amendment to minutes"),
+            endpoint="",
+            url_values=lambda a: {},
+            url_of=minutes_cycle.amendment_url,
+            can_view=minutes_cycle.can_view_amendment,
+            title=minutes_cycle.amendment_title,
+            moderation=True,
+            on_published=minutes_cycle.amendment_published,
+        ),
+    ]
 
 
 @hookimpl
-def hub_agenda_events(start, end, filters):
-    return [agenda_event(m) for m in services.query_between(start, end, filters or {})]
+def hub_agenda_events(start, end, filters, limit):
+    return [agenda_event(m) for m in services.query_between(start, end, filters or {}, limit)]
+
+
+@hookimpl
+def hub_agenda_organisers(start, end):
+    return services.organisers_between(start, end)
 
 
 @hookimpl
 def hub_register_settings():
-    return [Setting("sessions_purge_after_months", "int", 12,
-                    _l("Purge registrations' personal data this many months after a session"),
-                    _l("Accounts, names, phone numbers and check-in codes of registered "
-                       "people and walk-ins are wiped; counts, attendance and minutes stay. "
-                       "Also run by the command “hub sessions purge”."), minimum=1)]
+    return [
+        Setting(
+            "sessions_purge_after_months",
+            "int",
+            12,
+            _l("Purge registrations' personal data this many months after a session"),
+            _l(
+                "Accounts, names, phone numbers and check-in codes of registered "
+                "people and walk-ins are wiped; counts, attendance and minutes stay. "
+                "Also run by the command “hub sessions purge”."
+            ),
+            minimum=1,
+        ),
+        Setting(
+            "sessions_minutes_days",
+            "int",
+            30,
+            _l("Days within which the minutes of a session are promised"),
+            _l("Minutes still unpublished after this delay show as overdue in the work queues."),
+            minimum=1,
+        ),
+    ]
 
 
 @hookimpl
@@ -67,27 +110,66 @@ def _purge_job():
 
 @hookimpl
 def hub_scheduled_jobs():
-    return [Job("sessions.reminders", every=timedelta(hours=1), run=_reminders_job,
-                description=_l("Remind registered people the day before a session")),
-            Job("sessions.purge", every=timedelta(days=1), run=_purge_job,
-                description=_l("Purge registrations' personal data of old sessions"))]
+    return [
+        Job(
+            "sessions.reminders",
+            every=timedelta(hours=1),
+            run=_reminders_job,
+            description=_l("Remind registered people the day before a session"),
+        ),
+        Job(
+            "sessions.purge",
+            every=timedelta(days=1),
+            run=_purge_job,
+            description=_l("Purge registrations' personal data of old sessions"),
+        ),
+    ]
+
+
+@hookimpl
+def hub_on_user_deleted(user):
+    """A deleted account keeps no seat and no place in a queue of a session still to come:
+    the seats go to the people waiting, as when someone unregisters."""
+    from ..timeutil import local_now
+
+    rows = db.session.execute(
+        select(Meeting, MeetingRegistration)
+        .join(MeetingRegistration, MeetingRegistration.meeting_id == Meeting.id)
+        .where(MeetingRegistration.user_id == user.id, Meeting.starts_at > local_now())
+    ).all()
+    for meeting, registration in rows:
+        services.leave(meeting, registration, user)
 
 
 @hookimpl
 def hub_export_personal_data(user):
     """Sessions the resident registered for, and whether they were marked present."""
     rows = db.session.execute(
-        select(Meeting.title, Meeting.starts_at, MeetingRegistration.created_at,
-               MeetingRegistration.attended, MeetingRegistration.status,
-               MeetingRegistration.public_name)
+        select(
+            Meeting.title,
+            Meeting.starts_at,
+            MeetingRegistration.created_at,
+            MeetingRegistration.attended,
+            MeetingRegistration.status,
+            MeetingRegistration.public_name,
+        )
         .join(MeetingRegistration, MeetingRegistration.meeting_id == Meeting.id)
         .where(MeetingRegistration.user_id == user.id)
-        .order_by(Meeting.starts_at)).all()
-    return {"registrations": [{"session": title, "starts_at": starts.isoformat(),
-                               "registered_at": registered.isoformat() + "Z",
-                               "attended": attended, "status": status,
-                               "name_in_public_list": public}
-                              for title, starts, registered, attended, status, public in rows]}
+        .order_by(Meeting.starts_at)
+    ).all()
+    return {
+        "registrations": [
+            {
+                "session": title,
+                "starts_at": starts.isoformat(),
+                "registered_at": registered.isoformat() + "Z",
+                "attended": attended,
+                "status": status,
+                "name_in_public_list": public,
+            }
+            for title, starts, registered, attended, status, public in rows
+        ]
+    }
 
 
 @hookimpl
@@ -95,9 +177,103 @@ def hub_search(query, user, limit):
     """Sessions from the start of today, soonest first."""
     from ..timeutil import start_of_local_day
 
-    found = db.session.scalars(select(Meeting).where(
-        Meeting.starts_at >= start_of_local_day(),
-        search_like(Meeting.title, query) | search_like(Meeting.description, query))
-        .order_by(Meeting.starts_at).limit(limit)).all()
-    return [SearchResult(_l("Sessions"), m.title, services.meeting_url(m), m.description,
-                         m.starts_at) for m in found]
+    found = db.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.starts_at >= start_of_local_day(),
+            search_like(Meeting.title, query) | search_like(Meeting.description, query),
+        )
+        .order_by(Meeting.starts_at)
+        .limit(limit)
+    ).all()
+    return [
+        SearchResult(_l("Sessions"), m.title, services.meeting_url(m), m.description, m.starts_at)
+        for m in found
+    ]
+
+
+MINUTES_LOOKBACK_DAYS = 180
+UPCOMING_DAYS = 30
+
+
+def _minutes_item(meeting: Meeting, days: int, assignee: str = ""):
+    from flask import url_for
+
+    from ..workqueue import WorkItem
+
+    held_on = meeting.starts_at.date()
+    status = meeting.minutes_status
+    if status == "review" and meeting.minutes_review_until is not None:
+        from ..timeutil import local_date
+
+        what, due = _l("Minutes to approve"), local_date(meeting.minutes_review_until)
+    elif status in ("draft", "review"):
+        what, due = _l("Minutes to approve"), held_on + timedelta(days=days)
+    elif status == "approved":
+        what, due = _l("Minutes to publish"), held_on + timedelta(days=days)
+    else:
+        what, due = _l("Minutes to write"), held_on + timedelta(days=days)
+    return WorkItem(
+        "sessions.minutes",
+        what,
+        meeting.title,
+        url_for("sessions.minutes", meeting_id=meeting.id),
+        due=due,
+        deadline="promised",
+        assignee=assignee,
+    )
+
+
+@hookimpl
+def hub_work_items(user, body):
+    """Held sessions whose minutes are not published (staff: every session; a body: its
+    own), and the body's sessions of the coming weeks to hold."""
+    from flask import url_for
+
+    from ..timeutil import local_now
+    from ..workqueue import WorkItem
+
+    now = local_now()
+    days = int(get_setting("sessions_minutes_days") or 30)
+    pending = (
+        select(Meeting)
+        .where(
+            Meeting.cancelled_at.is_(None),
+            Meeting.starts_at < now,
+            Meeting.starts_at >= now - timedelta(days=MINUTES_LOOKBACK_DAYS),
+            Meeting.minutes_status != "published",
+        )
+        .order_by(Meeting.starts_at)
+    )
+    if body is None:
+        if not user.can("sessions.manage"):
+            return []
+        return [_minutes_item(m, days) for m in db.session.scalars(pending)]
+    from ..registry import allows
+
+    if not allows(user, body, "organise_sessions"):
+        return []
+    own = (Meeting.organiser_type == "body") & (Meeting.organiser_id == body.id)
+    items = [_minutes_item(m, days, body.name) for m in db.session.scalars(pending.where(own))]
+    upcoming = db.session.scalars(
+        select(Meeting)
+        .where(
+            own,
+            Meeting.cancelled_at.is_(None),
+            Meeting.starts_at >= now,
+            Meeting.starts_at < now + timedelta(days=UPCOMING_DAYS),
+        )
+        .order_by(Meeting.starts_at)
+    )
+    items += [
+        WorkItem(
+            "sessions.hold",
+            _l("Session to hold"),
+            m.title,
+            url_for("sessions.show", meeting_id=m.id),
+            due=m.starts_at.date(),
+            assignee=body.name,
+        )
+        for m in upcoming
+    ]
+    return items

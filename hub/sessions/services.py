@@ -20,11 +20,11 @@ from flask import current_app, has_request_context
 from flask import url_for as _flask_url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..accounts.models import User
-from ..db import for_update, utcnow
+from ..db import for_update, lock_key, utcnow
 from ..errors import RuleError
 from ..events import emit
 from ..extensions import db
@@ -32,6 +32,7 @@ from ..mail import queue_mail
 from ..notifications.services import notify
 from ..registry import registry
 from ..timeutil import local_now, months_before, start_of_local_day
+from ..web import offline_request_context
 from . import checkin
 from .models import (
     ACCESS_FEATURES,
@@ -55,7 +56,7 @@ def url_for(endpoint: str, **values) -> str:
     if has_request_context():
         return _flask_url_for(endpoint, **values)
     app = current_app._get_current_object()
-    with app.test_request_context("/", base_url=app.config.get("BASE_URL") or None):
+    with offline_request_context(app):
         return _flask_url_for(endpoint, **values)
 
 
@@ -72,8 +73,7 @@ def _mode_fields(mode: str | None, online: bool, place: str) -> tuple[str, bool]
     if mode is None:
         mode = ("hybrid" if place else "online") if online else "in_person"
     if mode not in MODES:
-        raise SessionRuleError(_("Choose how people take part: in person, online or both."),
-                               "mode")
+        raise SessionRuleError(_("Choose how people take part: in person, online or both."), "mode")
     return mode, mode != "in_person"
 
 
@@ -81,12 +81,26 @@ def _clean_features(features) -> list[str]:
     return [f for f in ACCESS_FEATURES if f in set(features or ())]
 
 
-def create_session(*, title: str, starts_at, target=None, organiser=None, ends_at=None,
-                   place: str = "", online: bool = False, online_url: str = "",
-                   accessibility: str = "", description: str = "", neighbourhoods=(),
-                   registrations_open: bool = False, capacity: int | None = None,
-                   mode: str | None = None, access_features=(), reserved_seats: int = 0,
-                   actor=audit.CURRENT_USER) -> Meeting:
+def create_session(
+    *,
+    title: str,
+    starts_at,
+    target=None,
+    organiser=None,
+    ends_at=None,
+    place: str = "",
+    online: bool = False,
+    online_url: str = "",
+    accessibility: str = "",
+    description: str = "",
+    neighbourhoods=(),
+    registrations_open: bool = False,
+    capacity: int | None = None,
+    mode: str | None = None,
+    access_features=(),
+    reserved_seats: int = 0,
+    actor=audit.CURRENT_USER,
+) -> Meeting:
     """Plan a session for ``target`` held by ``organiser`` (registered objects or
     ``(type, id)`` pairs); it appears in the agenda at once.
 
@@ -100,20 +114,68 @@ def create_session(*, title: str, starts_at, target=None, organiser=None, ends_a
         raise SessionRuleError(_("The end must come after the start."), "ends_at")
     mode, online = _mode_fields(mode, online, place)
     _check_seats(capacity, reserved_seats)
-    meeting = Meeting(title=title, starts_at=starts_at, ends_at=ends_at, place=place,
-                      online=online, mode=mode, online_url=online_url,
-                      accessibility=accessibility, access_features=_clean_features(
-                          access_features), description=description,
-                      target_type=target_type, target_id=target_id,
-                      organiser_type=organiser_type, organiser_id=organiser_id,
-                      registrations_open=registrations_open, capacity=capacity,
-                      reserved_seats=reserved_seats or 0, sequence=0,
-                      created_by_id=audit.actor_id_of(actor))
+    meeting = Meeting(
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        online=online,
+        mode=mode,
+        online_url=online_url,
+        accessibility=accessibility,
+        access_features=_clean_features(access_features),
+        description=description,
+        target_type=target_type,
+        target_id=target_id,
+        organiser_type=organiser_type,
+        organiser_id=organiser_id,
+        registrations_open=registrations_open,
+        capacity=capacity,
+        reserved_seats=reserved_seats or 0,
+        sequence=0,
+        created_by_id=audit.actor_id_of(actor),
+    )
     meeting.neighbourhoods = list(neighbourhoods)
     db.session.add(meeting)
     db.session.flush()
-    emit("session.created", meeting, actor=actor, target=f"{target_type}:{target_id or ''}",
-         organiser=f"{organiser_type}:{organiser_id or ''}")
+    emit(
+        "session.created",
+        meeting,
+        actor=actor,
+        target=f"{target_type}:{target_id or ''}",
+        organiser=f"{organiser_type}:{organiser_id or ''}",
+    )
+    return meeting
+
+
+def shared_session(
+    target_type: str, starts_at, *, title: str, place: str = "", actor=audit.CURRENT_USER
+) -> Meeting:
+    """The one session of ``target_type`` (a council's sitting, say) at ``starts_at``, or a
+    new one: the business of several plugins (petitions debated, interpellations answered)
+    shares a sitting instead of each creating its own. Safe when two agents schedule at once."""
+    lock_key(f"shared-session:{target_type}:{starts_at.isoformat()}")
+    meeting = db.session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.target_type == target_type,
+            Meeting.target_id.is_(None),
+            Meeting.starts_at == starts_at,
+        )
+        .order_by(Meeting.id)
+        .limit(1)
+    )
+    if meeting is None:
+        meeting = create_session(
+            title=title,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=3),
+            place=place,
+            target=(target_type, None),
+            actor=actor,
+        )
+    elif place:
+        meeting.place = place
     return meeting
 
 
@@ -121,8 +183,10 @@ def _check_seats(capacity, reserved) -> None:
     if reserved and reserved < 0:
         raise SessionRuleError(_("Reserved seats cannot be negative."), "reserved_seats")
     if reserved and (capacity is None or reserved > capacity):
-        raise SessionRuleError(_("Reserved seats are part of the capacity: give a capacity "
-                                 "at least as large."), "reserved_seats")
+        raise SessionRuleError(
+            _("Reserved seats are part of the capacity: give a capacity at least as large."),
+            "reserved_seats",
+        )
 
 
 def _refs_clause(refs: Iterable[Ref]):
@@ -130,12 +194,19 @@ def _refs_clause(refs: Iterable[Ref]):
     pairs = sorted({(t, i) for t, i in refs if t and i is not None})
     if not pairs:
         return None
-    return or_(tuple_(Meeting.target_type, Meeting.target_id).in_(pairs),
-               tuple_(Meeting.organiser_type, Meeting.organiser_id).in_(pairs))
+    return or_(
+        tuple_(Meeting.target_type, Meeting.target_id).in_(pairs),
+        tuple_(Meeting.organiser_type, Meeting.organiser_id).in_(pairs),
+    )
 
 
-def sessions_for(refs: Iterable[Ref], *, upcoming_only: bool = False,
-                 include_cancelled: bool = True, limit: int | None = None) -> list[Meeting]:
+def sessions_for(
+    refs: Iterable[Ref],
+    *,
+    upcoming_only: bool = False,
+    include_cancelled: bool = True,
+    limit: int | None = None,
+) -> list[Meeting]:
     """Sessions of several objects at once (one query), by start time."""
     clause = _refs_clause(refs)
     if clause is None:
@@ -157,28 +228,67 @@ def sessions_by_target(target_type: str, target_ids) -> dict[int, list[Meeting]]
     result: dict[int, list[Meeting]] = {i: [] for i in ids}
     if not ids:
         return result
-    for meeting in db.session.scalars(select(Meeting).where(
-            Meeting.target_type == target_type, Meeting.target_id.in_(ids))
-            .order_by(Meeting.starts_at)):
+    for meeting in db.session.scalars(
+        select(Meeting)
+        .where(Meeting.target_type == target_type, Meeting.target_id.in_(ids))
+        .order_by(Meeting.starts_at)
+    ):
         result[meeting.target_id].append(meeting)
     return result
 
 
-def query_between(start, end, filters: dict):
+def query_between(start, end, filters: dict, limit: int | None = None):
     """Sessions in the window, cancelled ones included (the agenda marks them).
 
     ``filters``: ``neighbourhood_id``, and ``objects``: ``(type, id)`` pairs of which the
-    session's target or organiser must be one.
+    session's target or organiser must be one. With ``limit``: the first ``limit`` by start
+    time, and the others starting at the same moment as the last of them (one query: the
+    window ends at the start of the ``limit``-th).
     """
-    query = select(Meeting).where(Meeting.starts_at >= start, Meeting.starts_at <= end)
+    query = _between(select(Meeting), start, end, filters)
+    if limit:
+        nth = (
+            _between(select(Meeting.starts_at), start, end, filters)
+            .order_by(Meeting.starts_at)
+            .offset(limit - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = query.where(Meeting.starts_at <= func.coalesce(nth, end))
+    return db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).all()
+
+
+def organisers_between(start, end) -> list[tuple[str, int]]:
+    """``(type, id)`` of the organisers of sessions in the window."""
+    return [
+        (kind, ident)
+        for kind, ident in db.session.execute(
+            select(Meeting.organiser_type, Meeting.organiser_id)
+            .where(
+                Meeting.starts_at >= start,
+                Meeting.starts_at <= end,
+                Meeting.organiser_id.is_not(None),
+            )
+            .distinct()
+        )
+        if kind
+    ]
+
+
+def _between(query, start, end, filters: dict):
+    query = query.where(Meeting.starts_at >= start, Meeting.starts_at <= end)
     if filters.get("objects"):
         clause = _refs_clause(filters["objects"])
         query = query.where(clause if clause is not None else and_(False))
     if filters.get("neighbourhood_id"):
-        query = query.where(Meeting.id.in_(
-            select(meeting_neighbourhood.c.meeting_id).where(
-                meeting_neighbourhood.c.neighbourhood_id == filters["neighbourhood_id"])))
-    return db.session.scalars(query.order_by(Meeting.starts_at)).all()
+        query = query.where(
+            Meeting.id.in_(
+                select(meeting_neighbourhood.c.meeting_id).where(
+                    meeting_neighbourhood.c.neighbourhood_id == filters["neighbourhood_id"]
+                )
+            )
+        )
+    return query
 
 
 def meeting_url(meeting: Meeting, **values) -> str:
@@ -213,8 +323,11 @@ class AlreadyRegistered(SessionRuleError):
 
     def __init__(self, registration: MeetingRegistration):
         self.registration = registration
-        message = (_("You are already on the waiting list.")
-                   if registration.status == WAITLISTED else _("You are already registered."))
+        message = (
+            _("You are already on the waiting list.")
+            if registration.status == WAITLISTED
+            else _("You are already registered.")
+        )
         super().__init__(message, status=409, code="already_registered")
 
 
@@ -247,9 +360,16 @@ def organisers_to_notify(meeting: Meeting) -> list:
 
 def registration_count(meeting_id: int, status: str = REGISTERED) -> int:
     """Indexed COUNT of the seated (or waiting) registrations."""
-    return db.session.scalar(select(func.count()).select_from(MeetingRegistration).where(
-        MeetingRegistration.meeting_id == meeting_id,
-        MeetingRegistration.status == status)) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(MeetingRegistration)
+            .where(
+                MeetingRegistration.meeting_id == meeting_id, MeetingRegistration.status == status
+            )
+        )
+        or 0
+    )
 
 
 def waitlist_count(meeting_id: int) -> int:
@@ -263,26 +383,35 @@ def counts_by_meeting(meeting_ids) -> dict[int, dict[str, int]]:
     if not ids:
         return result
     for meeting_id, status, count in db.session.execute(
-            select(MeetingRegistration.meeting_id, MeetingRegistration.status, func.count())
-            .where(MeetingRegistration.meeting_id.in_(ids))
-            .group_by(MeetingRegistration.meeting_id, MeetingRegistration.status)):
+        select(MeetingRegistration.meeting_id, MeetingRegistration.status, func.count())
+        .where(MeetingRegistration.meeting_id.in_(ids))
+        .group_by(MeetingRegistration.meeting_id, MeetingRegistration.status)
+    ):
         result[meeting_id][status] = count
     return result
 
 
 def registered_users(meeting: Meeting, status: str | None = REGISTERED) -> list:
-    query = select(User).join(MeetingRegistration, MeetingRegistration.user_id == User.id).where(
-        MeetingRegistration.meeting_id == meeting.id)
+    query = (
+        select(User)
+        .options(selectinload(User.role_rows))
+        .join(MeetingRegistration, MeetingRegistration.user_id == User.id)
+        .where(MeetingRegistration.meeting_id == meeting.id)
+    )
     if status:
         query = query.where(MeetingRegistration.status == status)
     return list(db.session.scalars(query.order_by(MeetingRegistration.id)))
 
 
-def registrations_of(meeting: Meeting, status: str | None = REGISTERED) -> list[
-        MeetingRegistration]:
+def registrations_of(
+    meeting: Meeting, status: str | None = REGISTERED
+) -> list[MeetingRegistration]:
     """Registrations in arrival order (seated ones by default; ``status=None``: all)."""
-    query = select(MeetingRegistration).options(joinedload(MeetingRegistration.user)).where(
-        MeetingRegistration.meeting_id == meeting.id)
+    query = (
+        select(MeetingRegistration)
+        .options(joinedload(MeetingRegistration.user))
+        .where(MeetingRegistration.meeting_id == meeting.id)
+    )
     if status:
         query = query.where(MeetingRegistration.status == status)
     return list(db.session.scalars(query.order_by(MeetingRegistration.id)))
@@ -291,8 +420,11 @@ def registrations_of(meeting: Meeting, status: str | None = REGISTERED) -> list[
 def registration_of(meeting: Meeting, user) -> MeetingRegistration | None:
     if not getattr(user, "is_authenticated", False) or user.id is None:
         return None
-    return db.session.scalar(select(MeetingRegistration).where(
-        MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.user_id == user.id))
+    return db.session.scalar(
+        select(MeetingRegistration).where(
+            MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.user_id == user.id
+        )
+    )
 
 
 def is_registered(meeting: Meeting, user) -> bool:
@@ -301,20 +433,35 @@ def is_registered(meeting: Meeting, user) -> bool:
     return row is not None and row.status == REGISTERED
 
 
+def waitlist_positions(rows: list[MeetingRegistration]) -> dict[int, int]:
+    """``{registration id: place on the waiting list}`` for every registration of a meeting,
+    from the list itself (all of a meeting's registrations, as ``registrations_of(meeting,
+    None)`` gives them): no query per waiting person."""
+    waiting = sorted(r.id for r in rows if r.status == WAITLISTED)
+    return {ident: n for n, ident in enumerate(waiting, start=1)}
+
+
 def waitlist_position(registration: MeetingRegistration) -> int | None:
     """1 for the first person waiting; None when seated."""
     if registration.status != WAITLISTED:
         return None
-    return db.session.scalar(select(func.count()).select_from(MeetingRegistration).where(
-        MeetingRegistration.meeting_id == registration.meeting_id,
-        MeetingRegistration.status == WAITLISTED,
-        MeetingRegistration.id <= registration.id)) or None
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(MeetingRegistration)
+            .where(
+                MeetingRegistration.meeting_id == registration.meeting_id,
+                MeetingRegistration.status == WAITLISTED,
+                MeetingRegistration.id <= registration.id,
+            )
+        )
+        or None
+    )
 
 
 def public_participants(meeting: Meeting) -> list[str]:
     """Names of seated participants who chose to appear in the public list."""
-    return [r.shown_name for r in registrations_of(meeting)
-            if r.public_name and r.shown_name]
+    return [r.shown_name for r in registrations_of(meeting) if r.public_name and r.shown_name]
 
 
 def _lock(meeting: Meeting) -> Meeting:
@@ -333,9 +480,18 @@ def _seat_available(meeting: Meeting, *, reserved: bool) -> bool:
     seated = registration_count(meeting.id)
     if reserved:
         return seated < meeting.capacity
-    given = db.session.scalar(select(func.count()).select_from(MeetingRegistration).where(
-        MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.status == REGISTERED,
-        MeetingRegistration.channel != "online")) or 0
+    given = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(MeetingRegistration)
+            .where(
+                MeetingRegistration.meeting_id == meeting.id,
+                MeetingRegistration.status == REGISTERED,
+                MeetingRegistration.channel != "online",
+            )
+        )
+        or 0
+    )
     held = max((meeting.reserved_seats or 0) - given, 0)
     return seated + held < meeting.capacity
 
@@ -343,8 +499,12 @@ def _seat_available(meeting: Meeting, *, reserved: bool) -> bool:
 def _unique_code() -> str:
     while True:
         code = checkin.new_code()
-        if db.session.scalar(select(MeetingRegistration.id).where(
-                MeetingRegistration.checkin_code == code)) is None:
+        if (
+            db.session.scalar(
+                select(MeetingRegistration.id).where(MeetingRegistration.checkin_code == code)
+            )
+            is None
+        ):
             return code
 
 
@@ -358,8 +518,10 @@ def update_meeting(meeting: Meeting, actor, **fields) -> None:
         raise SessionRuleError(_("The end must come after the start."), "ends_at")
     if "mode" in fields or "online" in fields:
         fields["mode"], fields["online"] = _mode_fields(
-            fields.get("mode"), fields.get("online", meeting.online),
-            fields.get("place", meeting.place))
+            fields.get("mode"),
+            fields.get("online", meeting.online),
+            fields.get("place", meeting.place),
+        )
     if "access_features" in fields:
         fields["access_features"] = _clean_features(fields["access_features"])
     if "reserved_seats" in fields:
@@ -368,8 +530,10 @@ def update_meeting(meeting: Meeting, actor, **fields) -> None:
     _check_seats(capacity, fields.get("reserved_seats", meeting.reserved_seats))
     seated = registration_count(meeting.id)
     if "capacity" in fields and capacity is not None and capacity < seated:
-        raise SessionRuleError(_("%(num)d people are already registered: the capacity cannot "
-                                 "be lower.", num=seated), "capacity")
+        raise SessionRuleError(
+            _("%(num)d people are already registered: the capacity cannot be lower.", num=seated),
+            "capacity",
+        )
     changed = sorted(k for k, v in fields.items() if getattr(meeting, k) != v)
     if "starts_at" in changed:
         meeting.previous_starts_at = meeting.starts_at
@@ -379,9 +543,12 @@ def update_meeting(meeting: Meeting, actor, **fields) -> None:
         meeting.sequence = (meeting.sequence or 0) + 1
     emit("session.updated", meeting, actor=actor, fields=changed)
     if "starts_at" in changed:
-        notify(registered_users(meeting, status=None),
-               _("The session “%(title)s” has a new date", title=meeting.title),
-               meeting_url(meeting), kind="session.rescheduled")
+        notify(
+            registered_users(meeting, status=None),
+            _("The session “%(title)s” has a new date", title=meeting.title),
+            meeting_url(meeting),
+            kind="session.rescheduled",
+        )
     promote_waiting(meeting)
 
 
@@ -390,16 +557,24 @@ def cancel_meeting(meeting: Meeting, reason: str, actor) -> None:
         raise SessionRuleError(_("This session is already cancelled."))
     reason = (reason or "").strip()
     if len(reason) < MIN_CANCEL_REASON:
-        raise SessionRuleError(_("Explain why the session is cancelled (at least %(n)d "
-                                 "characters): the reason is shown publicly.",
-                                 n=MIN_CANCEL_REASON))
+        raise SessionRuleError(
+            _(
+                "Explain why the session is cancelled (at least %(n)d "
+                "characters): the reason is shown publicly.",
+                n=MIN_CANCEL_REASON,
+            )
+        )
     meeting.cancelled_at = utcnow()
     meeting.cancel_reason = reason
     meeting.sequence = (meeting.sequence or 0) + 1
     emit("session.cancelled", meeting, actor=actor, reason=reason)
-    notify(registered_users(meeting, status=None),
-           _("The session “%(title)s” is cancelled", title=meeting.title),
-           meeting_url(meeting), body=reason, kind="session.cancelled")
+    notify(
+        registered_users(meeting, status=None),
+        _("The session “%(title)s” is cancelled", title=meeting.title),
+        meeting_url(meeting),
+        body=reason,
+        kind="session.cancelled",
+    )
 
 
 # --- Registrations and the waiting list -----------------------------------------------------
@@ -424,22 +599,37 @@ def join(meeting: Meeting, user, *, public_name: bool = False) -> MeetingRegistr
     registration, a 403 rule for an account whose email is not confirmed.
     """
     if not getattr(user, "email_confirmed", False):
-        raise SessionRuleError(_("Confirm your email address before registering: we write "
-                                 "to you if the session changes."), status=403,
-                               code="email_unconfirmed")
+        raise SessionRuleError(
+            _(
+                "Confirm your email address before registering: we write "
+                "to you if the session changes."
+            ),
+            status=403,
+            code="email_unconfirmed",
+        )
     _lock(meeting)
     _check_open(meeting)
     existing = registration_of(meeting, user)
     if existing is not None:
         raise AlreadyRegistered(existing)
     status = REGISTERED if _seat_available(meeting, reserved=False) else WAITLISTED
-    row = MeetingRegistration(meeting_id=meeting.id, user_id=user.id, status=status,
-                              channel="online", public_name=bool(public_name),
-                              checkin_code=_unique_code(), created_at=utcnow())
+    row = MeetingRegistration(
+        meeting_id=meeting.id,
+        user_id=user.id,
+        status=status,
+        channel="online",
+        public_name=bool(public_name),
+        checkin_code=_unique_code(),
+        created_at=utcnow(),
+    )
     db.session.add(row)
     db.session.flush()
-    audit.record("session.registered" if status == REGISTERED else "session.waitlisted",
-                 meeting, actor=user, registration_id=row.id)
+    audit.record(
+        "session.registered" if status == REGISTERED else "session.waitlisted",
+        meeting,
+        actor=user,
+        registration_id=row.id,
+    )
     _confirm(meeting, row)
     return row
 
@@ -453,8 +643,9 @@ def register(meeting: Meeting, user, *, public_name: bool = False) -> bool:
     return True
 
 
-def register_on_behalf(meeting: Meeting, actor, *, name: str = "", contact: str = "",
-                       channel: str = "phone", user=None) -> MeetingRegistration:
+def register_on_behalf(
+    meeting: Meeting, actor, *, name: str = "", contact: str = "", channel: str = "phone", user=None
+) -> MeetingRegistration:
     """An agent or a body member registers someone who called or filled in a paper form
     (with an account: ``user``; without: ``name`` and a phone number or address to warn
     them). Reserved seats are theirs to give; the entry is audited."""
@@ -469,20 +660,32 @@ def register_on_behalf(meeting: Meeting, actor, *, name: str = "", contact: str 
     if user is not None and (existing := registration_of(meeting, user)) is not None:
         raise AlreadyRegistered(existing)
     status = REGISTERED if _seat_available(meeting, reserved=True) else WAITLISTED
-    row = MeetingRegistration(meeting_id=meeting.id, user_id=getattr(user, "id", None),
-                              status=status, channel=channel, name=name, contact=contact,
-                              entered_by_id=actor.id, checkin_code=_unique_code(),
-                              created_at=utcnow())
+    row = MeetingRegistration(
+        meeting_id=meeting.id,
+        user_id=getattr(user, "id", None),
+        status=status,
+        channel=channel,
+        name=name,
+        contact=contact,
+        entered_by_id=actor.id,
+        checkin_code=_unique_code(),
+        created_at=utcnow(),
+    )
     db.session.add(row)
     db.session.flush()
-    emit("session.registered_on_behalf", meeting, actor=actor, channel=channel,
-         status=status, registration_id=row.id)
+    emit(
+        "session.registered_on_behalf",
+        meeting,
+        actor=actor,
+        channel=channel,
+        status=status,
+        registration_id=row.id,
+    )
     _confirm(meeting, row)
     return row
 
 
-def leave(meeting: Meeting, registration: MeetingRegistration, actor) -> list[
-        MeetingRegistration]:
+def leave(meeting: Meeting, registration: MeetingRegistration, actor) -> list[MeetingRegistration]:
     """Cancel a registration (or a place in the queue); the people waiting first take the
     seats it frees, in the same transaction, and are told. Returns those promoted."""
     _lock(meeting)
@@ -492,8 +695,13 @@ def leave(meeting: Meeting, registration: MeetingRegistration, actor) -> list[
     was_seated = registration.status == REGISTERED
     db.session.delete(registration)
     db.session.flush()
-    audit.record("session.unregistered", meeting, actor=actor, registration_id=registration.id,
-                 was=registration.status)
+    audit.record(
+        "session.unregistered",
+        meeting,
+        actor=actor,
+        registration_id=registration.id,
+        was=registration.status,
+    )
     return promote_waiting(meeting) if was_seated else []
 
 
@@ -511,9 +719,15 @@ def promote_waiting(meeting: Meeting) -> list[MeetingRegistration]:
         return []
     promoted = []
     while _seat_available(meeting, reserved=False):
-        first = db.session.scalar(select(MeetingRegistration).where(
-            MeetingRegistration.meeting_id == meeting.id,
-            MeetingRegistration.status == WAITLISTED).order_by(MeetingRegistration.id).limit(1))
+        first = db.session.scalar(
+            select(MeetingRegistration)
+            .where(
+                MeetingRegistration.meeting_id == meeting.id,
+                MeetingRegistration.status == WAITLISTED,
+            )
+            .order_by(MeetingRegistration.id)
+            .limit(1)
+        )
         if first is None:
             break
         first.status = REGISTERED
@@ -532,15 +746,25 @@ def _registration_url(meeting: Meeting) -> str:
 def _tell_promoted(meeting: Meeting, row: MeetingRegistration) -> None:
     title = _("A seat is yours: “%(title)s”", title=meeting.title)
     if row.user is not None:
-        notify([row.user], title, _registration_url(meeting), kind="session.promoted",
-               body=_("You were first on the waiting list. Your check-in code is %(code)s.",
-                      code=checkin.grouped(row.checkin_code)), email=False)
+        notify(
+            [row.user],
+            title,
+            _registration_url(meeting),
+            kind="session.promoted",
+            body=_(
+                "You were first on the waiting list. Your check-in code is %(code)s.",
+                code=checkin.grouped(row.checkin_code),
+            ),
+            email=False,
+        )
     elif row.entered_by is not None:
-        notify([row.entered_by],
-               _("%(name)s has a seat at “%(title)s”: tell them", name=row.name,
-                 title=meeting.title),
-               url_for("sessions.registrations", meeting_id=meeting.id),
-               body=row.contact, kind="session.promoted")
+        notify(
+            [row.entered_by],
+            _("%(name)s has a seat at “%(title)s”: tell them", name=row.name, title=meeting.title),
+            url_for("sessions.registrations", meeting_id=meeting.id),
+            body=row.contact,
+            kind="session.promoted",
+        )
     _confirm(meeting, row, promoted=True)
 
 
@@ -554,8 +778,9 @@ def checkin_url(meeting: Meeting, code: str) -> str:
     return url_for("sessions.check_in", meeting_id=meeting.id, code=code, _external=True)
 
 
-def _confirm(meeting: Meeting, row: MeetingRegistration, *, promoted: bool = False,
-             reminder: bool = False) -> None:
+def _confirm(
+    meeting: Meeting, row: MeetingRegistration, *, promoted: bool = False, reminder: bool = False
+) -> None:
     """Email the person (confirmation, promotion or reminder) with their check-in code and
     its QR code as an attachment."""
     recipient = _recipient(row)
@@ -571,19 +796,41 @@ def _confirm(meeting: Meeting, row: MeetingRegistration, *, promoted: bool = Fal
         subject = _("Registration confirmed: %(title)s", title=meeting.title)
     attachments = []
     if row.status == REGISTERED and row.checkin_code:
-        attachments.append(("check-in-%s.png" % row.checkin_code, "image/png",
-                            checkin.qr_png(checkin_url(meeting, row.checkin_code))))
+        attachments.append(
+            (
+                "check-in-%s.png" % row.checkin_code,
+                "image/png",
+                checkin.qr_png(checkin_url(meeting, row.checkin_code)),
+            )
+        )
     from .ical import session_ics
 
     attachments.append(("session.ics", "text/calendar", session_ics(meeting)))
-    queue_mail(recipient, subject, "sessions/email/registration.txt", meeting=meeting,
-               row=row, promoted=promoted, reminder=reminder,
-               position=waitlist_position(row), code=checkin.grouped(row.checkin_code or ""),
-               link=url_for("sessions.my_registration", meeting_id=meeting.id, _external=True)
-               if row.user is not None else url_for("sessions.show", meeting_id=meeting.id,
-                                                    _external=True),
-               online_url=meeting.online_url if row.status == REGISTERED else "",
-               attachments=attachments)
+    # A confirmation or a seat is the person's ticket: it always goes. The day-before reminder
+    # is a notice they may stop: it carries the one-click unsubscribe link and headers.
+    send = queue_mail
+    if reminder and row.user is not None:
+        from ..notifications.services import mail_person
+
+        def send(to, subject, template, **context):
+            return mail_person(row.user, subject, template, topic="session", **context)
+
+    send(
+        recipient,
+        subject,
+        "sessions/email/registration.txt",
+        meeting=meeting,
+        row=row,
+        promoted=promoted,
+        reminder=reminder,
+        position=waitlist_position(row),
+        code=checkin.grouped(row.checkin_code or ""),
+        link=url_for("sessions.my_registration", meeting_id=meeting.id, _external=True)
+        if row.user is not None
+        else url_for("sessions.show", meeting_id=meeting.id, _external=True),
+        online_url=meeting.online_url if row.status == REGISTERED else "",
+        attachments=attachments,
+    )
 
 
 # --- Attendance -----------------------------------------------------------------------------
@@ -593,8 +840,9 @@ def require_held(meeting: Meeting) -> None:
     if meeting.cancelled_at is not None:
         raise SessionRuleError(_("This session was cancelled."))
     if meeting.starts_at > local_now():
-        raise SessionRuleError(_("Attendance and minutes are recorded once the session has "
-                                 "started."))
+        raise SessionRuleError(
+            _("Attendance and minutes are recorded once the session has started.")
+        )
 
 
 def require_door_open(meeting: Meeting) -> None:
@@ -606,20 +854,42 @@ def require_door_open(meeting: Meeting) -> None:
 
 
 def walk_ins_of(meeting: Meeting) -> list[MeetingWalkIn]:
-    return list(db.session.scalars(select(MeetingWalkIn).where(
-        MeetingWalkIn.meeting_id == meeting.id).order_by(MeetingWalkIn.id)))
+    return list(
+        db.session.scalars(
+            select(MeetingWalkIn)
+            .where(MeetingWalkIn.meeting_id == meeting.id)
+            .order_by(MeetingWalkIn.id)
+        )
+    )
 
 
 def attendance_summary(meeting: Meeting) -> dict[str, int]:
     """Registered people checked in, named walk-ins and the headcount of the others."""
-    checked = db.session.scalar(select(func.count()).select_from(MeetingRegistration).where(
-        MeetingRegistration.meeting_id == meeting.id,
-        MeetingRegistration.attended.is_(True))) or 0
-    walk_ins = db.session.scalar(select(func.count()).select_from(MeetingWalkIn).where(
-        MeetingWalkIn.meeting_id == meeting.id)) or 0
+    checked = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(MeetingRegistration)
+            .where(
+                MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.attended.is_(True)
+            )
+        )
+        or 0
+    )
+    walk_ins = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(MeetingWalkIn)
+            .where(MeetingWalkIn.meeting_id == meeting.id)
+        )
+        or 0
+    )
     extra = meeting.extra_attendees or 0
-    return {"registered": checked, "walk_ins": walk_ins, "headcount": extra,
-            "total": checked + walk_ins + extra}
+    return {
+        "registered": checked,
+        "walk_ins": walk_ins,
+        "headcount": extra,
+        "total": checked + walk_ins + extra,
+    }
 
 
 def _recount(meeting: Meeting) -> None:
@@ -633,18 +903,22 @@ def check_in(meeting: Meeting, code: str, actor) -> MeetingRegistration:
     code = checkin.normalise(code)
     row = None
     if checkin.is_well_formed(code):
-        row = db.session.scalar(select(MeetingRegistration).where(
-            MeetingRegistration.meeting_id == meeting.id,
-            MeetingRegistration.checkin_code == code))
+        row = db.session.scalar(
+            select(MeetingRegistration).where(
+                MeetingRegistration.meeting_id == meeting.id,
+                MeetingRegistration.checkin_code == code,
+            )
+        )
     if row is None:
-        raise SessionRuleError(_("No registration for this session has this code."), "code",
-                               status=404)
+        raise SessionRuleError(
+            _("No registration for this session has this code."), "code", status=404
+        )
     if row.status != REGISTERED:
-        raise SessionRuleError(_("This person is on the waiting list, not registered."),
-                               "code")
+        raise SessionRuleError(_("This person is on the waiting list, not registered."), "code")
     if row.attended:
-        raise SessionRuleError(_("%(name)s is already checked in.", name=row.shown_name),
-                               "code", status=409)
+        raise SessionRuleError(
+            _("%(name)s is already checked in.", name=row.shown_name), "code", status=409
+        )
     row.attended = True
     row.checked_in_at = utcnow()
     _recount(meeting)
@@ -652,25 +926,30 @@ def check_in(meeting: Meeting, code: str, actor) -> MeetingRegistration:
     return row
 
 
-def set_present(meeting: Meeting, registration: MeetingRegistration, present: bool,
-                actor) -> None:
+def set_present(meeting: Meeting, registration: MeetingRegistration, present: bool, actor) -> None:
     """Tick or untick a registered person on the attendance sheet."""
     require_door_open(meeting)
     registration.attended = present
     registration.checked_in_at = utcnow() if present else None
     _recount(meeting)
-    audit.record("session.checked_in" if present else "session.check_in_undone", meeting,
-                 actor=actor, registration_id=registration.id)
+    audit.record(
+        "session.checked_in" if present else "session.check_in_undone",
+        meeting,
+        actor=actor,
+        registration_id=registration.id,
+    )
 
 
 def add_walk_in(meeting: Meeting, name: str, actor) -> MeetingWalkIn:
     require_door_open(meeting)
     name = (name or "").strip()[:200]
     if not name:
-        raise SessionRuleError(_("Give the name of the person, or count them in the "
-                                 "headcount."), "name")
-    row = MeetingWalkIn(meeting_id=meeting.id, name=name, entered_by_id=actor.id,
-                        created_at=utcnow())
+        raise SessionRuleError(
+            _("Give the name of the person, or count them in the headcount."), "name"
+        )
+    row = MeetingWalkIn(
+        meeting_id=meeting.id, name=name, entered_by_id=actor.id, created_at=utcnow()
+    )
     db.session.add(row)
     _recount(meeting)
     audit.record("session.walk_in", meeting, actor=actor)
@@ -681,8 +960,7 @@ def set_headcount(meeting: Meeting, extra: int, actor) -> None:
     """People present who gave no name (they do not want an account, or no name at all)."""
     require_door_open(meeting)
     if extra is None or extra < 0:
-        raise SessionRuleError(_("Give the number of people present without a name."),
-                               "headcount")
+        raise SessionRuleError(_("Give the number of people present without a name."), "headcount")
     meeting.extra_attendees = extra
     _recount(meeting)
     audit.record("session.headcount", meeting, actor=actor, headcount=extra)
@@ -697,22 +975,36 @@ def record_attendance(meeting: Meeting, count: int, present_ids, actor) -> None:
     if count is None or count < 0:
         raise SessionRuleError(_("Give the number of people present."))
     if count < len(present):
-        raise SessionRuleError(_("The number of people present cannot be lower than the "
-                                 "%(num)d registered residents marked present.",
-                                 num=len(present)))
+        raise SessionRuleError(
+            _(
+                "The number of people present cannot be lower than the "
+                "%(num)d registered residents marked present.",
+                num=len(present),
+            )
+        )
     walk_ins = len(walk_ins_of(meeting))
     if count < len(present) + walk_ins:
-        raise SessionRuleError(_("The number of people present cannot be lower than the "
-                                 "%(num)d people already counted (registered residents "
-                                 "present and named walk-ins).", num=len(present) + walk_ins))
+        raise SessionRuleError(
+            _(
+                "The number of people present cannot be lower than the "
+                "%(num)d people already counted (registered residents "
+                "present and named walk-ins).",
+                num=len(present) + walk_ins,
+            )
+        )
     for row in rows:
         if row.user_id in present and not row.attended:
             row.checked_in_at = utcnow()
         row.attended = row.user_id in present
     meeting.extra_attendees = count - len(present & {r.user_id for r in rows}) - walk_ins
     meeting.attendance_count = count
-    audit.record("session.attendance", meeting, actor=actor, count=count,
-                 registered_present=len(present & {r.user_id for r in rows}))
+    audit.record(
+        "session.attendance",
+        meeting,
+        actor=actor,
+        count=count,
+        registered_present=len(present & {r.user_id for r in rows}),
+    )
 
 
 # --- Reminders and privacy ------------------------------------------------------------------
@@ -724,11 +1016,17 @@ def send_reminders(now: datetime | None = None) -> int:
     now = now or local_now()
     tomorrow = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     rows = db.session.scalars(
-        select(MeetingRegistration).join(Meeting, Meeting.id == MeetingRegistration.meeting_id)
-        .where(Meeting.starts_at >= tomorrow, Meeting.starts_at < tomorrow + timedelta(days=1),
-               Meeting.cancelled_at.is_(None), MeetingRegistration.status == REGISTERED,
-               MeetingRegistration.reminder_sent_at.is_(None))
-        .order_by(MeetingRegistration.id)).all()
+        select(MeetingRegistration)
+        .join(Meeting, Meeting.id == MeetingRegistration.meeting_id)
+        .where(
+            Meeting.starts_at >= tomorrow,
+            Meeting.starts_at < tomorrow + timedelta(days=1),
+            Meeting.cancelled_at.is_(None),
+            MeetingRegistration.status == REGISTERED,
+            MeetingRegistration.reminder_sent_at.is_(None),
+        )
+        .order_by(MeetingRegistration.id)
+    ).all()
     sent = 0
     for row in rows:
         meeting = db.session.get(Meeting, row.meeting_id)
@@ -745,13 +1043,17 @@ def purge_registrations(months: int, now: datetime | None = None) -> list[int]:
     months ago; counts, attendance and minutes stay. Returns the sessions purged."""
     now = now or local_now()
     limit = months_before(now, months)
-    meetings = db.session.scalars(select(Meeting).where(
-        Meeting.registrations_purged_at.is_(None),
-        func.coalesce(Meeting.ends_at, Meeting.starts_at) < limit)).all()
+    meetings = db.session.scalars(
+        select(Meeting).where(
+            Meeting.registrations_purged_at.is_(None),
+            func.coalesce(Meeting.ends_at, Meeting.starts_at) < limit,
+        )
+    ).all()
     done = []
     for meeting in meetings:
-        for row in db.session.scalars(select(MeetingRegistration).where(
-                MeetingRegistration.meeting_id == meeting.id)):
+        for row in db.session.scalars(
+            select(MeetingRegistration).where(MeetingRegistration.meeting_id == meeting.id)
+        ):
             row.user_id = None
             row.name = ""
             row.contact = ""
@@ -761,20 +1063,25 @@ def purge_registrations(months: int, now: datetime | None = None) -> list[int]:
         for walk_in in walk_ins_of(meeting):
             walk_in.name = ""
             walk_in.entered_by_id = None
-        for amendment in db.session.scalars(select(MinutesAmendment).where(
-                MinutesAmendment.meeting_id == meeting.id)):
+        for amendment in db.session.scalars(
+            select(MinutesAmendment).where(MinutesAmendment.meeting_id == meeting.id)
+        ):
             amendment.author_id = None
         meeting.registrations_purged_at = utcnow()
-        audit.record("session.registrations_purged", meeting, actor=audit.SYSTEM,
-                     months=months)
+        audit.record("session.registrations_purged", meeting, actor=audit.SYSTEM, months=months)
         done.append(meeting.id)
     return done
 
 
 def audit_export(meeting: Meeting, actor, fmt: str) -> None:
-    """Exports of registrations carry personal data: each one is recorded."""
-    audit.record("session.registrations_exported", meeting, actor=actor, format=fmt,
-                 rows=len(registrations_of(meeting, status=None)))
+    """Exports of registrations carry personal data: each one is recorded (with how many
+    rows it gives, counted in the transaction that records it)."""
+    rows = db.session.scalar(
+        select(func.count())
+        .select_from(MeetingRegistration)
+        .where(MeetingRegistration.meeting_id == audit.id_of(meeting))
+    )
+    audit.record("session.registrations_exported", meeting, actor=actor, format=fmt, rows=rows)
 
 
 # The minutes cycle, reachable from this namespace (``sessions.open_review``…).

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from ..db import write_transaction
 from ..errors import RuleError
 from ..extensions import db, htmx
-from ..forms import HubForm, add_error, choices, form_action
+from ..forms import HubForm, add_error, choices, form_action, require_sent
 from ..registry import registry
 from ..text import csv_response
 from ..timeutil import local_now
@@ -73,26 +73,36 @@ def _link(obj):
     return {"url": object_type.url(obj), "title": object_type.title(obj)}
 
 
-def _registration_context(meeting: Meeting, message: str = "", announce: str = "",
-                          form=None) -> dict:
+def _registration_context(
+    meeting: Meeting, message: str = "", announce: str = "", form=None
+) -> dict:
     mine = services.registration_of(meeting, current_user)
     counts = services.counts_by_meeting([meeting.id])[meeting.id]
     seats = meeting.public_seats
-    return dict(meeting=meeting, mine=mine, registered=mine is not None and mine.status ==
-                services.REGISTERED, position=services.waitlist_position(mine) if mine else None,
-                registrations=counts["registered"], waiting=counts["waitlisted"],
-                places_left=None if seats is None else max(seats - counts["registered"], 0),
-                started=meeting.starts_at <= local_now(), form=form or RegisterForm(),
-                message=message, announce=announce)
+    return dict(
+        meeting=meeting,
+        mine=mine,
+        registered=mine is not None and mine.status == services.REGISTERED,
+        position=services.waitlist_position(mine) if mine else None,
+        registrations=counts["registered"],
+        waiting=counts["waitlisted"],
+        places_left=None if seats is None else max(seats - counts["registered"], 0),
+        started=meeting.starts_at <= local_now(),
+        form=form or RegisterForm(),
+        message=message,
+        announce=announce,
+    )
 
 
 def _json_ld(meeting: Meeting) -> Markup:
     """schema.org ``Event`` of the session (rendered as a JSON data block, never run)."""
     base = (current_app.config.get("BASE_URL") or request.host_url).rstrip("/")
     mode = meeting.attendance_mode
-    attendance = {"in_person": "OfflineEventAttendanceMode",
-                  "online": "OnlineEventAttendanceMode",
-                  "hybrid": "MixedEventAttendanceMode"}[mode]
+    attendance = {
+        "in_person": "OfflineEventAttendanceMode",
+        "online": "OnlineEventAttendanceMode",
+        "hybrid": "MixedEventAttendanceMode",
+    }[mode]
     if meeting.cancelled_at is not None:
         status = "EventCancelled"
     elif meeting.previous_starts_at is not None:
@@ -103,11 +113,16 @@ def _json_ld(meeting: Meeting) -> Markup:
 
     zone = hub_timezone()
     page = base + url_for("sessions.show", meeting_id=meeting.id)
-    data = {"@context": "https://schema.org", "@type": "Event", "name": meeting.title,
-            "startDate": meeting.starts_at.replace(tzinfo=zone).isoformat(),
-            "eventStatus": f"https://schema.org/{status}",
-            "eventAttendanceMode": f"https://schema.org/{attendance}",
-            "url": page, "isAccessibleForFree": True}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": meeting.title,
+        "startDate": meeting.starts_at.replace(tzinfo=zone).isoformat(),
+        "eventStatus": f"https://schema.org/{status}",
+        "eventAttendanceMode": f"https://schema.org/{attendance}",
+        "url": page,
+        "isAccessibleForFree": True,
+    }
     if meeting.ends_at:
         data["endDate"] = meeting.ends_at.replace(tzinfo=zone).isoformat()
     if meeting.previous_starts_at is not None:
@@ -117,9 +132,11 @@ def _json_ld(meeting: Meeting) -> Markup:
     locations = []
     if mode != "online" and meeting.place:
         place = {"@type": "Place", "name": meeting.place, "address": meeting.place}
-        features = [{"@type": "LocationFeatureSpecification", "name": str(ACCESS_LABELS[f]),
-                     "value": True} for f in ACCESS_FEATURES
-                    if f in (meeting.access_features or [])]
+        features = [
+            {"@type": "LocationFeatureSpecification", "name": str(ACCESS_LABELS[f]), "value": True}
+            for f in ACCESS_FEATURES
+            if f in (meeting.access_features or [])
+        ]
         if features:
             place["amenityFeature"] = features
         locations.append(place)
@@ -130,8 +147,11 @@ def _json_ld(meeting: Meeting) -> Markup:
     organiser = services.organiser_of(meeting)
     if organiser is not None:
         link = _link(organiser)
-        data["organizer"] = {"@type": "Organization", "name": link["title"],
-                             "url": base + link["url"]}
+        data["organizer"] = {
+            "@type": "Organization",
+            "name": link["title"],
+            "url": base + link["url"],
+        }
     if meeting.capacity:
         data["maximumAttendeeCapacity"] = meeting.capacity
     text = json.dumps(data, ensure_ascii=False)
@@ -147,22 +167,25 @@ def show(meeting_id: int):
 
 def _show(meeting: Meeting, status: int = 200, message: str = "", form=None):
     target = _link(services.target_of(meeting))
-    return render_template("sessions/show.html", context_link=target and target["url"],
-                           context_title=target and target["title"],
-                           organiser=_link(services.organiser_of(meeting)),
-                           can_organise=services.can_organise(current_user, meeting),
-                           json_ld=_json_ld(meeting), mode_label=MODE_LABELS[
-                               meeting.attendance_mode],
-                           access_labels=[ACCESS_LABELS[f] for f in ACCESS_FEATURES
-                                          if f in (meeting.access_features or [])],
-                           location=public_location(meeting),
-                           participants=services.public_participants(meeting),
-                           minutes_status=minutes_cycle.STATUS_LABELS.get(
-                               meeting.minutes_status or "", ""),
-                           can_amend=minutes_cycle.review_open(meeting)
-                           and minutes_cycle.can_amend(current_user, meeting),
-                           sections=minutes_cycle.SECTION_LABELS,
-                           **_registration_context(meeting, message, form=form)), status
+    return render_template(
+        "sessions/show.html",
+        context_link=target and target["url"],
+        context_title=target and target["title"],
+        organiser=_link(services.organiser_of(meeting)),
+        can_organise=services.can_organise(current_user, meeting),
+        json_ld=_json_ld(meeting),
+        mode_label=MODE_LABELS[meeting.attendance_mode],
+        access_labels=[
+            ACCESS_LABELS[f] for f in ACCESS_FEATURES if f in (meeting.access_features or [])
+        ],
+        location=public_location(meeting),
+        participants=services.public_participants(meeting),
+        minutes_status=minutes_cycle.STATUS_LABELS.get(meeting.minutes_status or "", ""),
+        can_amend=minutes_cycle.review_open(meeting)
+        and minutes_cycle.can_amend(current_user, meeting),
+        sections=minutes_cycle.SECTION_LABELS,
+        **_registration_context(meeting, message, form=form),
+    ), status
 
 
 def _registration_action(meeting_id: int, action, success):
@@ -170,8 +193,7 @@ def _registration_action(meeting_id: int, action, success):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     form = RegisterForm()
-    if not form.validate_on_submit():
-        abort(400)
+    require_sent(form)
     try:
         with write_transaction():
             message = action(meeting, current_user, form)
@@ -179,13 +201,15 @@ def _registration_action(meeting_id: int, action, success):
         db.session.rollback()
         db.session.refresh(meeting)
         if htmx:
-            return render_template("sessions/_registration.html",
-                                   **_registration_context(meeting, str(exc), str(exc)))
+            return render_template(
+                "sessions/_registration.html", **_registration_context(meeting, str(exc), str(exc))
+            )
         return _show(meeting, 422 if exc.status in (409, 422) else exc.status, str(exc))
     message = message or success
     if htmx:
-        return render_template("sessions/_registration.html",
-                               **_registration_context(meeting, announce=message))
+        return render_template(
+            "sessions/_registration.html", **_registration_context(meeting, announce=message)
+        )
     flash(message, "success")
     mine = services.registration_of(meeting, current_user)
     if mine is not None:
@@ -199,8 +223,11 @@ def _join(meeting, user, form):
     except services.AlreadyRegistered:
         return None
     if row.status == services.WAITLISTED:
-        return _("The session is full: you are number %(n)d on the waiting list. We will "
-                 "write to you if a seat frees up.", n=services.waitlist_position(row))
+        return _(
+            "The session is full: you are number %(n)d on the waiting list. We will "
+            "write to you if a seat frees up.",
+            n=services.waitlist_position(row),
+        )
     return _("You are registered for this session.")
 
 
@@ -233,14 +260,23 @@ def my_registration(meeting_id: int):
         return redirect(url_for("sessions.show", meeting_id=meeting.id))
     qr = None
     if mine.status == services.REGISTERED and mine.checkin_code:
-        qr = checkin.qr_svg(services.checkin_url(meeting, mine.checkin_code),
-                            _("QR code of your check-in code %(code)s",
-                              code=checkin.grouped(mine.checkin_code)))
-    response = current_app.make_response(render_template(
-        "sessions/my_registration.html", meeting=meeting, mine=mine, qr=qr,
-        code=checkin.grouped(mine.checkin_code or ""), location=public_location(meeting),
-        position=services.waitlist_position(mine), form=RegisterForm(),
-        started=meeting.starts_at <= local_now()))
+        qr = checkin.qr_svg(
+            services.checkin_url(meeting, mine.checkin_code),
+            _("QR code of your check-in code %(code)s", code=checkin.grouped(mine.checkin_code)),
+        )
+    response = current_app.make_response(
+        render_template(
+            "sessions/my_registration.html",
+            meeting=meeting,
+            mine=mine,
+            qr=qr,
+            code=checkin.grouped(mine.checkin_code or ""),
+            location=public_location(meeting),
+            position=services.waitlist_position(mine),
+            form=RegisterForm(),
+            started=meeting.starts_at <= local_now(),
+        )
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -256,9 +292,20 @@ def ics(meeting_id: int):
 
 # --- Organisers -----------------------------------------------------------------------------
 
-SESSION_FIELDS = ("title", "starts_at", "ends_at", "mode", "place", "online_url",
-                  "access_features", "accessibility", "description", "registrations_open",
-                  "capacity", "reserved_seats")
+SESSION_FIELDS = (
+    "title",
+    "starts_at",
+    "ends_at",
+    "mode",
+    "place",
+    "online_url",
+    "access_features",
+    "accessibility",
+    "description",
+    "registrations_open",
+    "capacity",
+    "reserved_seats",
+)
 
 
 @bp.route("/sessions/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -289,7 +336,8 @@ def edit(meeting_id: int):
             flash(_("The session is updated."), "success")
             return redirect(url_for("sessions.show", meeting_id=meeting.id))
     return render_template("sessions/edit.html", meeting=meeting, form=form), (
-        422 if form.errors else 200)
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/sessions/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -307,9 +355,12 @@ def cancel(meeting_id: int):
         else:
             flash(_("The session is cancelled; registered residents are told why."), "success")
             return redirect(url_for("sessions.show", meeting_id=meeting.id))
-    return render_template("sessions/cancel.html", meeting=meeting, form=form,
-                           registrations=services.registration_count(meeting.id)), (
-        422 if form.errors else 200)
+    return render_template(
+        "sessions/cancel.html",
+        meeting=meeting,
+        form=form,
+        registrations=services.registration_count(meeting.id),
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/sessions/<int:meeting_id>/registrations", methods=["GET", "POST"])
@@ -319,10 +370,18 @@ def registrations(meeting_id: int):
     if (login := require_organiser(meeting)) is not None:
         return login
     form = OnBehalfForm()
-    done = form_action(form, lambda: services.register_on_behalf(
-        meeting, current_user, name=form.name.data, contact=form.contact.data,
-        channel=form.channel.data), success=_("The registration is recorded."),
-        redirect_to=url_for("sessions.registrations", meeting_id=meeting.id))
+    done = form_action(
+        form,
+        lambda: services.register_on_behalf(
+            meeting,
+            current_user,
+            name=form.name.data,
+            contact=form.contact.data,
+            channel=form.channel.data,
+        ),
+        success=_("The registration is recorded."),
+        redirect_to=url_for("sessions.registrations", meeting_id=meeting.id),
+    )
     if done is not None:
         return done
     rows = services.registrations_of(meeting, status=None)
@@ -330,14 +389,18 @@ def registrations(meeting_id: int):
     for row in rows:
         if row.status == services.WAITLISTED:
             positions[row.id] = len(positions) + 1
-    return render_template("sessions/registrations.html", meeting=meeting, form=form,
-                           rows=rows, positions=positions, remove_form=HubForm(),
-                           started=meeting.starts_at <= local_now()), (
-        422 if form.errors else 200)
+    return render_template(
+        "sessions/registrations.html",
+        meeting=meeting,
+        form=form,
+        rows=rows,
+        positions=positions,
+        remove_form=HubForm(),
+        started=meeting.starts_at <= local_now(),
+    ), (422 if form.errors else 200)
 
 
-@bp.route("/sessions/<int:meeting_id>/registrations/<int:registration_id>/remove",
-          methods=["POST"])
+@bp.route("/sessions/<int:meeting_id>/registrations/<int:registration_id>/remove", methods=["POST"])
 def remove_registration(meeting_id: int, registration_id: int):
     meeting = get_meeting(meeting_id)
     if (login := require_organiser(meeting)) is not None:
@@ -346,8 +409,7 @@ def remove_registration(meeting_id: int, registration_id: int):
     if row is None or row.meeting_id != meeting.id:
         abort(404)
     form = HubForm()
-    if not form.validate_on_submit():
-        abort(400)
+    require_sent(form)
     try:
         with write_transaction():
             services.leave(meeting, row, current_user)
@@ -364,17 +426,37 @@ def registrations_csv(meeting_id: int):
     meeting = get_meeting(meeting_id)
     if (login := require_organiser(meeting)) is not None:
         return login
-    rows = services.registrations_of(meeting, status=None)
     with write_transaction():
         services.audit_export(meeting, current_user, "csv")
+    # Read after the audit's commit, which expires what was read before it.
+    rows = services.registrations_of(meeting, status=None)
+    positions = services.waitlist_positions(rows)
     response = csv_response(
-        ["status", "position", "name", "email", "contact", "channel", "registered_at",
-         "checked_in"],
-        [[r.status, services.waitlist_position(r) or "", r.shown_name,
-          r.user.email if r.user is not None else "", r.contact, r.channel,
-          r.created_at.isoformat(timespec="seconds") + "Z",
-          "yes" if r.attended else ""] for r in rows],
-        f"session-{meeting.id}-registrations.csv")
+        [
+            "status",
+            "position",
+            "name",
+            "email",
+            "contact",
+            "channel",
+            "registered_at",
+            "checked_in",
+        ],
+        [
+            [
+                r.status,
+                positions.get(r.id, ""),
+                r.shown_name,
+                r.user.email if r.user is not None else "",
+                r.contact,
+                r.channel,
+                r.created_at.isoformat(timespec="seconds") + "Z",
+                "yes" if r.attended else "",
+            ]
+            for r in rows
+        ],
+        f"session-{meeting.id}-registrations.csv",
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -387,11 +469,17 @@ def _attendance_context(meeting: Meeting) -> dict:
     except SessionRuleError as exc:
         door = str(exc)
     headcount = HeadcountForm(formdata=None, headcount=meeting.extra_attendees or 0)
-    return dict(meeting=meeting, rows=rows, walk_ins=services.walk_ins_of(meeting),
-                summary=services.attendance_summary(meeting), door=door,
-                code_form=CheckInForm(formdata=None, code=request.args.get("code", "")),
-                walk_in_form=WalkInForm(formdata=None), headcount_form=headcount,
-                tick_form=HubForm())
+    return dict(
+        meeting=meeting,
+        rows=rows,
+        walk_ins=services.walk_ins_of(meeting),
+        summary=services.attendance_summary(meeting),
+        door=door,
+        code_form=CheckInForm(formdata=None, code=request.args.get("code", "")),
+        walk_in_form=WalkInForm(formdata=None),
+        headcount_form=headcount,
+        tick_form=HubForm(),
+    )
 
 
 @bp.route("/sessions/<int:meeting_id>/check-in", methods=["GET", "POST"])
@@ -405,14 +493,16 @@ def check_in(meeting_id: int):
     if request.method == "POST":
         form = CheckInForm()
         context["code_form"] = form
-        done = form_action(form, lambda: services.check_in(meeting, form.code.data,
-                                                          current_user),
-                           redirect_to=url_for("sessions.check_in", meeting_id=meeting.id))
+        checked = []  # the person at the door is named back, so the wrong code shows at once
+        done = form_action(
+            form,
+            lambda: checked.append(services.check_in(meeting, form.code.data, current_user)),
+            redirect_to=url_for("sessions.check_in", meeting_id=meeting.id),
+        )
         if done is not None:
-            flash(_("Checked in. Welcome!"), "success")
+            flash(_("%(name)s is checked in. Welcome!", name=checked[0].shown_name), "success")
             return done
-        context.update({k: v for k, v in _attendance_context(meeting).items()
-                        if k != "code_form"})
+        context.update({k: v for k, v in _attendance_context(meeting).items() if k != "code_form"})
         return render_template("sessions/check_in.html", **context), 422
     return render_template("sessions/check_in.html", **context)
 
@@ -425,8 +515,7 @@ def tick(meeting_id: int, registration_id: int):
     row = db.session.get(MeetingRegistration, registration_id)
     if row is None or row.meeting_id != meeting.id or row.status != services.REGISTERED:
         abort(404)
-    if not HubForm().validate_on_submit():
-        abort(400)
+    require_sent()
     present = request.form.get("present") == "1"
     try:
         with write_transaction():
@@ -442,10 +531,12 @@ def walk_in(meeting_id: int):
     if (login := require_organiser(meeting)) is not None:
         return login
     form = WalkInForm()
-    done = form_action(form, lambda: services.add_walk_in(meeting, form.name.data,
-                                                          current_user),
-                       success=_("The person is counted present."),
-                       redirect_to=url_for("sessions.check_in", meeting_id=meeting.id))
+    done = form_action(
+        form,
+        lambda: services.add_walk_in(meeting, form.name.data, current_user),
+        success=_("The person is counted present."),
+        redirect_to=url_for("sessions.check_in", meeting_id=meeting.id),
+    )
     if done is not None:
         return done
     context = _attendance_context(meeting)
@@ -459,10 +550,12 @@ def headcount(meeting_id: int):
     if (login := require_organiser(meeting)) is not None:
         return login
     form = HeadcountForm()
-    done = form_action(form, lambda: services.set_headcount(meeting, form.headcount.data,
-                                                            current_user),
-                       success=_("The headcount is recorded."),
-                       redirect_to=url_for("sessions.check_in", meeting_id=meeting.id))
+    done = form_action(
+        form,
+        lambda: services.set_headcount(meeting, form.headcount.data, current_user),
+        success=_("The headcount is recorded."),
+        redirect_to=url_for("sessions.check_in", meeting_id=meeting.id),
+    )
     if done is not None:
         return done
     context = _attendance_context(meeting)
@@ -476,10 +569,15 @@ def attendance_sheet(meeting_id: int):
     meeting = get_meeting(meeting_id)
     if (login := require_organiser(meeting)) is not None:
         return login
-    response = current_app.make_response(render_template(
-        "sessions/attendance_sheet.html", meeting=meeting,
-        rows=services.registrations_of(meeting), walk_ins=services.walk_ins_of(meeting),
-        location=public_location(meeting)))
+    response = current_app.make_response(
+        render_template(
+            "sessions/attendance_sheet.html",
+            meeting=meeting,
+            rows=services.registrations_of(meeting),
+            walk_ins=services.walk_ins_of(meeting),
+            location=public_location(meeting),
+        )
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -499,8 +597,9 @@ def attendance(meeting_id: int):
     if form.validate_on_submit():
         try:
             with write_transaction():
-                services.record_attendance(meeting, form.attendance_count.data,
-                                           form.present.data or [], current_user)
+                services.record_attendance(
+                    meeting, form.attendance_count.data, form.present.data or [], current_user
+                )
         except SessionRuleError as exc:
             form.attendance_count.errors = [*form.attendance_count.errors, str(exc)]
         else:
@@ -511,35 +610,46 @@ def attendance(meeting_id: int):
             services.require_held(meeting)
         except SessionRuleError as exc:
             error = str(exc)
-    return render_template("sessions/attendance.html", meeting=meeting, form=form, rows=rows,
-                           error=error), 422 if form.errors else 200
+    return render_template(
+        "sessions/attendance.html", meeting=meeting, form=form, rows=rows, error=error
+    ), 422 if form.errors else 200
 
 
 # --- Minutes --------------------------------------------------------------------------------
 
 
 def _minutes_access(meeting: Meeting):
-    """Organisers always; participants while the minutes are a draft under review or after;
-    None when allowed, else a response (login) or 403."""
+    """Who may read the minutes (:func:`minutes_cycle.can_read`): None when allowed, else a
+    response (login) or 403."""
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
-    if services.can_organise(current_user, meeting):
-        return None
-    if meeting.minutes_status in ("review", "approved", "published") and \
-            minutes_cycle.can_amend(current_user, meeting):
+    if minutes_cycle.can_read(current_user, meeting):
         return None
     abort(403)
 
 
-def _minutes_page(meeting: Meeting, *, form=None, review_form=None, amendment_form=None,
-                  error: str = "", status: int = 200):
+def _minutes_page(
+    meeting: Meeting,
+    *,
+    form=None,
+    review_form=None,
+    amendment_form=None,
+    error: str = "",
+    status: int = 200,
+):
     organiser = services.can_organise(current_user, meeting)
     if form is None:
-        form = MinutesForm(formdata=None, **{
-            "objectives": meeting.minutes_objectives, "method": meeting.minutes_method,
-            "synthesis": meeting.minutes, "questions": meeting.minutes_questions,
-            "proposals": meeting.minutes_proposals,
-            "next_agenda": meeting.minutes_next_agenda})
+        form = MinutesForm(
+            formdata=None,
+            **{
+                "objectives": meeting.minutes_objectives,
+                "method": meeting.minutes_method,
+                "synthesis": meeting.minutes,
+                "questions": meeting.minutes_questions,
+                "proposals": meeting.minutes_proposals,
+                "next_agenda": meeting.minutes_next_agenda,
+            },
+        )
         if not meeting.minutes_objectives and not meeting.minutes_version:
             form.objectives.data = meeting.description
     if not error:
@@ -547,19 +657,28 @@ def _minutes_page(meeting: Meeting, *, form=None, review_form=None, amendment_fo
             services.require_held(meeting)
         except SessionRuleError as exc:
             error = str(exc)
-    resolve_forms = {a.id: ResolveForm(formdata=None, prefix=f"a{a.id}")
-                     for a in minutes_cycle.amendments_of(meeting, "open")}
+    resolve_forms = {
+        a.id: ResolveForm(formdata=None, prefix=f"a{a.id}")
+        for a in minutes_cycle.amendments_of(meeting, "open")
+    }
     return render_template(
-        "sessions/minutes.html", meeting=meeting, form=form, error=error, organiser=organiser,
+        "sessions/minutes.html",
+        meeting=meeting,
+        form=form,
+        error=error,
+        organiser=organiser,
         review_form=review_form or ReviewForm(formdata=None),
         amendment_form=amendment_form or AmendmentForm(formdata=None),
-        amendments=minutes_cycle.amendments_of(meeting), resolve_forms=resolve_forms,
-        action_form=HubForm(), review_open=minutes_cycle.review_open(meeting),
+        amendments=minutes_cycle.amendments_of(meeting),
+        resolve_forms=resolve_forms,
+        action_form=HubForm(),
+        review_open=minutes_cycle.review_open(meeting),
         can_amend=minutes_cycle.review_open(meeting)
         and minutes_cycle.can_amend(current_user, meeting),
         sections=minutes_cycle.SECTION_LABELS,
         status_label=minutes_cycle.STATUS_LABELS.get(meeting.minutes_status or "", ""),
-        summary=services.attendance_summary(meeting)), status
+        summary=services.attendance_summary(meeting),
+    ), status
 
 
 @bp.route("/sessions/<int:meeting_id>/minutes", methods=["GET", "POST"])
@@ -569,12 +688,28 @@ def minutes(meeting_id: int):
         if (login := require_organiser(meeting)) is not None:
             return login
         form = MinutesForm()
-        done = form_action(form, lambda: services.save_draft(
-            meeting, current_user, {key: form[key].data for key in
-                                    ("objectives", "method", "synthesis", "questions",
-                                     "proposals", "next_agenda")}, form.note.data),
+        done = form_action(
+            form,
+            lambda: services.save_draft(
+                meeting,
+                current_user,
+                {
+                    key: form[key].data
+                    for key in (
+                        "objectives",
+                        "method",
+                        "synthesis",
+                        "questions",
+                        "proposals",
+                        "next_agenda",
+                    )
+                },
+                form.note.data,
+            ),
             success=_("The minutes are saved (version kept)."),
-            redirect_to=url_for("sessions.minutes", meeting_id=meeting.id), field="synthesis")
+            redirect_to=url_for("sessions.minutes", meeting_id=meeting.id),
+            field="synthesis",
+        )
         if done is not None:
             return done
         return _minutes_page(meeting, form=form, status=422)
@@ -590,9 +725,10 @@ def _minutes_step(meeting_id: int, step, success: str, form=None):
     form = form or HubForm()
     if not form.validate_on_submit():
         if not form.errors or set(form.errors) == {"csrf_token"}:
-            abort(400)
-        return _minutes_page(meeting, review_form=form if isinstance(form, ReviewForm)
-                             else None, status=422)
+            require_sent(form)
+        return _minutes_page(
+            meeting, review_form=form if isinstance(form, ReviewForm) else None, status=422
+        )
     try:
         with write_transaction():
             step(meeting, form)
@@ -608,27 +744,39 @@ def _minutes_step(meeting_id: int, step, success: str, form=None):
 
 @bp.route("/sessions/<int:meeting_id>/minutes/review", methods=["POST"])
 def minutes_review(meeting_id: int):
-    return _minutes_step(meeting_id, lambda m, f: services.open_review(
-        m, current_user, f.days.data), _("The draft is sent to the participants."),
-        form=ReviewForm())
+    return _minutes_step(
+        meeting_id,
+        lambda m, f: services.open_review(m, current_user, f.days.data),
+        _("The draft is sent to the participants."),
+        form=ReviewForm(),
+    )
 
 
 @bp.route("/sessions/<int:meeting_id>/minutes/close-review", methods=["POST"])
 def minutes_close_review(meeting_id: int):
-    return _minutes_step(meeting_id, lambda m, f: services.close_review(m, current_user),
-                         _("The amendment period is over."))
+    return _minutes_step(
+        meeting_id,
+        lambda m, f: services.close_review(m, current_user),
+        _("The amendment period is over."),
+    )
 
 
 @bp.route("/sessions/<int:meeting_id>/minutes/approve", methods=["POST"])
 def minutes_approve(meeting_id: int):
-    return _minutes_step(meeting_id, lambda m, f: services.approve_minutes(m, current_user),
-                         _("The minutes are approved."))
+    return _minutes_step(
+        meeting_id,
+        lambda m, f: services.approve_minutes(m, current_user),
+        _("The minutes are approved."),
+    )
 
 
 @bp.route("/sessions/<int:meeting_id>/minutes/publish", methods=["POST"])
 def minutes_publish(meeting_id: int):
-    return _minutes_step(meeting_id, lambda m, f: services.publish_minutes(m, current_user),
-                         _("The minutes are published on the session page."))
+    return _minutes_step(
+        meeting_id,
+        lambda m, f: services.publish_minutes(m, current_user),
+        _("The minutes are published on the session page."),
+    )
 
 
 @bp.route("/sessions/<int:meeting_id>/minutes/amendments", methods=["POST"])
@@ -636,23 +784,31 @@ def minutes_amend(meeting_id: int):
     meeting = get_meeting(meeting_id)
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
-    if not (services.can_organise(current_user, meeting)
-            or minutes_cycle.can_amend(current_user, meeting)):
+    if not (
+        services.can_organise(current_user, meeting)
+        or minutes_cycle.can_amend(current_user, meeting)
+    ):
         abort(403)
     form = AmendmentForm()
-    done = form_action(form, lambda: services.propose_amendment(
-        meeting, current_user, section=form.section.data, comment=form.comment.data,
-        proposed_text=form.proposed_text.data),
+    done = form_action(
+        form,
+        lambda: services.propose_amendment(
+            meeting,
+            current_user,
+            section=form.section.data,
+            comment=form.comment.data,
+            proposed_text=form.proposed_text.data,
+        ),
         success=_("Thank you: your amendment is sent to the organisers."),
         redirect_to=url_for("sessions.minutes", meeting_id=meeting.id) + "#amendments",
-        field="comment")
+        field="comment",
+    )
     if done is not None:
         return done
     return _minutes_page(meeting, amendment_form=form, status=422)
 
 
-@bp.route("/sessions/<int:meeting_id>/minutes/amendments/<int:amendment_id>",
-          methods=["POST"])
+@bp.route("/sessions/<int:meeting_id>/minutes/amendments/<int:amendment_id>", methods=["POST"])
 def minutes_resolve(meeting_id: int, amendment_id: int):
     meeting = get_meeting(meeting_id)
     if (login := require_organiser(meeting)) is not None:
@@ -661,11 +817,15 @@ def minutes_resolve(meeting_id: int, amendment_id: int):
     if amendment is None or amendment.meeting_id != meeting.id:
         abort(404)
     form = ResolveForm(prefix=f"a{amendment.id}")
-    done = form_action(form, lambda: services.resolve_amendment(
-        amendment, form.decision.data == "accept", form.reply.data, current_user),
+    done = form_action(
+        form,
+        lambda: services.resolve_amendment(
+            amendment, form.decision.data == "accept", form.reply.data, current_user
+        ),
         success=_("The amendment is answered."),
         redirect_to=url_for("sessions.minutes", meeting_id=meeting.id) + "#amendments",
-        field="reply")
+        field="reply",
+    )
     if done is not None:
         return done
     errors = " ".join(str(m) for messages in form.errors.values() for m in messages)
@@ -689,9 +849,15 @@ def minutes_versions(meeting_id: int):
     new = by_number.get(request.args.get("to", type=int) or meeting.minutes_version)
     old = by_number.get(request.args.get("from", type=int) or (new.number - 1 if new else 0))
     changes = services.diff_versions(old, new) if old is not None and new is not None else None
-    return render_template("sessions/minutes_versions.html", meeting=meeting,
-                           versions=versions, old=old, new=new, changes=changes,
-                           status_labels=minutes_cycle.STATUS_LABELS)
+    return render_template(
+        "sessions/minutes_versions.html",
+        meeting=meeting,
+        versions=versions,
+        old=old,
+        new=new,
+        changes=changes,
+        status_labels=minutes_cycle.STATUS_LABELS,
+    )
 
 
 def _export_access(meeting: Meeting):
@@ -710,7 +876,8 @@ def minutes_md(meeting_id: int):
     response = Response(services.minutes_markdown(meeting), mimetype="text/markdown")
     response.headers["Content-Type"] = "text/markdown; charset=utf-8"
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=compte-rendu-session-{meeting.id}.md")
+        f"attachment; filename=compte-rendu-session-{meeting.id}.md"
+    )
     return response
 
 
@@ -722,13 +889,15 @@ def minutes_html(meeting_id: int):
         return login
     if not meeting.minutes_version:
         abort(404)
-    return render_template("sessions/minutes_document.html", meeting=meeting,
-                           sections=minutes_cycle.SECTION_LABELS,
-                           status_label=minutes_cycle.STATUS_LABELS.get(
-                               meeting.minutes_status or "", ""),
-                           location=public_location(meeting),
-                           access=accessibility_text(meeting),
-                           download=request.args.get("download") == "1")
+    return render_template(
+        "sessions/minutes_document.html",
+        meeting=meeting,
+        sections=minutes_cycle.SECTION_LABELS,
+        status_label=minutes_cycle.STATUS_LABELS.get(meeting.minutes_status or "", ""),
+        location=public_location(meeting),
+        access=accessibility_text(meeting),
+        download=request.args.get("download") == "1",
+    )
 
 
 def init_app(app) -> None:

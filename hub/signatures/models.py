@@ -29,7 +29,8 @@ class SignatureCollection(db.Model):
     # Shown on moderation pages and exports, so the core never has to ask the owner.
     title: Mapped[str] = mapped_column(String(300), default="")
     url: Mapped[str] = mapped_column(String(500), default="")
-    # Who may sign.
+    # Who may sign. A confirmed address is required whatever this says (issue 11): kept for
+    # the data of earlier collections.
     require_confirmed_email: Mapped[bool] = mapped_column(Boolean, default=True)
     require_verified_resident: Mapped[bool] = mapped_column(Boolean, default=False)
     minimum_age: Mapped[int | None] = mapped_column(Integer)
@@ -43,8 +44,13 @@ class SignatureCollection(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     anonymised_at: Mapped[datetime | None]
 
-    thresholds = relationship("SignatureThreshold", lazy="selectin", back_populates="collection",
-                              order_by="SignatureThreshold.count", cascade="all, delete-orphan")
+    thresholds = relationship(
+        "SignatureThreshold",
+        lazy="select",
+        back_populates="collection",
+        order_by="SignatureThreshold.count",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def total(self) -> int:
@@ -63,7 +69,8 @@ class SignatureThreshold(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collection_id: Mapped[int] = mapped_column(
-        ForeignKey("signature_collection.id", ondelete="CASCADE"), index=True)
+        ForeignKey("signature_collection.id", ondelete="CASCADE"), index=True
+    )
     count: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(80))
     label: Mapped[str] = mapped_column(String(200), default="")
@@ -89,13 +96,16 @@ class Signature(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collection_id: Mapped[int] = mapped_column(
-        ForeignKey("signature_collection.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                index=True)
+        ForeignKey("signature_collection.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     public_name: Mapped[bool] = mapped_column(Boolean, default=False)
     neighbourhood_id: Mapped[int | None] = mapped_column(
-        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True)
+        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True
+    )
     ip: Mapped[str] = mapped_column(String(64), default="", index=True)
     email_domain: Mapped[str] = mapped_column(String(255), default="", index=True)
     invalidated_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -115,13 +125,16 @@ class OfflineSignatureBatch(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collection_id: Mapped[int] = mapped_column(
-        ForeignKey("signature_collection.id", ondelete="CASCADE"), index=True)
+        ForeignKey("signature_collection.id", ondelete="CASCADE"), index=True
+    )
     count: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     neighbourhood_id: Mapped[int | None] = mapped_column(
-        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True)
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                      index=True)
+        ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True
+    )
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     entered_by = relationship("User", lazy="joined")

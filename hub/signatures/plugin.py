@@ -15,11 +15,19 @@ from ..worker import Job
 
 @hookimpl
 def hub_register_settings():
-    return [Setting("signatures_anonymise_after_months", "int", 12,
-                    _l("Anonymise signers this many months after a collection closes"),
-                    _l("Names, accounts, IP addresses and email domains of signers are wiped; "
-                       "counts stay. Run by the command “hub signatures anonymise”."),
-                    minimum=1)]
+    return [
+        Setting(
+            "signatures_anonymise_after_months",
+            "int",
+            12,
+            _l("Anonymise signers this many months after a collection closes"),
+            _l(
+                "Names, accounts, IP addresses and email domains of signers are wiped; "
+                "counts stay. Run by the command “hub signatures anonymise”."
+            ),
+            minimum=1,
+        )
+    ]
 
 
 def _anonymise_job():
@@ -32,8 +40,14 @@ def _anonymise_job():
 
 @hookimpl
 def hub_scheduled_jobs():
-    return [Job("signatures.anonymise", every=timedelta(days=1), run=_anonymise_job,
-                description=_l("Anonymise signers of collections closed long enough ago"))]
+    return [
+        Job(
+            "signatures.anonymise",
+            every=timedelta(days=1),
+            run=_anonymise_job,
+            description=_l("Anonymise signers of collections closed long enough ago"),
+        )
+    ]
 
 
 @hookimpl
@@ -57,10 +71,28 @@ def hub_export_personal_data(user):
     from .models import Signature, SignatureCollection
 
     rows = db.session.execute(
-        select(SignatureCollection.object_type, SignatureCollection.title, Signature.created_at,
-               Signature.public_name, Signature.invalidated_at)
+        select(
+            SignatureCollection.object_type,
+            SignatureCollection.title,
+            Signature.created_at,
+            Signature.public_name,
+            Signature.invalidated_at,
+            Signature.ip,
+        )
         .join(Signature, Signature.collection_id == SignatureCollection.id)
-        .where(Signature.user_id == user.id).order_by(Signature.created_at)).all()
-    return {"signatures": [
-        {"object_type": r[0], "title": r[1], "signed_at": r[2].isoformat() + "Z",
-         "public_name": r[3], "invalidated": r[4] is not None} for r in rows]}
+        .where(Signature.user_id == user.id)
+        .order_by(Signature.created_at)
+    ).all()
+    return {
+        "signatures": [
+            {
+                "object_type": r[0],
+                "title": r[1],
+                "signed_at": r[2].isoformat() + "Z",
+                "public_name": r[3],
+                "invalidated": r[4] is not None,
+                "ip": r[5],
+            }
+            for r in rows
+        ]
+    }

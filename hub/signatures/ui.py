@@ -7,28 +7,53 @@ JavaScript the same form posts the full page.
 
 from __future__ import annotations
 
+from flask import request
 from flask_login import current_user
 
 from . import services
-from .forms import SignForm
+from .forms import SignForm, WithdrawForm
 
 
 def sign_box(collection, *, accepting: bool, message: str = "") -> dict:
-    """``state`` is one of closed, login, signed, ineligible, can_sign.
+    """``state`` is one of closed, login, signed, ineligible, can_sign, confirm (the step
+    that repeats what is signed before the act, reached with ``?sign=confirm``).
 
     ``accepting`` is the owner's own answer (a petition is open, an interpellation is
     collecting); the collection's dates and the visitor's eligibility are checked here.
     """
-    box = {"message": message, "form": None, "signature": None, "reason": ""}
+    box = {
+        "message": message,
+        "form": None,
+        "signature": None,
+        "reason": "",
+        "collection": collection,
+        "can_withdraw": False,
+        "public_name": False,
+        "code": "",
+    }
     if collection is None or not accepting:
         box["state"] = "closed"
     elif not current_user.is_authenticated:
         box["state"] = "login"
     elif (signature := services.signature_of(collection.id, current_user.id)) is not None:
-        box.update(state="signed", signature=signature)
-    elif (refusal := services.closed_reason(collection)
-          or services.ineligibility(collection, current_user)):
-        box.update(state="ineligible", reason=refusal.message)
+        box.update(
+            state="signed",
+            signature=signature,
+            form=WithdrawForm(),
+            can_withdraw=signature.invalidated_at is None
+            and services.closed_reason(collection) is None,
+        )
+    elif refusal := services.closed_reason(collection) or services.ineligibility(
+        collection, current_user
+    ):
+        box.update(state="ineligible", reason=refusal.message, code=refusal.code)
+    elif request.args.get("sign") == "confirm" and not message:
+        # The confirmation step (RGAA 11.10-11.12): what is signed and how, before the act.
+        box.update(
+            state="confirm", form=SignForm(), public_name=request.args.get("public_name") == "y"
+        )
     else:
-        box.update(state="can_sign", form=SignForm())
+        box.update(
+            state="can_sign", form=SignForm(public_name=request.args.get("public_name") == "y")
+        )
     return box

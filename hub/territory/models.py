@@ -17,16 +17,18 @@ class Commune(db.Model):
     population: Mapped[int] = mapped_column(Integer, default=0)
     boundary: Mapped[dict | None] = mapped_column(JSON)
 
-    neighbourhoods = relationship("Neighbourhood", back_populates="commune",
-                                  order_by="Neighbourhood.name")
+    neighbourhoods = relationship(
+        "Neighbourhood", back_populates="commune", order_by="Neighbourhood.name"
+    )
 
 
 class Neighbourhood(db.Model):
     __tablename__ = "neighbourhood"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id", ondelete="CASCADE"),
-                                            index=True)
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("commune.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(150))
     slug: Mapped[str] = mapped_column(String(150), unique=True)
     # Residents of the neighbourhood (0: unknown), for thresholds given as a share of the
@@ -41,6 +43,7 @@ class Neighbourhood(db.Model):
 
 
 def neighbourhood_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Neighbourhood.id, Neighbourhood.name)
-                              .order_by(Neighbourhood.name)).all()
+    rows = db.session.execute(
+        select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name)
+    ).all()
     return [(row.id, row.name) for row in rows]

@@ -14,18 +14,32 @@ from ..settings import Setting
 def hub_register_object_types():
     from .models import Neighbourhood
 
-    return [ObjectType(
-        name="neighbourhood", model=Neighbourhood, label=_l("Neighbourhood"),
-        endpoint="territory.neighbourhood", url_values=lambda n: {"slug": n.slug},
-        title=lambda n: n.name, neighbourhood_ids=lambda n: [n.id],
-        can_manage=lambda user, n: user.can("territory.manage"))]
+    return [
+        ObjectType(
+            name="neighbourhood",
+            model=Neighbourhood,
+            label=_l("Neighbourhood"),
+            endpoint="territory.neighbourhood",
+            url_values=lambda n: {"slug": n.slug},
+            title=lambda n: n.name,
+            neighbourhood_ids=lambda n: [n.id],
+            can_manage=lambda user, n: user.can("territory.manage"),
+        )
+    ]
 
 
 @hookimpl
 def hub_register_settings():
-    return [Setting("hub_scope", "choice", "commune", _l("This hub serves"),
-                    _l("A métropole hub lists its member communes and their neighbourhoods."),
-                    choices=(("commune", _l("a commune")), ("metropole", _l("a métropole"))))]
+    return [
+        Setting(
+            "hub_scope",
+            "choice",
+            "commune",
+            _l("This hub serves"),
+            _l("A métropole hub lists its member communes and their neighbourhoods."),
+            choices=(("commune", _l("a commune")), ("metropole", _l("a métropole"))),
+        )
+    ]
 
 
 @hookimpl
@@ -51,8 +65,13 @@ def _polygon(points) -> dict:
 
 
 # Residents of the demo neighbourhoods (they add up to the commune's 48,250).
-_DEMO_POPULATIONS = {"centre-historique": 9850, "les-tilleuls": 11400, "bellevue": 8900,
-                     "quai-des-tanneurs": 6300, "la-garenne": 11800}
+_DEMO_POPULATIONS = {
+    "centre-historique": 9850,
+    "les-tilleuls": 11400,
+    "bellevue": 8900,
+    "quai-des-tanneurs": 6300,
+    "la-garenne": 11800,
+}
 
 
 @hookimpl
@@ -64,11 +83,17 @@ def hub_load_demo_content(app):
     from ..extensions import db
     from .models import Commune, Neighbourhood
 
-    for quarter in db.session.scalars(select(Neighbourhood).where(
-            Neighbourhood.slug.in_(list(_DEMO_OUTLINES)), Neighbourhood.boundary.is_(None))):
+    for quarter in db.session.scalars(
+        select(Neighbourhood).where(
+            Neighbourhood.slug.in_(list(_DEMO_OUTLINES)), Neighbourhood.boundary.is_(None)
+        )
+    ):
         quarter.boundary = _polygon(_DEMO_OUTLINES[quarter.slug])
-    for quarter in db.session.scalars(select(Neighbourhood).where(
-            Neighbourhood.slug.in_(list(_DEMO_POPULATIONS)), Neighbourhood.population == 0)):
+    for quarter in db.session.scalars(
+        select(Neighbourhood).where(
+            Neighbourhood.slug.in_(list(_DEMO_POPULATIONS)), Neighbourhood.population == 0
+        )
+    ):
         quarter.population = _DEMO_POPULATIONS[quarter.slug]
     commune = db.session.scalar(select(Commune).where(Commune.insee_code == "99001"))
     if commune is not None and commune.boundary is None:
@@ -83,7 +108,27 @@ def hub_search(query, user, limit):
     from ..extensions import db
     from .models import Neighbourhood
 
-    found = db.session.scalars(select(Neighbourhood).where(search_like(Neighbourhood.name, query))
-                               .order_by(Neighbourhood.name).limit(limit)).all()
-    return [SearchResult(_l("Neighbourhoods"), n.name,
-                         url_for("territory.neighbourhood", slug=n.slug)) for n in found]
+    found = db.session.scalars(
+        select(Neighbourhood)
+        .where(search_like(Neighbourhood.name, query))
+        .order_by(Neighbourhood.name)
+        .limit(limit)
+    ).all()
+    return [
+        SearchResult(_l("Neighbourhoods"), n.name, url_for("territory.neighbourhood", slug=n.slug))
+        for n in found
+    ]
+
+
+@hookimpl
+def hub_open_data():
+    from ..opendata import Dataset
+
+    return [
+        Dataset(
+            _l("Communes and neighbourhoods"),
+            "territory.geojson",
+            "GeoJSON",
+            _l("Their boundaries, as published by the commune."),
+        )
+    ]

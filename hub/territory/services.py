@@ -43,11 +43,21 @@ def _foreign_columns(target_table: str):
 
 
 def references(target_table: str, ident: int) -> list[tuple[str, int]]:
-    """What still refers to the row: ``(label, count)`` pairs, one indexed COUNT per column."""
+    """What still refers to the row: ``(label, count)`` pairs, one indexed COUNT per column,
+    all sent as one statement (a sub-select per column) instead of one query each."""
+    columns = list(_foreign_columns(target_table))
+    if not columns:
+        return []
+    row = db.session.execute(
+        select(
+            *(
+                select(func.count()).select_from(table).where(column == ident).scalar_subquery()
+                for table, column in columns
+            )
+        )
+    ).one()
     counts: dict[str, int] = {}
-    for table, column in _foreign_columns(target_table):
-        count = db.session.scalar(select(func.count()).select_from(table)
-                                  .where(column == ident)) or 0
+    for (table, _column), count in zip(columns, row, strict=True):
         if count:
             label = _label(table.name)
             counts[label] = counts.get(label, 0) + count
@@ -68,8 +78,10 @@ def move_references(target_table: str, old: int, new: int) -> None:
         if column.primary_key:
             others = [c for c in table.primary_key.columns if c is not column]
             twin = table.alias()
-            duplicate = select(twin.c[column.name]).where(
-                twin.c[column.name] == new,
-                *[twin.c[o.name] == o for o in others]).exists()
+            duplicate = (
+                select(twin.c[column.name])
+                .where(twin.c[column.name] == new, *[twin.c[o.name] == o for o in others])
+                .exists()
+            )
             db.session.execute(delete(table).where(column == old, duplicate))
         db.session.execute(update(table).where(column == old).values({column.name: new}))

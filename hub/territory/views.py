@@ -13,35 +13,63 @@ from .. import audit
 from ..db import write_transaction
 from ..extensions import db
 from ..forms import HubForm, choices
+from ..paging import capped_count, sort_key, sorted_page
 from ..permissions import permission_required
 from ..settings import get_setting
 from ..text import slugify
 from . import services
 from .forms import CommuneForm, DeleteForm, NeighbourhoodForm
-from .geo import MAX_BOUNDARY_BYTES, BoundaryError, Shape, parse_boundary, render_svg
+from .geo import (
+    MAX_BOUNDARY_BYTES,
+    BoundaryError,
+    Shape,
+    describe_places,
+    parse_boundary,
+    render_svg,
+)
 from .models import Commune, Neighbourhood
 
 bp = Blueprint("territory", __name__, template_folder="templates")
 
 
+COMMUNES_PAGE = 10
+COMMUNE_ORDER = [sort_key(Commune.name), sort_key(Commune.id)]
+
+
 @bp.route("/territory")
 def index():
-    communes = db.session.scalars(select(Commune).options(selectinload(Commune.neighbourhoods))
-                                  .order_by(Commune.name)).all()
-    maps = {}
+    """Communes by name with their neighbourhoods and maps, ten communes a page (a
+    métropole has 95 communes and 600 neighbourhoods, each with a map to draw)."""
+    query = select(Commune).options(selectinload(Commune.neighbourhoods))
+    total, _more = capped_count(db.session, query)
+    page = sorted_page(db.session, query, COMMUNE_ORDER, request.args.get("after"), COMMUNES_PAGE)
+    communes = page.items
+    maps, places = {}, {}
     for commune in communes:
         shapes = [Shape(n.name, n.boundary) for n in commune.neighbourhoods if n.boundary]
         if not shapes and commune.boundary:
             shapes = [Shape(commune.name, commune.boundary)]
+        places[commune.id] = describe_places(shapes)
         maps[commune.id] = render_svg(
-            shapes, _("Map of %(commune)s", commune=commune.name),
-            _("Outline of the neighbourhoods of %(commune)s drawn from their boundaries; the "
-              "list of neighbourhoods gives the same information as text.",
-              commune=commune.name), ident=f"map-commune-{commune.id}")
-    return render_template("territory/index.html", communes=communes, maps=maps,
-                           metropole=get_setting("hub_scope") == "metropole",
-                           can_manage=current_user.is_authenticated
-                           and current_user.can("territory.manage"))
+            shapes,
+            _("Map of %(commune)s", commune=commune.name),
+            _(
+                "Outline of the neighbourhoods of %(commune)s drawn from their boundaries; the "
+                "list of neighbourhoods gives the same information as text.",
+                commune=commune.name,
+            ),
+            ident=f"map-commune-{commune.id}",
+        )
+    return render_template(
+        "territory/index.html",
+        communes=communes,
+        commune_count=total,
+        page=page,
+        maps=maps,
+        places=places,
+        metropole=get_setting("hub_scope") == "metropole",
+        can_manage=current_user.is_authenticated and current_user.can("territory.manage"),
+    )
 
 
 @bp.route("/territory/<slug>")
@@ -51,37 +79,61 @@ def neighbourhood(slug: str):
     quarter = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
     if quarter is None:
         abort(404)
-    shapes = [Shape(n.name, n.boundary, highlighted=n.id == quarter.id)
-              for n in quarter.commune.neighbourhoods if n.boundary] if quarter.boundary else []
+    shapes = (
+        [
+            Shape(n.name, n.boundary, highlighted=n.id == quarter.id)
+            for n in quarter.commune.neighbourhoods
+            if n.boundary
+        ]
+        if quarter.boundary
+        else []
+    )
+    place = describe_places(shapes, only=quarter.name).get(quarter.name, "")
     boundary_map = render_svg(
-        shapes, _("Map of the neighbourhood %(name)s", name=quarter.name),
-        _("The neighbourhood %(name)s, highlighted among the other neighbourhoods of "
-          "%(commune)s.", name=quarter.name, commune=quarter.commune.name),
-        ident="map-neighbourhood")
-    return render_template("territory/neighbourhood.html", quarter=quarter,
-                           boundary_map=boundary_map)
+        shapes,
+        _("Map of the neighbourhood %(name)s", name=quarter.name),
+        _(
+            "The neighbourhood %(name)s, highlighted among the other neighbourhoods of "
+            "%(commune)s.",
+            name=quarter.name,
+            commune=quarter.commune.name,
+        )
+        + (" " + place if place else ""),
+        ident="map-neighbourhood",
+    )
+    return render_template(
+        "territory/neighbourhood.html", quarter=quarter, boundary_map=boundary_map, place=place
+    )
 
 
 def _feature(kind: str, obj, **properties) -> dict | None:
     if not obj.boundary:
         return None
-    geometry = obj.boundary.get("geometry", obj.boundary) if obj.boundary.get(
-        "type") == "Feature" else obj.boundary
-    return {"type": "Feature", "geometry": geometry,
-            "properties": {"kind": kind, "id": obj.id, "name": obj.name, **properties}}
+    geometry = (
+        obj.boundary.get("geometry", obj.boundary)
+        if obj.boundary.get("type") == "Feature"
+        else obj.boundary
+    )
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"kind": kind, "id": obj.id, "name": obj.name, **properties},
+    }
 
 
 @bp.route("/territory.geojson")
 def geojson():
     """Boundaries of the communes and neighbourhoods that have one (GeoJSON FeatureCollection)."""
-    communes = db.session.scalars(select(Commune).options(selectinload(Commune.neighbourhoods))
-                                  .order_by(Commune.name)).all()
+    communes = db.session.scalars(
+        select(Commune).options(selectinload(Commune.neighbourhoods)).order_by(Commune.name)
+    ).all()
     features = []
     for commune in communes:
         features.append(_feature("commune", commune, insee_code=commune.insee_code))
         for quarter in commune.neighbourhoods:
-            features.append(_feature("neighbourhood", quarter, slug=quarter.slug,
-                                     commune=commune.name))
+            features.append(
+                _feature("neighbourhood", quarter, slug=quarter.slug, commune=commune.name)
+            )
     response = jsonify({"type": "FeatureCollection", "features": [f for f in features if f]})
     response.mimetype = "application/geo+json"
     return response
@@ -93,10 +145,14 @@ def geojson():
 @bp.route("/territory/manage")
 @permission_required("territory.manage")
 def manage():
-    communes = db.session.scalars(select(Commune).options(selectinload(Commune.neighbourhoods))
-                                  .order_by(Commune.name)).all()
-    return render_template("territory/manage.html", communes=communes,
-                           metropole=get_setting("hub_scope") == "metropole")
+    communes = db.session.scalars(
+        select(Commune).options(selectinload(Commune.neighbourhoods)).order_by(Commune.name)
+    ).all()
+    return render_template(
+        "territory/manage.html",
+        communes=communes,
+        metropole=get_setting("hub_scope") == "metropole",
+    )
 
 
 @bp.before_request
@@ -141,12 +197,17 @@ def edit_commune(commune_id: int | None = None):
     form = CommuneForm(obj=commune)
     if form.validate_on_submit():
         changed, boundary = _read_boundary(form)
-        twin = db.session.scalar(select(Commune.id).where(
-            Commune.insee_code == form.insee_code.data,
-            Commune.id != (commune.id if commune else 0)))
+        twin = db.session.scalar(
+            select(Commune.id).where(
+                Commune.insee_code == form.insee_code.data,
+                Commune.id != (commune.id if commune else 0),
+            )
+        )
         if twin is not None:
-            form.insee_code.errors = [*form.insee_code.errors,
-                                      _("Another commune already has this INSEE code.")]
+            form.insee_code.errors = [
+                *form.insee_code.errors,
+                _("Another commune already has this INSEE code."),
+            ]
         if not form.errors:
             with write_transaction():
                 creating = commune is None
@@ -159,28 +220,34 @@ def edit_commune(commune_id: int | None = None):
                 if changed:
                     commune.boundary = boundary
                 db.session.flush()
-                audit.record("territory.commune_created" if creating
-                             else "territory.commune_edited", commune,
-                             name=commune.name, insee_code=commune.insee_code,
-                             population=commune.population,
-                             boundary="changed" if changed else "unchanged")
+                audit.record(
+                    "territory.commune_created" if creating else "territory.commune_edited",
+                    commune,
+                    name=commune.name,
+                    insee_code=commune.insee_code,
+                    population=commune.population,
+                    boundary="changed" if changed else "unchanged",
+                )
             flash(_("The commune %(name)s is saved.", name=commune.name), "success")
             return redirect(url_for("territory.manage"))
     return render_template("territory/commune_form.html", form=form, commune=commune), (
-        _form_status(form))
+        _form_status(form)
+    )
 
 
 def _fill_neighbourhood_form(form):
-    form.commune.choices = choices(db.session.execute(
-        select(Commune.id, Commune.name).order_by(Commune.name)).all())
+    form.commune.choices = choices(
+        db.session.execute(select(Commune.id, Commune.name).order_by(Commune.name)).all()
+    )
 
 
 @bp.route("/territory/manage/neighbourhoods/new", methods=["GET", "POST"])
 @bp.route("/territory/manage/neighbourhoods/<int:neighbourhood_id>", methods=["GET", "POST"])
 @permission_required("territory.manage")
 def edit_neighbourhood(neighbourhood_id: int | None = None):
-    quarter = (db.session.get(Neighbourhood, neighbourhood_id) or abort(404)
-               if neighbourhood_id else None)
+    quarter = (
+        db.session.get(Neighbourhood, neighbourhood_id) or abort(404) if neighbourhood_id else None
+    )
     form = NeighbourhoodForm(obj=quarter)
     _fill_neighbourhood_form(form)
     if quarter is not None and not form.is_submitted():
@@ -191,11 +258,16 @@ def edit_neighbourhood(neighbourhood_id: int | None = None):
     if form.validate_on_submit():
         changed, boundary = _read_boundary(form)
         slug = form.slug.data or slugify(form.name.data)
-        twin = db.session.scalar(select(Neighbourhood.id).where(
-            Neighbourhood.slug == slug, Neighbourhood.id != (quarter.id if quarter else 0)))
+        twin = db.session.scalar(
+            select(Neighbourhood.id).where(
+                Neighbourhood.slug == slug, Neighbourhood.id != (quarter.id if quarter else 0)
+            )
+        )
         if twin is not None:
-            form.slug.errors = [*form.slug.errors, _("Another neighbourhood already uses the "
-                                                     "short name “%(slug)s”.", slug=slug)]
+            form.slug.errors = [
+                *form.slug.errors,
+                _("Another neighbourhood already uses the short name “%(slug)s”.", slug=slug),
+            ]
         if not form.errors:
             with write_transaction():
                 creating = quarter is None
@@ -209,14 +281,22 @@ def edit_neighbourhood(neighbourhood_id: int | None = None):
                 if changed:
                     quarter.boundary = boundary
                 db.session.flush()
-                audit.record("territory.neighbourhood_created" if creating
-                             else "territory.neighbourhood_edited", quarter,
-                             name=quarter.name, slug=slug, commune_id=quarter.commune_id,
-                             population=quarter.population, boundary="changed" if changed else "unchanged")
+                audit.record(
+                    "territory.neighbourhood_created"
+                    if creating
+                    else "territory.neighbourhood_edited",
+                    quarter,
+                    name=quarter.name,
+                    slug=slug,
+                    commune_id=quarter.commune_id,
+                    population=quarter.population,
+                    boundary="changed" if changed else "unchanged",
+                )
             flash(_("The neighbourhood %(name)s is saved.", name=quarter.name), "success")
             return redirect(url_for("territory.manage"))
     return render_template("territory/neighbourhood_form.html", form=form, quarter=quarter), (
-        _form_status(form))
+        _form_status(form)
+    )
 
 
 @bp.route("/territory/manage/communes/<int:commune_id>/delete", methods=["GET", "POST"])
@@ -231,48 +311,77 @@ def delete_commune(commune_id: int):
             status = 409
         else:
             with write_transaction():
-                audit.record("territory.commune_deleted", commune, name=commune.name,
-                             insee_code=commune.insee_code)
+                audit.record(
+                    "territory.commune_deleted",
+                    commune,
+                    name=commune.name,
+                    insee_code=commune.insee_code,
+                )
                 db.session.delete(commune)
             flash(_("The commune %(name)s is deleted.", name=commune.name), "success")
             return redirect(url_for("territory.manage"))
-    return render_template("territory/delete.html", kind="commune", item=commune, refs=refs,
-                           refs_text=services.describe(refs), form=form, move=False), status
+    return render_template(
+        "territory/delete.html",
+        kind="commune",
+        item=commune,
+        refs=refs,
+        refs_text=services.describe(refs),
+        form=form,
+        move=False,
+    ), status
 
 
-@bp.route("/territory/manage/neighbourhoods/<int:neighbourhood_id>/delete",
-          methods=["GET", "POST"])
+@bp.route("/territory/manage/neighbourhoods/<int:neighbourhood_id>/delete", methods=["GET", "POST"])
 @permission_required("territory.manage")
 def delete_neighbourhood(neighbourhood_id: int):
     quarter = db.session.get(Neighbourhood, neighbourhood_id) or abort(404)
     refs = services.references("neighbourhood", quarter.id)
     form = DeleteForm()
-    others = db.session.execute(select(Neighbourhood.id, Neighbourhood.name).where(
-        Neighbourhood.id != quarter.id).order_by(Neighbourhood.name)).all()
+    others = db.session.execute(
+        select(Neighbourhood.id, Neighbourhood.name)
+        .where(Neighbourhood.id != quarter.id)
+        .order_by(Neighbourhood.name)
+    ).all()
     form.move_to.choices = choices([(0, _("Do not move anything"))] + [tuple(r) for r in others])
     status = 200
     if form.validate_on_submit():
         target = db.session.get(Neighbourhood, form.move_to.data) if form.move_to.data else None
         if refs and target is None:
-            form.move_to.errors = [*form.move_to.errors, _(
-                "This neighbourhood is still referenced by %(refs)s: choose the neighbourhood "
-                "to move them to, or keep it.", refs=services.describe(refs))]
+            form.move_to.errors = [
+                *form.move_to.errors,
+                _(
+                    "This neighbourhood is still referenced by %(refs)s: choose the neighbourhood "
+                    "to move them to, or keep it.",
+                    refs=services.describe(refs),
+                ),
+            ]
             status = 409
         else:
             with write_transaction():
                 if target is not None:
                     services.move_references("neighbourhood", quarter.id, target.id)
-                audit.record("territory.neighbourhood_deleted", quarter, name=quarter.name,
-                             slug=quarter.slug, moved_to=getattr(target, "id", None),
-                             references=dict(refs))
+                audit.record(
+                    "territory.neighbourhood_deleted",
+                    quarter,
+                    name=quarter.name,
+                    slug=quarter.slug,
+                    moved_to=getattr(target, "id", None),
+                    references=dict(refs),
+                )
                 db.session.delete(quarter)
             flash(_("The neighbourhood %(name)s is deleted.", name=quarter.name), "success")
             return redirect(url_for("territory.manage"))
     if form.errors and status == 200:
         status = 422
-    return render_template("territory/delete.html", kind="neighbourhood", item=quarter,
-                           refs=refs, refs_text=services.describe(refs), form=form,
-                           move=bool(refs) and bool(others)), status
+    return render_template(
+        "territory/delete.html",
+        kind="neighbourhood",
+        item=quarter,
+        refs=refs,
+        refs_text=services.describe(refs),
+        form=form,
+        move=bool(refs) and bool(others),
+    ), status
 
 
 def init_app(app) -> None:

@@ -8,3 +8,12 @@ on the core signature service), the collective submits the dossier, and an elect
 decides: retained or partly retained (an official project is created in phase 1, linked both
 ways) or not retained (a published reason, sent to members and followers).
 """
+
+# Command-line groups (import path, short help), imported only when they run: `hub --help`
+# imports no plugin.
+COMMANDS = {
+    "initiative_workshops": (
+        "plugins.initiative_workshops.cli:initiative_workshops_group",
+        "Citizen initiatives: recount the collectives, tell overdue decisions.",
+    )
+}

@@ -14,7 +14,16 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from hub.plugin import RuleError, api_error, api_json, db, int_arg, token_required, token_user
+from hub.plugin import (
+    RuleError,
+    api_error,
+    api_json,
+    db,
+    int_arg,
+    limit_writes,
+    token_required,
+    token_user,
+)
 
 from . import rules, services
 from .models import STATES, Initiative
@@ -38,25 +47,39 @@ def record(item: Initiative, today: date) -> dict:
     body = item.facilitator
     project = item.project
     return {
-        "id": item.id, "uuid": item.uuid, "title": item.title, "summary": item.summary,
-        "state": item.state, "state_label": str(item.state_label),
+        "id": item.id,
+        "uuid": item.uuid,
+        "title": item.title,
+        "summary": item.summary,
+        "state": item.state,
+        "state_label": str(item.state_label),
         "scope": item.scope,
         "neighbourhoods": [{"id": n.id, "name": n.name} for n in item.neighbourhoods],
         "created_at": _iso(item.created_at),
-        "members_count": item.members_count, "members_required": item.members_required,
+        "members_count": item.members_count,
+        "members_required": item.members_required,
         "constituted_at": _iso(item.constituted_at),
-        "facilitator_body": None if body is None else {
-            "id": body.id, "name": body.name, "status": item.facilitation,
+        "facilitator_body": None
+        if body is None
+        else {
+            "id": body.id,
+            "name": body.name,
+            "status": item.facilitation,
             "priority": item.priority,
-            "url": url_for("bodies.show", body_id=body.id, _external=True)},
-        "support": None if collection is None and not item.support_rule else {
+            "url": url_for("bodies.show", body_id=body.id, _external=True),
+        },
+        "support": None
+        if collection is None and not item.support_rule
+        else {
             "count": collection.total if collection else 0,
             "online": collection.online_count if collection else 0,
             "paper": collection.offline_count if collection else 0,
-            "threshold": item.support_threshold, "rule": item.support_rule,
+            "threshold": item.support_threshold,
+            "rule": item.support_rule,
             "population": item.support_population,
             "reached_at": _iso(item.support_reached_at),
-            "open": bool(collection and collection.accepting)},
+            "open": bool(collection and collection.accepting),
+        },
         "submitted_at": _iso(item.submitted_at),
         "submitted_version": item.submitted_version,
         "members_at_submission": item.members_at_submission,
@@ -65,16 +88,25 @@ def record(item: Initiative, today: date) -> dict:
         "decision_due": _iso(item.decision_due),
         "days_left": item.days_left(today),
         "days_overdue": item.days_overdue(today),
-        "decision": None if not item.decided else {
-            "outcome": item.state, "decided_on": _iso(item.decided_on),
+        "decision": None
+        if not item.decided
+        else {
+            "outcome": item.state,
+            "decided_on": _iso(item.decided_on),
             "reference": item.decision_reference,
             "reason": item.answer.text if item.answer else "",
-            "days_late": item.days_late()},
+            "days_late": item.days_late(),
+        },
         "project_id": item.project_id,
-        "project": None if project is None else {
-            "id": project.id, "title": project.title, "phase": project.phase,
+        "project": None
+        if project is None
+        else {
+            "id": project.id,
+            "title": project.title,
+            "phase": project.phase,
             "phase_number": project.phase_number,
-            "url": url_for("projects.show", project_id=project.id, _external=True)},
+            "url": url_for("projects.show", project_id=project.id, _external=True),
+        },
         "withdrawal_reason": item.withdrawal_reason or None,
         "url": url_for("initiative_workshops.detail", initiative_id=item.id, _external=True),
     }
@@ -106,25 +138,40 @@ def list_initiatives():
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     today = rules.local_today()
-    return jsonify({"total": total, "page": page, "page_size": PAGE_SIZE,
-                    "initiatives": [record(i, today) for i in items]})
+    return jsonify(
+        {
+            "total": total,
+            "page": page,
+            "page_size": PAGE_SIZE,
+            "initiatives": [record(i, today) for i in items],
+        }
+    )
 
 
 @bp.route("", methods=["POST"])
 @token_required
+@limit_writes("write")
 def create_initiative():
     data = api_json()
     ids = data.get("neighbourhood_ids") or []
-    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
-                                            for i in ids):
-        return api_error(422, _("neighbourhood_ids is a list of neighbourhood numbers."),
-                         code="bad_neighbourhood")
+    if not isinstance(ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
+        return api_error(
+            422,
+            _("neighbourhood_ids is a list of neighbourhood numbers."),
+            code="bad_neighbourhood",
+        )
     for key in ("title", "summary", "reasons"):
         if key in data and not isinstance(data[key], str):
             return api_error(422, _("%(field)s is a text.", field=key), code="bad_" + key)
-    item = services.propose(token_user(), title=data.get("title", ""),
-                            summary=data.get("summary", ""), reasons=data.get("reasons", ""),
-                            neighbourhood_ids=ids)
+    item = services.propose(
+        token_user(),
+        title=data.get("title", ""),
+        summary=data.get("summary", ""),
+        reasons=data.get("reasons", ""),
+        neighbourhood_ids=ids,
+    )
     return _created(record(_fresh(item.id), rules.local_today()))
 
 
@@ -139,8 +186,14 @@ def join(initiative_id: int):
     _get(initiative_id)
     services.join(initiative_id, token_user())
     item = _fresh(initiative_id)
-    return _created({"initiative_id": item.id, "members_count": item.members_count,
-                     "members_required": item.members_required, "state": item.state})
+    return _created(
+        {
+            "initiative_id": item.id,
+            "members_count": item.members_count,
+            "members_required": item.members_required,
+            "state": item.state,
+        }
+    )
 
 
 @bp.route("/<int:initiative_id>/members/me", methods=["DELETE"])
@@ -157,9 +210,14 @@ def submit(initiative_id: int):
     _get(initiative_id)
     services.submit(initiative_id, token_user())
     item = _fresh(initiative_id)
-    return _created({"initiative_id": item.id, "state": item.state,
-                     "submitted_at": _iso(item.submitted_at),
-                     "decision_due": _iso(item.decision_due)})
+    return _created(
+        {
+            "initiative_id": item.id,
+            "state": item.state,
+            "submitted_at": _iso(item.submitted_at),
+            "decision_due": _iso(item.decision_due),
+        }
+    )
 
 
 @bp.route("/<int:initiative_id>/decision", methods=["POST"])
@@ -176,13 +234,24 @@ def decide(initiative_id: int):
             decided_on = date.fromisoformat(data["decided_on"])
         except ValueError:
             return api_error(422, _("decided_on is a date (YYYY-MM-DD)."), code="bad_date")
-    services.decide(initiative_id, token_user(), outcome=data.get("outcome") or "",
-                    reason=data.get("reason") or "", reference=data.get("reference") or "",
-                    decided_on=decided_on)
+    services.decide(
+        initiative_id,
+        token_user(),
+        outcome=data.get("outcome") or "",
+        reason=data.get("reason") or "",
+        reference=data.get("reference") or "",
+        decided_on=decided_on,
+    )
     item = _fresh(initiative_id)
-    return _created({"initiative_id": item.id, "state": item.state,
-                     "project_id": item.project_id, "answer_id": item.answer_id,
-                     "decided_on": _iso(item.decided_on)})
+    return _created(
+        {
+            "initiative_id": item.id,
+            "state": item.state,
+            "project_id": item.project_id,
+            "answer_id": item.answer_id,
+            "decided_on": _iso(item.decided_on),
+        }
+    )
 
 
 # --- OpenAPI ---------------------------------------------------------------------------------
@@ -213,159 +282,303 @@ OPENAPI = {
         "/api/v1/initiatives": {
             "get": {
                 "summary": "Citizen-initiative workshops with their state, collective, support "
-                           "and decision",
+                "and decision",
                 "parameters": [
-                    {"name": "state", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(STATES)}},
-                    {"name": "neighbourhood", "in": "query", "required": False,
-                     "schema": {"type": "integer"}},
-                    {"name": "page", "in": "query", "required": False,
-                     "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "A page of initiatives", **_json({
-                    "type": "object", "properties": {
-                        "total": {"type": "integer"}, "page": {"type": "integer"},
-                        "page_size": {"type": "integer"},
-                        "initiatives": {"type": "array", "items": _ref("Initiative")}}})}},
+                    {
+                        "name": "state",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(STATES)},
+                    },
+                    {
+                        "name": "neighbourhood",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer"},
+                    },
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of initiatives",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "total": {"type": "integer"},
+                                    "page": {"type": "integer"},
+                                    "page_size": {"type": "integer"},
+                                    "initiatives": {"type": "array", "items": _ref("Initiative")},
+                                },
+                            }
+                        ),
+                    }
+                },
             },
             "post": {
                 "summary": "Propose an initiative (verified resident); its author is the first "
-                           "member of its collective",
+                "member of its collective",
                 "security": [{"bearer": []}],
-                "requestBody": {"required": True, **_json({
-                    "type": "object", "required": ["title", "summary"], "properties": {
-                        "title": {"type": "string"}, "summary": {"type": "string"},
-                        "reasons": {"type": "string"},
-                        "neighbourhood_ids": {"type": "array", "items": {"type": "integer"},
-                                              "description": "Empty: the whole commune"}}})},
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["title", "summary"],
+                            "properties": {
+                                "title": {"type": "string"},
+                                "summary": {"type": "string"},
+                                "reasons": {"type": "string"},
+                                "neighbourhood_ids": {
+                                    "type": "array",
+                                    "items": {"type": "integer"},
+                                    "description": "Empty: the whole commune",
+                                },
+                            },
+                        }
+                    ),
+                },
                 "responses": {
                     "201": {"description": "Proposed", **_json(_ref("Initiative"))},
                     "401": UNAUTHORIZED,
-                    "403": _error("Not a verified resident (error.code: "
-                                  "residence_not_verified, email_not_confirmed)"),
-                    "422": _error("A missing or bad field (error.code says which)")},
+                    "403": _error(
+                        "Not a verified resident (error.code: "
+                        "residence_not_verified, email_not_confirmed)"
+                    ),
+                    "422": _error("A missing or bad field (error.code says which)"),
+                },
             },
         },
         "/api/v1/initiatives/{id}": {
-            "get": {"summary": "One initiative", "parameters": ID, "responses": {
-                "200": {"description": "The initiative", **_json(_ref("Initiative"))},
-                "404": _error("No such initiative")}},
+            "get": {
+                "summary": "One initiative",
+                "parameters": ID,
+                "responses": {
+                    "200": {"description": "The initiative", **_json(_ref("Initiative"))},
+                    "404": _error("No such initiative"),
+                },
+            },
         },
         "/api/v1/initiatives/{id}/members": {
             "post": {
                 "summary": "Join the collective as the token's owner (verified resident)",
-                "security": [{"bearer": []}], "parameters": ID,
+                "security": [{"bearer": []}],
+                "parameters": ID,
                 "responses": {
-                    "201": {"description": "Joined", **_json({"type": "object", "properties": {
-                        "initiative_id": {"type": "integer"},
-                        "members_count": {"type": "integer"},
-                        "members_required": {"type": "integer"},
-                        "state": {"type": "string", "enum": list(STATES)}}})},
+                    "201": {
+                        "description": "Joined",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "initiative_id": {"type": "integer"},
+                                    "members_count": {"type": "integer"},
+                                    "members_required": {"type": "integer"},
+                                    "state": {"type": "string", "enum": list(STATES)},
+                                },
+                            }
+                        ),
+                    },
                     "401": UNAUTHORIZED,
                     "403": _error("Not a verified resident"),
                     "404": _error("No such initiative"),
-                    "409": _error("Already a member (already_member), or the collective no "
-                                  "longer changes (closed)")},
+                    "409": _error(
+                        "Already a member (already_member), or the collective no "
+                        "longer changes (closed)"
+                    ),
+                },
             },
         },
         "/api/v1/initiatives/{id}/members/me": {
             "delete": {
                 "summary": "Leave the collective; below the number required before "
-                           "submission, the initiative is no longer constituted",
-                "security": [{"bearer": []}], "parameters": ID,
-                "responses": {"204": {"description": "Left"}, "401": UNAUTHORIZED,
-                              "404": _error("No such initiative"),
-                              "409": _error("Not a member (not_member), or closed")},
+                "submission, the initiative is no longer constituted",
+                "security": [{"bearer": []}],
+                "parameters": ID,
+                "responses": {
+                    "204": {"description": "Left"},
+                    "401": UNAUTHORIZED,
+                    "404": _error("No such initiative"),
+                    "409": _error("Not a member (not_member), or closed"),
+                },
             },
         },
         "/api/v1/initiatives/{id}/submission": {
             "post": {
                 "summary": "Submit the dossier to the council (a member of the collective)",
-                "security": [{"bearer": []}], "parameters": ID,
+                "security": [{"bearer": []}],
+                "parameters": ID,
                 "responses": {
-                    "201": {"description": "Submitted; the decision is due by decision_due",
-                            **_json({"type": "object", "properties": {
-                                "initiative_id": {"type": "integer"},
-                                "state": {"type": "string"},
-                                "submitted_at": NULLABLE_TIME,
-                                "decision_due": NULLABLE_DATE}})},
-                    "401": UNAUTHORIZED, "403": _error("Not a member (not_member)"),
+                    "201": {
+                        "description": "Submitted; the decision is due by decision_due",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "initiative_id": {"type": "integer"},
+                                    "state": {"type": "string"},
+                                    "submitted_at": NULLABLE_TIME,
+                                    "decision_due": NULLABLE_DATE,
+                                },
+                            }
+                        ),
+                    },
+                    "401": UNAUTHORIZED,
+                    "403": _error("Not a member (not_member)"),
                     "404": _error("No such initiative"),
-                    "409": _error("Not constituted (not_constituted), support threshold not "
-                                  "reached (support_not_reached), or already submitted "
-                                  "(wrong_state)")},
+                    "409": _error(
+                        "Not constituted (not_constituted), support threshold not "
+                        "reached (support_not_reached), or already submitted "
+                        "(wrong_state)"
+                    ),
+                },
             },
         },
         "/api/v1/initiatives/{id}/decision": {
             "post": {
                 "summary": "Record the political decision (elected official)",
-                "security": [{"bearer": []}], "parameters": ID,
-                "requestBody": {"required": True, **_json({
-                    "type": "object", "required": ["outcome"], "properties": {
-                        "outcome": {"type": "string",
-                                    "enum": ["retained", "partly_retained", "not_retained"]},
-                        "reason": {"type": "string",
-                                   "description": "Required (20 characters or more) for "
-                                                  "not_retained and partly_retained"},
-                        "reference": {"type": "string"},
-                        "decided_on": {"type": "string", "format": "date"}}})},
+                "security": [{"bearer": []}],
+                "parameters": ID,
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["outcome"],
+                            "properties": {
+                                "outcome": {
+                                    "type": "string",
+                                    "enum": ["retained", "partly_retained", "not_retained"],
+                                },
+                                "reason": {
+                                    "type": "string",
+                                    "description": "Required (20 characters or more) for "
+                                    "not_retained and partly_retained",
+                                },
+                                "reference": {"type": "string"},
+                                "decided_on": {"type": "string", "format": "date"},
+                            },
+                        }
+                    ),
+                },
                 "responses": {
-                    "201": {"description": "Decided; project_id for retained and partly "
-                                           "retained", **_json({
-                                               "type": "object", "properties": {
-                                                   "initiative_id": {"type": "integer"},
-                                                   "state": {"type": "string"},
-                                                   "project_id": NULLABLE_INT,
-                                                   "answer_id": {"type": "integer"},
-                                                   "decided_on": NULLABLE_DATE}})},
-                    "401": UNAUTHORIZED, "403": _error("Not an elected official (not_elected)"),
+                    "201": {
+                        "description": "Decided; project_id for retained and partly retained",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "initiative_id": {"type": "integer"},
+                                    "state": {"type": "string"},
+                                    "project_id": NULLABLE_INT,
+                                    "answer_id": {"type": "integer"},
+                                    "decided_on": NULLABLE_DATE,
+                                },
+                            }
+                        ),
+                    },
+                    "401": UNAUTHORIZED,
+                    "403": _error("Not an elected official (not_elected)"),
                     "404": _error("No such initiative"),
                     "409": _error("Not submitted (not_submitted) or already decided"),
-                    "422": _error("Reason missing (reason_required) or bad field")},
+                    "422": _error("Reason missing (reason_required) or bad field"),
+                },
             },
         },
     },
-    "components": {"schemas": {
-        "Initiative": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "uuid": {"type": "string"},
-            "title": {"type": "string"}, "summary": {"type": "string"},
-            "state": {"type": "string", "enum": list(STATES)},
-            "state_label": {"type": "string"},
-            "scope": {"type": "string", "enum": ["neighbourhood", "commune"]},
-            "neighbourhoods": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "name": {"type": "string"}}}},
-            "created_at": NULLABLE_TIME,
-            "members_count": {"type": "integer"}, "members_required": {"type": "integer"},
-            "constituted_at": NULLABLE_TIME,
-            "facilitator_body": {"type": ["object", "null"], "properties": {
-                "id": {"type": "integer"}, "name": {"type": "string"},
-                "status": {"type": "string", "enum": ["asked", "accepted", "declined"]},
-                "priority": NULLABLE_INT, "url": {"type": "string"}}},
-            "support": {"type": ["object", "null"], "properties": {
-                "count": {"type": "integer"}, "online": {"type": "integer"},
-                "paper": {"type": "integer"}, "threshold": NULLABLE_INT,
-                "rule": {"type": "string", "description": "\"300\", \"2%\" (share of the "
-                                                          "residents of the scope, rounded up) "
-                                                          "or \"pending\""},
-                "population": NULLABLE_INT, "reached_at": NULLABLE_TIME,
-                "open": {"type": "boolean"}}},
-            "submitted_at": NULLABLE_TIME, "submitted_version": NULLABLE_INT,
-            "members_at_submission": NULLABLE_INT, "support_at_submission": NULLABLE_INT,
-            "acknowledged_at": NULLABLE_TIME,
-            "decision_due": NULLABLE_DATE,
-            "days_left": {"type": ["integer", "null"],
-                          "description": "Days until the decision is due (negative: overdue; "
-                                         "dates of the hub's time zone, inclusive)"},
-            "days_overdue": {"type": "integer"},
-            "decision": {"type": ["object", "null"], "properties": {
-                "outcome": {"type": "string"}, "decided_on": NULLABLE_DATE,
-                "reference": {"type": "string"}, "reason": {"type": "string"},
-                "days_late": {"type": "integer"}}},
-            "project_id": NULLABLE_INT,
-            "project": {"type": ["object", "null"], "properties": {
-                "id": {"type": "integer"}, "title": {"type": "string"},
-                "phase": {"type": "string"}, "phase_number": {"type": "integer"},
-                "url": {"type": "string"}}},
-            "withdrawal_reason": {"type": ["string", "null"]},
-            "url": {"type": "string"}}},
-    }},
+    "components": {
+        "schemas": {
+            "Initiative": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "uuid": {"type": "string"},
+                    "title": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "state": {"type": "string", "enum": list(STATES)},
+                    "state_label": {"type": "string"},
+                    "scope": {"type": "string", "enum": ["neighbourhood", "commune"]},
+                    "neighbourhoods": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                        },
+                    },
+                    "created_at": NULLABLE_TIME,
+                    "members_count": {"type": "integer"},
+                    "members_required": {"type": "integer"},
+                    "constituted_at": NULLABLE_TIME,
+                    "facilitator_body": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "name": {"type": "string"},
+                            "status": {"type": "string", "enum": ["asked", "accepted", "declined"]},
+                            "priority": NULLABLE_INT,
+                            "url": {"type": "string"},
+                        },
+                    },
+                    "support": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "online": {"type": "integer"},
+                            "paper": {"type": "integer"},
+                            "threshold": NULLABLE_INT,
+                            "rule": {
+                                "type": "string",
+                                "description": '"300", "2%" (share of the '
+                                "residents of the scope, rounded up) "
+                                'or "pending"',
+                            },
+                            "population": NULLABLE_INT,
+                            "reached_at": NULLABLE_TIME,
+                            "open": {"type": "boolean"},
+                        },
+                    },
+                    "submitted_at": NULLABLE_TIME,
+                    "submitted_version": NULLABLE_INT,
+                    "members_at_submission": NULLABLE_INT,
+                    "support_at_submission": NULLABLE_INT,
+                    "acknowledged_at": NULLABLE_TIME,
+                    "decision_due": NULLABLE_DATE,
+                    "days_left": {
+                        "type": ["integer", "null"],
+                        "description": "Days until the decision is due (negative: overdue; "
+                        "dates of the hub's time zone, inclusive)",
+                    },
+                    "days_overdue": {"type": "integer"},
+                    "decision": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "outcome": {"type": "string"},
+                            "decided_on": NULLABLE_DATE,
+                            "reference": {"type": "string"},
+                            "reason": {"type": "string"},
+                            "days_late": {"type": "integer"},
+                        },
+                    },
+                    "project_id": NULLABLE_INT,
+                    "project": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "title": {"type": "string"},
+                            "phase": {"type": "string"},
+                            "phase_number": {"type": "integer"},
+                            "url": {"type": "string"},
+                        },
+                    },
+                    "withdrawal_reason": {"type": ["string", "null"]},
+                    "url": {"type": "string"},
+                },
+            },
+        }
+    },
 }

@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from hub.plugin import offline_request_context
+
 
 @click.group("initiative_workshops")
 def initiative_workshops_group():
@@ -22,13 +24,14 @@ def recount_command():
     from .services import recount
 
     app = current_app._get_current_object()
-    with app.test_request_context("/", base_url=app.config["BASE_URL"] or None):
+    with offline_request_context(app):
         changed = recount()
         run_pending()
     click.echo(f"{len(changed)} initiative(s) changed.")
     for ident, stored, actual, transition in changed:
-        click.echo(f"  {ident}: {stored} -> {actual} member(s)"
-                   + (f", {transition}" if transition else ""))
+        click.echo(
+            f"  {ident}: {stored} -> {actual} member(s)" + (f", {transition}" if transition else "")
+        )
 
 
 @initiative_workshops_group.command("tell-overdue")
@@ -40,7 +43,7 @@ def tell_overdue_command():
     from .services import tell_overdue
 
     app = current_app._get_current_object()
-    with app.test_request_context("/", base_url=app.config["BASE_URL"] or None):
+    with offline_request_context(app):
         told = tell_overdue()
         run_pending()
     click.echo(f"{len(told)} overdue decision(s) told.")

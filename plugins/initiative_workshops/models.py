@@ -28,15 +28,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.plugin import db, utcnow
+from hub.plugin import Image, db, utcnow
 
 # The object type of initiatives in the registry, and of their support collections.
 OBJECT_TYPE = "initiative_workshops"
 # Threshold action of the support collection.
 SUPPORT_REACHED = "support_reached"
 
-STATES = ("proposed", "constituted", "submitted", "retained", "partly_retained",
-          "not_retained", "withdrawn")
+STATES = (
+    "proposed",
+    "constituted",
+    "submitted",
+    "retained",
+    "partly_retained",
+    "not_retained",
+    "withdrawn",
+)
 STATE_LABELS = {
     "proposed": _l("Proposal: gathering its collective"),
     "constituted": _l("Constituted"),
@@ -60,11 +67,19 @@ FACILITATION_LABELS = {
 }
 
 initiative_neighbourhood = Table(
-    "initiative_workshops_initiative_neighbourhood", db.metadata,
-    Column("initiative_id", ForeignKey("initiative_workshops_initiative.id", ondelete="CASCADE"),
-           primary_key=True),
-    Column("neighbourhood_id", ForeignKey("neighbourhood.id", ondelete="CASCADE"),
-           primary_key=True, index=True),
+    "initiative_workshops_initiative_neighbourhood",
+    db.metadata,
+    Column(
+        "initiative_id",
+        ForeignKey("initiative_workshops_initiative.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "neighbourhood_id",
+        ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
@@ -81,10 +96,13 @@ class Initiative(db.Model):
     summary: Mapped[str] = mapped_column(Text)  # what
     reasons: Mapped[str] = mapped_column(Text, default="")  # why
     scope: Mapped[str] = mapped_column(String(20), default="neighbourhood", index=True)
-    image_path: Mapped[str] = mapped_column(String(300), default="")
-    image_alt: Mapped[str] = mapped_column(String(300), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                  index=True)
+    cover_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("image.id", ondelete="SET NULL"), index=True
+    )
+    cover_image = relationship(Image, lazy="joined")
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     state: Mapped[str] = mapped_column(String(20), default="proposed", index=True)
     state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -97,7 +115,8 @@ class Initiative(db.Model):
 
     # Facilitation by a local body (the conseil de quartier, or a body the commune names).
     facilitator_body_id: Mapped[int | None] = mapped_column(
-        ForeignKey("body.id", ondelete="SET NULL"), index=True)
+        ForeignKey("body.id", ondelete="SET NULL"), index=True
+    )
     facilitation: Mapped[str] = mapped_column(String(20), default="")
     facilitation_asked_at: Mapped[datetime | None]
     facilitation_answered_at: Mapped[datetime | None]
@@ -107,7 +126,8 @@ class Initiative(db.Model):
 
     # Optional public support (core signature service), its rule frozen when it opened.
     collection_id: Mapped[int | None] = mapped_column(
-        ForeignKey("signature_collection.id", ondelete="SET NULL"), index=True)
+        ForeignKey("signature_collection.id", ondelete="SET NULL"), index=True
+    )
     support_threshold: Mapped[int | None] = mapped_column(Integer)
     support_rule: Mapped[str] = mapped_column(String(40), default="")
     support_population: Mapped[int | None] = mapped_column(Integer)
@@ -116,14 +136,16 @@ class Initiative(db.Model):
     # Submission to the council, and the commune's acknowledgement.
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     submitted_version: Mapped[int | None] = mapped_column(Integer)
     members_at_submission: Mapped[int | None] = mapped_column(Integer)
     support_at_submission: Mapped[int | None] = mapped_column(Integer)
     decision_due: Mapped[date | None] = mapped_column(Date, index=True)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     # When the collective and the staff were told that the decision is overdue (once).
     overdue_told_at: Mapped[datetime | None]
 
@@ -132,12 +154,15 @@ class Initiative(db.Model):
     decided_at: Mapped[datetime | None]
     decided_on: Mapped[date | None] = mapped_column(Date)
     decided_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     decision_reference: Mapped[str] = mapped_column(String(200), default="")
-    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answer.id", ondelete="SET NULL"),
-                                                  index=True)
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"),
-                                                   index=True)
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answer.id", ondelete="SET NULL"), index=True
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL"), index=True
+    )
 
     withdrawn_at: Mapped[datetime | None]
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
@@ -145,8 +170,12 @@ class Initiative(db.Model):
     # Loaded when used: the row lock re-reads the initiative alone, and lists load what they
     # show with selectinload.
     author = relationship("User", foreign_keys=[author_id])
-    neighbourhoods = relationship("Neighbourhood", secondary=initiative_neighbourhood,
-                                  lazy="selectin", order_by="Neighbourhood.name")
+    neighbourhoods = relationship(
+        "Neighbourhood",
+        secondary=initiative_neighbourhood,
+        lazy="selectin",
+        order_by="Neighbourhood.name",
+    )
     facilitator = relationship("Body")
     collection = relationship("SignatureCollection")
     answer = relationship("Answer")
@@ -204,7 +233,8 @@ class Member(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(
-        ForeignKey("initiative_workshops_initiative.id", ondelete="CASCADE"), index=True)
+        ForeignKey("initiative_workshops_initiative.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -220,13 +250,15 @@ class DossierVersion(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(
-        ForeignKey("initiative_workshops_initiative.id", ondelete="CASCADE"), index=True)
+        ForeignKey("initiative_workshops_initiative.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     proposal: Mapped[str] = mapped_column(Text, default="")
     questions: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(String(300), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                  index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author = relationship("User", lazy="joined")
@@ -239,9 +271,11 @@ class Document(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(
-        ForeignKey("initiative_workshops_initiative.id", ondelete="CASCADE"), index=True)
+        ForeignKey("initiative_workshops_initiative.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(500))
-    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                    index=True)
+    added_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,7 +23,9 @@ from hub.plugin import (
     render_section,
 )
 
-from .models import OBJECT_TYPE, Initiative, Member, initiative_neighbourhood
+from .models import DECIDED, OBJECT_TYPE, Initiative, Member, initiative_neighbourhood
+
+TITLE = _l("Citizen-initiative workshops")
 
 EVENTS = [
     ("proposed", _l("A resident proposed a citizen initiative")),
@@ -68,30 +70,67 @@ def hub_register_permissions():
 @hookimpl
 def hub_register_settings():
     return [
-        Setting("initiative_workshops_members_neighbourhood", "int", 10,
-                _l("Citizen initiatives: residents required to constitute one on "
-                   "neighbourhoods"), minimum=1),
-        Setting("initiative_workshops_members_commune", "int", 25,
-                _l("Citizen initiatives: residents required to constitute one on the whole "
-                   "commune"), minimum=1),
-        Setting("initiative_workshops_support_threshold", "str", "",
-                _l("Citizen initiatives: public support required before submission"),
-                _l("Empty: none. A number of signatures (300), or a share of the residents "
-                   "of the initiative's scope (2 %: its neighbourhoods' population, or the "
-                   "commune's), rounded up. Online and paper signatures count alike.")),
-        Setting("initiative_workshops_support_minimum_age", "int", 0,
-                _l("Citizen initiatives: minimum age to support one (0: none)"), minimum=0),
-        Setting("initiative_workshops_decision_months", "int", 3,
-                _l("Citizen initiatives: months for the political decision after "
-                   "submission"), minimum=1),
-        Setting("initiative_workshops_facilitator_type", "str", "Conseil de quartier",
-                _l("Citizen initiatives: type of the local body asked to facilitate those of "
-                   "its neighbourhoods")),
-        Setting("initiative_workshops_commune_body", "str", "",
-                _l("Citizen initiatives: short name of the body that facilitates those of the "
-                   "whole commune"),
-                _l("The end of its page address (/bodies/…); empty: the staff name one for "
-                   "each initiative.")),
+        Setting(
+            "initiative_workshops_members_neighbourhood",
+            "int",
+            10,
+            _l("Citizen initiatives: residents required to constitute one on neighbourhoods"),
+            minimum=1,
+        ),
+        Setting(
+            "initiative_workshops_members_commune",
+            "int",
+            25,
+            _l("Citizen initiatives: residents required to constitute one on the whole commune"),
+            minimum=1,
+        ),
+        Setting(
+            "initiative_workshops_support_threshold",
+            "str",
+            "",
+            _l("Citizen initiatives: public support required before submission"),
+            _l(
+                "Empty: none. A number of signatures (300), or a share of the residents "
+                "of the initiative's scope (2 %: its neighbourhoods' population, or the "
+                "commune's), rounded up. Online and paper signatures count alike."
+            ),
+        ),
+        Setting(
+            "initiative_workshops_support_minimum_age",
+            "int",
+            0,
+            _l("Citizen initiatives: minimum age to support one (0: none)"),
+            minimum=0,
+        ),
+        Setting(
+            "initiative_workshops_decision_months",
+            "int",
+            3,
+            _l("Citizen initiatives: months for the political decision after submission"),
+            minimum=1,
+        ),
+        Setting(
+            "initiative_workshops_facilitator_type",
+            "str",
+            "Conseil de quartier",
+            _l(
+                "Citizen initiatives: type of the local body asked to facilitate those of "
+                "its neighbourhoods"
+            ),
+        ),
+        Setting(
+            "initiative_workshops_commune_body",
+            "str",
+            "",
+            _l(
+                "Citizen initiatives: short name of the body that facilitates those of the "
+                "whole commune"
+            ),
+            _l(
+                "The end of its page address (/bodies/…); empty: the staff name one for "
+                "each initiative."
+            ),
+        ),
     ]
 
 
@@ -99,15 +138,36 @@ def hub_register_settings():
 def hub_register_object_types():
     from . import services
 
-    return [ObjectType(
-        name=OBJECT_TYPE, model=Initiative, label=_l("Citizen initiative"),
-        plural=_l("citizen initiatives"), endpoint="initiative_workshops.detail",
-        url_values=lambda item: {"initiative_id": item.id}, title=lambda item: item.title,
-        neighbourhood_ids=lambda item: [n.id for n in item.neighbourhoods],
-        can_manage=lambda user, item: services.can_manage(user),
-        actions={"organise_sessions": services.can_work_on,
-                 "answer": lambda user, item: services.can_decide(user)},
-        contribution_rule=services.contribution_rule)]
+    return [
+        ObjectType(
+            name=OBJECT_TYPE,
+            model=Initiative,
+            label=_l("Citizen initiative"),
+            plural=_l("citizen initiatives"),
+            endpoint="initiative_workshops.detail",
+            url_values=lambda item: {"initiative_id": item.id},
+            title=lambda item: item.title,
+            neighbourhood_ids=lambda item: [n.id for n in item.neighbourhoods],
+            can_manage=lambda user, item: services.can_manage(user),
+            actions={
+                "organise_sessions": services.can_work_on,
+                "answer": lambda user, item: services.can_decide(user),
+            },
+            contribution_rule=services.contribution_rule,
+            comments=True,
+            comments_closed=_comments_closed,
+            moderation=True,
+        )
+    ]
+
+
+def _comments_closed(item):
+    """Discussed until the council's decision (or a withdrawal)."""
+    if item.state in DECIDED:
+        return _l("The decision is published: the discussion is closed.")
+    if item.state == "withdrawn":
+        return _l("The initiative was withdrawn: the discussion is closed.")
+    return None
 
 
 @hookimpl
@@ -150,9 +210,17 @@ def _overdue_job():
 
 @hookimpl
 def hub_scheduled_jobs():
-    return [Job("initiative_workshops.overdue", every=timedelta(hours=6), run=_overdue_job,
-                description=_l("Tell the collective and the staff when a decision on a "
-                               "citizen initiative is overdue"))]
+    return [
+        Job(
+            "initiative_workshops.overdue",
+            every=timedelta(hours=6),
+            run=_overdue_job,
+            description=_l(
+                "Tell the collective and the staff when a decision on a "
+                "citizen initiative is overdue"
+            ),
+        )
+    ]
 
 
 # --- Pages of others -------------------------------------------------------------------------
@@ -164,21 +232,42 @@ def hub_project_page(project, user):
     origin = db.session.scalar(select(Initiative).where(Initiative.project_id == project.id))
     if origin is None:
         return []
-    return [render_section("initiative-origin", _l("Origin: a citizen initiative"),
-                           "initiative_workshops/_project_origin.html", order=5, item=origin)]
+    return [
+        render_section(
+            "initiative-origin",
+            _l("Origin: a citizen initiative"),
+            "initiative_workshops/_project_origin.html",
+            order=5,
+            item=origin,
+        )
+    ]
 
 
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
     items = db.session.scalars(
-        select(Initiative).where(Initiative.id.in_(
-            select(initiative_neighbourhood.c.initiative_id).where(
-                initiative_neighbourhood.c.neighbourhood_id == neighbourhood.id)))
-        .order_by(Initiative.state_changed_at.desc()).limit(20)).all()
+        select(Initiative)
+        .where(
+            Initiative.id.in_(
+                select(initiative_neighbourhood.c.initiative_id).where(
+                    initiative_neighbourhood.c.neighbourhood_id == neighbourhood.id
+                )
+            )
+        )
+        .order_by(Initiative.state_changed_at.desc())
+        .limit(20)
+    ).all()
     if not items:
         return []
-    return [render_section("initiatives", _l("Citizen initiatives"),
-                           "initiative_workshops/_neighbourhood.html", order=40, items=items)]
+    return [
+        render_section(
+            "initiatives",
+            _l("Citizen initiatives"),
+            "initiative_workshops/_neighbourhood.html",
+            order=40,
+            items=items,
+        )
+    ]
 
 
 @hookimpl
@@ -187,20 +276,37 @@ def hub_body_page(body, user):
     memory); members who act for it answer and rank from here."""
     from .services import rules
 
-    items = db.session.scalars(select(Initiative).where(
-        Initiative.facilitator_body_id == body.id)).all()
+    items = db.session.scalars(
+        select(Initiative).where(Initiative.facilitator_body_id == body.id)
+    ).all()
     if not items:
         return []
-    active = sorted((i for i in items if i.state in ("proposed", "constituted", "submitted")
-                     and i.facilitation in ("asked", "accepted")),
-                    key=lambda i: (i.facilitation != "asked", i.priority or 100,
-                                   i.created_at))
-    memory = sorted((i for i in items if i.state not in ("proposed", "constituted",
-                                                         "submitted")),
-                    key=lambda i: i.state_changed_at, reverse=True)
-    return [render_section("initiatives", _l("Citizen initiatives: priorities and memory"),
-                           "initiative_workshops/_body.html", order=30, body=body,
-                           active=active, memory=memory, today=rules.local_today())]
+    active = sorted(
+        (
+            i
+            for i in items
+            if i.state in ("proposed", "constituted", "submitted")
+            and i.facilitation in ("asked", "accepted")
+        ),
+        key=lambda i: (i.facilitation != "asked", i.priority or 100, i.created_at),
+    )
+    memory = sorted(
+        (i for i in items if i.state not in ("proposed", "constituted", "submitted")),
+        key=lambda i: i.state_changed_at,
+        reverse=True,
+    )
+    return [
+        render_section(
+            "initiatives",
+            _l("Citizen initiatives: priorities and memory"),
+            "initiative_workshops/_body.html",
+            order=30,
+            body=body,
+            active=active,
+            memory=memory,
+            today=rules.local_today(),
+        )
+    ]
 
 
 @hookimpl
@@ -210,26 +316,49 @@ def hub_session_page(session, user):
     item = db.session.get(Initiative, session.target_id)
     if item is None:
         return []
-    return [render_section("initiative", _l("Citizen initiative"),
-                           "initiative_workshops/_session.html", order=10, item=item)]
+    return [
+        render_section(
+            "initiative",
+            _l("Citizen initiative"),
+            "initiative_workshops/_session.html",
+            order=10,
+            item=item,
+        )
+    ]
 
 
 @hookimpl
 def hub_dashboard(user):
     if not getattr(user, "is_authenticated", False):
         return []
-    items = db.session.scalars(select(Initiative).where(Initiative.id.in_(
-        select(Member.initiative_id).where(Member.user_id == user.id)))
-        .order_by(Initiative.state_changed_at.desc())).all()
+    items = db.session.scalars(
+        select(Initiative)
+        .where(Initiative.id.in_(select(Member.initiative_id).where(Member.user_id == user.id)))
+        .order_by(Initiative.state_changed_at.desc())
+    ).all()
     bodies = bodies_acting_for(user, "act")
-    asked = db.session.scalars(select(Initiative).where(
-        Initiative.facilitator_body_id.in_([b.id for b in bodies]),
-        Initiative.facilitation == "asked")).all() if bodies else []
+    asked = (
+        db.session.scalars(
+            select(Initiative).where(
+                Initiative.facilitator_body_id.in_([b.id for b in bodies]),
+                Initiative.facilitation == "asked",
+            )
+        ).all()
+        if bodies
+        else []
+    )
     if not items and not asked:
         return []
-    return [render_section("initiatives", _l("My citizen initiatives"),
-                           "initiative_workshops/_dashboard.html", order=40, items=items,
-                           asked=asked)]
+    return [
+        render_section(
+            "initiatives",
+            _l("My citizen initiatives"),
+            "initiative_workshops/_dashboard.html",
+            order=40,
+            items=items,
+            asked=asked,
+        )
+    ]
 
 
 @hookimpl
@@ -239,28 +368,54 @@ def hub_staff_area(user):
     if not can_manage(user) and "elected" not in getattr(user, "roles", set()):
         return []
     today = rules.local_today()
-    submitted = db.session.scalars(select(Initiative).where(Initiative.state == "submitted")
-                                   .order_by(Initiative.decision_due)).all()
-    waiting = db.session.scalars(select(Initiative).where(
-        Initiative.state.in_(("constituted", "submitted")),
-        or_(Initiative.facilitation.in_(("", "declined")), Initiative.support_rule == "pending"))
-        .order_by(Initiative.id)).all()
+    submitted = db.session.scalars(
+        select(Initiative).where(Initiative.state == "submitted").order_by(Initiative.decision_due)
+    ).all()
+    waiting = db.session.scalars(
+        select(Initiative)
+        .where(
+            Initiative.state.in_(("constituted", "submitted")),
+            or_(
+                Initiative.facilitation.in_(("", "declined")), Initiative.support_rule == "pending"
+            ),
+        )
+        .order_by(Initiative.id)
+    ).all()
     if not submitted and not waiting:
         return []
-    return [render_section("initiatives", _l("Citizen initiatives"),
-                           "initiative_workshops/_staff.html", order=30, submitted=submitted,
-                           waiting=waiting, today=today)]
+    return [
+        render_section(
+            "initiatives",
+            _l("Citizen initiatives"),
+            "initiative_workshops/_staff.html",
+            order=30,
+            submitted=submitted,
+            waiting=waiting,
+            today=today,
+        )
+    ]
 
 
 @hookimpl
 def hub_user_activity(user):
     rows = db.session.execute(
-        select(Initiative, Member.joined_at).join(Member, Member.initiative_id == Initiative.id)
-        .where(Member.user_id == user.id).order_by(Member.joined_at.desc())).all()
-    return [ActivityItem(_l("Citizen initiative I carry") if item.author_id == user.id
-                         else _l("Citizen initiative I joined"), item.title,
-                         url_for("initiative_workshops.detail", initiative_id=item.id),
-                         joined, item.state_label) for item, joined in rows]
+        select(Initiative, Member.joined_at)
+        .join(Member, Member.initiative_id == Initiative.id)
+        .where(Member.user_id == user.id)
+        .order_by(Member.joined_at.desc())
+    ).all()
+    return [
+        ActivityItem(
+            _l("Citizen initiative I carry")
+            if item.author_id == user.id
+            else _l("Citizen initiative I joined"),
+            item.title,
+            url_for("initiative_workshops.detail", initiative_id=item.id),
+            joined,
+            item.state_label,
+        )
+        for item, joined in rows
+    ]
 
 
 @hookimpl
@@ -270,26 +425,38 @@ def hub_api_record_extra(object_type, obj):
     origin = db.session.scalar(select(Initiative).where(Initiative.project_id == obj.id))
     if origin is None:
         return None
-    return {"origin_initiative": {
-        "id": origin.id, "title": origin.title, "state": origin.state,
-        "url": url_for("initiative_workshops.detail", initiative_id=origin.id, _external=True)}}
+    return {
+        "origin_initiative": {
+            "id": origin.id,
+            "title": origin.title,
+            "state": origin.state,
+            "url": url_for("initiative_workshops.detail", initiative_id=origin.id, _external=True),
+        }
+    }
 
 
 @hookimpl
 def hub_export_personal_data(user):
-    proposed = db.session.scalars(select(Initiative).where(
-        Initiative.author_id == user.id)).all()
+    proposed = db.session.scalars(select(Initiative).where(Initiative.author_id == user.id)).all()
     joined = db.session.execute(
         select(Initiative.id, Initiative.title, Member.joined_at)
         .join(Member, Member.initiative_id == Initiative.id)
-        .where(Member.user_id == user.id)).all()
+        .where(Member.user_id == user.id)
+    ).all()
     return {
-        "initiatives_proposed": [{"id": i.id, "title": i.title, "summary": i.summary,
-                                  "created_at": i.created_at.isoformat() + "Z"}
-                                 for i in proposed],
-        "collectives_joined": [{"initiative_id": ident, "title": title,
-                                "joined_at": joined_at.isoformat() + "Z"}
-                               for ident, title, joined_at in joined],
+        "initiatives_proposed": [
+            {
+                "id": i.id,
+                "title": i.title,
+                "summary": i.summary,
+                "created_at": i.created_at.isoformat() + "Z",
+            }
+            for i in proposed
+        ],
+        "collectives_joined": [
+            {"initiative_id": ident, "title": title, "joined_at": joined_at.isoformat() + "Z"}
+            for ident, title, joined_at in joined
+        ],
     }
 
 
@@ -298,3 +465,195 @@ def hub_load_demo_content(app):
     from .demo import load
 
     load(app)
+
+
+@hookimpl
+def hub_load_scale_content(scale):
+    from .scale import load
+
+    load(scale)
+
+
+@hookimpl
+def hub_work_items(user, body):
+    """Decisions due on submitted dossiers (elected officials), dossiers to acknowledge and
+    initiatives waiting for facilitation (agents), facilitation requests (a body)."""
+    from hub.plugin import WorkItem, body_capabilities
+
+    from .services import can_decide, can_manage
+
+    def link(item, anchor):
+        return url_for("initiative_workshops.detail", initiative_id=item.id) + anchor
+
+    if body is not None:
+        if "act" not in body_capabilities(user, body):
+            return []
+        asked = db.session.scalars(
+            select(Initiative).where(
+                Initiative.facilitator_body_id == body.id, Initiative.facilitation == "asked"
+            )
+        ).all()
+        return [
+            WorkItem(
+                "initiative_workshops.facilitation",
+                _l("Citizen initiative: facilitation request to answer"),
+                item.title,
+                link(item, "#facilitation"),
+                assignee=body.name,
+            )
+            for item in asked
+        ]
+    items = []
+    submitted = db.session.scalars(select(Initiative).where(Initiative.state == "submitted")).all()
+    if can_decide(user):
+        items += [
+            WorkItem(
+                "initiative_workshops.decision",
+                _l("Citizen initiative: decision due"),
+                item.title,
+                link(item, "#decision"),
+                due=item.decision_due,
+                deadline="promised",
+                roles=("elected",),
+            )
+            for item in submitted
+        ]
+    if can_manage(user):
+        items += [
+            WorkItem(
+                "initiative_workshops.acknowledge",
+                _l("Citizen initiative: dossier to acknowledge"),
+                item.title,
+                link(item, "#decision"),
+                due=item.decision_due,
+                deadline="promised",
+            )
+            for item in submitted
+            if item.acknowledged_at is None
+        ]
+        waiting = db.session.scalars(
+            select(Initiative).where(
+                Initiative.state.in_(("constituted", "submitted")),
+                or_(
+                    Initiative.facilitation.in_(("", "declined")),
+                    Initiative.support_rule == "pending",
+                ),
+            )
+        ).all()
+        items += [
+            WorkItem(
+                "initiative_workshops.facilitation_missing",
+                _l("Citizen initiative: public support to open")
+                if item.support_rule == "pending"
+                else _l("Citizen initiative: no facilitating body"),
+                item.title,
+                link(item, "#facilitation"),
+            )
+            for item in waiting
+        ]
+    return items
+
+
+@hookimpl
+def hub_open_data():
+    from hub.plugin import Dataset
+
+    return [
+        Dataset(
+            _l("Citizen initiatives"),
+            "initiative_workshops_api.list_initiatives",
+            "JSON",
+            _l("Every public citizen initiative, its support and the decision."),
+        )
+    ]
+
+
+@hookimpl
+def hub_annual_report(year, start, end):
+    """Initiatives proposed, submitted to the council and decided in the year, with the
+    decisions' outcomes: one aggregate query."""
+    from flask_babel import gettext as _
+    from sqlalchemy import case, func
+
+    from hub.plugin import Indicator, ReportSection
+
+    from .models import STATE_LABELS
+
+    def within(column):
+        return (column >= start) & (column < end)
+
+    def counted(column):
+        return func.sum(case((within(column), 1), else_=0))
+
+    rows = db.session.execute(
+        select(
+            Initiative.state,
+            counted(Initiative.created_at),
+            counted(Initiative.submitted_at),
+            counted(Initiative.decided_at),
+        )
+        .where(
+            or_(
+                within(Initiative.created_at),
+                within(Initiative.submitted_at),
+                within(Initiative.decided_at),
+            )
+        )
+        .group_by(Initiative.state)
+    ).all()
+    proposed = sum(int(n or 0) for _s, n, _u, _d in rows)
+    submitted = sum(int(n or 0) for _s, _p, n, _d in rows)
+    decided = {state: int(n or 0) for state, _p, _u, n in rows if state in DECIDED and n}
+    return [
+        ReportSection(
+            "initiatives",
+            _("Citizen initiatives"),
+            [
+                Indicator("initiatives_proposed", _("Initiatives proposed"), proposed),
+                Indicator(
+                    "initiatives_submitted",
+                    _("Initiatives submitted to the council"),
+                    submitted,
+                ),
+                Indicator("initiatives_decided", _("Initiatives decided"), sum(decided.values())),
+            ],
+            breakdown=[(str(STATE_LABELS[s]), decided[s]) for s in DECIDED if decided.get(s)],
+            breakdown_title=_("The year's decisions on initiatives, by outcome"),
+            order=70,
+        )
+    ]
+
+
+@hookimpl
+def hub_neighbourhood_news(neighbourhood_ids, since, until):
+    """Initiatives of these neighbourhoods proposed or decided in the week: one query."""
+    from flask_babel import gettext as _
+
+    from hub.plugin import NeighbourhoodNews
+
+    if not neighbourhood_ids:
+        return []
+    proposed = (Initiative.created_at >= since) & (Initiative.created_at < until)
+    decided = (Initiative.decided_at >= since) & (Initiative.decided_at < until)
+    rows = db.session.execute(
+        select(initiative_neighbourhood.c.neighbourhood_id, Initiative)
+        .join(Initiative, Initiative.id == initiative_neighbourhood.c.initiative_id)
+        .where(
+            initiative_neighbourhood.c.neighbourhood_id.in_(neighbourhood_ids),
+            or_(proposed, decided),
+        )
+    ).all()
+    news = []
+    for neighbourhood_id, item in rows:
+        url = url_for("initiative_workshops.detail", initiative_id=item.id)
+        if item.decided_at is not None and since <= item.decided_at < until:
+            title = _(
+                "The council decided on the initiative “%(title)s”: %(outcome)s",
+                title=item.title,
+                outcome=item.state_label,
+            )
+            news.append(NeighbourhoodNews(neighbourhood_id, title, url, item.decided_at))
+        if since <= item.created_at < until:
+            title = _("A new citizen initiative: “%(title)s”", title=item.title)
+            news.append(NeighbourhoodNews(neighbourhood_id, title, url, item.created_at))
+    return news

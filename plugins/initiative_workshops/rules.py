@@ -32,8 +32,11 @@ class Support:
 def members_required(scope: str) -> int:
     """Residents the collective needs to be constituted, for this scope, as the settings say
     now (frozen on the initiative when the idea is proposed)."""
-    key = ("initiative_workshops_members_commune" if scope == "commune"
-           else "initiative_workshops_members_neighbourhood")
+    key = (
+        "initiative_workshops_members_commune"
+        if scope == "commune"
+        else "initiative_workshops_members_neighbourhood"
+    )
     return max(1, int(get_setting(key)))
 
 
@@ -69,8 +72,9 @@ def scope_population(initiative) -> int:
 def support_for(initiative, text: str | None = None) -> Support | None:
     """The support the settings ask of ``initiative`` now, or None when none is asked
     (raises :class:`ThresholdError` when the setting cannot be applied)."""
-    parsed = parse_support(get_setting("initiative_workshops_support_threshold")
-                           if text is None else text)
+    parsed = parse_support(
+        get_setting("initiative_workshops_support_threshold") if text is None else text
+    )
     if parsed is None:
         return None
     rule, value = parsed
@@ -91,8 +95,9 @@ def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, or that month's last day (31 Jan + 1: 28/29 Feb)."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
-    return day.replace(year=year, month=month + 1,
-                       day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+    return day.replace(
+        year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1])
+    )
 
 
 def decision_due(submitted_on: date) -> date:

@@ -29,6 +29,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from hub.plugin import (
     SYSTEM,
@@ -47,6 +48,7 @@ from hub.plugin import (
     follows,
     for_update,
     get_setting,
+    moderation,
     notify,
     sessions,
     signatures,
@@ -80,9 +82,15 @@ class StateError(RuleError):
     code = "wrong_state"
 
     def __init__(self, state: str, message: str | None = None, code: str | None = None):
-        super().__init__(message or _(
-            "This initiative is no longer at this stage (it is now: %(state)s). Reload the "
-            "page to see what changed.", state=STATE_LABELS.get(state, state)), code=code)
+        super().__init__(
+            message
+            or _(
+                "This initiative is no longer at this stage (it is now: %(state)s). Reload the "
+                "page to see what changed.",
+                state=STATE_LABELS.get(state, state),
+            ),
+            code=code,
+        )
         self.state = state
 
 
@@ -98,23 +106,38 @@ def require_verified(user) -> None:
     if not _authenticated(user):
         raise RuleError(_("Log in to do this."), status=401, code="login_required")
     if not user.email_confirmed:
-        raise RuleError(_("Confirm your email address first (see the link we sent you)."),
-                        status=403, code="email_not_confirmed")
+        raise RuleError(
+            _("Confirm your email address first (see the link we sent you)."),
+            status=403,
+            code="email_not_confirmed",
+        )
     if not user.residence_verified:
-        raise RuleError(_("Only residents whose residence is verified can propose an "
-                          "initiative or join its collective. Ask for the verification from "
-                          "your profile."), status=403, code="residence_not_verified")
+        raise RuleError(
+            _(
+                "Only residents whose residence is verified can propose an "
+                "initiative or join its collective. Ask for the verification from "
+                "your profile."
+            ),
+            status=403,
+            code="residence_not_verified",
+        )
 
 
 def is_verified(user) -> bool:
-    return (_authenticated(user) and user.email_confirmed and user.residence_verified)
+    return _authenticated(user) and user.email_confirmed and user.residence_verified
 
 
 def is_member(user, initiative: Initiative) -> bool:
     if not _authenticated(user):
         return False
-    return db.session.scalar(select(Member.id).where(
-        Member.initiative_id == initiative.id, Member.user_id == user.id)) is not None
+    return (
+        db.session.scalar(
+            select(Member.id).where(
+                Member.initiative_id == initiative.id, Member.user_id == user.id
+            )
+        )
+        is not None
+    )
 
 
 def can_manage(user) -> bool:
@@ -133,8 +156,7 @@ def acts_for_facilitator(user, initiative: Initiative, accepted_only: bool = Tru
 
 def can_work_on(user, initiative: Initiative) -> bool:
     """Edit the dossier and plan sessions: the collective, its facilitators, the staff."""
-    return (is_member(user, initiative) or acts_for_facilitator(user, initiative)
-            or can_manage(user))
+    return is_member(user, initiative) or acts_for_facilitator(user, initiative) or can_manage(user)
 
 
 def can_decide(user) -> bool:
@@ -147,20 +169,33 @@ def can_decide(user) -> bool:
 
 
 def count_members(initiative_id: int) -> int:
-    return db.session.scalar(select(func.count(Member.id)).where(
-        Member.initiative_id == initiative_id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Member.id)).where(Member.initiative_id == initiative_id)
+        )
+        or 0
+    )
 
 
 def members_of(initiative: Initiative) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Member, Member.user_id == User.id)
-        .where(Member.initiative_id == initiative.id).order_by(Member.joined_at, Member.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(selectinload(User.role_rows))
+            .join(Member, Member.user_id == User.id)
+            .where(Member.initiative_id == initiative.id)
+            .order_by(Member.joined_at, Member.id)
+        )
+    )
 
 
 def latest_version(initiative_id: int) -> DossierVersion | None:
-    return db.session.scalar(select(DossierVersion).where(
-        DossierVersion.initiative_id == initiative_id)
-        .order_by(DossierVersion.number.desc()).limit(1))
+    return db.session.scalar(
+        select(DossierVersion)
+        .where(DossierVersion.initiative_id == initiative_id)
+        .order_by(DossierVersion.number.desc())
+        .limit(1)
+    )
 
 
 def initiative_path(initiative: Initiative) -> str:
@@ -189,8 +224,13 @@ def _tell(initiative: Initiative, title_fn, body_fn=None, *, kind: str, extra=()
         if user is not None:
             recipients.setdefault(user.id, user)
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
-        rows = notify(list(recipients.values()), title_fn(), initiative_path(initiative),
-                      body=body_fn() if body_fn else "", kind=kind)
+        rows = notify(
+            list(recipients.values()),
+            title_fn(),
+            initiative_path(initiative),
+            body=body_fn() if body_fn else "",
+            kind=kind,
+        )
     return len(rows)
 
 
@@ -232,14 +272,24 @@ def _set_state(initiative: Initiative, state: str) -> None:
 def _constitute(initiative: Initiative, actor) -> None:
     _set_state(initiative, "constituted")
     initiative.constituted_at = initiative.state_changed_at
-    emit("initiative_workshops.constituted", initiative, actor=actor,
-         members=initiative.members_count, members_required=initiative.members_required)
-    _tell(initiative,
-          lambda: _("“%(title)s” is constituted", title=initiative.title),
-          lambda: _("%(count)d residents carry this initiative: its collective is "
-                    "constituted. It can now hold sessions, build its dossier and submit it "
-                    "to the council.", count=initiative.members_count),
-          kind="initiative_workshops.constituted")
+    emit(
+        "initiative_workshops.constituted",
+        initiative,
+        actor=actor,
+        members=initiative.members_count,
+        members_required=initiative.members_required,
+    )
+    _tell(
+        initiative,
+        lambda: _("“%(title)s” is constituted", title=initiative.title),
+        lambda: _(
+            "%(count)d residents carry this initiative: its collective is "
+            "constituted. It can now hold sessions, build its dossier and submit it "
+            "to the council.",
+            count=initiative.members_count,
+        ),
+        kind="initiative_workshops.constituted",
+    )
     if not initiative.facilitation:
         body = default_facilitator(initiative)
         if body is not None:
@@ -249,59 +299,99 @@ def _constitute(initiative: Initiative, actor) -> None:
 
 def _unconstitute(initiative: Initiative, actor) -> None:
     _set_state(initiative, "proposed")
-    emit("initiative_workshops.unconstituted", initiative, actor=actor,
-         members=initiative.members_count, members_required=initiative.members_required)
-    _tell(initiative,
-          lambda: _("“%(title)s” is no longer constituted", title=initiative.title),
-          lambda: _("Members left the collective: it has %(count)d of the %(required)d "
-                    "residents required. It cannot be submitted until enough residents join "
-                    "again.", count=initiative.members_count,
-                    required=initiative.members_required),
-          kind="initiative_workshops.unconstituted")
+    emit(
+        "initiative_workshops.unconstituted",
+        initiative,
+        actor=actor,
+        members=initiative.members_count,
+        members_required=initiative.members_required,
+    )
+    _tell(
+        initiative,
+        lambda: _("“%(title)s” is no longer constituted", title=initiative.title),
+        lambda: _(
+            "Members left the collective: it has %(count)d of the %(required)d "
+            "residents required. It cannot be submitted until enough residents join "
+            "again.",
+            count=initiative.members_count,
+            required=initiative.members_required,
+        ),
+        kind="initiative_workshops.unconstituted",
+    )
 
 
-def propose(author, *, title: str, summary: str, reasons: str = "",
-            neighbourhood_ids=(), image_path: str = "", image_alt: str = "") -> Initiative:
+def propose(
+    author,
+    *,
+    title: str,
+    summary: str,
+    reasons: str = "",
+    neighbourhood_ids=(),
+) -> Initiative:
     """A verified resident proposes an idea; they are the first member of its collective."""
     require_verified(author)
-    title, summary, reasons = (title or "").strip(), (summary or "").strip(), \
-        (reasons or "").strip()
+    title, summary, reasons = (
+        (title or "").strip(),
+        (summary or "").strip(),
+        (reasons or "").strip(),
+    )
     if not 5 <= len(title) <= 200:
-        raise RuleError(_("Give a title of 5 to 200 characters."), field="title",
-                        code="bad_title")
+        raise RuleError(_("Give a title of 5 to 200 characters."), field="title", code="bad_title")
     if not 20 <= len(summary) <= 20000:
-        raise RuleError(_("Describe the idea in at least 20 characters."), field="summary",
-                        code="bad_summary")
-    if image_path and not (image_alt or "").strip():
-        raise RuleError(_("Describe the image for people who cannot see it."),
-                        field="image_alt", code="image_alt_required")
+        raise RuleError(
+            _("Describe the idea in at least 20 characters."), field="summary", code="bad_summary"
+        )
     try:
         wanted = sorted({int(i) for i in neighbourhood_ids or ()})
     except (TypeError, ValueError):
-        raise RuleError(_("Unknown neighbourhood."), field="neighbourhood_ids",
-                        code="bad_neighbourhood") from None
+        raise RuleError(
+            _("Unknown neighbourhood."), field="neighbourhood_ids", code="bad_neighbourhood"
+        ) from None
     with write_transaction():
-        quarters = list(db.session.scalars(select(Neighbourhood).where(
-            Neighbourhood.id.in_(wanted)))) if wanted else []
+        quarters = (
+            list(db.session.scalars(select(Neighbourhood).where(Neighbourhood.id.in_(wanted))))
+            if wanted
+            else []
+        )
         if len(quarters) != len(wanted):
-            raise RuleError(_("Unknown neighbourhood."), field="neighbourhood_ids",
-                            code="bad_neighbourhood")
+            raise RuleError(
+                _("Unknown neighbourhood."), field="neighbourhood_ids", code="bad_neighbourhood"
+            )
         scope = "neighbourhood" if quarters else "commune"
         initiative = Initiative(
-            title=title, summary=summary, reasons=reasons, scope=scope, author_id=author.id,
-            image_path=image_path, image_alt=(image_alt or "").strip() if image_path else "",
-            members_required=rules.members_required(scope), members_count=0,
-            state="proposed")
+            title=title,
+            summary=summary,
+            reasons=reasons,
+            scope=scope,
+            author_id=author.id,
+            members_required=rules.members_required(scope),
+            members_count=0,
+            state="proposed",
+        )
         initiative.neighbourhoods = quarters
         db.session.add(initiative)
         db.session.flush()
-        db.session.add(DossierVersion(initiative_id=initiative.id, number=1, proposal=summary,
-                                      questions="", note="", author_id=author.id))
-        emit("initiative_workshops.proposed", initiative, actor=author, scope=scope,
-             members_required=initiative.members_required)
+        db.session.add(
+            DossierVersion(
+                initiative_id=initiative.id,
+                number=1,
+                proposal=summary,
+                questions="",
+                note="",
+                author_id=author.id,
+            )
+        )
+        emit(
+            "initiative_workshops.proposed",
+            initiative,
+            actor=author,
+            scope=scope,
+            members_required=initiative.members_required,
+        )
         follows.set_following(author, initiative, True)
         db.session.add(Member(initiative_id=initiative.id, user_id=author.id))
         db.session.flush()
+        moderation.hold(initiative)  # waits for a moderator when pre-moderated
         settle(initiative, author)
     return initiative
 
@@ -312,12 +402,18 @@ def join(initiative_id: int, user) -> Initiative:
     with write_transaction():
         initiative = lock(initiative_id)
         if initiative.state not in ACTIVE:
-            raise StateError(initiative.state, _(
-                "The collective of this initiative no longer changes: it was decided or "
-                "withdrawn."), code="closed")
+            raise StateError(
+                initiative.state,
+                _(
+                    "The collective of this initiative no longer changes: it was decided or "
+                    "withdrawn."
+                ),
+                code="closed",
+            )
         if is_member(user, initiative):
-            raise RuleError(_("You are already a member of this collective."), status=409,
-                            code="already_member")
+            raise RuleError(
+                _("You are already a member of this collective."), status=409, code="already_member"
+            )
         db.session.add(Member(initiative_id=initiative.id, user_id=user.id))
         db.session.flush()
         follows.set_following(user, initiative, True)
@@ -334,14 +430,21 @@ def leave(initiative_id: int, user) -> Initiative:
     with write_transaction():
         initiative = lock(initiative_id)
         if initiative.state not in ACTIVE:
-            raise StateError(initiative.state, _(
-                "The collective of this initiative no longer changes: it was decided or "
-                "withdrawn."), code="closed")
-        row = db.session.scalar(select(Member).where(Member.initiative_id == initiative.id,
-                                                     Member.user_id == user.id))
+            raise StateError(
+                initiative.state,
+                _(
+                    "The collective of this initiative no longer changes: it was decided or "
+                    "withdrawn."
+                ),
+                code="closed",
+            )
+        row = db.session.scalar(
+            select(Member).where(Member.initiative_id == initiative.id, Member.user_id == user.id)
+        )
         if row is None:
-            raise RuleError(_("You are not a member of this collective."), status=409,
-                            code="not_member")
+            raise RuleError(
+                _("You are not a member of this collective."), status=409, code="not_member"
+            )
         db.session.delete(row)
         db.session.flush()
         emit("initiative_workshops.member_left", initiative, actor=user)
@@ -354,8 +457,9 @@ def recount(actor=SYSTEM) -> list[tuple[int, int, int, str | None]]:
     ``[(initiative id, stored, actual, transition)]`` for those that changed."""
     changed = []
     with write_transaction():
-        ids = db.session.scalars(select(Initiative.id).where(
-            Initiative.state.in_(ACTIVE)).order_by(Initiative.id)).all()
+        ids = db.session.scalars(
+            select(Initiative.id).where(Initiative.state.in_(ACTIVE)).order_by(Initiative.id)
+        ).all()
         for initiative_id in ids:
             initiative = lock(initiative_id)
             stored = initiative.members_count
@@ -375,15 +479,14 @@ def default_facilitator(initiative: Initiative) -> Body | None:
         slug = (get_setting("initiative_workshops_commune_body") or "").strip()
         if not slug:
             return None
-        return db.session.scalar(select(Body).where(Body.slug == slug,
-                                                    Body.archived_at.is_(None)))
+        return db.session.scalar(select(Body).where(Body.slug == slug, Body.archived_at.is_(None)))
         # (None: the staff name a body from the initiative's page.)
     kind = (get_setting("initiative_workshops_facilitator_type") or "").strip()
     wanted = {n.id for n in initiative.neighbourhoods}
     best, best_score = None, 0
-    for body in db.session.scalars(select(Body).where(Body.type == kind,
-                                                      Body.archived_at.is_(None))
-                                   .order_by(Body.name)):
+    for body in db.session.scalars(
+        select(Body).where(Body.type == kind, Body.archived_at.is_(None)).order_by(Body.name)
+    ):
         score = len(wanted & {n.id for n in body.neighbourhoods})
         if score > best_score:
             best, best_score = body, score
@@ -400,30 +503,42 @@ def _ask_facilitation(initiative: Initiative, body: Body, actor) -> None:
     initiative.priority = None
     emit("initiative_workshops.facilitation_asked", initiative, actor=actor, body=body.id)
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
-        notify(_body_actors(body),
-               _("%(body)s is asked to facilitate the citizen initiative “%(title)s”",
-                 body=body.name, title=initiative.title), initiative_path(initiative),
-               kind="initiative_workshops.facilitation_asked")
+        notify(
+            _body_actors(body),
+            _(
+                "%(body)s is asked to facilitate the citizen initiative “%(title)s”",
+                body=body.name,
+                title=initiative.title,
+            ),
+            initiative_path(initiative),
+            kind="initiative_workshops.facilitation_asked",
+        )
 
 
 def assign_facilitator(initiative_id: int, body_id: int, agent) -> Initiative:
     """The commune names the body asked to facilitate (when there is no conseil de quartier,
     for the whole commune, or after a refusal)."""
     if not can_manage(agent):
-        raise RuleError(_("Only the commune's staff name the facilitating body."), status=403,
-                        code="forbidden")
+        raise RuleError(
+            _("Only the commune's staff name the facilitating body."), status=403, code="forbidden"
+        )
     with write_transaction():
         initiative = lock(initiative_id)
         if initiative.state not in ACTIVE:
             raise StateError(initiative.state)
         body = db.session.get(Body, body_id)
         if body is None or body.archived_at is not None:
-            raise RuleError(_("Choose an active local body."), field="body_id",
-                            code="bad_body")
+            raise RuleError(_("Choose an active local body."), field="body_id", code="bad_body")
         if body.id == initiative.facilitator_body_id and initiative.facilitation in (
-                "asked", "accepted"):
-            raise RuleError(_("This body is already asked to facilitate this initiative."),
-                            field="body_id", status=409, code="already_asked")
+            "asked",
+            "accepted",
+        ):
+            raise RuleError(
+                _("This body is already asked to facilitate this initiative."),
+                field="body_id",
+                status=409,
+                code="already_asked",
+            )
         _ask_facilitation(initiative, body, agent)
     return initiative
 
@@ -432,43 +547,74 @@ def answer_facilitation(initiative_id: int, user, *, accept: bool, note: str = "
     with write_transaction():
         initiative = lock(initiative_id)
         if initiative.facilitation != "asked" or initiative.state not in ACTIVE:
-            raise RuleError(_("This body is not awaiting an answer about this initiative."),
-                            status=409, code="not_asked")
+            raise RuleError(
+                _("This body is not awaiting an answer about this initiative."),
+                status=409,
+                code="not_asked",
+            )
         if not acts_for_facilitator(user, initiative, accepted_only=False):
-            raise RuleError(_("Only the members who act for the body answer for it."),
-                            status=403, code="forbidden")
+            raise RuleError(
+                _("Only the members who act for the body answer for it."),
+                status=403,
+                code="forbidden",
+            )
         initiative.facilitation = "accepted" if accept else "declined"
         initiative.facilitation_answered_at = utcnow()
         initiative.facilitation_note = (note or "").strip()[:2000]
-        emit("initiative_workshops.facilitation_accepted" if accept
-             else "initiative_workshops.facilitation_declined", initiative, actor=user,
-             body=initiative.facilitator_body_id)
+        emit(
+            "initiative_workshops.facilitation_accepted"
+            if accept
+            else "initiative_workshops.facilitation_declined",
+            initiative,
+            actor=user,
+            body=initiative.facilitator_body_id,
+        )
         body_name = initiative.facilitator.name
-        _tell(initiative,
-              (lambda: _("%(body)s facilitates “%(title)s”", body=body_name,
-                         title=initiative.title)) if accept else
-              (lambda: _("%(body)s declined to facilitate “%(title)s”", body=body_name,
-                         title=initiative.title)),
-              (lambda: initiative.facilitation_note), kind="initiative_workshops.facilitation")
+        _tell(
+            initiative,
+            (lambda: _("%(body)s facilitates “%(title)s”", body=body_name, title=initiative.title))
+            if accept
+            else (
+                lambda: _(
+                    "%(body)s declined to facilitate “%(title)s”",
+                    body=body_name,
+                    title=initiative.title,
+                )
+            ),
+            (lambda: initiative.facilitation_note),
+            kind="initiative_workshops.facilitation",
+        )
     return initiative
 
 
 def set_priority(initiative_id: int, user, priority: int | None) -> Initiative:
     """The facilitating body ranks the initiatives it facilitates (its "priorities")."""
     if priority is not None and not 1 <= priority <= 99:
-        raise RuleError(_("A priority is a number from 1 (first) to 99."), field="priority",
-                        code="bad_priority")
+        raise RuleError(
+            _("A priority is a number from 1 (first) to 99."), field="priority", code="bad_priority"
+        )
     with write_transaction():
         initiative = lock(initiative_id)
         if initiative.facilitation != "accepted":
-            raise RuleError(_("Only a body that facilitates an initiative sets its priority."),
-                            status=409, code="not_facilitated")
+            raise RuleError(
+                _("Only a body that facilitates an initiative sets its priority."),
+                status=409,
+                code="not_facilitated",
+            )
         if not (acts_for_facilitator(user, initiative) or can_manage(user)):
-            raise RuleError(_("Only the members who act for the body set its priorities."),
-                            status=403, code="forbidden")
+            raise RuleError(
+                _("Only the members who act for the body set its priorities."),
+                status=403,
+                code="forbidden",
+            )
         initiative.priority = priority
-        emit("initiative_workshops.prioritised", initiative, actor=user,
-             body=initiative.facilitator_body_id, priority=priority)
+        emit(
+            "initiative_workshops.prioritised",
+            initiative,
+            actor=user,
+            body=initiative.facilitator_body_id,
+            priority=priority,
+        )
     return initiative
 
 
@@ -496,25 +642,34 @@ def open_support(initiative: Initiative, actor=SYSTEM) -> bool:
         return False
     minimum_age = int(get_setting("initiative_workshops_support_minimum_age") or 0)
     collection = signatures.create_collection(
-        OBJECT_TYPE, initiative.id, title=initiative.title,
+        OBJECT_TYPE,
+        initiative.id,
+        title=initiative.title,
         url=external_url("initiative_workshops.detail", initiative_id=initiative.id),
-        require_verified_resident=True, minimum_age=minimum_age or None,
-        thresholds=[(support.count, SUPPORT_REACHED, "Support threshold")])
+        require_verified_resident=True,
+        minimum_age=minimum_age or None,
+        thresholds=[(support.count, SUPPORT_REACHED, "Support threshold")],
+    )
     signatures.open_collection(collection)
     initiative.collection_id = collection.id
     initiative.support_threshold = support.count
     initiative.support_rule = support.rule
     initiative.support_population = support.population or None
-    emit("initiative_workshops.support_opened", initiative, actor=actor,
-         threshold=support.count, rule=support.rule, population=support.population)
+    emit(
+        "initiative_workshops.support_opened",
+        initiative,
+        actor=actor,
+        threshold=support.count,
+        rule=support.rule,
+        population=support.population,
+    )
     return True
 
 
 def open_support_now(initiative_id: int, agent) -> Initiative:
     """The staff open a support collection left pending (the population is now known)."""
     if not can_manage(agent):
-        raise RuleError(_("Only the commune's staff can do this."), status=403,
-                        code="forbidden")
+        raise RuleError(_("Only the commune's staff can do this."), status=403, code="forbidden")
     with write_transaction():
         initiative = lock(initiative_id)
         if initiative.state not in ("constituted", "submitted") or initiative.collection_id:
@@ -522,12 +677,16 @@ def open_support_now(initiative_id: int, agent) -> Initiative:
         try:
             opened = open_support(initiative, agent)
         except rules.ThresholdError:
-            raise RuleError(_("The support threshold cannot be computed: give the population "
-                              "of the initiative's neighbourhoods (territory) or of the "
-                              "commune (settings)."), code="population_unknown") from None
+            raise RuleError(
+                _(
+                    "The support threshold cannot be computed: give the population "
+                    "of the initiative's neighbourhoods (territory) or of the "
+                    "commune (settings)."
+                ),
+                code="population_unknown",
+            ) from None
         if not opened:
-            raise RuleError(_("The commune's rules ask for no public support."),
-                            code="no_support")
+            raise RuleError(_("The commune's rules ask for no public support."), code="no_support")
     return initiative
 
 
@@ -540,27 +699,41 @@ def on_threshold(collection, threshold) -> None:
     if initiative is None or initiative.support_reached_at is not None:
         return
     initiative.support_reached_at = utcnow()
-    emit("initiative_workshops.support_reached", initiative, actor=SYSTEM,
-         signatures=collection.total, threshold=threshold.count)
-    _tell(initiative,
-          lambda: _("“%(title)s” reached its support threshold", title=initiative.title),
-          lambda: _("%(count)d residents support it. This is not a decision: the collective "
-                    "submits its dossier, and an elected official decides.",
-                    count=collection.total),
-          kind="initiative_workshops.support_reached")
+    emit(
+        "initiative_workshops.support_reached",
+        initiative,
+        actor=SYSTEM,
+        signatures=collection.total,
+        threshold=threshold.count,
+    )
+    _tell(
+        initiative,
+        lambda: _("“%(title)s” reached its support threshold", title=initiative.title),
+        lambda: _(
+            "%(count)d residents support it. This is not a decision: the collective "
+            "submits its dossier, and an elected official decides.",
+            count=collection.total,
+        ),
+        kind="initiative_workshops.support_reached",
+    )
 
 
 def support_missing(initiative: Initiative) -> str | None:
     """Why the support does not allow submission now (None: it does, or none is asked)."""
     if initiative.support_rule == "pending":
-        return _("The public support has not opened yet: the commune's staff must give the "
-                 "population of the initiative's scope first.")
+        return _(
+            "The public support has not opened yet: the commune's staff must give the "
+            "population of the initiative's scope first."
+        )
     if initiative.collection_id is None:
         return None
     total = initiative.collection.total if initiative.collection else 0
     if total < (initiative.support_threshold or 0):
-        return _("The public support has %(count)d of the %(threshold)d signatures required.",
-                 count=total, threshold=initiative.support_threshold)
+        return _(
+            "The public support has %(count)d of the %(threshold)d signatures required.",
+            count=total,
+            threshold=initiative.support_threshold,
+        )
     return None
 
 
@@ -576,18 +749,26 @@ def submit(initiative_id: int, actor) -> Initiative:
     with write_transaction():
         initiative = lock(initiative_id)
         if not (is_member(actor, initiative) or can_manage(actor)):
-            raise RuleError(_("Only a member of the collective submits its dossier."),
-                            status=403, code="not_member")
+            raise RuleError(
+                _("Only a member of the collective submits its dossier."),
+                status=403,
+                code="not_member",
+            )
         if initiative.state not in OPEN:
             raise StateError(initiative.state)
         # The rule again, on the rows: a correction it makes is kept even if refused below.
         settle(initiative, actor)
         if initiative.state != "constituted":
-            refusal = RuleError(_("The collective is not constituted: %(count)d of the "
-                                  "%(required)d residents required have joined.",
-                                  count=initiative.members_count,
-                                  required=initiative.members_required),
-                                status=409, code="not_constituted")
+            refusal = RuleError(
+                _(
+                    "The collective is not constituted: %(count)d of the "
+                    "%(required)d residents required have joined.",
+                    count=initiative.members_count,
+                    required=initiative.members_required,
+                ),
+                status=409,
+                code="not_constituted",
+            )
         elif missing := support_missing(initiative):
             refusal = RuleError(missing, status=409, code="support_not_reached")
         else:
@@ -605,111 +786,182 @@ def _record_submission(initiative: Initiative, actor) -> None:
     initiative.submitted_by_id = actor.id
     initiative.submitted_version = version.number if version else None
     initiative.members_at_submission = initiative.members_count
-    initiative.support_at_submission = (initiative.collection.total
-                                        if initiative.collection else None)
+    initiative.support_at_submission = (
+        initiative.collection.total if initiative.collection else None
+    )
     initiative.decision_due = rules.decision_due(today)
-    emit("initiative_workshops.submitted", initiative, actor=actor,
-         members=initiative.members_count, version=initiative.submitted_version,
-         support=initiative.support_at_submission,
-         decision_due=initiative.decision_due.isoformat())
-    _tell(initiative,
-          lambda: _("“%(title)s” is submitted to the council", title=initiative.title),
-          lambda: _("The council must decide by %(date)s.",
-                    date=initiative.decision_due.strftime("%d/%m/%Y")),
-          kind="initiative_workshops.submitted")
+    emit(
+        "initiative_workshops.submitted",
+        initiative,
+        actor=actor,
+        members=initiative.members_count,
+        version=initiative.submitted_version,
+        support=initiative.support_at_submission,
+        decision_due=initiative.decision_due.isoformat(),
+    )
+    _tell(
+        initiative,
+        lambda: _("“%(title)s” is submitted to the council", title=initiative.title),
+        lambda: _(
+            "The council must decide by %(date)s.",
+            date=initiative.decision_due.strftime("%d/%m/%Y"),
+        ),
+        kind="initiative_workshops.submitted",
+    )
 
 
 def acknowledge(initiative_id: int, agent) -> Initiative:
     """The commune acknowledges receipt; the decision is due from the submission date."""
     if not can_manage(agent):
-        raise RuleError(_("Only the commune's staff acknowledge a dossier."), status=403,
-                        code="forbidden")
+        raise RuleError(
+            _("Only the commune's staff acknowledge a dossier."), status=403, code="forbidden"
+        )
     with write_transaction():
         initiative = lock(initiative_id)
         if initiative.state != "submitted":
             raise StateError(initiative.state)
         if initiative.acknowledged_at is not None:
-            raise RuleError(_("This dossier is already acknowledged."), status=409,
-                            code="already_acknowledged")
+            raise RuleError(
+                _("This dossier is already acknowledged."), status=409, code="already_acknowledged"
+            )
         initiative.acknowledged_at = utcnow()
         initiative.acknowledged_by_id = agent.id
-        emit("initiative_workshops.acknowledged", initiative, actor=agent,
-             decision_due=initiative.decision_due.isoformat())
-        _tell(initiative,
-              lambda: _("The commune acknowledged the dossier of “%(title)s”",
-                        title=initiative.title),
-              lambda: _("The council must decide by %(date)s.",
-                        date=initiative.decision_due.strftime("%d/%m/%Y")),
-              kind="initiative_workshops.acknowledged")
+        emit(
+            "initiative_workshops.acknowledged",
+            initiative,
+            actor=agent,
+            decision_due=initiative.decision_due.isoformat(),
+        )
+        _tell(
+            initiative,
+            lambda: _(
+                "The commune acknowledged the dossier of “%(title)s”", title=initiative.title
+            ),
+            lambda: _(
+                "The council must decide by %(date)s.",
+                date=initiative.decision_due.strftime("%d/%m/%Y"),
+            ),
+            kind="initiative_workshops.acknowledged",
+        )
     return initiative
 
 
 def _signers(initiative: Initiative) -> list[User]:
     if initiative.collection_id is None:
         return []
-    return list(db.session.scalars(
-        select(User).join(Signature, Signature.user_id == User.id)
-        .where(Signature.collection_id == initiative.collection_id,
-               Signature.invalidated_at.is_(None))))
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(selectinload(User.role_rows))
+            .join(Signature, Signature.user_id == User.id)
+            .where(
+                Signature.collection_id == initiative.collection_id,
+                Signature.invalidated_at.is_(None),
+            )
+        )
+    )
 
 
 def check_decision(outcome: str, reason: str, decided_on: date | None = None) -> str:
     """The rules of a decision that need no database (shared by the form, the API and
     :func:`decide`, which applies them again): returns the cleaned reason."""
     if outcome not in OUTCOMES:
-        raise RuleError(_("Choose the outcome of the decision."), field="outcome",
-                        code="bad_outcome")
+        raise RuleError(
+            _("Choose the outcome of the decision."), field="outcome", code="bad_outcome"
+        )
     reason = (reason or "").strip()
     if outcome == "not_retained" and len(reason) < MIN_REASON:
-        raise RuleError(_("Say why the initiative is not retained (at least %(n)d "
-                          "characters): the reason is published and sent to its members and "
-                          "followers.", n=MIN_REASON), field="reason", code="reason_required")
+        raise RuleError(
+            _(
+                "Say why the initiative is not retained (at least %(n)d "
+                "characters): the reason is published and sent to its members and "
+                "followers.",
+                n=MIN_REASON,
+            ),
+            field="reason",
+            code="reason_required",
+        )
     if outcome == "partly_retained" and len(reason) < MIN_REASON:
-        raise RuleError(_("Say what is kept and what is not (at least %(n)d characters).",
-                          n=MIN_REASON), field="reason", code="reason_required")
+        raise RuleError(
+            _("Say what is kept and what is not (at least %(n)d characters).", n=MIN_REASON),
+            field="reason",
+            code="reason_required",
+        )
     if outcome == "retained" and reason and len(reason) < MIN_REASON:
-        raise RuleError(_("A reason, when given, has at least %(n)d characters.",
-                          n=MIN_REASON), field="reason", code="reason_too_short")
+        raise RuleError(
+            _("A reason, when given, has at least %(n)d characters.", n=MIN_REASON),
+            field="reason",
+            code="reason_too_short",
+        )
     if decided_on is not None and decided_on > rules.local_today():
-        raise RuleError(_("The decision's date cannot be in the future."), field="decided_on",
-                        code="bad_date")
+        raise RuleError(
+            _("The decision's date cannot be in the future."), field="decided_on", code="bad_date"
+        )
     return reason
 
 
-def decide(initiative_id: int, official, *, outcome: str, reason: str = "",
-           reference: str = "", decided_on: date | None = None) -> Initiative:
+def decide(
+    initiative_id: int,
+    official,
+    *,
+    outcome: str,
+    reason: str = "",
+    reference: str = "",
+    decided_on: date | None = None,
+) -> Initiative:
     """The political decision on a submitted dossier, by an elected official: a dated act
     with a reasoned answer (core answers service). Retained or partly retained creates the
     official project (phase 1, draft contrat participatif), linked both ways."""
     if not can_decide(official):
-        raise RuleError(_("The decision is an act of an elected official: only an account "
-                          "with the elected role can record it."), status=403,
-                        code="not_elected")
+        raise RuleError(
+            _(
+                "The decision is an act of an elected official: only an account "
+                "with the elected role can record it."
+            ),
+            status=403,
+            code="not_elected",
+        )
     reason = check_decision(outcome, reason, decided_on)
     reference = (reference or "").strip()[:200]
     decided_on = decided_on or rules.local_today()
     with write_transaction():
         initiative = lock(initiative_id)
         if initiative.state in OPEN:
-            raise StateError(initiative.state, _(
-                "The council decides on a submitted dossier: this initiative has not been "
-                "submitted."), code="not_submitted")
+            raise StateError(
+                initiative.state,
+                _(
+                    "The council decides on a submitted dossier: this initiative has not been "
+                    "submitted."
+                ),
+                code="not_submitted",
+            )
         if initiative.state != "submitted":
-            raise StateError(initiative.state, code="already_decided"
-                             if initiative.state in DECIDED else None)
+            raise StateError(
+                initiative.state, code="already_decided" if initiative.state in DECIDED else None
+            )
         if initiative.submitted_at and decided_on < initiative.submitted_at.date():
-            raise RuleError(_("The decision cannot be dated before the submission."),
-                            field="decided_on", code="bad_date")
+            raise RuleError(
+                _("The decision cannot be dated before the submission."),
+                field="decided_on",
+                code="bad_date",
+            )
         with force_locale(current_app.config["DEFAULT_LOCALE"]):
-            text = reason or _("The council retains the initiative “%(title)s”: it becomes an "
-                               "official project of the commune.", title=initiative.title)
-        answer = answers.publish(initiative, text, official, outcome=outcome,
-                                 min_length=MIN_REASON if outcome != "retained" else 0,
-                                 reference=reference)
+            text = reason or _(
+                "The council retains the initiative “%(title)s”: it becomes an "
+                "official project of the commune.",
+                title=initiative.title,
+            )
+        answer = answers.publish(
+            initiative,
+            text,
+            official,
+            outcome=outcome,
+            min_length=MIN_REASON if outcome != "retained" else 0,
+            reference=reference,
+        )
         project = None
         if outcome in ("retained", "partly_retained"):
-            project = _create_project(initiative, official, outcome, reason, reference,
-                                      decided_on)
+            project = _create_project(initiative, official, outcome, reason, reference, decided_on)
         _set_state(initiative, outcome)
         initiative.decided_at = initiative.state_changed_at
         initiative.decided_on = decided_on
@@ -719,47 +971,79 @@ def decide(initiative_id: int, official, *, outcome: str, reason: str = "",
         initiative.project_id = project.id if project else None
         if initiative.collection is not None:
             signatures.close_collection(initiative.collection)
-        emit("initiative_workshops.decided", initiative, actor=official, outcome=outcome,
-             decided_on=decided_on.isoformat(), reference=reference,
-             project_id=initiative.project_id, days_late=initiative.days_late())
+        emit(
+            "initiative_workshops.decided",
+            initiative,
+            actor=official,
+            outcome=outcome,
+            decided_on=decided_on.isoformat(),
+            reference=reference,
+            project_id=initiative.project_id,
+            days_late=initiative.days_late(),
+        )
         label = STATE_LABELS[outcome]
-        _tell(initiative,
-              lambda: _("Decision on “%(title)s”: %(outcome)s", title=initiative.title,
-                        outcome=str(label).lower()),
-              lambda: text, kind="initiative_workshops.decided",
-              extra=_signers(initiative))
+        _tell(
+            initiative,
+            lambda: _(
+                "Decision on “%(title)s”: %(outcome)s",
+                title=initiative.title,
+                outcome=str(label).lower(),
+            ),
+            lambda: text,
+            kind="initiative_workshops.decided",
+            extra=_signers(initiative),
+        )
     return initiative
 
 
 def _create_project(initiative, official, outcome, reason, reference, decided_on):
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
-        origin = _("Born of the citizen initiative workshop “%(title)s”. Decision of "
-                   "%(date)s%(reference)s: %(outcome)s.", title=initiative.title,
-                   outcome=str(STATE_LABELS[outcome]).lower(),
-                   date=decided_on.strftime("%d/%m/%Y"),
-                   reference=" (" + reference + ")" if reference else "")
+        origin = _(
+            "Born of the citizen initiative workshop “%(title)s”. Decision of "
+            "%(date)s%(reference)s: %(outcome)s.",
+            title=initiative.title,
+            outcome=str(STATE_LABELS[outcome]).lower(),
+            date=decided_on.strftime("%d/%m/%Y"),
+            reference=" (" + reference + ")" if reference else "",
+        )
         kept = reason if outcome == "partly_retained" else initiative.summary
-    commune_id = (initiative.neighbourhoods[0].commune_id if initiative.neighbourhoods
-                  else db.session.scalar(select(Commune.id).order_by(Commune.id).limit(1)))
+    commune_id = (
+        initiative.neighbourhoods[0].commune_id
+        if initiative.neighbourhoods
+        else db.session.scalar(select(Commune.id).order_by(Commune.id).limit(1))
+    )
     return create_project(
-        title=initiative.title, level="communal", domain="other", commune_id=commune_id,
-        summary=initiative.summary + "\n\n" + origin, neighbourhoods=initiative.neighbourhoods,
-        actor=official, contrat_open=kept, contrat_decides=origin)
+        title=initiative.title,
+        level="communal",
+        domain="other",
+        commune_id=commune_id,
+        summary=initiative.summary + "\n\n" + origin,
+        neighbourhoods=initiative.neighbourhoods,
+        actor=official,
+        contrat_open=kept,
+        contrat_decides=origin,
+    )
 
 
 def withdraw(initiative_id: int, actor, reason: str) -> Initiative:
     """The collective withdraws its initiative (its author, or the staff at its request)."""
     reason = (reason or "").strip()
     if len(reason) < MIN_WITHDRAWAL_REASON:
-        raise RuleError(_("Say why the initiative is withdrawn (at least %(n)d characters): "
-                          "the reason is public.", n=MIN_WITHDRAWAL_REASON), field="reason",
-                        code="reason_required")
+        raise RuleError(
+            _(
+                "Say why the initiative is withdrawn (at least %(n)d characters): "
+                "the reason is public.",
+                n=MIN_WITHDRAWAL_REASON,
+            ),
+            field="reason",
+            code="reason_required",
+        )
     with write_transaction():
         initiative = lock(initiative_id)
-        if not (_authenticated(actor) and (actor.id == initiative.author_id
-                                           or can_manage(actor))):
-            raise RuleError(_("Only the author of the initiative withdraws it."), status=403,
-                            code="forbidden")
+        if not (_authenticated(actor) and (actor.id == initiative.author_id or can_manage(actor))):
+            raise RuleError(
+                _("Only the author of the initiative withdraws it."), status=403, code="forbidden"
+            )
         if initiative.state not in ACTIVE:
             raise StateError(initiative.state)
         _set_state(initiative, "withdrawn")
@@ -768,41 +1052,57 @@ def withdraw(initiative_id: int, actor, reason: str) -> Initiative:
         if initiative.collection is not None:
             signatures.close_collection(initiative.collection)
         emit("initiative_workshops.withdrawn", initiative, actor=actor)
-        _tell(initiative, lambda: _("“%(title)s” is withdrawn", title=initiative.title),
-              lambda: reason, kind="initiative_workshops.withdrawn")
+        _tell(
+            initiative,
+            lambda: _("“%(title)s” is withdrawn", title=initiative.title),
+            lambda: reason,
+            kind="initiative_workshops.withdrawn",
+        )
     return initiative
 
 
 # --- The dossier and the sessions ----------------------------------------------------------------
 
 
-def save_dossier(initiative_id: int, user, *, proposal: str, questions: str,
-                 note: str = "") -> DossierVersion:
+def save_dossier(
+    initiative_id: int, user, *, proposal: str, questions: str, note: str = ""
+) -> DossierVersion:
     """A new version of the dossier (the previous ones are kept)."""
     proposal, questions = (proposal or "").strip(), (questions or "").strip()
     if len(proposal) < 20:
-        raise RuleError(_("The proposal needs at least 20 characters."), field="proposal",
-                        code="bad_proposal")
+        raise RuleError(
+            _("The proposal needs at least 20 characters."), field="proposal", code="bad_proposal"
+        )
     with write_transaction():
         initiative = lock(initiative_id)
         if not can_work_on(user, initiative):
-            raise RuleError(_("Only the collective, its facilitators and the staff edit the "
-                              "dossier."), status=403, code="forbidden")
+            raise RuleError(
+                _("Only the collective, its facilitators and the staff edit the dossier."),
+                status=403,
+                code="forbidden",
+            )
         if initiative.state not in OPEN:
-            raise StateError(initiative.state, _(
-                "The dossier was submitted: it no longer changes."), code="dossier_frozen")
+            raise StateError(
+                initiative.state,
+                _("The dossier was submitted: it no longer changes."),
+                code="dossier_frozen",
+            )
         latest = latest_version(initiative.id)
         if latest and (latest.proposal, latest.questions) == (proposal, questions):
-            raise RuleError(_("Nothing changed since the last version."), field="proposal",
-                            code="unchanged")
-        version = DossierVersion(initiative_id=initiative.id,
-                                 number=(latest.number if latest else 0) + 1,
-                                 proposal=proposal, questions=questions,
-                                 note=(note or "").strip()[:300], author_id=user.id)
+            raise RuleError(
+                _("Nothing changed since the last version."), field="proposal", code="unchanged"
+            )
+        version = DossierVersion(
+            initiative_id=initiative.id,
+            number=(latest.number if latest else 0) + 1,
+            proposal=proposal,
+            questions=questions,
+            note=(note or "").strip()[:300],
+            author_id=user.id,
+        )
         db.session.add(version)
         db.session.flush()
-        emit("initiative_workshops.dossier_saved", initiative, actor=user,
-             version=version.number)
+        emit("initiative_workshops.dossier_saved", initiative, actor=user, version=version.number)
     return version
 
 
@@ -813,22 +1113,29 @@ def add_document(initiative_id: int, user, *, title: str, url: str):
     if not title:
         raise RuleError(_("Give the document a title."), field="title", code="bad_title")
     if not url.startswith(("https://", "http://")):
-        raise RuleError(_("Give a web address starting with https://."), field="url",
-                        code="bad_url")
+        raise RuleError(
+            _("Give a web address starting with https://."), field="url", code="bad_url"
+        )
     with write_transaction():
         initiative = lock(initiative_id)
         if not can_work_on(user, initiative):
-            raise RuleError(_("Only the collective, its facilitators and the staff add "
-                              "documents."), status=403, code="forbidden")
+            raise RuleError(
+                _("Only the collective, its facilitators and the staff add documents."),
+                status=403,
+                code="forbidden",
+            )
         if initiative.state not in OPEN:
-            raise StateError(initiative.state, _(
-                "The dossier was submitted: it no longer changes."), code="dossier_frozen")
-        document = Document(initiative_id=initiative.id, title=title[:200], url=url[:500],
-                            added_by_id=user.id)
+            raise StateError(
+                initiative.state,
+                _("The dossier was submitted: it no longer changes."),
+                code="dossier_frozen",
+            )
+        document = Document(
+            initiative_id=initiative.id, title=title[:200], url=url[:500], added_by_id=user.id
+        )
         db.session.add(document)
         db.session.flush()
-        emit("initiative_workshops.document_added", initiative, actor=user,
-             document=document.id)
+        emit("initiative_workshops.document_added", initiative, actor=user, document=document.id)
     return document
 
 
@@ -838,21 +1145,32 @@ def plan_session(initiative_id: int, user, **fields):
     with write_transaction():
         initiative = lock(initiative_id)
         if not can_work_on(user, initiative):
-            raise RuleError(_("Only the collective, its facilitators and the staff plan its "
-                              "sessions."), status=403, code="forbidden")
+            raise RuleError(
+                _("Only the collective, its facilitators and the staff plan its sessions."),
+                status=403,
+                code="forbidden",
+            )
         if initiative.state not in ("constituted", "submitted"):
-            raise StateError(initiative.state, _(
-                "An initiative holds sessions once its collective is constituted."),
-                code="not_constituted")
+            raise StateError(
+                initiative.state,
+                _("An initiative holds sessions once its collective is constituted."),
+                code="not_constituted",
+            )
         organiser = initiative.facilitator if initiative.facilitation == "accepted" else None
-        meeting = sessions.create_session(target=initiative, organiser=organiser,
-                                          neighbourhoods=initiative.neighbourhoods,
-                                          actor=user, **fields)
+        meeting = sessions.create_session(
+            target=initiative,
+            organiser=organiser,
+            neighbourhoods=initiative.neighbourhoods,
+            actor=user,
+            **fields,
+        )
         when = meeting.starts_at.strftime("%d/%m/%Y %H:%M")
-        _tell(initiative,
-              lambda: _("New session of “%(title)s” on %(date)s", title=initiative.title,
-                        date=when),
-              lambda: meeting.place or "", kind="initiative_workshops.session")
+        _tell(
+            initiative,
+            lambda: _("New session of “%(title)s” on %(date)s", title=initiative.title, date=when),
+            lambda: meeting.place or "",
+            kind="initiative_workshops.session",
+        )
     return meeting
 
 
@@ -869,9 +1187,15 @@ def tell_overdue(today: date | None = None) -> list[Initiative]:
     today = today or rules.local_today()
     told = []
     with write_transaction():
-        ids = db.session.scalars(select(Initiative.id).where(
-            Initiative.state == "submitted", Initiative.decision_due < today,
-            Initiative.overdue_told_at.is_(None)).order_by(Initiative.id)).all()
+        ids = db.session.scalars(
+            select(Initiative.id)
+            .where(
+                Initiative.state == "submitted",
+                Initiative.decision_due < today,
+                Initiative.overdue_told_at.is_(None),
+            )
+            .order_by(Initiative.id)
+        ).all()
         staff = _staff()
         for initiative_id in ids:
             initiative = lock(initiative_id)
@@ -879,14 +1203,22 @@ def tell_overdue(today: date | None = None) -> list[Initiative]:
                 continue
             initiative.overdue_told_at = utcnow()
             days = initiative.days_overdue(today)
-            emit("initiative_workshops.decision_overdue", initiative, actor=SYSTEM,
-                 decision_due=initiative.decision_due.isoformat(), days_overdue=days)
-            _tell(initiative,
-                  lambda i=initiative: _("The decision on “%(title)s” is overdue",
-                                         title=i.title),
-                  lambda i=initiative: _("It was due by %(date)s.",
-                                         date=i.decision_due.strftime("%d/%m/%Y")),
-                  kind="initiative_workshops.overdue", extra=staff)
+            emit(
+                "initiative_workshops.decision_overdue",
+                initiative,
+                actor=SYSTEM,
+                decision_due=initiative.decision_due.isoformat(),
+                days_overdue=days,
+            )
+            _tell(
+                initiative,
+                lambda i=initiative: _("The decision on “%(title)s” is overdue", title=i.title),
+                lambda i=initiative: _(
+                    "It was due by %(date)s.", date=i.decision_due.strftime("%d/%m/%Y")
+                ),
+                kind="initiative_workshops.overdue",
+                extra=staff,
+            )
             told.append(initiative)
     return told
 
@@ -894,5 +1226,12 @@ def tell_overdue(today: date | None = None) -> list[Initiative]:
 def _staff() -> list[User]:
     """Agents and elected officials: they follow the council's pending decisions."""
     role = User.role_rows.property.mapper.class_
-    return list(db.session.scalars(select(User).where(
-        User.deleted_at.is_(None), User.role_rows.any(role.role.in_(("agent", "elected"))))))
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(selectinload(User.role_rows))
+            .where(
+                User.deleted_at.is_(None), User.role_rows.any(role.role.in_(("agent", "elected")))
+            )
+        )
+    )

@@ -8,14 +8,11 @@ come back as :class:`RuleError`: shown on the form, or flashed on the initiative
 
 from __future__ import annotations
 
-import secrets
 from functools import wraps
-from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -33,6 +30,8 @@ from hub.plugin import (
     RuleError,
     SessionForm,
     SignForm,
+    apply_cover_form,
+    capped_count,
     choices,
     contributions,
     db,
@@ -42,10 +41,14 @@ from hub.plugin import (
     htmx,
     int_arg,
     limit_signing,
+    limit_writes,
     login_required_response,
     neighbourhood_choices,
+    require_sent,
     sessions,
     signatures,
+    sort_key,
+    sorted_page,
     write_transaction,
 )
 from hub.plugin import sign_box as signing_box
@@ -74,11 +77,10 @@ from .models import (
     initiative_neighbourhood,
 )
 
-bp = Blueprint("initiative_workshops", __name__, url_prefix="/initiatives",
-               template_folder="templates")
+bp = Blueprint(
+    "initiative_workshops", __name__, url_prefix="/initiatives", template_folder="templates"
+)
 PAGE_SIZE = 30
-IMAGE_MAX_BYTES = 2 * 1024 * 1024
-IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -100,15 +102,15 @@ def loaded(view):
 
 def back_to(initiative: Initiative, anchor: str = "") -> str:
     return url_for("initiative_workshops.detail", initiative_id=initiative.id) + (
-        f"#{anchor}" if anchor else "")
+        f"#{anchor}" if anchor else ""
+    )
 
 
 def _rule_action(initiative: Initiative, action, success: str, anchor: str = ""):
     """A one-button action (join, leave, submit…): run it, flash the outcome, go back."""
     if not current_user.is_authenticated:
         return login_required_response()
-    if not HubForm().validate_on_submit():
-        abort(400)
+    require_sent()
     try:
         action()
     except RuleError as refusal:
@@ -121,31 +123,18 @@ def _rule_action(initiative: Initiative, action, success: str, anchor: str = "")
 
 
 def box_for(initiative: Initiative, message: str = "") -> dict:
-    accepting = (initiative.collection is not None and initiative.collection.accepting
-                 and initiative.state in ACTIVE)
+    accepting = (
+        initiative.collection is not None
+        and initiative.collection.accepting
+        and initiative.state in ACTIVE
+    )
     return signing_box(initiative.collection, accepting=accepting, message=message)
 
 
-def _save_image(upload) -> str:
-    """Store a checked image under the instance's uploads; returns its path there."""
-    data = upload.read(IMAGE_MAX_BYTES + 1)
-    if len(data) > IMAGE_MAX_BYTES:
-        raise RuleError(_("The image is larger than 2 MB."), field="image", code="image_size")
-    kind = next((ext for magic, ext in IMAGE_SIGNATURES.items() if data.startswith(magic)),
-                None)
-    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = "webp"
-    if kind is None:
-        raise RuleError(_("This file is not a PNG, JPEG or WebP image."), field="image",
-                        code="image_type")
-    folder = Path(current_app.instance_path) / "uploads" / "initiative_workshops"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(12)}.{kind}"
-    (folder / name).write_bytes(data)
-    return f"initiative_workshops/{name}"
-
-
 # --- The list --------------------------------------------------------------------------------
+
+
+LISTING_ORDER = [sort_key(Initiative.state_changed_at, True), sort_key(Initiative.id, True)]
 
 
 def list_query(state: str, neighbourhood_id: int | None):
@@ -153,17 +142,27 @@ def list_query(state: str, neighbourhood_id: int | None):
     if state in STATES:
         stmt = stmt.where(Initiative.state == state)
     if neighbourhood_id:
-        stmt = stmt.where(Initiative.id.in_(select(initiative_neighbourhood.c.initiative_id)
-                                            .where(initiative_neighbourhood.c.neighbourhood_id
-                                                   == neighbourhood_id)))
+        stmt = stmt.where(
+            Initiative.id.in_(
+                select(initiative_neighbourhood.c.initiative_id).where(
+                    initiative_neighbourhood.c.neighbourhood_id == neighbourhood_id
+                )
+            )
+        )
     return stmt.options(selectinload(Initiative.project)).order_by(
-        Initiative.state_changed_at.desc(), Initiative.id.desc())
+        Initiative.state_changed_at.desc(), Initiative.id.desc()
+    )
 
 
 def state_counts() -> dict[str, int]:
     counts = dict.fromkeys(STATES, 0)
-    counts.update(dict(db.session.execute(select(Initiative.state, func.count(Initiative.id))
-                                          .group_by(Initiative.state)).all()))
+    counts.update(
+        dict(
+            db.session.execute(
+                select(Initiative.state, func.count(Initiative.id)).group_by(Initiative.state)
+            ).all()
+        )
+    )
     return counts
 
 
@@ -172,16 +171,23 @@ def index():
     state = request.args.get("state", "")
     state = state if state in STATES else ""
     neighbourhood_id = int_arg("neighbourhood", request.args)
-    page = max(int_arg("page", request.args) or 1, 1)
     stmt = list_query(state, neighbourhood_id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    context = dict(items=items, total=total, page=page, page_size=PAGE_SIZE, state=state,
-                   neighbourhood_id=neighbourhood_id, neighbourhoods=neighbourhood_choices(),
-                   state_labels=STATE_LABELS, counts=state_counts(),
-                   today=rules.local_today(),
-                   members_neighbourhood=rules.members_required("neighbourhood"),
-                   members_commune=rules.members_required("commune"))
+    total, more = capped_count(db.session, stmt)
+    page = sorted_page(db.session, stmt, LISTING_ORDER, request.args.get("after"), PAGE_SIZE)
+    context = dict(
+        items=page.items,
+        total=total,
+        more=more,
+        page=page,
+        state=state,
+        neighbourhood_id=neighbourhood_id,
+        neighbourhoods=neighbourhood_choices(),
+        state_labels=STATE_LABELS,
+        counts=state_counts(),
+        today=rules.local_today(),
+        members_neighbourhood=rules.members_required("neighbourhood"),
+        members_commune=rules.members_required("commune"),
+    )
     template = "initiative_workshops/_list.html" if htmx else "initiative_workshops/index.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 
@@ -190,6 +196,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limit_writes("write")
 @login_required
 def new():
     if not services.is_verified(current_user):
@@ -200,29 +207,37 @@ def new():
     form = ProposeForm()
     form.neighbourhoods.choices = choices(neighbourhood_choices())
     if form.is_submitted() and form.validate():
-        saved = ""
         try:
-            upload = form.image.data
-            if upload and getattr(upload, "filename", ""):
-                saved = _save_image(upload)
-            initiative = services.propose(
-                current_user, title=form.title.data, summary=form.summary.data,
-                reasons=form.reasons.data or "",
-                neighbourhood_ids=form.neighbourhoods.data if form.scope.data == "neighbourhood"
-                else (), image_path=saved, image_alt=form.image_alt.data or "")
+            with write_transaction():
+                initiative = services.propose(
+                    current_user,
+                    title=form.title.data,
+                    summary=form.summary.data,
+                    reasons=form.reasons.data or "",
+                    neighbourhood_ids=form.neighbourhoods.data
+                    if form.scope.data == "neighbourhood"
+                    else (),
+                )
+                initiative.cover_image = apply_cover_form(form, None, user=current_user)
         except RuleError as refusal:
-            if saved:
-                (Path(current_app.instance_path) / "uploads" / saved).unlink(missing_ok=True)
             target = form[refusal.field] if refusal.field in form else form.title
             target.errors = [*target.errors, refusal.message]
         else:
-            flash(_("Your idea is proposed. Share its page: verified residents join its "
-                    "collective from their own account."), "success")
+            flash(
+                _(
+                    "Your idea is proposed. Share its page: verified residents join its "
+                    "collective from their own account."
+                ),
+                "success",
+            )
             return redirect(back_to(initiative))
     status = 422 if form.is_submitted() else 200
-    return render_template("initiative_workshops/new.html", form=form,
-                           members_neighbourhood=rules.members_required("neighbourhood"),
-                           members_commune=rules.members_required("commune")), status
+    return render_template(
+        "initiative_workshops/new.html",
+        form=form,
+        members_neighbourhood=rules.members_required("neighbourhood"),
+        members_commune=rules.members_required("commune"),
+    ), status
 
 
 # --- An initiative's page ----------------------------------------------------------------------
@@ -233,38 +248,52 @@ def page_context(initiative: Initiative, **forms) -> dict:
     member = services.is_member(user, initiative)
     acts = services.acts_for_facilitator(user, initiative, accepted_only=False)
     manage = services.can_manage(user)
-    versions = db.session.scalars(select(DossierVersion).where(
-        DossierVersion.initiative_id == initiative.id)
-        .order_by(DossierVersion.number.desc())).all()
-    documents = db.session.scalars(select(Document).where(
-        Document.initiative_id == initiative.id).order_by(Document.id)).all()
+    versions = db.session.scalars(
+        select(DossierVersion)
+        .where(DossierVersion.initiative_id == initiative.id)
+        .order_by(DossierVersion.number.desc())
+    ).all()
+    documents = db.session.scalars(
+        select(Document).where(Document.initiative_id == initiative.id).order_by(Document.id)
+    ).all()
     bodies = []
     if manage and initiative.state in ACTIVE:
-        bodies = db.session.execute(select(Body.id, Body.name).where(
-            Body.archived_at.is_(None)).order_by(Body.name)).all()
+        bodies = db.session.execute(
+            select(Body.id, Body.name).where(Body.archived_at.is_(None)).order_by(Body.name)
+        ).all()
     assign = forms.get("assign_form") or AssignForm()
     assign.body_id.choices = choices([(b.id, b.name) for b in bodies])
     return dict(
-        item=initiative, members=services.members_of(initiative), member=member,
+        item=initiative,
+        members=services.members_of(initiative),
+        member=member,
         is_author=user.is_authenticated and user.id == initiative.author_id,
-        verified=services.is_verified(user), acts_for_body=acts,
-        can_work=services.can_work_on(user, initiative), can_manage=manage,
-        can_decide=services.can_decide(user), versions=versions,
-        latest=versions[0] if versions else None, documents=documents,
+        verified=services.is_verified(user),
+        acts_for_body=acts,
+        can_work=services.can_work_on(user, initiative),
+        can_manage=manage,
+        can_decide=services.can_decide(user),
+        versions=versions,
+        latest=versions[0] if versions else None,
+        documents=documents,
         meetings=sessions.sessions_for([(OBJECT_TYPE, initiative.id)]),
         comments=contributions.of_target(initiative),
         following=follows.is_following(user, initiative),
         followers=follows.follower_count(initiative),
-        box=box_for(initiative), today=rules.local_today(),
+        box=box_for(initiative),
+        today=rules.local_today(),
         support_missing=services.support_missing(initiative),
-        signers=(signatures.public_signers(initiative.collection_id)
-                 if initiative.collection_id else []),
+        signers=(
+            signatures.public_signers(initiative.collection_id) if initiative.collection_id else []
+        ),
         action_form=HubForm(),
         facilitation_form=forms.get("facilitation_form") or FacilitationForm(),
-        priority_form=forms.get("priority_form") or PriorityForm(
-            data={"priority": initiative.priority}),
-        assign_form=assign, comment_form=forms.get("comment_form") or CommentForm(),
-        document_form=forms.get("document_form") or DocumentForm(prefix="doc"))
+        priority_form=forms.get("priority_form")
+        or PriorityForm(data={"priority": initiative.priority}),
+        assign_form=assign,
+        comment_form=forms.get("comment_form") or CommentForm(),
+        document_form=forms.get("document_form") or DocumentForm(prefix="doc"),
+    )
 
 
 @bp.route("/<int:initiative_id>")
@@ -276,46 +305,67 @@ def detail(initiative: Initiative):
 @bp.route("/<int:initiative_id>/join", methods=["POST"])
 @loaded
 def join(initiative: Initiative):
-    return _rule_action(initiative, lambda: services.join(initiative.id, current_user),
-                        _("You are a member of the collective."), "collective")
+    return _rule_action(
+        initiative,
+        lambda: services.join(initiative.id, current_user),
+        _("You are a member of the collective."),
+        "collective",
+    )
 
 
 @bp.route("/<int:initiative_id>/leave", methods=["POST"])
 @loaded
 def leave(initiative: Initiative):
-    return _rule_action(initiative, lambda: services.leave(initiative.id, current_user),
-                        _("You left the collective."), "collective")
+    return _rule_action(
+        initiative,
+        lambda: services.leave(initiative.id, current_user),
+        _("You left the collective."),
+        "collective",
+    )
 
 
 @bp.route("/<int:initiative_id>/submit", methods=["POST"])
 @loaded
 def submit(initiative: Initiative):
-    return _rule_action(initiative, lambda: services.submit(initiative.id, current_user),
-                        _("The dossier is submitted to the council."), "decision")
+    return _rule_action(
+        initiative,
+        lambda: services.submit(initiative.id, current_user),
+        _("The dossier is submitted to the council."),
+        "decision",
+    )
 
 
 @bp.route("/<int:initiative_id>/follow", methods=["POST"])
 @login_required
 @loaded
 def follow(initiative: Initiative):
-    if not HubForm().validate_on_submit():
-        abort(400)
+    require_sent()
     if not current_user.email_confirmed:
         fail(403, _("Confirm your email address to follow an initiative."))
     wanted = request.form.get("follow") == "1"
     with write_transaction():
         follows.set_following(current_user, initiative, wanted)
     if htmx:
-        response = render_template("initiative_workshops/_follow.html", item=initiative,
-                                   following=wanted, action_form=HubForm(),
-                                   followers=follows.follower_count(initiative), announce=True)
+        response = render_template(
+            "initiative_workshops/_follow.html",
+            item=initiative,
+            following=wanted,
+            action_form=HubForm(),
+            followers=follows.follower_count(initiative),
+            announce=True,
+        )
         return response, 200, {"Vary": "HX-Request"}
-    flash(_("You follow this initiative: you will be told of each step.") if wanted
-          else _("You no longer follow this initiative."), "success")
+    flash(
+        _("You follow this initiative: you will be told of each step.")
+        if wanted
+        else _("You no longer follow this initiative."),
+        "success",
+    )
     return redirect(back_to(initiative))
 
 
 @bp.route("/<int:initiative_id>/comments", methods=["POST"])
+@limit_writes("write")
 @login_required
 @loaded
 def comment(initiative: Initiative):
@@ -327,12 +377,18 @@ def comment(initiative: Initiative):
         contributions.add(initiative, form.text.data, author=current_user)
         follows.set_following(current_user, initiative, True)
 
-    done = form_action(form, action, success=_("Your comment is published."),
-                       redirect_to=back_to(initiative, "comments"), field="text")
+    done = form_action(
+        form,
+        action,
+        success=_("Your comment is published."),
+        redirect_to=back_to(initiative, "comments"),
+        field="text",
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/detail.html",
-                           **page_context(initiative, comment_form=form)), 422
+    return render_template(
+        "initiative_workshops/detail.html", **page_context(initiative, comment_form=form)
+    ), 422
 
 
 # --- Support (core signature service) ----------------------------------------------------------
@@ -345,8 +401,9 @@ def sign(initiative: Initiative):
     """Signing in place (htmx swaps the box and the counter) or a full POST and redirect."""
     if not current_user.is_authenticated:
         if htmx:
-            return render_template("initiative_workshops/_sign_box.html", item=initiative,
-                                   box=box_for(initiative))
+            return render_template(
+                "initiative_workshops/_sign_box.html", item=initiative, box=box_for(initiative)
+            )
         return login_required_response()
     form = SignForm()
     message, signed = _("The form expired: please try again."), False
@@ -355,17 +412,24 @@ def sign(initiative: Initiative):
             message = _("This initiative does not collect support.")
         else:
             try:
-                signatures.sign(initiative.collection_id, current_user,
-                                public_name=form.public_name.data,
-                                ip=request.remote_addr or "")
+                signatures.sign(
+                    initiative.collection_id,
+                    current_user,
+                    public_name=form.public_name.data,
+                    ip=request.remote_addr or "",
+                )
                 message, signed = _("Thank you: your support is recorded."), True
             except signatures.SigningError as refusal:
                 message = refusal.message
     db.session.expire_all()
     initiative = get_initiative(initiative.id)
     if htmx:
-        response = render_template("initiative_workshops/_sign_box.html", item=initiative,
-                                   box=box_for(initiative, message), oob_counter=True)
+        response = render_template(
+            "initiative_workshops/_sign_box.html",
+            item=initiative,
+            box=box_for(initiative, message),
+            oob_counter=True,
+        )
         return response, 200, {"Vary": "HX-Request"}
     flash(message, "success" if signed else "error")
     return redirect(back_to(initiative, "support"))
@@ -391,31 +455,49 @@ def dossier(initiative: Initiative):
         flash(_("The dossier was submitted: it no longer changes."), "error")
         return redirect(back_to(initiative, "dossier"))
     latest = services.latest_version(initiative.id)
-    form = DossierForm(data={"proposal": latest.proposal, "questions": latest.questions}
-                       if latest and request.method == "GET" else None)
-    done = form_action(form, lambda: services.save_dossier(
-        initiative.id, current_user, proposal=form.proposal.data,
-        questions=form.questions.data or "", note=form.note.data or ""),
+    form = DossierForm(
+        data={"proposal": latest.proposal, "questions": latest.questions}
+        if latest and request.method == "GET"
+        else None
+    )
+    done = form_action(
+        form,
+        lambda: services.save_dossier(
+            initiative.id,
+            current_user,
+            proposal=form.proposal.data,
+            questions=form.questions.data or "",
+            note=form.note.data or "",
+        ),
         success=_("A new version of the dossier is saved."),
-        redirect_to=back_to(initiative, "dossier"))
+        redirect_to=back_to(initiative, "dossier"),
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/dossier.html", item=initiative, form=form,
-                           latest=latest), 422 if form.errors else 200
+    return render_template(
+        "initiative_workshops/dossier.html", item=initiative, form=form, latest=latest
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:initiative_id>/dossier/<int:number>")
 @loaded
 def version(initiative: Initiative, number: int):
-    shown = db.session.scalar(select(DossierVersion).where(
-        DossierVersion.initiative_id == initiative.id, DossierVersion.number == number))
+    shown = db.session.scalar(
+        select(DossierVersion).where(
+            DossierVersion.initiative_id == initiative.id, DossierVersion.number == number
+        )
+    )
     if shown is None:
         abort(404)
-    previous = db.session.scalar(select(DossierVersion).where(
-        DossierVersion.initiative_id == initiative.id, DossierVersion.number < number)
-        .order_by(DossierVersion.number.desc()).limit(1))
-    return render_template("initiative_workshops/version.html", item=initiative,
-                           version=shown, previous=previous)
+    previous = db.session.scalar(
+        select(DossierVersion)
+        .where(DossierVersion.initiative_id == initiative.id, DossierVersion.number < number)
+        .order_by(DossierVersion.number.desc())
+        .limit(1)
+    )
+    return render_template(
+        "initiative_workshops/version.html", item=initiative, version=shown, previous=previous
+    )
 
 
 @bp.route("/<int:initiative_id>/documents", methods=["POST"])
@@ -424,19 +506,35 @@ def add_document(initiative: Initiative):
     if (login := _require(services.can_work_on(current_user, initiative))) is not None:
         return login
     form = DocumentForm(prefix="doc")
-    done = form_action(form, lambda: services.add_document(
-        initiative.id, current_user, title=form.title.data, url=form.url.data),
+    done = form_action(
+        form,
+        lambda: services.add_document(
+            initiative.id, current_user, title=form.title.data, url=form.url.data
+        ),
         success=_("The document is added to the dossier."),
-        redirect_to=back_to(initiative, "dossier"))
+        redirect_to=back_to(initiative, "dossier"),
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/detail.html",
-                           **page_context(initiative, document_form=form)), 422
+    return render_template(
+        "initiative_workshops/detail.html", **page_context(initiative, document_form=form)
+    ), 422
 
 
-SESSION_FIELDS = ("title", "starts_at", "ends_at", "mode", "place", "online_url",
-                  "access_features", "accessibility", "description", "registrations_open",
-                  "capacity", "reserved_seats")
+SESSION_FIELDS = (
+    "title",
+    "starts_at",
+    "ends_at",
+    "mode",
+    "place",
+    "online_url",
+    "access_features",
+    "accessibility",
+    "description",
+    "registrations_open",
+    "capacity",
+    "reserved_seats",
+)
 
 
 @bp.route("/<int:initiative_id>/sessions/new", methods=["GET", "POST"])
@@ -456,31 +554,39 @@ def new_session(initiative: Initiative):
         values["reserved_seats"] = values["reserved_seats"] or 0
         return services.plan_session(initiative.id, current_user, **values)
 
-    done = form_action(form, action, success=_("The session is planned; it appears in the "
-                                               "agenda."),
-                       redirect_to=back_to(initiative, "sessions"))
+    done = form_action(
+        form,
+        action,
+        success=_("The session is planned; it appears in the agenda."),
+        redirect_to=back_to(initiative, "sessions"),
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/session_form.html", item=initiative,
-                           form=form), 422 if form.errors else 200
+    return render_template(
+        "initiative_workshops/session_form.html", item=initiative, form=form
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:initiative_id>/withdraw", methods=["GET", "POST"])
 @loaded
 def withdraw(initiative: Initiative):
     allowed = current_user.is_authenticated and (
-        current_user.id == initiative.author_id or services.can_manage(current_user))
+        current_user.id == initiative.author_id or services.can_manage(current_user)
+    )
     if (login := _require(allowed)) is not None:
         return login
     form = WithdrawForm()
-    done = form_action(form, lambda: services.withdraw(initiative.id, current_user,
-                                                       form.reason.data),
-                       success=_("The initiative is withdrawn."),
-                       redirect_to=back_to(initiative))
+    done = form_action(
+        form,
+        lambda: services.withdraw(initiative.id, current_user, form.reason.data),
+        success=_("The initiative is withdrawn."),
+        redirect_to=back_to(initiative),
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/withdraw.html", item=initiative,
-                           form=form), 422 if form.errors else 200
+    return render_template(
+        "initiative_workshops/withdraw.html", item=initiative, form=form
+    ), 422 if form.errors else 200
 
 
 # --- The facilitating body ---------------------------------------------------------------------
@@ -493,32 +599,45 @@ def facilitation(initiative: Initiative):
     if (login := _require(allowed)) is not None:
         return login
     form = FacilitationForm()
-    done = form_action(form, lambda: services.answer_facilitation(
-        initiative.id, current_user, accept=form.decision.data == "accept",
-        note=form.note.data or ""), success=_("The body's answer is recorded."),
-        redirect_to=back_to(initiative, "facilitation"), field="decision")
+    done = form_action(
+        form,
+        lambda: services.answer_facilitation(
+            initiative.id,
+            current_user,
+            accept=form.decision.data == "accept",
+            note=form.note.data or "",
+        ),
+        success=_("The body's answer is recorded."),
+        redirect_to=back_to(initiative, "facilitation"),
+        field="decision",
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/detail.html",
-                           **page_context(initiative, facilitation_form=form)), 422
+    return render_template(
+        "initiative_workshops/detail.html", **page_context(initiative, facilitation_form=form)
+    ), 422
 
 
 @bp.route("/<int:initiative_id>/priority", methods=["POST"])
 @loaded
 def priority(initiative: Initiative):
-    allowed = (services.acts_for_facilitator(current_user, initiative)
-               or services.can_manage(current_user))
+    allowed = services.acts_for_facilitator(current_user, initiative) or services.can_manage(
+        current_user
+    )
     if (login := _require(allowed)) is not None:
         return login
     form = PriorityForm()
-    done = form_action(form, lambda: services.set_priority(initiative.id, current_user,
-                                                           form.priority.data),
-                       success=_("The priority is saved."),
-                       redirect_to=back_to(initiative, "facilitation"))
+    done = form_action(
+        form,
+        lambda: services.set_priority(initiative.id, current_user, form.priority.data),
+        success=_("The priority is saved."),
+        redirect_to=back_to(initiative, "facilitation"),
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/detail.html",
-                           **page_context(initiative, priority_form=form)), 422
+    return render_template(
+        "initiative_workshops/detail.html", **page_context(initiative, priority_form=form)
+    ), 422
 
 
 # --- The commune's staff -----------------------------------------------------------------------
@@ -530,16 +649,22 @@ def assign(initiative: Initiative):
     if (login := _require(services.can_manage(current_user))) is not None:
         return login
     form = AssignForm()
-    form.body_id.choices = choices(db.session.execute(select(Body.id, Body.name).where(
-        Body.archived_at.is_(None)).order_by(Body.name)).all())
-    done = form_action(form, lambda: services.assign_facilitator(
-        initiative.id, form.body_id.data, current_user),
+    form.body_id.choices = choices(
+        db.session.execute(
+            select(Body.id, Body.name).where(Body.archived_at.is_(None)).order_by(Body.name)
+        ).all()
+    )
+    done = form_action(
+        form,
+        lambda: services.assign_facilitator(initiative.id, form.body_id.data, current_user),
         success=_("The body is asked to facilitate the initiative."),
-        redirect_to=back_to(initiative, "facilitation"))
+        redirect_to=back_to(initiative, "facilitation"),
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/detail.html",
-                           **page_context(initiative, assign_form=form)), 422
+    return render_template(
+        "initiative_workshops/detail.html", **page_context(initiative, assign_form=form)
+    ), 422
 
 
 @bp.route("/<int:initiative_id>/acknowledge", methods=["POST"])
@@ -547,8 +672,12 @@ def assign(initiative: Initiative):
 def acknowledge(initiative: Initiative):
     if (login := _require(services.can_manage(current_user))) is not None:
         return login
-    return _rule_action(initiative, lambda: services.acknowledge(initiative.id, current_user),
-                        _("The dossier is acknowledged."), "decision")
+    return _rule_action(
+        initiative,
+        lambda: services.acknowledge(initiative.id, current_user),
+        _("The dossier is acknowledged."),
+        "decision",
+    )
 
 
 @bp.route("/<int:initiative_id>/support/open", methods=["POST"])
@@ -556,9 +685,12 @@ def acknowledge(initiative: Initiative):
 def open_support(initiative: Initiative):
     if (login := _require(services.can_manage(current_user))) is not None:
         return login
-    return _rule_action(initiative,
-                        lambda: services.open_support_now(initiative.id, current_user),
-                        _("Public support is open."), "support")
+    return _rule_action(
+        initiative,
+        lambda: services.open_support_now(initiative.id, current_user),
+        _("Public support is open."),
+        "support",
+    )
 
 
 @bp.route("/<int:initiative_id>/decision", methods=["GET", "POST"])
@@ -568,23 +700,37 @@ def decision(initiative: Initiative):
     if (login := _require(services.can_decide(current_user))) is not None:
         return login
     if initiative.state != "submitted":
-        flash(_("The council decides on a submitted dossier: this initiative is not awaiting "
-                "a decision."), "error")
+        flash(
+            _(
+                "The council decides on a submitted dossier: this initiative is not awaiting "
+                "a decision."
+            ),
+            "error",
+        )
         return redirect(back_to(initiative, "decision"))
-    form = DecisionForm(data=None if request.method == "POST"
-                        else {"decided_on": rules.local_today()})
+    form = DecisionForm(
+        data=None if request.method == "POST" else {"decided_on": rules.local_today()}
+    )
 
     def action():
-        services.check_decision(form.outcome.data, form.reason.data or "",
-                                form.decided_on.data)
-        return services.decide(initiative.id, current_user, outcome=form.outcome.data,
-                               reason=form.reason.data or "",
-                               reference=form.reference.data or "",
-                               decided_on=form.decided_on.data)
+        services.check_decision(form.outcome.data, form.reason.data or "", form.decided_on.data)
+        return services.decide(
+            initiative.id,
+            current_user,
+            outcome=form.outcome.data,
+            reason=form.reason.data or "",
+            reference=form.reference.data or "",
+            decided_on=form.decided_on.data,
+        )
 
-    done = form_action(form, action, success=_("The decision is published."),
-                       redirect_to=back_to(initiative, "decision"))
+    done = form_action(
+        form,
+        action,
+        success=_("The decision is published."),
+        redirect_to=back_to(initiative, "decision"),
+    )
     if done is not None:
         return done
-    return render_template("initiative_workshops/decision.html", item=initiative, form=form,
-                           today=rules.local_today()), 422 if form.errors else 200
+    return render_template(
+        "initiative_workshops/decision.html", item=initiative, form=form, today=rules.local_today()
+    ), 422 if form.errors else 200

@@ -10,7 +10,15 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from hub.plugin import api_error, db, limit_signing, signatures, token_required, token_user
+from hub.plugin import (
+    api_error,
+    api_json,
+    db,
+    limit_signing,
+    signatures,
+    token_required,
+    token_user,
+)
 
 from .models import COUNCIL_LABELS, PUBLIC_STAGES, Interpellation
 from .queries import public_interpellations
@@ -36,8 +44,12 @@ def record(item: Interpellation, today: date) -> dict:
     if item.threshold and item.population:
         share = round(item.threshold * 100 / item.population, 4)
     return {
-        "id": item.id, "title": item.title, "kind": item.kind, "council": item.council,
-        "competence": item.competence, "stage": item.current_stage(),
+        "id": item.id,
+        "title": item.title,
+        "kind": item.kind,
+        "council": item.council,
+        "competence": item.competence,
+        "stage": item.current_stage(),
         "stage_label": str(item.stage_label),
         "filed_at": _iso(item.filed_at),
         "deadlines": {
@@ -58,20 +70,31 @@ def record(item: Interpellation, today: date) -> dict:
             "threshold_reached_at": _iso(item.reached_at),
         },
         "inadmissibility_reason": item.inadmissibility_reason or None,
-        "answer": None if item.stage != "answered" else {
+        "answer": None
+        if item.stage != "answered"
+        else {
             "session_at": session.starts_at.isoformat() if session else None,
             "place": session.place if session else "",
             "minutes_url": item.minutes_url,
-            "outcome": item.outcome, "deliberation": item.deliberation,
-            "votes": {"for": item.votes_for, "against": item.votes_against,
-                      "abstaining": item.votes_abstaining},
-            "text": item.answer, "answered_at": _iso(item.answered_at),
+            "outcome": item.outcome,
+            "deliberation": item.deliberation,
+            "votes": {
+                "for": item.votes_for,
+                "against": item.votes_against,
+                "abstaining": item.votes_abstaining,
+            },
+            "text": item.answer_text,
+            "answered_at": _iso(item.answered_at),
             "days_late": item.days_late(),
         },
-        "council_session": None if session is None else {
-            "id": session.id, "starts_at": session.starts_at.isoformat(),
+        "council_session": None
+        if session is None
+        else {
+            "id": session.id,
+            "starts_at": session.starts_at.isoformat(),
             "place": session.place,
-            "url": url_for("sessions.show", meeting_id=session.id, _external=True)},
+            "url": url_for("sessions.show", meeting_id=session.id, _external=True),
+        },
         "url": url_for("interpellation.detail", interpellation_id=item.id, _external=True),
     }
 
@@ -85,14 +108,21 @@ def _public(interpellation_id: int) -> Interpellation | None:
 def list_interpellations():
     stage = request.args.get("stage", "")
     council = request.args.get("council", "")
-    stmt = public_interpellations(stage if stage in PUBLIC_STAGES else "",
-                                  council if council in COUNCIL_LABELS else "")
+    stmt = public_interpellations(
+        stage if stage in PUBLIC_STAGES else "", council if council in COUNCIL_LABELS else ""
+    )
     page = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     today = local_today()
-    return jsonify({"total": total, "page": page, "page_size": PAGE_SIZE,
-                    "interpellations": [record(i, today) for i in items]})
+    return jsonify(
+        {
+            "total": total,
+            "page": page,
+            "page_size": PAGE_SIZE,
+            "interpellations": [record(i, today) for i in items],
+        }
+    )
 
 
 @bp.route("/<int:interpellation_id>")
@@ -111,19 +141,28 @@ def sign(interpellation_id: int):
     if item is None:
         return api_error(404, _("No filed interpellation has this number."))
     if item.collection_id is None or item.current_stage() != "collecting":
-        return api_error(422, _("This interpellation is not collecting signatures."),
-                         reason="not_open")
-    payload = request.get_json(silent=True) or {}
+        return api_error(
+            422, _("This interpellation is not collecting signatures."), reason="not_open"
+        )
+    payload = api_json(optional=True)
     try:
-        signatures.sign(item.collection_id, token_user(),
-                        public_name=bool(payload.get("public_name")),
-                        ip=request.remote_addr or "")
+        signatures.sign(
+            item.collection_id,
+            token_user(),
+            public_name=bool(payload.get("public_name")),
+            ip=request.remote_addr or "",
+        )
     except signatures.SigningError as refusal:
         return api_error(refusal.status, refusal.message, reason=refusal.code)
     db.session.expire_all()
     item = db.session.get(Interpellation, interpellation_id)
-    response = jsonify({"interpellation_id": item.id, "signature_count": item.signature_count,
-                        "stage": item.current_stage()})
+    response = jsonify(
+        {
+            "interpellation_id": item.id,
+            "signature_count": item.signature_count,
+            "stage": item.current_stage(),
+        }
+    )
     response.status_code = 201
     return response
 
@@ -147,18 +186,44 @@ OPENAPI = {
             "get": {
                 "summary": "Filed interpellations with their stage, deadlines and counts",
                 "parameters": [
-                    {"name": "stage", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(PUBLIC_STAGES)}},
-                    {"name": "council", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(COUNCIL_LABELS)}},
-                    {"name": "page", "in": "query", "required": False,
-                     "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "A page of interpellations", **_json({
-                    "type": "object", "properties": {
-                        "total": {"type": "integer"}, "page": {"type": "integer"},
-                        "page_size": {"type": "integer"},
-                        "interpellations": {"type": "array",
-                                            "items": _ref("Interpellation")}}})}},
+                    {
+                        "name": "stage",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(PUBLIC_STAGES)},
+                    },
+                    {
+                        "name": "council",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(COUNCIL_LABELS)},
+                    },
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of interpellations",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "total": {"type": "integer"},
+                                    "page": {"type": "integer"},
+                                    "page_size": {"type": "integer"},
+                                    "interpellations": {
+                                        "type": "array",
+                                        "items": _ref("Interpellation"),
+                                    },
+                                },
+                            }
+                        ),
+                    }
+                },
             },
         },
         "/api/v1/interpellations/{id}": {
@@ -167,7 +232,8 @@ OPENAPI = {
                 "parameters": ID,
                 "responses": {
                     "200": {"description": "The interpellation", **_json(_ref("Interpellation"))},
-                    "404": {"description": "Not filed, or no such number", **_json(ERROR)}},
+                    "404": {"description": "Not filed, or no such number", **_json(ERROR)},
+                },
             },
         },
         "/api/v1/interpellations/{id}/signatures": {
@@ -175,70 +241,136 @@ OPENAPI = {
                 "summary": "Sign an interpellation as the token's owner",
                 "security": [{"bearer": []}],
                 "parameters": ID,
-                "requestBody": {"required": False, **_json({"type": "object", "properties": {
-                    "public_name": {"type": "boolean", "default": False}}})},
+                "requestBody": {
+                    "required": False,
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {"public_name": {"type": "boolean", "default": False}},
+                        }
+                    ),
+                },
                 "responses": {
-                    "201": {"description": "Signed", **_json({"type": "object", "properties": {
-                        "interpellation_id": {"type": "integer"},
-                        "signature_count": {"type": "integer"},
-                        "stage": {"type": "string"}}})},
+                    "201": {
+                        "description": "Signed",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "interpellation_id": {"type": "integer"},
+                                    "signature_count": {"type": "integer"},
+                                    "stage": {"type": "string"},
+                                },
+                            }
+                        ),
+                    },
                     "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "403": {"description": "Not eligible; error.reason says why "
-                                           "(email_not_confirmed, residence_not_verified, "
-                                           "age_unknown, too_young)", **_json(ERROR)},
+                    "403": {
+                        "description": "Not eligible; error.reason says why "
+                        "(email_not_confirmed, residence_not_verified, "
+                        "age_unknown, too_young)",
+                        **_json(ERROR),
+                    },
                     "404": {"description": "Not filed, or no such number", **_json(ERROR)},
                     "409": {"description": "Already signed", **_json(ERROR)},
-                    "422": {"description": "Not collecting signatures (error.reason: "
-                                           "not_open, closed)", **_json(ERROR)},
+                    "422": {
+                        "description": "Not collecting signatures (error.reason: not_open, closed)",
+                        **_json(ERROR),
+                    },
                     "429": {"description": "Too many signing attempts", **_json(ERROR)},
                 },
             },
         },
     },
-    "components": {"schemas": {
-        "Interpellation": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "title": {"type": "string"},
-            "kind": {"type": "string", "enum": ["question", "request"]},
-            "council": {"type": "string", "enum": list(COUNCIL_LABELS)},
-            "competence": {"type": "string"},
-            "stage": {"type": "string", "enum": list(PUBLIC_STAGES)},
-            "stage_label": {"type": "string"},
-            "filed_at": NULLABLE_TIME,
-            "deadlines": {"type": "object", "properties": {
-                "review_due_on": NULLABLE_DATE, "signatures_close_at": NULLABLE_TIME,
-                "council_due_on": NULLABLE_DATE}},
-            "days_overdue": {"type": "integer",
-                             "description": "Days past the review or council deadline "
-                                            "(dates of the hub's time zone, inclusive)"},
-            "counts": {"type": "object", "properties": {
-                "committee": {"type": "integer"}, "signatures": {"type": "integer"},
-                "online_signatures": {"type": "integer"},
-                "paper_signatures": {"type": "integer"},
-                "threshold": NULLABLE_INT,
-                "threshold_rule": {"type": ["string", "null"],
-                                   "description": "\"500\" or \"1%\" (share of the population, "
-                                                  "rounded up)"},
-                "population": NULLABLE_INT,
-                "threshold_share_of_population_percent": {"type": ["number", "null"]},
-                "threshold_reached_at": NULLABLE_TIME}},
-            "inadmissibility_reason": {"type": ["string", "null"]},
-            "answer": {"type": ["object", "null"], "properties": {
-                "session_at": {"type": ["string", "null"], "format": "date-time",
-                               "description": "Local time of the hub (no offset)"},
-                "place": {"type": "string"},
-                "minutes_url": {"type": "string"},
-                "outcome": {"type": "string",
-                            "enum": ["debated", "adopted", "rejected", "referred"]},
-                "deliberation": {"type": "string"},
-                "votes": {"type": "object", "properties": {
-                    "for": NULLABLE_INT, "against": NULLABLE_INT, "abstaining": NULLABLE_INT}},
-                "text": {"type": "string"}, "answered_at": NULLABLE_TIME,
-                "days_late": {"type": "integer"}}},
-            "council_session": {"type": ["object", "null"], "properties": {
-                "id": {"type": "integer"},
-                "starts_at": {"type": "string", "format": "date-time",
-                              "description": "Local time of the hub (no offset)"},
-                "place": {"type": "string"}, "url": {"type": "string"}}},
-            "url": {"type": "string"}}},
-    }},
+    "components": {
+        "schemas": {
+            "Interpellation": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["question", "request"]},
+                    "council": {"type": "string", "enum": list(COUNCIL_LABELS)},
+                    "competence": {"type": "string"},
+                    "stage": {"type": "string", "enum": list(PUBLIC_STAGES)},
+                    "stage_label": {"type": "string"},
+                    "filed_at": NULLABLE_TIME,
+                    "deadlines": {
+                        "type": "object",
+                        "properties": {
+                            "review_due_on": NULLABLE_DATE,
+                            "signatures_close_at": NULLABLE_TIME,
+                            "council_due_on": NULLABLE_DATE,
+                        },
+                    },
+                    "days_overdue": {
+                        "type": "integer",
+                        "description": "Days past the review or council deadline "
+                        "(dates of the hub's time zone, inclusive)",
+                    },
+                    "counts": {
+                        "type": "object",
+                        "properties": {
+                            "committee": {"type": "integer"},
+                            "signatures": {"type": "integer"},
+                            "online_signatures": {"type": "integer"},
+                            "paper_signatures": {"type": "integer"},
+                            "threshold": NULLABLE_INT,
+                            "threshold_rule": {
+                                "type": ["string", "null"],
+                                "description": '"500" or "1%" (share of the population, '
+                                "rounded up)",
+                            },
+                            "population": NULLABLE_INT,
+                            "threshold_share_of_population_percent": {"type": ["number", "null"]},
+                            "threshold_reached_at": NULLABLE_TIME,
+                        },
+                    },
+                    "inadmissibility_reason": {"type": ["string", "null"]},
+                    "answer": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "session_at": {
+                                "type": ["string", "null"],
+                                "format": "date-time",
+                                "description": "Local time of the hub (no offset)",
+                            },
+                            "place": {"type": "string"},
+                            "minutes_url": {"type": "string"},
+                            "outcome": {
+                                "type": "string",
+                                "enum": ["debated", "adopted", "rejected", "referred"],
+                            },
+                            "deliberation": {"type": "string"},
+                            "votes": {
+                                "type": "object",
+                                "properties": {
+                                    "for": NULLABLE_INT,
+                                    "against": NULLABLE_INT,
+                                    "abstaining": NULLABLE_INT,
+                                },
+                            },
+                            "text": {"type": "string"},
+                            "answered_at": NULLABLE_TIME,
+                            "days_late": {"type": "integer"},
+                        },
+                    },
+                    "council_session": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "starts_at": {
+                                "type": "string",
+                                "format": "date-time",
+                                "description": "Local time of the hub (no offset)",
+                            },
+                            "place": {"type": "string"},
+                            "url": {"type": "string"},
+                        },
+                    },
+                    "url": {"type": "string"},
+                },
+            },
+        }
+    },
 }

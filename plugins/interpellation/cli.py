@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from hub.plugin import offline_request_context
+
 
 @click.group("interpellation")
 def interpellation_group():
@@ -15,8 +17,12 @@ def interpellation_group():
 
 
 @interpellation_group.command("close-expired")
-@click.option("--now", "now_text", default=None,
-              help="Act as if it were this UTC time (ISO 8601), for checks and tests.")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="Act as if it were this UTC time (ISO 8601), for checks and tests.",
+)
 @with_appcontext
 def close_expired_command(now_text: str | None):
     """Close every interpellation whose signature period ended below the threshold."""
@@ -27,10 +33,12 @@ def close_expired_command(now_text: str | None):
     now = datetime.fromisoformat(now_text) if now_text else None
     app = current_app._get_current_object()
     # Emails carry links: build them as a request to the hub's public address would.
-    with app.test_request_context("/", base_url=app.config["BASE_URL"] or None):
+    with offline_request_context(app):
         closed = close_expired(now)
         run_pending()
     click.echo(f"{len(closed)} interpellation(s) closed.")
     for interpellation in closed:
-        click.echo(f"  {interpellation.id}: {interpellation.title} – "
-                   f"{interpellation.final_count}/{interpellation.threshold} signatures")
+        click.echo(
+            f"  {interpellation.id}: {interpellation.title} – "
+            f"{interpellation.final_count}/{interpellation.threshold} signatures"
+        )

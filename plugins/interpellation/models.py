@@ -56,24 +56,28 @@ class Interpellation(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     council: Mapped[str] = mapped_column(String(20), index=True)
     competence: Mapped[str] = mapped_column(String(120), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                  index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     stage: Mapped[str] = mapped_column(String(20), default="forming", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The private link the author shares to form the committee.
     committee_token: Mapped[str] = mapped_column(String(64), unique=True)
     committee_collection_id: Mapped[int | None] = mapped_column(
-        ForeignKey("signature_collection.id", ondelete="SET NULL"), index=True)
+        ForeignKey("signature_collection.id", ondelete="SET NULL"), index=True
+    )
     # Filing and admissibility review.
     filed_at: Mapped[datetime | None] = mapped_column(index=True)
     review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     reviewed_at: Mapped[datetime | None]
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                       index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     inadmissibility_reason: Mapped[str] = mapped_column(Text, default="")
     # Signatures: the rule in force when they opened, frozen with its result.
     collection_id: Mapped[int | None] = mapped_column(
-        ForeignKey("signature_collection.id", ondelete="SET NULL"), index=True)
+        ForeignKey("signature_collection.id", ondelete="SET NULL"), index=True
+    )
     threshold: Mapped[int | None] = mapped_column(Integer)
     threshold_rule: Mapped[str] = mapped_column(String(40), default="")
     population: Mapped[int | None] = mapped_column(Integer)
@@ -89,33 +93,39 @@ class Interpellation(db.Model):
     # The council session is a core session (``hub.sessions``, kind "council"): it appears
     # in the agenda and its iCal feeds, and several interpellations may share it.
     session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("meeting.id", ondelete="SET NULL"), index=True)
+        ForeignKey("meeting.id", ondelete="SET NULL"), index=True
+    )
     minutes_url: Mapped[str] = mapped_column(String(500), default="")
     outcome: Mapped[str] = mapped_column(String(20), default="")
     deliberation: Mapped[str] = mapped_column(Text, default="")
     votes_for: Mapped[int | None] = mapped_column(Integer)
     votes_against: Mapped[int | None] = mapped_column(Integer)
     votes_abstaining: Mapped[int | None] = mapped_column(Integer)
-    answer: Mapped[str] = mapped_column(Text, default="")
+    # The written answer is a core reasoned answer (``hub.plugin.answers``).
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answer.id", ondelete="SET NULL"), index=True
+    )
     answered_at: Mapped[datetime | None]
     answered_on: Mapped[date | None] = mapped_column(Date)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                       index=True)
 
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
-    committee = relationship("SignatureCollection", foreign_keys=[committee_collection_id],
-                             lazy="joined")
-    collection = relationship("SignatureCollection", foreign_keys=[collection_id],
-                              lazy="joined")
+    committee = relationship(
+        "SignatureCollection", foreign_keys=[committee_collection_id], lazy="joined"
+    )
+    collection = relationship("SignatureCollection", foreign_keys=[collection_id], lazy="joined")
     session = relationship(Session, lazy="joined")
+    written_answer = relationship("Answer", lazy="select")
 
     # --- What residents see ------------------------------------------------------------------
 
     def current_stage(self, now: datetime | None = None) -> str:
         """The stage as of ``now``: collecting past the end of the period reads as expired,
         before ``hub interpellation close-expired`` records it (same rule, same result)."""
-        if (self.stage == "collecting" and self.signatures_close_at is not None
-                and (now or utcnow()) >= self.signatures_close_at):
+        if (
+            self.stage == "collecting"
+            and self.signatures_close_at is not None
+            and (now or utcnow()) >= self.signatures_close_at
+        ):
             return "expired"
         return self.stage
 
@@ -144,6 +154,14 @@ class Interpellation(db.Model):
         if self.final_count is not None:
             return self.final_count
         return self.collection.total if self.collection else 0
+
+    @property
+    def answer_text(self) -> str:
+        return self.written_answer.text if self.written_answer else ""
+
+    @property
+    def answered_by(self):
+        return self.written_answer.author if self.written_answer else None
 
     @property
     def committee_count(self) -> int:

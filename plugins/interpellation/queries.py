@@ -7,21 +7,29 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 
-from hub.plugin import db, utcnow
+from hub.plugin import db, sort_key, utcnow
 
 from .models import PUBLIC_STAGES, STAGES, Interpellation
 
 
 def _stage_clause(stage: str, now: datetime):
-    past_period = and_(Interpellation.stage == "collecting",
-                       Interpellation.signatures_close_at <= now)
+    past_period = and_(
+        Interpellation.stage == "collecting", Interpellation.signatures_close_at <= now
+    )
     if stage == "collecting":
-        return and_(Interpellation.stage == "collecting",
-                    or_(Interpellation.signatures_close_at.is_(None),
-                        Interpellation.signatures_close_at > now))
+        return and_(
+            Interpellation.stage == "collecting",
+            or_(
+                Interpellation.signatures_close_at.is_(None),
+                Interpellation.signatures_close_at > now,
+            ),
+        )
     if stage == "expired":
         return or_(Interpellation.stage == "expired", past_period)
     return Interpellation.stage == stage
+
+
+LISTING_ORDER = [sort_key(Interpellation.filed_at, True), sort_key(Interpellation.id, True)]
 
 
 def public_interpellations(stage: str = "", council: str = "", now: datetime | None = None):
@@ -37,20 +45,28 @@ def public_interpellations(stage: str = "", council: str = "", now: datetime | N
 
 def forming_count() -> int:
     """Interpellations still forming their committee: counted publicly, not listed."""
-    return db.session.scalar(select(func.count(Interpellation.id)).where(
-        Interpellation.stage == "forming")) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Interpellation.id)).where(Interpellation.stage == "forming")
+        )
+        or 0
+    )
 
 
 def stage_counts(now: datetime | None = None) -> dict[str, int]:
     """How many public interpellations are at each stage (as residents see it)."""
     now = now or utcnow()
     rows = db.session.execute(
-        select(Interpellation.stage,
-               and_(Interpellation.stage == "collecting",
-                    Interpellation.signatures_close_at <= now).label("past"),
-               func.count(Interpellation.id))
+        select(
+            Interpellation.stage,
+            and_(
+                Interpellation.stage == "collecting", Interpellation.signatures_close_at <= now
+            ).label("past"),
+            func.count(Interpellation.id),
+        )
         .where(Interpellation.stage.in_(PUBLIC_STAGES))
-        .group_by(Interpellation.stage, "past")).all()
+        .group_by(Interpellation.stage, "past")
+    ).all()
     counts = dict.fromkeys(PUBLIC_STAGES, 0)
     for stage, past, count in rows:
         counts["expired" if past else stage] += count

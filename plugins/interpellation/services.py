@@ -22,17 +22,20 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from hub.plugin import (
+    SYSTEM,
     RuleError,
     Session,
     Signature,
     SignatureCollection,
     User,
-    audit,
+    answers,
     db,
+    emit,
     external_url,
     for_update,
     get_setting,
-    queue_mail,
+    mail_person,
+    moderation,
     sessions,
     signatures,
     utcnow,
@@ -59,9 +62,13 @@ class TransitionError(RuleError):
     code = "wrong_stage"
 
     def __init__(self, stage: str):
-        super().__init__(_("This interpellation is no longer at this stage (it is now: "
-                           "%(stage)s). Reload the page to see what changed.",
-                           stage=STAGE_LABELS.get(stage, stage)))
+        super().__init__(
+            _(
+                "This interpellation is no longer at this stage (it is now: "
+                "%(stage)s). Reload the page to see what changed.",
+                stage=STAGE_LABELS.get(stage, stage),
+            )
+        )
         self.stage = stage
 
 
@@ -78,8 +85,9 @@ def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, or the month's last day (31 Jan + 1 month: 28/29 Feb)."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
-    return day.replace(year=year, month=month + 1,
-                       day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+    return day.replace(
+        year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1])
+    )
 
 
 # --- Emails --------------------------------------------------------------------------------------
@@ -92,16 +100,27 @@ def interpellation_url(interpellation: Interpellation) -> str:
 def _emails_of(collection_id: int | None) -> list[str]:
     if collection_id is None:
         return []
-    return list(db.session.scalars(
-        select(User.email).join(Signature, Signature.user_id == User.id)
-        .where(Signature.collection_id == collection_id, Signature.invalidated_at.is_(None),
-               User.deleted_at.is_(None)).order_by(Signature.id)))
+    return list(
+        db.session.scalars(
+            select(User.email)
+            .join(Signature, Signature.user_id == User.id)
+            .where(
+                Signature.collection_id == collection_id,
+                Signature.invalidated_at.is_(None),
+                User.deleted_at.is_(None),
+            )
+            .order_by(Signature.id)
+        )
+    )
 
 
 def committee_emails(interpellation: Interpellation) -> list[str]:
     emails = _emails_of(interpellation.committee_collection_id)
-    if interpellation.author and interpellation.author.deleted_at is None \
-            and interpellation.author.email not in emails:
+    if (
+        interpellation.author
+        and interpellation.author.deleted_at is None
+        and interpellation.author.email not in emails
+    ):
         emails.insert(0, interpellation.author.email)
     return emails
 
@@ -115,15 +134,23 @@ def _notify(recipients, subject_fn, template: str, interpellation: Interpellatio
             if email in seen:
                 continue
             seen.add(email)
-            queue_mail(email, subject_fn(), template, interpellation=interpellation, link=link)
+            mail_person(
+                email,
+                subject_fn(),
+                template,
+                topic="interpellation",
+                interpellation=interpellation,
+                link=link,
+            )
     return len(seen)
 
 
 # --- Filing --------------------------------------------------------------------------------------
 
 
-def create(author: User, *, title: str, body: str, kind: str, council: str,
-           competence: str) -> Interpellation:
+def create(
+    author: User, *, title: str, body: str, kind: str, council: str, competence: str
+) -> Interpellation:
     """Start an interpellation and its committee; the author is its first member.
 
     Runs its own transactions (the author's membership goes through the core service).
@@ -131,19 +158,36 @@ def create(author: User, *, title: str, body: str, kind: str, council: str,
     size = int(get_setting("interpellation_committee_size"))
     with write_transaction():
         interpellation = Interpellation(
-            title=title, body=body, kind=kind, council=council, competence=competence,
-            author_id=author.id, stage="forming", committee_token=secrets.token_urlsafe(24))
+            title=title,
+            body=body,
+            kind=kind,
+            council=council,
+            competence=competence,
+            author_id=author.id,
+            stage="forming",
+            committee_token=secrets.token_urlsafe(24),
+        )
         db.session.add(interpellation)
         db.session.flush()
         committee = signatures.create_collection(
-            COMMITTEE, interpellation.id, title=title,
+            COMMITTEE,
+            interpellation.id,
+            title=title,
             url=external_url("interpellation.detail", interpellation_id=interpellation.id),
             require_verified_resident=True,
-            thresholds=[(size, COMMITTEE_FORMED, "Committee formed")])
+            thresholds=[(size, COMMITTEE_FORMED, "Committee formed")],
+        )
         signatures.open_collection(committee)
         interpellation.committee_collection_id = committee.id
-        audit("interpellation.created", interpellation, actor=author,
-                     committee_size=size, council=council, competence=competence)
+        emit(
+            "interpellation.created",
+            interpellation,
+            actor=author,
+            committee_size=size,
+            council=council,
+            competence=competence,
+        )
+        moderation.hold(interpellation)  # waits for a moderator when pre-moderated
     join_committee(interpellation, author)
     db.session.expire_all()
     return db.session.get(Interpellation, interpellation.id)
@@ -163,15 +207,23 @@ def file(interpellation: Interpellation) -> None:
     interpellation.stage = "review"
     interpellation.filed_at = now
     interpellation.review_due_on = local_today(now) + timedelta(
-        days=int(get_setting("interpellation_review_days")))
+        days=int(get_setting("interpellation_review_days"))
+    )
     if interpellation.committee is not None:
         signatures.close_collection(interpellation.committee)
-    audit("interpellation.filed", interpellation, actor=None,
-                 committee=interpellation.committee_count,
-                 review_due_on=interpellation.review_due_on.isoformat())
-    _notify(committee_emails(interpellation),
-            lambda: _("Your interpellation is filed: “%(title)s”", title=interpellation.title),
-            "interpellation/email/filed.txt", interpellation)
+    emit(
+        "interpellation.filed",
+        interpellation,
+        actor=SYSTEM,
+        committee=interpellation.committee_count,
+        review_due_on=interpellation.review_due_on.isoformat(),
+    )
+    _notify(
+        committee_emails(interpellation),
+        lambda: _("Your interpellation is filed: “%(title)s”", title=interpellation.title),
+        "interpellation/email/filed.txt",
+        interpellation,
+    )
 
 
 # --- Admissibility -------------------------------------------------------------------------------
@@ -179,8 +231,9 @@ def file(interpellation: Interpellation) -> None:
 
 def current_threshold() -> thresholds.Threshold:
     """The threshold the settings give now (raises :class:`threshold.ThresholdError`)."""
-    return thresholds.compute(str(get_setting("interpellation_threshold")),
-                              int(get_setting("population") or 0))
+    return thresholds.compute(
+        str(get_setting("interpellation_threshold")), int(get_setting("population") or 0)
+    )
 
 
 def declare_admissible(interpellation: Interpellation, agent: User) -> None:
@@ -192,10 +245,14 @@ def declare_admissible(interpellation: Interpellation, agent: User) -> None:
     now = utcnow()
     closes_at = now + timedelta(days=int(get_setting("interpellation_signature_days")))
     collection = signatures.create_collection(
-        SIGNATURES, interpellation.id, title=interpellation.title,
-        url=interpellation_url(interpellation), require_verified_resident=True,
+        SIGNATURES,
+        interpellation.id,
+        title=interpellation.title,
+        url=interpellation_url(interpellation),
+        require_verified_resident=True,
         minimum_age=int(get_setting("interpellation_minimum_age")) or None,
-        thresholds=[(rule.count, COUNCIL_AGENDA, "Council agenda")])
+        thresholds=[(rule.count, COUNCIL_AGENDA, "Council agenda")],
+    )
     signatures.open_collection(collection, closes_at=closes_at)
     interpellation.collection_id = collection.id
     interpellation.stage = "collecting"
@@ -203,12 +260,21 @@ def declare_admissible(interpellation: Interpellation, agent: User) -> None:
     interpellation.population = rule.population or None
     interpellation.signatures_open_at, interpellation.signatures_close_at = now, closes_at
     interpellation.reviewed_at, interpellation.reviewed_by_id = now, agent.id
-    audit("interpellation.admissible", interpellation, actor=agent,
-                 threshold=rule.count, rule=rule.describe(), population=rule.population,
-                 closes_at=closes_at.isoformat())
-    _notify(committee_emails(interpellation),
-            lambda: _("Your interpellation is admissible: signatures are open"),
-            "interpellation/email/admissible.txt", interpellation)
+    emit(
+        "interpellation.admissible",
+        interpellation,
+        actor=agent,
+        threshold=rule.count,
+        rule=rule.describe(),
+        population=rule.population,
+        closes_at=closes_at.isoformat(),
+    )
+    _notify(
+        committee_emails(interpellation),
+        lambda: _("Your interpellation is admissible: signatures are open"),
+        "interpellation/email/admissible.txt",
+        interpellation,
+    )
 
 
 def declare_inadmissible(interpellation: Interpellation, agent: User, reason: str) -> None:
@@ -217,10 +283,13 @@ def declare_inadmissible(interpellation: Interpellation, agent: User, reason: st
     interpellation.stage = "inadmissible"
     interpellation.inadmissibility_reason = reason
     interpellation.reviewed_at, interpellation.reviewed_by_id = utcnow(), agent.id
-    audit("interpellation.inadmissible", interpellation, actor=agent, reason=reason)
-    _notify(committee_emails(interpellation),
-            lambda: _("Your interpellation was declared inadmissible"),
-            "interpellation/email/inadmissible.txt", interpellation)
+    emit("interpellation.inadmissible", interpellation, actor=agent, reason=reason)
+    _notify(
+        committee_emails(interpellation),
+        lambda: _("Your interpellation was declared inadmissible"),
+        "interpellation/email/inadmissible.txt",
+        interpellation,
+    )
 
 
 # --- Threshold reached ---------------------------------------------------------------------------
@@ -246,16 +315,24 @@ def place_on_agenda(interpellation: Interpellation, collection: SignatureCollect
     interpellation.stage = "scheduled"
     interpellation.reached_at = now
     interpellation.council_due_on = add_months(
-        local_today(now), int(get_setting("interpellation_council_months")))
+        local_today(now), int(get_setting("interpellation_council_months"))
+    )
     signatures.close_collection(collection)
-    audit("interpellation.placed_on_agenda", interpellation, actor=None,
-                 signatures=collection.total, threshold=interpellation.threshold,
-                 council_due_on=interpellation.council_due_on.isoformat())
+    emit(
+        "interpellation.placed_on_agenda",
+        interpellation,
+        actor=SYSTEM,
+        signatures=collection.total,
+        threshold=interpellation.threshold,
+        council_due_on=interpellation.council_due_on.isoformat(),
+    )
     recipients = committee_emails(interpellation) + _emails_of(collection.id)
-    _notify(recipients,
-            lambda: _("The interpellation “%(title)s” goes to the council",
-                      title=interpellation.title),
-            "interpellation/email/scheduled.txt", interpellation)
+    _notify(
+        recipients,
+        lambda: _("The interpellation “%(title)s” goes to the council", title=interpellation.title),
+        "interpellation/email/scheduled.txt",
+        interpellation,
+    )
 
 
 # --- Signature period over -----------------------------------------------------------------------
@@ -268,17 +345,21 @@ def close_expired(now: datetime | None = None) -> list[Interpellation]:
     closed = []
     with write_transaction():
         candidates = db.session.scalars(
-            select(Interpellation.id).where(Interpellation.stage == "collecting",
-                                            Interpellation.signatures_close_at <= now)
-            .order_by(Interpellation.id)).all()
+            select(Interpellation.id)
+            .where(Interpellation.stage == "collecting", Interpellation.signatures_close_at <= now)
+            .order_by(Interpellation.id)
+        ).all()
         for interpellation_id in candidates:
             interpellation = db.session.get(Interpellation, interpellation_id)
             # Lock the collection as signers do, then read the stage again: a signature that
             # reached the threshold just before the end has moved it on.
             collection = db.session.scalar(
-                for_update(select(SignatureCollection).where(
-                    SignatureCollection.id == interpellation.collection_id))
-                .execution_options(populate_existing=True))
+                for_update(
+                    select(SignatureCollection).where(
+                        SignatureCollection.id == interpellation.collection_id
+                    )
+                ).execution_options(populate_existing=True)
+            )
             db.session.refresh(interpellation)
             if interpellation.stage != "collecting":
                 continue
@@ -287,12 +368,19 @@ def close_expired(now: datetime | None = None) -> list[Interpellation]:
             interpellation.final_count = collection.total if collection else 0
             if collection is not None:
                 signatures.close_collection(collection)
-            audit("interpellation.expired", interpellation, actor=None,
-                         final_count=interpellation.final_count,
-                         threshold=interpellation.threshold)
-            _notify(committee_emails(interpellation),
-                    lambda: _("Signatures are closed: the threshold was not reached"),
-                    "interpellation/email/expired.txt", interpellation)
+            emit(
+                "interpellation.expired",
+                interpellation,
+                actor=SYSTEM,
+                final_count=interpellation.final_count,
+                threshold=interpellation.threshold,
+            )
+            _notify(
+                committee_emails(interpellation),
+                lambda: _("Signatures are closed: the threshold was not reached"),
+                "interpellation/email/expired.txt",
+                interpellation,
+            )
             closed.append(interpellation)
     return closed
 
@@ -300,34 +388,31 @@ def close_expired(now: datetime | None = None) -> list[Interpellation]:
 # --- The council ---------------------------------------------------------------------------------
 
 
-def schedule_session(interpellation: Interpellation, agent: User, *, starts_at: datetime,
-                     place: str) -> Session:
+def schedule_session(
+    interpellation: Interpellation, agent: User, *, starts_at: datetime, place: str
+) -> Session:
     """Say at which council session the interpellation will be taken up (shown in the agenda)."""
     if interpellation.stage != "scheduled":
         raise TransitionError(interpellation.stage)
     session = _session_for(interpellation, starts_at, place, agent)
-    audit("interpellation.session_planned", interpellation, actor=agent,
-                 session=session.id, starts_at=starts_at.isoformat())
+    emit(
+        "interpellation.session_planned",
+        interpellation,
+        actor=agent,
+        session=session.id,
+        starts_at=starts_at.isoformat(),
+    )
     return session
 
 
-def _session_for(interpellation: Interpellation, starts_at: datetime, place: str,
-                 agent) -> Session:
+def _session_for(interpellation: Interpellation, starts_at: datetime, place: str, agent) -> Session:
     """The council's core session at that time (several interpellations share one), or a new
     one; the interpellation is attached to it and listed in its description."""
-    context = f"council_{interpellation.council}"
-    session = db.session.scalar(select(Session).where(
-        Session.target_type == context, Session.target_id.is_(None),
-        Session.starts_at == starts_at))
-    if session is None:
-        with force_locale(current_app.config["DEFAULT_LOCALE"]):
-            title = _("%(council)s: interpellations",
-                      council=COUNCIL_LABELS[interpellation.council])
-        session = sessions.create_session(title=title, starts_at=starts_at,
-                                          ends_at=starts_at + timedelta(hours=3), place=place,
-                                          target=(context, None), actor=agent)
-    elif place:
-        session.place = place
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+        title = _("%(council)s: interpellations", council=COUNCIL_LABELS[interpellation.council])
+    session = sessions.shared_session(
+        f"council_{interpellation.council}", starts_at, title=title, place=place, actor=agent
+    )
     if interpellation.session_id != session.id:
         interpellation.session_id = session.id
         line = f"- {interpellation.title}"
@@ -336,9 +421,18 @@ def _session_for(interpellation: Interpellation, starts_at: datetime, place: str
     return session
 
 
-def record_answer(interpellation: Interpellation, agent: User, *, starts_at: datetime,
-                  place: str, minutes_url: str, outcome: str, deliberation: str,
-                  votes: tuple[int | None, int | None, int | None], answer: str) -> int:
+def record_answer(
+    interpellation: Interpellation,
+    agent: User,
+    *,
+    starts_at: datetime,
+    place: str,
+    minutes_url: str,
+    outcome: str,
+    deliberation: str,
+    votes: tuple[int | None, int | None, int | None],
+    answer: str,
+) -> int:
     """Record the council session and the written answer; notify the committee and every
     signer. Returns how many people were notified."""
     if interpellation.stage != "scheduled":
@@ -352,17 +446,29 @@ def record_answer(interpellation: Interpellation, agent: User, *, starts_at: dat
     interpellation.stage = "answered"
     interpellation.outcome, interpellation.deliberation = outcome, deliberation
     interpellation.votes_for, interpellation.votes_against, interpellation.votes_abstaining = votes
-    interpellation.answer = answer
-    interpellation.answered_at, interpellation.answered_by_id = now, agent.id
+    written = answers.publish(interpellation, answer, agent, outcome=outcome)
+    interpellation.answer_id, interpellation.written_answer = written.id, written
+    interpellation.answered_at = now
     interpellation.answered_on = starts_at.date()
     recipients = committee_emails(interpellation) + _emails_of(interpellation.collection_id)
     db.session.flush()
     db.session.refresh(interpellation)
-    notified = _notify(recipients,
-                       lambda: _("The council answered the interpellation “%(title)s”",
-                                 title=interpellation.title),
-                       "interpellation/email/answered.txt", interpellation)
-    audit("interpellation.answered", interpellation, actor=agent, session=session.id,
-                 outcome=outcome, votes=list(votes), notified=notified,
-                 days_late=interpellation.days_late())
+    notified = _notify(
+        recipients,
+        lambda: _(
+            "The council answered the interpellation “%(title)s”", title=interpellation.title
+        ),
+        "interpellation/email/answered.txt",
+        interpellation,
+    )
+    emit(
+        "interpellation.answered",
+        interpellation,
+        actor=agent,
+        session=session.id,
+        outcome=outcome,
+        votes=list(votes),
+        notified=notified,
+        days_late=interpellation.days_late(),
+    )
     return notified

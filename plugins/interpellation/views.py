@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hub.plugin import (
     HubForm,
+    RuleError,
     SignForm,
+    capped_count,
     db,
     fail,
     htmx,
     limit_signing,
+    limit_writes,
     permission_required,
     signatures,
+    sorted_page,
     write_transaction,
 )
 from hub.plugin import (
@@ -30,7 +35,7 @@ from hub.plugin import (
 from . import services
 from .forms import AnswerForm, InterpellationForm, ReviewForm, SessionForm
 from .models import COUNCIL_LABELS, PUBLIC_STAGES, STAGE_LABELS, Interpellation
-from .queries import forming_count, public_interpellations, stage_counts
+from .queries import LISTING_ORDER, forming_count, public_interpellations, stage_counts
 from .threshold import ThresholdError
 
 bp = Blueprint("interpellation", __name__, url_prefix="/interpellations")
@@ -52,20 +57,29 @@ def is_committee_member(interpellation: Interpellation) -> bool:
         return False
     if interpellation.author_id == current_user.id:
         return True
-    return (interpellation.committee_collection_id is not None and signatures.signature_of(
-        interpellation.committee_collection_id, current_user.id) is not None)
+    return (
+        interpellation.committee_collection_id is not None
+        and signatures.signature_of(interpellation.committee_collection_id, current_user.id)
+        is not None
+    )
 
 
 def _visible(interpellation: Interpellation) -> bool:
     """Before filing, only the committee and the staff who follow interpellations see it."""
-    return (interpellation.is_public or is_committee_member(interpellation)
-            or (current_user.is_authenticated and current_user.can("interpellation.follow")))
+    return (
+        interpellation.is_public
+        or is_committee_member(interpellation)
+        or (current_user.is_authenticated and current_user.can("interpellation.follow"))
+    )
 
 
 def box_for(interpellation: Interpellation, message: str = "") -> dict:
     """The core signing box's state for this interpellation and the current visitor."""
-    return signing_box(interpellation.collection, accepting=interpellation.current_stage() == "collecting",
-                            message=message)
+    return signing_box(
+        interpellation.collection,
+        accepting=interpellation.current_stage() == "collecting",
+        message=message,
+    )
 
 
 def threshold_preview():
@@ -85,15 +99,23 @@ def index():
     council = request.args.get("council", "")
     stage = stage if stage in PUBLIC_STAGES else ""
     council = council if council in COUNCIL_LABELS else ""
-    page = max(request.args.get("page", 1, type=int), 1)
     stmt = public_interpellations(stage, council)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    context = dict(items=items, total=total, page=page, page_size=PAGE_SIZE, stage=stage,
-                   council=council, stage_labels={s: STAGE_LABELS[s] for s in PUBLIC_STAGES},
-                   council_labels=COUNCIL_LABELS, counts=stage_counts(),
-                   forming=forming_count(), today=services.local_today(),
-                   threshold=threshold_preview())
+    total, more = capped_count(db.session, stmt)
+    page = sorted_page(db.session, stmt, LISTING_ORDER, request.args.get("after"), PAGE_SIZE)
+    context = dict(
+        items=page.items,
+        total=total,
+        more=more,
+        page=page,
+        stage=stage,
+        council=council,
+        stage_labels={s: STAGE_LABELS[s] for s in PUBLIC_STAGES},
+        council_labels=COUNCIL_LABELS,
+        counts=stage_counts(),
+        forming=forming_count(),
+        today=services.local_today(),
+        threshold=threshold_preview(),
+    )
     if htmx:
         response = render_template("interpellation/_tracker.html", **context)
     else:
@@ -108,12 +130,23 @@ def detail(interpellation_id: int):
         abort(404)
     member = is_committee_member(interpellation)
     return render_template(
-        "interpellation/detail.html", item=interpellation, box=box_for(interpellation),
-        member=member, today=services.local_today(), threshold=threshold_preview(),
-        signers=(signatures.public_signers(interpellation.collection_id)
-                 if interpellation.collection_id else []),
-        committee=(signatures.public_signers(interpellation.committee_collection_id, limit=200)
-                   if interpellation.committee_collection_id else []))
+        "interpellation/detail.html",
+        item=interpellation,
+        box=box_for(interpellation),
+        member=member,
+        today=services.local_today(),
+        threshold=threshold_preview(),
+        signers=(
+            signatures.public_signers(interpellation.collection_id)
+            if interpellation.collection_id
+            else []
+        ),
+        committee=(
+            signatures.public_signers(interpellation.committee_collection_id, limit=200)
+            if interpellation.committee_collection_id
+            else []
+        ),
+    )
 
 
 # --- Filing and the committee --------------------------------------------------------------------
@@ -121,22 +154,35 @@ def detail(interpellation_id: int):
 
 def _require_verified():
     if not current_user.residence_verified or not current_user.email_confirmed:
-        fail(403, _("Only residents whose residence is verified can file an interpellation "
-                    "or join its committee. Ask for the verification from your profile."))
+        fail(
+            403,
+            _(
+                "Only residents whose residence is verified can file an interpellation "
+                "or join its committee. Ask for the verification from your profile."
+            ),
+        )
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limit_writes("write")
 @login_required
 def new():
     _require_verified()
     form = InterpellationForm().fill_choices()
     if form.validate_on_submit():
         interpellation = services.create(
-            current_user, title=form.title.data, body=form.body.data, kind=form.kind.data,
-            council=form.council.data, competence=form.competence.data)
+            current_user,
+            title=form.title.data,
+            body=form.body.data,
+            kind=form.kind.data,
+            council=form.council.data,
+            competence=form.competence.data,
+        )
         if interpellation.stage == "forming":
-            flash(_("Your interpellation is started. Share the link below to form its "
-                    "committee."), "success")
+            flash(
+                _("Your interpellation is started. Share the link below to form its committee."),
+                "success",
+            )
         else:
             flash(_("Your interpellation is filed."), "success")
         return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
@@ -145,10 +191,12 @@ def new():
 
 
 @bp.route("/committee/<token>", methods=["GET", "POST"])
+@limit_writes("write")
 def join(token: str):
     """The invitation the author shares: verified residents join the committee here."""
-    interpellation = db.session.scalar(select(Interpellation).where(
-        Interpellation.committee_token == token))
+    interpellation = db.session.scalar(
+        select(Interpellation).where(Interpellation.committee_token == token)
+    )
     if interpellation is None:
         abort(404)
     form = HubForm()
@@ -157,8 +205,7 @@ def join(token: str):
             return redirect(url_for("accounts.login", next=request.path))
         if form.validate_on_submit():
             try:
-                services.join_committee(interpellation, current_user,
-                                        ip=request.remote_addr or "")
+                services.join_committee(interpellation, current_user, ip=request.remote_addr or "")
             except signatures.SigningError as refusal:
                 flash(refusal.message, "error")
                 return redirect(url_for("interpellation.join", token=token))
@@ -167,8 +214,12 @@ def join(token: str):
         return redirect(url_for("interpellation.join", token=token))
     db.session.expire_all()
     interpellation = db.session.get(Interpellation, interpellation.id)
-    return render_template("interpellation/join.html", item=interpellation, form=form,
-                           member=is_committee_member(interpellation))
+    return render_template(
+        "interpellation/join.html",
+        item=interpellation,
+        form=form,
+        member=is_committee_member(interpellation),
+    )
 
 
 # --- Signing -------------------------------------------------------------------------------------
@@ -183,10 +234,15 @@ def sign(interpellation_id: int):
         abort(404)
     if not current_user.is_authenticated:
         if htmx:
-            return render_template("interpellation/_sign_box.html", item=interpellation,
-                                   box=box_for(interpellation))
-        return redirect(url_for("accounts.login", next=url_for(
-            "interpellation.detail", interpellation_id=interpellation.id)))
+            return render_template(
+                "interpellation/_sign_box.html", item=interpellation, box=box_for(interpellation)
+            )
+        return redirect(
+            url_for(
+                "accounts.login",
+                next=url_for("interpellation.detail", interpellation_id=interpellation.id),
+            )
+        )
     form = SignForm()
     message, signed = _("The form expired: please try again."), False
     if form.validate_on_submit():
@@ -194,22 +250,30 @@ def sign(interpellation_id: int):
             message = _("This interpellation does not take signatures.")
         else:
             try:
-                signatures.sign(interpellation.collection_id, current_user,
-                                public_name=form.public_name.data,
-                                ip=request.remote_addr or "")
+                signatures.sign(
+                    interpellation.collection_id,
+                    current_user,
+                    public_name=form.public_name.data,
+                    ip=request.remote_addr or "",
+                )
                 message, signed = _("Thank you: your signature is recorded."), True
             except signatures.SigningError as refusal:
                 message = refusal.message
     db.session.expire_all()
     interpellation = _interpellation(interpellation_id)
     if htmx:
-        response = render_template("interpellation/_sign_box.html", item=interpellation,
-                                   box=box_for(interpellation, message), oob_counter=True,
-                                   today=services.local_today())
+        response = render_template(
+            "interpellation/_sign_box.html",
+            item=interpellation,
+            box=box_for(interpellation, message),
+            oob_counter=True,
+            today=services.local_today(),
+        )
         return response, 200, {"Vary": "HX-Request"}
     flash(message, "success" if signed else "error")
-    return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id)
-                    + "#sign-box")
+    return redirect(
+        url_for("interpellation.detail", interpellation_id=interpellation.id) + "#sign-box"
+    )
 
 
 # --- The agent's pages ---------------------------------------------------------------------------
@@ -234,22 +298,30 @@ def review(interpellation_id: int):
                 if form.decision.data == "admissible":
                     services.declare_admissible(interpellation, current_user)
                 else:
-                    services.declare_inadmissible(interpellation, current_user,
-                                                  form.reason.data)
+                    services.declare_inadmissible(interpellation, current_user, form.reason.data)
         except ThresholdError:
-            form.decision.errors.append(_(
-                "The signature threshold in the settings cannot be used (a number, or a "
-                "percentage with the population filled in): correct it first."))
+            form.decision.errors.append(
+                _(
+                    "The signature threshold in the settings cannot be used (a number, or a "
+                    "percentage with the population filled in): correct it first."
+                )
+            )
         else:
-            flash(_("Interpellation declared admissible: signatures are open.")
-                  if interpellation.stage == "collecting"
-                  else _("Interpellation declared inadmissible; the reason is public."),
-                  "success")
-            return redirect(url_for("interpellation.detail",
-                                    interpellation_id=interpellation.id))
+            flash(
+                _("Interpellation declared admissible: signatures are open.")
+                if interpellation.stage == "collecting"
+                else _("Interpellation declared inadmissible; the reason is public."),
+                "success",
+            )
+            return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("interpellation/review.html", item=interpellation, form=form,
-                           threshold=preview, today=services.local_today()), status
+    return render_template(
+        "interpellation/review.html",
+        item=interpellation,
+        form=form,
+        threshold=preview,
+        today=services.local_today(),
+    ), status
 
 
 @bp.route("/<int:interpellation_id>/session", methods=["GET", "POST"])
@@ -257,41 +329,61 @@ def review(interpellation_id: int):
 def session(interpellation_id: int):
     interpellation = _interpellation(interpellation_id)
     if interpellation.stage != "scheduled":
-        return _wrong_stage(interpellation,
-                            _("Only an interpellation on the council's agenda gets a session."))
+        return _wrong_stage(
+            interpellation, _("Only an interpellation on the council's agenda gets a session.")
+        )
     form = SessionForm(obj=interpellation.session)
     if form.validate_on_submit():
         with write_transaction():
-            services.schedule_session(interpellation, current_user,
-                                      starts_at=form.starts_at.data, place=form.place.data)
+            services.schedule_session(
+                interpellation, current_user, starts_at=form.starts_at.data, place=form.place.data
+            )
         flash(_("Council session recorded; it appears in the agenda."), "success")
         return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("interpellation/session.html", item=interpellation,
-                           form=form), status
+    return render_template("interpellation/session.html", item=interpellation, form=form), status
 
 
 @bp.route("/<int:interpellation_id>/answer", methods=["GET", "POST"])
-@permission_required("interpellation.council")
+@permission_required("interpellation.answer")
 def answer(interpellation_id: int):
     interpellation = _interpellation(interpellation_id)
     if interpellation.stage != "scheduled":
-        return _wrong_stage(interpellation,
-                            _("Only an interpellation on the council's agenda can be answered."))
+        return _wrong_stage(
+            interpellation, _("Only an interpellation on the council's agenda can be answered.")
+        )
     form = AnswerForm(obj=interpellation.session)
     if form.validate_on_submit():
-        with write_transaction():
-            notified = services.record_answer(
-                interpellation, current_user, starts_at=form.starts_at.data,
-                place=form.place.data, minutes_url=form.minutes_url.data or "",
-                outcome=form.outcome.data, deliberation=form.deliberation.data or "",
-                votes=(form.votes_for.data, form.votes_against.data,
-                       form.votes_abstaining.data),
-                answer=form.answer.data)
-        flash(_("Answer published; %(num)d person(s) notified by email.", num=notified),
-              "success")
-        return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
+        try:
+            with write_transaction():
+                notified = services.record_answer(
+                    interpellation,
+                    current_user,
+                    starts_at=form.starts_at.data,
+                    place=form.place.data,
+                    minutes_url=form.minutes_url.data or "",
+                    outcome=form.outcome.data,
+                    deliberation=form.deliberation.data or "",
+                    votes=(
+                        form.votes_for.data,
+                        form.votes_against.data,
+                        form.votes_abstaining.data,
+                    ),
+                    answer=form.answer.data,
+                )
+        except RuleError as exc:
+            if exc.field != "text":
+                raise
+            form.answer.errors = [*form.answer.errors, exc.message]
+        else:
+            flash(
+                ngettext(
+                    "Answer published; %(num)d person notified by email.",
+                    "Answer published; %(num)d people notified by email.",
+                    notified,
+                ),
+                "success",
+            )
+            return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("interpellation/answer.html", item=interpellation,
-                           form=form), status
-
+    return render_template("interpellation/answer.html", item=interpellation, form=form), status

@@ -5,3 +5,7 @@ sessions, registrations, waiting list, check-in, reminders and minutes are the c
 sessions service's; the proposals of approved minutes go to the linked project as
 contributions of the "atelier" channel, and the workshop shows what became of each.
 """
+
+# Command-line groups (import path, short help), imported only when they run: `hub --help`
+# imports no plugin.
+COMMANDS: dict[str, tuple[str, str]] = {}

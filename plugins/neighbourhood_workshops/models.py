@@ -16,16 +16,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.plugin import db, utcnow
+from hub.plugin import Image, db, utcnow
 
 KINDS = ("neighbourhood", "city", "project")
 
 workshop_neighbourhood = Table(
-    "neighbourhood_workshops_workshop_neighbourhood", db.metadata,
-    Column("workshop_id", ForeignKey("neighbourhood_workshops_workshop.id", ondelete="CASCADE"),
-           primary_key=True),
-    Column("neighbourhood_id", ForeignKey("neighbourhood.id", ondelete="CASCADE"),
-           primary_key=True, index=True),
+    "neighbourhood_workshops_workshop_neighbourhood",
+    db.metadata,
+    Column(
+        "workshop_id",
+        ForeignKey("neighbourhood_workshops_workshop.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "neighbourhood_id",
+        ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
@@ -51,23 +59,32 @@ class Workshop(db.Model):
     charter: Mapped[str] = mapped_column(Text, default="")
     how_to_join: Mapped[str] = mapped_column(Text, default="")
     host_body_id: Mapped[int | None] = mapped_column(
-        ForeignKey("body.id", ondelete="SET NULL"), index=True)
+        ForeignKey("body.id", ondelete="SET NULL"), index=True
+    )
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("project.id", ondelete="SET NULL"), index=True)
+        ForeignKey("project.id", ondelete="SET NULL"), index=True
+    )
     budget_line: Mapped[str] = mapped_column(String(200), default="")
     budget_amount: Mapped[int | None] = mapped_column(Integer)
-    image_file: Mapped[str] = mapped_column(String(200), default="")
-    image_alt: Mapped[str] = mapped_column(String(300), default="")
+    cover_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("image.id", ondelete="SET NULL"), index=True
+    )
+    cover_image = relationship(Image, lazy="joined")
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
-    neighbourhoods = relationship("Neighbourhood", secondary=workshop_neighbourhood,
-                                  lazy="selectin", order_by="Neighbourhood.name")
+    neighbourhoods = relationship(
+        "Neighbourhood",
+        secondary=workshop_neighbourhood,
+        lazy="selectin",
+        order_by="Neighbourhood.name",
+    )
     host_body = relationship("Body", lazy="joined")
     project = relationship("Project", lazy="joined")
-    facilitators = relationship("Facilitator", lazy="selectin", cascade="all, delete-orphan",
-                                order_by="Facilitator.user_id")
+    facilitators = relationship(
+        "Facilitator", lazy="selectin", cascade="all, delete-orphan", order_by="Facilitator.user_id"
+    )
 
 
 class Facilitator(db.Model):
@@ -76,9 +93,11 @@ class Facilitator(db.Model):
     __tablename__ = "neighbourhood_workshops_facilitator"
 
     workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("neighbourhood_workshops_workshop.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                         primary_key=True, index=True)
+        ForeignKey("neighbourhood_workshops_workshop.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     user = relationship("User", lazy="joined")
 
 
@@ -88,18 +107,21 @@ class Proposal(db.Model):
     reasoned answer)."""
 
     __tablename__ = "neighbourhood_workshops_proposal"
-    __table_args__ = (UniqueConstraint("meeting_id", "position",
-                                       name="uq_neighbourhood_workshops_proposal"),
-                      Index("ix_neighbourhood_workshops_proposal_workshop", "workshop_id"))
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "position", name="uq_neighbourhood_workshops_proposal"),
+        Index("ix_neighbourhood_workshops_proposal_workshop", "workshop_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("neighbourhood_workshops_workshop.id", ondelete="CASCADE"))
+        ForeignKey("neighbourhood_workshops_workshop.id", ondelete="CASCADE")
+    )
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     contribution_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contribution.id", ondelete="SET NULL"))
+        ForeignKey("contribution.id", ondelete="SET NULL")
+    )
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from hub.plugin import (
     ActivityItem,
     ContributionChannel,
     EventType,
+    InvitationRole,
     NavItem,
     ObjectType,
     db,
@@ -27,6 +29,8 @@ from hub.plugin import (
 )
 
 from .models import Facilitator, Workshop, workshop_neighbourhood
+
+TITLE = _l("Neighbourhood workshops")
 
 
 @hookimpl
@@ -52,14 +56,43 @@ def _may_manage(user, workshop):
     return may_manage(user, workshop)
 
 
+def _describe_facilitation(workshop, ref_id):
+    from .services import describe_facilitation
+
+    return describe_facilitation(workshop, ref_id)
+
+
+def _accept_facilitation(workshop, user, ref_id):
+    from .services import accept_facilitation
+
+    accept_facilitation(workshop, user, ref_id)
+
+
 @hookimpl
 def hub_register_object_types():
-    return [ObjectType(
-        name="neighbourhood_workshops_workshop", model=Workshop, label=_l("Workshop"),
-        plural=_l("workshops"), endpoint="neighbourhood_workshops.show",
-        url_values=lambda w: {"workshop_id": w.id}, title=lambda w: w.title,
-        neighbourhood_ids=lambda w: [n.id for n in w.neighbourhoods],
-        can_manage=_may_manage, actions={"organise_sessions": _may_manage})]
+    return [
+        ObjectType(
+            name="neighbourhood_workshops_workshop",
+            model=Workshop,
+            label=_l("Workshop"),
+            plural=_l("workshops"),
+            endpoint="neighbourhood_workshops.show",
+            url_values=lambda w: {"workshop_id": w.id},
+            title=lambda w: w.title,
+            neighbourhood_ids=lambda w: [n.id for n in w.neighbourhoods],
+            can_manage=_may_manage,
+            actions={"organise_sessions": _may_manage},
+            comments=True,
+            comments_closed=lambda w: (
+                _l("The workshop is closed: the discussion is closed.") if w.closed_at else None
+            ),
+            invitations={
+                "facilitator": InvitationRole(
+                    describe=_describe_facilitation, accept=_accept_facilitation
+                )
+            },
+        )
+    ]
 
 
 @hookimpl
@@ -68,15 +101,23 @@ def hub_register_event_types():
         EventType("neighbourhood_workshops.opened", _l("A workshop was opened")),
         EventType("neighbourhood_workshops.updated", _l("A workshop changed")),
         EventType("neighbourhood_workshops.closed", _l("A workshop was closed")),
-        EventType("neighbourhood_workshops.proposal_sent",
-                  _l("A workshop sent a proposal of its minutes to a project")),
+        EventType(
+            "neighbourhood_workshops.proposal_sent",
+            _l("A workshop sent a proposal of its minutes to a project"),
+        ),
     ]
 
 
 @hookimpl
 def hub_register_contribution_channels():
-    return [ContributionChannel("atelier", _l("Through a workshop (collective)"), offline=True,
-                                source_type="neighbourhood_workshops_workshop")]
+    return [
+        ContributionChannel(
+            "atelier",
+            _l("Through a workshop (collective)"),
+            offline=True,
+            source_type="neighbourhood_workshops_workshop",
+        )
+    ]
 
 
 @hookimpl
@@ -93,50 +134,88 @@ def hub_openapi_paths():
 
 def _with_sessions(workshops):
     """Workshops with their sessions split into past and to come (one query)."""
-    found = sessions.sessions_by_target("neighbourhood_workshops_workshop",
-                                        [w.id for w in workshops])
+    found = sessions.sessions_by_target(
+        "neighbourhood_workshops_workshop", [w.id for w in workshops]
+    )
     now = local_now()
-    return [{"workshop": w,
-             "upcoming": [m for m in found[w.id] if m.starts_at >= now],
-             "past": [m for m in found[w.id] if m.starts_at < now][::-1]} for w in workshops]
+    return [
+        {
+            "workshop": w,
+            "upcoming": [m for m in found[w.id] if m.starts_at >= now],
+            "past": [m for m in found[w.id] if m.starts_at < now][::-1],
+        }
+        for w in workshops
+    ]
 
 
 @hookimpl
 def hub_body_page(body, user):
     """The conseil de quartier as memory of the projects: its workshops, past and to come."""
-    workshops = db.session.scalars(select(Workshop).where(Workshop.host_body_id == body.id)
-                                   .order_by(Workshop.created_at.desc())).all()
+    workshops = db.session.scalars(
+        select(Workshop)
+        .where(Workshop.host_body_id == body.id)
+        .order_by(Workshop.created_at.desc())
+    ).all()
     if not workshops:
         return []
-    return [render_section("neighbourhood-workshops", _l("Workshops"),
-                           "neighbourhood_workshops/_section.html", order=35,
-                           items=_with_sessions(workshops), show_past=True)]
+    return [
+        render_section(
+            "neighbourhood-workshops",
+            _l("Workshops"),
+            "neighbourhood_workshops/_section.html",
+            order=35,
+            items=_with_sessions(workshops),
+            show_past=True,
+        )
+    ]
 
 
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
-    workshops = db.session.scalars(select(Workshop).where(
-        Workshop.closed_at.is_(None),
-        (Workshop.kind == "city") | Workshop.id.in_(
-            select(workshop_neighbourhood.c.workshop_id).where(
-                workshop_neighbourhood.c.neighbourhood_id == neighbourhood.id)))
-        .order_by(Workshop.title)).all()
+    workshops = db.session.scalars(
+        select(Workshop)
+        .where(
+            Workshop.closed_at.is_(None),
+            (Workshop.kind == "city")
+            | Workshop.id.in_(
+                select(workshop_neighbourhood.c.workshop_id).where(
+                    workshop_neighbourhood.c.neighbourhood_id == neighbourhood.id
+                )
+            ),
+        )
+        .order_by(Workshop.title)
+    ).all()
     if not workshops:
         return []
-    return [render_section("neighbourhood-workshops", _l("Workshops"),
-                           "neighbourhood_workshops/_section.html", order=25,
-                           items=_with_sessions(workshops), show_past=False)]
+    return [
+        render_section(
+            "neighbourhood-workshops",
+            _l("Workshops"),
+            "neighbourhood_workshops/_section.html",
+            order=25,
+            items=_with_sessions(workshops),
+            show_past=False,
+        )
+    ]
 
 
 @hookimpl
 def hub_project_page(project, user):
-    workshops = db.session.scalars(select(Workshop).where(Workshop.project_id == project.id)
-                                   .order_by(Workshop.title)).all()
+    workshops = db.session.scalars(
+        select(Workshop).where(Workshop.project_id == project.id).order_by(Workshop.title)
+    ).all()
     if not workshops:
         return []
-    return [render_section("neighbourhood-workshops", _l("Ateliers de projet"),
-                           "neighbourhood_workshops/_section.html", order=45,
-                           items=_with_sessions(workshops), show_past=True)]
+    return [
+        render_section(
+            "neighbourhood-workshops",
+            _l("Ateliers de projet"),
+            "neighbourhood_workshops/_section.html",
+            order=45,
+            items=_with_sessions(workshops),
+            show_past=True,
+        )
+    ]
 
 
 @hookimpl
@@ -146,15 +225,25 @@ def hub_session_page(session, user):
     workshop = db.session.get(Workshop, session.target_id)
     if workshop is None:
         return []
-    from .services import may_manage, outcomes
-
-    items = [o for o in outcomes(workshop) if o["meeting"].id == session.id]
     from hub.plugin import HubForm
 
-    return [render_section("neighbourhood-workshop", _l("Workshop"),
-                           "neighbourhood_workshops/_session_section.html", order=10,
-                           workshop=workshop, outcomes=items, form=HubForm(),
-                           can_manage=may_manage(user, workshop))]
+    from .services import may_manage, outcomes, proposals_refusal
+
+    items = [o for o in outcomes(workshop) if o["meeting"].id == session.id]
+    can_manage = may_manage(user, workshop)
+    return [
+        render_section(
+            "neighbourhood-workshop",
+            _l("Workshop"),
+            "neighbourhood_workshops/_session_section.html",
+            order=10,
+            workshop=workshop,
+            outcomes=items,
+            form=HubForm(),
+            can_manage=can_manage,
+            proposals_refusal=proposals_refusal(workshop, user) if can_manage else None,
+        )
+    ]
 
 
 @hookimpl
@@ -163,29 +252,47 @@ def hub_staff_area(user):
         return []
     from .services import may_manage
 
-    workshops = [w for w in db.session.scalars(select(Workshop).where(
-        Workshop.closed_at.is_(None)).order_by(Workshop.title)) if may_manage(user, w)]
+    workshops = [
+        w
+        for w in db.session.scalars(
+            select(Workshop).where(Workshop.closed_at.is_(None)).order_by(Workshop.title)
+        )
+        if may_manage(user, w)
+    ]
     if not workshops:
         return []
-    return [render_section("neighbourhood-workshops", _l("Workshops I run"),
-                           "neighbourhood_workshops/_section.html", order=40,
-                           items=_with_sessions(workshops), show_past=True)]
+    return [
+        render_section(
+            "neighbourhood-workshops",
+            _l("Workshops I run"),
+            "neighbourhood_workshops/_section.html",
+            order=40,
+            items=_with_sessions(workshops),
+            show_past=True,
+        )
+    ]
 
 
 @hookimpl
 def hub_user_activity(user):
-    rows = db.session.scalars(select(Workshop).join(
-        Facilitator, Facilitator.workshop_id == Workshop.id).where(
-        Facilitator.user_id == user.id)).all()
-    return [ActivityItem(_l("Workshop I facilitate"), w.title, object_url(w), w.created_at)
-            for w in rows]
+    rows = db.session.scalars(
+        select(Workshop)
+        .join(Facilitator, Facilitator.workshop_id == Workshop.id)
+        .where(Facilitator.user_id == user.id)
+    ).all()
+    return [
+        ActivityItem(_l("Workshop I facilitate"), w.title, object_url(w), w.created_at)
+        for w in rows
+    ]
 
 
 @hookimpl
 def hub_export_personal_data(user):
-    rows = db.session.scalars(select(Workshop).join(
-        Facilitator, Facilitator.workshop_id == Workshop.id).where(
-        Facilitator.user_id == user.id)).all()
+    rows = db.session.scalars(
+        select(Workshop)
+        .join(Facilitator, Facilitator.workshop_id == Workshop.id)
+        .where(Facilitator.user_id == user.id)
+    ).all()
     return {"facilitated_workshops": [{"id": w.id, "title": w.title} for w in rows]}
 
 
@@ -200,3 +307,177 @@ def hub_load_demo_content(app):
     from .demo import load
 
     load(app)
+
+
+@hookimpl
+def hub_load_scale_content(scale):
+    from .scale import load
+
+    load(scale)
+
+
+@hookimpl
+def hub_work_items(user, body):
+    """Open workshops with no session planned: the next one to plan (agents, or the host
+    body in its own queue)."""
+    from hub.plugin import WorkItem, body_capabilities, object_url
+
+    query = select(Workshop).where(Workshop.closed_at.is_(None)).order_by(Workshop.title)
+    if body is not None:
+        if "act" not in body_capabilities(user, body):
+            return []
+        query = query.where(Workshop.host_body_id == body.id)
+    elif not user.can("neighbourhood_workshops.manage"):
+        return []
+    workshops = db.session.scalars(query).all()
+    return [
+        WorkItem(
+            "neighbourhood_workshops.plan",
+            _l("Workshop: next session to plan"),
+            entry["workshop"].title,
+            object_url(entry["workshop"]),
+            assignee=entry["workshop"].host_body.name if entry["workshop"].host_body else "",
+        )
+        for entry in _with_sessions(workshops)
+        if not entry["upcoming"]
+    ]
+
+
+@hookimpl
+def hub_open_data():
+    from hub.plugin import Dataset
+
+    return [
+        Dataset(_l("Workshops and their sessions"), "neighbourhood_workshops.export_json", "JSON"),
+        Dataset(_l("Workshops"), "neighbourhood_workshops.export_csv", "CSV"),
+        Dataset(_l("Workshop sessions"), "neighbourhood_workshops.export_sessions_csv", "CSV"),
+        Dataset(
+            _l("Published minutes of the workshops"),
+            "neighbourhood_workshops.export_minutes",
+            "JSON",
+        ),
+    ]
+
+
+@hookimpl
+def hub_annual_report(year, start, end):
+    """Workshops opened in the year (by kind) and closed, and the proposals their minutes
+    sent to projects: one aggregate query (their sessions count with the core's)."""
+    from flask_babel import gettext as _
+    from sqlalchemy import case, func, or_
+
+    from hub.plugin import Indicator, ReportSection
+
+    from .forms import KIND_SHORT
+    from .models import Proposal
+
+    def within(column):
+        return func.sum(case(((column >= start) & (column < end), 1), else_=0))
+
+    proposals = (
+        select(func.count(Proposal.id))
+        .where(Proposal.sent_at >= start, Proposal.sent_at < end)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Workshop.kind, within(Workshop.created_at), within(Workshop.closed_at), proposals)
+        .where(
+            or_(
+                (Workshop.created_at >= start) & (Workshop.created_at < end),
+                (Workshop.closed_at >= start) & (Workshop.closed_at < end),
+                Workshop.id.in_(
+                    select(Proposal.workshop_id).where(
+                        Proposal.sent_at >= start, Proposal.sent_at < end
+                    )
+                ),
+            )
+        )
+        .group_by(Workshop.kind)
+    ).all()
+    opened = {kind: int(count or 0) for kind, count, _c, _p in rows}
+    closed = sum(int(count or 0) for _k, _o, count, _p in rows)
+    # A workshop with a proposal sent in the year is among the rows: none, no proposal.
+    proposals = rows[0][3] if rows else 0
+    return [
+        ReportSection(
+            "workshops",
+            str(TITLE),
+            [
+                Indicator("workshops_opened", _("Workshops opened"), sum(opened.values())),
+                Indicator("workshops_closed", _("Workshops closed"), closed),
+                Indicator(
+                    "workshop_proposals",
+                    _("Proposals of workshops sent to projects"),
+                    proposals,
+                ),
+            ],
+            breakdown=[(str(label), opened[k]) for k, label in KIND_SHORT.items() if opened.get(k)],
+            breakdown_title=_("Workshops opened in the year, by kind"),
+            order=60,
+        )
+    ]
+
+
+@hookimpl
+def hub_neighbourhood_news(neighbourhood_ids, since, until):
+    """Workshops of these neighbourhoods opened in the week, and those whose minutes sent
+    proposals to a project: two queries for every neighbourhood together."""
+    from flask_babel import gettext as _
+    from flask_babel import ngettext
+    from sqlalchemy import func
+
+    from hub.plugin import NeighbourhoodNews
+
+    from .models import Proposal
+
+    if not neighbourhood_ids:
+        return []
+    in_these = workshop_neighbourhood.c.neighbourhood_id.in_(neighbourhood_ids)
+    news = []
+    opened = db.session.execute(
+        select(
+            workshop_neighbourhood.c.neighbourhood_id,
+            Workshop.id,
+            Workshop.title,
+            Workshop.created_at,
+        )
+        .join(Workshop, Workshop.id == workshop_neighbourhood.c.workshop_id)
+        .where(in_these, Workshop.created_at >= since, Workshop.created_at < until)
+    ).all()
+    for neighbourhood_id, workshop_id, title, when in opened:
+        news.append(
+            NeighbourhoodNews(
+                neighbourhood_id,
+                _("A new workshop near you: “%(title)s”", title=title),
+                url_for("neighbourhood_workshops.show", workshop_id=workshop_id),
+                when,
+            )
+        )
+    sent = db.session.execute(
+        select(
+            workshop_neighbourhood.c.neighbourhood_id,
+            Workshop.id,
+            Workshop.title,
+            func.count(Proposal.id),
+            func.max(Proposal.sent_at),
+        )
+        .join(Workshop, Workshop.id == workshop_neighbourhood.c.workshop_id)
+        .join(Proposal, Proposal.workshop_id == Workshop.id)
+        .where(in_these, Proposal.sent_at >= since, Proposal.sent_at < until)
+        .group_by(workshop_neighbourhood.c.neighbourhood_id, Workshop.id, Workshop.title)
+    ).all()
+    for neighbourhood_id, workshop_id, title, count, when in sent:
+        news.append(
+            NeighbourhoodNews(
+                neighbourhood_id,
+                ngettext(
+                    "The workshop “%(title)s” sent %(num)d proposal to its project",
+                    "The workshop “%(title)s” sent %(num)d proposals to its project",
+                    count,
+                    title=title,
+                ),
+                url_for("neighbourhood_workshops.show", workshop_id=workshop_id),
+                when,
+            )
+        )
+    return news

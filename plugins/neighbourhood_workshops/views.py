@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,14 +24,18 @@ from hub.plugin import (
     RuleError,
     Session,
     SessionForm,
+    apply_cover_form,
     bodies_acting_for,
     choices,
     csv_response,
     db,
+    fill_cover_form,
     follows,
     form_action,
     int_arg,
+    invitation_notice,
     login_required_response,
+    require_sent,
     sessions,
     write_transaction,
 )
@@ -41,8 +44,9 @@ from . import services
 from .forms import KIND_SHORT, WorkshopForm
 from .models import KINDS, Workshop, workshop_neighbourhood
 
-bp = Blueprint("neighbourhood_workshops", __name__, url_prefix="/ateliers",
-               template_folder="templates")
+bp = Blueprint(
+    "neighbourhood_workshops", __name__, url_prefix="/ateliers", template_folder="templates"
+)
 
 
 def get_workshop(workshop_id: int) -> Workshop:
@@ -62,8 +66,13 @@ def _listing(kind: str = "", neighbourhood_id: int | None = None):
     if kind in KINDS:
         query = query.where(Workshop.kind == kind)
     if neighbourhood_id:
-        query = query.where(Workshop.id.in_(select(workshop_neighbourhood.c.workshop_id).where(
-            workshop_neighbourhood.c.neighbourhood_id == neighbourhood_id)))
+        query = query.where(
+            Workshop.id.in_(
+                select(workshop_neighbourhood.c.workshop_id).where(
+                    workshop_neighbourhood.c.neighbourhood_id == neighbourhood_id
+                )
+            )
+        )
     return list(db.session.scalars(query))
 
 
@@ -72,8 +81,10 @@ def _next_sessions(workshops) -> dict[int, object]:
     from hub.plugin import local_now
 
     now = local_now()
-    return {wid: next((m for m in items if m.starts_at >= now and not m.cancelled_at), None)
-            for wid, items in found.items()}
+    return {
+        wid: next((m for m in items if m.starts_at >= now and not m.cancelled_at), None)
+        for wid, items in found.items()
+    }
 
 
 @bp.route("/")
@@ -81,46 +92,66 @@ def index():
     kind = request.args.get("kind", "")
     neighbourhood_id = int_arg("neighbourhood")
     workshops = _listing(kind, neighbourhood_id)
-    neighbourhoods = db.session.execute(select(Neighbourhood.id, Neighbourhood.name)
-                                        .order_by(Neighbourhood.name)).all()
-    return render_template("neighbourhood_workshops/index.html", workshops=workshops,
-                           kinds=KIND_SHORT, kind=kind, neighbourhood_id=neighbourhood_id,
-                           neighbourhoods=neighbourhoods, next_sessions=_next_sessions(workshops),
-                           can_open=services.may_open(current_user))
+    neighbourhoods = db.session.execute(
+        select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name)
+    ).all()
+    return render_template(
+        "neighbourhood_workshops/index.html",
+        workshops=workshops,
+        kinds=KIND_SHORT,
+        kind=kind,
+        neighbourhood_id=neighbourhood_id,
+        neighbourhoods=neighbourhoods,
+        next_sessions=_next_sessions(workshops),
+        can_open=services.may_open(current_user),
+    )
 
 
 def _form_choices(form: WorkshopForm, workshop: Workshop | None = None) -> None:
     if current_user.can("neighbourhood_workshops.manage"):
-        bodies = db.session.scalars(select(Body).where(Body.archived_at.is_(None))
-                                    .order_by(Body.name)).all()
-        form.host_body_id.choices = choices([(0, _("No host body (the commune)"))] +
-                                            [(b.id, b.name) for b in bodies])
+        bodies = db.session.scalars(
+            select(Body).where(Body.archived_at.is_(None)).order_by(Body.name)
+        ).all()
+        form.host_body_id.choices = choices(
+            [(0, _("No host body (the commune)"))] + [(b.id, b.name) for b in bodies]
+        )
     else:
         bodies = bodies_acting_for(current_user, "act")
-        if workshop is not None and workshop.host_body is not None and \
-                workshop.host_body not in bodies:
+        if (
+            workshop is not None
+            and workshop.host_body is not None
+            and workshop.host_body not in bodies
+        ):
             bodies = [workshop.host_body, *bodies]
         form.host_body_id.choices = choices([(b.id, b.name) for b in bodies])
     projects = db.session.scalars(select(Project).order_by(Project.title)).all()
-    form.project_id.choices = choices([(0, _("No project"))] + [(p.id, p.title)
-                                                                 for p in projects])
-    form.neighbourhood_ids.choices = choices(db.session.execute(
-        select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name)).all())
+    form.project_id.choices = choices([(0, _("No project"))] + [(p.id, p.title) for p in projects])
+    form.neighbourhood_ids.choices = choices(
+        db.session.execute(
+            select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name)
+        ).all()
+    )
+    form.keep_facilitators.choices = choices(
+        [(f.user_id, f.user.display_name) for f in workshop.facilitators] if workshop else []
+    )
 
 
 def _values(form: WorkshopForm) -> dict:
-    data = {name: form[name].data or "" for name in ("kind", "title", "topic", "summary",
-                                                      "description", "charter", "how_to_join",
-                                                      "budget_line", "image_alt")}
+    data = {
+        name: form[name].data or ""
+        for name in (
+            "kind",
+            "title",
+            "topic",
+            "summary",
+            "description",
+            "charter",
+            "how_to_join",
+            "budget_line",
+        )
+    }
     data["budget_amount"] = form.budget_amount.data
     return data
-
-
-def _image(form: WorkshopForm) -> str | None:
-    upload = form.image.data
-    if upload is None or not getattr(upload, "filename", ""):
-        return None
-    return services.save_image(upload.read())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -133,26 +164,37 @@ def new():
     _form_choices(form)
     if request.method == "GET":
         form.kind.data = "neighbourhood"
+    invited: list[str] = []
 
     def action():
+        invited[:] = services.facilitator_addresses(form.invite_facilitators.data)
         values = _values(form)
-        image = _image(form)
-        if image:
-            values["image_file"] = image
-        return services.open_workshop(
-            current_user, host_body=db.session.get(Body, form.host_body_id.data or 0),
+        workshop = services.open_workshop(
+            current_user,
+            host_body=db.session.get(Body, form.host_body_id.data or 0),
             project=db.session.get(Project, form.project_id.data or 0),
-            neighbourhoods=[db.session.get(Neighbourhood, i) for i in
-                            form.neighbourhood_ids.data or []],
-            facilitators=services.facilitators_from(form.facilitators.data), **values)
+            neighbourhoods=[
+                db.session.get(Neighbourhood, i) for i in form.neighbourhood_ids.data or []
+            ],
+            **values,
+        )
+        workshop.cover_image = apply_cover_form(form, None, user=current_user)
+        services.invite_facilitators(workshop, invited, current_user)
+        return workshop
 
-    done = form_action(form, action, success=_("The workshop is open."),
-                       redirect_to=lambda w: url_for("neighbourhood_workshops.show",
-                                                     workshop_id=w.id))
+    done = form_action(
+        form,
+        action,
+        success=_("The workshop is open."),
+        redirect_to=lambda w: url_for("neighbourhood_workshops.show", workshop_id=w.id),
+    )
     if done is not None:
+        if invited:
+            flash(invitation_notice(invited), "info")
         return done
     return render_template("neighbourhood_workshops/form.html", form=form, workshop=None), (
-        422 if form.errors else 200)
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -166,33 +208,52 @@ def edit(workshop_id: int):
         form.host_body_id.data = workshop.host_body_id or 0
         form.project_id.data = workshop.project_id or 0
         form.neighbourhood_ids.data = [n.id for n in workshop.neighbourhoods]
-        form.facilitators.data = "\n".join(f.user.email for f in workshop.facilitators)
+        form.keep_facilitators.data = [f.user_id for f in workshop.facilitators]
+    fill_cover_form(form, workshop.cover_image)
+    invited: list[str] = []
 
     def action():
+        invited[:] = services.facilitator_addresses(form.invite_facilitators.data)
         values = _values(form)
-        image = _image(form)
-        if image:
-            values["image_file"] = image
         body = db.session.get(Body, form.host_body_id.data or 0)
-        if body is not None and body.id != workshop.host_body_id and \
-                not services.may_open(current_user, body):
+        if (
+            body is not None
+            and body.id != workshop.host_body_id
+            and not services.may_open(current_user, body)
+        ):
             raise RuleError(_("You do not act for this body."), field="host_body_id")
-        values["host_body"] = body if (body is not None or current_user.can(
-            "neighbourhood_workshops.manage")) else workshop.host_body
+        values["host_body"] = (
+            body
+            if (body is not None or current_user.can("neighbourhood_workshops.manage"))
+            else workshop.host_body
+        )
         services.update_workshop(
-            workshop, current_user, project=db.session.get(Project, form.project_id.data or 0),
-            neighbourhoods=[db.session.get(Neighbourhood, i) for i in
-                            form.neighbourhood_ids.data or []],
-            facilitators=services.facilitators_from(form.facilitators.data), **values)
+            workshop,
+            current_user,
+            project=db.session.get(Project, form.project_id.data or 0),
+            neighbourhoods=[
+                db.session.get(Neighbourhood, i) for i in form.neighbourhood_ids.data or []
+            ],
+            keep_facilitators=form.keep_facilitators.data or [],
+            **values,
+        )
+        workshop.cover_image = apply_cover_form(form, workshop.cover_image, user=current_user)
+        services.invite_facilitators(workshop, invited, current_user)
         return workshop
 
-    done = form_action(form, action, success=_("The workshop is updated."),
-                       redirect_to=url_for("neighbourhood_workshops.show",
-                                           workshop_id=workshop.id))
+    done = form_action(
+        form,
+        action,
+        success=_("The workshop is updated."),
+        redirect_to=url_for("neighbourhood_workshops.show", workshop_id=workshop.id),
+    )
     if done is not None:
+        if invited:
+            flash(invitation_notice(invited), "info")
         return done
-    return render_template("neighbourhood_workshops/form.html", form=form,
-                           workshop=workshop), (422 if form.errors else 200)
+    return render_template("neighbourhood_workshops/form.html", form=form, workshop=workshop), (
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/<int:workshop_id>")
@@ -202,29 +263,41 @@ def show(workshop_id: int):
     from hub.plugin import local_now
 
     now = local_now()
+    can_manage = services.may_manage(current_user, workshop)
     upcoming = [m for m in items if m.starts_at >= now]
     past = [m for m in items if m.starts_at < now][::-1]
     return render_template(
-        "neighbourhood_workshops/show.html", workshop=workshop, upcoming=upcoming, past=past,
-        counts=sessions.counts_by_meeting([m.id for m in items]), kinds=KIND_SHORT,
+        "neighbourhood_workshops/show.html",
+        workshop=workshop,
+        upcoming=upcoming,
+        past=past,
+        counts=sessions.counts_by_meeting([m.id for m in items]),
+        kinds=KIND_SHORT,
         outcomes=services.outcomes(workshop),
-        can_manage=services.may_manage(current_user, workshop), form=HubForm(),
-        following=current_user.is_authenticated and follows.is_following(current_user,
-                                                                            workshop),
-        followers=follows.follower_count(workshop))
+        can_manage=can_manage,
+        proposals_refusal=services.proposals_refusal(workshop, current_user)
+        if can_manage
+        else None,
+        form=HubForm(),
+        following=current_user.is_authenticated and follows.is_following(current_user, workshop),
+        followers=follows.follower_count(workshop),
+    )
 
 
-@bp.route("/<int:workshop_id>/image")
-def image(workshop_id: int):
-    workshop = get_workshop(workshop_id)
-    if not workshop.image_file:
-        abort(404)
-    return send_from_directory(services.image_folder(), workshop.image_file, max_age=3600)
-
-
-SESSION_FIELDS = ("title", "starts_at", "ends_at", "mode", "place", "online_url",
-                  "access_features", "accessibility", "description", "registrations_open",
-                  "capacity", "reserved_seats")
+SESSION_FIELDS = (
+    "title",
+    "starts_at",
+    "ends_at",
+    "mode",
+    "place",
+    "online_url",
+    "access_features",
+    "accessibility",
+    "description",
+    "registrations_open",
+    "capacity",
+    "reserved_seats",
+)
 
 
 @bp.route("/<int:workshop_id>/sessions/new", methods=["GET", "POST"])
@@ -244,24 +317,27 @@ def new_session(workshop_id: int):
         values["reserved_seats"] = values["reserved_seats"] or 0
         return services.plan_session(workshop, current_user, **values)
 
-    done = form_action(form, action, success=_("The session is planned."),
-                       redirect_to=lambda m: url_for("sessions.show", meeting_id=m.id))
+    done = form_action(
+        form,
+        action,
+        success=_("The session is planned."),
+        redirect_to=lambda m: url_for("sessions.show", meeting_id=m.id),
+    )
     if done is not None:
         return done
-    return render_template("neighbourhood_workshops/session_form.html", form=form,
-                           workshop=workshop), (422 if form.errors else 200)
+    return render_template(
+        "neighbourhood_workshops/session_form.html", form=form, workshop=workshop
+    ), (422 if form.errors else 200)
 
 
-@bp.route("/<int:workshop_id>/sessions/<int:meeting_id>/proposals/<int:position>",
-          methods=["POST"])
+@bp.route("/<int:workshop_id>/sessions/<int:meeting_id>/proposals/<int:position>", methods=["POST"])
 def send_proposal(workshop_id: int, meeting_id: int, position: int):
     workshop = get_workshop(workshop_id)
     if (login := require_manager(workshop)) is not None:
         return login
     meeting = db.session.get(Session, meeting_id) or abort(404)
     form = HubForm()
-    if not form.validate_on_submit():
-        abort(400)
+    require_sent(form)
     try:
         with write_transaction():
             services.send_proposal(workshop, meeting, position, current_user)
@@ -271,8 +347,7 @@ def send_proposal(workshop_id: int, meeting_id: int, position: int):
         flash(exc.message, "error")
     else:
         flash(_("The proposal is sent to the project, which will answer it."), "success")
-    return redirect(url_for("neighbourhood_workshops.show", workshop_id=workshop.id)
-                    + "#outcomes")
+    return redirect(url_for("neighbourhood_workshops.show", workshop_id=workshop.id) + "#outcomes")
 
 
 @bp.route("/<int:workshop_id>/follow", methods=["POST"])
@@ -280,13 +355,16 @@ def follow(workshop_id: int):
     workshop = get_workshop(workshop_id)
     if not current_user.is_authenticated:
         return login_required_response()
-    if not HubForm().validate_on_submit():
-        abort(400)
+    require_sent()
     with write_transaction():
         following = not follows.is_following(current_user, workshop)
         follows.set_following(current_user, workshop, following)
-    flash(_("You follow this workshop: its new sessions come to you.") if following
-          else _("You no longer follow this workshop."), "success")
+    flash(
+        _("You follow this workshop: its new sessions come to you.")
+        if following
+        else _("You no longer follow this workshop."),
+        "success",
+    )
     return redirect(url_for("neighbourhood_workshops.show", workshop_id=workshop.id))
 
 
@@ -295,22 +373,36 @@ def follow(workshop_id: int):
 
 def workshop_record(workshop: Workshop, meetings, counts) -> dict:
     return {
-        "id": workshop.id, "uuid": workshop.uuid, "kind": workshop.kind,
-        "title": workshop.title, "topic": workshop.topic, "summary": workshop.summary,
+        "id": workshop.id,
+        "uuid": workshop.uuid,
+        "kind": workshop.kind,
+        "title": workshop.title,
+        "topic": workshop.topic,
+        "summary": workshop.summary,
         "neighbourhoods": [n.name for n in workshop.neighbourhoods],
         "host_body": workshop.host_body.name if workshop.host_body else None,
-        "host_body_id": workshop.host_body_id, "project_id": workshop.project_id,
-        "budget_line": workshop.budget_line, "budget_amount": workshop.budget_amount,
+        "host_body_id": workshop.host_body_id,
+        "project_id": workshop.project_id,
+        "budget_line": workshop.budget_line,
+        "budget_amount": workshop.budget_amount,
         "closed": workshop.closed_at is not None,
-        "url": url_for("neighbourhood_workshops.show", workshop_id=workshop.id,
-                       _external=True),
-        "sessions": [{
-            "id": m.id, "title": m.title, "starts_at": m.starts_at.isoformat(),
-            "ends_at": m.ends_at.isoformat() if m.ends_at else None,
-            "mode": m.attendance_mode, "capacity": m.capacity,
-            "registered": counts[m.id]["registered"], "waitlisted": counts[m.id]["waitlisted"],
-            "attendance": m.attendance_count, "cancelled": m.cancelled_at is not None,
-            "minutes_status": m.minutes_status or ""} for m in meetings],
+        "url": url_for("neighbourhood_workshops.show", workshop_id=workshop.id, _external=True),
+        "sessions": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "starts_at": m.starts_at.isoformat(),
+                "ends_at": m.ends_at.isoformat() if m.ends_at else None,
+                "mode": m.attendance_mode,
+                "capacity": m.capacity,
+                "registered": counts[m.id]["registered"],
+                "waitlisted": counts[m.id]["waitlisted"],
+                "attendance": m.attendance_count,
+                "cancelled": m.cancelled_at is not None,
+                "minutes_status": m.minutes_status or "",
+            }
+            for m in meetings
+        ],
     }
 
 
@@ -334,11 +426,34 @@ def export_json():
 def export_csv():
     rows = []
     for record in all_records():
-        rows.append([record["id"], record["kind"], record["title"], record["topic"],
-                     "; ".join(record["neighbourhoods"]), record["host_body"] or "",
-                     record["project_id"] or "", len(record["sessions"]), record["url"]])
-    return csv_response(["id", "kind", "title", "topic", "neighbourhoods", "host_body",
-                         "project_id", "sessions", "url"], rows, "ateliers.csv")
+        rows.append(
+            [
+                record["id"],
+                record["kind"],
+                record["title"],
+                record["topic"],
+                "; ".join(record["neighbourhoods"]),
+                record["host_body"] or "",
+                record["project_id"] or "",
+                len(record["sessions"]),
+                record["url"],
+            ]
+        )
+    return csv_response(
+        [
+            "id",
+            "kind",
+            "title",
+            "topic",
+            "neighbourhoods",
+            "host_body",
+            "project_id",
+            "sessions",
+            "url",
+        ],
+        rows,
+        "ateliers.csv",
+    )
 
 
 @bp.route("/sessions.csv")
@@ -346,13 +461,38 @@ def export_sessions_csv():
     rows = []
     for record in all_records():
         for s in record["sessions"]:
-            rows.append([record["id"], record["title"], s["id"], s["starts_at"], s["mode"],
-                         s["capacity"] if s["capacity"] is not None else "", s["registered"],
-                         s["waitlisted"], s["attendance"] if s["attendance"] is not None else "",
-                         "yes" if s["cancelled"] else "", s["minutes_status"]])
-    return csv_response(["workshop_id", "workshop", "session_id", "starts_at", "mode",
-                         "capacity", "registered", "waitlisted", "attendance", "cancelled",
-                         "minutes_status"], rows, "ateliers-seances.csv")
+            rows.append(
+                [
+                    record["id"],
+                    record["title"],
+                    s["id"],
+                    s["starts_at"],
+                    s["mode"],
+                    s["capacity"] if s["capacity"] is not None else "",
+                    s["registered"],
+                    s["waitlisted"],
+                    s["attendance"] if s["attendance"] is not None else "",
+                    "yes" if s["cancelled"] else "",
+                    s["minutes_status"],
+                ]
+            )
+    return csv_response(
+        [
+            "workshop_id",
+            "workshop",
+            "session_id",
+            "starts_at",
+            "mode",
+            "capacity",
+            "registered",
+            "waitlisted",
+            "attendance",
+            "cancelled",
+            "minutes_status",
+        ],
+        rows,
+        "ateliers-seances.csv",
+    )
 
 
 @bp.route("/comptes-rendus.json")
@@ -363,13 +503,17 @@ def export_minutes():
     for workshop in _listing():
         for meeting in services.sessions_of(workshop):
             if meeting.minutes_status == "published":
-                result.append({"workshop_id": workshop.id, "workshop": workshop.title,
-                               "session_id": meeting.id, **sessions.minutes_record(meeting)})
+                result.append(
+                    {
+                        "workshop_id": workshop.id,
+                        "workshop": workshop.title,
+                        "session_id": meeting.id,
+                        **sessions.minutes_record(meeting),
+                    }
+                )
     response = jsonify({"minutes": result})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
 
 
 api_bp = Blueprint("neighbourhood_workshops_api", __name__, url_prefix="/api/v1/workshops")
@@ -392,5 +536,6 @@ def api_show(workshop_id: int):
     if workshop is None:
         return api_error(404, _("No such workshop."))
     meetings = services.sessions_of(workshop)
-    return jsonify(workshop_record(workshop, meetings,
-                                   sessions.counts_by_meeting([m.id for m in meetings])))
+    return jsonify(
+        workshop_record(workshop, meetings, sessions.counts_by_meeting([m.id for m in meetings]))
+    )

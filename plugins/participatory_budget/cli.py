@@ -1,7 +1,9 @@
-"""``pb``: compute and explain participatory-budget outcomes from Pabulib files.
+"""``pb``: compute and explain participatory-budget outcomes from Pabulib files, and run the
+hub's campaigns from the command line.
 
-Plain click, no Flask: the core mounts this group as ``hub pb``, and it works on its own
-(``python -m plugins.participatory_budget.cli compute FILE.pb``).
+``compute`` and ``explain`` need no app and work on their own (``python -m
+plugins.participatory_budget.cli compute FILE.pb``); :mod:`.campaign_cli` adds ``import``,
+``codes``, ``close`` and ``results``, which work on the hub's database (``hub pb ...``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .engine import (
     audit_record,
     compute,
     exact,
+    normalize_rule,
     published_winners,
     read_pabulib,
 )
@@ -26,15 +29,42 @@ from .engine.explain import _jsonable, money
 TIE_CHOICES = ("lexicographic", "lowest-cost")
 
 
+class FileError(click.ClickException):
+    """A file the command cannot use: ``FILE: line N: message`` on stderr, exit status 2
+    (the same for every rule and every kind of fault)."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, line: int, message: str):
+        super().__init__(f"{path}: line {line}: {message}")
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
 def _load(path: str):
     data = Path(path).read_bytes()
     try:
         return read_pabulib(data), data
     except PabulibError as exc:
-        raise click.ClickException(f"{path}: {exc}") from None
+        raise FileError(path, exc.line, exc.message) from None
 
 
-def _outcome(election, rule, min_score, tie_breaking):
+def _check_options(rule, min_score) -> None:
+    """Options are checked before the file is read: a wrong option is a usage error (2)."""
+    if rule is not None:
+        try:
+            normalize_rule(rule)
+        except RuleError as exc:
+            raise click.BadParameter(str(exc), param_hint="--rule") from None
+    if min_score is not None:
+        try:
+            exact(min_score)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--min-score") from None
+
+
+def _outcome(path, election, rule, min_score, tie_breaking):
     try:
         return compute(
             election,
@@ -43,7 +73,10 @@ def _outcome(election, rule, min_score, tie_breaking):
             tie_breaking=tie_breaking,
         )
     except (RuleError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+        lines = election.meta_lines
+        key = getattr(exc, "meta_key", None)
+        line = lines.get(key) or lines.get("sections", {}).get("meta", 1)
+        raise FileError(path, line, str(exc)) from None
 
 
 rule_option = click.option(
@@ -80,8 +113,9 @@ def pb() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 def compute_command(file, rule, min_score, tie_breaking, as_json) -> None:
     """Compute the winners of FILE, their total cost and the audit record."""
+    _check_options(rule, min_score)
     election, raw = _load(file)
-    outcome = _outcome(election, rule, min_score, tie_breaking)
+    outcome = _outcome(file, election, rule, min_score, tie_breaking)
     record = audit_record(election, outcome, raw)
     published = published_winners(election)
     if as_json:
@@ -121,10 +155,11 @@ def compute_command(file, rule, min_score, tie_breaking, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the structured explanation.")
 def explain_command(file, project_id, rule, min_score, tie_breaking, as_json) -> None:
     """Explain why PROJECT_ID of FILE was or was not funded."""
+    _check_options(rule, min_score)
     election, _raw = _load(file)
     if not election.has_project(project_id):
-        raise click.ClickException(f"no project {project_id!r} in {file}")
-    outcome = _outcome(election, rule, min_score, tie_breaking)
+        raise click.BadParameter(f"no project {project_id!r} in {file}", param_hint="PROJECT_ID")
+    outcome = _outcome(file, election, rule, min_score, tie_breaking)
     explanation = outcome.explanations[project_id]
     if as_json:
         click.echo(json.dumps(explanation.to_dict(), ensure_ascii=False))

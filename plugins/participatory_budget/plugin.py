@@ -1,14 +1,314 @@
-from hub.plugin import hookimpl
-
 """Participatory budget.
 
-For now the plugin contributes the outcome engine's command line (``hub pb``); the web cycle of
-the budget (proposals, feasibility review, voting, results) will build on the same engine.
+The whole cycle on the web: a campaign with its phases and district envelopes, proposals by
+residents, feasibility review with public reasons, a secret and concurrency-proof vote (web,
+voting codes, paper ballots), results computed by the published rule through the outcome engine
+(``engine``), and the Pabulib export that lets anyone recompute them. ``hub pb`` is its command
+line.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import literal, select, union_all
+
+from hub.plugin import EventType, NavItem, ObjectType, db, hookimpl, render_section
+
+from .models import OBJECT_TYPE, BudgetProject, Campaign
+
+MANAGE = "participatory_budget.manage"
+REVIEW = "participatory_budget.review"
+
+
+@hookimpl
+def hub_register_blueprints(app):
+    from .api import bp as api_bp
+    from .views import bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def hub_register_migrations():
+    return str(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def hub_register_permissions():
+    return {MANAGE: {"agent"}, REVIEW: {"agent"}}
 
 
 @hookimpl
 def hub_register_commands():
-    from .cli import pb
+    from .campaign_cli import pb
 
     return [pb]
+
+
+@hookimpl
+def hub_register_event_types():
+    names = {
+        "campaign_created": _l("A participatory budget campaign was created"),
+        "campaign_updated": _l("The rules of a participatory budget changed"),
+        "phases_planned": _l("The phases of a participatory budget were planned"),
+        "phase_changed": _l("A participatory budget moved to another phase"),
+        "district_added": _l("A district was added to a participatory budget"),
+        "district_removed": _l("A district was removed from a participatory budget"),
+        "project_submitted": _l("A budget project was submitted"),
+        "project_reviewed": _l("The feasibility of a budget project was decided"),
+        "project_merged": _l("A budget project was merged into another"),
+        "project_cosigned": _l("A resident co-signed a budget project"),
+        "cosign_withdrawn": _l("A resident withdrew their co-signature of a budget project"),
+        "preselected": _l("The supports pre-selected the projects on the ballot"),
+        "codes_generated": _l("Voting codes were generated"),
+        "kiosk_opened": _l("A voting kiosk was opened"),
+        "kiosk_closed": _l("A voting kiosk was closed"),
+        "paper_entry_recorded": _l("The first entry of a paper ballot was recorded"),
+        "paper_ballot_entered": _l("A paper ballot was entered twice alike and counted"),
+        "paper_discrepancy": _l("The two entries of a paper ballot differ"),
+        "paper_discrepancy_resolved": _l("A discrepancy between paper entries was resolved"),
+        "results_computed": _l("The results of a participatory budget were computed"),
+        "result_overridden": _l("The council changed the computed result of a budget project"),
+        "milestone_added": _l("A milestone was added to a funded budget project"),
+        "milestone_updated": _l("A milestone of a funded budget project was updated"),
+        "milestone_removed": _l("A milestone of a funded budget project was removed"),
+    }
+    return [EventType(f"participatory_budget.{name}", label) for name, label in names.items()]
+
+
+def _can_manage(user, project) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.can(REVIEW))
+
+
+@hookimpl
+def hub_register_object_types():
+    return [
+        ObjectType(
+            name=OBJECT_TYPE,
+            model=BudgetProject,
+            label=_l("Budget project"),
+            endpoint="participatory_budget.project",
+            url_values=lambda p: {"project_id": p.id},
+            title=lambda p: p.title,
+            neighbourhood_ids=lambda p: (
+                [p.district.neighbourhood_id] if p.district.neighbourhood_id else []
+            ),
+            can_manage=_can_manage,
+            can_view=lambda user, p: p.campaign.is_public,
+            contribution_rule=None,
+            comments=True,
+            comments_closed=_comments_closed,
+            moderation=True,
+        )
+    ]
+
+
+def _comments_closed(project):
+    """Discussed from submission to the results; a project refused or merged is not."""
+    if project.status in (
+        "unfeasible",
+        "out_of_scope",
+        "incompatible",
+        "merged",
+        "not_preselected",
+    ):
+        return _l("This project is not on the ballot: the discussion is closed.")
+    if project.campaign.phase in ("results", "implementation"):
+        return _l("The vote is over: the discussion is closed.")
+    return None
+
+
+@hookimpl
+def hub_navigation_items(user):
+    return [NavItem(_l("Participatory budget"), "participatory_budget.index", order=40)]
+
+
+@hookimpl
+def hub_staff_area(user):
+    if not (getattr(user, "is_authenticated", False) and user.can(REVIEW)):
+        return []
+    waiting = db.session.scalars(
+        select(BudgetProject)
+        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+        .where(
+            BudgetProject.status == "submitted",
+            Campaign.phase.in_(("submission", "feasibility")),
+        )
+        .order_by(BudgetProject.created_at)
+        .limit(50)
+    ).all()
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.created_at.desc())).all()
+    return [
+        render_section(
+            "participatory-budget",
+            _l("Participatory budget"),
+            "participatory_budget/_staff.html",
+            order=40,
+            waiting=waiting,
+            campaigns=campaigns,
+        )
+    ]
+
+
+@hookimpl
+def hub_neighbourhood_page(neighbourhood, user):
+    from .models import District
+
+    projects = db.session.scalars(
+        select(BudgetProject)
+        .join(District, District.id == BudgetProject.district_id)
+        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+        .where(District.neighbourhood_id == neighbourhood.id, Campaign.phase != "draft")
+        .order_by(BudgetProject.created_at.desc())
+        .limit(20)
+    ).all()
+    if not projects:
+        return []
+    return [
+        render_section(
+            "participatory-budget",
+            _l("Participatory budget projects"),
+            "participatory_budget/_neighbourhood.html",
+            order=45,
+            projects=projects,
+        )
+    ]
+
+
+@hookimpl
+def hub_user_activity(user):
+    from hub.plugin import ActivityItem
+
+    written = db.session.scalars(
+        select(BudgetProject)
+        .where(BudgetProject.author_id == user.id)
+        .order_by(BudgetProject.created_at.desc())
+    ).all()
+    return [
+        ActivityItem(
+            _l("Budget project I proposed"),
+            p.title,
+            url_for("participatory_budget.project", project_id=p.id),
+            p.created_at,
+            p.status_label,
+        )
+        for p in written
+    ]
+
+
+@hookimpl
+def hub_export_personal_data(user):
+    """Projects the resident proposed, co-signed and supported. Ballots are not personal
+    data: nothing links them to anyone; whether the resident voted is listed."""
+    from .models import Cosigner, Participation, Support
+
+    written = db.session.scalars(
+        select(BudgetProject).where(BudgetProject.author_id == user.id)
+    ).all()
+    # The campaigns voted in, the projects co-signed and supported: one query.
+    rows = db.session.execute(
+        union_all(
+            select(literal("voted"), Participation.campaign_id).where(
+                Participation.voter_key == f"user:{user.id}"
+            ),
+            select(literal("cosigned"), Cosigner.project_id).where(Cosigner.user_id == user.id),
+            select(literal("supported"), Support.project_id).where(Support.user_id == user.id),
+        )
+    ).all()
+    ids = {"voted": [], "cosigned": [], "supported": []}
+    for kind, object_id in rows:
+        ids[kind].append(object_id)
+    return {
+        "projects_proposed": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "description": p.description,
+                "status": p.status,
+                "created_at": p.created_at.isoformat() + "Z",
+            }
+            for p in written
+        ],
+        "projects_cosigned": ids["cosigned"],
+        "projects_supported": ids["supported"],
+        "voted_in_campaigns": ids["voted"],
+    }
+
+
+@hookimpl
+def hub_search(query, user, limit):
+    from hub.plugin import SearchResult, search_like
+
+    found = db.session.scalars(
+        select(BudgetProject)
+        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+        .where(
+            Campaign.phase != "draft",
+            search_like(BudgetProject.title, query) | search_like(BudgetProject.description, query),
+        )
+        .order_by(BudgetProject.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        SearchResult(
+            _l("Budget projects"),
+            p.title,
+            url_for("participatory_budget.project", project_id=p.id),
+            p.description,
+            p.created_at,
+        )
+        for p in found
+    ]
+
+
+def _reminders() -> str:
+    """One reminder to residents who started a ballot and never confirmed it."""
+    from hub.plugin import write_transaction
+
+    from .voting import send_reminders
+
+    sent = 0
+    for campaign_id in db.session.scalars(select(Campaign.id).where(Campaign.phase == "vote")):
+        with write_transaction():
+            sent += send_reminders(db.session.get(Campaign, campaign_id))
+    return f"{sent} reminder(s)"
+
+
+@hookimpl
+def hub_scheduled_jobs():
+    from datetime import timedelta
+
+    from hub.plugin import Job
+
+    return [
+        Job(
+            "participatory_budget.reminders",
+            every=timedelta(hours=6),
+            run=_reminders,
+            description=_l("Remind residents who started a budget ballot to confirm it"),
+        )
+    ]
+
+
+@hookimpl
+def hub_openapi_paths():
+    from .api import OPENAPI
+
+    return OPENAPI
+
+
+@hookimpl
+def hub_load_demo_content(app):
+    from .demo import load
+
+    load(app)
+
+
+@hookimpl
+def hub_load_scale_content(scale):
+    from .scale import load
+
+    load(scale)

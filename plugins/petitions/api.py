@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from hub.plugin import (
     api_error,
+    api_json,
     db,
     limit_signing,
+    limit_writes,
     signatures,
     token_required,
     token_user,
@@ -41,8 +43,14 @@ def list_petitions():
     page = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     petitions = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return jsonify({"total": total, "page": page, "page_size": PAGE_SIZE,
-                    "petitions": opendata.records(petitions)})
+    return jsonify(
+        {
+            "total": total,
+            "page": page,
+            "page_size": PAGE_SIZE,
+            "petitions": opendata.records(petitions),
+        }
+    )
 
 
 @bp.route("/<int:petition_id>")
@@ -55,29 +63,54 @@ def get_petition(petition_id: int):
 
 @bp.route("", methods=["POST"])
 @token_required
+@limit_writes("write")
 def create_petition():
     """Create a draft for the token's owner (the author then gathers supporters on the site)."""
     user = token_user()
     if not user.email_confirmed:
-        return api_error(403, _("Confirm your email address before you start a petition."),
-                         reason="email_not_confirmed")
-    payload = request.get_json(silent=True) or {}
-    form = PetitionForm(data={"title": payload.get("title"), "body": payload.get("body"),
-                              "addressee": payload.get("addressee"),
-                              "category": payload.get("category") or "",
-                              "neighbourhood_id": payload.get("neighbourhood_id") or 0},
-                        meta={"csrf": False}).fill_choices()
+        return api_error(
+            403,
+            _("Confirm your email address before you start a petition."),
+            reason="email_not_confirmed",
+        )
+    payload = api_json(
+        optional=True,
+        text=("title", "body", "addressee", "category"),
+        integer=("neighbourhood_id",),
+    )
+    form = PetitionForm(
+        data={
+            "title": payload.get("title"),
+            "body": payload.get("body"),
+            "addressee": payload.get("addressee"),
+            "category": payload.get("category") or "",
+            "neighbourhood_id": payload.get("neighbourhood_id") or 0,
+        },
+        meta={"csrf": False},
+    ).fill_choices()
     if not form.validate():
-        return api_error(422, _("The petition is not valid."),
-                         fields={name: [str(e) for e in errors]
-                                 for name, errors in form.errors.items()})
+        return api_error(
+            422,
+            _("The petition is not valid."),
+            fields={name: [str(e) for e in errors] for name, errors in form.errors.items()},
+        )
     with write_transaction():
         petition = services.create_draft(
-            user, title=form.title.data, body=form.body.data, addressee=form.addressee.data,
-            category=form.category.data or "", neighbourhood_id=form.neighbourhood_id.data or None)
-    response = jsonify({"id": petition.id, "status": petition.status, "title": petition.title,
-                        "url": url_for("petitions.detail", petition_id=petition.id,
-                                       _external=True)})
+            user,
+            title=form.title.data,
+            body=form.body.data,
+            addressee=form.addressee.data,
+            category=form.category.data or "",
+            neighbourhood_id=form.neighbourhood_id.data or None,
+        )
+    response = jsonify(
+        {
+            "id": petition.id,
+            "status": petition.status,
+            "title": petition.title,
+            "url": url_for("petitions.detail", petition_id=petition.id, _external=True),
+        }
+    )
     response.status_code = 201
     response.headers["Location"] = url_for("petitions.detail", petition_id=petition.id)
     return response
@@ -89,18 +122,27 @@ def create_petition():
 def sign(petition_id: int):
     """The hot path under a signing spike: three columns of the petition, then the core
     service (whose locked part is four statements); no ORM object of the petition is built."""
-    row = db.session.execute(select(Petition.status, Petition.deadline, Petition.collection_id)
-                             .where(Petition.id == petition_id)).first()
+    row = db.session.execute(
+        select(Petition.status, Petition.deadline, Petition.collection_id).where(
+            Petition.id == petition_id
+        )
+    ).first()
     if row is None or row.status not in PUBLIC_STATUSES:
         return api_error(404, _("No published petition has this number."))
-    if row.collection_id is None or row.status != "open" or (
-            row.deadline is not None and row.deadline <= utcnow()):
+    if (
+        row.collection_id is None
+        or row.status != "open"
+        or (row.deadline is not None and row.deadline <= utcnow())
+    ):
         return api_error(422, _("This petition is not open for signatures."), reason="not_open")
-    payload = request.get_json(silent=True) or {}
+    payload = api_json(optional=True)
     try:
-        signed = signatures.sign(row.collection_id, token_user(),
-                                 public_name=bool(payload.get("public_name")),
-                                 ip=request.remote_addr or "")
+        signed = signatures.sign(
+            row.collection_id,
+            token_user(),
+            public_name=bool(payload.get("public_name")),
+            ip=request.remote_addr or "",
+        )
     except signatures.SigningError as refusal:
         return api_error(refusal.status, refusal.message, reason=refusal.code)
     response = jsonify({"petition_id": petition_id, "signature_count": signed.total})
@@ -121,17 +163,36 @@ OPENAPI = {
     "paths": {
         "/api/v1/petitions": {
             "get": {
-                "summary": "Published petitions (open, closed, answered, rejected)",
+                "summary": "Published petitions (open, closed, rejected); status=answered: those "
+                "with their official answer",
                 "parameters": [
                     {"name": n, "in": "query", "required": False, "schema": {"type": t}}
-                    for n, t in (("q", "string"), ("status", "string"), ("category", "string"),
-                                 ("neighbourhood", "integer"), ("addressee", "string"),
-                                 ("sort", "string"), ("page", "integer"))],
-                "responses": {"200": {"description": "A page of petitions", **_json({
-                    "type": "object", "properties": {
-                        "total": {"type": "integer"}, "page": {"type": "integer"},
-                        "page_size": {"type": "integer"},
-                        "petitions": {"type": "array", "items": _ref("Petition")}}})}},
+                    for n, t in (
+                        ("q", "string"),
+                        ("status", "string"),
+                        ("category", "string"),
+                        ("neighbourhood", "integer"),
+                        ("addressee", "string"),
+                        ("sort", "string"),
+                        ("page", "integer"),
+                    )
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of petitions",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "total": {"type": "integer"},
+                                    "page": {"type": "integer"},
+                                    "page_size": {"type": "integer"},
+                                    "petitions": {"type": "array", "items": _ref("Petition")},
+                                },
+                            }
+                        ),
+                    }
+                },
             },
             "post": {
                 "summary": "Create a draft petition for the token's owner",
@@ -148,63 +209,126 @@ OPENAPI = {
         "/api/v1/petitions/{id}": {
             "get": {
                 "summary": "One published petition with its signature count and thresholds",
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "The petition", **_json(_ref("Petition"))},
-                              "404": {"description": "Not published", **_json(ERROR)}},
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {"description": "The petition", **_json(_ref("Petition"))},
+                    "404": {"description": "Not published", **_json(ERROR)},
+                },
             },
         },
         "/api/v1/petitions/{id}/signatures": {
             "post": {
                 "summary": "Sign a petition as the token's owner",
                 "security": [{"bearer": []}],
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
-                "requestBody": {"required": False, **_json({"type": "object", "properties": {
-                    "public_name": {"type": "boolean", "default": False}}})},
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "requestBody": {
+                    "required": False,
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {"public_name": {"type": "boolean", "default": False}},
+                        }
+                    ),
+                },
                 "responses": {
-                    "201": {"description": "Signed", **_json({"type": "object", "properties": {
-                        "petition_id": {"type": "integer"},
-                        "signature_count": {"type": "integer"}}})},
+                    "201": {
+                        "description": "Signed",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "petition_id": {"type": "integer"},
+                                    "signature_count": {"type": "integer"},
+                                },
+                            }
+                        ),
+                    },
                     "401": {"$ref": "#/components/responses/Unauthorized"},
-                    "403": {"description": "Not eligible; error.reason says why "
-                                           "(email_not_confirmed, residence_not_verified, "
-                                           "age_unknown, too_young)", **_json(ERROR)},
+                    "403": {
+                        "description": "Not eligible; error.reason says why "
+                        "(email_not_confirmed, residence_not_verified, "
+                        "age_unknown, too_young)",
+                        **_json(ERROR),
+                    },
                     "404": {"description": "Not published", **_json(ERROR)},
                     "409": {"description": "Already signed", **_json(ERROR)},
-                    "422": {"description": "The petition is not open for signatures",
-                            **_json(ERROR)},
+                    "422": {
+                        "description": "The petition is not open for signatures",
+                        **_json(ERROR),
+                    },
                     "429": {"description": "Too many signing attempts", **_json(ERROR)},
                 },
             },
         },
     },
-    "components": {"schemas": {
-        "Petition": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "title": {"type": "string"},
-            "status": {"type": "string", "enum": ["open", "closed", "answered", "rejected"]},
-            "addressee": {"type": "string", "enum": ["mayor", "council", "metropole"]},
-            "category": {"type": ["string", "null"]},
-            "neighbourhood": {"type": ["string", "null"]},
-            "published_at": {"type": ["string", "null"], "format": "date-time"},
-            "deadline": {"type": ["string", "null"], "format": "date-time"},
-            "signature_count": {"type": "integer"},
-            "online_signatures": {"type": "integer"}, "paper_signatures": {"type": "integer"},
-            "thresholds": {"type": "array", "items": {"type": "object", "properties": {
-                "count": {"type": "integer"}, "action": {"type": "string"},
-                "reached": {"type": "boolean"},
-                "reached_at": {"type": ["string", "null"], "format": "date-time"}}}},
-            "signatures_by_neighbourhood": {"type": "object",
-                                            "additionalProperties": {"type": "integer"}},
-            "answered_at": {"type": ["string", "null"], "format": "date-time"},
-            "url": {"type": "string"}}},
-        "NewPetition": {"type": "object", "required": ["title", "body", "addressee"],
-                        "properties": {
-                            "title": {"type": "string", "minLength": 10, "maxLength": 200},
-                            "body": {"type": "string", "minLength": 50},
-                            "addressee": {"type": "string",
-                                          "enum": ["mayor", "council", "metropole"]},
-                            "category": {"type": "string"},
-                            "neighbourhood_id": {"type": "integer"}}},
-    }},
+    "components": {
+        "schemas": {
+            "Petition": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "status": {
+                        "type": "string",
+                        "enum": ["open", "closed", "rejected"],
+                    },
+                    "addressee": {"type": "string", "enum": ["mayor", "council", "metropole"]},
+                    "category": {"type": ["string", "null"]},
+                    "neighbourhood": {"type": ["string", "null"]},
+                    "published_at": {"type": ["string", "null"], "format": "date-time"},
+                    "deadline": {"type": ["string", "null"], "format": "date-time"},
+                    "signature_count": {"type": "integer"},
+                    "online_signatures": {"type": "integer"},
+                    "paper_signatures": {"type": "integer"},
+                    "thresholds": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "count": {"type": "integer"},
+                                "action": {"type": "string"},
+                                "reached": {"type": "boolean"},
+                                "reached_at": {"type": ["string", "null"], "format": "date-time"},
+                            },
+                        },
+                    },
+                    "signatures_by_neighbourhood": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer"},
+                    },
+                    "answered_at": {"type": ["string", "null"], "format": "date-time"},
+                    "answer_due_on": {"type": ["string", "null"], "format": "date"},
+                    "debate_due_on": {"type": ["string", "null"], "format": "date"},
+                    "debate_session_id": {
+                        "type": ["integer", "null"],
+                        "description": "The council session (/api/v1/sessions/{id})",
+                    },
+                    "debated_on": {"type": ["string", "null"], "format": "date"},
+                    "rejection_reason": {"type": "string"},
+                    "rejected_at": {"type": ["string", "null"], "format": "date-time"},
+                    "text_withheld": {
+                        "type": "boolean",
+                        "description": "Refused for personal data, defamation or illegality: "
+                        "only the title, the reason and the date are given",
+                    },
+                    "url": {"type": "string"},
+                },
+            },
+            "NewPetition": {
+                "type": "object",
+                "required": ["title", "body", "addressee"],
+                "properties": {
+                    "title": {"type": "string", "minLength": 10, "maxLength": 200},
+                    "body": {"type": "string", "minLength": 50},
+                    "addressee": {"type": "string", "enum": ["mayor", "council", "metropole"]},
+                    "category": {"type": "string"},
+                    "neighbourhood_id": {"type": "integer"},
+                },
+            },
+        }
+    },
 }

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, StringField, TextAreaField, validators
+from flask_babel import pgettext
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+    validators,
+)
 
 from hub.plugin import HubForm, choices, get_setting, neighbourhood_choices, strip_filter
 
@@ -21,17 +31,26 @@ def neighbourhood_select(empty_label):
 
 
 class PetitionForm(HubForm):
-    title = StringField(_l("Title"), filters=[strip_filter],
-                        description=_l("What you ask, in one sentence."),
-                        validators=[validators.InputRequired(), validators.Length(min=10, max=200)])
-    body = TextAreaField(_l("Text of the petition"), filters=[strip_filter],
-                         description=_l("Explain the situation and what you ask. Markdown: "
-                                        "**bold**, *italics*, lists with -, links."),
-                         validators=[validators.InputRequired(),
-                                     validators.Length(min=50, max=20000)])
-    addressee = SelectField(_l("Addressed to"),
-                            choices=choices(list(ADDRESSEE_LABELS.items())),
-                            validators=[validators.InputRequired()])
+    title = StringField(
+        _l("Title"),
+        filters=[strip_filter],
+        description=_l("What you ask, in one sentence."),
+        validators=[validators.InputRequired(), validators.Length(min=10, max=200)],
+    )
+    body = TextAreaField(
+        _l("Text of the petition"),
+        filters=[strip_filter],
+        description=_l(
+            "Explain the situation and what you ask. Markdown: "
+            "**bold**, *italics*, lists with -, links."
+        ),
+        validators=[validators.InputRequired(), validators.Length(min=50, max=20000)],
+    )
+    addressee = SelectField(
+        _l("Addressed to"),
+        choices=choices(list(ADDRESSEE_LABELS.items())),
+        validators=[validators.InputRequired()],
+    )
     category = SelectField(_l("Category"), validators=[validators.Optional()])
     neighbourhood_id = SelectField(_l("Neighbourhood concerned"), coerce=int, default=0)
 
@@ -42,14 +61,22 @@ class PetitionForm(HubForm):
 
 
 class ModerationForm(HubForm):
-    decision = RadioField(_l("Decision"), choices=choices([
-        ("publish", _l("Publish: signatures open now")),
-        ("reject", _l("Reject"))]), validators=[validators.InputRequired()])
+    decision = RadioField(
+        _l("Decision"),
+        choices=choices(
+            [("publish", _l("Publish: signatures open now")), ("reject", _l("Reject"))]
+        ),
+        validators=[validators.InputRequired()],
+    )
     reason = SelectField(_l("Reason for rejection"), validators=[validators.Optional()])
-    comment = TextAreaField(_l("Message to the author"), filters=[strip_filter],
-                            description=_l("Required for a rejection: explain what could be "
-                                           "changed. The author sees it."),
-                            validators=[validators.Length(max=5000)])
+    comment = TextAreaField(
+        _l("Message to the author"),
+        filters=[strip_filter],
+        description=_l(
+            "Required for a rejection: explain what could be changed. The author sees it."
+        ),
+        validators=[validators.Length(max=5000)],
+    )
 
     def fill_choices(self):
         reasons = get_setting("petitions_rejection_reasons")
@@ -69,11 +96,33 @@ class ModerationForm(HubForm):
 
 
 class AnswerForm(HubForm):
-    answer = TextAreaField(_l("Official answer of the commune"), filters=[strip_filter],
-                           description=_l("Published on the petition and emailed to every "
-                                          "signer. Markdown allowed."),
-                           validators=[validators.InputRequired(),
-                                       validators.Length(min=20, max=20000)])
+    answer = TextAreaField(
+        _l("Official answer of the commune"),
+        filters=[strip_filter],
+        description=_l("Published on the petition and emailed to every signer. Markdown allowed."),
+        validators=[validators.InputRequired(), validators.Length(min=20, max=20000)],
+    )
+
+
+class DebateForm(HubForm):
+    """The council session where the petition is debated; once held, its record."""
+
+    starts_at = DateTimeLocalField(
+        _l("Date and time of the council session"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[validators.InputRequired()],
+    )
+    place = StringField(
+        _l("Place"),
+        filters=[strip_filter],
+        validators=[validators.Optional(), validators.Length(max=300)],
+    )
+    held = BooleanField(_l("The debate took place at this session"))
+    minutes_url = URLField(
+        _l("Link to the minutes"),
+        filters=[strip_filter],
+        validators=[validators.Optional(), validators.URL(), validators.Length(max=500)],
+    )
 
 
 class ActionForm(HubForm):
@@ -89,17 +138,31 @@ class FilterForm(HubForm):
     q = StringField(_l("Search"), filters=[strip_filter])
     status = SelectField(_l("Status"), validators=[validators.Optional()])
     category = SelectField(_l("Category"), validators=[validators.Optional()])
-    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int, default=0,
-                                validators=[validators.Optional()])
+    neighbourhood = SelectField(
+        _l("Neighbourhood"), coerce=int, default=0, validators=[validators.Optional()]
+    )
     addressee = SelectField(_l("Addressed to"), validators=[validators.Optional()])
-    sort = SelectField(_l("Sort by"), default="recent", choices=choices([
-        ("recent", _l("Most recent")), ("signatures", _l("Most signed")),
-        ("deadline", _l("Closing soonest"))]), validators=[validators.Optional()])
+    sort = SelectField(
+        _l("Sort by"),
+        default="recent",
+        choices=choices(
+            [
+                ("recent", _l("Most recent")),
+                ("signatures", _l("Most signed")),
+                ("deadline", _l("Closing soonest")),
+            ]
+        ),
+        validators=[validators.Optional()],
+    )
 
     def fill_choices(self):
-        public = ("open", "closed", "answered", "rejected")
-        self.status.choices = choices([("", _("All"))] + [(s, STATUS_LABELS[s]) for s in public])
-        self.category.choices = category_choices(_("All"))
-        self.neighbourhood.choices = neighbourhood_select(_("All"))
-        self.addressee.choices = choices([("", _("All"))] + list(ADDRESSEE_LABELS.items()))
+        public = ("open", "closed", "answered", "rejected")  # "answered": has its answer
+        self.status.choices = choices(
+            [("", pgettext("all petitions", "All"))] + [(s, STATUS_LABELS[s]) for s in public]
+        )
+        self.category.choices = category_choices(pgettext("all petitions", "All"))
+        self.neighbourhood.choices = neighbourhood_select(pgettext("all petitions", "All"))
+        self.addressee.choices = choices(
+            [("", pgettext("all petitions", "All"))] + list(ADDRESSEE_LABELS.items())
+        )
         return self

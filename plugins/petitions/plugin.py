@@ -7,18 +7,46 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
-from hub.plugin import ActivityItem, Job, NavItem, Setting, db, hookimpl, write_transaction
+from hub.plugin import (
+    ActivityItem,
+    EventType,
+    Job,
+    NavItem,
+    ObjectType,
+    Setting,
+    db,
+    hookimpl,
+    render_section,
+    write_transaction,
+)
 
-from .models import SIGNATURES, STATUS_LABELS, SUPPORTERS, Petition
+from .models import PUBLIC_STATUSES, SIGNATURES, STATUS_LABELS, SUPPORTERS, Petition
 
-DEFAULT_CATEGORIES = ["Cadre de vie", "Mobilités", "Environnement", "Éducation et jeunesse",
-                      "Solidarités", "Culture et sport", "Sécurité et tranquillité"]
+TITLE = _l("Petitions")
+
+DEFAULT_CATEGORIES = [
+    "Cadre de vie",
+    "Mobilités",
+    "Environnement",
+    "Éducation et jeunesse",
+    "Solidarités",
+    "Culture et sport",
+    "Sécurité et tranquillité",
+]
+# Refusals for these reasons keep the text from the public (title, reason and date only).
+DEFAULT_WITHHELD_REASONS = [
+    "Contenu injurieux, diffamatoire ou discriminatoire",
+    "Données personnelles d'un tiers",
+    "Contenu illicite",
+]
 DEFAULT_REJECTION_REASONS = [
     "Hors des compétences de la commune et de la métropole",
     "Contenu injurieux, diffamatoire ou discriminatoire",
     "Données personnelles d'un tiers",
+    "Contenu illicite",
     "Doublon d'une pétition existante",
     "Demande imprécise : reformulation nécessaire",
 ]
@@ -37,6 +65,100 @@ def hub_register_migrations():
     return str(Path(__file__).parent / "migrations")
 
 
+def _may_see(user, petition) -> bool:
+    """Drafts and petitions under review are seen by their author and moderators only."""
+    return (
+        petition.is_public
+        or (getattr(user, "is_authenticated", False) and petition.author_id == user.id)
+        or (getattr(user, "is_authenticated", False) and user.can("petitions.moderate"))
+    )
+
+
+def _comments_closed(petition):
+    """Discussed while published; a refused petition, or one closed with its answer given
+    (and its debate held when it reached that threshold), takes no more comments."""
+    if petition.status == "rejected":
+        return _l("A refused petition takes no comment.")
+    if not petition.is_public:
+        return _l("The discussion opens when the petition is published.")
+    if (
+        petition.current_status() == "closed"
+        and petition.is_answered
+        and (petition.debate_due_on is None or petition.debated_on is not None)
+    ):
+        return _l("The petition is closed and answered: the discussion is closed.")
+    return None
+
+
+@hookimpl
+def hub_register_object_types():
+    return [
+        ObjectType(
+            name=SIGNATURES,
+            model=Petition,
+            label=_l("Petition"),
+            plural=_l("petitions"),
+            endpoint="petitions.detail",
+            url_values=lambda p: {"petition_id": p.id},
+            title=lambda p: p.title,
+            neighbourhood_ids=lambda p: [p.neighbourhood_id] if p.neighbourhood_id else [],
+            can_manage=lambda user, p: user.can("petitions.moderate"),
+            actions={
+                "answer": lambda user, p: user.can("petitions.answer"),
+                "comment_officially": lambda user, p: user.can("petitions.answer"),
+            },
+            can_view=_may_see,
+            comments=True,
+            comments_closed=_comments_closed,
+            moderation=True,
+        )
+    ]
+
+
+@hookimpl
+def hub_register_event_types():
+    return [
+        EventType("petitions.submitted", _l("A petition went to moderation")),
+        EventType("petitions.published", _l("A petition was published for signatures")),
+        EventType("petitions.rejected", _l("A petition was rejected in moderation")),
+        EventType("petitions.answered", _l("The commune answered a petition")),
+        EventType("petitions.closed_at_deadline", _l("A petition closed at the end of its period")),
+        EventType(
+            "petitions.debate_scheduled", _l("A petition's debate was set at a council session")
+        ),
+        EventType("petitions.debated", _l("The council debated a petition")),
+        EventType(
+            "petitions.text_purged", _l("The withheld text of a refused petition was erased")
+        ),
+    ]
+
+
+@hookimpl
+def hub_neighbourhood_page(neighbourhood, user):
+    """The published petitions filed for the neighbourhood, newest first."""
+    petitions = db.session.scalars(
+        select(Petition)
+        .where(
+            Petition.neighbourhood_id == neighbourhood.id,
+            Petition.status.in_(PUBLIC_STATUSES),
+        )
+        .order_by(Petition.published_at.desc(), Petition.id.desc())
+        .limit(20)
+    ).all()
+    if not petitions:
+        return []
+    return [
+        render_section(
+            "petitions",
+            _l("Petitions"),
+            "petitions/_neighbourhood.html",
+            order=45,
+            petitions=petitions,
+            neighbourhood=neighbourhood,
+        )
+    ]
+
+
 @hookimpl
 def hub_register_permissions():
     return {"petitions.moderate": {"moderator"}, "petitions.answer": {"agent", "elected"}}
@@ -45,21 +167,96 @@ def hub_register_permissions():
 @hookimpl
 def hub_register_settings():
     return [
-        Setting("petitions_supporters_required", "int", 3,
-                _l("Petitions: supporters to gather before moderation"), minimum=0),
-        Setting("petitions_threshold_answer", "int", 300,
-                _l("Petitions: signatures for an official answer"), minimum=1),
-        Setting("petitions_threshold_debate", "int", 1000,
-                _l("Petitions: signatures for a debate in the municipal council"), minimum=1),
-        Setting("petitions_duration_days", "int", 90,
-                _l("Petitions: days open for signatures"), minimum=1),
-        Setting("petitions_minimum_age", "int", 16,
-                _l("Petitions: minimum age to sign (0: none)"), minimum=0),
-        Setting("petitions_residents_only", "bool", True,
-                _l("Petitions: only verified residents may sign")),
+        Setting(
+            "petitions_supporters_required",
+            "int",
+            3,
+            _l("Petitions: supporters to gather before moderation"),
+            minimum=0,
+        ),
+        Setting(
+            "petitions_threshold_answer",
+            "int",
+            300,
+            _l("Petitions: signatures for an official answer"),
+            minimum=1,
+        ),
+        Setting(
+            "petitions_threshold_debate",
+            "int",
+            1000,
+            _l("Petitions: signatures for a debate in the municipal council"),
+            minimum=1,
+        ),
+        Setting(
+            "petitions_duration_days",
+            "int",
+            90,
+            _l("Petitions: days open for signatures"),
+            minimum=1,
+        ),
+        Setting(
+            "petitions_minimum_age",
+            "int",
+            16,
+            _l("Petitions: minimum age to sign (0: none)"),
+            minimum=0,
+        ),
+        Setting(
+            "petitions_residents_only",
+            "bool",
+            True,
+            _l("Petitions: only verified residents may sign"),
+        ),
+        Setting(
+            "petitions_moderation_days",
+            "int",
+            7,
+            _l("Petitions: days within which a submitted petition is moderated"),
+            minimum=1,
+        ),
+        Setting(
+            "petitions_answer_days",
+            "int",
+            60,
+            _l(
+                "Petitions: days within which the commune answers a petition that reached the threshold"
+            ),
+            minimum=1,
+        ),
+        Setting(
+            "petitions_debate_days",
+            "int",
+            120,
+            _l(
+                "Petitions: days within which the council debates a petition that reached "
+                "the debate threshold"
+            ),
+            minimum=1,
+        ),
         Setting("petitions_categories", "list", DEFAULT_CATEGORIES, _l("Petitions: categories")),
-        Setting("petitions_rejection_reasons", "list", DEFAULT_REJECTION_REASONS,
-                _l("Petitions: reasons for rejection")),
+        Setting(
+            "petitions_rejection_reasons",
+            "list",
+            DEFAULT_REJECTION_REASONS,
+            _l("Petitions: reasons for rejection"),
+        ),
+        Setting(
+            "petitions_withheld_reasons",
+            "list",
+            DEFAULT_WITHHELD_REASONS,
+            _l(
+                "Petitions: reasons for rejection that withhold the text from the public "
+                "(personal data, defamation, illegality)"
+            ),
+        ),
+        Setting(
+            "petitions_withheld_retention_days",
+            "int",
+            365,
+            _l("Petitions: days a withheld text is kept for the staff before it is erased"),
+            minimum=1,
+        ),
     ]
 
 
@@ -71,10 +268,30 @@ def _close_expired_job():
     return f"{len(closed)} petition(s) closed"
 
 
+def _purge_withheld_job():
+    from .services import purge_withheld
+
+    with write_transaction():
+        purged = purge_withheld()
+    return f"{len(purged)} withheld text(s) erased"
+
+
 @hookimpl
 def hub_scheduled_jobs():
-    return [Job("petitions.close_expired", every=timedelta(hours=1), run=_close_expired_job,
-                description=_l("Record as closed the petitions past their deadline"))]
+    return [
+        Job(
+            "petitions.close_expired",
+            every=timedelta(hours=1),
+            run=_close_expired_job,
+            description=_l("Record as closed the petitions past their deadline"),
+        ),
+        Job(
+            "petitions.purge_withheld",
+            every=timedelta(hours=6),
+            run=_purge_withheld_job,
+            description=_l("Erase the withheld texts of refused petitions after their retention"),
+        ),
+    ]
 
 
 @hookimpl
@@ -95,8 +312,7 @@ def hub_openapi_paths():
 def hub_navigation_items(user):
     items = [NavItem(_l("Petitions"), "petitions.index", order=30)]
     if getattr(user, "is_authenticated", False) and user.can("petitions.moderate"):
-        items.append(NavItem(_l("Petitions to moderate"), "petitions.moderation_queue",
-                             order=95))
+        items.append(NavItem(_l("Petitions to moderate"), "petitions.moderation_queue", order=95))
     return items
 
 
@@ -113,28 +329,51 @@ def hub_user_activity(user):
     """Petitions the resident wrote, then those they signed (one query each)."""
     from hub.plugin import signatures
 
-    written = db.session.scalars(select(Petition).where(Petition.author_id == user.id)
-                                 .order_by(Petition.created_at.desc())).all()
-    items = [ActivityItem(_l("Petition I wrote"), p.title,
-                          url_for("petitions.detail", petition_id=p.id), p.created_at,
-                          STATUS_LABELS[p.current_status()]) for p in written]
-    for kind, label in ((SIGNATURES, _l("Petition I signed")),
-                        (SUPPORTERS, _l("Petition I supported"))):
+    written = db.session.scalars(
+        select(Petition).where(Petition.author_id == user.id).order_by(Petition.created_at.desc())
+    ).all()
+    items = [
+        ActivityItem(
+            _l("Petition I wrote"),
+            p.title,
+            url_for("petitions.detail", petition_id=p.id),
+            p.created_at,
+            STATUS_LABELS[p.current_status()],
+        )
+        for p in written
+    ]
+    for kind, label in (
+        (SIGNATURES, _l("Petition I signed")),
+        (SUPPORTERS, _l("Petition I supported")),
+    ):
         for collection, signature in signatures.signed_by(user.id, kind):
-            items.append(ActivityItem(
-                label, collection.title,
-                url_for("petitions.detail", petition_id=collection.object_id),
-                signature.created_at,
-                _l("signature invalidated") if signature.invalidated_at else ""))
+            items.append(
+                ActivityItem(
+                    label,
+                    collection.title,
+                    url_for("petitions.detail", petition_id=collection.object_id),
+                    signature.created_at,
+                    _l("signature invalidated") if signature.invalidated_at else "",
+                )
+            )
     return items
 
 
 @hookimpl
 def hub_export_personal_data(user):
     written = db.session.scalars(select(Petition).where(Petition.author_id == user.id)).all()
-    return {"petitions_written": [
-        {"id": p.id, "title": p.title, "status": p.status, "body": p.body,
-         "created_at": p.created_at.isoformat() + "Z"} for p in written]}
+    return {
+        "petitions_written": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "status": p.status,
+                "body": p.body,
+                "created_at": p.created_at.isoformat() + "Z",
+            }
+            for p in written
+        ]
+    }
 
 
 @hookimpl
@@ -145,16 +384,187 @@ def hub_load_demo_content(app):
 
 
 @hookimpl
+def hub_load_scale_content(scale):
+    from .scale import load
+
+    load(scale)
+
+
+@hookimpl
 def hub_search(query, user, limit):
     """Published petitions (rejected ones show only their title, as on their page)."""
     from hub.plugin import SearchResult, search_like
 
-    from .models import PUBLIC_STATUSES
+    body_matches = search_like(Petition.body, query) & Petition.text_withheld.is_(False)
+    found = db.session.scalars(
+        select(Petition)
+        .where(
+            Petition.status.in_(PUBLIC_STATUSES),
+            search_like(Petition.title, query) | body_matches,
+        )
+        .order_by(Petition.published_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        SearchResult(
+            _l("Petitions"),
+            p.title,
+            url_for("petitions.detail", petition_id=p.id),
+            "" if p.status == "rejected" else p.body,
+            p.published_at,
+        )
+        for p in found
+    ]
 
-    found = db.session.scalars(select(Petition).where(
-        Petition.status.in_(PUBLIC_STATUSES),
-        search_like(Petition.title, query) | search_like(Petition.body, query))
-        .order_by(Petition.published_at.desc()).limit(limit)).all()
-    return [SearchResult(_l("Petitions"), p.title, url_for("petitions.detail", petition_id=p.id),
-                         "" if p.status == "rejected" else p.body, p.published_at)
-            for p in found]
+
+@hookimpl
+def hub_work_items(user, body):
+    """Petitions to moderate; official answers and council debates due once their threshold
+    was reached (indexed columns, one query for both)."""
+    from hub.plugin import WorkItem, get_setting, local_date
+
+    if body is not None:
+        return []
+    items = []
+    if user.can("petitions.moderate"):
+        days = int(get_setting("petitions_moderation_days"))
+        rows = db.session.scalars(select(Petition).where(Petition.status == "moderation")).all()
+        items += [
+            WorkItem(
+                "petitions.moderate",
+                _l("Petition to moderate"),
+                row.title,
+                url_for("petitions.moderate", petition_id=row.id),
+                due=local_date(row.submitted_at or row.created_at) + timedelta(days=days),
+                deadline="promised",
+                roles=("moderator",),
+            )
+            for row in rows
+        ]
+    if user.can("petitions.answer"):
+        rows = db.session.scalars(
+            select(Petition).where(
+                or_(
+                    and_(Petition.answer_due_on.is_not(None), Petition.answer_id.is_(None)),
+                    and_(Petition.debate_due_on.is_not(None), Petition.debated_on.is_(None)),
+                )
+            )
+        ).all()
+        for row in rows:
+            if row.answer_due_on is not None and row.answer_id is None:
+                items.append(
+                    WorkItem(
+                        "petitions.answer",
+                        _l("Petition: official answer due"),
+                        row.title,
+                        url_for("petitions.answer", petition_id=row.id),
+                        due=row.answer_due_on,
+                        deadline="promised",
+                        roles=("agent", "elected"),
+                    )
+                )
+            if row.debate_due_on is not None and row.debated_on is None:
+                items.append(
+                    WorkItem(
+                        "petitions.debate",
+                        _l("Petition: council debate to schedule")
+                        if row.debate_session_id is None
+                        else _l("Petition: council debate to record"),
+                        row.title,
+                        url_for("petitions.debate", petition_id=row.id),
+                        due=row.debate_due_on,
+                        deadline="promised",
+                        roles=("agent", "elected"),
+                    )
+                )
+    return items
+
+
+@hookimpl
+def hub_open_data():
+    from hub.plugin import Dataset
+
+    return [
+        Dataset(
+            _l("Petitions"),
+            "petitions.list_json",
+            "JSON",
+            _l("Every public petition with its signature count and answer."),
+        ),
+        Dataset(_l("Petitions"), "petitions.list_csv", "CSV"),
+    ]
+
+
+@hookimpl
+def hub_oparl_objects():
+    """Public petitions as OParl papers, with the commune's answer (no author, no signer)."""
+    from flask_babel import gettext as _
+
+    from hub.plugin import OParlPaper, external_url
+
+    from .queries import Filters, public_petitions
+
+    papers = []
+
+    query = public_petitions(Filters()).options(selectinload(Petition.official_answer))
+    for petition in db.session.scalars(query).unique():
+        answer = petition.official_answer
+        papers.append(
+            OParlPaper(
+                key=f"petition-{petition.id}",
+                name=petition.title,
+                paper_type=_("Petition"),
+                web=external_url("petitions.detail", petition_id=petition.id),
+                date=(petition.published_at or petition.created_at).date(),
+                reference=f"PET-{petition.id}",
+                # Refused for personal data, defamation or illegality: the title only.
+                text="" if petition.text_withheld else petition.body,
+                created=petition.published_at or petition.created_at,
+                answer_name=_("Answer to the petition “%(title)s”", title=petition.title)
+                if answer
+                else "",
+                answer_text=answer.text if answer else "",
+                answer_date=(petition.answered_at or answer.created_at).date() if answer else None,
+                keywords=tuple(filter(None, [petition.category])),
+            )
+        )
+    return papers
+
+
+@hookimpl
+def hub_annual_report(year, start, end):
+    """Petitions submitted in the year and where each stands; those answered in the year:
+    one aggregate query."""
+    from flask_babel import gettext as _
+    from sqlalchemy import case, func
+
+    from hub.plugin import Indicator, ReportSection, db
+
+    submitted = (Petition.submitted_at >= start) & (Petition.submitted_at < end)
+    in_year_answered = (Petition.answered_at >= start) & (Petition.answered_at < end)
+    rows = db.session.execute(
+        select(
+            Petition.status,
+            func.sum(case((submitted, 1), else_=0)),
+            func.sum(case((in_year_answered, 1), else_=0)),
+        )
+        .where(or_(submitted, in_year_answered))
+        .group_by(Petition.status)
+    ).all()
+    by_status = {status: int(n) for status, n, _a in rows if n}
+    answered = sum(int(n or 0) for _s, _n, n in rows)
+    return [
+        ReportSection(
+            "petitions",
+            _("Petitions"),
+            [
+                Indicator("petitions_submitted", _("Petitions submitted"), sum(by_status.values())),
+                Indicator("petitions_answered", _("Petitions answered by the commune"), answered),
+            ],
+            breakdown=[
+                (str(label), by_status[s]) for s, label in STATUS_LABELS.items() if by_status.get(s)
+            ],
+            breakdown_title=_("The year's petitions, by where they stand"),
+            order=80,
+        )
+    ]

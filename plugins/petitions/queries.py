@@ -4,10 +4,11 @@ the API and the open-data exports (one query per page, counters read from the co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 
-from hub.plugin import SignatureCollection, utcnow
+from hub.plugin import SignatureCollection, SortKey, sort_key, utcnow
 
 from .models import PUBLIC_STATUSES, Petition
 
@@ -23,36 +24,82 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> Filters:
-        return cls(q=(args.get("q") or "").strip()[:200], status=args.get("status") or "",
-                   category=args.get("category") or "",
-                   neighbourhood=args.get("neighbourhood", 0, type=int) or 0,
-                   addressee=args.get("addressee") or "", sort=args.get("sort") or "recent")
+        return cls(
+            q=(args.get("q") or "").strip()[:200],
+            status=args.get("status") or "",
+            category=args.get("category") or "",
+            neighbourhood=args.get("neighbourhood", 0, type=int) or 0,
+            addressee=args.get("addressee") or "",
+            sort=args.get("sort") or "recent",
+        )
 
 
 def _status_clause(status: str, now):
-    """Statuses as residents see them: "open" past the deadline counts as "closed"."""
+    """Statuses as residents see them: "open" past the deadline counts as "closed";
+    "answered" is any petition with its official answer (it may still be open)."""
+    if status == "answered":
+        return Petition.answer_id.is_not(None)
     expired = and_(Petition.status == "open", Petition.deadline <= now)
     if status == "open":
-        return and_(Petition.status == "open", or_(Petition.deadline.is_(None),
-                                                   Petition.deadline > now))
+        return and_(
+            Petition.status == "open", or_(Petition.deadline.is_(None), Petition.deadline > now)
+        )
     if status == "closed":
         return or_(Petition.status == "closed", expired)
     return Petition.status == status
 
 
+NO_DEADLINE = datetime(9999, 12, 31)
+
+
+def _total():
+    return func.coalesce(SignatureCollection.online_count, 0) + func.coalesce(
+        SignatureCollection.offline_count, 0
+    )
+
+
+def sort_keys(sort: str) -> list[SortKey]:
+    """The listing's order as keys for paging by key (``hub.plugin.sorted_page``)."""
+    if sort == "signatures":
+        return [SortKey(_total(), True, lambda p: p.signature_count), sort_key(Petition.id, True)]
+    if sort == "deadline":
+        return [
+            SortKey(
+                func.coalesce(Petition.deadline, NO_DEADLINE),
+                False,
+                lambda p: p.deadline or NO_DEADLINE,
+            ),
+            sort_key(Petition.id, True),
+        ]
+    return [
+        SortKey(
+            func.coalesce(Petition.published_at, Petition.created_at),
+            True,
+            lambda p: p.published_at or p.created_at,
+        ),
+        sort_key(Petition.id, True),
+    ]
+
+
 def public_petitions(filters: Filters):
-    """A SELECT of public petitions (with their collection) matching ``filters``."""
+    """A SELECT of public petitions (with their collection) matching ``filters``, in the
+    order of :func:`sort_keys`."""
     now = utcnow()
-    total = (func.coalesce(SignatureCollection.online_count, 0)
-             + func.coalesce(SignatureCollection.offline_count, 0))
-    stmt = (select(Petition).outerjoin(SignatureCollection,
-                                       SignatureCollection.id == Petition.collection_id)
-            .where(Petition.status.in_(PUBLIC_STATUSES)))
+    stmt = (
+        select(Petition)
+        .outerjoin(SignatureCollection, SignatureCollection.id == Petition.collection_id)
+        .where(Petition.status.in_(PUBLIC_STATUSES))
+    )
     if filters.q:
         pattern = f"%{filters.q.lower()}%"
-        stmt = stmt.where(or_(func.lower(Petition.title).like(pattern),
-                              func.lower(Petition.body).like(pattern)))
-    if filters.status in PUBLIC_STATUSES:
+        # A withheld text is not searched: matching it would tell what it says.
+        stmt = stmt.where(
+            or_(
+                func.lower(Petition.title).like(pattern),
+                and_(Petition.text_withheld.is_(False), func.lower(Petition.body).like(pattern)),
+            )
+        )
+    if filters.status in (*PUBLIC_STATUSES, "answered"):
         stmt = stmt.where(_status_clause(filters.status, now))
     if filters.category:
         stmt = stmt.where(Petition.category == filters.category)
@@ -60,11 +107,9 @@ def public_petitions(filters: Filters):
         stmt = stmt.where(Petition.neighbourhood_id == filters.neighbourhood)
     if filters.addressee:
         stmt = stmt.where(Petition.addressee == filters.addressee)
-    if filters.sort == "signatures":
-        stmt = stmt.order_by(total.desc(), Petition.id.desc())
-    elif filters.sort == "deadline":
-        stmt = stmt.order_by((Petition.deadline.is_(None)), Petition.deadline.asc(),
-                             Petition.id.desc())
-    else:
-        stmt = stmt.order_by(Petition.published_at.desc(), Petition.id.desc())
-    return stmt
+    return stmt.order_by(
+        *(
+            k.expression.desc() if k.descending else k.expression.asc()
+            for k in sort_keys(filters.sort)
+        )
+    )

@@ -18,19 +18,23 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hub.plugin import (
     Neighbourhood,
+    RuleError,
     SignForm,
+    capped_count,
     db,
     htmx,
     limit_signing,
+    limit_writes,
     permission_required,
     signatures,
+    sorted_page,
     utcnow,
     write_transaction,
 )
@@ -39,9 +43,9 @@ from hub.plugin import (
 )
 
 from . import opendata, services
-from .forms import ActionForm, AnswerForm, FilterForm, ModerationForm, PetitionForm
+from .forms import ActionForm, AnswerForm, DebateForm, FilterForm, ModerationForm, PetitionForm
 from .models import Petition
-from .queries import Filters, public_petitions
+from .queries import Filters, public_petitions, sort_keys
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
 PAGE_SIZE = 20
@@ -61,18 +65,28 @@ def _is_author(petition: Petition) -> bool:
     return current_user.is_authenticated and petition.author_id == current_user.id
 
 
+def _is_moderator() -> bool:
+    return current_user.is_authenticated and current_user.can("petitions.moderate")
+
+
 def _visible(petition: Petition) -> bool:
     """Drafts and petitions under review are seen by their author and moderators only."""
-    return (petition.is_public or _is_author(petition)
-            or (current_user.is_authenticated and current_user.can("petitions.moderate")))
+    return petition.is_public or _is_author(petition) or _is_moderator()
+
+
+def text_shown(petition: Petition) -> bool:
+    """A text refused for personal data, defamation or illegality is kept from the public:
+    its author and the moderators still read it (until it is purged)."""
+    return not petition.text_withheld or _is_author(petition) or _is_moderator()
 
 
 def _cache(response, seconds: int, *, download: bool = False):
     """Public data may sit in a shared cache (a reverse proxy absorbs a spike of anonymous
     visitors); what a logged-in visitor receives never does."""
     if current_user.is_authenticated:
-        response.headers["Cache-Control"] = ("private, no-store" if download
-                                             else f"private, max-age={seconds}")
+        response.headers["Cache-Control"] = (
+            "private, no-store" if download else f"private, max-age={seconds}"
+        )
     else:
         response.headers["Cache-Control"] = f"public, max-age={seconds}"
     return response
@@ -80,8 +94,9 @@ def _cache(response, seconds: int, *, download: bool = False):
 
 def box_for(petition: Petition, message: str = "") -> dict:
     """The core signing box's state for this petition and the current visitor."""
-    return signing_box(petition.collection, accepting=petition.current_status() == "open",
-                            message=message)
+    return signing_box(
+        petition.collection, accepting=petition.current_status() == "open", message=message
+    )
 
 
 # --- Listing and reading -------------------------------------------------------------------------
@@ -91,12 +106,14 @@ def box_for(petition: Petition, message: str = "") -> dict:
 def index():
     filters = Filters.from_args(request.args)
     form = FilterForm(request.args, meta={"csrf": False}).fill_choices()
-    page = max(request.args.get("page", 1, type=int), 1)
     stmt = public_petitions(filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    petitions = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    context = dict(petitions=petitions, total=total, page=page, page_size=PAGE_SIZE, form=form,
-                   filters=filters)
+    total, more = capped_count(db.session, stmt)
+    page = sorted_page(
+        db.session, stmt, sort_keys(filters.sort), request.args.get("after"), PAGE_SIZE
+    )
+    context = dict(
+        petitions=page.items, page=page, total=total, more=more, form=form, filters=filters
+    )
     if htmx:
         return render_template("petitions/_results.html", **context)
     return render_template("petitions/index.html", **context)
@@ -109,9 +126,14 @@ def detail(petition_id: int):
         abort(404)
     collection = petition.collection
     return render_template(
-        "petitions/detail.html", petition=petition, box=box_for(petition),
+        "petitions/detail.html",
+        petition=petition,
+        box=box_for(petition),
         signers=signatures.public_signers(collection.id) if collection else [],
-        action_form=ActionForm(), is_author=_is_author(petition))
+        action_form=ActionForm(),
+        is_author=_is_author(petition),
+        text_shown=text_shown(petition),
+    )
 
 
 @bp.route("/<int:petition_id>/count")
@@ -122,8 +144,10 @@ def count(petition_id: int):
     if not petition.is_public:
         abort(404)
     total = petition.signature_count
-    etag = hashlib.sha1(f"{petition.id}:{total}:{petition.current_status()}:{get_locale()}"
-                        .encode(), usedforsecurity=False).hexdigest()[:20]
+    etag = hashlib.sha1(
+        f"{petition.id}:{total}:{petition.current_status()}:{get_locale()}".encode(),
+        usedforsecurity=False,
+    ).hexdigest()[:20]
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
@@ -136,6 +160,7 @@ def count(petition_id: int):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limit_writes("write")
 @login_required
 def new():
     form = PetitionForm().fill_choices()
@@ -145,9 +170,13 @@ def new():
     if form.validate_on_submit():
         with write_transaction():
             petition = services.create_draft(
-                current_user, title=form.title.data, body=form.body.data,
-                addressee=form.addressee.data, category=form.category.data or "",
-                neighbourhood_id=form.neighbourhood_id.data or None)
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                addressee=form.addressee.data,
+                category=form.category.data or "",
+                neighbourhood_id=form.neighbourhood_id.data or None,
+            )
         flash(_("Your draft is saved. Read it again, then gather supporters."), "success")
         return redirect(url_for("petitions.detail", petition_id=petition.id))
     status = 422 if form.is_submitted() else 200
@@ -194,6 +223,7 @@ def gather(petition_id: int):
 
 
 @bp.route("/support/<token>", methods=["GET", "POST"])
+@limit_writes("write")
 def support(token: str):
     """The private page the author shares: supporting a petition before it is published."""
     petition = db.session.scalar(select(Petition).where(Petition.supporters_token == token))
@@ -207,7 +237,10 @@ def support(token: str):
         if form.validate_on_submit() and petition.status == "gathering":
             message, category = _("Thank you for your support."), "success"
             if _is_author(petition):
-                message, category = _("You are the author: ask other people to support it."), "error"
+                message, category = (
+                    _("You are the author: ask other people to support it."),
+                    "error",
+                )
             else:
                 try:
                     signatures.sign(collection.id, current_user, ip=request.remote_addr or "")
@@ -215,10 +248,18 @@ def support(token: str):
                     message, category = refusal.message, "error"
             flash(message, category)
         return redirect(url_for("petitions.support", token=token))
-    supported = (current_user.is_authenticated and collection is not None
-                 and signatures.signature_of(collection.id, current_user.id) is not None)
-    return render_template("petitions/support.html", petition=petition, collection=collection,
-                           form=form, supported=supported)
+    supported = (
+        current_user.is_authenticated
+        and collection is not None
+        and signatures.signature_of(collection.id, current_user.id) is not None
+    )
+    return render_template(
+        "petitions/support.html",
+        petition=petition,
+        collection=collection,
+        form=form,
+        supported=supported,
+    )
 
 
 # --- Signing -------------------------------------------------------------------------------------
@@ -234,24 +275,34 @@ def sign(petition_id: int):
         abort(404)
     if not current_user.is_authenticated:
         if htmx:
-            return render_template("petitions/_sign_box.html", petition=petition,
-                                   box=box_for(petition))
-        return redirect(url_for("accounts.login",
-                                next=url_for("petitions.detail", petition_id=petition.id)))
+            return render_template(
+                "petitions/_sign_box.html", petition=petition, box=box_for(petition)
+            )
+        return redirect(
+            url_for("accounts.login", next=url_for("petitions.detail", petition_id=petition.id))
+        )
     form = SignForm()
     message, signed = _("The form expired: please try again."), False
     if form.validate_on_submit() and petition.collection is not None:
         try:
-            signatures.sign(petition.collection_id, current_user,
-                            public_name=form.public_name.data, ip=request.remote_addr or "")
+            signatures.sign(
+                petition.collection_id,
+                current_user,
+                public_name=form.public_name.data,
+                ip=request.remote_addr or "",
+            )
             message, signed = _("Thank you: your signature is recorded."), True
         except signatures.SigningError as refusal:
             message = refusal.message
     db.session.expire_all()
     petition = _petition(petition_id)
     if htmx:
-        return render_template("petitions/_sign_box.html", petition=petition,
-                               box=box_for(petition, message), oob_counter=True)
+        return render_template(
+            "petitions/_sign_box.html",
+            petition=petition,
+            box=box_for(petition, message),
+            oob_counter=True,
+        )
     flash(message, "success" if signed else "error")
     return redirect(url_for("petitions.detail", petition_id=petition.id) + "#sign-box")
 
@@ -262,10 +313,15 @@ def sign(petition_id: int):
 @bp.route("/moderation")
 @permission_required("petitions.moderate")
 def moderation_queue():
-    waiting = db.session.scalars(select(Petition).where(Petition.status == "moderation")
-                                 .order_by(Petition.submitted_at)).all()
-    gathering = db.session.scalars(select(Petition).where(Petition.status == "gathering")
-                                   .order_by(Petition.created_at.desc()).limit(50)).all()
+    waiting = db.session.scalars(
+        select(Petition).where(Petition.status == "moderation").order_by(Petition.submitted_at)
+    ).all()
+    gathering = db.session.scalars(
+        select(Petition)
+        .where(Petition.status == "gathering")
+        .order_by(Petition.created_at.desc())
+        .limit(50)
+    ).all()
     return render_template("petitions/moderation.html", waiting=waiting, gathering=gathering)
 
 
@@ -278,34 +334,105 @@ def moderate(petition_id: int):
         return redirect(url_for("petitions.detail", petition_id=petition.id))
     form = ModerationForm().fill_choices()
     if form.validate_on_submit():
-        with write_transaction():
-            if form.decision.data == "publish":
-                services.publish(petition, current_user)
-            else:
-                services.reject(petition, current_user, form.reason.data, form.comment.data)
-        flash(_("Petition published.") if petition.status == "open"
-              else _("Petition rejected; the author is told why."), "success")
-        return redirect(url_for("petitions.moderation_queue"))
+        try:
+            with write_transaction():
+                if form.decision.data == "publish":
+                    services.publish(petition, current_user)
+                else:
+                    services.reject(petition, current_user, form.reason.data, form.comment.data)
+        except RuleError as exc:
+            form.decision.errors = [*form.decision.errors, str(exc.message)]
+        else:
+            flash(
+                _("Petition published.")
+                if petition.status == "open"
+                else _("Petition rejected; the author is told why."),
+                "success",
+            )
+            return redirect(url_for("petitions.moderation_queue"))
     status = 422 if form.is_submitted() else 200
-    return render_template("petitions/moderate.html", petition=petition, form=form), status
+    return render_template(
+        "petitions/moderate.html",
+        petition=petition,
+        form=form,
+        blocked=services.publication_blocked(petition),
+    ), status
 
 
 @bp.route("/<int:petition_id>/answer", methods=["GET", "POST"])
 @permission_required("petitions.answer")
 def answer(petition_id: int):
     petition = _petition(petition_id)
-    if petition.current_status() not in ("open", "closed"):
-        flash(_("Only an open or closed petition can be answered."), "error")
+    if not services.may_be_answered(petition):
+        flash(
+            _("This petition already has its official answer.")
+            if petition.is_answered
+            else _("Only an open or closed petition can be answered."),
+            "error",
+        )
         return redirect(url_for("petitions.detail", petition_id=petition.id))
     form = AnswerForm()
     if form.validate_on_submit():
-        with write_transaction():
-            notified = services.answer(petition, current_user, form.answer.data)
-        flash(_("Answer published; %(num)d person(s) notified by email.", num=notified),
-              "success")
-        return redirect(url_for("petitions.detail", petition_id=petition.id))
+        try:
+            with write_transaction():
+                notified = services.answer(petition, current_user, form.answer.data)
+        except RuleError as exc:
+            if exc.field != "text":
+                raise
+            form.answer.errors = [*form.answer.errors, exc.message]
+        else:
+            flash(
+                ngettext(
+                    "Answer published; %(num)d person notified by email.",
+                    "Answer published; %(num)d people notified by email.",
+                    notified,
+                ),
+                "success",
+            )
+            return redirect(url_for("petitions.detail", petition_id=petition.id))
     status = 422 if form.is_submitted() else 200
     return render_template("petitions/answer.html", petition=petition, form=form), status
+
+
+@bp.route("/<int:petition_id>/debate", methods=["GET", "POST"])
+@permission_required("petitions.answer")
+def debate(petition_id: int):
+    """Set the council session that debates the petition, then record that it took place."""
+    petition = _petition(petition_id)
+    if petition.debate_due_on is None or petition.debated_on is not None:
+        flash(
+            _("The debate is already recorded.")
+            if petition.debated_on
+            else _("This petition has not reached the threshold of a council debate."),
+            "error",
+        )
+        return redirect(url_for("petitions.detail", petition_id=petition.id))
+    form = DebateForm(obj=petition.debate_session)
+    if form.validate_on_submit():
+        try:
+            with write_transaction():
+                services.schedule_debate(
+                    petition,
+                    current_user,
+                    starts_at=form.starts_at.data,
+                    place=form.place.data or "",
+                    held=form.held.data,
+                    minutes_url=form.minutes_url.data or "",
+                )
+        except RuleError as exc:
+            if exc.field != "starts_at":
+                raise
+            form.starts_at.errors = [*form.starts_at.errors, exc.message]
+        else:
+            flash(
+                _("Debate recorded; its author is told.")
+                if form.held.data
+                else _("Council session recorded; it appears in the agenda."),
+                "success",
+            )
+            return redirect(url_for("petitions.detail", petition_id=petition.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("petitions/debate.html", petition=petition, form=form), status
 
 
 # --- Open data -----------------------------------------------------------------------------------
@@ -316,24 +443,31 @@ def _neighbourhood_names() -> list[str]:
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    response = Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
     return _cache(response, 300, download=True)
 
 
 @bp.route("/data.json")
 def list_json():
     petitions = db.session.scalars(public_petitions(Filters.from_args(request.args))).all()
-    response = jsonify({"generated_at": utcnow().isoformat() + "Z",
-                        "petitions": opendata.records(petitions)})
+    response = jsonify(
+        {"generated_at": utcnow().isoformat() + "Z", "petitions": opendata.records(petitions)}
+    )
     return _cache(response, 300)
 
 
 @bp.route("/data.csv")
 def list_csv():
     petitions = db.session.scalars(public_petitions(Filters.from_args(request.args))).all()
-    return _download(opendata.to_csv(opendata.records(petitions), _neighbourhood_names()),
-                     "text/csv", "petitions.csv")
+    return _download(
+        opendata.to_csv(opendata.records(petitions), _neighbourhood_names()),
+        "text/csv",
+        "petitions.csv",
+    )
 
 
 @bp.route("/<int:petition_id>/data.json")
@@ -349,5 +483,8 @@ def petition_csv(petition_id: int):
     petition = _petition(petition_id)
     if not petition.is_public:
         abort(404)
-    return _download(opendata.to_csv(opendata.records([petition]), _neighbourhood_names()),
-                     "text/csv", f"petition-{petition.id}.csv")
+    return _download(
+        opendata.to_csv(opendata.records([petition]), _neighbourhood_names()),
+        "text/csv",
+        f"petition-{petition.id}.csv",
+    )

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from email import message_from_bytes
 from pathlib import Path
 
@@ -32,14 +33,23 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DEMO_PASSWORD = "demo-password"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
 def find_chromium() -> str | None:
-    for candidate in (os.environ.get("HUB_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("HUB_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -47,8 +57,10 @@ def find_chromium() -> str | None:
 
 def _missing_reason() -> str | None:
     if find_chromium() is None:
-        return ("browser tests skipped: Chromium not found (install Debian's package: "
-                "apt-get install chromium; or set HUB_CHROMIUM to its path)")
+        return (
+            "browser tests skipped: Chromium not found (install Debian's package: "
+            "apt-get install chromium; or set HUB_CHROMIUM to its path)"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -62,8 +74,9 @@ def pytest_report_header(config):
         return f"browser: {reason}"
     chromium = find_chromium()
     try:
-        version = subprocess.run([chromium, "--version"], check=False, capture_output=True,
-                                 text=True, timeout=20).stdout.strip()
+        version = subprocess.run(
+            [chromium, "--version"], check=False, capture_output=True, text=True, timeout=20
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         version = "version unknown"
     return f"browser: {chromium} ({version})"
@@ -108,16 +121,19 @@ _LOADED_AT = time.monotonic()  # a sub-folder conftest loads after pytest_sessio
 
 def pytest_terminal_summary(terminalreporter, config):
     for visitor, pages in getattr(config, "hub_axe_pages", {}).items():
-        terminalreporter.write_line(f"hub: axe-core checked {len(pages)} pages as {visitor}: "
-                                    + " ".join(pages))
+        terminalreporter.write_line(
+            f"hub: axe-core checked {len(pages)} pages as {visitor}: " + " ".join(pages)
+        )
     for visitor, links in getattr(config, "hub_refused_links", {}).items():
-        terminalreporter.write_line(f"hub: links shown to {visitor} that answer with a "
-                                    f"refusal: {' '.join(links)}")
+        terminalreporter.write_line(
+            f"hub: links shown to {visitor} that answer with a refusal: {' '.join(links)}"
+        )
     if _durations:
         total = sum(_durations.values())
         terminalreporter.write_line(
             f"hub: browser + security suites: {len(_durations)} tests, {total:.1f} s in test "
-            f"bodies; {time.monotonic() - _LOADED_AT:.1f} s since the suites were collected")
+            f"bodies; {time.monotonic() - _LOADED_AT:.1f} s since the suites were collected"
+        )
 
 
 # --- The server under test ---------------------------------------------------------------------
@@ -159,14 +175,39 @@ class LiveServer:
     def has_endpoint(self, endpoint: str) -> bool:
         return endpoint in self.app.view_functions
 
-    def create_user(self, email: str, *, roles=(), confirmed=True, verified=False,
-                    name: str | None = None, password: str = DEMO_PASSWORD, **fields) -> int:
+    def require(self, endpoint: str) -> None:
+        """Skip a journey whose feature this hub does not serve; with
+        ``HUB_REQUIRE_BROWSER=1`` (CI) that is a failure, never a silent skip."""
+        if self.has_endpoint(endpoint):
+            return
+        reason = f"the demo hub does not serve {endpoint!r}"
+        if os.environ.get("HUB_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"HUB_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+
+    def create_user(
+        self,
+        email: str,
+        *,
+        roles=(),
+        confirmed=True,
+        verified=False,
+        name: str | None = None,
+        password: str = DEMO_PASSWORD,
+        **fields,
+    ) -> int:
         """An account made directly in the database (``fields``: birth_date=...)."""
         from hub.accounts.services import create_user
 
         with self.app.app_context():
-            user = create_user(email, password, name or email.split("@")[0], roles=roles,
-                               confirmed=confirmed, verified_resident=verified)
+            user = create_user(
+                email,
+                password,
+                name or email.split("@")[0],
+                roles=roles,
+                confirmed=confirmed,
+                verified_resident=verified,
+            )
             for key, value in fields.items():
                 setattr(user, key, value)
             db.session.commit()
@@ -175,34 +216,37 @@ class LiveServer:
             return user_id
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    from conftest import free_port
+def _app_on(instance: Path, host: str, port: int):
+    """The hub configured for browser tests on ``instance`` (its SQLite file lives there)."""
+    return create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "browser-tests-secret",
+            "SESSION_COOKIE_SECURE": False,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+            "ARGON2_PARALLELISM": 1,
+            "BASE_URL": f"http://{host}:{port}",
+            "MAIL_SERVER": "",
+            "RATELIMIT_LOGIN": "1000 per minute",
+            "RATELIMIT_REGISTER": "1000 per minute",
+            "RATELIMIT_RESET": "1000 per minute",
+            "RATELIMIT_SIGN": "1000 per minute",
+            "RATELIMIT_VOTE": "1000 per minute",
+            "RATELIMIT_WRITE": "1000 per minute",
+            "DATABASE_URL": f"sqlite:///{instance / 'hub.sqlite'}",
+            # Journeys change data and look again at once, sometimes as an anonymous visitor.
+            "PAGE_CACHE_SECONDS": 0,
+        }
+    )
+
+
+@contextmanager
+def _serving(app, host: str, port: int):
+    """``app`` served by a threaded werkzeug server until the block ends."""
     from flask import got_request_exception
     from werkzeug.serving import make_server
 
-    from hub import migrating
-    from hub.demo import load_demo
-
-    instance = tmp_path_factory.mktemp("live-instance")
-    host, port = "127.0.0.1", free_port()
-    app = create_app({
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "browser-tests-secret",
-        "SESSION_COOKIE_SECURE": False,
-        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1,
-        "BASE_URL": f"http://{host}:{port}",
-        "MAIL_SERVER": "",
-        "RATELIMIT_LOGIN": "1000 per minute", "RATELIMIT_REGISTER": "1000 per minute",
-        "RATELIMIT_RESET": "1000 per minute", "RATELIMIT_SIGN": "1000 per minute",
-        "DATABASE_URL": f"sqlite:///{instance / 'hub.sqlite'}",
-        # Journeys change data and look again at once, sometimes as an anonymous visitor.
-        "PAGE_CACHE_SECONDS": 0,
-    })
-    migrating.upgrade(app)
-    with app.app_context():
-        load_demo(app)
-        db.session.remove()
     server = LiveServer(app, host, port)
 
     def record(sender, exception, **extra):
@@ -213,12 +257,64 @@ def live_server(tmp_path_factory):
     httpd = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, name="hub-live-server", daemon=True)
     thread.start()
-    yield server
-    httpd.shutdown()
-    thread.join(10)
-    got_request_exception.disconnect(record, app)
+    try:
+        yield server
+    finally:
+        httpd.shutdown()
+        thread.join(10)
+        got_request_exception.disconnect(record, app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path:
+    """An instance folder migrated and loaded with the demo, never served: each server copies it."""
+    from conftest import free_port
+
+    from hub import migrating
+    from hub.demo import load_demo
+
+    template = tmp_path_factory.mktemp("demo-template")
+    app = _app_on(template, "127.0.0.1", free_port())
+    migrating.upgrade(app)
     with app.app_context():
-        db.engine.dispose()
+        load_demo(app)
+        db.session.remove()
+        db.engine.dispose()  # the last connection checkpoints the WAL into hub.sqlite
+    return template
+
+
+def _copy_of(template: Path, tmp_path_factory, name: str) -> Path:
+    instance = tmp_path_factory.mktemp(name)
+    shutil.copytree(template, instance, dirs_exist_ok=True)
+    return instance
+
+
+@pytest.fixture(scope="session")
+def live_server(_demo_template, tmp_path_factory):
+    """The demo hub shared by the whole session (journeys add their own data to it)."""
+    from conftest import free_port
+
+    host, port = "127.0.0.1", free_port()
+    instance = _copy_of(_demo_template, tmp_path_factory, "live-instance")
+    with _serving(_app_on(instance, host, port), host, port) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_server(_demo_template, tmp_path_factory):
+    """A hub of its own for one test, on a fresh copy of the demo: for a test whose assertions
+    count what the demo holds (overdue items, totals), so that no other test's side effects
+    (nor another parametrised variant of itself) change what it sees. Open contexts on it with
+    ``new_context(base_url=fresh_server.url)`` or ``logged_in(email, base_url=...)``."""
+    from conftest import free_port
+
+    host, port = "127.0.0.1", free_port()
+    instance = _copy_of(_demo_template, tmp_path_factory, "fresh-instance")
+    with _serving(_app_on(instance, host, port), host, port) as server:
+        yield server
+        assert not server.errors, f"the server raised while serving this test: {server.errors!r}"
 
 
 @pytest.fixture(autouse=True)
@@ -248,8 +344,9 @@ def _playwright():
 
 @pytest.fixture(scope="session")
 def browser(_playwright):
-    browser = _playwright.chromium.launch(executable_path=find_chromium(), headless=True,
-                                          args=CHROMIUM_FLAGS)
+    browser = _playwright.chromium.launch(
+        executable_path=find_chromium(), headless=True, args=CHROMIUM_FLAGS
+    )
     yield browser
     browser.close()
 
@@ -308,8 +405,10 @@ def new_context(browser, live_server, request):
         return context
 
     yield factory
-    failed = any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
-                 for when in ("setup", "call"))
+    failed = any(
+        getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
+        for when in ("setup", "call")
+    )
     for number, context in enumerate(contexts):
         if failed:
             _save_artifacts(request.node.nodeid, number, context)
@@ -324,7 +423,8 @@ def _save_artifacts(nodeid: str, number: int, context) -> None:
         try:
             page.screenshot(path=f"{stem}.png", full_page=True)
             stem.with_suffix(".html").write_text(
-                f"<!-- {page.url} -->\n" + page.content(), encoding="utf-8")
+                f"<!-- {page.url} -->\n" + page.content(), encoding="utf-8"
+            )
         except Exception as exc:
             stem.with_suffix(".txt").write_text(f"could not save {page.url}: {exc}\n")
 

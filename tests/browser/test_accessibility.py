@@ -27,7 +27,8 @@ PER_SHAPE = 3  # pages per URL shape (/projects/N, /projects/N/contributions/N..
 SKIP_PATH = re.compile(
     r"^/(logout|language/)|/(export|download|feed)s?(/|$)|"
     r"\.(json|csv|ics|xml|rss|atom|pdf|zip|txt|eml|png|jpe?g|svg|gif|webp)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 VISITORS = {
     "anonymous": None,
@@ -35,6 +36,7 @@ VISITORS = {
     "agent": "agent@ormeval.example",
     "admin": "admin@ormeval.example",
 }
+
 
 def shape(path: str) -> str:
     return re.sub(r"\d+", "N", path)
@@ -49,7 +51,9 @@ def run_axe(page) -> list[dict]:
                                                   resultTypes: ["violations"]});
           return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
             nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + "  " + n.html.slice(0, 160))}));
-        }""", WCAG_TAGS)
+        }""",
+        WCAG_TAGS,
+    )
 
 
 def describe(url: str, violations: list[dict]) -> str:
@@ -84,8 +88,10 @@ def crawl(context, base: str, start: str = "/"):
         if "text/html" not in content_type or attachment:
             continue
         page.goto(url)
-        checked.append(urlsplit(page.url).path + (f"?{urlsplit(page.url).query}"
-                                                  if urlsplit(page.url).query else ""))
+        checked.append(
+            urlsplit(page.url).path
+            + (f"?{urlsplit(page.url).query}" if urlsplit(page.url).query else "")
+        )
         violations = run_axe(page)
         if violations:
             reports.append(describe(page.url, violations))
@@ -116,8 +122,10 @@ def test_every_linked_page_passes_axe(visitor, new_context, logged_in, live_serv
         request.config.__dict__.setdefault("hub_refused_links", {})[visitor] = refused
     assert len(checked) >= 3, checked
     assert not broken, "links to pages that do not answer:\n" + "\n".join(broken)
-    assert not reports, (f"{len(reports)} of {len(checked)} pages violate WCAG A/AA rules:\n\n"
-                         + "\n\n".join(reports))
+    assert not reports, (
+        f"{len(reports)} of {len(checked)} pages violate WCAG A/AA rules:\n\n"
+        + "\n\n".join(reports)
+    )
     assert context.monitor.problems == []
 
 

@@ -127,7 +127,8 @@ def tab_to(page, matches, limit: int = 60) -> dict:
         if info is None:
             continue
         assert info["native"] or info["outline"] or info["shadow"], (
-            f"focus is not visible on {info}")
+            f"focus is not visible on {info}"
+        )
         seen.append(info["text"] or info["id"] or info["tag"])
         if matches(info):
             return info
@@ -208,7 +209,8 @@ def open_signable_petition(page, live_server) -> None:
     """From the home page to the first petition this visitor can sign."""
     page.goto("/petitions/")
     links = page.locator("main a[href*='/petitions/']").evaluate_all(
-        "els => els.map(e => e.getAttribute('href'))")
+        "els => els.map(e => e.getAttribute('href'))"
+    )
     for href in dict.fromkeys(h for h in links if re.search(r"/petitions/\d+$", h)):
         page.goto(href)
         if page.locator("#sign-box form button[type=submit]").count():
@@ -217,13 +219,12 @@ def open_signable_petition(page, live_server) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "without-js"])
-def test_resident_signs_a_petition_and_the_counter_follows(new_context, live_server, login,
-                                                           javascript):
-    if not live_server.has_endpoint("petitions.sign"):
-        pytest.skip("petitions plugin not present yet")
+def test_resident_signs_a_petition_and_the_counter_follows(
+    new_context, live_server, login, javascript
+):
+    live_server.require("petitions.sign")
     email = unique_email("signataire")
-    live_server.create_user(email, name="Signataire", verified=True,
-                            birth_date=date(1988, 5, 17))
+    live_server.create_user(email, name="Signataire", verified=True, birth_date=date(1988, 5, 17))
     context = new_context(java_script_enabled=javascript)
     page = context.new_page()
     login(page, email)
@@ -233,9 +234,18 @@ def test_resident_signs_a_petition_and_the_counter_follows(new_context, live_ser
     if javascript:
         page.evaluate("window.__notReloaded = true")
     page.locator("#sign-box form button[type=submit]").click()
+    # Signing is a legal act: a confirmation step repeats what is signed before the act.
+    expect(page.locator("#sign-box")).to_contain_text("Vérifiez avant de signer")
+    assert counter_value(page) == before
+    if javascript:  # the focus follows the update
+        expect(page.locator("#sign-confirm")).to_be_focused()
+    page.locator("#sign-box button", has_text="Confirmer ma signature").click()
     expect(page.locator("#sign-box")).to_contain_text("✓")
+    if javascript:
+        expect(page.locator("#sign-box .notice")).to_be_focused()
     expect(page.locator("#petition-counter .petition-counter__total")).to_contain_text(
-        str(before + 1))
+        str(before + 1)
+    )
     if javascript:  # swapped in place by htmx: same document, same address
         assert page.evaluate("window.__notReloaded === true")
         assert page.url == url
@@ -244,18 +254,22 @@ def test_resident_signs_a_petition_and_the_counter_follows(new_context, live_ser
     page.reload()
     assert counter_value(page) == before + 1
     expect(page.locator("#sign-box")).to_contain_text("✓")
-    expect(page.locator("#sign-box form button[type=submit]")).to_have_count(0)
+    expect(page.locator("#sign-box form[action$='/sign']")).to_have_count(0)
+    # While signatures are open, the signature can be withdrawn.
+    page.locator("#sign-box button", has_text="Retirer ma signature").click()
+    expect(page.locator(".flashes")).to_contain_text("Votre signature est retirée")
+    assert counter_value(page) == before
     assert context.monitor.problems == []
 
 
 def test_resident_signs_with_the_keyboard_only(new_context, live_server, login):
     """Tab to the signing form, Space to show one's name, Enter to sign: the box answers in
     place and the polite live region tells screen-reader users what happened."""
-    if not live_server.has_endpoint("petitions.sign"):
-        pytest.skip("petitions plugin not present yet")
+    live_server.require("petitions.sign")
     email = unique_email("clavier-signe")
-    live_server.create_user(email, name="Signe au clavier", verified=True,
-                            birth_date=date(1979, 2, 3))
+    live_server.create_user(
+        email, name="Signe au clavier", verified=True, birth_date=date(1979, 2, 3)
+    )
     context = new_context()
     page = context.new_page()
     login(page, email)
@@ -266,6 +280,11 @@ def test_resident_signs_with_the_keyboard_only(new_context, live_server, login):
     page.keyboard.press("Space")
     tab_to(page, lambda i: i["tag"] == "BUTTON" and "Signer" in i["text"])
     page.keyboard.press("Enter")
+    expect(page.locator("#sign-confirm")).to_be_focused()  # the confirmation step
+    expect(page.locator("#sign-box")).to_contain_text("Votre nom figurera dans la liste publique")
+    tab_to(page, lambda i: i["tag"] == "BUTTON" and "Confirmer" in i["text"], limit=5)
+    page.keyboard.press("Enter")
+    expect(page.locator("#sign-box .notice")).to_be_focused()  # focus on the result
     expect(page.locator("#sign-box")).to_contain_text("✓")
     expect(page.locator("#sign-box")).to_contain_text("liste publique")
     expect(page.locator("#live-region")).not_to_be_empty()
@@ -275,26 +294,29 @@ def test_resident_signs_with_the_keyboard_only(new_context, live_server, login):
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "without-js"])
 def test_resident_follows_a_project(new_context, live_server, login, javascript):
-    if not live_server.has_endpoint("projects.follow"):
-        pytest.skip("projects not present yet")
+    live_server.require("projects.follow")
     email = unique_email("suiveur")
     live_server.create_user(email, name="Suiveur", verified=True)
     page = new_context(java_script_enabled=javascript).new_page()
     login(page, email)
     page.goto("/projects")
-    links = [h for h in page.locator("main a").evaluate_all(
-        "els => els.map(e => e.getAttribute('href'))") if re.search(r"/projects/\d+$", h or "")]
-    if not links:
-        pytest.skip("the demo has no project")
+    links = [
+        h
+        for h in page.locator("main a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        if re.search(r"/projects/\d+$", h or "")
+    ]
+    assert links, "the demo has no project"
     page.goto(links[0])
     button = page.locator(".follow form button[type=submit]")
     expect(button).to_have_attribute("aria-pressed", "false")
     button.click()
     expect(page.locator(".follow form button[type=submit]")).to_have_attribute(
-        "aria-pressed", "true")
+        "aria-pressed", "true"
+    )
     page.reload()
     expect(page.locator(".follow form button[type=submit]")).to_have_attribute(
-        "aria-pressed", "true")
+        "aria-pressed", "true"
+    )
     assert page.context.monitor.problems == []
 
 
@@ -309,13 +331,19 @@ def contribution_under_review(live_server, author_id: int) -> tuple[int, int] | 
     from hub.projects.models import Project
 
     with live_server.app.app_context():
-        project_id = db.session.scalar(select(Project.id).where(
-            Project.phase == "instruction").order_by(Project.id).limit(1))
+        project_id = db.session.scalar(
+            select(Project.id).where(Project.phase == "instruction").order_by(Project.id).limit(1)
+        )
         if project_id is None:
             return None
         contribution = Contribution(
-            target_type="project", target_id=project_id, channel="online", author_id=author_id, created_at=utcnow(),
-            text="Installer des arceaux à vélos devant l'école, côté rue des Lilas.")
+            target_type="project",
+            target_id=project_id,
+            channel="online",
+            author_id=author_id,
+            created_at=utcnow(),
+            text="Installer des arceaux à vélos devant l'école, côté rue des Lilas.",
+        )
         db.session.add(contribution)
         db.session.commit()
         found = (project_id, contribution.id)
@@ -324,13 +352,11 @@ def contribution_under_review(live_server, author_id: int) -> tuple[int, int] | 
 
 
 def test_agent_answers_a_contribution_and_its_author_sees_it(logged_in, live_server):
-    if not live_server.has_endpoint("projects.answer"):
-        pytest.skip("project contributions and answers not present yet")
+    live_server.require("projects.answer")
     author_email = unique_email("contributrice")
     author_id = live_server.create_user(author_email, name="Contributrice", verified=True)
     found = contribution_under_review(live_server, author_id)
-    if found is None:
-        pytest.skip("the demo has no project in its review phase (instruction)")
+    assert found is not None, "the demo has no project in its review phase (instruction)"
     project_id, contribution_id = found
     answer = "Merci : la commune retient votre proposition pour le budget de l'an prochain."
 

@@ -47,8 +47,15 @@ def note(note_id: int):
 
 
 def _section(page: str):
-    return [render_section("example", "Exemple", "example/_section.html", order=90,
-                           text=f"example section on the {page} page")]
+    return [
+        render_section(
+            "example",
+            "Exemple",
+            "example/_section.html",
+            order=90,
+            text=f"example section on the {page} page",
+        )
+    ]
 
 
 def _accept_kiosk_notes(note, *, channel, source, author, entered_by):
@@ -89,8 +96,13 @@ def hub_register_commands():
 
 @hookimpl
 def hub_openapi_paths():
-    return {"paths": {"/api/v1/example": {"get": {"summary": "Example endpoint",
-                                                   "responses": {"200": {"description": "OK"}}}}}}
+    return {
+        "paths": {
+            "/api/v1/example": {
+                "get": {"summary": "Example endpoint", "responses": {"200": {"description": "OK"}}}
+            }
+        }
+    }
 
 
 @hookimpl
@@ -112,11 +124,23 @@ def hub_user_activity(user):
 
 
 @hookimpl
+def hub_agenda_organisers(start, end):
+    return [("example", 1)] if start <= datetime(2030, 1, 15, 18, 30) <= end else []
+
+
+@hookimpl
 def hub_agenda_events(start, end, filters):
     when = datetime(2030, 1, 15, 18, 30)
     if start <= when <= end:
-        return [AgendaEvent(uid="example-1", title="Example session", start=when,
-                            location="Salle des fêtes", source="example")]
+        return [
+            AgendaEvent(
+                uid="example-1",
+                title="Example session",
+                start=when,
+                location="Salle des fêtes",
+                source="example",
+            )
+        ]
     return []
 
 
@@ -132,8 +156,9 @@ def hub_on_residence_verified(user, method):
 
 @hookimpl
 def hub_on_threshold_reached(collection, threshold):
-    db.session.add(ExampleNote(user_id=None,
-                               text=f"threshold {threshold.action} of {collection.object_type}"))
+    db.session.add(
+        ExampleNote(user_id=None, text=f"threshold {threshold.action} of {collection.object_type}")
+    )
 
 
 @hookimpl
@@ -154,12 +179,32 @@ def hub_load_demo_content(app):
 
 
 @hookimpl
+def hub_load_scale_content(scale):
+    """One note per scaled resident's thousand, written in a batch with explicit ids."""
+    first = scale.next_id(ExampleNote)
+    scale.insert(
+        ExampleNote,
+        (
+            {"id": first + i, "user_id": user_id, "text": "scale note"}
+            for i, user_id in enumerate(scale.user_ids[: scale.count(1000)])
+        ),
+    )
+
+
+@hookimpl
 def hub_register_object_types():
-    return [ObjectType(name="example_note", model=ExampleNote, label="Note",
-                       endpoint="example.note", url_values=lambda n: {"note_id": n.id},
-                       title=lambda n: n.text,
-                       can_manage=lambda user, n: user.can("example.manage"),
-                       contribution_rule=_accept_kiosk_notes)]
+    return [
+        ObjectType(
+            name="example_note",
+            model=ExampleNote,
+            label="Note",
+            endpoint="example.note",
+            url_values=lambda n: {"note_id": n.id},
+            title=lambda n: n.text,
+            can_manage=lambda user, n: user.can("example.manage"),
+            contribution_rule=_accept_kiosk_notes,
+        )
+    ]
 
 
 @hookimpl
@@ -180,8 +225,14 @@ def _tidy():
 
 @hookimpl
 def hub_scheduled_jobs():
-    return [Job("example.tidy", every=timedelta(hours=1), run=_tidy,
-                description="Write a note every hour")]
+    return [
+        Job(
+            "example.tidy",
+            every=timedelta(hours=1),
+            run=_tidy,
+            description="Write a note every hour",
+        )
+    ]
 
 
 @hookimpl
@@ -222,6 +273,93 @@ def hub_staff_area(user):
 
 
 @hookimpl
+def hub_grants(user, obj, action):
+    """Lets the example's curator (one account) pin anything."""
+    if action == "example.pin" and getattr(user, "email", "") == "curator@example.org":
+        return True
+    return None
+
+
+@hookimpl
+def hub_open_data():
+    from hub.plugin import Dataset
+
+    return [Dataset("Example notes", "example.index", "HTML", "Notes of the example plugin.")]
+
+
+@hookimpl
+def hub_oparl_objects():
+    """Each note as an OParl paper (the OParl 1.1 export at /oparl/v1/system)."""
+    from hub.plugin import OParlPaper, db, external_url
+
+    return [
+        OParlPaper(
+            key=f"example-note-{note.id}",
+            name=note.text,
+            paper_type="Note",
+            web=external_url("example.index"),
+            text=note.text,
+        )
+        for note in db.session.scalars(select(ExampleNote).order_by(ExampleNote.id))
+    ]
+
+
+@hookimpl
+def hub_neighbourhood_news(neighbourhood_ids, since, until):
+    """A fixed piece of news for the first neighbourhood asked about."""
+    from hub.plugin import NeighbourhoodNews
+
+    if not neighbourhood_ids:
+        return []
+    first = sorted(neighbourhood_ids)[0]
+    return [NeighbourhoodNews(first, "Example news near you", "/example/", since)]
+
+
+@hookimpl
+def hub_annual_report(year, start, end):
+    """The example's notes in the annual participation report (notes keep no date: all count)."""
+    from sqlalchemy import func, select
+
+    from hub.plugin import Indicator, ReportSection, db
+
+    from .models import ExampleNote
+
+    count = db.session.scalar(select(func.count(ExampleNote.id)))
+    return [
+        ReportSection(
+            "example_notes",
+            "Example notes",
+            [Indicator("notes", "Notes written", count)],
+            breakdown=[("Notes", count)],
+            breakdown_title="Notes of the example plugin",
+            order=200,
+        )
+    ]
+
+
+@hookimpl
+def hub_work_items(user, body):
+    """One overdue note to check for agents; nothing for bodies."""
+    from datetime import date
+
+    from hub.plugin import WorkItem
+
+    if body is not None or not user.can("example.manage"):
+        return []
+    return [
+        WorkItem(
+            "example.check",
+            "Note to check",
+            "Une note en retard",
+            "/example/",
+            due=date(2020, 1, 31),
+            deadline="legal",
+            assignee="Équipe exemple",
+        )
+    ]
+
+
+@hookimpl
 def hub_on_event(event):
     if event.name == "example.noted":
         with write_transaction():
@@ -232,6 +370,7 @@ def hub_on_event(event):
 def hub_search(query, user, limit):
     from hub.plugin import SearchResult, search_like
 
-    notes = db.session.scalars(select(ExampleNote).where(search_like(ExampleNote.text, query))
-                               .limit(limit)).all()
+    notes = db.session.scalars(
+        select(ExampleNote).where(search_like(ExampleNote.text, query)).limit(limit)
+    ).all()
     return [SearchResult("Notes", n.text, f"/example/notes/{n.id}") for n in notes]

@@ -12,8 +12,10 @@ from hub.notifications.models import Notification
 from plugins.initiative_workshops import services
 from plugins.initiative_workshops.models import Initiative
 
-SUMMARY = ("Transformer la friche de la rue des Lilas en jardin partagé, avec des bacs "
-           "accessibles en fauteuil et un composteur de quartier.")
+SUMMARY = (
+    "Transformer la friche de la rue des Lilas en jardin partagé, avec des bacs "
+    "accessibles en fauteuil et un composteur de quartier."
+)
 
 
 def configure(app, **values):
@@ -27,16 +29,22 @@ def configure(app, **values):
 
 
 def residents(make_user, count, prefix="habitant", **fields) -> list[int]:
-    return [make_user(f"{prefix}{i:02d}@example.org", verified=True, **fields)
-            for i in range(count)]
+    return [
+        make_user(f"{prefix}{i:02d}@example.org", verified=True, **fields) for i in range(count)
+    ]
 
 
-def propose(app, author_id, title="Un jardin partagé rue des Lilas", neighbourhood_ids=(),
-            **fields) -> int:
+def propose(
+    app, author_id, title="Un jardin partagé rue des Lilas", neighbourhood_ids=(), **fields
+) -> int:
     with app.test_request_context("/"):
-        item = services.propose(db.session.get(User, author_id), title=title,
-                                summary=fields.pop("summary", SUMMARY),
-                                neighbourhood_ids=neighbourhood_ids, **fields)
+        item = services.propose(
+            db.session.get(User, author_id),
+            title=title,
+            summary=fields.pop("summary", SUMMARY),
+            neighbourhood_ids=neighbourhood_ids,
+            **fields,
+        )
         return item.id
 
 
@@ -53,8 +61,7 @@ def leave(app, item_id, user_id):
 def call(app, function, item_id, user_id, *args, **kwargs):
     """``services.function(item_id, user, ...)`` in a request context."""
     with app.test_request_context("/"):
-        return getattr(services, function)(item_id, db.session.get(User, user_id), *args,
-                                           **kwargs)
+        return getattr(services, function)(item_id, db.session.get(User, user_id), *args, **kwargs)
 
 
 def constituted(app, make_user, members=3, neighbourhood_ids=(), **settings) -> tuple[int, list]:
@@ -86,14 +93,17 @@ def load(app, item_id) -> Initiative:
 
 def audit_count(app, action) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count(AuditEntry.id)).where(
-            AuditEntry.action == action)) or 0
+        return (
+            db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == action))
+            or 0
+        )
 
 
 def events(app, name) -> list[OutboxEvent]:
     with app.app_context():
-        rows = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == name)
-                                  .order_by(OutboxEvent.id)).all()
+        rows = db.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.name == name).order_by(OutboxEvent.id)
+        ).all()
         db.session.expunge_all()
         return rows
 
@@ -101,9 +111,14 @@ def events(app, name) -> list[OutboxEvent]:
 def notifications(app, kind) -> list[tuple[int, str, str]]:
     """``(user_id, title, body)`` of the notifications of ``kind``."""
     with app.app_context():
-        return [tuple(r) for r in db.session.execute(
-            select(Notification.user_id, Notification.title, Notification.body)
-            .where(Notification.kind == kind).order_by(Notification.id)).all()]
+        return [
+            tuple(r)
+            for r in db.session.execute(
+                select(Notification.user_id, Notification.title, Notification.body)
+                .where(Notification.kind == kind)
+                .order_by(Notification.id)
+            ).all()
+        ]
 
 
 def token(app, user_id) -> str:

@@ -38,9 +38,11 @@ def proposal(app, make_user):
     people = residents(make_user, 2)
     item_id = propose(app, people[0])
     join(app, item_id, people[1])
-    staff = {"agent": make_user("agent@example.org", roles=("agent",)),
-             "admin": make_user("admin@example.org", roles=("admin",)),
-             "elected": make_user("elu@example.org", roles=("elected",))}
+    staff = {
+        "agent": make_user("agent@example.org", roles=("agent",)),
+        "admin": make_user("admin@example.org", roles=("admin",)),
+        "elected": make_user("elu@example.org", roles=("elected",)),
+    }
     return item_id, people, staff
 
 
@@ -53,14 +55,16 @@ def _unchanged(app, item_id):
 # --- The collective's threshold ------------------------------------------------------------------
 
 
-def test_web_a_member_cannot_submit_before_the_collective_is_constituted(app, client, auth,
-                                                                        proposal):
+def test_web_a_member_cannot_submit_before_the_collective_is_constituted(
+    app, client, auth, proposal
+):
     item_id, _people, _staff = proposal
     auth.login("habitant00@example.org")
     page = client.get(f"/initiatives/{item_id}").get_data(as_text=True)
     assert "Submit the dossier to the council" not in page  # no button…
-    response = submit(client, f"/initiatives/{item_id}", {},
-                      action=f"/initiatives/{item_id}/submit")  # …and the POST is refused
+    response = submit(
+        client, f"/initiatives/{item_id}", {}, action=f"/initiatives/{item_id}/submit"
+    )  # …and the POST is refused
     assert response.status_code == 302
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The collective is not constituted: 2 of the 3 residents required" in shown
@@ -69,8 +73,9 @@ def test_web_a_member_cannot_submit_before_the_collective_is_constituted(app, cl
 
 def test_api_submission_before_constitution_is_409(app, client, proposal):
     item_id, people, _staff = proposal
-    response = client.post(f"/api/v1/initiatives/{item_id}/submission",
-                           headers=bearer(app, people[0]))
+    response = client.post(
+        f"/api/v1/initiatives/{item_id}/submission", headers=bearer(app, people[0])
+    )
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "not_constituted"
     _unchanged(app, item_id)
@@ -80,18 +85,19 @@ def test_api_submission_before_constitution_is_409(app, client, proposal):
 def test_staff_submitting_on_behalf_is_held_to_the_same_rule(app, client, auth, proposal, role):
     item_id, _people, staff = proposal
     auth.login(f"{role}@example.org")
-    response = submit(client, f"/initiatives/{item_id}", {},
-                      action=f"/initiatives/{item_id}/submit")
+    response = submit(
+        client, f"/initiatives/{item_id}", {}, action=f"/initiatives/{item_id}/submit"
+    )
     assert response.status_code == 302
     assert "not constituted" in client.get(response.headers["Location"]).get_data(True)
-    api = client.post(f"/api/v1/initiatives/{item_id}/submission",
-                      headers=bearer(app, staff[role]))
+    api = client.post(f"/api/v1/initiatives/{item_id}/submission", headers=bearer(app, staff[role]))
     assert api.status_code == 409 and api.get_json()["error"]["code"] == "not_constituted"
     _unchanged(app, item_id)
 
 
-def test_admin_lowering_the_setting_does_not_constitute_existing_proposals(app, client, auth,
-                                                                          proposal, runner):
+def test_admin_lowering_the_setting_does_not_constitute_existing_proposals(
+    app, client, auth, proposal, runner
+):
     """The number required is frozen when the idea is proposed: changing the setting in the
     administration applies to new proposals only, and the recount command keeps the rule."""
     item_id, people, _staff = proposal
@@ -116,8 +122,11 @@ def test_a_tampered_counter_does_not_constitute_the_rows_are_counted(app, runner
     let the dossier through: submission counts the member rows under the lock."""
     item_id, people, _staff = proposal
     with app.app_context():
-        db.session.execute(update(Initiative).where(Initiative.id == item_id)
-                           .values(members_count=50, state="constituted"))
+        db.session.execute(
+            update(Initiative)
+            .where(Initiative.id == item_id)
+            .values(members_count=50, state="constituted")
+        )
         db.session.commit()
     with pytest.raises(RuleError) as refusal:
         call(app, "submit", item_id, people[0])
@@ -127,16 +136,18 @@ def test_a_tampered_counter_does_not_constitute_the_rows_are_counted(app, runner
     assert len(events(app, "initiative_workshops.unconstituted")) == 1
 
 
-def test_only_verified_residents_join_from_their_own_account(app, client, auth, make_user,
-                                                            proposal):
+def test_only_verified_residents_join_from_their_own_account(
+    app, client, auth, make_user, proposal
+):
     item_id, _people, staff = proposal
     paul = make_user("paul@example.org")
     api = client.post(f"/api/v1/initiatives/{item_id}/members", headers=bearer(app, paul))
     assert api.status_code == 403
     assert api.get_json()["error"]["code"] == "residence_not_verified"
     for role in ("agent", "admin"):
-        refused = client.post(f"/api/v1/initiatives/{item_id}/members",
-                              headers=bearer(app, staff[role]))
+        refused = client.post(
+            f"/api/v1/initiatives/{item_id}/members", headers=bearer(app, staff[role])
+        )
         assert refused.status_code == 403  # staff accounts are not verified residents
     auth.login("paul@example.org")
     web = submit(client, f"/initiatives/{item_id}", {}, action=f"/initiatives/{item_id}/join")
@@ -146,9 +157,11 @@ def test_only_verified_residents_join_from_their_own_account(app, client, auth, 
 
 def test_no_decision_before_submission_on_any_path(app, client, auth, proposal):
     item_id, _people, staff = proposal
-    api = client.post(f"/api/v1/initiatives/{item_id}/decision",
-                      json={"outcome": "retained", "reference": "D-1"},
-                      headers=bearer(app, staff["elected"]))
+    api = client.post(
+        f"/api/v1/initiatives/{item_id}/decision",
+        json={"outcome": "retained", "reference": "D-1"},
+        headers=bearer(app, staff["elected"]),
+    )
     assert api.status_code == 409 and api.get_json()["error"]["code"] == "not_submitted"
     auth.login("elu@example.org")
     page = client.get(f"/initiatives/{item_id}/decision")
@@ -167,9 +180,11 @@ def test_no_decision_before_submission_on_any_path(app, client, auth, proposal):
 @pytest.fixture
 def dossier(app, make_user):
     item_id, people = submitted(app, make_user, members=2)
-    staff = {"agent": make_user("agent@example.org", roles=("agent",)),
-             "admin": make_user("admin@example.org", roles=("admin",)),
-             "elected": make_user("elu@example.org", roles=("elected",))}
+    staff = {
+        "agent": make_user("agent@example.org", roles=("agent",)),
+        "admin": make_user("admin@example.org", roles=("admin",)),
+        "elected": make_user("elu@example.org", roles=("elected",)),
+    }
     return item_id, people, staff
 
 
@@ -184,9 +199,16 @@ def _undecided(app, item_id):
 def test_web_not_retained_without_a_reason_is_refused_and_kept(app, client, auth, dossier):
     item_id, _people, _staff = dossier
     auth.login("elu@example.org")
-    response = submit(client, f"/initiatives/{item_id}/decision", {
-        "outcome": "not_retained", "reason": "   ", "reference": "Délibération 12",
-        "decided_on": "2020-01-01"})
+    response = submit(
+        client,
+        f"/initiatives/{item_id}/decision",
+        {
+            "outcome": "not_retained",
+            "reason": "   ",
+            "reference": "Délibération 12",
+            "decided_on": "2020-01-01",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Say why the initiative is not retained" in page
@@ -197,9 +219,11 @@ def test_web_not_retained_without_a_reason_is_refused_and_kept(app, client, auth
 @pytest.mark.parametrize("reason", ["", "   ", "Non."])
 def test_api_not_retained_without_a_reason_is_422(app, client, dossier, reason):
     item_id, _people, staff = dossier
-    response = client.post(f"/api/v1/initiatives/{item_id}/decision",
-                           json={"outcome": "not_retained", "reason": reason},
-                           headers=bearer(app, staff["elected"]))
+    response = client.post(
+        f"/api/v1/initiatives/{item_id}/decision",
+        json={"outcome": "not_retained", "reason": reason},
+        headers=bearer(app, staff["elected"]),
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "reason_required"
     _undecided(app, item_id)
@@ -211,8 +235,9 @@ def test_staff_and_admin_cannot_take_the_political_decision(app, client, auth, d
     can an administrator, whatever permissions the role inherits."""
     item_id, _people, staff = dossier
     body = {"outcome": "not_retained", "reason": "Le terrain est réservé à l'école."}
-    api = client.post(f"/api/v1/initiatives/{item_id}/decision", json=body,
-                      headers=bearer(app, staff[role]))
+    api = client.post(
+        f"/api/v1/initiatives/{item_id}/decision", json=body, headers=bearer(app, staff[role])
+    )
     assert api.status_code == 403 and api.get_json()["error"]["code"] == "not_elected"
     auth.login(f"{role}@example.org")
     assert client.get(f"/initiatives/{item_id}/decision").status_code == 403
@@ -226,9 +251,11 @@ def test_every_decision_publishes_a_reasoned_answer(app, client, dossier):
     """Even *retained* without a reason publishes an answer on the core answers service: a
     decision never stays without its text."""
     item_id, _people, staff = dossier
-    response = client.post(f"/api/v1/initiatives/{item_id}/decision",
-                           json={"outcome": "retained", "reference": "Délibération 2026-3"},
-                           headers=bearer(app, staff["elected"]))
+    response = client.post(
+        f"/api/v1/initiatives/{item_id}/decision",
+        json={"outcome": "retained", "reference": "Délibération 2026-3"},
+        headers=bearer(app, staff["elected"]),
+    )
     assert response.status_code == 201 and response.get_json()["project_id"]
     with app.app_context():
         answer = db.session.scalar(select(Answer))

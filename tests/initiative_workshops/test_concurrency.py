@@ -23,10 +23,12 @@ REQUIRED = 10
 
 
 def _request(url, token, method):
-    request = urllib.request.Request(url, data=b"{}" if method == "POST" else None,
-                                     method=method, headers={
-                                         "Authorization": f"Bearer {token}",
-                                         "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=b"{}" if method == "POST" else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status
@@ -55,8 +57,12 @@ def _at_once(url, tokens, method):
 
 def _residents(app, count):
     with app.app_context():
-        users = [create_user(f"r{i:02d}@example.org", None, f"R{i}", confirmed=True,
-                             verified_resident=True) for i in range(count)]
+        users = [
+            create_user(
+                f"r{i:02d}@example.org", None, f"R{i}", confirmed=True, verified_resident=True
+            )
+            for i in range(count)
+        ]
         db.session.commit()
         ids = [u.id for u in users]
         tokens = [ApiToken.issue(u, "t")[1] for u in users]
@@ -66,8 +72,9 @@ def _residents(app, count):
 
 def _member_rows(app, item_id):
     with app.app_context():
-        return db.session.scalar(select(func.count(Member.id)).where(
-            Member.initiative_id == item_id))
+        return db.session.scalar(
+            select(func.count(Member.id)).where(Member.initiative_id == item_id)
+        )
 
 
 @pytest.mark.slow
@@ -79,20 +86,20 @@ def test_members_required_plus_five_join_at_once(make_app, gunicorn_server):
     item_id = propose(app, author)
     base = gunicorn_server(app, workers=4, env={"HUB_RATELIMIT_ENABLED": "false"})
 
-    statuses, seconds = _at_once(f"{base}/api/v1/initiatives/{item_id}/members", joiners,
-                                 "POST")
+    statuses, seconds = _at_once(f"{base}/api/v1/initiatives/{item_id}/members", joiners, "POST")
 
     assert statuses == [201] * (REQUIRED + 5), statuses
     item = load(app, item_id)
     assert item.state == "constituted"
     assert item.members_count == REQUIRED + 6 == _member_rows(app, item_id)
     assert len(events(app, "initiative_workshops.constituted")) == 1
-    told = [user for user, _title, _body in notifications(
-        app, "initiative_workshops.constituted")]
+    told = [user for user, _title, _body in notifications(app, "initiative_workshops.constituted")]
     # one notification each, to the collective as it stood when it was constituted
     assert len(told) == len(set(told)) == REQUIRED and author in told
-    print(f"\n{REQUIRED + 5} joins at once through 4 workers: {seconds:.2f} s, "
-          f"members_count {item.members_count}, constituted once")
+    print(
+        f"\n{REQUIRED + 5} joins at once through 4 workers: {seconds:.2f} s, "
+        f"members_count {item.members_count}, constituted once"
+    )
 
 
 @pytest.mark.slow
@@ -110,14 +117,16 @@ def test_members_leave_at_once_below_the_threshold(make_app, gunicorn_server):
     assert load(app, item_id).state == "constituted"
     base = gunicorn_server(app, workers=4, env={"HUB_RATELIMIT_ENABLED": "false"})
 
-    statuses, _seconds = _at_once(f"{base}/api/v1/initiatives/{item_id}/members/me",
-                                  tokens[1:7], "DELETE")
+    statuses, _seconds = _at_once(
+        f"{base}/api/v1/initiatives/{item_id}/members/me", tokens[1:7], "DELETE"
+    )
 
     assert statuses == [204] * 6
     item = load(app, item_id)
     assert item.state == "proposed"
     assert item.members_count == REQUIRED + 2 - 6 == _member_rows(app, item_id)
     assert len(events(app, "initiative_workshops.unconstituted")) == 1
-    told = [user for user, _title, _body in notifications(
-        app, "initiative_workshops.unconstituted")]
+    told = [
+        user for user, _title, _body in notifications(app, "initiative_workshops.unconstituted")
+    ]
     assert len(told) == len(set(told)) == REQUIRED + 2  # members and those who left (followers)

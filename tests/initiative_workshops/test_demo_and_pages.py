@@ -45,7 +45,8 @@ def test_demo_has_every_state_an_overdue_decision_and_both_outcomes(demo, client
     page = client.get(f"/initiatives/{ids['not_retained']}").get_data(as_text=True)
     assert refused_reason in page
     assert "Origin: a citizen initiative" in client.get(f"/projects/{project_id}").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "phase 1 of 4" in client.get(f"/initiatives/{retained_id}").get_data(as_text=True)
     body_page = client.get(f"/bodies/{garenne}").get_data(as_text=True)
     assert "Initiatives it facilitates, by priority" in body_page
@@ -54,8 +55,16 @@ def test_demo_has_every_state_an_overdue_decision_and_both_outcomes(demo, client
     assert "Un composteur collectif rue des Acacias" in quarter
     api = client.get("/api/v1/initiatives").get_json()["initiatives"]
     assert len(api) == len(STATES) + 3
-    assert {"id", "title", "state", "members_count", "members_required", "facilitator_body",
-            "decision_due", "project_id"} <= set(api[0])
+    assert {
+        "id",
+        "title",
+        "state",
+        "members_count",
+        "members_required",
+        "facilitator_body",
+        "decision_due",
+        "project_id",
+    } <= set(api[0])
 
 
 def test_french_by_default(demo, client):

@@ -35,9 +35,12 @@ def _sign(app, item_id, user_id):
 
 def _paper(app, item_id, count, agent_id):
     with app.test_request_context("/"):
-        return signatures.add_offline(load(app, item_id).collection_id, count,
-                                      actor=db.session.get(User, agent_id),
-                                      note="Feuilles du marché")
+        return signatures.add_offline(
+            load(app, item_id).collection_id,
+            count,
+            actor=db.session.get(User, agent_id),
+            note="Feuilles du marché",
+        )
 
 
 def test_no_support_asked_no_collection(app, make_user):
@@ -76,18 +79,22 @@ def test_share_of_the_neighbourhood_residents_rounded_up(app, make_user, make_te
     with app.app_context():
         db.session.get(Neighbourhood, quarters[0]).population = 6130
         db.session.commit()
-    item_id, _people = constituted(app, make_user, members=2, neighbourhood_ids=[quarters[0]],
-                                   support_threshold="2 %")
+    item_id, _people = constituted(
+        app, make_user, members=2, neighbourhood_ids=[quarters[0]], support_threshold="2 %"
+    )
     item = load(app, item_id)
     assert (item.support_threshold, item.support_rule, item.support_population) == (
-        123, "2%", 6130)  # 2 % of 6 130 is 122.6: 123
+        123,
+        "2%",
+        6130,
+    )  # 2 % of 6 130 is 122.6: 123
 
 
-def test_share_unknown_population_waits_for_the_staff(app, client, auth, make_user,
-                                                      make_territory):
+def test_share_unknown_population_waits_for_the_staff(app, client, auth, make_user, make_territory):
     quarters = make_territory()  # populations unknown (0)
-    item_id, people = constituted(app, make_user, members=2, neighbourhood_ids=[quarters[1]],
-                                  support_threshold="1 %")
+    item_id, people = constituted(
+        app, make_user, members=2, neighbourhood_ids=[quarters[1]], support_threshold="1 %"
+    )
     item = load(app, item_id)
     assert item.collection_id is None and item.support_rule == "pending"
     with pytest.raises(RuleError) as refusal:
@@ -96,14 +103,19 @@ def test_share_unknown_population_waits_for_the_staff(app, client, auth, make_us
     make_user("agent@example.org", roles=("agent",))
     auth.login("agent@example.org")
     assert "public support to open" in client.get("/staff").get_data(as_text=True)
-    refused = submit(client, f"/initiatives/{item_id}", {},
-                     action=f"/initiatives/{item_id}/support/open")
+    refused = submit(
+        client, f"/initiatives/{item_id}", {}, action=f"/initiatives/{item_id}/support/open"
+    )
     assert "cannot be computed" in client.get(refused.headers["Location"]).get_data(True)
     with app.app_context():
         db.session.get(Neighbourhood, quarters[1]).population = 11400
         db.session.commit()
-    assert submit(client, f"/initiatives/{item_id}", {},
-                  action=f"/initiatives/{item_id}/support/open").status_code == 302
+    assert (
+        submit(
+            client, f"/initiatives/{item_id}", {}, action=f"/initiatives/{item_id}/support/open"
+        ).status_code
+        == 302
+    )
     assert load(app, item_id).support_threshold == 114
 
 
@@ -113,9 +125,14 @@ def test_support_count_stays_visible_after_the_decision(app, client, make_user):
         _sign(app, item_id, user_id)
     call(app, "submit", item_id, people[0])
     elu = make_user("elu@example.org", roles=("elected",))
-    response = client.post(f"/api/v1/initiatives/{item_id}/decision", headers=bearer(app, elu),
-                           json={"outcome": "not_retained",
-                                 "reason": "Le budget de l'année est déjà engagé ailleurs."})
+    response = client.post(
+        f"/api/v1/initiatives/{item_id}/decision",
+        headers=bearer(app, elu),
+        json={
+            "outcome": "not_retained",
+            "reason": "Le budget de l'année est déjà engagé ailleurs.",
+        },
+    )
     assert response.status_code == 201
     record = client.get(f"/api/v1/initiatives/{item_id}").get_json()
     assert record["support"]["count"] == 3 and record["support"]["open"] is False
@@ -136,8 +153,9 @@ def test_signing_in_place_and_without_javascript(app, client, auth, make_user):
     from conftest import csrf_from
 
     token = csrf_from(page)
-    swapped = client.post(f"/initiatives/{item_id}/sign", data={"csrf_token": token},
-                          headers={"HX-Request": "true"})
+    swapped = client.post(
+        f"/initiatives/{item_id}/sign", data={"csrf_token": token}, headers={"HX-Request": "true"}
+    )
     assert swapped.status_code == 200 and "support-counter" in swapped.get_data(True)
     assert "Thank you: your support is recorded." in swapped.get_data(True)
     again = client.post(f"/initiatives/{item_id}/sign", data={"csrf_token": token})

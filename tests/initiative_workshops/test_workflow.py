@@ -36,8 +36,9 @@ def english(client):
     client.set_cookie("hub_lang", "en")
 
 
-def test_only_a_verified_resident_proposes_and_becomes_the_first_member(app, client, auth,
-                                                                       make_user):
+def test_only_a_verified_resident_proposes_and_becomes_the_first_member(
+    app, client, auth, make_user
+):
     configure(app, members_neighbourhood=3, members_commune=8)
     make_user("paul@example.org")
     auth.login("paul@example.org")
@@ -47,16 +48,27 @@ def test_only_a_verified_resident_proposes_and_becomes_the_first_member(app, cli
     auth.logout()
     claire = make_user("claire@example.org", verified=True)
     auth.login("claire@example.org")
-    short = submit(client, "/initiatives/new", {"title": "Jardin", "summary": "trop court",
-                                                "scope": "commune"})
+    short = submit(
+        client, "/initiatives/new", {"title": "Jardin", "summary": "trop court", "scope": "commune"}
+    )
     assert short.status_code == 422 and 'value="Jardin"' in short.get_data(as_text=True)
-    done = submit(client, "/initiatives/new", {
-        "title": "Un jardin partagé rue des Lilas", "scope": "commune",
-        "summary": "Transformer la friche en jardin partagé avec des bacs accessibles."})
+    done = submit(
+        client,
+        "/initiatives/new",
+        {
+            "title": "Un jardin partagé rue des Lilas",
+            "scope": "commune",
+            "summary": "Transformer la friche en jardin partagé avec des bacs accessibles.",
+        },
+    )
     assert done.status_code == 302
     item = load(app, 1)
     assert (item.state, item.scope, item.members_count, item.members_required) == (
-        "proposed", "commune", 1, 8)
+        "proposed",
+        "commune",
+        1,
+        8,
+    )
     assert item.author_id == claire
     assert len(events(app, "initiative_workshops.proposed")) == 1
     page = client.get(done.headers["Location"]).get_data(as_text=True)
@@ -64,20 +76,33 @@ def test_only_a_verified_resident_proposes_and_becomes_the_first_member(app, cli
 
 
 def test_neighbourhood_scope_needs_a_neighbourhood_and_takes_its_own_threshold(
-        app, client, auth, make_user, make_territory):
+    app, client, auth, make_user, make_territory
+):
     quarters = make_territory()
     configure(app, members_neighbourhood=4, members_commune=9)
     make_user("claire@example.org", verified=True)
     auth.login("claire@example.org")
-    missing = submit(client, "/initiatives/new", {
-        "title": "Un banc place des Tilleuls", "scope": "neighbourhood",
-        "summary": "Installer deux bancs à l'ombre place des Tilleuls, près de l'arrêt."})
+    missing = submit(
+        client,
+        "/initiatives/new",
+        {
+            "title": "Un banc place des Tilleuls",
+            "scope": "neighbourhood",
+            "summary": "Installer deux bancs à l'ombre place des Tilleuls, près de l'arrêt.",
+        },
+    )
     assert missing.status_code == 422
     assert "Tick at least one neighbourhood" in missing.get_data(as_text=True)
-    done = submit(client, "/initiatives/new", {
-        "title": "Un banc place des Tilleuls", "scope": "neighbourhood",
-        "neighbourhoods": [str(quarters[1])],
-        "summary": "Installer deux bancs à l'ombre place des Tilleuls, près de l'arrêt."})
+    done = submit(
+        client,
+        "/initiatives/new",
+        {
+            "title": "Un banc place des Tilleuls",
+            "scope": "neighbourhood",
+            "neighbourhoods": [str(quarters[1])],
+            "summary": "Installer deux bancs à l'ombre place des Tilleuls, près de l'arrêt.",
+        },
+    )
     assert done.status_code == 302
     item = load(app, 1)
     assert item.members_required == 4 and [n.id for n in item.neighbourhoods] == [quarters[1]]
@@ -124,7 +149,8 @@ def test_after_submission_leaving_no_longer_changes_the_state(app, make_user):
 
 
 def test_conseil_de_quartier_is_asked_to_facilitate_accepts_and_prioritises(
-        app, client, auth, make_user, make_territory, make_body):
+    app, client, auth, make_user, make_territory, make_body
+):
     quarters = make_territory()
     sofia = make_user("sofia@example.org", verified=True)
     other = make_body(name="Conseil de quartier Centre", neighbourhood_ids=[quarters[0]])
@@ -133,24 +159,41 @@ def test_conseil_de_quartier_is_asked_to_facilitate_accepts_and_prioritises(
     item = load(app, first)
     assert (item.facilitator_body_id, item.facilitation) == (body_id, "asked")
     assert other != body_id
-    assert [u for u, _t, _b in notifications(
-        app, "initiative_workshops.facilitation_asked")] == [sofia]
+    assert [u for u, _t, _b in notifications(app, "initiative_workshops.facilitation_asked")] == [
+        sofia
+    ]
     auth.login("habitant00@example.org")
-    assert client.post(f"/initiatives/{first}/facilitation",
-                       data={"csrf_token": csrf_from(client.get(
-                           f"/initiatives/{first}").get_data(True)),
-                             "decision": "accept"}).status_code == 403
+    assert (
+        client.post(
+            f"/initiatives/{first}/facilitation",
+            data={
+                "csrf_token": csrf_from(client.get(f"/initiatives/{first}").get_data(True)),
+                "decision": "accept",
+            },
+        ).status_code
+        == 403
+    )
     auth.logout()
     auth.login("sofia@example.org")
     page = client.get(f"/initiatives/{first}").get_data(as_text=True)
     assert "Send the body&#39;s answer" in page or "Send the body's answer" in page
-    answered = submit(client, f"/initiatives/{first}", {"decision": "accept",
-                                                        "note": "Nous vous accompagnons."},
-                      action=f"/initiatives/{first}/facilitation")
+    answered = submit(
+        client,
+        f"/initiatives/{first}",
+        {"decision": "accept", "note": "Nous vous accompagnons."},
+        action=f"/initiatives/{first}/facilitation",
+    )
     assert answered.status_code == 302
     assert load(app, first).facilitation == "accepted"
-    assert submit(client, f"/initiatives/{first}", {"priority": "2"},
-                  action=f"/initiatives/{first}/priority").status_code == 302
+    assert (
+        submit(
+            client,
+            f"/initiatives/{first}",
+            {"priority": "2"},
+            action=f"/initiatives/{first}/priority",
+        ).status_code
+        == 302
+    )
     assert load(app, first).priority == 2
     body_page = client.get(f"/bodies/{body_id}").get_data(as_text=True)
     assert "Citizen initiatives: priorities and memory" in body_page
@@ -159,16 +202,21 @@ def test_conseil_de_quartier_is_asked_to_facilitate_accepts_and_prioritises(
     assert len(events(app, "initiative_workshops.prioritised")) == 1
 
 
-def test_the_staff_name_a_body_when_there_is_no_conseil_de_quartier(app, client, auth,
-                                                                    make_user, make_body):
+def test_the_staff_name_a_body_when_there_is_no_conseil_de_quartier(
+    app, client, auth, make_user, make_body
+):
     body_id = make_body(name="Conseil de développement", type_="Conseil de développement")
     item_id, _people = constituted(app, make_user, members=2)
     assert load(app, item_id).facilitation == ""
     make_user("agent@example.org", roles=("agent",))
     auth.login("agent@example.org")
     assert "no facilitating body" in client.get("/staff").get_data(as_text=True)
-    done = submit(client, f"/initiatives/{item_id}", {"body_id": str(body_id)},
-                  action=f"/initiatives/{item_id}/facilitator")
+    done = submit(
+        client,
+        f"/initiatives/{item_id}",
+        {"body_id": str(body_id)},
+        action=f"/initiatives/{item_id}/facilitator",
+    )
     assert done.status_code == 302
     item = load(app, item_id)
     assert (item.facilitator_body_id, item.facilitation) == (body_id, "asked")
@@ -181,12 +229,27 @@ def test_dossier_versions_are_kept_and_frozen_at_submission(app, client, auth, m
     assert "Transformer la friche" in client.get(url).get_data(as_text=True)
     same = submit(client, url, {"proposal": load(app, item_id).summary, "questions": ""})
     assert same.status_code == 422 and "Nothing changed" in same.get_data(as_text=True)
-    assert submit(client, url, {"proposal": "Un jardin partagé de 400 m², ouvert le samedi.",
-                                "questions": "Qui entretient les bacs ?",
-                                "note": "Surface précisée"}).status_code == 302
-    assert submit(client, f"/initiatives/{item_id}", {
-        "doc-title": "Plan de la friche", "doc-url": "https://example.org/plan.pdf"},
-        action=f"/initiatives/{item_id}/documents").status_code == 302
+    assert (
+        submit(
+            client,
+            url,
+            {
+                "proposal": "Un jardin partagé de 400 m², ouvert le samedi.",
+                "questions": "Qui entretient les bacs ?",
+                "note": "Surface précisée",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        submit(
+            client,
+            f"/initiatives/{item_id}",
+            {"doc-title": "Plan de la friche", "doc-url": "https://example.org/plan.pdf"},
+            action=f"/initiatives/{item_id}/documents",
+        ).status_code
+        == 302
+    )
     call(app, "submit", item_id, _people[0])
     item = load(app, item_id)
     assert item.submitted_version == 2
@@ -194,20 +257,32 @@ def test_dossier_versions_are_kept_and_frozen_at_submission(app, client, auth, m
     assert frozen.status_code == 302
     assert "no longer changes" in client.get(frozen.headers["Location"]).get_data(True)
     with pytest.raises(RuleError) as refused:
-        call(app, "save_dossier", item_id, _people[1],
-             proposal="Une troisième version, après le dépôt.", questions="")
+        call(
+            app,
+            "save_dossier",
+            item_id,
+            _people[1],
+            proposal="Une troisième version, après le dépôt.",
+            questions="",
+        )
     assert refused.value.code == "dossier_frozen"
     with app.app_context():
-        assert [v.number for v in db.session.scalars(select(DossierVersion).where(
-            DossierVersion.initiative_id == item_id))] == [1, 2]
+        assert [
+            v.number
+            for v in db.session.scalars(
+                select(DossierVersion).where(DossierVersion.initiative_id == item_id)
+            )
+        ] == [1, 2]
     page = client.get(f"/initiatives/{item_id}/dossier/1").get_data(as_text=True)
     assert "Transformer la friche" in page
     assert "the version submitted to the council" in client.get(
-        f"/initiatives/{item_id}/dossier/2").get_data(as_text=True)
+        f"/initiatives/{item_id}/dossier/2"
+    ).get_data(as_text=True)
 
 
-def test_submission_sets_the_public_deadline_and_the_staff_acknowledge(app, client, auth,
-                                                                      make_user):
+def test_submission_sets_the_public_deadline_and_the_staff_acknowledge(
+    app, client, auth, make_user
+):
     item_id, people = submitted(app, make_user, members=2, decision_months=3)
     item = load(app, item_id)
     today = date.today()
@@ -217,11 +292,16 @@ def test_submission_sets_the_public_deadline_and_the_staff_acknowledge(app, clie
     assert "has not acknowledged the dossier yet" in page
     make_user("agent@example.org", roles=("agent",))
     auth.login("agent@example.org")
-    assert submit(client, f"/initiatives/{item_id}", {},
-                  action=f"/initiatives/{item_id}/acknowledge").status_code == 302
+    assert (
+        submit(
+            client, f"/initiatives/{item_id}", {}, action=f"/initiatives/{item_id}/acknowledge"
+        ).status_code
+        == 302
+    )
     assert load(app, item_id).acknowledged_at is not None
-    again = submit(client, f"/initiatives/{item_id}", {},
-                   action=f"/initiatives/{item_id}/acknowledge")
+    again = submit(
+        client, f"/initiatives/{item_id}", {}, action=f"/initiatives/{item_id}/acknowledge"
+    )
     assert again.status_code == 302
     assert "already acknowledged" in client.get(again.headers["Location"]).get_data(True)
     assert len(events(app, "initiative_workshops.acknowledged")) == 1
@@ -239,16 +319,19 @@ def test_overdue_decision_is_shown_and_told_once(app, client, make_user, runner)
     page = client.get(f"/initiatives/{item_id}").get_data(as_text=True)
     assert "Decision 4 days overdue" in page
     assert client.get(f"/api/v1/initiatives/{item_id}").get_json()["days_overdue"] == 4
-    assert "1 overdue decision(s) told." in runner.invoke(
-        args=["initiative_workshops", "tell-overdue"]).output
-    assert "0 overdue decision(s) told." in runner.invoke(
-        args=["initiative_workshops", "tell-overdue"]).output
+    assert (
+        "1 overdue decision(s) told."
+        in runner.invoke(args=["initiative_workshops", "tell-overdue"]).output
+    )
+    assert (
+        "0 overdue decision(s) told."
+        in runner.invoke(args=["initiative_workshops", "tell-overdue"]).output
+    )
     told = {u for u, _t, _b in notifications(app, "initiative_workshops.overdue")}
     assert set(people) < told and len(told) == 3  # the collective and the elected official
 
 
-def test_retained_creates_the_project_in_phase_one_linked_both_ways(app, client, auth,
-                                                                   make_user):
+def test_retained_creates_the_project_in_phase_one_linked_both_ways(app, client, auth, make_user):
     item_id, people = submitted(app, make_user, members=2)
     make_user("elu@example.org", roles=("elected",))
     follower = make_user("voisine@example.org")
@@ -257,15 +340,23 @@ def test_retained_creates_the_project_in_phase_one_linked_both_ways(app, client,
     from plugins.initiative_workshops.models import Initiative
 
     with app.test_request_context("/"):
-        follows.set_following(db.session.get(User, follower),
-                              db.session.get(Initiative, item_id), True)
+        follows.set_following(
+            db.session.get(User, follower), db.session.get(Initiative, item_id), True
+        )
         db.session.commit()
     auth.login("elu@example.org")
     form = client.get(f"/initiatives/{item_id}/decision")
     assert form.status_code == 200
-    done = submit(client, f"/initiatives/{item_id}/decision", {
-        "outcome": "retained", "reason": "", "reference": "Délibération 2026-042",
-        "decided_on": date.today().isoformat()})
+    done = submit(
+        client,
+        f"/initiatives/{item_id}/decision",
+        {
+            "outcome": "retained",
+            "reason": "",
+            "reference": "Délibération 2026-042",
+            "decided_on": date.today().isoformat(),
+        },
+    )
     assert done.status_code == 302
     item = load(app, item_id)
     assert item.state == "retained" and item.project_id is not None
@@ -294,8 +385,14 @@ def test_partly_retained_needs_what_was_kept_and_creates_the_project(app, make_u
     with pytest.raises(RuleError) as refusal:
         call(app, "decide", item_id, elu, outcome="partly_retained", reason="Oui.")
     assert refusal.value.code == "reason_required" and refusal.value.field == "reason"
-    call(app, "decide", item_id, elu, outcome="partly_retained",
-         reason="Le jardin est retenu ; le composteur relève de la Métropole.")
+    call(
+        app,
+        "decide",
+        item_id,
+        elu,
+        outcome="partly_retained",
+        reason="Le jardin est retenu ; le composteur relève de la Métropole.",
+    )
     item = load(app, item_id)
     assert item.state == "partly_retained" and item.project_id
     with app.app_context():
@@ -306,8 +403,15 @@ def test_not_retained_publishes_its_reason_and_sends_it(app, client, make_user):
     item_id, people = submitted(app, make_user, members=2)
     elu = make_user("elu@example.org", roles=("elected",))
     reason = "La friche est réservée à l'extension de l'école : le terrain n'est pas libre."
-    call(app, "decide", item_id, elu, outcome="not_retained", reason=reason,
-         reference="Décision du maire n° 17")
+    call(
+        app,
+        "decide",
+        item_id,
+        elu,
+        outcome="not_retained",
+        reason=reason,
+        reference="Décision du maire n° 17",
+    )
     item = load(app, item_id)
     assert item.state == "not_retained" and item.project_id is None
     assert reason in client.get(f"/initiatives/{item_id}").get_data(as_text=True)
@@ -319,7 +423,10 @@ def test_not_retained_publishes_its_reason_and_sends_it(app, client, make_user):
     with app.app_context():
         answer = db.session.get(Answer, item.answer_id)
         assert (answer.outcome, answer.text, answer.target_type) == (
-            "not_retained", reason, "initiative_workshops")
+            "not_retained",
+            reason,
+            "initiative_workshops",
+        )
     with pytest.raises(RuleError) as twice:
         call(app, "decide", item_id, elu, outcome="retained")
     assert twice.value.status == 409 and twice.value.code == "already_decided"
@@ -333,8 +440,14 @@ def test_withdrawal_by_the_author_with_a_public_reason(app, client, auth, make_u
     auth.login("habitant00@example.org")
     short = submit(client, f"/initiatives/{item_id}/withdraw", {"reason": "non"})
     assert short.status_code == 422
-    assert submit(client, f"/initiatives/{item_id}/withdraw", {
-        "reason": "Le bailleur aménage lui-même la friche."}).status_code == 302
+    assert (
+        submit(
+            client,
+            f"/initiatives/{item_id}/withdraw",
+            {"reason": "Le bailleur aménage lui-même la friche."},
+        ).status_code
+        == 302
+    )
     item = load(app, item_id)
     assert item.state == "withdrawn"
     assert "Le bailleur aménage" in client.get(f"/initiatives/{item_id}").get_data(True)
@@ -348,14 +461,28 @@ def test_sessions_on_the_core_service_once_constituted(app, client, auth, make_u
     author = residents(make_user, 1)[0]
     item_id = propose(app, author)
     auth.login("habitant00@example.org")
-    early = submit(client, f"/initiatives/{item_id}/sessions/new", {
-        "title": "Première réunion", "starts_at": "2031-03-02T18:30", "place": "Maison de quartier"})
-    assert early.status_code == 422 and "once its collective is constituted" in early.get_data(
-        True)
+    early = submit(
+        client,
+        f"/initiatives/{item_id}/sessions/new",
+        {
+            "title": "Première réunion",
+            "starts_at": "2031-03-02T18:30",
+            "place": "Maison de quartier",
+        },
+    )
+    assert early.status_code == 422 and "once its collective is constituted" in early.get_data(True)
     join(app, item_id, make_user("second@example.org", verified=True))
-    done = submit(client, f"/initiatives/{item_id}/sessions/new", {
-        "title": "Première réunion", "starts_at": "2031-03-02T18:30",
-        "place": "Maison de quartier", "registrations_open": "y", "capacity": "30"})
+    done = submit(
+        client,
+        f"/initiatives/{item_id}/sessions/new",
+        {
+            "title": "Première réunion",
+            "starts_at": "2031-03-02T18:30",
+            "place": "Maison de quartier",
+            "registrations_open": "y",
+            "capacity": "30",
+        },
+    )
     assert done.status_code == 302
     from hub.sessions.models import Meeting
 
@@ -375,11 +502,65 @@ def test_comments_until_the_decision(app, client, auth, make_user):
     item_id, _people = submitted(app, make_user, members=2)
     make_user("voisin@example.org")
     auth.login("voisin@example.org")
-    assert submit(client, f"/initiatives/{item_id}", {"text": "Bonne idée, je passerai."},
-                  action=f"/initiatives/{item_id}/comments").status_code == 302
+    assert (
+        submit(
+            client,
+            f"/initiatives/{item_id}",
+            {"text": "Bonne idée, je passerai."},
+            action=f"/initiatives/{item_id}/comments",
+        ).status_code
+        == 302
+    )
     assert "Bonne idée" in client.get(f"/initiatives/{item_id}").get_data(True)
     elu = make_user("elu@example.org", roles=("elected",))
     call(app, "decide", item_id, elu, outcome="retained")
-    closed = submit(client, f"/initiatives/{item_id}", {"text": "Trop tard ?"},
-                    action=f"/initiatives/{item_id}/comments")
+    closed = submit(
+        client,
+        f"/initiatives/{item_id}",
+        {"text": "Trop tard ?"},
+        action=f"/initiatives/{item_id}/comments",
+    )
     assert closed.status_code == 422
+
+
+def test_an_idea_takes_a_cover_image_with_its_text_alternative(app, client, auth, make_user):
+    import io
+
+    from PIL import Image as PILImage
+
+    from plugins.initiative_workshops.models import Initiative
+
+    configure(app, members_neighbourhood=3, members_commune=8)
+    make_user("claire@example.org", verified=True)
+    auth.login("claire@example.org")
+    picture = io.BytesIO()
+    PILImage.new("RGB", (800, 500), (90, 160, 70)).save(picture, "PNG")
+    idea = {
+        "title": "Un jardin partagé rue des Lilas",
+        "scope": "commune",
+        "summary": "Transformer la friche en jardin partagé avec des bacs accessibles.",
+    }
+    refused = submit(
+        client,
+        "/initiatives/new",
+        {**idea, "cover_image": (io.BytesIO(picture.getvalue()), "friche.png")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and 'value="Un jardin partagé rue des Lilas"' in (
+        refused.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert db.session.query(Initiative).count() == 0, "nothing is kept of a refused idea"
+    done = submit(
+        client,
+        "/initiatives/new",
+        {
+            **idea,
+            "cover_image": (io.BytesIO(picture.getvalue()), "friche.png"),
+            "cover_image_alt": "La friche, vue de la rue",
+        },
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'alt="La friche, vue de la rue"' in page and "/images/" in page

@@ -13,8 +13,10 @@ from hub.extensions import db
 from plugins.interpellation import services
 from plugins.interpellation.models import Interpellation
 
-TEXT = ("Les trottoirs de la rue des Tanneurs sont trop étroits pour les fauteuils roulants "
-        "et les poussettes : quand seront-ils élargis ?")
+TEXT = (
+    "Les trottoirs de la rue des Tanneurs sont trop étroits pour les fauteuils roulants "
+    "et les poussettes : quand seront-ils élargis ?"
+)
 ADULT = date(1980, 5, 1)
 
 
@@ -30,23 +32,30 @@ def configure(app, **values):
 def create(app, author_id, title="Élargir les trottoirs de la rue des Tanneurs", **fields):
     with app.test_request_context("/"):
         author = db.session.get(User, author_id)
-        item = services.create(author, title=title, body=TEXT, kind=fields.get("kind", "question"),
-                               council=fields.get("council", "municipal"),
-                               competence=fields.get("competence", "Voirie et espaces publics"))
+        item = services.create(
+            author,
+            title=title,
+            body=TEXT,
+            kind=fields.get("kind", "question"),
+            council=fields.get("council", "municipal"),
+            competence=fields.get("competence", "Voirie et espaces publics"),
+        )
         return item.id
 
 
 def join(app, item_id, user_id):
     with app.test_request_context("/"):
-        services.join_committee(db.session.get(Interpellation, item_id),
-                                db.session.get(User, user_id))
+        services.join_committee(
+            db.session.get(Interpellation, item_id), db.session.get(User, user_id)
+        )
 
 
 def admit(app, item_id, agent_id):
     with app.test_request_context("/"):
         with write_transaction():
-            services.declare_admissible(db.session.get(Interpellation, item_id),
-                                        db.session.get(User, agent_id))
+            services.declare_admissible(
+                db.session.get(Interpellation, item_id), db.session.get(User, agent_id)
+            )
 
 
 def sign(app, item_id, user_id):
@@ -66,8 +75,10 @@ def load(app, item_id) -> Interpellation:
 
 def audit_count(app, action) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count(AuditEntry.id)).where(
-            AuditEntry.action == action)) or 0
+        return (
+            db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == action))
+            or 0
+        )
 
 
 def collecting(app, make_user, threshold="3", committee_size=1, **settings):

@@ -28,8 +28,7 @@ def _token(app, user_id) -> str:
         return clear
 
 
-def test_api_lists_filed_interpellations_with_stage_deadlines_and_counts(app, client,
-                                                                          make_user):
+def test_api_lists_filed_interpellations_with_stage_deadlines_and_counts(app, client, make_user):
     item_id, author, _agent = collecting(app, make_user, threshold="1 %", population=48250)
     forming_author = make_user("b@example.org", verified=True)
     configure(app, committee_size=5)
@@ -46,8 +45,11 @@ def test_api_lists_filed_interpellations_with_stage_deadlines_and_counts(app, cl
     assert data["answer"] is None and data["council"] == "municipal"
     assert client.get("/api/v1/interpellations?stage=review").get_json()["total"] == 0
     spec = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/api/v1/interpellations", "/api/v1/interpellations/{id}",
-                 "/api/v1/interpellations/{id}/signatures"):
+    for path in (
+        "/api/v1/interpellations",
+        "/api/v1/interpellations/{id}",
+        "/api/v1/interpellations/{id}/signatures",
+    ):
         assert path in spec["paths"], path
     assert "Interpellation" in spec["components"]["schemas"]
     assert author
@@ -67,8 +69,14 @@ def test_api_signing_answers_201_409_403_422(app, client, make_user):
     refused = client.post(url, json={}, headers={"Authorization": f"Bearer {paul}"})
     assert refused.status_code == 403
     assert refused.get_json()["error"]["reason"] == "residence_not_verified"
-    young = _token(app, make_user("jeune@example.org", verified=True,
-                                  birth_date=utcnow().date() - timedelta(days=365 * 15)))
+    young = _token(
+        app,
+        make_user(
+            "jeune@example.org",
+            verified=True,
+            birth_date=utcnow().date() - timedelta(days=365 * 15),
+        ),
+    )
     too_young = client.post(url, json={}, headers={"Authorization": f"Bearer {young}"})
     assert too_young.status_code == 403
     assert too_young.get_json()["error"]["reason"] == "too_young"
@@ -91,8 +99,15 @@ def test_demo_has_every_stage_and_one_overdue(app):
         load_demo(app)
         items = db.session.scalars(select(Interpellation)).all()
         stages = {i.current_stage() for i in items}
-        assert stages == {"forming", "review", "inadmissible", "collecting", "expired",
-                          "scheduled", "answered"}
+        assert stages == {
+            "forming",
+            "review",
+            "inadmissible",
+            "collecting",
+            "expired",
+            "scheduled",
+            "answered",
+        }
         today = local_today()
         assert [i.days_overdue(today) > 0 for i in items].count(True) == 1
         answered = next(i for i in items if i.stage == "answered")
@@ -105,8 +120,12 @@ def test_demo_has_every_stage_and_one_overdue(app):
 
 
 def _post(url, token):
-    request = urllib.request.Request(url, data=b"{}", method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=b"{}",
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -125,13 +144,15 @@ def test_threshold_action_fires_exactly_once_under_concurrent_signing(make_app, 
     from hub.accounts.services import create_user
 
     with app.app_context():
-        author = create_user("autrice@example.org", None, "Autrice", confirmed=True,
-                             verified_resident=True)
+        author = create_user(
+            "autrice@example.org", None, "Autrice", confirmed=True, verified_resident=True
+        )
         agent = create_user("agent@example.org", None, "Agent", roles=("agent",), confirmed=True)
         signers = []
         for i in range(12):
-            user = create_user(f"s{i:02d}@example.org", None, f"S{i}", confirmed=True,
-                               verified_resident=True)
+            user = create_user(
+                f"s{i:02d}@example.org", None, f"S{i}", confirmed=True, verified_resident=True
+            )
             user.birth_date = ADULT
             signers.append(user)
         db.session.commit()
@@ -167,14 +188,22 @@ def test_threshold_action_fires_exactly_once_under_concurrent_signing(make_app, 
     assert audit_count(app, "interpellation.placed_on_agenda") == 1
     assert audit_count(app, "signatures.threshold_reached") == 2  # committee, then signatures
     with app.app_context():
-        assert db.session.scalar(select(func.count(Signature.id)).where(
-            Signature.collection_id == item.collection_id)) == threshold
-        entry = db.session.scalar(select(AuditEntry).where(
-            AuditEntry.action == "interpellation.placed_on_agenda"))
+        assert (
+            db.session.scalar(
+                select(func.count(Signature.id)).where(
+                    Signature.collection_id == item.collection_id
+                )
+            )
+            == threshold
+        )
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "interpellation.placed_on_agenda")
+        )
         assert entry.details["signatures"] == threshold
         from hub.mail import OutboxMessage
 
-        recipients = db.session.scalars(select(OutboxMessage.recipient).where(
-            OutboxMessage.subject.like("%va au conseil%"))).all()
+        recipients = db.session.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.subject.like("%va au conseil%"))
+        ).all()
     assert len(recipients) == threshold + 1 and len(set(recipients)) == threshold + 1
     assert "autrice@example.org" in recipients

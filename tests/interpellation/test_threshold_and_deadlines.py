@@ -12,19 +12,22 @@ from plugins.interpellation.services import add_months
 from plugins.interpellation.threshold import ThresholdError, compute, parse
 
 
-@pytest.mark.parametrize("text, population, count", [
-    ("500", 48250, 500),            # a fixed number ignores the population
-    ("500", 0, 500),
-    ("1 %", 48250, 483),            # 482.5 → 483: rounded up
-    ("1%", 48200, 482),             # exact: no rounding
-    ("1 %", 48201, 483),            # 482.01 → 483: any fraction rounds up
-    ("0,5 %", 1001, 6),             # 5.005 → 6 (French decimal comma)
-    ("0.5%", 1000, 5),
-    ("2,5\u202f%", 12345, 309),     # 308.625 → 309 (narrow no-break space before %)
-    ("1 %", 50, 1),                 # 0.5 → 1: never below one signature
-    ("0.001%", 100, 1),
-    ("100 %", 7, 7),
-])
+@pytest.mark.parametrize(
+    "text, population, count",
+    [
+        ("500", 48250, 500),  # a fixed number ignores the population
+        ("500", 0, 500),
+        ("1 %", 48250, 483),  # 482.5 → 483: rounded up
+        ("1%", 48200, 482),  # exact: no rounding
+        ("1 %", 48201, 483),  # 482.01 → 483: any fraction rounds up
+        ("0,5 %", 1001, 6),  # 5.005 → 6 (French decimal comma)
+        ("0.5%", 1000, 5),
+        ("2,5\u202f%", 12345, 309),  # 308.625 → 309 (narrow no-break space before %)
+        ("1 %", 50, 1),  # 0.5 → 1: never below one signature
+        ("0.001%", 100, 1),
+        ("100 %", 7, 7),
+    ],
+)
 def test_threshold_count_or_percentage_rounded_up(text, population, count):
     threshold = compute(text, population)
     assert threshold.count == count
@@ -54,15 +57,22 @@ def test_a_percentage_needs_the_population():
 
 
 def _item(stage, **dates):
-    return Interpellation(stage=stage, title="t", body="b", kind="question", council="municipal",
-                          committee_token="x", **dates)
+    return Interpellation(
+        stage=stage,
+        title="t",
+        body="b",
+        kind="question",
+        council="municipal",
+        committee_token="x",
+        **dates,
+    )
 
 
 def test_overdue_days_count_calendar_days_after_an_inclusive_deadline(app):
     due = date(2026, 4, 12)
     review = _item("review", review_due_on=due)
     assert review.days_overdue(date(2026, 4, 1)) == 0
-    assert review.days_overdue(due) == 0                       # due today: on time
+    assert review.days_overdue(due) == 0  # due today: on time
     assert review.days_overdue(date(2026, 4, 13)) == 1
     assert review.days_overdue(date(2026, 5, 22)) == 40
     council = _item("scheduled", council_due_on=due)
@@ -86,11 +96,14 @@ def test_collecting_past_its_period_reads_as_expired(app):
     assert item.deadline(end - timedelta(days=1)) == ("signatures", end.date())
 
 
-@pytest.mark.parametrize("day, months, expected", [
-    (date(2026, 1, 31), 1, date(2026, 2, 28)),
-    (date(2028, 1, 31), 1, date(2028, 2, 29)),
-    (date(2026, 11, 15), 3, date(2027, 2, 15)),
-    (date(2026, 5, 31), 3, date(2026, 8, 31)),
-])
+@pytest.mark.parametrize(
+    "day, months, expected",
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2028, 1, 31), 1, date(2028, 2, 29)),
+        (date(2026, 11, 15), 3, date(2027, 2, 15)),
+        (date(2026, 5, 31), 3, date(2026, 8, 31)),
+    ],
+)
 def test_council_deadline_adds_calendar_months(day, months, expected):
     assert add_months(day, months) == expected

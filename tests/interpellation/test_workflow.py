@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import mail_body, outbox_messages, submit
+from conftest import mail_body, outbox_messages, post_with_csrf, submit
 from interpellation.helpers import (
     ADULT,
     audit_count,
@@ -17,16 +17,21 @@ from interpellation.helpers import (
     sign,
 )
 
+from hub.accounts.models import User
 from hub.db import utcnow, write_transaction
 from hub.extensions import db
 from plugins.interpellation import services
 from plugins.interpellation.cli import interpellation_group
 from plugins.interpellation.models import Interpellation
 
-FORM = {"title": "Élargir les trottoirs de la rue des Tanneurs", "kind": "question",
-        "council": "municipal", "competence": "Voirie et espaces publics",
-        "body": "Les trottoirs sont trop étroits pour les fauteuils roulants et les poussettes, "
-                "quand seront-ils élargis ?"}
+FORM = {
+    "title": "Élargir les trottoirs de la rue des Tanneurs",
+    "kind": "question",
+    "council": "municipal",
+    "competence": "Voirie et espaces publics",
+    "body": "Les trottoirs sont trop étroits pour les fauteuils roulants et les poussettes, "
+    "quand seront-ils élargis ?",
+}
 
 
 def subject(message) -> str:
@@ -80,9 +85,13 @@ def test_committee_forms_then_files_with_a_visible_review_deadline(app, client, 
     make_user("paul@example.org")
     make_user("elu@example.org", roles=("elected",))
     make_user("agent@example.org", roles=("agent",))
-    for email, status in (("karim@example.org", 404), ("paul@example.org", 404),
-                          ("elu@example.org", 200), ("agent@example.org", 200),
-                          ("claire@example.org", 200)):
+    for email, status in (
+        ("karim@example.org", 404),
+        ("paul@example.org", 404),
+        ("elu@example.org", 200),
+        ("agent@example.org", 200),
+        ("claire@example.org", 200),
+    ):
         auth.login(email)
         assert client.get(detail).status_code == status, email
         auth.logout()
@@ -110,8 +119,11 @@ def test_committee_forms_then_files_with_a_visible_review_deadline(app, client, 
         today = services.local_today()
     assert item.stage == "review" and item.review_due_on == today + timedelta(days=30)
     assert audit_count(app, "interpellation.filed") == 1
-    assert _recipients(app, "déposée") == ["claire@example.org", "karim@example.org",
-                                           "lea@example.org"]
+    assert _recipients(app, "déposée") == [
+        "claire@example.org",
+        "karim@example.org",
+        "lea@example.org",
+    ]
     page = client.get(detail).get_data(as_text=True)  # public now, deadline shown
     assert "Examen de recevabilité" in page
     late = make_user("sofia@example.org", verified=True)
@@ -120,8 +132,9 @@ def test_committee_forms_then_files_with_a_visible_review_deadline(app, client, 
         from hub.signatures.services import NotOpen
 
         try:
-            services.join_committee(db.session.get(Interpellation, item_id),
-                                    db.session.get(User, late))
+            services.join_committee(
+                db.session.get(Interpellation, item_id), db.session.get(User, late)
+            )
         except NotOpen:
             pass
         else:
@@ -147,11 +160,16 @@ def test_only_agents_review_admissibility(app, client, auth, make_user):
     make_user("verifie@example.org", verified=True)
     make_user("elu@example.org", roles=("elected",))
     make_user("moderation@example.org", roles=("moderator",))
-    for email in ("paul@example.org", "verifie@example.org", "claire@example.org",
-                  "elu@example.org", "moderation@example.org"):
+    for email in (
+        "paul@example.org",
+        "verifie@example.org",
+        "claire@example.org",
+        "elu@example.org",
+        "moderation@example.org",
+    ):
         auth.login(email)
         assert client.get(url).status_code == 403, email
-        assert client.post(url, data={"decision": "admissible"}).status_code in (400, 403)
+        assert post_with_csrf(client, url, {"decision": "admissible"}).status_code == 403
         auth.logout()
     assert load(app, item_id).stage == "review"
     make_user("admin@example.org", roles=("admin",))
@@ -182,18 +200,25 @@ def test_inadmissible_with_a_public_reason(app, client, auth, make_user):
 
 
 def test_admissible_opens_signatures_with_the_threshold_frozen(app, client, auth, make_user):
-    item_id, _author, _member = _filed(app, make_user, threshold="1 %", signature_days=90,
-                                       minimum_age=16, population=48250)
+    item_id, _author, _member = _filed(
+        app, make_user, threshold="1 %", signature_days=90, minimum_age=16, population=48250
+    )
     make_user("agent@example.org", roles=("agent",))
     auth.login("agent@example.org")
     review = client.get(f"/interpellations/{item_id}/review").get_data(as_text=True)
     assert "483" in review  # what the threshold would be, before deciding
-    assert submit(client, f"/interpellations/{item_id}/review",
-                  {"decision": "admissible"}).status_code == 302
+    assert (
+        submit(client, f"/interpellations/{item_id}/review", {"decision": "admissible"}).status_code
+        == 302
+    )
     configure(app, threshold="10")  # a later change does not move the goalposts
     item = load(app, item_id)
     assert (item.stage, item.threshold, item.threshold_rule, item.population) == (
-        "collecting", 483, "1%", 48250)
+        "collecting",
+        483,
+        "1%",
+        48250,
+    )
     assert item.signatures_close_at - item.signatures_open_at == timedelta(days=90)
     with app.app_context():
         collection = db.session.get(Interpellation, item_id).collection
@@ -206,8 +231,7 @@ def test_admissible_opens_signatures_with_the_threshold_frozen(app, client, auth
     assert _recipients(app, "recevable") == ["claire@example.org"]
 
 
-def test_a_bad_threshold_setting_blocks_the_decision_with_a_message(app, client, auth,
-                                                                     make_user):
+def test_a_bad_threshold_setting_blocks_the_decision_with_a_message(app, client, auth, make_user):
     item_id, _author, _member = _filed(app, make_user, threshold="1 %", population=0)
     make_user("agent@example.org", roles=("agent",))
     auth.login("agent@example.org")
@@ -226,8 +250,10 @@ def test_signing_without_javascript_and_in_place(app, client, auth, make_user):
     make_user("karim@example.org", verified=True, birth_date=ADULT)
     auth.login("karim@example.org")
     page = client.get(f"/interpellations/{item_id}")
-    assert submit(client, f"/interpellations/{item_id}", {"public_name": "y"},
-                  action=url).status_code == 302
+    assert (
+        submit(client, f"/interpellations/{item_id}", {"public_name": "y"}, action=url).status_code
+        == 302
+    )
     assert load(app, item_id).signature_count == 1
     assert "Karim" not in page.get_data(as_text=True)
     assert "karim" in client.get(f"/interpellations/{item_id}").get_data(as_text=True)
@@ -250,8 +276,9 @@ def test_signing_without_javascript_and_in_place(app, client, auth, make_user):
 
 def test_who_may_sign(app, client, auth, make_user):
     item_id, author, _agent = collecting(app, make_user, threshold="50")
-    young = make_user("jeune@example.org", verified=True,
-                      birth_date=utcnow().date() - timedelta(days=365 * 15))
+    young = make_user(
+        "jeune@example.org", verified=True, birth_date=utcnow().date() - timedelta(days=365 * 15)
+    )
     unverified = make_user("paul@example.org", birth_date=ADULT)
     for email in ("jeune@example.org", "paul@example.org"):
         auth.login(email)
@@ -288,8 +315,11 @@ def test_threshold_places_it_on_the_council_agenda_once(app, make_user):
         raise AssertionError("signatures stay open after the threshold")
     assert load(app, item_id).signature_count == 2
     assert audit_count(app, "interpellation.placed_on_agenda") == 1
-    assert _recipients(app, "va au conseil") == ["autrice@example.org", "s0@example.org",
-                                                 "s1@example.org"]
+    assert _recipients(app, "va au conseil") == [
+        "autrice@example.org",
+        "s0@example.org",
+        "s1@example.org",
+    ]
 
 
 def test_paper_signatures_can_reach_the_threshold(app, make_user):
@@ -298,8 +328,12 @@ def test_paper_signatures_can_reach_the_threshold(app, make_user):
     from hub.signatures import services as signatures
 
     with app.test_request_context("/"):
-        signatures.add_offline(load(app, item_id).collection_id, 40,
-                               actor=db.session.get(User, agent), note="Marché du samedi")
+        signatures.add_offline(
+            load(app, item_id).collection_id,
+            40,
+            actor=db.session.get(User, agent),
+            note="Marché du samedi",
+        )
     assert load(app, item_id).stage == "scheduled"
 
 
@@ -309,6 +343,18 @@ def _scheduled(app, make_user):
     sign(app, item_id, signer)
     assert load(app, item_id).stage == "scheduled"
     return item_id, author, agent, signer
+
+
+def test_council_session_in_the_year_9999_is_refused_with_a_message(app, client, auth, make_user):
+    """Issue 11, item 10: a date no calendar computation can handle is a form error (422)."""
+    item_id, _author, _agent, _signer = _scheduled(app, make_user)
+    auth.login("agent@example.org")
+    url = f"/interpellations/{item_id}/session"
+    for when in ("9999-12-31T18:30", "0001-01-01T00:00", "1899-12-31T23:59"):
+        response = submit(client, url, {"starts_at": when, "place": "Mairie"})
+        assert response.status_code == 422, when
+        assert "Saisissez une date entre 1900 et 2199." in response.get_data(as_text=True)
+    assert load(app, item_id).session_id is None
 
 
 def test_council_session_appears_in_the_agenda(app, client, auth, make_user):
@@ -321,63 +367,130 @@ def test_council_session_appears_in_the_agenda(app, client, auth, make_user):
     auth.login("agent@example.org")
     when = (utcnow() + timedelta(days=20)).replace(hour=18, minute=30, second=0, microsecond=0)
     assert submit(client, url, {"starts_at": "", "place": "x"}).status_code == 422
-    assert submit(client, url, {"starts_at": when.strftime("%Y-%m-%dT%H:%M"),
-                                "place": "Hôtel de ville, salle du conseil"}).status_code == 302
+    assert (
+        submit(
+            client,
+            url,
+            {
+                "starts_at": when.strftime("%Y-%m-%dT%H:%M"),
+                "place": "Hôtel de ville, salle du conseil",
+            },
+        ).status_code
+        == 302
+    )
     from hub.agenda import collect_events
 
     with app.test_request_context("/"):
         events = collect_events(utcnow(), utcnow() + timedelta(days=60))
-        council = [e for e in events if e.title == "Conseil municipal : interpellations"]
+        council = [e for e in events if e.title == "Conseil municipal\u202f: interpellations"]
         assert [(e.start, e.location) for e in council] == [
-            (when, "Hôtel de ville, salle du conseil")]
+            (when, "Hôtel de ville, salle du conseil")
+        ]
         assert "Élargir les trottoirs" in council[0].description
         session_url = council[0].url
     assert session_url.startswith("/sessions/")
     item = load(app, item_id)
     assert session_url == f"/sessions/{item.session_id}"
-    assert "Élargir les trottoirs" in client.get(
-        f"/interpellations/{item_id}").get_data(as_text=True)
+    assert "Élargir les trottoirs" in client.get(f"/interpellations/{item_id}").get_data(
+        as_text=True
+    )
     feed = client.get("/agenda.ics").get_data(as_text=True)
-    assert "Conseil municipal : interpellations" in feed and "Hôtel de ville" in feed
+    assert "Conseil municipal\u202f: interpellations" in feed and "Hôtel de ville" in feed
     assert audit_count(app, "interpellation.session_planned") == 1
 
 
-def test_council_answer_recorded_by_an_agent_and_signers_notified(app, client, auth,
-                                                                   make_user):
+def test_council_answer_recorded_by_an_agent_and_signers_notified(app, client, auth, make_user):
     item_id, author, _agent, _signer = _scheduled(app, make_user)
     url = f"/interpellations/{item_id}/answer"
-    make_user("elu@example.org", roles=("elected",))
-    for email in ("elu@example.org", "autrice@example.org", "signataire@example.org"):
+    for email in ("autrice@example.org", "signataire@example.org"):
         auth.login(email)
         assert client.get(url).status_code == 403, email
         auth.logout()
     auth.login("agent@example.org")
-    answer = {"starts_at": "2026-03-10T18:30", "place": "Hôtel de ville",
-              "minutes_url": "https://ormeval.example/pv/2026-03-10.pdf", "outcome": "adopted",
-              "deliberation": "Le conseil décide l'élargissement des trottoirs en 2027.",
-              "votes_for": "", "votes_against": "", "votes_abstaining": "",
-              "answer": "Les travaux d'élargissement seront réalisés au printemps 2027."}
+    answer = {
+        "starts_at": "2026-03-10T18:30",
+        "place": "Hôtel de ville",
+        "minutes_url": "https://ormeval.example/pv/2026-03-10.pdf",
+        "outcome": "adopted",
+        "deliberation": "Le conseil décide l'élargissement des trottoirs en 2027.",
+        "votes_for": "",
+        "votes_against": "",
+        "votes_abstaining": "",
+        "answer": "Les travaux d'élargissement seront réalisés au printemps 2027.",
+    }
     missing_votes = submit(client, url, answer)
     assert missing_votes.status_code == 422
     assert "réalisés au printemps 2027" in missing_votes.get_data(as_text=True)
-    done = submit(client, url, {**answer, "votes_for": "29", "votes_against": "4",
-                                "votes_abstaining": "2"})
+    done = submit(
+        client, url, {**answer, "votes_for": "29", "votes_against": "4", "votes_abstaining": "2"}
+    )
     assert done.status_code == 302
     auth.logout()
     item = load(app, item_id)
-    assert (item.stage, item.outcome, item.votes_for, item.votes_against,
-            item.votes_abstaining) == ("answered", "adopted", 29, 4, 2)
+    assert (
+        item.stage,
+        item.outcome,
+        item.votes_for,
+        item.votes_against,
+        item.votes_abstaining,
+    ) == ("answered", "adopted", 29, 4, 2)
     page = client.get(f"/interpellations/{item_id}").get_data(as_text=True)
     assert "29 pour, 4 contre, 2 abstentions" in page
     assert "https://ormeval.example/pv/2026-03-10.pdf" in page
     assert _recipients(app, "a répondu") == ["autrice@example.org", "signataire@example.org"]
     assert audit_count(app, "interpellation.answered") == 1
+    with app.app_context():
+        # The written answer is the core's reasoned answer, with its outcome, and both the
+        # answer and the council's decision are domain events.
+        from hub.answers.services import answers_for
+        from hub.events import OutboxEvent
+
+        (written,) = answers_for(db.session.get(Interpellation, item_id))
+        assert written.text == answer["answer"] and written.outcome == "adopted"
+        assert written.author.email == "agent@example.org"
+        names = set(db.session.scalars(db.select(OutboxEvent.name)))
+        assert {"answer.published", "interpellation.answered"} <= names
     data = client.get(f"/api/v1/interpellations/{item_id}").get_json()
     assert data["stage"] == "answered" and data["answer"]["votes"] == {
-        "for": 29, "against": 4, "abstaining": 2}
+        "for": 29,
+        "against": 4,
+        "abstaining": 2,
+    }
     assert data["answer"]["minutes_url"].endswith("2026-03-10.pdf")
     auth.login("agent@example.org")  # answered once
     assert client.get(url).status_code == 302
+
+
+def test_an_elected_official_records_the_council_answer_from_the_queue(
+    app, client, auth, make_user
+):
+    item_id, _author, _agent, _signer = _scheduled(app, make_user)
+    make_user("elu@example.org", roles=("elected",))
+    auth.login("elu@example.org")
+    queue = client.get("/staff").get_data(as_text=True)
+    url = f"/interpellations/{item_id}/answer"
+    assert "Interpellation\u202f: réponse du conseil à enregistrer" in queue and url in queue
+    assert "délai légal" in queue
+    assert client.get(f"/interpellations/{item_id}/session").status_code == 403
+    done = submit(
+        client,
+        url,
+        {
+            "starts_at": "2026-03-10T18:30",
+            "place": "Hôtel de ville",
+            "outcome": "debated",
+            "answer": "Le conseil a débattu de la question en séance publique.",
+        },
+    )
+    assert done.status_code == 302
+    item = load(app, item_id)
+    assert item.stage == "answered"
+    with app.app_context():
+        from hub.answers.models import Answer
+
+        author_id = db.session.get(Answer, item.answer_id).author_id
+        assert db.session.get(User, author_id).email == "elu@example.org"
+    assert url not in client.get("/staff").get_data(as_text=True)
 
 
 # --- Signature period over -----------------------------------------------------------------------
@@ -399,8 +512,9 @@ def test_expired_interpellation_is_closed_with_its_final_count(app, client, runn
     assert client.get("/api/v1/interpellations?stage=expired").get_json()["total"] == 1
     assert load(app, item_id).stage == "collecting"
 
-    early = runner.invoke(interpellation_group, [
-        "close-expired", "--now", (utcnow() - timedelta(days=1)).isoformat()])
+    early = runner.invoke(
+        interpellation_group, ["close-expired", "--now", (utcnow() - timedelta(days=1)).isoformat()]
+    )
     assert early.exit_code == 0 and "0 interpellation(s)" in early.output
     result = runner.invoke(interpellation_group, ["close-expired"])
     assert result.exit_code == 0, result.output
@@ -446,8 +560,10 @@ def test_tracker_shows_stages_deadlines_and_days_overdue(app, client, make_user)
     assert "HX-Request" in fragment.headers["Vary"]
     api = client.get("/api/v1/interpellations").get_json()
     overdue = {i["title"]: i["days_overdue"] for i in api["interpellations"]}
-    assert overdue == {"Une interpellation en retard d'examen": 12,
-                       "Une interpellation examinée à temps": 0}
+    assert overdue == {
+        "Une interpellation en retard d'examen": 12,
+        "Une interpellation examinée à temps": 0,
+    }
     assert on_time
 
 

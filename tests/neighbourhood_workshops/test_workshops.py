@@ -5,6 +5,7 @@ switching the plugin off."""
 
 import re
 from datetime import datetime, timedelta
+from io import BytesIO
 
 import pytest
 from conftest import outbox_messages, submit
@@ -18,35 +19,51 @@ def english(client):
     client.set_cookie("hub_lang", "en")
 
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+def png(width: int = 480, height: int = 270) -> bytes:
+    """A real picture, wide enough to be a cover image."""
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), (40, 120, 60)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @pytest.fixture
 def world(app, make_user):
     quarters = make_territory(app)
-    ids = {"quarters": quarters,
-           "agent": make_user("agent@example.org", roles=("agent",)),
-           "elected": make_user("elu@example.org", roles=("elected",)),
-           "president": make_user("pres@example.org", verified=True),
-           "other": make_user("autre@example.org", verified=True),
-           "resident": make_user("habitant@example.org", verified=True),
-           "facilitator": make_user("anim@example.org", verified=True)}
-    ids["body"] = make_body(app, members=[(ids["president"], "president")],
-                            neighbourhood_ids=[quarters[1]])
-    ids["other_body"] = make_body(app, name="Conseil citoyen", type_="Conseil citoyen",
-                                  members=[(ids["other"], "president")])
-    ids["project"] = make_project(app, owner_id=ids["elected"], phase="strategie",
-                                  published=True, title="Cour de l'école")
+    ids = {
+        "quarters": quarters,
+        "agent": make_user("agent@example.org", roles=("agent",)),
+        "elected": make_user("elu@example.org", roles=("elected",)),
+        "president": make_user("pres@example.org", verified=True),
+        "other": make_user("autre@example.org", verified=True),
+        "resident": make_user("habitant@example.org", verified=True),
+        "facilitator": make_user("anim@example.org", verified=True),
+    }
+    ids["body"] = make_body(
+        app, members=[(ids["president"], "president")], neighbourhood_ids=[quarters[1]]
+    )
+    ids["other_body"] = make_body(
+        app, name="Conseil citoyen", type_="Conseil citoyen", members=[(ids["other"], "president")]
+    )
+    ids["project"] = make_project(
+        app, owner_id=ids["elected"], phase="strategie", published=True, title="Cour de l'école"
+    )
     return ids
 
 
 def _open(client, world, **fields):
-    data = {"kind": "neighbourhood", "title": "Rue apaisée", "host_body_id": str(world["body"]),
-            "neighbourhood_ids": [str(world["quarters"][1])], "project_id": str(world["project"]),
-            "facilitators": "anim@example.org", "charter": "On s'écoute.",
-            "how_to_join": "Ouvert à tous.", **fields}
+    data = {
+        "kind": "neighbourhood",
+        "title": "Rue apaisée",
+        "host_body_id": str(world["body"]),
+        "neighbourhood_ids": [str(world["quarters"][1])],
+        "project_id": str(world["project"]),
+        "invite_facilitators": "anim@example.org",
+        "charter": "On s'écoute.",
+        "how_to_join": "Ouvert à tous.",
+        **fields,
+    }
     return submit(client, "/ateliers/new", data)
 
 
@@ -67,55 +84,100 @@ def test_a_council_president_opens_a_workshop_for_their_body_only(app, client, a
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "attached to a project" in html
     assert 'value="Rue apaisée"' in html
-    from io import BytesIO
-
     page = client.get("/ateliers/new").get_data(as_text=True)
     from conftest import csrf_from
 
-    response = client.post("/ateliers/new", data={
-        "csrf_token": csrf_from(page), "kind": "neighbourhood", "title": "Rue apaisée",
-        "host_body_id": str(world["body"]), "project_id": "0",
-        "image": (BytesIO(PNG), "rue.png")}, content_type="multipart/form-data")
+    response = client.post(
+        "/ateliers/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "kind": "neighbourhood",
+            "title": "Rue apaisée",
+            "host_body_id": str(world["body"]),
+            "project_id": "0",
+            "cover_image": (BytesIO(png()), "rue.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     assert "Describe the image" in response.get_data(as_text=True)
     response = _open(client, world, host_body_id=str(world["other_body"]))
     assert response.status_code == 422  # not a choice for this president
-    response = client.post("/ateliers/new", data={
-        "csrf_token": csrf_from(page), "kind": "neighbourhood", "title": "Rue apaisée",
-        "host_body_id": str(world["body"]), "project_id": str(world["project"]),
-        "neighbourhood_ids": [str(world["quarters"][1])], "facilitators": "anim@example.org",
-        "image": (BytesIO(PNG), "rue.png"), "image_alt": "La rue devant l'école"},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/ateliers/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "kind": "neighbourhood",
+            "title": "Rue apaisée",
+            "host_body_id": str(world["body"]),
+            "project_id": str(world["project"]),
+            "neighbourhood_ids": [str(world["quarters"][1])],
+            "invite_facilitators": "anim@example.org",
+            "cover_image": (BytesIO(png()), "rue.png"),
+            "cover_image_alt": "La rue devant l'école",
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     workshop_id = _workshop_id(response)
     page = client.get(f"/ateliers/{workshop_id}").get_data(as_text=True)
-    assert 'alt="La rue devant l&#39;école"' in page and "anim" in page
-    image = client.get(f"/ateliers/{workshop_id}/image")
-    assert image.status_code == 200 and image.data == PNG
+    assert 'alt="La rue devant l&#39;école"' in page and "<dt>Facilitators</dt>" not in page
+    # The core image service stored it: resized JPEG files behind the <img>'s srcset.
+    source = re.search(r'<img src="(/images/[^"]+)"', page).group(1)
+    image = client.get(source)
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
     image.close()
     with app.app_context():
         workshop = db.session.get(Workshop, workshop_id)
         assert (workshop.kind, workshop.host_body_id, workshop.project_id) == (
-            "neighbourhood", world["body"], world["project"])
+            "neighbourhood",
+            world["body"],
+            world["project"],
+        )
     # The other body's president may not edit it; the facilitator may.
     auth.logout()
     auth.login("autre@example.org")
     assert client.get(f"/ateliers/{workshop_id}/edit").status_code == 403
+    # The facilitator's account is asked first: it facilitates once its owner accepts.
     auth.logout()
     auth.login("anim@example.org")
+    assert client.get(f"/ateliers/{workshop_id}/edit").status_code == 403
+    accept_invitation(client, "Rue apaisée")
     assert client.get(f"/ateliers/{workshop_id}/edit").status_code == 200
+    page = client.get(f"/ateliers/{workshop_id}").get_data(as_text=True)
+    assert "<dt>Facilitators</dt><dd>anim</dd>" in page
+
+
+def accept_invitation(client, title, decision="accept"):
+    page = client.get("/me/invitations").get_data(as_text=True)
+    action = re.search(
+        rf'href="[^"]+">{re.escape(title)}</a></h2>.*?action="([^"]+)"', page, re.S
+    ).group(1)
+    from conftest import csrf_from
+
+    return client.post(action, data={"csrf_token": csrf_from(page), "decision": decision})
 
 
 def test_sessions_pages_of_body_neighbourhood_project_and_agenda(app, client, auth, world):
     auth.login("pres@example.org")
     workshop_id = _workshop_id(_open(client, world))
     start = (datetime.now() + timedelta(days=8)).replace(hour=18, minute=30)
-    response = submit(client, f"/ateliers/{workshop_id}/sessions/new", {
-        "title": "Séance 1", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "mode": "hybrid",
-        "place": "Maison de quartier", "online_url": "https://visio.example.org/s1",
-        "access_features": ["step_free", "childcare"], "registrations_open": "y",
-        "capacity": "10", "reserved_seats": "2"})
+    response = submit(
+        client,
+        f"/ateliers/{workshop_id}/sessions/new",
+        {
+            "title": "Séance 1",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "mode": "hybrid",
+            "place": "Maison de quartier",
+            "online_url": "https://visio.example.org/s1",
+            "access_features": ["step_free", "childcare"],
+            "registrations_open": "y",
+            "capacity": "10",
+            "reserved_seats": "2",
+        },
+    )
     assert response.status_code == 302
     meeting_id = int(re.search(r"/sessions/(\d+)", response.headers["Location"]).group(1))
     session_page = client.get(f"/sessions/{meeting_id}").get_data(as_text=True)
@@ -127,16 +189,24 @@ def test_sessions_pages_of_body_neighbourhood_project_and_agenda(app, client, au
     with app.app_context():
         slug = db.session.get(Neighbourhood, world["quarters"][1]).slug
         assert db.session.get(Body, world["body"]) is not None
-    for url in (f"/bodies/{world['body']}", f"/territory/{slug}",
-                f"/projects/{world['project']}", "/agenda", f"/ateliers/{workshop_id}"):
+    for url in (
+        f"/bodies/{world['body']}",
+        f"/territory/{slug}",
+        f"/projects/{world['project']}",
+        "/agenda",
+        f"/ateliers/{workshop_id}",
+    ):
         html = client.get(url).get_data(as_text=True)
         assert "Séance 1" in html or "Rue apaisée" in html, url
     assert "visio.example.org" not in client.get("/agenda.ics").get_data(as_text=True)
     record = client.get("/api/v1/workshops").json["workshops"][0]
     assert record["kind"] == "neighbourhood" and record["project_id"] == world["project"]
     assert record["sessions"][0]["mode"] == "hybrid"
-    assert (record["sessions"][0]["capacity"], record["sessions"][0]["registered"],
-            record["sessions"][0]["waitlisted"]) == (10, 0, 0)
+    assert (
+        record["sessions"][0]["capacity"],
+        record["sessions"][0]["registered"],
+        record["sessions"][0]["waitlisted"],
+    ) == (10, 0, 0)
     assert "habitant" not in client.get("/ateliers/sessions.csv").get_data(as_text=True)
 
 
@@ -155,31 +225,43 @@ def test_proposals_go_to_the_project_and_their_answer_comes_back(app, client, au
 
         president = db.session.get(User, world["president"])
         with write_transaction():
-            meeting = services.plan_session(workshop, president, title="Passée",
-                                            starts_at=datetime.now() - timedelta(days=3))
-            sessions.save_draft(meeting, president, {
-                "synthesis": "Les habitants veulent une rue plus calme.",
-                "proposals": "- Une zone 20 devant l'école\n- Des arceaux vélos"})
+            meeting = services.plan_session(
+                workshop, president, title="Passée", starts_at=datetime.now() - timedelta(days=3)
+            )
+            sessions.save_draft(
+                meeting,
+                president,
+                {
+                    "synthesis": "Les habitants veulent une rue plus calme.",
+                    "proposals": "- Une zone 20 devant l'école\n- Des arceaux vélos",
+                },
+            )
         meeting_id = meeting.id
     url = f"/ateliers/{workshop_id}/sessions/{meeting_id}/proposals/1"
     response = submit(client, f"/ateliers/{workshop_id}", {}, action=url)
     assert response.status_code == 302
-    assert "once the minutes are approved" in client.get(f"/ateliers/{workshop_id}").get_data(
-        True)
+    assert "once the minutes are approved" in client.get(f"/ateliers/{workshop_id}").get_data(True)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Contribution.id))) == 0
     with app.app_context(), app.test_request_context():
         with write_transaction():
-            sessions.approve_minutes(db.session.get(sessions.Meeting, meeting_id),
-                                     db.session.get(User, world["president"]))
+            sessions.approve_minutes(
+                db.session.get(sessions.Meeting, meeting_id),
+                db.session.get(User, world["president"]),
+            )
     assert submit(client, f"/ateliers/{workshop_id}", {}, action=url).status_code == 302
     response = submit(client, f"/ateliers/{workshop_id}", {}, action=url)
-    assert "already sent" in client.get(f"/ateliers/{workshop_id}").get_data(True) or \
-        response.status_code == 302
+    assert (
+        "already sent" in client.get(f"/ateliers/{workshop_id}").get_data(True)
+        or response.status_code == 302
+    )
     with app.app_context():
         (contribution,) = db.session.scalars(db.select(Contribution)).all()
         assert (contribution.channel, contribution.source_type, contribution.source_id) == (
-            "atelier", "neighbourhood_workshops_workshop", workshop_id)
+            "atelier",
+            "neighbourhood_workshops_workshop",
+            workshop_id,
+        )
         assert contribution.entered_by_id == world["president"] and contribution.author_id is None
         assert contribution.text == "Une zone 20 devant l'école"
         contribution_id = contribution.id
@@ -191,21 +273,62 @@ def test_proposals_go_to_the_project_and_their_answer_comes_back(app, client, au
 
     with app.app_context(), app.test_request_context():
         with write_transaction():
-            contributions.answer(db.session.get(Project, world["project"]),
-                                 [db.session.get(Contribution, contribution_id)],
-                                 "Retenue : zone de rencontre dès la rentrée.", "retained",
-                                 db.session.get(User, world["elected"]),
-                                 notification_title="Réponse", link="/")
+            contributions.answer(
+                db.session.get(Project, world["project"]),
+                [db.session.get(Contribution, contribution_id)],
+                "Retenue : zone de rencontre dès la rentrée.",
+                "retained",
+                db.session.get(User, world["elected"]),
+                notification_title="Réponse",
+                link="/",
+            )
     page = client.get(f"/ateliers/{workshop_id}").get_data(as_text=True)
-    outcomes = page[page.index('id="outcomes"'):]
+    outcomes = page[page.index('id="outcomes"') :]
     assert "Retained" in outcomes and "zone de rencontre dès la rentrée" in outcomes
     assert "Send proposal 2 to the project" not in outcomes  # the elected official does not run it
     project_page = client.get(f"/projects/{world['project']}").get_data(as_text=True)
     assert "Rue apaisée" in project_page
 
 
-def test_switching_the_plugin_off_hides_pages_and_sections_data_stays(app, client, auth,
-                                                                      world):
+def test_the_page_says_when_the_project_does_not_take_proposals_now(app, client, auth, world):
+    """A workshop may outlive its project's contribution phase: instead of a "send" button
+    that fails on click, its host is told why proposals cannot go to the project now."""
+    from hub.accounts.models import User
+    from hub.db import write_transaction
+    from hub.projects.models import Project
+    from hub.sessions import services as sessions
+    from plugins.neighbourhood_workshops import services
+    from plugins.neighbourhood_workshops.models import Workshop
+
+    auth.login("pres@example.org")
+    workshop_id = _workshop_id(_open(client, world))
+    with app.app_context(), app.test_request_context():
+        president = db.session.get(User, world["president"])
+        with write_transaction():
+            meeting = services.plan_session(
+                db.session.get(Workshop, workshop_id),
+                president,
+                title="Passée",
+                starts_at=datetime.now() - timedelta(days=3),
+            )
+            sessions.save_draft(
+                meeting,
+                president,
+                {"synthesis": "Les habitants veulent des bancs.", "proposals": "- Un banc"},
+            )
+            sessions.approve_minutes(meeting, president)
+    page = client.get(f"/ateliers/{workshop_id}").get_data(as_text=True)
+    assert "Send proposal 1 to the project" in page
+    with app.app_context():
+        with write_transaction():
+            db.session.get(Project, world["project"]).phase = "instruction"
+    page = client.get(f"/ateliers/{workshop_id}").get_data(as_text=True)
+    assert "Send proposal 1 to the project" not in page
+    assert "the project does not take proposals now" in page
+    assert "Contributions are not open for this project." in page
+
+
+def test_switching_the_plugin_off_hides_pages_and_sections_data_stays(app, client, auth, world):
     from hub.pluginmanager import set_plugin_enabled
     from plugins.neighbourhood_workshops.models import Workshop
 
@@ -245,12 +368,17 @@ def test_demo_content(app, make_app):
         items = services.sessions_of(quartier)
         past = [m for m in items if m.minutes_status == "published"]
         assert len(past) == 1
-        answered = [o for o in services.outcomes(quartier)
-                    if o["contribution"] is not None and o["contribution"].answer is not None]
+        answered = [
+            o
+            for o in services.outcomes(quartier)
+            if o["contribution"] is not None and o["contribution"].answer is not None
+        ]
         assert len(answered) == 2
         counts = sessions.counts_by_meeting([m.id for m in items])
-        assert any(m.capacity and counts[m.id]["registered"] == m.capacity
-                   and counts[m.id]["waitlisted"] for m in items)
+        assert any(
+            m.capacity and counts[m.id]["registered"] == m.capacity and counts[m.id]["waitlisted"]
+            for m in items
+        )
         assert any(m.attendance_mode == "hybrid" for m in items)
         assert workshops["project"].project is not None and workshops["project"].budget_line
     assert outbox_messages(app) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ PABULIB_DIR = Path(
     or Path(__file__).resolve().parents[2] / ".." / "shared" / "pabulib"
 ).resolve()
 _CACHE: dict[str, object] = {}
+sys.path.append(str(Path(__file__).parent))  # pb_helpers (after tests/, whose conftest wins)
 
 
 @pytest.fixture(scope="session")

@@ -37,12 +37,24 @@ def test_create_a_draft(app, client, make_user):
     ana = resident(make_user, "ana@example.org")
     unconfirmed = make_user("new@example.org", confirmed=False)
     assert client.post("/api/v1/petitions", json={}).status_code == 401
-    refused = client.post("/api/v1/petitions", json={}, headers=token_for(app, unconfirmed))
+    with app.app_context():
+        from factories import unchecked_token
+
+        from hub.accounts.models import User
+
+        old_token = unchecked_token(db.session.get(User, unconfirmed))
+        db.session.commit()
+    refused = client.post(
+        "/api/v1/petitions", json={}, headers={"Authorization": f"Bearer {old_token}"}
+    )
     assert refused.status_code == 403
     invalid = client.post("/api/v1/petitions", json={"title": "x"}, headers=token_for(app, ana))
     assert invalid.status_code == 422 and "body" in invalid.get_json()["error"]["fields"]
-    created = client.post("/api/v1/petitions", headers=token_for(app, ana), json={
-        "title": "Un abri vélo devant la gare", "body": BODY, "addressee": "metropole"})
+    created = client.post(
+        "/api/v1/petitions",
+        headers=token_for(app, ana),
+        json={"title": "Un abri vélo devant la gare", "body": BODY, "addressee": "metropole"},
+    )
     assert created.status_code == 201 and created.get_json()["status"] == "draft"
     assert client.get(f"/api/v1/petitions/{created.get_json()['id']}").status_code == 404
 
@@ -64,10 +76,17 @@ def test_sign_statuses(app, client, make_user):
     assert not_eligible.get_json()["error"]["reason"] == "residence_not_verified"
     assert "résidence" in not_eligible.get_json()["error"]["message"]
 
-    draft = client.post("/api/v1/petitions", headers=token_for(app, ben), json={
-        "title": "Un abri vélo devant la gare", "body": BODY, "addressee": "metropole"})
-    assert client.post(f"/api/v1/petitions/{draft.get_json()['id']}/signatures",
-                       headers=token_for(app, ben)).status_code == 404
+    draft = client.post(
+        "/api/v1/petitions",
+        headers=token_for(app, ben),
+        json={"title": "Un abri vélo devant la gare", "body": BODY, "addressee": "metropole"},
+    )
+    assert (
+        client.post(
+            f"/api/v1/petitions/{draft.get_json()['id']}/signatures", headers=token_for(app, ben)
+        ).status_code
+        == 404
+    )
     from plugins.petitions import services
     from plugins.petitions.models import Petition
 
@@ -75,16 +94,29 @@ def test_sign_statuses(app, client, make_user):
         from hub.db import write_transaction
 
         with write_transaction():
-            services.answer(db.session.get(Petition, petition_id),
-                            db.session.get(Petition, petition_id).author, "Réponse " * 5)
+            services.answer(
+                db.session.get(Petition, petition_id),
+                db.session.get(Petition, petition_id).author,
+                "Réponse " * 5,
+            )
+    # The official answer does not end the petition: signatures go on until the deadline.
+    after_answer = client.post(url, headers=token_for(app, resident(make_user, "eve@example.org")))
+    assert after_answer.status_code == 201 and after_answer.get_json()["signature_count"] == 2
+    with app.test_request_context():
+        with write_transaction():
+            petition = db.session.get(Petition, petition_id)
+            services.close_expired(now=petition.deadline)
     closed = client.post(url, headers=token_for(app, unverified))
     assert closed.status_code == 422 and closed.get_json()["error"]["reason"] == "not_open"
 
 
 def test_openapi_documents_the_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert {"/api/v1/petitions", "/api/v1/petitions/{id}",
-            "/api/v1/petitions/{id}/signatures"} <= set(paths)
+    assert {
+        "/api/v1/petitions",
+        "/api/v1/petitions/{id}",
+        "/api/v1/petitions/{id}/signatures",
+    } <= set(paths)
     responses = paths["/api/v1/petitions/{id}/signatures"]["post"]["responses"]
     assert {"201", "403", "409", "422"} <= set(responses)
 

@@ -29,9 +29,13 @@ def test_close_expired_records_the_status_once(app, make_user):
     second = runner.invoke(args=["petitions", "close-expired"])
     assert "0 petition(s) closed" in second.output
     with app.app_context():
-        expired, running = db.session.get(Petition, expired_id), db.session.get(Petition, running_id)
+        expired, running = (
+            db.session.get(Petition, expired_id),
+            db.session.get(Petition, running_id),
+        )
         assert (expired.status, running.status) == ("closed", "open")
         assert expired.collection.accepting is False
-        actions = db.session.scalars(select(AuditEntry.action).where(
-            AuditEntry.action == "petitions.closed_at_deadline")).all()
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action == "petitions.closed_at_deadline")
+        ).all()
         assert len(actions) == 1

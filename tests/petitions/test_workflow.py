@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from petition_helpers import BODY, configure, open_petition, resident, subject
 from sqlalchemy import func, select
 
+from hub.db import write_transaction
 from hub.extensions import db
 from hub.signatures.models import Signature, SignatureCollection
 from plugins.petitions.models import Petition
@@ -35,24 +36,34 @@ def test_draft_supporters_moderation_publication(app, client, auth, make_user):
     make_user("mod@example.org", roles=("moderator",))
     auth.login("ana@example.org")
 
-    bad = submit(client, "/petitions/new", {"title": "Trop court", "body": "Court",
-                                            "addressee": "mayor"})
+    bad = submit(
+        client, "/petitions/new", {"title": "Trop court", "body": "Court", "addressee": "mayor"}
+    )
     assert bad.status_code == 422
     assert 'value="Trop court"' in bad.get_data(as_text=True)  # what was typed stays
-    created = submit(client, "/petitions/new", {
-        "title": "Élargir les trottoirs rue des Écoles", "body": BODY, "addressee": "council",
-        "category": "Cadre de vie", "neighbourhood_id": "0"})
+    created = submit(
+        client,
+        "/petitions/new",
+        {
+            "title": "Élargir les trottoirs rue des Écoles",
+            "body": BODY,
+            "addressee": "council",
+            "category": "Cadre de vie",
+            "neighbourhood_id": "0",
+        },
+    )
     assert created.status_code == 302
     url = created.headers["Location"]
     petition_id = int(url.rstrip("/").rsplit("/", 1)[1])
     assert status_of(app, petition_id) == "draft"
 
     page = client.get(url).get_data(as_text=True)
-    response = client.post(f"/petitions/{petition_id}/gather",
-                           data={"csrf_token": csrf_from(page)})
+    response = client.post(f"/petitions/{petition_id}/gather", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 302 and status_of(app, petition_id) == "gathering"
-    link = re.search(r'id="support-link" readonly value="http://localhost(/petitions/support/[^"]+)"',
-                     client.get(url).get_data(as_text=True)).group(1)
+    link = re.search(
+        r'id="support-link" readonly value="http://localhost(/petitions/support/[^"]+)"',
+        client.get(url).get_data(as_text=True),
+    ).group(1)
 
     auth.logout()
     assert client.get(url).status_code == 404  # not public yet
@@ -78,8 +89,11 @@ def test_rejection_needs_a_reason_and_a_message_the_author_sees(app, client, aut
     resident(make_user, "ana@example.org")
     make_user("mod@example.org", roles=("moderator",))
     auth.login("ana@example.org")
-    created = submit(client, "/petitions/new", {"title": "Fermer le bar de M. Dupont",
-                                                "body": BODY, "addressee": "mayor"})
+    created = submit(
+        client,
+        "/petitions/new",
+        {"title": "Fermer le bar de M. Dupont", "body": BODY, "addressee": "mayor"},
+    )
     petition_id = int(created.headers["Location"].rsplit("/", 1)[1])
     page = client.get(f"/petitions/{petition_id}").get_data(as_text=True)
     client.post(f"/petitions/{petition_id}/gather", data={"csrf_token": csrf_from(page)})
@@ -89,9 +103,15 @@ def test_rejection_needs_a_reason_and_a_message_the_author_sees(app, client, aut
     auth.login("mod@example.org")
     missing = submit(client, f"/petitions/{petition_id}/moderate", {"decision": "reject"})
     assert missing.status_code == 422
-    done = submit(client, f"/petitions/{petition_id}/moderate", {
-        "decision": "reject", "reason": "Données personnelles d'un tiers",
-        "comment": "Reformulez sans nommer une personne."})
+    done = submit(
+        client,
+        f"/petitions/{petition_id}/moderate",
+        {
+            "decision": "reject",
+            "reason": "Données personnelles d'un tiers",
+            "comment": "Reformulez sans nommer une personne.",
+        },
+    )
     assert done.status_code == 302 and status_of(app, petition_id) == "rejected"
     auth.logout()
 
@@ -135,10 +155,13 @@ def test_signing_in_place_with_htmx(app, client, auth, make_user):
     resident(make_user, "ben@example.org")
     petition_id = open_petition(app, "ana@example.org")
     auth.login("ben@example.org")
-    page = client.get(f"/petitions/{petition_id}").get_data(as_text=True)
+    page = client.get(f"/petitions/{petition_id}?sign=confirm").get_data(as_text=True)
     assert 'hx-post="/petitions/%d/sign"' % petition_id in page
-    response = client.post(f"/petitions/{petition_id}/sign",
-                           data={"csrf_token": csrf_from(page)}, headers={"HX-Request": "true"})
+    response = client.post(
+        f"/petitions/{petition_id}/sign",
+        data={"csrf_token": csrf_from(page)},
+        headers={"HX-Request": "true"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="sign-box"')  # the partial, not the page
@@ -162,8 +185,10 @@ def test_sign_refusals(app, client, auth, make_user):
     auth.login("unverified@example.org")
     page = client.get(url).get_data(as_text=True)
     assert "Seuls les habitants dont la résidence est vérifiée peuvent signer" in page
-    refused = client.post(f"{url}/sign", data={"csrf_token": csrf_from(page)},
-                          headers={"HX-Request": "true"})
+    assert 'href="/me/residence">Vérifier ma résidence</a>' in page  # where to verify it
+    refused = client.post(
+        f"{url}/sign", data={"csrf_token": csrf_from(page)}, headers={"HX-Request": "true"}
+    )
     assert "Seuls les habitants" in refused.get_data(as_text=True)
     assert counter(app, petition_id) == 0
     no_token = client.post(f"{url}/sign", data={})
@@ -176,8 +201,10 @@ def test_counter_refreshes_cheaply_with_etag(app, client, make_user, auth):
     petition_id = open_petition(app, "ana@example.org")
     first = client.get(f"/petitions/{petition_id}/count")
     assert first.status_code == 200 and "0 signature" in first.get_data(as_text=True)
-    assert "public" in first.headers["Cache-Control"] and "max-age=10" in first.headers[
-        "Cache-Control"]
+    assert (
+        "public" in first.headers["Cache-Control"]
+        and "max-age=10" in first.headers["Cache-Control"]
+    )
     etag = first.headers["ETag"]
     same = client.get(f"/petitions/{petition_id}/count", headers={"If-None-Match": etag})
     assert same.status_code == 304 and same.data == b""
@@ -226,14 +253,27 @@ def test_official_answer_notifies_every_signer(app, client, auth, make_user):
     assert short.status_code == 422 and "Non." in short.get_data(as_text=True)
     text = "La commune élargira les trottoirs de la rue des Écoles cet été."
     done = submit(client, f"/petitions/{petition_id}/answer", {"answer": text})
-    assert done.status_code == 302 and status_of(app, petition_id) == "answered"
+    # The answer does not close the petition: it stays open for signatures.
+    assert done.status_code == 302 and status_of(app, petition_id) == "open"
     answered = [m for m in outbox_messages(app) if "a répondu" in subject(m)]
-    assert sorted(m["To"] for m in answered) == ["ana@example.org", "b@example.org",
-                                                 "c@example.org"]
+    assert sorted(m["To"] for m in answered) == [
+        "ana@example.org",
+        "b@example.org",
+        "c@example.org",
+    ]
     assert text in client.get(f"/petitions/{petition_id}").get_data(as_text=True)
     with app.app_context():
-        collection = db.session.get(Petition, petition_id).collection
-        assert not collection.accepting  # answered: signatures closed
+        petition = db.session.get(Petition, petition_id)
+        assert petition.collection.accepting  # answered, still open until the deadline
+        # The official answer is the core's reasoned answer to the petition, and an event.
+        from hub.answers.services import answers_for
+        from hub.events import OutboxEvent
+
+        (official,) = answers_for(petition)
+        assert (official.text, official.author.email) == (text, "elu@example.org")
+        assert petition.answer_id == official.id
+        names = set(db.session.scalars(select(OutboxEvent.name)))
+        assert {"answer.published", "petitions.answered"} <= names
 
 
 def test_dashboard_lists_written_and_signed(app, client, auth, make_user):
@@ -254,10 +294,16 @@ def test_listing_search_filters_and_sort(app, client, auth, make_user):
     configure(app)
     resident(make_user, "ana@example.org")
     resident(make_user, "ben@example.org")
-    a = open_petition(app, "ana@example.org", title="Des arbres pour la place du marché",
-                      category="Environnement")
-    open_petition(app, "ana@example.org", title="Un passage piéton devant l'école",
-                  addressee="metropole", category="Mobilités")
+    a = open_petition(
+        app, "ana@example.org", title="Des arbres pour la place du marché", category="Environnement"
+    )
+    open_petition(
+        app,
+        "ana@example.org",
+        title="Un passage piéton devant l'école",
+        addressee="metropole",
+        category="Mobilités",
+    )
     auth.login("ben@example.org")
     page = client.get(f"/petitions/{a}").get_data(as_text=True)
     client.post(f"/petitions/{a}/sign", data={"csrf_token": csrf_from(page)})
@@ -286,8 +332,11 @@ def test_paper_signatures_count_and_show(app, client, auth, make_user):
     with app.app_context():
         collection_id = db.session.get(Petition, petition_id).collection_id
     assert f"/signatures/{collection_id}/offline" in page
-    submit(client, f"/signatures/{collection_id}/offline",
-           {"count": "5", "note": "Marché", "neighbourhood_id": "0"})
+    submit(
+        client,
+        f"/signatures/{collection_id}/offline",
+        {"count": "5", "note": "Marché", "neighbourhood_id": "0"},
+    )
     page = client.get(f"/petitions/{petition_id}").get_data(as_text=True)
     assert "5 signatures" in page and "dont 5 sur papier" in page
 
@@ -309,10 +358,71 @@ def test_demo_content(app):
     with app.app_context():
         load_demo(app)
         statuses = sorted(db.session.scalars(select(Petition.status)).all())
-        assert {"open", "answered", "rejected"} <= set(statuses)
-        valid = db.session.scalar(select(func.count(Signature.id)).where(
-            Signature.invalidated_at.is_(None), Signature.collection_id.in_(
-                select(SignatureCollection.id).where(SignatureCollection.object_type == "petition"))))
-        stored = db.session.scalar(select(func.sum(SignatureCollection.online_count)).where(
-            SignatureCollection.object_type == "petition"))
+        assert {"open", "rejected"} <= set(statuses)
+        # An answered petition stays open with its council debate set; a discussion under
+        # another, with the commune's official reply; the refused one's text is withheld.
+        from hub.comments.models import Comment
+
+        answered = db.session.scalars(select(Petition).where(Petition.answer_id.is_not(None)))
+        assert any(p.debate_session_id for p in answered)
+        official = db.session.scalars(
+            select(Comment.official).where(Comment.target_type == "petition")
+        ).all()
+        assert len(official) >= 3 and True in official
+        assert db.session.scalar(select(Petition).where(Petition.text_withheld.is_(True)))
+        valid = db.session.scalar(
+            select(func.count(Signature.id)).where(
+                Signature.invalidated_at.is_(None),
+                Signature.collection_id.in_(
+                    select(SignatureCollection.id).where(
+                        SignatureCollection.object_type == "petition"
+                    )
+                ),
+            )
+        )
+        stored = db.session.scalar(
+            select(func.sum(SignatureCollection.online_count)).where(
+                SignatureCollection.object_type == "petition"
+            )
+        )
         assert valid == stored > 0
+
+
+def test_neighbourhood_page_lists_its_published_petitions(app, client, make_user, make_territory):
+    """Filed for a neighbourhood, a published petition shows on its page (through the page
+    slot, the neighbourhood page knows nothing of petitions); drafts and other
+    neighbourhoods' petitions do not; switched off, the section vanishes."""
+    from hub.registry import object_url
+    from hub.territory.models import Neighbourhood
+
+    centre, tilleuls, _bellevue = make_territory()
+    configure(app)
+    resident(make_user, "ana@example.org")
+    open_petition(app, "ana@example.org", title="Un square au centre", neighbourhood_id=centre)
+    open_petition(app, "ana@example.org", title="Une piste aux Tilleuls", neighbourhood_id=tilleuls)
+    with app.test_request_context():
+        from hub.accounts.models import find_user_by_email
+        from plugins.petitions import services
+
+        with write_transaction():
+            draft = services.create_draft(
+                find_user_by_email("ana@example.org"),
+                title="Un brouillon du centre",
+                body=BODY,
+                addressee="mayor",
+                neighbourhood_id=centre,
+            )
+        assert object_url(draft) == f"/petitions/{draft.id}"
+        slug = db.session.get(Neighbourhood, centre).slug
+    page = client.get(f"/territory/{slug}").get_data(as_text=True)
+    assert 'id="petitions-title"' in page
+    assert "Un square au centre" in page
+    assert "Une piste aux Tilleuls" not in page and "Un brouillon du centre" not in page
+    assert f"/petitions/?neighbourhood={centre}" in page
+    from hub.pluginmanager import set_plugin_enabled
+
+    with app.app_context():
+        set_plugin_enabled("petitions", False)
+        db.session.commit()
+    page = client.get(f"/territory/{slug}").get_data(as_text=True)
+    assert "Un square au centre" not in page

@@ -18,10 +18,12 @@ def english(client):
 @pytest.fixture
 def world(app, make_user):
     make_territory(app)
-    ids = {"agent": make_user("agent@example.org", roles=("agent",)),
-           "owner": make_user("owner@example.org", roles=("elected",)),
-           "president": make_user("pres@example.org", verified=True),
-           "resident": make_user("habitant@example.org", verified=True)}
+    ids = {
+        "agent": make_user("agent@example.org", roles=("agent",)),
+        "owner": make_user("owner@example.org", roles=("elected",)),
+        "president": make_user("pres@example.org", verified=True),
+        "resident": make_user("habitant@example.org", verified=True),
+    }
     ids["body"] = make_body(app, members=[(ids["president"], "president")])
     ids["project"] = make_project(app, owner_id=ids["owner"], phase="strategie", published=True)
     ids["relay"] = make_relay(app, ids["project"], ids["body"], deadline_days=-2)
@@ -36,17 +38,23 @@ def _deadline(app, relay_id):
         return db.session.get(Relay, relay_id).report_deadline
 
 
-@pytest.mark.parametrize("email,status", [("pres@example.org", 403),
-                                          ("habitant@example.org", 403),
-                                          ("owner@example.org", 302),
-                                          ("agent@example.org", 302)])
+@pytest.mark.parametrize(
+    "email,status",
+    [
+        ("pres@example.org", 403),
+        ("habitant@example.org", 403),
+        ("owner@example.org", 302),
+        ("agent@example.org", 302),
+    ],
+)
 def test_who_extends_the_deadline(app, client, auth, world, email, status):
     auth.login(email)
     page = client.get(world["url"]).get_data(as_text=True)
     assert ("Extend the report deadline" in page) == (status == 302)
     new = (date.today() + timedelta(days=15)).isoformat()
-    response = client.post(world["url"] + "/deadline",
-                           data={"csrf_token": csrf_from(page), "d-report_deadline": new})
+    response = client.post(
+        world["url"] + "/deadline", data={"csrf_token": csrf_from(page), "d-report_deadline": new}
+    )
     assert response.status_code == status
 
 
@@ -56,33 +64,45 @@ def test_extension_rules_audit_and_notification(app, client, auth, world):
 
     before = _deadline(app, world["relay"])
     auth.login("owner@example.org")
-    response = submit(client, world["url"], {"d-report_deadline": before.isoformat(),
-                                             "d-reason": "Un peu plus de temps"},
-                      action=world["url"] + "/deadline")
+    response = submit(
+        client,
+        world["url"],
+        {"d-report_deadline": before.isoformat(), "d-reason": "Un peu plus de temps"},
+        action=world["url"] + "/deadline",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "must come after the current one" in html
     assert "Un peu plus de temps</textarea>" in html
-    response = submit(client, world["url"], {"d-report_deadline": "not a date"},
-                      action=world["url"] + "/deadline")
+    response = submit(
+        client, world["url"], {"d-report_deadline": "not a date"}, action=world["url"] + "/deadline"
+    )
     assert response.status_code == 422
     new = date.today() + timedelta(days=15)
-    response = submit(client, world["url"], {"d-report_deadline": new.isoformat(),
-                                             "d-reason": "La séance a été reportée."},
-                      action=world["url"] + "/deadline")
+    response = submit(
+        client,
+        world["url"],
+        {"d-report_deadline": new.isoformat(), "d-reason": "La séance a été reportée."},
+        action=world["url"] + "/deadline",
+    )
     assert response.status_code == 302
     assert _deadline(app, world["relay"]) == new
     with app.app_context():
-        (entry,) = db.session.scalars(db.select(AuditEntry).where(
-            AuditEntry.action == "relay.deadline_extended")).all()
+        (entry,) = db.session.scalars(
+            db.select(AuditEntry).where(AuditEntry.action == "relay.deadline_extended")
+        ).all()
         assert entry.details["previous"] == before.isoformat()
         assert entry.details["deadline"] == new.isoformat()
-        (note,) = db.session.scalars(db.select(Notification).where(
-            Notification.user_id == world["president"])).all()
+        (note,) = db.session.scalars(
+            db.select(Notification).where(Notification.user_id == world["president"])
+        ).all()
         assert new.isoformat() in note.title and note.body == "La séance a été reportée."
     # The body may now send its report.
     auth.logout()
     auth.login("pres@example.org")
-    response = submit(client, world["url"], {"rep-residents_reached": "12",
-                                             "rep-report": "Synthèse des échanges du quartier."},
-                      action=world["url"] + "/report")
+    response = submit(
+        client,
+        world["url"],
+        {"rep-residents_reached": "12", "rep-report": "Synthèse des échanges du quartier."},
+        action=world["url"] + "/report",
+    )
     assert response.status_code == 302

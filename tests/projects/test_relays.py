@@ -27,13 +27,22 @@ def world(app, make_user):
         "resident": make_user("habitant@example.org", verified=True),
     }
     ids["quarters"] = quarters
-    ids["body"] = make_body(app, members=[(ids["president"], "president"),
-                                          (ids["secretary"], "secretary"),
-                                          (ids["member"], "member"),
-                                          (ids["elected_ref"], "referent_elected")],
-                            neighbourhood_ids=[quarters[2]])
-    ids["other_body"] = make_body(app, name="Conseil des jeunes", type_="Conseil des jeunes",
-                                  members=[(ids["other_president"], "president")])
+    ids["body"] = make_body(
+        app,
+        members=[
+            (ids["president"], "president"),
+            (ids["secretary"], "secretary"),
+            (ids["member"], "member"),
+            (ids["elected_ref"], "referent_elected"),
+        ],
+        neighbourhood_ids=[quarters[2]],
+    )
+    ids["other_body"] = make_body(
+        app,
+        name="Conseil des jeunes",
+        type_="Conseil des jeunes",
+        members=[(ids["other_president"], "president")],
+    )
     ids["project"] = make_project(app, owner_id=ids["agent"], phase="strategie", published=True)
     return ids
 
@@ -51,9 +60,15 @@ def test_invitation_accept_session_contribution_report(app, client, auth, world)
     pid = world["project"]
     auth.login("agent@example.org")
     deadline = (date.today() + timedelta(days=20)).isoformat()
-    response = submit(client, f"/projects/{pid}/relays/invite",
-                      {"body": str(world["body"]), "report_deadline": deadline,
-                       "message": "Pouvez-vous relayer ?"})
+    response = submit(
+        client,
+        f"/projects/{pid}/relays/invite",
+        {
+            "body": str(world["body"]),
+            "report_deadline": deadline,
+            "message": "Pouvez-vous relayer ?",
+        },
+    )
     assert response.status_code == 302
     from hub.notifications.models import Notification
     from hub.projects.models import Relay
@@ -76,29 +91,46 @@ def test_invitation_accept_session_contribution_report(app, client, auth, world)
     response = submit(client, url, {"r-decision": "accept"}, action=url + "/respond")
     assert response.status_code == 302
     assert _relay(app, relay_id).status == "accepted"
-    response = submit(client, url, {"s-title": "Café-projet tram", "s-starts_at":
-                                    (date.today() + timedelta(days=5)).isoformat() + "T18:30",
-                                    "s-place": "Maison de quartier Bellevue",
-                                    "s-accessibility": "Accès de plain-pied, boucle magnétique"},
-                      action=url + "/sessions")
+    response = submit(
+        client,
+        url,
+        {
+            "s-title": "Café-projet tram",
+            "s-starts_at": (date.today() + timedelta(days=5)).isoformat() + "T18:30",
+            "s-place": "Maison de quartier Bellevue",
+            "s-accessibility": "Accès de plain-pied, boucle magnétique",
+        },
+        action=url + "/sessions",
+    )
     assert response.status_code == 302
     agenda = client.get("/agenda").get_data(as_text=True)
     assert "Café-projet tram" in agenda and "boucle magnétique" in agenda
     auth.logout()
     # A plain member enters a contribution gathered at the session.
     auth.login("membre@example.org")
-    response = submit(client, url, {"c-author_name": "Mme L.", "c-neighbourhood":
-                                    str(world["quarters"][2]), "c-text": "Une station au lycée"},
-                      action=url + "/contributions")
+    response = submit(
+        client,
+        url,
+        {
+            "c-author_name": "Mme L.",
+            "c-neighbourhood": str(world["quarters"][2]),
+            "c-text": "Une station au lycée",
+        },
+        action=url + "/contributions",
+    )
     assert response.status_code == 302
-    response = submit(client, url, {"rep-residents_reached": "40", "rep-report": "x" * 30},
-                      action=url + "/report")
+    response = submit(
+        client, url, {"rep-residents_reached": "40", "rep-report": "x" * 30}, action=url + "/report"
+    )
     assert response.status_code == 403
     auth.logout()
     auth.login("secr@example.org")
-    response = submit(client, url, {"rep-residents_reached": "42",
-                                    "rep-report": "Quarante habitants réunis, trois attentes."},
-                      action=url + "/report")
+    response = submit(
+        client,
+        url,
+        {"rep-residents_reached": "42", "rep-report": "Quarante habitants réunis, trois attentes."},
+        action=url + "/report",
+    )
     assert response.status_code == 302
     relay = _relay(app, relay_id)
     assert relay.residents_reached == 42 and relay.report_submitted_at is not None
@@ -121,40 +153,52 @@ def test_declining_needs_a_reason(app, client, auth, world):
     relay_id = make_relay(app, world["project"], world["body"], status="invited")
     url = f"/projects/{world['project']}/relays/{relay_id}"
     auth.login("pres@example.org")
-    response = submit(client, url, {"r-decision": "decline", "r-reason": ""},
-                      action=url + "/respond")
+    response = submit(
+        client, url, {"r-decision": "decline", "r-reason": ""}, action=url + "/respond"
+    )
     assert response.status_code == 422
     assert _relay(app, relay_id).status == "invited"
-    response = submit(client, url, {"r-decision": "decline",
-                                    "r-reason": "Pas de séance avant l'été"},
-                      action=url + "/respond")
+    response = submit(
+        client,
+        url,
+        {"r-decision": "decline", "r-reason": "Pas de séance avant l'été"},
+        action=url + "/respond",
+    )
     assert response.status_code == 302
     relay = _relay(app, relay_id)
     assert relay.status == "declined" and relay.decline_reason == "Pas de séance avant l'été"
     assert "Pas de séance avant l&#39;été" in client.get(f"/projects/{world['project']}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_report_after_the_deadline_is_refused(app, client, auth, world):
     relay_id = make_relay(app, world["project"], world["body"], deadline_days=-1)
     url = f"/projects/{world['project']}/relays/{relay_id}"
     auth.login("pres@example.org")
-    response = submit(client, url, {"rep-residents_reached": "3",
-                                    "rep-report": "Une synthèse tardive mais complète."},
-                      action=url + "/report")
+    response = submit(
+        client,
+        url,
+        {"rep-residents_reached": "3", "rep-report": "Une synthèse tardive mais complète."},
+        action=url + "/report",
+    )
     assert response.status_code == 422
     assert _relay(app, relay_id).report_submitted_at is None
 
 
 def test_relay_ids_swapped_between_projects_are_refused(app, client, auth, world):
-    other_project = make_project(app, owner_id=world["agent"], phase="strategie", published=True,
-                                 title="Autre projet")
+    other_project = make_project(
+        app, owner_id=world["agent"], phase="strategie", published=True, title="Autre projet"
+    )
     relay_id = make_relay(app, world["project"], world["body"], status="invited")
     auth.login("pres@example.org")
     assert client.get(f"/projects/{other_project}/relays/{relay_id}").status_code == 404
-    response = submit(client, f"/projects/{world['project']}/relays/{relay_id}",
-                      {"r-decision": "accept"},
-                      action=f"/projects/{other_project}/relays/{relay_id}/respond")
+    response = submit(
+        client,
+        f"/projects/{world['project']}/relays/{relay_id}",
+        {"r-decision": "accept"},
+        action=f"/projects/{other_project}/relays/{relay_id}/respond",
+    )
     assert response.status_code == 404
     assert _relay(app, relay_id).status == "invited"
 
@@ -169,11 +213,22 @@ def test_only_the_owner_or_agents_invite(app, client, auth, world, make_user):
     auth.login("agent@example.org")
     page = client.get(url)
     assert page.status_code == 200
-    submit(client, url, {"body": str(world["body"]),
-                         "report_deadline": (date.today() + timedelta(days=3)).isoformat()})
-    response = submit(client, url, {"body": str(world["body"]),
-                                    "report_deadline": (date.today() + timedelta(days=3)
-                                                        ).isoformat()})
+    submit(
+        client,
+        url,
+        {
+            "body": str(world["body"]),
+            "report_deadline": (date.today() + timedelta(days=3)).isoformat(),
+        },
+    )
+    response = submit(
+        client,
+        url,
+        {
+            "body": str(world["body"]),
+            "report_deadline": (date.today() + timedelta(days=3)).isoformat(),
+        },
+    )
     assert response.status_code == 422  # already invited: no longer a choice
 
 
@@ -185,6 +240,10 @@ def test_relay_contributions_only_from_an_accepted_relay(app, world):
     relay_id = make_relay(app, world["project"], world["body"], status="declined")
     with app.test_request_context():
         with pytest.raises(RuleError):
-            add_contribution(db.session.get(Project, world["project"]), "texte", channel="relay",
-                             relay=db.session.get(Relay, relay_id),
-                             entered_by=db.session.get(User, world["president"]))
+            add_contribution(
+                db.session.get(Project, world["project"]),
+                "texte",
+                channel="relay",
+                relay=db.session.get(Relay, relay_id),
+                entered_by=db.session.get(User, world["president"]),
+            )

@@ -10,11 +10,15 @@ pytestmark = pytest.mark.security
 
 
 def test_every_route_has_a_rule(demo_app):
-    missing = [f"    {endpoint!r}: ...,  # {rule} {methods}"
-               for rule, endpoint, methods in routes(demo_app) if endpoint not in RULES]
+    missing = [
+        f"    {endpoint!r}: ...,  # {rule} {methods}"
+        for rule, endpoint, methods in routes(demo_app)
+        if endpoint not in RULES
+    ]
     assert not missing, (
         "routes without an authorisation rule; add them to RULES in tests/authz_rules.py "
-        "(see docs/testing.md):\n" + "\n".join(missing))
+        "(see docs/testing.md):\n" + "\n".join(missing)
+    )
 
 
 def test_no_rule_for_a_route_that_does_not_exist(demo_app):
@@ -40,11 +44,12 @@ def test_routes_answer_as_the_rules_say(demo_app, world, persona):
                 checked += 1
                 if got not in expected:
                     note = f"  ({rule.note})" if rule.note else ""
-                    wrong.append(f"{method} {url} [{endpoint}]: got {got}, "
-                                 f"expected {sorted(map(str, expected))}{note}")
+                    wrong.append(
+                        f"{method} {url} [{endpoint}]: got {got}, "
+                        f"expected {sorted(map(str, expected))}{note}"
+                    )
     assert checked, "nothing was checked"
-    assert not wrong, f"as {persona} ({PERSONAS[persona] or 'not logged in'}):\n" + "\n".join(
-        wrong)
+    assert not wrong, f"as {persona} ({PERSONAS[persona] or 'not logged in'}):\n" + "\n".join(wrong)
 
 
 def test_api_ignores_the_session_cookie(demo_app, world):

@@ -42,8 +42,9 @@ def cookies_of_a_visit(app, email: str) -> list[str]:
     client = app.test_client()
     seen = set_cookies(client.get("/language/en?next=/login"))
     seen += set_cookies(client.get("/login"))
-    seen += set_cookies(submit(client, "/login", {"email": email, "password": PASSWORD,
-                                                  "remember": "y"}))
+    seen += set_cookies(
+        submit(client, "/login", {"email": email, "password": PASSWORD, "remember": "y"})
+    )
     page = client.get("/me")
     seen += set_cookies(page)
     seen += set_cookies(client.post("/logout", data={"csrf_token": csrf_from(page.text)}))
@@ -103,39 +104,133 @@ def test_reset_link_is_rate_limited(make_app, make_user):
     with app.app_context():
         user = db.session.get(User, user_id)
         token = services._serializer(services.RESET_SALT).dumps(
-            {"id": user.id, "pw": services._password_fingerprint(user)})
+            {"id": user.id, "pw": services._password_fingerprint(user)}
+        )
     client = app.test_client()
     url = f"/password/reset/{token}"
     statuses = [submit(client, url, {"password": "short"}).status_code for _ in range(3)]
     assert statuses[-1] == 429, statuses
 
 
-def test_rate_limit_of_signing(make_app, make_user):
-    """Every signing route (``<plugin>.sign``) is limited per account (RATELIMIT_SIGN)."""
+# POST routes a resident may use that need no limit of their own, and why. Every other one
+# must carry a kind of limit (hub.ratelimits.limit_writes: sign, vote or write).
+UNLIMITED_RESIDENT_WRITES = {
+    "accounts.logout": "ends the visitor's own session",
+    "accounts.profile": "the visitor's own profile",
+    "accounts.change_password": "re-authentication has its own limit (RATELIMIT_REAUTH)",
+    "accounts.delete_account": "re-authentication has its own limit (RATELIMIT_REAUTH)",
+    "accounts.tokens": "the visitor's own tokens",
+    "accounts.revoke_token": "the visitor's own tokens",
+    "accounts.resend_confirmation": "limited with the reset links (RATELIMIT_RESET)",
+    "residence.self_check": "its own limits (RATELIMIT_RESIDENCE, RATELIMIT_RESIDENCE_IP)",
+    "notifications.mark_read": "the visitor's own notifications",
+    "notifications.preferences": "the visitor's own settings",
+    "notifications.unsubscribe": "the visitor's own settings",
+    "invitations.answer": "the visitor's own invitations",
+    "follows.follow": "idempotent: following twice is following",
+    "projects.follow": "idempotent: following twice is following",
+    "neighbourhood_workshops.follow": "idempotent: following twice is following",
+    "initiative_workshops.follow": "idempotent: following twice is following",
+    "sessions.register": "one seat per account (unique), idempotent",
+    "sessions.unregister": "the visitor's own seat",
+    "sessions_api.register": "one seat per account (unique), idempotent",
+    "signatures.withdraw": "the visitor's own signature",
+    "signatures.public_name": "the visitor's own signature",
+    "initiative_workshops.join": "one membership per account (unique), idempotent",
+    "initiative_workshops.leave": "the visitor's own membership",
+    "initiative_workshops_api.join": "one membership per account (unique), idempotent",
+    "federation.inbox": "signed by a known peer hub (HTTP signatures), no resident's route",
+    **dict.fromkeys(
+        (
+            "participatory_budget.kiosk",
+            "participatory_budget.kiosk_reset",
+            "participatory_budget.kiosk_ballot",
+            "participatory_budget.kiosk_confirm",
+        ),
+        "the town hall's voting terminal, opened by an agent: voters come one after another "
+        "with one-time codes, at one address",
+    ),
+}
+
+
+def _resident_writes(app):
+    from authz_rules import RULES, routes, rules_of
+
+    found = []
+    for _path, endpoint, methods in routes(app):
+        if "POST" not in methods or endpoint not in RULES:
+            continue
+        if any(r.allowed("verified", "POST") for r in rules_of(endpoint)):
+            found.append(endpoint)
+    return found
+
+
+def test_every_resident_write_is_rate_limited_or_says_why(app):
+    """A resident can repeat any action a script can: each POST route a verified resident
+    may use carries a limit of its kind, or is listed above with the reason it needs none."""
+    writes = _resident_writes(app)
+    assert "polls.vote" in writes and "comments.reply" in writes  # the walk finds them
+    missing = [
+        e
+        for e in writes
+        if e not in UNLIMITED_RESIDENT_WRITES
+        and getattr(app.view_functions[e], "hub_rate_limit", None) is None
+    ]
+    assert missing == [], f"rate-limit these (limit_writes) or list why not: {missing}"
+    stale = set(UNLIMITED_RESIDENT_WRITES) - set(app.view_functions)
+    assert not stale, f"no such route any more: {stale}"
+
+
+@pytest.mark.parametrize("kind", ["sign", "vote", "write"])
+def test_every_limited_write_answers_429(make_app, make_user, kind):
+    """Every route of a kind (signing, voting, writing) is limited per account, and the
+    routes of a kind share the count: the third POST within the limit of 2 is refused with a
+    translated 429, whatever the route (web form, htmx or API)."""
     from flask import url_for
 
-    app = make_app(ratelimit_sign="2 per minute")
-    rules = [r for r in app.url_map.iter_rules()
-             if re.search(r"\.sign$", r.endpoint) and "POST" in (r.methods or ())]
-    if not rules:
-        pytest.skip("no signing route yet (petitions plugin not present)")
     from hub.accounts.models import ApiToken, User
     from hub.extensions import db
 
-    user_id = make_user("amel@example.org", verified=True)
-    with app.app_context():
-        _token, bearer = ApiToken.issue(db.session.get(User, user_id), "signing")
-        db.session.commit()
-    for rule in rules:
-        # A fresh login per route: limits are per account and route, never shared.
+    app = make_app(**{f"ratelimit_{kind}": "2 per minute"})
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if getattr(app.view_functions[r.endpoint], "hub_rate_limit", None) == kind
+        and "POST" in (r.methods or ())
+    ]
+    expected = {"sign": "petitions.sign", "vote": "polls.vote", "write": "comments.reply"}[kind]
+    assert expected in {r.endpoint for r in rules}
+    for number, rule in enumerate(rules):
+        # An account per route: the routes of a kind share each account's count.
+        email = f"{kind}{number}@example.org"
+        user_id = make_user(email, verified=True)
+        with app.app_context():
+            _token, bearer = ApiToken.issue(db.session.get(User, user_id), "limits")
+            db.session.commit()
         client = app.test_client()
-        submit(client, "/login", {"email": "amel@example.org", "password": PASSWORD})
+        submit(client, "/login", {"email": email, "password": PASSWORD})
         token = csrf_from(client.get("/me").text)
         with app.test_request_context():
-            url = url_for(rule.endpoint, **dict.fromkeys(rule.arguments, 1))
+            url = url_for(
+                rule.endpoint, **{a: 1 if a.endswith("id") else "x" for a in rule.arguments}
+            )
         if url.startswith("/api/"):
             options = {"json": {}, "headers": {"Authorization": f"Bearer {bearer}"}}
         else:
             options = {"data": {"csrf_token": token}}
-        statuses = [client.post(url, **options).status_code for _ in range(3)]
+        responses = [client.post(url, **options) for _ in range(3)]
+        statuses = [r.status_code for r in responses]
         assert 429 not in statuses[:2] and statuses[2] == 429, (url, statuses)
+        if not url.startswith("/api/"):
+            assert "Trop de tentatives" in responses[2].text
+    # Spread over two routes, the count is the same.
+    if kind == "write":
+        make_user("spread@example.org", verified=True)
+        client = app.test_client()
+        submit(client, "/login", {"email": "spread@example.org", "password": PASSWORD})
+        token = csrf_from(client.get("/me").text)
+        statuses = [
+            client.post(url, data={"csrf_token": token}).status_code
+            for url in ("/comments/1/reply", "/report/project/1", "/comments/1/edit")
+        ]
+        assert statuses[2] == 429, statuses

@@ -18,9 +18,15 @@ def english(client):
 
 def _meeting(app, days, relay_id=None, body_id=None, **fields):
     start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=days)
-    return make_session(app, target=("relay", relay_id), organiser=("body", body_id),
-                        starts_at=start, ends_at=start + timedelta(hours=2),
-                        place="Maison de quartier", **fields)
+    return make_session(
+        app,
+        target=("relay", relay_id),
+        organiser=("body", body_id),
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place="Maison de quartier",
+        **fields,
+    )
 
 
 def _register(app, meeting_id, *user_ids):
@@ -44,13 +50,18 @@ def world(app, make_user):
         "resident": make_user("habitant@example.org", verified=True),
         "neighbour": make_user("voisine@example.org", verified=True),
     }
-    ids["body"] = make_body(app, members=[(ids["president"], "president"),
-                                          (ids["member"], "member")],
-                            neighbourhood_ids=[quarters[2]])
-    ids["other_body"] = make_body(app, name="Conseil des jeunes", type_="Conseil des jeunes",
-                                  members=[(ids["other"], "president")])
-    ids["project"] = make_project(app, owner_id=ids["owner"], phase="strategie",
-                                  published=True)
+    ids["body"] = make_body(
+        app,
+        members=[(ids["president"], "president"), (ids["member"], "member")],
+        neighbourhood_ids=[quarters[2]],
+    )
+    ids["other_body"] = make_body(
+        app,
+        name="Conseil des jeunes",
+        type_="Conseil des jeunes",
+        members=[(ids["other"], "president")],
+    )
+    ids["project"] = make_project(app, owner_id=ids["owner"], phase="strategie", published=True)
     ids["relay"] = make_relay(app, ids["project"], ids["body"])
     common = dict(relay_id=ids["relay"], body_id=ids["body"])
     ids["future"] = _meeting(app, 10, registrations_open=True, capacity=2, **common)
@@ -75,9 +86,17 @@ def _get(app, meeting_id):
         return meeting
 
 
-@pytest.mark.parametrize("email,status", [
-    ("agent@example.org", 200), ("pres@example.org", 200), ("owner@example.org", 200),
-    ("membre@example.org", 403), ("autre@example.org", 403), ("habitant@example.org", 403)])
+@pytest.mark.parametrize(
+    "email,status",
+    [
+        ("agent@example.org", 200),
+        ("pres@example.org", 200),
+        ("owner@example.org", 200),
+        ("membre@example.org", 403),
+        ("autre@example.org", 403),
+        ("habitant@example.org", 403),
+    ],
+)
 def test_who_organises_a_relay_session(app, client, auth, world, email, status):
     auth.login(email)
     for page in ("edit", "cancel", "attendance", "minutes"):
@@ -86,8 +105,9 @@ def test_who_organises_a_relay_session(app, client, auth, world, email, status):
     assert ("Organise this session" in show) == (status == 200)
     # A refused organiser cannot post either (CSRF token from a page they may see).
     token = csrf_from(show)
-    response = client.post(f"/sessions/{world['past']}/minutes",
-                           data={"csrf_token": token, "synthesis": "x" * 40})
+    response = client.post(
+        f"/sessions/{world['past']}/minutes", data={"csrf_token": token, "synthesis": "x" * 40}
+    )
     assert response.status_code == (302 if status == 200 else 403)
 
 
@@ -106,23 +126,48 @@ def test_edit_redisplays_bad_input_then_saves(app, client, auth, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'class="error-summary"' in html
     assert 'value="Salle Colette"' in html
-    response = submit(client, url, {"title": "Atelier", "starts_at": start, "ends_at": before,
-                                    "place": "Salle Colette"})
+    response = submit(
+        client,
+        url,
+        {"title": "Atelier", "starts_at": start, "ends_at": before, "place": "Salle Colette"},
+    )
     assert response.status_code == 422
     assert "The end must come after the start." in response.get_data(as_text=True)
     _register(app, world["future"], world["resident"], world["neighbour"])
-    response = submit(client, url, {"title": "Atelier", "starts_at": start, "ends_at": "",
-                                    "capacity": "1", "registrations_open": "y"})
+    response = submit(
+        client,
+        url,
+        {
+            "title": "Atelier",
+            "starts_at": start,
+            "ends_at": "",
+            "capacity": "1",
+            "registrations_open": "y",
+        },
+    )
     assert response.status_code == 422
     assert "2 people are already registered" in response.get_data(as_text=True)
-    response = submit(client, url, {"title": "Atelier carte", "starts_at": start, "ends_at": "",
-                                    "place": "Salle Colette", "capacity": "30",
-                                    "registrations_open": "y",
-                                    "accessibility": "Boucle magnétique"})
+    response = submit(
+        client,
+        url,
+        {
+            "title": "Atelier carte",
+            "starts_at": start,
+            "ends_at": "",
+            "place": "Salle Colette",
+            "capacity": "30",
+            "registrations_open": "y",
+            "accessibility": "Boucle magnétique",
+        },
+    )
     assert response.status_code == 302
     meeting = _get(app, world["future"])
     assert (meeting.title, meeting.place, meeting.capacity, meeting.accessibility) == (
-        "Atelier carte", "Salle Colette", 30, "Boucle magnétique")
+        "Atelier carte",
+        "Salle Colette",
+        30,
+        "Boucle magnétique",
+    )
     (entry,) = _audit(app, "session.updated")
     assert "title" in entry.details["fields"]
 
@@ -136,15 +181,16 @@ def test_cancel_with_a_public_reason_in_agenda_and_ical(app, client, auth, world
     response = submit(client, url, {"reason": "Trop tôt"})
     assert response.status_code == 422
     assert "Explain why the session is cancelled" in response.get_data(as_text=True)
-    assert 'Trop tôt</textarea>' in response.get_data(as_text=True)
+    assert "Trop tôt</textarea>" in response.get_data(as_text=True)
     reason = "La salle est fermée pour travaux ; la séance sera reprogrammée."
     assert submit(client, url, {"reason": reason}).status_code == 302
     meeting = _get(app, world["future"])
     assert meeting.cancelled_at is not None and meeting.cancel_reason == reason
     assert len(_audit(app, "session.cancelled")) == 1
     with app.app_context():
-        (note,) = db.session.scalars(db.select(Notification).where(
-            Notification.user_id == world["resident"])).all()
+        (note,) = db.session.scalars(
+            db.select(Notification).where(Notification.user_id == world["resident"])
+        ).all()
         assert "is cancelled" in note.title and note.body == reason
     auth.logout()
     page = client.get(f"/sessions/{world['future']}").get_data(as_text=True)
@@ -174,19 +220,27 @@ def test_register_and_unregister_without_javascript_and_with_htmx(app, client, a
     # Twice: still one registration (primary key meeting + user).
     assert submit(client, page, {}, action=f"{page}/register").status_code == 302
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(
-            MeetingRegistration).where(MeetingRegistration.meeting_id == world["future"])) == 1
+        assert (
+            db.session.scalar(
+                db.select(db.func.count())
+                .select_from(MeetingRegistration)
+                .where(MeetingRegistration.meeting_id == world["future"])
+            )
+            == 1
+        )
     html = client.get(page).get_data(as_text=True)
     assert "You are registered." in html and "1 place left" in html
     token = csrf_from(html)
-    response = client.post(f"{page}/unregister", data={"csrf_token": token},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"{page}/unregister", data={"csrf_token": token}, headers={"HX-Request": "true"}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.startswith('<div id="registration-')
     assert "<html" not in body and 'data-announce="Your registration is cancelled."' in body
     assert "HX-Request" in response.headers["Vary"]
-    response = client.post(f"{page}/register", data={"csrf_token": token},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"{page}/register", data={"csrf_token": token}, headers={"HX-Request": "true"}
+    )
     assert "You are registered." in response.get_data(as_text=True)
     assert len(_audit(app, "session.registered")) == 2
     assert len(_audit(app, "session.unregistered")) == 1
@@ -205,8 +259,9 @@ def test_a_full_session_offers_the_waiting_list(app, client, auth, world):
     assert response.headers["Location"].endswith(f"{page}/my-registration")
     mine = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "You are number 1 on the waiting list" in mine and "check-in code" not in mine
-    response = client.post(f"{page}/register", data={"csrf_token": token},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"{page}/register", data={"csrf_token": token}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     assert "You are number 1 on the waiting list." in response.get_data(as_text=True)
     # A past session no longer takes registrations.
@@ -251,7 +306,8 @@ def test_capacity_holds_under_concurrent_registrations(app, make_user, world):
     for thread in threads:
         thread.join(60)
     assert sorted(outcomes, key=str) == [("registered", None)] * 3 + [
-        ("waitlisted", n) for n in range(1, 6)]
+        ("waitlisted", n) for n in range(1, 6)
+    ]
     with app.app_context():
         assert services.registration_count(world["future"]) == 3
         assert services.waitlist_count(world["future"]) == 5
@@ -261,8 +317,12 @@ def test_attendance_only_after_the_session_starts(app, client, auth, world):
     auth.login("pres@example.org")
     html = client.get(f"/sessions/{world['future']}/attendance").get_data(as_text=True)
     assert "once the session has started" in html
-    response = submit(client, f"/sessions/{world['past']}/attendance",
-                      {"attendance_count": "5"}, action=f"/sessions/{world['future']}/attendance")
+    response = submit(
+        client,
+        f"/sessions/{world['past']}/attendance",
+        {"attendance_count": "5"},
+        action=f"/sessions/{world['future']}/attendance",
+    )
     assert response.status_code == 422
 
 
@@ -271,29 +331,35 @@ def test_record_attendance_with_registered_residents_present(app, client, auth, 
     url = f"/sessions/{world['past']}/attendance"
     html = client.get(url).get_data(as_text=True)
     assert "<caption>Registered residents</caption>" in html and "habitant" in html
-    response = submit(client, url, {"attendance_count": "1",
-                                    "present": [str(world["resident"]),
-                                                str(world["neighbour"])]})
+    response = submit(
+        client,
+        url,
+        {"attendance_count": "1", "present": [str(world["resident"]), str(world["neighbour"])]},
+    )
     assert response.status_code == 422
     assert "cannot be lower than the 2 registered residents" in response.get_data(as_text=True)
     response = submit(client, url, {"attendance_count": "abc"})
     assert response.status_code == 422 and 'class="error-summary"' in response.get_data(
-        as_text=True)
-    response = submit(client, url, {"attendance_count": "18",
-                                    "present": [str(world["resident"])]})
+        as_text=True
+    )
+    response = submit(client, url, {"attendance_count": "18", "present": [str(world["resident"])]})
     assert response.status_code == 302
     from hub.sessions.models import MeetingRegistration
 
     with app.app_context():
-        flags = {r.user_id: r.attended for r in db.session.scalars(
-            db.select(MeetingRegistration).where(
-                MeetingRegistration.meeting_id == world["past"]))}
+        flags = {
+            r.user_id: r.attended
+            for r in db.session.scalars(
+                db.select(MeetingRegistration).where(
+                    MeetingRegistration.meeting_id == world["past"]
+                )
+            )
+        }
     assert flags == {world["resident"]: True, world["neighbour"]: False}
     assert _get(app, world["past"]).attendance_count == 18
     (entry,) = _audit(app, "session.attendance")
     assert entry.details == {"count": 18, "registered_present": 1}
-    assert "18 people present" in client.get(f"/sessions/{world['past']}").get_data(
-        as_text=True)
+    assert "18 people present" in client.get(f"/sessions/{world['past']}").get_data(as_text=True)
 
 
 def test_minutes_are_written_and_published(app, client, auth, world):
@@ -303,16 +369,23 @@ def test_minutes_are_written_and_published(app, client, auth, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "The minutes need a synthesis" in html
     assert "Présenter le tracé</textarea>" in html
-    response = submit(client, url, {
-        "objectives": "Présenter le tracé", "method": "Tables rondes de six personnes",
-        "synthesis": "Les habitants demandent un **arrêt** devant la maison de santé.",
-        "next_agenda": "- Restitution\n- Vote des priorités"})
+    response = submit(
+        client,
+        url,
+        {
+            "objectives": "Présenter le tracé",
+            "method": "Tables rondes de six personnes",
+            "synthesis": "Les habitants demandent un **arrêt** devant la maison de santé.",
+            "next_agenda": "- Restitution\n- Vote des priorités",
+        },
+    )
     assert response.status_code == 302
     meeting = _get(app, world["past"])
     assert (meeting.minutes_status, meeting.minutes_version) == ("draft", 1)
     assert meeting.minutes_published_at is None
     assert '<h2 id="minutes-title">' not in client.get(f"/sessions/{world['past']}").get_data(
-        as_text=True)
+        as_text=True
+    )
     for step in ("approve", "publish"):
         assert submit(client, url, {}, action=f"{url}/{step}").status_code == 302
     meeting = _get(app, world["past"])

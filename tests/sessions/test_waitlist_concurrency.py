@@ -13,8 +13,12 @@ from hub.extensions import db
 
 
 def _call(base, method, path, token):
-    request = urllib.request.Request(base + path, method=method, data=b"" if method == "POST"
-                                     else None, headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        base + path,
+        method=method,
+        data=b"" if method == "POST" else None,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             body = response.read()
@@ -40,14 +44,14 @@ def _at_once(calls):
     return results
 
 
-def test_thirty_register_for_ten_seats_then_three_leave_at_once(app, make_user,
-                                                                 gunicorn_server):
+def test_thirty_register_for_ten_seats_then_three_leave_at_once(app, make_user, gunicorn_server):
     from hub.accounts.models import ApiToken, User
     from hub.sessions.models import MeetingRegistration
 
     start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=10)
-    meeting_id = make_session(app, title="Atelier complet", starts_at=start, capacity=10,
-                              registrations_open=True)
+    meeting_id = make_session(
+        app, title="Atelier complet", starts_at=start, capacity=10, registrations_open=True
+    )
     tokens = {}
     user_ids = [make_user(f"habitant{i}@example.org") for i in range(30)]
     with app.app_context():
@@ -57,16 +61,23 @@ def test_thirty_register_for_ten_seats_then_three_leave_at_once(app, make_user,
     base = gunicorn_server(app, workers=4)
     path = f"/api/v1/sessions/{meeting_id}/registrations"
     user_ids = list(tokens)
-    results = dict(zip(user_ids, _at_once(
-        [lambda t=tokens[u]: _call(base, "POST", path, t) for u in user_ids])))
+    results = dict(
+        zip(
+            user_ids, _at_once([lambda t=tokens[u]: _call(base, "POST", path, t) for u in user_ids])
+        )
+    )
     assert all(status == 201 for status, _ in results.values()), results
     seated = [u for u, (_, body) in results.items() if body == {"status": "registered"}]
-    waiting = {u: body["position"] for u, (_, body) in results.items()
-               if body["status"] == "waitlisted"}
+    waiting = {
+        u: body["position"] for u, (_, body) in results.items() if body["status"] == "waitlisted"
+    }
     assert len(seated) == 10 and sorted(waiting.values()) == list(range(1, 21))
     with app.app_context():
-        rows = db.session.scalars(db.select(MeetingRegistration).where(
-            MeetingRegistration.meeting_id == meeting_id).order_by(MeetingRegistration.id)).all()
+        rows = db.session.scalars(
+            db.select(MeetingRegistration)
+            .where(MeetingRegistration.meeting_id == meeting_id)
+            .order_by(MeetingRegistration.id)
+        ).all()
         queue = [r.user_id for r in rows if r.status == "waitlisted"]
         assert len(rows) == 30 and sum(r.status == "registered" for r in rows) == 10
     # Positions are the order in which the requests got the session's lock (arrival order):
@@ -74,12 +85,14 @@ def test_thirty_register_for_ten_seats_then_three_leave_at_once(app, make_user,
     assert {u: queue.index(u) + 1 for u in queue} == waiting
 
     leaving = seated[:3]
-    left = _at_once([lambda t=tokens[u]: _call(base, "DELETE", path + "/me", t)
-                     for u in leaving])
+    left = _at_once([lambda t=tokens[u]: _call(base, "DELETE", path + "/me", t) for u in leaving])
     assert [status for status, _ in left] == [204, 204, 204]
     with app.app_context():
-        rows = db.session.scalars(db.select(MeetingRegistration).where(
-            MeetingRegistration.meeting_id == meeting_id).order_by(MeetingRegistration.id)).all()
+        rows = db.session.scalars(
+            db.select(MeetingRegistration)
+            .where(MeetingRegistration.meeting_id == meeting_id)
+            .order_by(MeetingRegistration.id)
+        ).all()
         now_seated = {r.user_id for r in rows if r.status == "registered"}
         still_waiting = [r.user_id for r in rows if r.status == "waitlisted"]
     assert len(now_seated) == 10, "never 11 seated"
@@ -87,4 +100,6 @@ def test_thirty_register_for_ten_seats_then_three_leave_at_once(app, make_user,
     assert still_waiting == queue[3:]
     for position, user_id in enumerate(queue[3:], start=1):
         assert _call(base, "GET", path + "/me", tokens[user_id]) == (
-            200, {"status": "waitlisted", "position": position})
+            200,
+            {"status": "waitlisted", "position": position},
+        )

@@ -5,16 +5,13 @@ several client processes that all fire at the same instant."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import free_port
 from sqlalchemy import func, select
 
 from hub.accounts.models import ApiToken, User
@@ -49,36 +46,18 @@ with ThreadPoolExecutor(len(tokens)) as pool:
 """
 
 
-def start_server(app, port: int) -> subprocess.Popen:
-    env = {**os.environ,
-           "HUB_INSTANCE_PATH": app.instance_path,
-           "HUB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "HUB_SECRET_KEY": "test-secret-key", "HUB_SESSION_COOKIE_SECURE": "false",
-           "HUB_RATELIMIT_SIGN": "100000 per minute", "HUB_RATELIMIT_SIGN_IP": "100000 per minute",
-           "HUB_BASE_URL": "http://localhost"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "hub:create_app()"],
-        cwd=ROOT, env=env)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
 def fire_together(url: str, tokens: list[str], processes: int) -> list[int]:
     """Split ``tokens`` over ``processes`` client processes that fire at the same instant."""
     start_at = time.time() + 1.5
     clients = []
     for i in range(processes):
         share = tokens[i::processes]
-        proc = subprocess.Popen([sys.executable, "-c", CLIENT, url, str(start_at)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CLIENT, url, str(start_at)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         clients.append((proc, json.dumps(share)))
     statuses = []
     for proc, share in clients:
@@ -92,8 +71,9 @@ def make_residents(app, count: int) -> list[str]:
     tokens = []
     with app.app_context():
         for i in range(count):
-            user = create_user(f"resident{i}@example.org", None, f"Résident {i}",
-                               verified_resident=True)
+            user = create_user(
+                f"resident{i}@example.org", None, f"Résident {i}", verified_resident=True
+            )
             user.birth_date = date(1980, 1, 1)
             _token, clear = ApiToken.issue(user, "load")
             tokens.append(clear)
@@ -111,20 +91,26 @@ def open_petition(app, author_email: str, answer_at: int) -> int:
         db.session.commit()
         with write_transaction():
             author = db.session.scalar(select(User).where(User.email == author_email))
-            petition = services.create_draft(author, title="Sauvons le vieux platane",
-                                             body="Texte " * 20, addressee="mayor")
+            petition = services.create_draft(
+                author, title="Sauvons le vieux platane", body="Texte " * 20, addressee="mayor"
+            )
             services.submit_for_moderation(petition)
             services.publish(petition, author)
         return petition.id
 
 
 @pytest.fixture
-def server(app):
-    port = free_port()
-    process = start_server(app, port)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=20)
+def server(app, gunicorn_server):
+    return gunicorn_server(
+        app,
+        workers=2,
+        threads=8,
+        env={
+            "HUB_RATELIMIT_SIGN": "100000 per minute",
+            "HUB_RATELIMIT_SIGN_IP": "100000 per minute",
+            "HUB_BASE_URL": "http://localhost",
+        },
+    )
 
 
 def collection_of(app, petition_id):
@@ -143,8 +129,12 @@ def test_fifty_simultaneous_attempts_by_one_resident_give_one_signature(app, ser
     assert statuses.count(201) == 1 and statuses.count(409) == 49
     cid = collection_of(app, petition_id)
     with app.app_context():
-        assert db.session.scalar(select(func.count(Signature.id)).where(
-            Signature.collection_id == cid)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count(Signature.id)).where(Signature.collection_id == cid)
+            )
+            == 1
+        )
         assert db.session.get(SignatureCollection, cid).online_count == 1
 
 
@@ -159,13 +149,20 @@ def test_two_hundred_residents_at_once_give_exactly_two_hundred(app, server):
     cid = collection_of(app, petition_id)
     with app.app_context():
         db.session.expire_all()
-        assert db.session.scalar(select(func.count(Signature.id)).where(
-            Signature.collection_id == cid)) == 200
+        assert (
+            db.session.scalar(
+                select(func.count(Signature.id)).where(Signature.collection_id == cid)
+            )
+            == 200
+        )
         collection = db.session.get(SignatureCollection, cid)
         assert collection.online_count == 200
-        fired = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "signatures.threshold_reached",
-            AuditEntry.object_id == str(cid))).all()
+        fired = db.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "signatures.threshold_reached",
+                AuditEntry.object_id == str(cid),
+            )
+        ).all()
         assert [e.details["total"] for e in fired] == [150]
         assert [t.fired_at is not None for t in collection.thresholds] == [True, False]
         assert signatures.recount(fix=False) == []
@@ -173,7 +170,10 @@ def test_two_hundred_residents_at_once_give_exactly_two_hundred(app, server):
 
     from conftest import outbox_messages
 
-    notices = [m for m in outbox_messages(app)
-               if "150 signatures" in str(make_header(decode_header(m["Subject"])))]
+    notices = [
+        m
+        for m in outbox_messages(app)
+        if "150 signatures" in str(make_header(decode_header(m["Subject"])))
+    ]
     assert len(notices) == 1 and notices[0]["To"] == "resident0@example.org"
     print(f"200 concurrent signatures in {elapsed:.1f} s (client start delay 1.5 s included)")

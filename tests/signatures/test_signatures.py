@@ -9,25 +9,16 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import submit
+from factories import make_collection
 from sqlalchemy import func, select
 
 from hub.audit import AuditEntry
 from hub.db import utcnow, write_transaction
+from hub.errors import RuleError
 from hub.extensions import db
 from hub.signatures import services
 from hub.signatures.cli import signatures_group
 from hub.signatures.models import Signature, SignatureCollection
-
-
-def make_collection(app, *, thresholds=((3, "answer", "Answer"),), opened=True, **rules):
-    with app.app_context():
-        with write_transaction():
-            collection = services.create_collection("thing", 1, title="Save the oak",
-                                                    url="/thing/1", thresholds=thresholds,
-                                                    **rules)
-            if opened:
-                services.open_collection(collection)
-        return collection.id
 
 
 def sign(app, collection_id, user_id, **kwargs):
@@ -59,12 +50,15 @@ def test_one_signature_per_person_and_exact_counter(app, make_user):
         assert names == ["alice"]  # bob kept the default: private
 
 
-@pytest.mark.parametrize("rules, fields, code", [
-    ({"require_confirmed_email": True}, {"confirmed": False}, "email_not_confirmed"),
-    ({"require_verified_resident": True}, {"verified": False}, "residence_not_verified"),
-    ({"minimum_age": 16}, {}, "age_unknown"),
-    ({"minimum_age": 16}, {"birth_date": date.today() - timedelta(days=365 * 10)}, "too_young"),
-])
+@pytest.mark.parametrize(
+    "rules, fields, code",
+    [
+        ({"require_confirmed_email": True}, {"confirmed": False}, "email_not_confirmed"),
+        ({"require_verified_resident": True}, {"verified": False}, "residence_not_verified"),
+        ({"minimum_age": 16}, {}, "age_unknown"),
+        ({"minimum_age": 16}, {"birth_date": date.today() - timedelta(days=365 * 10)}, "too_young"),
+    ],
+)
 def test_who_may_sign(app, make_user, rules, fields, code):
     cid = make_collection(app, **rules)
     user = make_user(**fields)
@@ -104,10 +98,13 @@ def test_thresholds_fire_exactly_once_counting_paper_signatures(app, make_user):
     sign(app, cid, make_user())  # total 4: debate reached by an online signature
     sign(app, cid, make_user())
     with app.app_context():
-        fired = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "signatures.threshold_reached")).all()
+        fired = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "signatures.threshold_reached")
+        ).all()
         assert sorted((e.details["threshold_action"], e.details["total"]) for e in fired) == [
-            ("answer", 3), ("debate", 4)]
+            ("answer", 3),
+            ("debate", 4),
+        ]
         collection = db.session.get(SignatureCollection, cid)
         assert all(t.fired_at for t in collection.thresholds)
     assert stored(app, cid) == (3, 2)
@@ -120,8 +117,9 @@ def test_hook_hub_on_threshold_reached(make_app, make_user):
     from hub.accounts.services import create_user
 
     with app.app_context():
-        users = [create_user(f"p{i}@example.org", None, f"p{i}", confirmed=True).id
-                 for i in range(2)]
+        users = [
+            create_user(f"p{i}@example.org", None, f"p{i}", confirmed=True).id for i in range(2)
+        ]
         db.session.commit()
     cid = make_collection(app, thresholds=((2, "answer", "Answer"),))
     for user in users:
@@ -149,15 +147,29 @@ def test_moderator_sees_bursts_and_invalidates_in_bulk(app, client, auth, make_u
     checked = submit(client, url, {"email_domain": "SPAM.example", "reason": "Robots"})
     assert checked.status_code == 200
     assert "3" in checked.get_data(as_text=True) and stored(app, cid) == (4, 0)
-    done = submit(client, url, {"email_domain": "spam.example", "reason": "Robots",
-                                "confirm": "y"})
+    done = submit(client, url, {"email_domain": "spam.example", "reason": "Robots", "confirm": "y"})
     assert done.status_code == 302
     assert stored(app, cid) == (1, 0)
     with app.app_context():
-        entry = db.session.scalar(select(AuditEntry).where(
-            AuditEntry.action == "signatures.invalidated"))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "signatures.invalidated")
+        )
         assert entry.details["count"] == 3 and entry.details["reason"] == "Robots"
         assert services.recount(fix=False) == []
+        # Each signer whose signature no longer counts is told why; the others are not.
+        from hub.accounts.models import User
+        from hub.notifications.models import Notification
+
+        told = {
+            email: body
+            for email, body in db.session.execute(
+                select(User.email, Notification.body)
+                .join(Notification, Notification.user_id == User.id)
+                .where(Notification.kind == "signatures.invalidated")
+            )
+        }
+        assert set(told) == {f"bot{i}@spam.example" for i in range(3)}
+        assert all("Robots" in body for body in told.values())
 
     empty = submit(client, url, {"reason": "nothing"})
     assert empty.status_code == 422
@@ -168,9 +180,14 @@ def test_time_window_invalidation(app, make_user):
     for _ in range(2):
         sign(app, cid, make_user())
     with app.test_request_context():
-        n = services.invalidate(cid, services.InvalidationFilter(
-            start=utcnow() - timedelta(minutes=5), end=utcnow() + timedelta(minutes=1)),
-            reason="test", actor=None)
+        n = services.invalidate(
+            cid,
+            services.InvalidationFilter(
+                start=utcnow() - timedelta(minutes=5), end=utcnow() + timedelta(minutes=1)
+            ),
+            reason="test",
+            actor=None,
+        )
     assert n == 2 and stored(app, cid) == (0, 0)
 
 
@@ -178,8 +195,12 @@ def test_staff_pages_need_their_permission(app, client, auth, make_user):
     cid = make_collection(app)
     make_user("res@example.org")
     auth.login("res@example.org")
-    for url in (f"/signatures/{cid}/moderation", "/signatures/moderation",
-                f"/signatures/{cid}/offline", f"/signatures/{cid}/signers.csv"):
+    for url in (
+        f"/signatures/{cid}/moderation",
+        "/signatures/moderation",
+        f"/signatures/{cid}/offline",
+        f"/signatures/{cid}/signers.csv",
+    ):
         assert client.get(url).status_code == 403, url
     auth.logout()
     assert client.get(f"/signatures/{cid}/signers.csv").status_code == 302  # to the login
@@ -191,20 +212,29 @@ def test_agent_enters_paper_signatures(app, client, auth, make_user):
     auth.login("agent@example.org")
     bad = submit(client, f"/signatures/{cid}/offline", {"count": "0", "note": "x"})
     assert bad.status_code == 422
-    ok = submit(client, f"/signatures/{cid}/offline",
-                {"count": "12", "note": "Feuille de la mairie annexe", "neighbourhood_id": "0"})
+    ok = submit(
+        client,
+        f"/signatures/{cid}/offline",
+        {"count": "12", "note": "Feuille de la mairie annexe", "neighbourhood_id": "0"},
+    )
     assert ok.status_code == 302
     assert stored(app, cid) == (0, 12)
     page = client.get(f"/signatures/{cid}/offline").get_data(as_text=True)
     assert "Feuille de la mairie annexe" in page
     with app.app_context():
-        assert db.session.scalar(select(func.count(AuditEntry.id)).where(
-            AuditEntry.action == "signatures.offline_added")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count(AuditEntry.id)).where(
+                    AuditEntry.action == "signatures.offline_added"
+                )
+            )
+            == 1
+        )
 
 
 def test_signer_list_csv_for_officials_neutralises_formulas(app, client, auth, make_user):
     cid = make_collection(app)
-    sign(app, cid, make_user("eve@example.org", full_name="=HYPERLINK(\"x\")"))
+    sign(app, cid, make_user("eve@example.org", full_name='=HYPERLINK("x")'))
     with app.test_request_context():
         services.add_offline(cid, 3, actor=None, note="+33 sheet")
     make_user("elu@example.org", roles=("elected",))
@@ -213,7 +243,7 @@ def test_signer_list_csv_for_officials_neutralises_formulas(app, client, auth, m
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][0] == "channel"
-    assert rows[1][2] == "'=HYPERLINK(\"x\")" and rows[1][4] == "eve@example.org"
+    assert rows[1][2] == '\'=HYPERLINK("x")' and rows[1][4] == "eve@example.org"
     assert rows[2][0] == "paper" and rows[2][7] == "3" and rows[2][8] == "'+33 sheet"
 
 
@@ -244,9 +274,53 @@ def test_anonymise_after_closing(app, runner, make_user):
     assert result.exit_code == 0 and "1 collection(s)" in result.output
     with app.app_context():
         signature = db.session.scalar(select(Signature))
-        assert (signature.user_id, signature.ip, signature.email_domain,
-                signature.public_name) == (None, "", "", False)
+        assert (signature.user_id, signature.ip, signature.email_domain, signature.public_name) == (
+            None,
+            "",
+            "",
+            False,
+        )
         assert db.session.get(SignatureCollection, cid).online_count == 1
         assert services.recount(fix=False) == []
     again = runner.invoke(signatures_group, ["anonymise"])
     assert "0 collection(s)" in again.output
+
+
+@pytest.mark.parametrize("state", ["not_open", "closed_now", "deadline_passed", "open"])
+def test_paper_signatures_only_while_the_collection_is_open(app, client, auth, make_user, state):
+    """Issue 11, item 16: a closed collection's count is final (published, answered, decided
+    on): no batch of paper signatures can change it, through the page or the service."""
+    cid = make_collection(app, opened=state != "not_open")
+    with app.app_context():
+        with write_transaction():
+            collection = db.session.get(SignatureCollection, cid)
+            if state == "closed_now":
+                services.close_collection(collection)
+            elif state == "deadline_passed":
+                collection.closes_at = utcnow() - timedelta(minutes=1)
+    make_user("agent@example.org", roles=("agent",))
+    auth.login("agent@example.org")
+    url = f"/signatures/{cid}/offline"
+    page = client.get(url).get_data(as_text=True)
+    response = submit(client, url, {"count": "40", "note": "Feuilles tardives"})
+    html = response.get_data(as_text=True)
+    with app.test_request_context():
+        if state == "open":
+            assert response.status_code == 302
+            assert stored(app, cid) == (0, 40)
+            return
+        assert 'id="paper-closed"' in page and "<button" not in page.split("paper-closed")[1]
+        assert response.status_code == 422 and 'class="error-summary"' in html
+        expected = (
+            "Les signatures ne sont pas encore ouvertes"
+            if state == "not_open"
+            else "Les signatures sont closes\u202f: aucune signature papier ne peut plus être ajoutée"
+        )
+        assert expected in html
+        assert stored(app, cid) == (0, 0)
+        with pytest.raises(RuleError):
+            services.add_offline(cid, 5, actor=None, note="direct")
+        assert stored(app, cid) == (0, 0)
+        assert not db.session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "signatures.offline_added")
+        )

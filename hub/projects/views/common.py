@@ -18,8 +18,15 @@ bp = Blueprint("projects", __name__, template_folder="../templates")
 
 
 def labels() -> dict:
-    return dict(phases=PHASE_LABELS, levels=LEVELS, domains=DOMAINS, channels=channel_labels(),
-                statuses=STATUSES, relay_statuses=RELAY_STATUSES, phase_keys=PHASES)
+    return dict(
+        phases=PHASE_LABELS,
+        levels=LEVELS,
+        domains=DOMAINS,
+        channels=channel_labels(),
+        statuses=STATUSES,
+        relay_statuses=RELAY_STATUSES,
+        phase_keys=PHASES,
+    )
 
 
 def load_project(check=None):
@@ -30,6 +37,8 @@ def load_project(check=None):
         @wraps(view)
         def wrapped(project_id: int, **kwargs):
             project = db.session.get(Project, project_id) or abort(404)
+            if project.hidden_at is not None and not getattr(current_user, "is_staff", False):
+                abort(404)  # set aside on this hub: only its staff see it
             if check is not None:
                 if not current_user.is_authenticated:
                     return login_required_response()
@@ -50,6 +59,8 @@ def load_relay(check=None):
         @wraps(view)
         def wrapped(project_id: int, relay_id: int, **kwargs):
             project = db.session.get(Project, project_id) or abort(404)
+            if project.hidden_at is not None and not getattr(current_user, "is_staff", False):
+                abort(404)
             relay = db.session.get(Relay, relay_id)
             if relay is None or relay.project_id != project.id:
                 abort(404)
@@ -70,6 +81,8 @@ def get_contribution(project: Project, contribution_id: int):
 
     contribution = db.session.get(Contribution, contribution_id)
     if contribution is None or (contribution.target_type, contribution.target_id) != (
-            "project", project.id):
+        "project",
+        project.id,
+    ):
         abort(404)
     return contribution

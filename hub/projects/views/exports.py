@@ -25,18 +25,48 @@ def export_csv():
     rows = []
     for p in projects:
         ind = indicators[p.id]
-        rows.append([p.id, p.title, p.level, p.domain, p.phase,
-                     "; ".join(n.name for n in p.neighbourhoods),
-                     p.contrat_published_at.date().isoformat() if p.contrat_published_at else "",
-                     "yes" if p.concerte else "no", ind["participants"], ind["contributions"],
-                     ind["by_channel"]["online"], ind["by_channel"]["relay"],
-                     ind["by_channel"]["offline"], ind["share_answered"],
-                     "" if ind["median_days_to_answer"] is None else ind["median_days_to_answer"],
-                     url_for("projects.show", project_id=p.id, _external=True)])
-    return csv_response(["id", "title", "level", "domain", "phase", "neighbourhoods",
-                         "contrat_published", "projet_concerte", "participants",
-                         "contributions", "online", "relay", "offline", "share_answered",
-                         "median_days_to_answer", "url"], rows, "projets.csv")
+        rows.append(
+            [
+                p.id,
+                p.title,
+                p.level,
+                p.domain,
+                p.phase,
+                "; ".join(n.name for n in p.neighbourhoods),
+                p.contrat_published_at.date().isoformat() if p.contrat_published_at else "",
+                "yes" if p.concerte else "no",
+                ind["participants"],
+                ind["contributions"],
+                ind["by_channel"]["online"],
+                ind["by_channel"]["relay"],
+                ind["by_channel"]["offline"],
+                ind["share_answered"],
+                "" if ind["median_days_to_answer"] is None else ind["median_days_to_answer"],
+                url_for("projects.show", project_id=p.id, _external=True),
+            ]
+        )
+    return csv_response(
+        [
+            "id",
+            "title",
+            "level",
+            "domain",
+            "phase",
+            "neighbourhoods",
+            "contrat_published",
+            "projet_concerte",
+            "participants",
+            "contributions",
+            "online",
+            "relay",
+            "offline",
+            "share_answered",
+            "median_days_to_answer",
+            "url",
+        ],
+        rows,
+        "projets.csv",
+    )
 
 
 def _contributions(project_id: int | None = None) -> list[Contribution]:
@@ -48,17 +78,52 @@ def _contributions(project_id: int | None = None) -> list[Contribution]:
 
 def _contributions_csv(items: list[Contribution], filename: str):
     relay_ids = sorted({c.source_id for c in items if c.source_type == "relay"})
-    relay_body = dict(db.session.execute(select(Relay.id, Body.name).join(
-        Body, Body.id == Relay.body_id).where(Relay.id.in_(relay_ids))).all()) if relay_ids else {}
-    rows = [[c.id, c.target_id, c.created_at.isoformat(timespec="seconds"), c.channel,
-             relay_body.get(c.source_id, "") if c.source_type == "relay" else "",
-             c.neighbourhood.name if c.neighbourhood else "", c.shown_author,
-             "yes" if c.entered_by_id else "no", c.text, c.status,
-             c.answered_at.isoformat(timespec="seconds") if c.answered_at else "",
-             c.answer.text if c.answer else ""] for c in items]
-    return csv_response(["id", "project_id", "created_at", "channel", "relay_body",
-                         "neighbourhood", "author", "entered_on_behalf", "text", "status",
-                         "answered_at", "answer"], rows, filename)
+    relay_body = (
+        dict(
+            db.session.execute(
+                select(Relay.id, Body.name)
+                .join(Body, Body.id == Relay.body_id)
+                .where(Relay.id.in_(relay_ids))
+            ).all()
+        )
+        if relay_ids
+        else {}
+    )
+    rows = [
+        [
+            c.id,
+            c.target_id,
+            c.created_at.isoformat(timespec="seconds"),
+            c.channel,
+            relay_body.get(c.source_id, "") if c.source_type == "relay" else "",
+            c.neighbourhood.name if c.neighbourhood else "",
+            c.shown_author,
+            "yes" if c.entered_by_id else "no",
+            c.text,
+            c.status,
+            c.answered_at.isoformat(timespec="seconds") if c.answered_at else "",
+            c.answer.text if c.answer else "",
+        ]
+        for c in items
+    ]
+    return csv_response(
+        [
+            "id",
+            "project_id",
+            "created_at",
+            "channel",
+            "relay_body",
+            "neighbourhood",
+            "author",
+            "entered_on_behalf",
+            "text",
+            "status",
+            "answered_at",
+            "answer",
+        ],
+        rows,
+        filename,
+    )
 
 
 @bp.route("/projects/contributions.csv")

@@ -3,30 +3,40 @@ with reasons and publishes its decision."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ...answers import services as answers
+from ...answers.models import Answer
 from ...contributions import services as contributions
 from ...db import write_transaction
-from ...forms import choices, form_action
+from ...errors import RuleError
+from ...extensions import db
+from ...forms import add_error, choices, form_action
 from .. import services
-from ..forms import AnswerForm, DecisionForm, StatusForm
+from ..forms import AnswerForm, CorrectAnswerForm, DecisionForm, StatusForm
 from ..models import Project
 from .common import bp, get_contribution, labels, load_project
 
 
-def _instruction_page(project, answer_form=None, decision_form=None, status=200):
+def _instruction_page(project, answer_form=None, decision_form=None, status_form=None, status=200):
     items = contributions.of_target(project, order_unanswered_first=True)
     answer_form = answer_form or AnswerForm()
     answer_form.contributions.choices = choices(
-        [(c.id, f"#{c.id} – {c.text[:80]}") for c in items if c.answer_id is None])
+        [(c.id, f"#{c.id} – {c.text[:80]}") for c in items if c.answer_id is None]
+    )
     decision_form = decision_form or DecisionForm(decision=project.decision)
-    return render_template("projects/instruction.html", project=project,
-                           contributions=items, answer_form=answer_form,
-                           decision_form=decision_form, status_form=StatusForm(),
-                           can_manage=services.can_manage(current_user, project),
-                           **labels()), status
+    return render_template(
+        "projects/instruction.html",
+        project=project,
+        contributions=items,
+        answer_form=answer_form,
+        decision_form=decision_form,
+        status_form=status_form or StatusForm(),
+        can_manage=services.can_manage(current_user, project),
+        **labels(),
+    ), status
 
 
 @bp.route("/projects/<int:project_id>/instruction", methods=["GET"])
@@ -35,14 +45,13 @@ def instruction(project: Project):
     return _instruction_page(project)
 
 
-@bp.route("/projects/<int:project_id>/contributions/<int:contribution_id>/status",
-          methods=["POST"])
+@bp.route("/projects/<int:project_id>/contributions/<int:contribution_id>/status", methods=["POST"])
 @load_project(services.can_manage)
 def set_status(project: Project, contribution_id: int):
     contribution = get_contribution(project, contribution_id)
     form = StatusForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _instruction_page(project, status_form=form, status=422)
     with write_transaction():
         services.set_status(contribution, project, form.status.data, current_user)
     flash(_("Status updated."), "success")
@@ -58,12 +67,17 @@ def answer(project: Project):
 
     def action():
         chosen = [c for c in unanswered if c.id in set(form.contributions.data)]
-        return services.answer_contributions(project, chosen, form.text.data,
-                                             form.status.data, current_user)
+        return services.answer_contributions(
+            project, chosen, form.text.data, form.status.data, current_user
+        )
 
-    done = form_action(form, action, success=_("The reasoned answer is published."),
-                       redirect_to=url_for("projects.instruction", project_id=project.id),
-                       field="text")
+    done = form_action(
+        form,
+        action,
+        success=_("The reasoned answer is published."),
+        redirect_to=url_for("projects.instruction", project_id=project.id),
+        field="text",
+    )
     if done is not None:
         return done
     return _instruction_page(project, answer_form=form, status=422)
@@ -72,12 +86,64 @@ def answer(project: Project):
 @bp.route("/projects/<int:project_id>/decision", methods=["POST"])
 @load_project(services.can_answer)
 def decision(project: Project):
+    """Publishing the decision takes two steps (RGAA 11.10-11.12): the text is shown as it will
+    be published, with what publishing does, then confirmed; "Change the text" goes back."""
     form = DecisionForm()
-    done = form_action(form, lambda: services.publish_decision(project, form.decision.data,
-                                                               current_user),
-                       success=_("The decision is published."),
-                       redirect_to=url_for("projects.show", project_id=project.id),
-                       field="decision")
+    if request.form.get("edit"):
+        return _instruction_page(project, decision_form=form)
+    if request.form.get("confirmed") != "1":
+        if form.validate_on_submit():
+            try:
+                services.check_decision(project, form.decision.data)
+            except RuleError as refusal:
+                add_error(form, refusal.message, "decision")
+            else:
+                return render_template(
+                    "projects/confirm_decision.html",
+                    project=project,
+                    form=form,
+                    first=project.decision_published_at is None,
+                )
+        return _instruction_page(project, decision_form=form, status=422)
+    done = form_action(
+        form,
+        lambda: services.publish_decision(project, form.decision.data, current_user),
+        success=_("The decision is published."),
+        redirect_to=url_for("projects.show", project_id=project.id),
+        field="decision",
+    )
     if done is not None:
         return done
     return _instruction_page(project, decision_form=form, status=422)
+
+
+@bp.route("/projects/<int:project_id>/answers/<int:answer_id>/correct", methods=["GET", "POST"])
+@load_project(services.can_answer)
+def correct_answer(project: Project, answer_id: int):
+    """Correct a published answer; what it said before stays on the project's page."""
+    answer = db.session.get(Answer, answer_id)
+    if answer is None or (answer.target_type, answer.target_id) != ("project", project.id):
+        abort(404)
+    form = CorrectAnswerForm(
+        text=answer.text, status=answer.outcome if request.method == "GET" else None
+    )
+    done = form_action(
+        form,
+        lambda: services.correct_answer(
+            project, answer, form.text.data, form.status.data, current_user
+        ),
+        success=_("The answer is corrected; its earlier version stays readable."),
+        redirect_to=url_for("projects.show", project_id=project.id) + f"#answer-{answer.id}",
+        field="text",
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "projects/answer_correct.html",
+        project=project,
+        answer=answer,
+        form=form,
+        answered=[c for c in contributions.of_target(project) if c.answer_id == answer.id],
+        corrections=answers.corrections([answer.id]).get(answer.id, []),
+        **labels(),
+    ), (422 if form.errors else 200)

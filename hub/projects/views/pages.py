@@ -8,10 +8,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ... import audit
+from ...answers import services as answers
 from ...contributions import services as contributions
 from ...db import write_transaction
 from ...extensions import db, htmx
-from ...forms import HubForm, form_action
+from ...forms import HubForm, form_action, require_sent
+from ...paging import keyset_page
+from ...ratelimits import limit_writes
 from ...sessions.services import sessions_by_target
 from ...territory.models import neighbourhood_choices
 from ...web import fail, int_arg
@@ -22,7 +25,7 @@ from .common import bp, get_contribution, labels, load_project
 
 
 def list_query(args):
-    query = select(Project).order_by(Project.created_at.desc())
+    query = select(Project).where(Project.hidden_at.is_(None)).order_by(Project.created_at.desc())
     if args.get("level") in LEVELS:
         query = query.where(Project.level == args["level"])
     if args.get("domain") in DOMAINS:
@@ -31,35 +34,75 @@ def list_query(args):
         query = query.where(Project.phase == args["phase"])
     neighbourhood_id = int_arg("neighbourhood", args)
     if neighbourhood_id:
-        query = query.where(Project.id.in_(select(project_neighbourhood.c.project_id).where(
-            project_neighbourhood.c.neighbourhood_id == neighbourhood_id)))
+        query = query.where(
+            Project.id.in_(
+                select(project_neighbourhood.c.project_id).where(
+                    project_neighbourhood.c.neighbourhood_id == neighbourhood_id
+                )
+            )
+        )
     return query
+
+
+PAGE_SIZE = 30
 
 
 @bp.route("/projects")
 def index():
-    projects = db.session.scalars(list_query(request.args)).all()
-    return render_template("projects/index.html", projects=projects, args=request.args,
-                           neighbourhoods=neighbourhood_choices(), **labels())
+    """Newest first, a page at a time (keyset: the cost of a page does not grow with the
+    number of projects)."""
+    page = keyset_page(
+        db.session,
+        list_query(request.args),
+        Project.created_at,
+        Project.id,
+        request.args.get("after"),
+        PAGE_SIZE,
+    )
+    return render_template(
+        "projects/index.html",
+        projects=page.items,
+        page=page,
+        args=request.args,
+        neighbourhoods=neighbourhood_choices(),
+        **labels(),
+    )
+
+
+CONTRIBUTIONS_PAGE = 50
 
 
 def page_context(project: Project, **forms) -> dict:
-    items = contributions.of_target(project)
-    relays = db.session.scalars(select(Relay).where(Relay.project_id == project.id)
-                                .order_by(Relay.id)).all()
+    """The project's page; its contributions a page at a time (a métropole's project
+    gathers thousands)."""
+    contribution_page = contributions.page_of_target(
+        project, request.args.get("after"), CONTRIBUTIONS_PAGE
+    )
+    items = contribution_page.items
+    relays = db.session.scalars(
+        select(Relay).where(Relay.project_id == project.id).order_by(Relay.id)
+    ).all()
     allowed, reason = services.can_contribute_online(current_user, project)
-    return dict(project=project, contributions=items, relays=relays,
-                sessions=sessions_by_target("relay", [r.id for r in relays]),
-                contributions_by_relay=contributions.counts_by_source(
-                    "relay", [r.id for r in relays]),
-                relay_names={r.id: r.body.name for r in relays},
-                indicators=services.indicators(project.id),
-                following=services.is_following(current_user, project),
-                follow_form=HubForm(), may_contribute=allowed, contribute_reason=reason,
-                can_manage=services.can_manage(current_user, project),
-                can_answer=services.can_answer(current_user, project),
-                action_form=HubForm(), form=forms.get("form") or ContributionForm(),
-                **labels())
+    return dict(
+        project=project,
+        contributions=items,
+        contribution_page=contribution_page,
+        relays=relays,
+        sessions=sessions_by_target("relay", [r.id for r in relays]),
+        contributions_by_relay=contributions.counts_by_source("relay", [r.id for r in relays]),
+        relay_names={r.id: r.body.name for r in relays},
+        indicators=services.indicators(project.id),
+        following=services.is_following(current_user, project),
+        follow_form=HubForm(),
+        may_contribute=allowed,
+        contribute_reason=reason,
+        can_manage=services.can_manage(current_user, project),
+        can_answer=services.can_answer(current_user, project),
+        action_form=HubForm(),
+        form=forms.get("form") or ContributionForm(),
+        corrections=answers.corrections(c.answer_id for c in items if c.answer_id),
+        **labels(),
+    )
 
 
 @bp.route("/projects/<int:project_id>")
@@ -68,7 +111,23 @@ def show(project: Project):
     return render_template("projects/show.html", **page_context(project))
 
 
+@bp.route("/projects/<int:project_id>/contributions/<int:contribution_id>")
+@load_project()
+def contribution(project: Project, contribution_id: int):
+    """The permalink of a contribution: the project's page of contributions that shows it
+    (pages are paged by id, so the page that starts with it), anchored on it."""
+    found = get_contribution(project, contribution_id)
+    after = contributions.page_start_before(project, found.id, CONTRIBUTIONS_PAGE)
+    values = {"after": after} if after is not None else {}
+    return redirect(
+        url_for(
+            "projects.show", project_id=project.id, _anchor=f"contribution-{found.id}", **values
+        )
+    )
+
+
 @bp.route("/projects/<int:project_id>/contribute", methods=["POST"])
+@limit_writes("write")
 @load_project(lambda user, project: True)
 def contribute(project: Project):
     allowed, reason = services.can_contribute_online(current_user, project)
@@ -80,17 +139,23 @@ def contribute(project: Project):
         services.add_contribution(project, form.text.data, author=current_user)
         services.set_following(current_user, project, True)
 
-    done = form_action(form, action, success=_(
-        "Thank you! Your contribution is received; you will be told when it is answered."),
+    done = form_action(
+        form,
+        action,
+        success=_(
+            "Thank you! Your contribution is received; you will be told when it is answered."
+        ),
         redirect_to=url_for("projects.show", project_id=project.id) + "#contributions",
-        field="text")
+        field="text",
+    )
     if done is not None:
         return done
     return render_template("projects/show.html", **page_context(project, form=form)), 422
 
 
-@bp.route("/projects/<int:project_id>/contributions/<int:contribution_id>/edit",
-          methods=["GET", "POST"])
+@bp.route(
+    "/projects/<int:project_id>/contributions/<int:contribution_id>/edit", methods=["GET", "POST"]
+)
 @login_required
 @load_project()
 def edit_contribution(project: Project, contribution_id: int):
@@ -105,13 +170,17 @@ def edit_contribution(project: Project, contribution_id: int):
         contribution.text = form.text.data.strip()
         audit.record("contribution.edited", contribution)
 
-    done = form_action(form, action, success=_("Your contribution is updated."),
-                       redirect_to=url_for("projects.show", project_id=project.id)
-                       + "#contributions")
+    done = form_action(
+        form,
+        action,
+        success=_("Your contribution is updated."),
+        redirect_to=url_for("projects.show", project_id=project.id) + "#contributions",
+    )
     if done is not None:
         return done
-    return render_template("projects/contribution_edit.html", project=project,
-                           contribution=contribution, form=form), 422 if form.errors else 200
+    return render_template(
+        "projects/contribution_edit.html", project=project, contribution=contribution, form=form
+    ), 422 if form.errors else 200
 
 
 @bp.route("/projects/<int:project_id>/follow", methods=["POST"])
@@ -119,18 +188,25 @@ def edit_contribution(project: Project, contribution_id: int):
 @load_project()
 def follow(project: Project):
     form = HubForm()
-    if not form.validate_on_submit():
-        abort(400)
+    require_sent(form)
     if not current_user.email_confirmed:
         fail(403, _("Confirm your email address to follow a project."))
     wanted = request.form.get("follow") == "1"
     with write_transaction():
         services.set_following(current_user, project, wanted)
     if htmx:
-        return render_template("projects/_follow.html", project=project, following=wanted,
-                               follow_form=HubForm(),
-                               followers=services.follower_count(project.id), announce=True)
-    flash(_("You follow this project: you will be notified of each step.") if wanted
-          else _("You no longer follow this project."), "success")
+        return render_template(
+            "projects/_follow.html",
+            project=project,
+            following=wanted,
+            follow_form=HubForm(),
+            followers=services.follower_count(project.id),
+            announce=True,
+        )
+    flash(
+        _("You follow this project: you will be notified of each step.")
+        if wanted
+        else _("You no longer follow this project."),
+        "success",
+    )
     return redirect(url_for("projects.show", project_id=project.id))
-

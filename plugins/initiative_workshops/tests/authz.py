@@ -41,64 +41,111 @@ VERIFIED = ("verified", "author", "body_member")
 
 RULES = {
     "initiative_workshops.index": everyone(),
-    "initiative_workshops.detail": [everyone(values=_id("aic_working")),
-                                    everyone(values=_id("aic_decided"))],
+    "initiative_workshops.detail": [
+        everyone(values=_id("aic_working")),
+        everyone(values=_id("aic_decided")),
+    ],
     "initiative_workshops.version": everyone(
-        values=lambda w: {"initiative_id": w.aic_working, "number": 1}),
+        values=lambda w: {"initiative_id": w.aic_working, "number": 1}
+    ),
     "initiative_workshops.new": only(*VERIFIED, note="verified residents propose"),
     "initiative_workshops.join": only(
-        *VERIFIED, values=_id("aic_decided"), post_ok={302},
-        note="verified residents join from their own account (a decided one: refused, 302)"),
-    "initiative_workshops.leave": logged_in(values=_id("aic_decided"), post_ok={302},
-                                            note="decided: the collective no longer changes"),
+        *VERIFIED,
+        values=_id("aic_decided"),
+        post_ok={302},
+        note="verified residents join from their own account (a decided one: refused, 302)",
+    ),
+    "initiative_workshops.leave": logged_in(
+        values=_id("aic_decided"), post_ok={302}, note="decided: the collective no longer changes"
+    ),
     "initiative_workshops.submit": roles(
-        "author", "agent", values=_id("aic_proposed_own"), post_ok={302},
-        note="a member, or the staff on its behalf; not constituted yet: refused, 302"),
+        "author",
+        "agent",
+        values=_id("aic_proposed_own"),
+        post_ok={302},
+        note="a member, or the staff on its behalf; not constituted yet: refused, 302",
+    ),
     "initiative_workshops.follow": logged_in(
-        values=_id("aic_working"), post_ok={302}, expect={"unconfirmed": {403}},
-        note="a confirmed email address is needed"),
+        values=_id("aic_working"),
+        post_ok={302},
+        expect={"unconfirmed": {403}},
+        note="a confirmed email address is needed",
+    ),
     "initiative_workshops.comment": logged_in(
-        values=_id("aic_working"), post_ok={422}, expect={"unconfirmed": {403}},
-        note="an empty comment is refused"),
+        values=_id("aic_working"),
+        post_ok={422},
+        expect={"unconfirmed": {403}},
+        note="an empty comment is refused",
+    ),
     "initiative_workshops.sign": logged_in(
-        values=_id("aic_decided"), post_ok={302},
-        note="support closed with the decision: refused, back to the page"),
+        values=_id("aic_decided"),
+        post_ok={302},
+        note="support closed with the decision: refused, back to the page",
+    ),
     "initiative_workshops.dossier": roles(
-        "author", "body_member", "agent", values=_id("aic_working"),
-        note="the collective, the body facilitating it, the staff"),
+        "author",
+        "body_member",
+        "agent",
+        values=_id("aic_working"),
+        note="the collective, the body facilitating it, the staff",
+    ),
     "initiative_workshops.add_document": roles(
-        "author", "body_member", "agent", values=_id("aic_working"), post_ok={422}),
+        "author", "body_member", "agent", values=_id("aic_working"), post_ok={422}
+    ),
     "initiative_workshops.new_session": roles(
-        "author", "body_member", "agent", values=_id("aic_working")),
+        "author", "body_member", "agent", values=_id("aic_working")
+    ),
     "initiative_workshops.withdraw": roles(
-        "author", "agent", values=_id("aic_working"), note="its author, or the staff"),
+        "author", "agent", values=_id("aic_working"), note="its author, or the staff"
+    ),
     "initiative_workshops.facilitation": roles(
-        "body_member", "agent", values=_id("aic_asked"), post_ok={422},
-        note="the members who act for the body asked (agents manage every body)"),
+        "body_member",
+        "agent",
+        values=_id("aic_asked"),
+        post_ok={422},
+        note="the members who act for the body asked (agents manage every body)",
+    ),
     "initiative_workshops.priority": roles(
-        "body_member", "agent", values=_id("aic_working"), post_ok={302}),
+        "body_member", "agent", values=_id("aic_working"), post_ok={302}
+    ),
     "initiative_workshops.assign": roles("agent", values=_id("aic_working"), post_ok={422}),
     "initiative_workshops.acknowledge": roles(
-        "agent", values=_id("aic_overdue"), post_ok={302},
-        note="already acknowledged: refused, 302"),
+        "agent", values=_id("aic_overdue"), post_ok={302}, note="already acknowledged: refused, 302"
+    ),
     "initiative_workshops.open_support": roles(
-        "agent", values=_id("aic_working"), post_ok={302},
-        note="its support is already open: refused, 302"),
+        "agent",
+        values=_id("aic_working"),
+        post_ok={302},
+        note="its support is already open: refused, 302",
+    ),
     "initiative_workshops.decision": only(
-        "elected", values=_id("aic_overdue"),
-        note="an act of an elected official: not even an administrator"),
+        "elected",
+        values=_id("aic_overdue"),
+        note="an act of an elected official: not even an administrator",
+    ),
     "initiative_workshops_api.list_initiatives": everyone(),
     "initiative_workshops_api.get_initiative": everyone(values=_id("aic_working")),
     "initiative_workshops_api.create_initiative": only(
-        *VERIFIED, post_ok={422}, note="verified residents; an empty body is refused"),
+        *VERIFIED, post_ok={422}, note="verified residents; an empty body is refused"
+    ),
     "initiative_workshops_api.join": only(
-        *VERIFIED, values=_id("aic_decided"), post_ok={409},
-        note="decided: the collective no longer changes"),
+        *VERIFIED,
+        values=_id("aic_decided"),
+        post_ok={409},
+        note="decided: the collective no longer changes",
+    ),
     "initiative_workshops_api.leave": logged_in(values=_id("aic_decided"), post_ok={409}),
     "initiative_workshops_api.submit": roles(
-        "author", "agent", values=_id("aic_proposed_own"), post_ok={409},
-        note="not constituted yet: 409; not a member: 403"),
+        "author",
+        "agent",
+        values=_id("aic_proposed_own"),
+        post_ok={409},
+        note="not constituted yet: 409; not a member: 403",
+    ),
     "initiative_workshops_api.decide": only(
-        "elected", values=_id("aic_overdue"), post_ok={422},
-        note="an elected official; an empty body has no outcome"),
+        "elected",
+        values=_id("aic_overdue"),
+        post_ok={422},
+        note="an elected official; an empty body has no outcome",
+    ),
 }

@@ -25,43 +25,69 @@ def interpellation_world(w: World) -> None:
 
     author = db.session.scalar(select(User).where(User.email == PERSONAS["author"]))
     with w.app.test_request_context():
-        forming = services.create(author, title="Interpellation de la matrice des droits",
-                                  body="Texte " * 20, kind="question", council="municipal",
-                                  competence="Voirie et espaces publics")
+        forming = services.create(
+            author,
+            title="Interpellation de la matrice des droits",
+            body="Texte " * 20,
+            kind="question",
+            council="municipal",
+            competence="Voirie et espaces publics",
+        )
     w.forming_interpellation_id, w.committee_token = forming.id, forming.committee_token
-    w.collecting_interpellation_id = w.first_id(Interpellation,
-                                                Interpellation.stage == "collecting")
+    w.collecting_interpellation_id = w.first_id(
+        Interpellation, Interpellation.stage == "collecting"
+    )
     w.review_interpellation_id = w.first_id(Interpellation, Interpellation.stage == "review")
-    w.scheduled_interpellation_id = w.first_id(Interpellation,
-                                               Interpellation.stage == "scheduled")
+    w.scheduled_interpellation_id = w.first_id(Interpellation, Interpellation.stage == "scheduled")
 
 
 RULES = {
     "interpellation.index": everyone(),
     "interpellation.detail": [
         everyone(values=lambda w: {"interpellation_id": w.collecting_interpellation_id}),
-        only("author", "agent", "elected", "admin",
-             values=lambda w: {"interpellation_id": w.forming_interpellation_id}, deny={404},
-             expect={"anonymous": {404}},
-             note="before filing: its committee and the staff who follow interpellations"),
+        only(
+            "author",
+            "agent",
+            "elected",
+            "admin",
+            values=lambda w: {"interpellation_id": w.forming_interpellation_id},
+            deny={404},
+            expect={"anonymous": {404}},
+            note="before filing: its committee and the staff who follow interpellations",
+        ),
     ],
-    "interpellation.new": only("verified", "author", "body_member",
-                               note="verified residents only (they form the committee)"),
-    "interpellation.join": everyone(values=lambda w: {"token": w.committee_token},
-                                    post_probe=False, note="a POST adds a committee member"),
+    "interpellation.new": only(
+        "verified",
+        "author",
+        "body_member",
+        note="verified residents only (they form the committee)",
+    ),
+    "interpellation.join": everyone(
+        values=lambda w: {"token": w.committee_token},
+        post_probe=False,
+        note="a POST adds a committee member",
+    ),
     "interpellation.sign": logged_in(
-        values=lambda w: {"interpellation_id": w.collecting_interpellation_id}, post_ok={302},
-        note="signed or refused, back to the interpellation"),
+        values=lambda w: {"interpellation_id": w.collecting_interpellation_id},
+        post_ok={302},
+        note="signed or refused, back to the interpellation",
+    ),
     "interpellation.review": roles(
-        "agent", values=lambda w: {"interpellation_id": w.review_interpellation_id}),
+        "agent", values=lambda w: {"interpellation_id": w.review_interpellation_id}
+    ),
     "interpellation.session": roles(
-        "agent", values=lambda w: {"interpellation_id": w.scheduled_interpellation_id}),
+        "agent", values=lambda w: {"interpellation_id": w.scheduled_interpellation_id}
+    ),
     "interpellation.answer": roles(
-        "agent", values=lambda w: {"interpellation_id": w.scheduled_interpellation_id}),
+        "agent", "elected", values=lambda w: {"interpellation_id": w.scheduled_interpellation_id}
+    ),
     "interpellation_api.list_interpellations": everyone(),
     "interpellation_api.get_interpellation": everyone(
-        values=lambda w: {"interpellation_id": w.collecting_interpellation_id}),
+        values=lambda w: {"interpellation_id": w.collecting_interpellation_id}
+    ),
     "interpellation_api.sign": logged_in(
         values=lambda w: {"interpellation_id": w.collecting_interpellation_id},
-        post_ok={201, 403, 409}, note="201 signed, 403 not eligible, 409 already signed"),
+        post_ok={201, 403, 409},
+        note="201 signed, 403 not eligible, 409 already signed",
+    ),
 }

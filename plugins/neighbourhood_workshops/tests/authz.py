@@ -24,15 +24,24 @@ def workshops_world(w: World) -> None:
         own = db.session.get(Body, w.body_id)
         other = db.session.get(Body, w.other_body_id)
         agent = db.session.scalar(select(User).where(User.email == "agent@ormeval.example"))
-        mine = services.open_workshop(agent, kind="neighbourhood", title="Atelier de la matrice",
-                                      host_body=own)
-        theirs = services.open_workshop(agent, kind="city", title="Atelier d'une autre instance",
-                                        host_body=other)
+        mine = services.open_workshop(
+            agent, kind="neighbourhood", title="Atelier de la matrice", host_body=own
+        )
+        theirs = services.open_workshop(
+            agent, kind="city", title="Atelier d'une autre instance", host_body=other
+        )
         start = datetime.now().replace(second=0, microsecond=0) - timedelta(days=2)
-        past = services.plan_session(mine, agent, title="Séance passée de la matrice",
-                                     starts_at=start)
-        sessions.save_draft(past, agent, {"synthesis": "Une synthèse assez longue pour passer.",
-                                          "proposals": "- Une proposition"})
+        past = services.plan_session(
+            mine, agent, title="Séance passée de la matrice", starts_at=start
+        )
+        sessions.save_draft(
+            past,
+            agent,
+            {
+                "synthesis": "Une synthèse assez longue pour passer.",
+                "proposals": "- Une proposition",
+            },
+        )
         sessions.approve_minutes(past, agent)
         db.session.commit()
         w.workshop_id, w.other_workshop_id = mine.id, theirs.id
@@ -44,24 +53,39 @@ _mine = {"values": lambda w: {"workshop_id": w.workshop_id}}
 
 RULES = {
     "neighbourhood_workshops.index": everyone(),
-    "neighbourhood_workshops.show": [everyone(**_mine),
-                                     everyone(values=lambda w: {"workshop_id":
-                                                                w.demo_workshop_id})],
-    "neighbourhood_workshops.image": everyone(**_mine, ok={404}, note="no image: 404"),
+    "neighbourhood_workshops.show": [
+        everyone(**_mine),
+        everyone(values=lambda w: {"workshop_id": w.demo_workshop_id}),
+    ],
     "neighbourhood_workshops.new": roles("agent", "body_member"),
     "neighbourhood_workshops.edit": [
         roles("agent", "body_member", **_mine),
-        roles("agent", values=lambda w: {"workshop_id": w.other_workshop_id},
-              note="another body's workshop")],
+        roles(
+            "agent",
+            values=lambda w: {"workshop_id": w.other_workshop_id},
+            note="another body's workshop",
+        ),
+    ],
     "neighbourhood_workshops.new_session": [
         roles("agent", "body_member", **_mine),
-        roles("agent", values=lambda w: {"workshop_id": w.other_workshop_id})],
+        roles("agent", values=lambda w: {"workshop_id": w.other_workshop_id}),
+    ],
     "neighbourhood_workshops.send_proposal": [
-        roles("agent", "body_member", values=lambda w: {
-            "workshop_id": w.workshop_id, "meeting_id": w.workshop_meeting_id,
-            "position": 1}, post_probe=False,
-            note="sending changes the project: refused personas only")],
-    "neighbourhood_workshops.follow": logged_in(**_mine),
+        roles(
+            "agent",
+            "body_member",
+            values=lambda w: {
+                "workshop_id": w.workshop_id,
+                "meeting_id": w.workshop_meeting_id,
+                "position": 1,
+            },
+            post_probe=False,
+            note="sending changes the project: refused personas only",
+        )
+    ],
+    "neighbourhood_workshops.follow": logged_in(
+        **_mine, expect={"unconfirmed": {403}}, note="following needs a confirmed address"
+    ),
     "neighbourhood_workshops.export_json": everyone(),
     "neighbourhood_workshops.export_csv": everyone(),
     "neighbourhood_workshops.export_sessions_csv": everyone(),

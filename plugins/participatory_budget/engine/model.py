@@ -6,6 +6,7 @@ All amounts (costs, the budget limit, points) are exact: ``int`` when integral, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -13,6 +14,13 @@ from fractions import Fraction
 Number = int | Fraction
 
 VOTE_TYPES = ("approval", "cumulative", "choose-1")
+
+
+# Numbers as budget files write them: digits with optional decimals, or a fraction, at most
+# 18 digits before and 12 after the point. Anything else (exponents such as ``1e99999999``,
+# which would take minutes to expand, infinities, NaN, other scripts' digits) is refused.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})")
+_FRACTION = re.compile(r"([+-]?[0-9]{1,18})/([0-9]{1,18})")
 
 
 def exact(value: str | int | Fraction) -> Number:
@@ -24,7 +32,17 @@ def exact(value: str | int | Fraction) -> Number:
     text = value.strip().replace(",", ".")
     if not text:
         raise ValueError("empty number")
-    return normalize(Fraction(text))
+    if _DECIMAL.fullmatch(text):
+        return normalize(Fraction(text))
+    fraction = _FRACTION.fullmatch(text)
+    if fraction:
+        if int(fraction.group(2)) == 0:
+            raise ValueError(f"{value.strip()[:40]!r} divides by zero")
+        return normalize(Fraction(int(fraction.group(1)), int(fraction.group(2))))
+    raise ValueError(
+        f"{value.strip()[:40]!r} is not a number (digits with up to 18 before and 12 after "
+        "the decimal point, or a fraction such as 1/3)"
+    )
 
 
 def normalize(value: Number) -> Number:
@@ -141,6 +159,8 @@ class Election:
     meta: dict[str, str] = field(default_factory=dict)
     project_columns: list[str] = field(default_factory=list)
     vote_fields: list[str] = field(default_factory=list)
+    # Where each META key was read (and "sections": where each section starts), for messages.
+    meta_lines: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.vote_type not in VOTE_TYPES:
@@ -201,7 +221,7 @@ def _has_number(text: str | None) -> bool:
         return False
     try:
         exact(text)
-    except (ValueError, ZeroDivisionError):
+    except ValueError:
         return False
     return True
 

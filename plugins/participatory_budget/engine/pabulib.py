@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 from .model import Ballot, BallotRules, Election, Project, exact, number_text
@@ -34,7 +35,27 @@ _PROJECT_ATTRS = ("project_id", "cost", "name", "category", "district")
 
 
 class PabulibError(ValueError):
-    """The file is not a usable Pabulib file; the message names the line."""
+    """The file is not a usable Pabulib file. ``line`` is the line at fault (1 for the file as
+    a whole); ``str()`` gives ``line N: message``, what ``hub pb`` prints after the file name."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line, self.message = line, message
+
+
+def _number(text: str, line: int, what: str):
+    """An exact number from the file, or a :class:`PabulibError` naming the line."""
+    try:
+        return exact(text)
+    except ValueError as exc:  # ZeroDivisionError cannot happen: exact() checks it
+        raise PabulibError(line, f"invalid {what}: {exc}") from None
+
+
+def _whole(text: str, line: int, what: str) -> int:
+    value = _number(text, line, what)
+    if not isinstance(value, int):
+        raise PabulibError(line, f"invalid {what}: {text.strip()[:40]!r} is not a whole number")
+    return value
 
 
 def _is_missing(text: str | None) -> bool:
@@ -43,7 +64,9 @@ def _is_missing(text: str | None) -> bool:
 
 def _rows(text: str):
     """Yield (line number, fields) for every non-blank line, honouring CSV quoting."""
-    lines = text.splitlines()
+    # Only CR, LF and CRLF end lines (str.splitlines would also split on U+2028, form feeds…
+    # inside a name, and shift every line number after it).
+    lines = re.split(r"\r\n|\r|\n", text)
     i = 0
     total = len(lines)
     while i < total:
@@ -59,26 +82,35 @@ def _rows(text: str):
         while buffer.count('"') % 2 and i < total:
             buffer += "\n" + lines[i]
             i += 1
-        row = next(csv.reader(io.StringIO(buffer, newline=""), delimiter=";"), [])
+        try:
+            row = next(csv.reader(io.StringIO(buffer, newline=""), delimiter=";"), [])
+        except csv.Error as exc:  # a quoted field beyond the csv module's size limit...
+            raise PabulibError(number, f"unreadable line: {exc}") from None
         if any(field.strip() for field in row):
             yield number, [field.strip() for field in row]
 
 
 def read_pabulib(source: str | os.PathLike | bytes) -> Election:
     """Parse a Pabulib file: a path, the file's bytes, or its text (``str`` containing META)."""
-    if isinstance(source, bytes):
-        text = source.decode("utf-8-sig")
-    elif isinstance(source, str) and "\n" in source:
-        text = source
-    else:
-        text = Path(source).read_bytes().decode("utf-8-sig")
+    if isinstance(source, str) and "\n" in source:
+        return parse_pabulib(source)
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PabulibError(line, "the file is not UTF-8 text") from None
     return parse_pabulib(text)
 
 
 def parse_pabulib(text: str) -> Election:
     """Parse the text of a Pabulib file into an :class:`Election`."""
     text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise PabulibError(text[: text.index("\x00")].count("\n") + 1, "NUL character in the file")
     meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
     project_columns: list[str] = []
     vote_columns: list[str] = []
     projects: list[Project] = []
@@ -88,10 +120,13 @@ def parse_pabulib(text: str) -> Election:
     for number, row in _rows(text):
         name = row[0].lower()
         if name in SECTIONS and all(not f for f in row[1:]):
+            if name in meta_lines.get("sections", {}):
+                raise PabulibError(number, f"second {name.upper()} section")
+            meta_lines.setdefault("sections", {})[name] = number
             section, header = name, None
             continue
         if section is None:
-            raise PabulibError(f"line {number}: data before the META/PROJECTS/VOTES section")
+            raise PabulibError(number, "data before the META/PROJECTS/VOTES section")
         if header is None:
             header = row
             if section == "projects":
@@ -103,28 +138,46 @@ def parse_pabulib(text: str) -> Election:
             continue
         if section == "meta":
             if len(row) < 2:
-                raise PabulibError(f"line {number}: META line without a value")
+                raise PabulibError(number, "META line without a value")
             meta[row[0]] = ";".join(row[1:])
+            meta_lines[row[0]] = number
         elif section == "projects":
-            projects.append(_project(header, row, number))
+            project = _project(header, row, number)
+            if project.id in seen_ids:
+                raise PabulibError(
+                    number, f"project {project.id!r} already given on line {seen_ids[project.id]}"
+                )
+            seen_ids[project.id] = number
+            projects.append(project)
         else:
             raw_votes.append((number, row))
+    first = meta_lines.get("sections", {}).get("meta", 1)
     if "budget" not in meta:
-        raise PabulibError("META has no budget")
+        raise PabulibError(first, "META has no budget")
+    budget = _number(meta["budget"], meta_lines["budget"], "budget")
+    if budget < 0:
+        raise PabulibError(meta_lines["budget"], "the budget is negative")
     vote_type = meta.get("vote_type", "approval").strip().lower()
     if vote_type not in ("approval", "cumulative", "choose-1"):
-        raise PabulibError(f"unsupported vote_type {vote_type!r}")
+        raise PabulibError(
+            meta_lines.get("vote_type", first), f"unsupported vote_type {vote_type[:40]!r}"
+        )
     rules = {}
     for key, convert in _RULE_KEYS.items():
         if not _is_missing(meta.get(key)):
-            rules[key] = convert(meta[key])
+            read = _whole if convert is int else _number
+            rules[key] = read(meta[key], meta_lines[key], key)
+    for key in ("min_project_score_threshold",):
+        if not _is_missing(meta.get(key)):
+            _number(meta[key], meta_lines[key], key)
     election = Election(
         projects=projects,
-        budget=exact(meta["budget"]),
+        budget=budget,
         vote_type=vote_type,
         ballot_rules=BallotRules(**rules),
         meta=meta,
         project_columns=project_columns,
+        meta_lines=meta_lines,
     )
     if vote_columns:
         election.vote_fields = [c for c in vote_columns if c not in ("voter_id", "vote", "points")]
@@ -135,19 +188,23 @@ def parse_pabulib(text: str) -> Election:
 def _require(header: list[str], names: tuple[str, ...], number: int, section: str) -> None:
     for column in names:
         if column not in header:
-            raise PabulibError(f"line {number}: the {section} header has no {column!r} column")
+            raise PabulibError(number, f"the {section} header has no {column!r} column")
 
 
 def _project(header: list[str], row: list[str], number: int) -> Project:
     if len(row) < len(header):
         row = row + [""] * (len(header) - len(row))
     elif len(row) > len(header):
-        raise PabulibError(f"line {number}: {len(row)} fields for {len(header)} columns")
+        raise PabulibError(number, f"{len(row)} fields for {len(header)} columns")
     fields = dict(zip(header, row))
-    try:
-        cost = exact(fields["cost"])
-    except (ValueError, ZeroDivisionError) as exc:
-        raise PabulibError(f"line {number}: invalid cost {fields['cost']!r}") from exc
+    if not fields["project_id"]:
+        raise PabulibError(number, "project without a project_id")
+    cost = _number(fields["cost"], number, "cost")
+    if cost < 0:
+        raise PabulibError(number, f"project {fields['project_id']!r} has a negative cost")
+    for column in ("votes", "score"):
+        if not _is_missing(fields.get(column)):
+            _number(fields[column], number, column)
     return Project(
         id=fields["project_id"],
         cost=cost,
@@ -175,22 +232,22 @@ def _ballots(
             if len(row) < width:
                 row = row + [""] * (width - len(row))
             else:
-                raise PabulibError(f"line {number}: {len(row)} fields for {width} columns")
+                raise PabulibError(number, f"{len(row)} fields for {width} columns")
         vote = row[i_vote]
         try:
             chosen = tuple([ids[p.strip()] for p in vote.split(",") if p.strip()]) if vote else ()
         except KeyError as exc:
-            raise PabulibError(
-                f"line {number}: unknown project {exc.args[0]!r} in a vote"
-            ) from None
+            raise PabulibError(number, f"unknown project {exc.args[0][:40]!r} in a vote") from None
         points = None
         if cumulative:
             text = row[i_points] if i_points is not None else ""
-            points = tuple(exact(x) for x in text.split(",") if x.strip()) if text else ()
+            points = (
+                tuple(_number(x, number, "points") for x in text.split(",") if x.strip())
+                if text
+                else ()
+            )
             if len(points) != len(chosen):
-                raise PabulibError(
-                    f"line {number}: {len(points)} points for {len(chosen)} projects"
-                )
+                raise PabulibError(number, f"{len(points)} points for {len(chosen)} projects")
         extra = tuple([row[i] for i in extra_idx]) if extra_idx else ()
         append(Ballot(row[i_voter], chosen, points, extra))
     return ballots
@@ -202,7 +259,7 @@ def _cell(raw: str | None, value, text: str) -> str:
         try:
             if value is not None and exact(raw) == value:
                 return raw
-        except (ValueError, ZeroDivisionError):
+        except ValueError:
             if raw == text:
                 return raw
     return text

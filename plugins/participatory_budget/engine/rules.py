@@ -30,7 +30,14 @@ TIE_BREAKINGS = ("lexicographic", "lowest-cost")
 
 
 class RuleError(ValueError):
-    """The rule cannot be applied (unknown name, missing parameter...)."""
+    """The rule cannot be applied (unknown name, missing parameter...). ``meta_key`` names
+    the file's META field at fault, when the file is."""
+
+    meta_key: str | None = None
+
+    def __init__(self, message: str, *, meta_key: str | None = None):
+        super().__init__(message)
+        self.meta_key = meta_key
 
 
 def normalize_rule(name: str) -> str:
@@ -78,7 +85,14 @@ def compute(
     if rule is None:
         rule = election.meta.get("rule")
         if not rule:
-            raise RuleError("no rule given and the instance has no 'rule' META field")
+            raise RuleError(
+                "no rule given and the instance has no 'rule' META field", meta_key="rule"
+            )
+        try:
+            rule = normalize_rule(rule)
+        except RuleError as exc:
+            exc.meta_key = "rule"
+            raise
     rule = normalize_rule(rule)
     if rule == "greedy":
         return greedy(election, tie_breaking=tie_breaking)
@@ -88,7 +102,10 @@ def compute(
         if min_score is None:
             text = election.meta.get("min_project_score_threshold")
             if not text:
-                raise RuleError("greedy-threshold needs a minimum score (--min-score)")
+                raise RuleError(
+                    "greedy-threshold needs a minimum score (--min-score)",
+                    meta_key="min_project_score_threshold",
+                )
             min_score = exact(text)
         return greedy(election, min_score=min_score, tie_breaking=tie_breaking)
     if rule == "equalshares":

@@ -1,0 +1,221 @@
+"""Pages of discussions: the thread of any registered object that takes comments, replying,
+editing within the window, closing and reopening. Each view loads the object (404 when it
+is unknown, does not take comments or is hidden from the visitor) and checks who may act."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from ..errors import RuleError, login_required_response
+from ..extensions import db, htmx
+from ..forms import form_action
+from ..ratelimits import limit_writes
+from ..registry import registry
+from ..web import fail
+from . import services
+from .forms import CloseForm, CommentForm
+from .models import Comment
+
+bp = Blueprint("comments", __name__, template_folder="templates")
+
+
+def _load(target_type: str, target_id: int):
+    reg = registry()
+    object_type = reg.find(target_type)
+    if object_type is None or not object_type.comments:
+        abort(404)
+    target = reg.load(target_type, target_id)
+    if target is None or not object_type.can_view(current_user, target):
+        abort(404)
+    return target
+
+
+def _comment(comment_id: int) -> tuple[Comment, object]:
+    comment = db.session.get(Comment, comment_id) or abort(404)
+    return comment, _load(comment.target_type, comment.target_id)
+
+
+def section_context(target, form=None, announce: str = "") -> dict:
+    object_type = registry().type_of(target)
+    allowed, reason = services.may_comment(current_user, target)
+    comments = services.of_target(target)
+    form = form or CommentForm()
+    official = allowed and services.may_reply_officially(current_user, target)
+    if not official:
+        del form.official
+    return dict(
+        target=target,
+        target_type=object_type.name,
+        target_url=object_type.url(target),
+        target_title=object_type.title(target),
+        threads=services.threaded(comments),
+        count=len(comments),
+        may_comment=allowed,
+        reason=reason,
+        closed=services.closed_reason(target),
+        may_close=services.may_close(current_user, target),
+        thread_row=services.thread(target),
+        may_edit=lambda c: services.may_edit(current_user, c),
+        form=form,
+        close_form=CloseForm(),
+        announce=announce,
+    )
+
+
+def comments_for(target) -> Markup:
+    """The discussion of ``target`` for its own page (``{{ comments_for(obj) }}``): nothing
+    when its type takes no comments."""
+    if target is None or not services.enabled(target):
+        return Markup("")
+    return Markup(render_template("comments/_section.html", **section_context(target)))
+
+
+@bp.route("/comments/<target_type>/<int:target_id>", methods=["GET", "POST"])
+@limit_writes("write")
+def thread(target_type: str, target_id: int):
+    target = _load(target_type, target_id)
+    form = CommentForm()
+    if form.is_submitted():
+        if not current_user.is_authenticated:
+            return login_required_response()
+        allowed, reason = services.may_comment(current_user, target)
+        if not allowed:
+            fail(403 if not services.closed_reason(target) else 422, reason)
+        official = bool(form.official.data) and services.may_reply_officially(current_user, target)
+        refused = {}
+
+        def action():
+            try:
+                return services.post(target, form.body.data, current_user, official=official)
+            except RuleError as exc:
+                refused["status"] = exc.status
+                raise
+
+        done = form_action(
+            form,
+            action,
+            success=None if htmx else _("Your comment is published."),
+            redirect_to=lambda c: services.comment_url(c, target),
+        )
+        if done is not None and htmx:
+            context = section_context(target, announce=_("Your comment is published."))
+            return render_template("comments/_section.html", **context)
+        if done is not None:
+            return done
+        context = section_context(target, form=form)
+        if htmx:
+            return render_template("comments/_section.html", **context)
+        status = 429 if refused.get("status") == 429 else 422
+        return render_template("comments/thread.html", **context), status
+    return render_template("comments/thread.html", **section_context(target))
+
+
+@bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+@limit_writes("write")
+def reply(comment_id: int):
+    parent, target = _comment(comment_id)
+    if not current_user.is_authenticated:
+        return login_required_response()
+    allowed, reason = services.may_comment(current_user, target)
+    if not allowed:
+        fail(403 if not services.closed_reason(target) else 422, reason)
+    form = CommentForm()
+    official_allowed = services.may_reply_officially(current_user, target)
+    if not official_allowed:
+        del form.official
+    done = form_action(
+        form,
+        lambda: services.post(
+            target,
+            form.body.data,
+            current_user,
+            parent=parent,
+            official=official_allowed and bool(form.official.data),
+        ),
+        success=_("Your reply is published."),
+        redirect_to=lambda c: services.comment_url(c, target),
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "comments/reply.html",
+        parent=parent,
+        form=form,
+        target=target,
+        target_url=registry().type_of(target).url(target),
+        target_title=registry().type_of(target).title(target),
+    ), 422 if form.errors else 200
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@limit_writes("write")
+def edit(comment_id: int):
+    comment, target = _comment(comment_id)
+    if not current_user.is_authenticated:
+        return login_required_response()
+    if comment.author_id != current_user.id:
+        abort(403)
+    if not services.may_edit(current_user, comment):
+        fail(422, _("This comment can no longer be changed."))
+    form = CommentForm(obj=comment)
+    del form.official
+    done = form_action(
+        form,
+        lambda: services.edit(comment, form.body.data, current_user),
+        success=_("Your comment is updated."),
+        redirect_to=lambda c: services.comment_url(c, target),
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "comments/edit.html",
+        comment=comment,
+        form=form,
+        target_url=registry().type_of(target).url(target),
+        target_title=registry().type_of(target).title(target),
+    ), 422 if form.errors else 200
+
+
+@bp.route("/comments/<target_type>/<int:target_id>/close", methods=["POST"])
+def close(target_type: str, target_id: int):
+    target = _load(target_type, target_id)
+    if not current_user.is_authenticated:
+        return login_required_response()
+    if not services.may_close(current_user, target):
+        abort(403)
+    form = CloseForm()
+    done = form_action(
+        form,
+        lambda: services.close(target, current_user, form.reason.data or ""),
+        success=_("The discussion is closed."),
+        redirect_to=url_for("comments.thread", target_type=target_type, target_id=target_id),
+    )
+    if done is not None:
+        return done
+    return render_template("comments/thread.html", **section_context(target)), 422
+
+
+@bp.route("/comments/<target_type>/<int:target_id>/reopen", methods=["POST"])
+def reopen(target_type: str, target_id: int):
+    target = _load(target_type, target_id)
+    if not current_user.is_authenticated:
+        return login_required_response()
+    if not services.may_close(current_user, target):
+        abort(403)
+    form = CloseForm()
+    done = form_action(
+        form,
+        lambda: services.reopen(target, current_user),
+        success=_("The discussion is open again."),
+        redirect_to=url_for("comments.thread", target_type=target_type, target_id=target_id),
+    )
+    if done is not None:
+        return done
+    return redirect(url_for("comments.thread", target_type=target_type, target_id=target_id))
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["comments_for"] = comments_for

@@ -1,0 +1,230 @@
+"""Where the hub stands on the network: its public address, the hosts it answers to, the
+reverse proxies it trusts, and the warnings a deployment needs at start-up.
+
+- ``BASE_URL`` is the public address. Every absolute URL the hub writes (pages, API, open
+  data, iCal, emails) starts with it, never with the request's ``Host`` header, so no
+  request can make a cached page point elsewhere.
+- ``TRUSTED_HOSTS``: the host names requests may carry. Unset, it is the host of
+  ``BASE_URL`` plus the loopback names (health checks on the server itself); other hosts are
+  refused with 400. Flask checks it (``request.host``).
+- ``TRUSTED_PROXIES``: how many reverse proxies stand in front (nginx: 1). The client address
+  is then read from the last that many ``X-Forwarded-For`` entries (werkzeug's ProxyFix),
+  so rate limits, signatures and the audit log see the real client, and a client cannot
+  choose its own address by sending the header itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import sys
+from urllib.parse import urlsplit
+
+from flask import Flask, has_request_context
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class HubFlask(Flask):
+    """Flask whose external URLs (``url_for(..., _external=True)``, in code and templates)
+    start with ``BASE_URL`` when it is set, whatever the request's Host header says, and whose
+    static files are linked under fingerprinted names (``hub.3f2a9c1b07.css``): a name that
+    changes with the content may be cached for a year, by browsers and by the reverse proxy
+    (deploy/nginx.conf serves these names from disk)."""
+
+    _fingerprints: dict
+
+    def static_name(self, filename: str) -> str:
+        """``filename`` with the first 10 hex digits of its content's SHA-256 before the
+        suffix; unchanged when the file does not exist. Recomputed when the file changes."""
+        path = os.path.join(self.static_folder or "", filename)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return filename
+        cache = self.__dict__.setdefault("_fingerprints", {})
+        key = (filename, stat.st_mtime_ns, stat.st_size)
+        name = cache.get(key)
+        if name is None:
+            with open(path, "rb") as handle:
+                digest = hashlib.sha256(handle.read()).hexdigest()[:10]
+            stem, dot, suffix = filename.rpartition(".")
+            name = f"{stem}.{digest}.{suffix}" if dot and "/" not in suffix else filename
+            cache[key] = name
+        return name
+
+    def send_static_file(self, filename: str):
+        """Serve a fingerprinted name from its file: for a year when the digest is the
+        current content's, else (a page older than the file) without caching."""
+        match = FINGERPRINTED.match(filename)
+        if match is None:
+            return super().send_static_file(filename)
+        original = match["stem"] + match["suffix"]
+        if not os.path.isfile(os.path.join(self.static_folder or "", original)):
+            return super().send_static_file(filename)
+        response = super().send_static_file(original)
+        current = self.static_name(original) == filename
+        response.headers["Cache-Control"] = IMMUTABLE if current else "no-cache"
+        return response
+
+    def url_for(
+        self, /, endpoint, *, _anchor=None, _method=None, _scheme=None, _external=None, **values
+    ):
+        if endpoint == "static" and "filename" in values:
+            values["filename"] = self.static_name(values["filename"])
+        base = (self.config.get("BASE_URL") or "").rstrip("/")
+        if base and has_request_context() and (_external or _scheme):
+            path = super().url_for(
+                endpoint, _anchor=_anchor, _method=_method, _external=False, **values
+            )
+            return base + path
+        return super().url_for(
+            endpoint,
+            _anchor=_anchor,
+            _method=_method,
+            _scheme=_scheme,
+            _external=_external,
+            **values,
+        )
+
+
+def base_url_for(host: str, port: int) -> str:
+    """The address ``hub run --host H --port P`` is reached at."""
+    if host in ("0.0.0.0", "::", ""):  # every interface: the machine's own name
+        import socket
+
+        host = socket.gethostname()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def trusted_hosts(config) -> list[str] | None:
+    """The host names requests may carry, or None (any) when nothing says which."""
+    configured = config.get("TRUSTED_HOSTS")
+    if configured:
+        return [configured] if isinstance(configured, str) else list(configured)
+    host = urlsplit(config.get("BASE_URL") or "").hostname
+    if not host:
+        return None
+    return [host, *LOOPBACK_HOSTS]
+
+
+class HostGuard:
+    """WSGI middleware: a request for a host not in ``trusted`` is handed to the hub as a
+    request for the public host, marked refused; the hub answers it with a 400 page (in the
+    visitor's language, like every error) that nothing in the Host header can change."""
+
+    def __init__(self, app, trusted: list[str], public_host: str):
+        self.app, self.trusted, self.public_host = app, trusted, public_host
+
+    def __call__(self, environ, start_response):
+        from werkzeug.sansio.utils import host_is_trusted
+
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""  # HTTP/1.0
+        if not host_is_trusted(host, self.trusted):
+            environ["hub.refused_host"] = host
+            environ["HTTP_HOST"] = self.public_host
+        return self.app(environ, start_response)
+
+
+def configure(app) -> None:
+    """Trusted hosts and proxies, from the configuration (before any other request hook)."""
+    from flask import request
+    from flask_babel import gettext as _
+
+    hosts = trusted_hosts(app.config)
+    app.config["TRUSTED_HOSTS"] = hosts
+    if hosts:
+        base = urlsplit(app.config.get("BASE_URL") or "")
+        app.wsgi_app = HostGuard(app.wsgi_app, hosts, base.netloc or hosts[0])
+
+        @app.before_request
+        def _refuse_unknown_hosts():
+            if "hub.refused_host" in request.environ:
+                from .web import fail
+
+                fail(
+                    400,
+                    _(
+                        "This site does not answer to this address. Its address is %(url)s.",
+                        url=app.config.get("BASE_URL") or hosts[0],
+                    ),
+                )
+
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+
+def gunicorn_workers() -> int:
+    """How many worker processes gunicorn runs, when this process is one of them (else 1).
+
+    Read from gunicorn's own configuration object, the one its arbiter and workers use: the
+    count is then right however it was set (``--workers``, a configuration file,
+    ``GUNICORN_CMD_ARGS``, ``WEB_CONCURRENCY``). That object is found on the call stack (the
+    worker or application loading this app; ``--preload`` loads it in the arbiter). Without
+    it, gunicorn's command-line parser reads the arguments and the environment.
+    """
+    if not os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+        return 1
+    try:
+        cfg = _gunicorn_config()
+        if cfg is not None:
+            return int(cfg.workers)
+        from gunicorn.config import Config
+
+        parser = Config().parser()
+        argv = sys.argv[1:] + shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
+        args, _rest = parser.parse_known_args(argv)
+        workers = args.workers
+        if workers is None:
+            workers = int(os.environ.get("WEB_CONCURRENCY", 1))
+        return int(workers)
+    except Exception:  # a gunicorn change must never stop the hub from starting
+        return 1
+
+
+def _gunicorn_config():
+    """The ``gunicorn.config.Config`` of the worker or application loading this app."""
+    from gunicorn.config import Config
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        cfg = getattr(owner, "cfg", None)
+        if isinstance(cfg, Config):
+            return cfg
+        frame = frame.f_back
+    return None
+
+
+def startup_warnings(app) -> list[str]:
+    """What a production start-up must say about the configuration (also logged)."""
+    if app.config.get("TESTING"):
+        return []
+    warnings = []
+    if not app.config.get("BASE_URL"):
+        warnings.append(
+            "BASE_URL is not set: links in emails and absolute URLs in pages, the API and "
+            "open data follow the Host header of each request, and no host is refused. Set "
+            "HUB_BASE_URL to the public address (https://participation.example.org)."
+        )
+    workers = gunicorn_workers()
+    if workers > 1 and not app.config.get("REDIS_URL"):
+        warnings.append(
+            f"{workers} workers run without REDIS_URL: each keeps its own rate-limit counters "
+            f"(a client gets up to {workers} times each limit) and its own page cache. Set "
+            "HUB_REDIS_URL (redis://127.0.0.1:6379/0)."
+        )
+    for message in warnings:
+        print(f"hub: warning: {message}", file=sys.stderr, flush=True)
+    return warnings

@@ -1,0 +1,31 @@
+"""The guarantor's own hook implementations: permissions and events."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..events import EventType
+from ..hookspecs import hookimpl
+
+
+@hookimpl
+def hub_register_permissions():
+    return {"guarantor.read": {"guarantor"}, "moderation.log": {"guarantor"}}
+
+
+@hookimpl
+def hub_register_event_types():
+    return [
+        EventType("guarantor.opinion_published", _l("The independent guarantor published")),
+        EventType("guarantor.opinion_answered", _l("The commune answered the guarantor")),
+    ]
+
+
+@hookimpl
+def hub_template_slot(slot, context):
+    if slot != "footer":
+        return None
+    from flask import render_template
+    from markupsafe import Markup
+
+    return Markup(render_template("guarantor/_footer.html"))

@@ -1,0 +1,428 @@
+"""Reporting, hiding, keeping, appealing, and pre-moderation (inside the caller's write
+transaction).
+
+Which objects can be reported, their page, title and author are asked of their type in the
+registry, so this service knows none of the features that use it. A page that shows
+resident-written text asks :func:`hidden` (one query per type and request) and shows the
+public reason instead of the text.
+
+Pre-moderation is one setting for every feature (``moderation_premoderated``: the plugins,
+or object types, whose residents' texts wait for a moderator): a feature calls
+:func:`hold` right after a resident wrote something, and the text stays hidden until a
+moderator approves it (:func:`approve`) or hides it with a public reason (:func:`hide`).
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..db import utcnow
+from ..errors import RuleError
+from ..events import emit
+from ..extensions import db
+from ..notifications.services import notify
+from ..registry import registry
+from ..settings import get_setting
+from .models import REASONS, Decision, Report
+
+
+def _ref(target) -> tuple[str, int]:
+    return target if isinstance(target, tuple) else registry().ref(target)
+
+
+def enabled(target) -> bool:
+    object_type = registry().find_model(type(target))
+    return object_type is not None and object_type.moderation
+
+
+def is_moderator(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.can("moderate")
+
+
+def _author_id(target) -> int | None:
+    return registry().type_of(target).author_id(target)
+
+
+def decision_of(target) -> Decision | None:
+    target_type, target_id = _ref(target)
+    return db.session.scalar(
+        select(Decision).where(Decision.target_type == target_type, Decision.target_id == target_id)
+    )
+
+
+def hidden_decisions(target_type: str) -> dict[int, Decision]:
+    """The hidden objects of one type (cached for the request: one query per type)."""
+    cache = g.setdefault("hub_hidden", {}) if has_request_context() else {}
+    if target_type not in cache:
+        cache[target_type] = {
+            d.target_id: d
+            for d in db.session.scalars(
+                select(Decision).where(Decision.target_type == target_type, Decision.hidden)
+            )
+        }
+    return cache[target_type]
+
+
+def hidden(target) -> Decision | None:
+    """The decision hiding ``target``, or None when it is shown."""
+    target_type, target_id = _ref(target)
+    return hidden_decisions(target_type).get(target_id)
+
+
+def _forget_cache() -> None:
+    if has_request_context():
+        g.pop("hub_hidden", None)
+
+
+def premoderated(target) -> bool:
+    """Whether what residents write of this type waits for a moderator (the setting names
+    the plugin, or the object type)."""
+    object_type = registry().find_model(type(target))
+    if object_type is None or not object_type.moderation:
+        return False
+    names = set(get_setting("moderation_premoderated") or ())
+    return object_type.name in names or object_type.owner in names
+
+
+def hold(target) -> Decision | None:
+    """Call right after a resident wrote ``target``: when its feature is pre-moderated, it
+    stays hidden until a moderator decides; returns the pending decision, or None when the
+    text is shown at once."""
+    if not premoderated(target):
+        return None
+    target_type, target_id = _ref(target)
+    decision = Decision(
+        target_type=target_type,
+        target_id=target_id,
+        hidden=True,
+        pending=True,
+        reason="",
+        author_id=_author_id(target),
+        decided_at=utcnow(),
+    )
+    db.session.add(decision)
+    db.session.flush()
+    _forget_cache()
+    emit("moderation.held", target)
+    return decision
+
+
+def approve(target, moderator) -> Decision:
+    """Show a text that waited for pre-moderation; its author is told."""
+    if not is_moderator(moderator):
+        raise RuleError(_("Only moderators may approve content."), status=403)
+    decision = decision_of(target)
+    if decision is None or not decision.pending:
+        raise RuleError(_("This is not waiting for moderation."), status=409)
+    decision.pending, decision.hidden = False, False
+    decision.moderator_id, decision.decided_at = moderator.id, utcnow()
+    _forget_cache()
+    emit("moderation.approved", target, actor=moderator)
+    object_type = registry().type_of(target)
+    if decision.author_id:
+        from ..accounts.models import User
+
+        notify(
+            [db.session.get(User, decision.author_id)],
+            _("A moderator approved your text"),
+            object_type.url(target),
+            kind="moderation.approved",
+        )
+    # The feature tells now whom it would have told at once (followers, the author of the
+    # commented object…): nobody heard of the text while it waited.
+    if object_type.on_published is not None:
+        object_type.on_published(target)
+    return decision
+
+
+def pending_items() -> list[dict]:
+    """Texts waiting for pre-moderation, oldest first."""
+    rows = list(
+        db.session.scalars(
+            select(Decision).where(Decision.pending.is_(True)).order_by(Decision.decided_at)
+        )
+    )
+    objects = registry().load_many((d.target_type, d.target_id) for d in rows)
+    result = []
+    for decision in rows:
+        target = objects.get((decision.target_type, decision.target_id))
+        if target is None:
+            continue
+        object_type = registry().get(decision.target_type)
+        result.append(
+            {
+                "type": decision.target_type,
+                "id": decision.target_id,
+                "target": target,
+                "label": object_type.label,
+                "title": object_type.title(target),
+                "url": object_type.url(target),
+                "since": decision.decided_at,
+            }
+        )
+    return result
+
+
+def pending_count() -> int:
+    return db.session.scalar(select(func.count(Decision.id)).where(Decision.pending)) or 0
+
+
+def may_report(user, target) -> bool:
+    return (
+        enabled(target)
+        and getattr(user, "is_authenticated", False)
+        and user.email_confirmed
+        and _author_id(target) != user.id
+        and hidden(target) is None
+    )
+
+
+def report(target, reporter, reason: str, details: str = "") -> Report:
+    if not enabled(target):
+        raise RuleError(_("This cannot be reported."), status=404)
+    if reason not in REASONS:
+        raise RuleError(_("Choose a reason."), field="reason")
+    if not getattr(reporter, "email_confirmed", False):
+        raise RuleError(_("Confirm your email address to report content."), status=403)
+    if _author_id(target) == reporter.id:
+        raise RuleError(_("You cannot report what you wrote."), status=403)
+    target_type, target_id = _ref(target)
+    already = db.session.scalar(
+        select(Report.id).where(
+            Report.target_type == target_type,
+            Report.target_id == target_id,
+            Report.reporter_id == reporter.id,
+        )
+    )
+    if already is not None:
+        raise RuleError(_("You have already reported this."), status=409, code="already_reported")
+    row = Report(
+        target_type=target_type,
+        target_id=target_id,
+        reporter_id=reporter.id,
+        reason=reason,
+        details=(details or "").strip()[:2000],
+        created_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    emit("moderation.reported", target, actor=reporter, reason=reason)
+    return row
+
+
+def queue() -> list[dict]:
+    """Open reports grouped per object, the most reported first."""
+    rows = db.session.scalars(
+        select(Report).where(Report.resolved_at.is_(None)).order_by(Report.id)
+    ).all()
+    groups: dict[tuple[str, int], list[Report]] = {}
+    for row in rows:
+        groups.setdefault((row.target_type, row.target_id), []).append(row)
+    objects = registry().load_many(groups)
+    result = []
+    for key, reports in groups.items():
+        target = objects.get(key)
+        if target is None:
+            continue
+        object_type = registry().get(key[0])
+        result.append(
+            {
+                "type": key[0],
+                "id": key[1],
+                "target": target,
+                "label": object_type.label,
+                "title": object_type.title(target),
+                "url": object_type.url(target),
+                "reports": reports,
+                "reasons": sorted({r.reason for r in reports}),
+                "first_at": reports[0].created_at,
+            }
+        )
+    result.sort(key=lambda g: (-len(g["reports"]), g["first_at"]))
+    return result
+
+
+def open_report_count() -> int:
+    return db.session.scalar(select(func.count(Report.id)).where(Report.resolved_at.is_(None))) or 0
+
+
+def _resolve(target_type: str, target_id: int, outcome: str) -> int:
+    rows = db.session.scalars(
+        select(Report).where(
+            Report.target_type == target_type,
+            Report.target_id == target_id,
+            Report.resolved_at.is_(None),
+        )
+    ).all()
+    now = utcnow()
+    for row in rows:
+        row.resolved_at, row.outcome = now, outcome
+    return len(rows)
+
+
+def hide(target, moderator, reason: str) -> Decision:
+    """Hide ``target`` with a public reason; its author is told and may appeal once."""
+    if not is_moderator(moderator):
+        raise RuleError(_("Only moderators may hide content."), status=403)
+    if not enabled(target):
+        raise RuleError(_("This cannot be moderated."), status=404)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(_("Give the reason shown in place of the content."), field="reason")
+    target_type, target_id = _ref(target)
+    decision = decision_of(target)
+    if decision is not None and decision.hidden and not decision.pending:
+        raise RuleError(_("This is already hidden."), status=409)
+    refused = decision is not None and decision.pending
+    if decision is None:
+        decision = Decision(target_type=target_type, target_id=target_id)
+        db.session.add(decision)
+    decision.hidden, decision.pending = True, False
+    decision.reason = reason[:1000]
+    decision.moderator_id = moderator.id
+    decision.author_id = _author_id(target)
+    decision.decided_at = utcnow()
+    decision.appeal_text, decision.appealed_at = "", None
+    decision.appeal_moderator_id, decision.appeal_decided_at = None, None
+    decision.appeal_outcome, decision.appeal_reason = "", ""
+    db.session.flush()
+    _resolve(target_type, target_id, "hidden")
+    _forget_cache()
+    emit("moderation.hidden", target, actor=moderator, reason=decision.reason)
+    object_type = registry().type_of(target)
+    if decision.author_id:
+        from ..accounts.models import User
+
+        notify(
+            [db.session.get(User, decision.author_id)],
+            # A text held for pre-moderation was never shown: it is refused, not hidden.
+            _("Your text was not published")
+            if refused
+            else _("Your text was hidden by moderation"),
+            object_type.url(target),
+            body=_(
+                "Reason: %(reason)s. You may appeal once from the page: %(link)s",
+                reason=decision.reason,
+                link=appeal_path(decision),
+            ),
+            kind="moderation.refused" if refused else "moderation.hidden",
+        )
+    return decision
+
+
+def keep(target, moderator) -> int:
+    """Close the open reports of ``target`` without hiding it."""
+    if not is_moderator(moderator):
+        raise RuleError(_("Only moderators may decide on reports."), status=403)
+    target_type, target_id = _ref(target)
+    count = _resolve(target_type, target_id, "kept")
+    if count:
+        emit("moderation.kept", target, actor=moderator, reports=count)
+    return count
+
+
+def appeal_path(decision: Decision) -> str:
+    from flask import url_for
+
+    return url_for("moderation.appeal", decision_id=decision.id)
+
+
+def may_appeal(user, decision: Decision) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and decision.hidden
+        and not decision.pending
+        and decision.author_id == user.id
+        and decision.appealed_at is None
+    )
+
+
+def appeal(decision: Decision, user, text: str) -> Decision:
+    if decision.author_id != getattr(user, "id", None):
+        raise RuleError(_("Only the author may appeal."), status=403)
+    if not decision.hidden or decision.pending:
+        raise RuleError(_("This is no longer hidden."), status=409)
+    if decision.appealed_at is not None:
+        raise RuleError(_("You have already appealed this decision."), status=409)
+    text = (text or "").strip()
+    if not text:
+        raise RuleError(_("Explain why the decision should be reviewed."), field="text")
+    decision.appeal_text = text[:4000]
+    decision.appealed_at = utcnow()
+    emit(
+        "moderation.appealed",
+        object_type=decision.target_type,
+        object_id=decision.target_id,
+        actor=user,
+    )
+    return decision
+
+
+def may_decide_appeal(user, decision: Decision) -> bool:
+    return is_moderator(user) and decision.appeal_pending and decision.moderator_id != user.id
+
+
+def decide_appeal(decision: Decision, moderator, restore: bool, reason: str) -> Decision:
+    """A second moderator (never the one who hid it) upholds or restores."""
+    if not is_moderator(moderator):
+        raise RuleError(_("Only moderators may decide an appeal."), status=403)
+    if not decision.appeal_pending:
+        raise RuleError(_("There is no appeal to decide."), status=409)
+    if decision.moderator_id == moderator.id:
+        raise RuleError(
+            _("Another moderator decides the appeal, not the one who hid the content."),
+            status=403,
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(_("Give the reason of the decision."), field="reason")
+    decision.appeal_moderator_id = moderator.id
+    decision.appeal_decided_at = utcnow()
+    decision.appeal_outcome = "restored" if restore else "upheld"
+    decision.appeal_reason = reason[:2000]
+    if restore:
+        decision.hidden = False
+    _forget_cache()
+    emit(
+        "moderation.appeal_decided",
+        object_type=decision.target_type,
+        object_id=decision.target_id,
+        actor=moderator,
+        outcome=decision.appeal_outcome,
+    )
+    target = registry().load(decision.target_type, decision.target_id)
+    if decision.author_id and target is not None:
+        from ..accounts.models import User
+
+        notify(
+            [db.session.get(User, decision.author_id)],
+            _("Your text is shown again") if restore else _("The moderation decision is upheld"),
+            registry().type_of(target).url(target),
+            body=decision.appeal_reason,
+            kind="moderation.appeal_decided",
+        )
+    return decision
+
+
+def pending_appeals() -> list[Decision]:
+    return list(
+        db.session.scalars(
+            select(Decision)
+            .where(Decision.appealed_at.is_not(None), Decision.appeal_decided_at.is_(None))
+            .order_by(Decision.appealed_at)
+        )
+    )
+
+
+def decisions(limit: int = 200) -> list[Decision]:
+    """The latest decisions (the public trail of moderation)."""
+    return list(
+        db.session.scalars(
+            select(Decision)
+            .where(Decision.pending.is_(False))
+            .order_by(Decision.decided_at.desc())
+            .limit(limit)
+        )
+    )

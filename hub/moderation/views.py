@@ -1,0 +1,225 @@
+"""Pages of moderation: reporting (residents), the queue grouped per object, hiding and
+keeping (moderators), the author's appeal and its decision by a second moderator, the
+moderation charter and the public trail of decisions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..errors import login_required_response
+from ..extensions import db
+from ..forms import HubForm, form_action
+from ..permissions import permission_required
+from ..ratelimits import limit_writes
+from ..registry import registry
+from ..settings import get_setting
+from ..web import fail
+from . import services
+from .forms import AppealDecisionForm, AppealForm, HideForm, ReportForm
+from .models import REASONS, Decision
+
+bp = Blueprint("moderation", __name__, template_folder="templates")
+
+
+def _load(target_type: str, target_id: int):
+    reg = registry()
+    object_type = reg.find(target_type)
+    if object_type is None or not object_type.moderation:
+        abort(404)
+    target = reg.load(target_type, target_id)
+    if target is None or not object_type.can_view(current_user, target):
+        abort(404)
+    return target, object_type
+
+
+@bp.route("/report/<target_type>/<int:target_id>", methods=["GET", "POST"])
+@limit_writes("write")
+def report(target_type: str, target_id: int):
+    target, object_type = _load(target_type, target_id)
+    if not current_user.is_authenticated:
+        return login_required_response()
+    if not current_user.email_confirmed:
+        fail(403, _("Confirm your email address to report content."))
+    if object_type.author_id(target) == current_user.id:
+        fail(403, _("You cannot report what you wrote."))
+    form = ReportForm()
+    done = form_action(
+        form,
+        lambda: services.report(target, current_user, form.reason.data, form.details.data),
+        success=_("Thank you: the moderators will look at your report."),
+        redirect_to=object_type.url(target),
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "moderation/report.html",
+        form=form,
+        target=target,
+        label=object_type.label,
+        title=object_type.title(target),
+        url=object_type.url(target),
+    ), 422 if form.errors else 200
+
+
+@bp.route("/moderation")
+@permission_required("moderate")
+def queue():
+    return _queue_page(HideForm())
+
+
+def _queue_page(hide_form, status: int = 200):
+    appeals = services.pending_appeals()
+    _preload(appeals)
+    return render_template(
+        "moderation/queue.html",
+        groups=services.queue(),
+        pending=services.pending_items(),
+        appeals=appeals,
+        reasons=REASONS,
+        hide_form=hide_form,
+        action_form=HubForm(),
+        describe=_describe,
+    ), status
+
+
+def _preload(decisions) -> None:
+    """The decisions' objects (and the pages they sit in) in one query per type, so that
+    describing each one reads them from the session."""
+    registry().load_many((d.target_type, d.target_id) for d in decisions)
+
+
+def _describe(decision: Decision) -> dict:
+    reg = registry()
+    object_type = reg.find(decision.target_type)
+    target = reg.load(decision.target_type, decision.target_id)
+    if object_type is None or target is None:
+        return {"label": decision.target_type, "title": "", "url": ""}
+    return {
+        "label": object_type.label,
+        "title": object_type.title(target),
+        "url": object_type.url(target),
+        "target": target,
+    }
+
+
+@bp.route("/moderation/<target_type>/<int:target_id>/hide", methods=["POST"])
+@permission_required("moderate")
+def hide(target_type: str, target_id: int):
+    target, _type = _load(target_type, target_id)
+    form = HideForm()
+    done = form_action(
+        form,
+        lambda: services.hide(target, current_user, form.reason.data),
+        success=_("The content is hidden; its author is told and may appeal."),
+        redirect_to=url_for("moderation.queue"),
+    )
+    if done is not None:
+        return done
+    return _queue_page(form, 422)
+
+
+@bp.route("/moderation/<target_type>/<int:target_id>/approve", methods=["POST"])
+@permission_required("moderate")
+def approve(target_type: str, target_id: int):
+    """Pre-moderation: show a text that waited for a moderator."""
+    target, _type = _load(target_type, target_id)
+    form = HubForm()
+    done = form_action(
+        form,
+        lambda: services.approve(target, current_user),
+        success=_("The text is published; its author is told."),
+        redirect_to=url_for("moderation.queue"),
+    )
+    return done or fail(400, _("The form expired; please try again."))
+
+
+@bp.route("/moderation/<target_type>/<int:target_id>/keep", methods=["POST"])
+@permission_required("moderate")
+def keep(target_type: str, target_id: int):
+    target, _type = _load(target_type, target_id)
+    form = HubForm()
+    done = form_action(
+        form,
+        lambda: services.keep(target, current_user),
+        success=_("The reports are closed; the content stays."),
+        redirect_to=url_for("moderation.queue"),
+    )
+    return done or fail(400, _("The form expired; please try again."))
+
+
+@bp.route("/moderation/appeals/<int:decision_id>", methods=["GET", "POST"])
+@limit_writes("write")
+def appeal(decision_id: int):
+    decision = db.session.get(Decision, decision_id) or abort(404)
+    if not current_user.is_authenticated:
+        return login_required_response()
+    if decision.author_id != current_user.id:
+        abort(403)
+    info = _describe(decision)
+    form = AppealForm()
+    if services.may_appeal(current_user, decision):
+        done = form_action(
+            form,
+            lambda: services.appeal(decision, current_user, form.text.data),
+            success=_("Your appeal is sent; another moderator will decide."),
+            redirect_to=url_for("moderation.appeal", decision_id=decision.id),
+        )
+        if done is not None:
+            return done
+    elif form.is_submitted():
+        fail(409, _("You have already appealed this decision."))
+    return render_template(
+        "moderation/appeal.html",
+        decision=decision,
+        info=info,
+        form=form,
+        may_appeal=services.may_appeal(current_user, decision),
+    ), 422 if form.errors else 200
+
+
+@bp.route("/moderation/appeals/<int:decision_id>/decide", methods=["GET", "POST"])
+@permission_required("moderate")
+def decide_appeal(decision_id: int):
+    decision = db.session.get(Decision, decision_id) or abort(404)
+    if decision.moderator_id == current_user.id:
+        fail(403, _("Another moderator decides the appeal, not the one who hid the content."))
+    if not decision.appeal_pending:
+        fail(409, _("There is no appeal to decide."))
+    form = AppealDecisionForm()
+    done = form_action(
+        form,
+        lambda: services.decide_appeal(
+            decision, current_user, form.outcome.data == "restored", form.reason.data
+        ),
+        success=_("The appeal is decided; the author is told."),
+        redirect_to=url_for("moderation.queue"),
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "moderation/decide.html", decision=decision, info=_describe(decision), form=form
+    ), 422 if form.errors else 200
+
+
+@bp.route("/moderation/charter")
+def charter():
+    return render_template("moderation/charter.html", text=get_setting("moderation_charter"))
+
+
+@bp.route("/moderation/decisions")
+@permission_required("moderation.log")
+def decisions():
+    decisions = services.decisions()
+    _preload(decisions)
+    return render_template("moderation/decisions.html", decisions=decisions, describe=_describe)
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["hidden_by_moderation"] = services.hidden
+    app.jinja_env.globals["may_report"] = lambda obj: services.may_report(current_user, obj)
+    app.jinja_env.globals["report_url"] = lambda obj: url_for(
+        "moderation.report", target_type=registry().ref(obj)[0], target_id=obj.id
+    )
+    app.jinja_env.globals["may_appeal"] = lambda d: services.may_appeal(current_user, d)

@@ -1,0 +1,46 @@
+"""The annual report's pages: the list of years, a year's report (printable) and its CSV."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, url_for
+
+from ..text import csv_response
+from ..timeutil import local_today
+from . import services
+from .charts import bar_chart
+
+bp = Blueprint("report", __name__, template_folder="templates")
+
+
+def _years() -> list[int]:
+    first = services.first_year()
+    this_year = local_today().year
+    return list(range(this_year, (first or this_year) - 1, -1))
+
+
+@bp.route("/participation-report")
+def index():
+    return render_template("report/index.html", years=_years())
+
+
+@bp.route("/participation-report/<int:year>")
+def show(year: int):
+    if year not in _years():
+        abort(404)
+    sections = services.annual_report(year)
+    return render_template(
+        "report/show.html",
+        year=year,
+        sections=sections,
+        bar_chart=bar_chart,
+        in_progress=year == local_today().year,
+        csv_url=url_for("report.data", year=year),
+    )
+
+
+@bp.route("/participation-report/<int:year>.csv")
+def data(year: int):
+    if year not in _years():
+        abort(404)
+    rows = list(services.report_rows(services.annual_report(year)))
+    return csv_response(rows[0], rows[1:], f"participation-report-{year}.csv")

@@ -1,0 +1,130 @@
+"""Reading signatures: public signer names, counts by neighbourhood, the officials' signer
+list, paper batches, what a resident signed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from ...accounts.models import User
+from ...extensions import db
+from ..models import OfflineSignatureBatch, Signature, SignatureCollection
+
+
+def public_signers(collection_id: int, limit: int = 100) -> list[tuple[str, datetime]]:
+    """Names of signers who chose to appear, newest first."""
+    rows = db.session.execute(
+        select(User.display_name, Signature.created_at)
+        .join(User, User.id == Signature.user_id)
+        .where(
+            Signature.collection_id == collection_id,
+            Signature.public_name.is_(True),
+            Signature.invalidated_at.is_(None),
+            User.deleted_at.is_(None),
+        )
+        .order_by(Signature.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(row.display_name, row.created_at) for row in rows]
+
+
+def counts_by_neighbourhood(collection_ids) -> dict[int, dict[str, int]]:
+    """``{collection_id: {neighbourhood name or "": count}}`` of valid online and paper
+    signatures, in two aggregate queries whatever the number of collections."""
+    from ...territory.models import Neighbourhood
+
+    ids = list(collection_ids)
+    result: dict[int, dict[str, int]] = {cid: {} for cid in ids}
+    if not ids:
+        return result
+    online = db.session.execute(
+        select(Signature.collection_id, Neighbourhood.name, func.count(Signature.id))
+        .outerjoin(Neighbourhood, Neighbourhood.id == Signature.neighbourhood_id)
+        .where(Signature.collection_id.in_(ids), Signature.invalidated_at.is_(None))
+        .group_by(Signature.collection_id, Neighbourhood.name)
+    ).all()
+    paper = db.session.execute(
+        select(
+            OfflineSignatureBatch.collection_id,
+            Neighbourhood.name,
+            func.sum(OfflineSignatureBatch.count),
+        )
+        .outerjoin(Neighbourhood, Neighbourhood.id == OfflineSignatureBatch.neighbourhood_id)
+        .where(OfflineSignatureBatch.collection_id.in_(ids))
+        .group_by(OfflineSignatureBatch.collection_id, Neighbourhood.name)
+    ).all()
+    for cid, name, count in list(online) + list(paper):
+        bucket = result[cid]
+        bucket[name or ""] = bucket.get(name or "", 0) + int(count or 0)
+    return result
+
+
+def signer_rows(collection: SignatureCollection):
+    """Rows of the signer list for officials: every valid online signature, then paper batches."""
+    from ...territory.models import Neighbourhood
+
+    stmt = (
+        select(
+            Signature.created_at,
+            User.full_name,
+            User.display_name,
+            User.email,
+            Neighbourhood.name,
+            Signature.public_name,
+        )
+        .outerjoin(User, User.id == Signature.user_id)
+        .outerjoin(Neighbourhood, Neighbourhood.id == Signature.neighbourhood_id)
+        .where(Signature.collection_id == collection.id, Signature.invalidated_at.is_(None))
+        .order_by(Signature.created_at, Signature.id)
+    )
+    for row in db.session.execute(stmt).yield_per(500):
+        yield (
+            "online",
+            row[0],
+            row[1] or "",
+            row[2] or "",
+            row[3] or "",
+            row[4] or "",
+            "yes" if row[5] else "no",
+            1,
+            "",
+        )
+    batches = db.session.scalars(
+        select(OfflineSignatureBatch)
+        .where(OfflineSignatureBatch.collection_id == collection.id)
+        .order_by(OfflineSignatureBatch.id)
+    )
+    names = dict(db.session.execute(select(Neighbourhood.id, Neighbourhood.name)).all())
+    for batch in batches:
+        yield (
+            "paper",
+            batch.created_at,
+            "",
+            "",
+            "",
+            names.get(batch.neighbourhood_id, ""),
+            "no",
+            batch.count,
+            batch.note,
+        )
+
+
+def offline_batches(collection_id: int) -> list[OfflineSignatureBatch]:
+    return list(
+        db.session.scalars(
+            select(OfflineSignatureBatch)
+            .where(OfflineSignatureBatch.collection_id == collection_id)
+            .order_by(OfflineSignatureBatch.created_at.desc())
+        )
+    )
+
+
+def signed_by(user_id: int, object_type: str):
+    """``[(collection, signature)]`` the user signed for objects of ``object_type``."""
+    return db.session.execute(
+        select(SignatureCollection, Signature)
+        .join(Signature, Signature.collection_id == SignatureCollection.id)
+        .where(Signature.user_id == user_id, SignatureCollection.object_type == object_type)
+        .order_by(Signature.created_at.desc())
+    ).all()

@@ -1,0 +1,242 @@
+"""The vote: the ballot form without JavaScript, the confirmation step, replacement, secrecy,
+the embargo on counts, the API, paper ballots and voting codes, then results and the export
+anyone can recompute."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pb_helpers import (
+    ballot_rows,
+    csrf_from,
+    move,
+    resident,
+    token_for,
+    vote_campaign,
+)
+from sqlalchemy import inspect
+
+from hub.extensions import db
+
+
+def _vote(client, campaign_id, district_id, project_ids, action="review"):
+    url = f"/budgets/{campaign_id}/vote/{district_id}"
+    page = client.get(url)
+    assert page.status_code == 200
+    return client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page.get_data(True)),
+            "project": [str(p) for p in project_ids],
+            "action": action,
+        },
+    )
+
+
+def _confirm(client, campaign_id, district_id):
+    url = f"/budgets/{campaign_id}/vote/{district_id}/confirm"
+    page = client.get(url)
+    assert page.status_code == 200
+    return client.post(url, data={"csrf_token": csrf_from(page.get_data(True))})
+
+
+def test_vote_on_the_web_with_confirmation_and_replacement(app, client, auth, make_user):
+    campaign_id, district_id, (p1, p2, p3, p4), _agent = vote_campaign(app, make_user)
+    resident(make_user, "votante@pb.example")
+    auth.login("votante@pb.example")
+
+    # Over the envelope (40,000 + 30,000 + 50,000 > 100,000): refused with the engine's reason.
+    response = _vote(client, campaign_id, district_id, [p1, p2, p3])
+    assert response.status_code == 422
+    assert "120" in response.get_data(True)  # the total is announced
+
+    # Saving the draft keeps the choices, announces what remains, records nothing.
+    response = _vote(client, campaign_id, district_id, [p1, p2], action="update")
+    assert response.status_code == 200
+    assert 'data-announce="' in response.get_data(True)
+    assert ballot_rows(app, campaign_id) == []
+
+    response = _vote(client, campaign_id, district_id, [p1, p2])
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/confirm")
+    assert ballot_rows(app, campaign_id) == []  # not before the confirmation
+    response = _confirm(client, campaign_id, district_id)
+    assert response.status_code == 302
+    receipt_page = client.get(response.headers["Location"]).get_data(True)
+    assert ballot_rows(app, campaign_id) == [sorted([p1, p2])]
+    assert "-" in receipt_page
+
+    # A second ballot replaces the first: still one ballot, the last one.
+    _vote(client, campaign_id, district_id, [p3, p4])
+    _confirm(client, campaign_id, district_id)
+    assert ballot_rows(app, campaign_id) == [sorted([p3, p4])]
+
+
+def test_ballots_cannot_be_joined_to_voters(app):
+    """Schema check: who voted and what was voted share no column that joins them."""
+    with app.app_context():
+        inspector = inspect(db.engine)
+        ballot_tables = ("participatory_budget_ballot", "participatory_budget_ballot_line")
+        voter_tables = (
+            "participatory_budget_participation",
+            "participatory_budget_participation_district",
+            "participatory_budget_code",
+            "user",
+        )
+        for table in ballot_tables:
+            columns = {c["name"] for c in inspector.get_columns(table)}
+            assert not columns & {"user_id", "voter_key", "participation_id", "code_id"}, table
+            assert not {c["name"] for c in inspector.get_columns(table)} & {"created_at"}
+            for fk in inspector.get_foreign_keys(table):
+                assert fk["referred_table"] not in voter_tables, (table, fk)
+        for table in voter_tables[:3]:
+            for fk in inspector.get_foreign_keys(table):
+                assert fk["referred_table"] not in ballot_tables, (table, fk)
+        ballot_pk = inspector.get_pk_constraint("participatory_budget_ballot")
+        column = next(
+            c for c in inspector.get_columns("participatory_budget_ballot") if c["name"] == "id"
+        )
+        assert ballot_pk["constrained_columns"] == ["id"]
+        assert "CHAR" in str(column["type"]).upper()  # a random id, not a sequence
+
+
+def test_no_count_leaks_before_the_results(app, client, auth, make_user):
+    campaign_id, district_id, (p1, p2, *_), agent_id = vote_campaign(app, make_user)
+    resident(make_user, "votante@pb.example")
+    auth.login("votante@pb.example")
+    _vote(client, campaign_id, district_id, [p1])
+    _confirm(client, campaign_id, district_id)
+    auth.logout()
+
+    api = client.get(f"/api/v1/budgets/{campaign_id}").get_json()
+    assert all("votes" not in p for p in api["projects"])
+    assert "results" not in api
+    assert client.get(f"/budgets/{campaign_id}/results").status_code == 404
+    assert client.get(f"/budgets/{campaign_id}/export.pb").status_code == 404
+    page = client.get(f"/budgets/projects/{p1}").get_data(True)
+    assert "1 vote" not in page and "1 voix" not in page
+    auth.login("agent@pb.example")  # staff do not see counts either
+    assert client.get(f"/budgets/{campaign_id}/results").status_code == 404
+    assert client.get(f"/budgets/{campaign_id}/export.pb").status_code == 404
+    manage = client.get(f"/budgets/{campaign_id}/manage").get_data(True)
+    assert "1 vote" not in manage
+
+    move(app, campaign_id, agent_id, "results")
+    api = client.get(f"/api/v1/budgets/{campaign_id}").get_json()
+    assert {p["id"]: p.get("votes") for p in api["projects"]}[p1] == 1
+    assert client.get(f"/budgets/{campaign_id}/results").status_code == 200
+
+
+def test_api_ballots_statuses(app, client, make_user):
+    campaign_id, district_id, (p1, p2, p3, p4), _agent = vote_campaign(app, make_user)
+    voter = resident(make_user, "api@pb.example")
+    token = token_for(app, voter)
+    url = f"/api/v1/budgets/{campaign_id}/ballots"
+    headers = {"Authorization": f"Bearer {token}"}
+
+    assert client.post(url, json={"projects": [p1]}).status_code == 401
+    response = client.post(url, json={"projects": [p1, p2, p3]}, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "over_budget"
+    response = client.post(url, json={"projects": [p1]}, headers=headers)
+    assert response.status_code == 201
+    receipt = response.get_json()["receipt"]
+    response = client.post(url, json={"projects": [p2]}, headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["receipt"] == receipt
+    assert ballot_rows(app, campaign_id) == [[p2]]
+
+
+def test_voting_codes_are_usable_once(app, client, make_user):
+    from plugins.participatory_budget.models import Campaign
+    from plugins.participatory_budget.voting import generate_codes
+
+    campaign_id, district_id, (p1, p2, *_), agent_id = vote_campaign(app, make_user)
+    with app.test_request_context():
+        from hub.accounts.models import User
+        from hub.db import write_transaction
+
+        with write_transaction():
+            _batch, codes = generate_codes(
+                db.session.get(Campaign, campaign_id), 3, db.session.get(User, agent_id)
+            )
+    code = codes[0][1]
+    url = f"/api/v1/budgets/{campaign_id}/ballots"
+    assert client.post(url, json={"code": "NOPE-NOPE-NOPE", "projects": [p1]}).status_code == 403
+    assert client.post(url, json={"code": code, "projects": [p1]}).status_code == 201
+    response = client.post(url, json={"code": code.lower(), "projects": [p2]})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "code_used"
+    assert ballot_rows(app, campaign_id) == [[p1]]
+
+
+def test_results_export_recomputes_the_published_winners(app, client, make_user, tmp_path):
+    from plugins.participatory_budget.engine import read_pabulib, verify_audit
+
+    campaign_id, district_id, (p1, p2, p3, p4), agent_id = vote_campaign(app, make_user)
+    url = f"/api/v1/budgets/{campaign_id}/ballots"
+    ballots = [[p1, p2], [p1], [p3, p4], [p3], [p3, p2], [p4]]
+    for n, chosen in enumerate(ballots):
+        token = token_for(app, resident(make_user, f"v{n}@pb.example"))
+        response = client.post(
+            url, json={"projects": chosen}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 201
+    move(app, campaign_id, agent_id, "results")
+
+    export = client.get(f"/budgets/{campaign_id}/export.pb")
+    assert export.status_code == 200
+    election = read_pabulib(export.data)
+    assert len(election.ballots) == len(ballots)
+    record = client.get(f"/api/v1/budgets/{campaign_id}").get_json()["results"][str(district_id)][
+        "audit"
+    ]
+    assert verify_audit(election, record) == []
+    # Greedy by votes: p3 (4 votes, 50,000), then p1 (2), p2 (2) ... within 100,000.
+    pb = {
+        p["id"]: p["pabulib_id"]
+        for p in client.get(f"/api/v1/budgets/{campaign_id}").get_json()["projects"]
+    }
+    assert record["winners"][0] == pb[p3]
+    path = tmp_path / "export.pb"
+    path.write_bytes(export.data)
+    from click.testing import CliRunner
+
+    from plugins.participatory_budget.cli import pb as pb_cli
+
+    out = CliRunner().invoke(pb_cli, ["compute", str(path), "--json"])
+    assert out.exit_code == 0, out.output
+    computed = json.loads(out.output)
+    assert computed["winners"] == record["winners"]
+    assert computed["matches_published"] is True
+
+    page = client.get(f"/budgets/projects/{p4}").get_data(True)
+    assert "2 votes" in page or "2 voix" in page
+
+    # Turnout of the city-wide district against the commune's population: 6 ballots of 600.
+    # In French: a decimal comma where there are decimals, a narrow no-break space before "%".
+    results_url = f"/budgets/{campaign_id}/results"
+    client.set_cookie("hub_lang", "fr")
+    assert "<td>1\u202f%</td>" not in client.get(results_url).get_data(True)
+    from hub.settings import SiteSetting, bump_generation
+
+    with app.app_context():
+        db.session.merge(SiteSetting(key="population", value=600))
+        bump_generation()
+        db.session.commit()
+    assert "<td>1\u202f%</td>" in client.get(results_url).get_data(True)
+
+
+@pytest.mark.parametrize("rule", ["equalshares/add1"])
+def test_method_of_equal_shares_results(app, client, make_user, rule):
+    campaign_id, district_id, (p1, p2, p3, p4), agent_id = vote_campaign(app, make_user, rule=rule)
+    url = f"/api/v1/budgets/{campaign_id}/ballots"
+    for n, chosen in enumerate([[p1], [p1, p2], [p3], [p4], [p3, p4]]):
+        token = token_for(app, resident(make_user, f"m{n}@pb.example"))
+        client.post(url, json={"projects": chosen}, headers={"Authorization": f"Bearer {token}"})
+    move(app, campaign_id, agent_id, "results")
+    page = client.get(f"/budgets/{campaign_id}/results")
+    assert page.status_code == 200
+    for pid in (p1, p2, p3, p4):
+        assert client.get(f"/budgets/projects/{pid}").status_code == 200

@@ -1,0 +1,89 @@
+"""The SQL budget of a page: every GET route of the URL map, walked as each role the way
+tests/security/test_authz.py walks it, runs at most ``BUDGET`` queries, and as many on a hub
+with twice the rows as on the demo (a count that grows with the data is an N+1).
+
+A page over budget fails here with its measured count; fix it with eager loading, one
+aggregate query instead of per-row calls, or request-level memoisation (docs/testing.md, "SQL budget").
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import PG_URL
+from query_count import measure
+
+pytestmark = pytest.mark.security
+
+BUDGET = 12
+
+ROLES = ("anonymous", "verified", "agent", "elected", "moderator", "admin")
+
+# Pages over budget today, with the count measured when they were listed. This list only
+# shrinks: a page fixed is removed from it (the test says when an entry is stale).
+OVER_BUDGET: dict[str, int] = {
+    "accounts.download_data": 23,  # one query per feature section (invitations added one)
+    "bodies.queue": 19,
+    "bodies.show": 24,
+    "initiative_workshops.detail": 25,
+    "initiative_workshops_api.list_initiatives": 24,
+    "main.dashboard": 38,
+    "main.staff": 46,
+    "neighbourhood_workshops.export_minutes": 18,
+    "neighbourhood_workshops.show": 19,
+    "participatory_budget.results": 13,
+    "projects.relay": 13,
+    "projects.show": 33,
+    "projects_api.show": 21,
+    # The yearly report: a fixed dozen aggregates (tests/report checks the count does not grow
+    # with the data) on top of the page's frame.
+    "report.data": 17,
+    "report.show": 17,
+    "signatures.moderation": 32,
+    "signatures.moderation_index": 29,
+    "territory.neighbourhood": 25,
+}
+
+
+@pytest.mark.parametrize("persona", ROLES)
+def test_pages_stay_within_the_query_budget(demo_app, world, persona):
+    measured = measure(demo_app, world, persona)
+    report = sorted(
+        (
+            (queries, url, endpoint, status)
+            for url, (endpoint, status, queries, _s) in measured.items()
+        ),
+        reverse=True,
+    )
+    if os.environ.get("HUB_TEST_QUERY_REPORT"):
+        with open(os.environ["HUB_TEST_QUERY_REPORT"], "a", encoding="utf-8") as out:
+            for queries, url, endpoint, status in report:
+                out.write(f"{persona}\t{queries}\t{status}\t{endpoint}\t{url}\n")
+    over = [
+        f"  {queries:3d} queries  {url}  [{endpoint}] ({status})"
+        for queries, url, endpoint, status in report
+        if queries > max(BUDGET, OVER_BUDGET.get(endpoint, 0))
+    ]
+    for queries, _url, endpoint, _status in report:
+        _worst[endpoint] = max(queries, _worst.get(endpoint, 0))
+    _walked.add(persona)
+    assert not over, (
+        f"as {persona}, pages over {BUDGET} SQL queries (or over their count in OVER_BUDGET):\n"
+        + "\n".join(over)
+    )
+
+
+_worst: dict[str, int] = {}
+_walked: set[str] = set()
+
+
+def test_the_allow_list_only_shrinks():
+    """An endpoint of OVER_BUDGET that every role now serves within budget leaves the list."""
+    if _walked != set(ROLES):
+        pytest.skip("needs the walk of every role in the same run")
+    if PG_URL:
+        # Counts are kept from SQLite, which also counts its explicit BEGIN statements.
+        pytest.skip("the list's counts are SQLite's")
+    stale = sorted(e for e, allowed in OVER_BUDGET.items() if _worst.get(e, 0) <= BUDGET)
+    assert not stale, f"now within {BUDGET} queries, remove from OVER_BUDGET: {stale}"

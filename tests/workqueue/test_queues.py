@@ -1,0 +1,164 @@
+"""Work queues ("À traiter"): every pending action of the staff's roles and of a local body,
+with its deadline, overdue first, counted in the menu; handling an item removes it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from conftest import submit
+from factories import add_contribution, make_body, make_project, make_relay, make_session
+
+from hub.extensions import db
+from hub.projects.models import Relay
+from hub.timeutil import local_now, local_to_utc, local_today
+
+
+def _menu(html: str) -> str:
+    match = re.search(r'<a href="/staff"[^>]*>(.*?)</a>', html, re.S)
+    assert match, "no work-queue entry in the menu"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def _rows(html: str) -> list[str]:
+    table = html[html.index('class="work-queue"') :]
+    table = table[: table.index("</table>")]
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]
+    ]
+
+
+def _morning(app, make_user):
+    """Three overdue items: contributions unanswered for 70 days (60 promised), a relay
+    report three days late, a body's session held 45 days ago without minutes (30 promised);
+    and one item not yet due (a relay report due in 20 days)."""
+    agent = make_user("agent@example.org", roles=("agent",), name="Agnès Agent")
+    chair = make_user("presidente@example.org", name="Paula Présidente")
+    member = make_user("membre@example.org", name="Marc Membre")
+    project_id = make_project(
+        app, owner_id=agent, phase="instruction", published=True, title="Ligne de tram T3"
+    )
+    # Deadlines count in the commune's calendar days: made at local noon 70 days ago, whatever
+    # the hour of the run (at 23:00 UTC in Paris, "70 days ago" by the UTC clock is 69 days).
+    with app.app_context():
+        made = local_to_utc(datetime.combine(local_today() - timedelta(days=70), time(12)))
+        held = local_now().replace(second=0, microsecond=0) - timedelta(days=45)
+    app.contribution_ids = [
+        str(add_contribution(app, project_id, text=text, created_at=made))
+        for text in ("Un arrêt près du marché", "Des arbres le long de la ligne")
+    ]
+    body_id = make_body(app, members=[(chair, "president"), (member, "member")])
+    other_id = make_body(app, name="Conseil citoyen des Tilleuls")
+    late_relay = make_relay(app, project_id, body_id, deadline_days=-3)
+    make_relay(app, project_id, other_id, deadline_days=20)
+    meeting_id = make_session(
+        app, title="Réunion publique de septembre", starts_at=held, organiser=("body", body_id)
+    )
+    return project_id, body_id, late_relay, meeting_id
+
+
+def test_a_staff_morning_overdue_first_counts_in_the_menu_and_they_drop(
+    app, client, auth, make_user
+):
+    project_id, body_id, late_relay, meeting_id = _morning(app, make_user)
+    auth.login("agent@example.org")
+    page = client.get("/staff").get_data(as_text=True)
+    assert _menu(page) == "À traiter 4 actions en attente 3 en retard"
+    rows = _rows(page)
+    assert len(rows) == 4
+    assert rows[0].startswith("Procès-verbal à rédiger Réunion publique de septembre")
+    assert "En retard de 15 jours" in rows[0] and "délai promis" in rows[0]
+    assert rows[1].startswith("2 contributions en attente de réponse Ligne de tram T3")
+    assert "En retard de 10 jours" in rows[1] and rows[1].endswith("Agnès Agent")
+    assert rows[2].startswith("Compte rendu de relais attendu")
+    assert "En retard de 3 jours" in rows[2]
+    assert rows[3].startswith("Compte rendu de relais attendu Conseil citoyen des Tilleuls")
+    assert "20 jours restants" in rows[3]
+    assert "4 actions en attente, 3 en retard" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+    # Answer the contributions: the item leaves the queue.
+    ids = app.contribution_ids
+    done = submit(
+        client,
+        f"/projects/{project_id}/instruction",
+        {"contributions": ids, "status": "retained", "text": "Les deux idées sont retenues."},
+        action=f"/projects/{project_id}/answers",
+    )
+    assert done.status_code == 302
+    page = client.get("/staff").get_data(as_text=True)
+    assert _menu(page) == "À traiter 3 actions en attente 2 en retard"
+    assert not any("Ligne de tram T3" == r.split(" Ligne")[0] for r in _rows(page))
+    assert all("contributions en attente" not in r for r in _rows(page))
+
+    # The minutes are written (then to approve), approved (then to publish), published: gone.
+    minutes = f"/sessions/{meeting_id}/minutes"
+    assert submit(client, minutes, {"synthesis": "Synthèse des échanges."}).status_code == 302
+    assert "Procès-verbal à approuver" in _rows(client.get("/staff").get_data(as_text=True))[0]
+    for step in ("approve", "publish"):
+        assert submit(client, minutes, {}, action=f"{minutes}/{step}").status_code == 302
+    page = client.get("/staff").get_data(as_text=True)
+    assert _menu(page) == "À traiter 2 actions en attente 1 en retard"
+
+
+def test_a_body_queue_for_its_chair(app, client, auth, make_user):
+    project_id, body_id, late_relay, meeting_id = _morning(app, make_user)
+    url = f"/bodies/{body_id}/to-do"
+    assert "/login" in client.get(url).headers["Location"]
+    auth.login("membre@example.org")
+    assert client.get(url).status_code == 403
+    auth.logout()
+    auth.login("presidente@example.org")
+    assert url in client.get(f"/bodies/{body_id}").get_data(as_text=True)
+    rows = _rows(client.get(url).get_data(as_text=True))
+    assert [r.split(" ")[0] for r in rows] == ["Procès-verbal", "Compte"]
+    assert "Compte rendu de relais à envoyer Ligne de tram T3" in rows[1]
+    assert "Tilleuls" not in " ".join(rows)
+    assert "En retard de 3 jours" in rows[1]
+    # A chair is no staff: no staff queue in the menu, the body's queue in their space.
+    space = client.get("/me").get_data(as_text=True)
+    assert 'href="/staff"' not in space
+    assert f'<a href="{url}">Conseil de quartier Bellevue</a> – 2 actions en attente' in space
+    # Past the deadline the report is refused: the project team extends it first.
+    auth.logout()
+    auth.login("agent@example.org")
+    relay_page = f"/projects/{project_id}/relays/{late_relay}"
+    extended = (date.today() + timedelta(days=10)).isoformat()
+    done = submit(
+        client,
+        relay_page,
+        {"d-report_deadline": extended, "d-reason": "Le conseil s'est réuni tardivement."},
+        action=f"{relay_page}/deadline",
+    )
+    assert done.status_code == 302
+    auth.logout()
+    auth.login("presidente@example.org")
+    assert "10 jours restants" in _rows(client.get(url).get_data(as_text=True))[1]
+    done = submit(
+        client,
+        f"/projects/{project_id}/relays/{late_relay}",
+        {"rep-residents_reached": "45", "rep-report": "Quarante-cinq habitants rencontrés."},
+        action=f"/projects/{project_id}/relays/{late_relay}/report",
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(Relay, late_relay).report_submitted_at is not None
+    rows = _rows(client.get(url).get_data(as_text=True))
+    assert len(rows) == 1 and rows[0].startswith("Procès-verbal à rédiger")
+
+
+def test_queues_follow_the_roles(app, client, auth, make_user):
+    _morning(app, make_user)
+    make_user("elu@example.org", roles=("elected",))
+    make_user("admin@example.org", roles=("admin",))
+    auth.login("elu@example.org")
+    page = client.get("/staff").get_data(as_text=True)
+    assert "Rien à traiter pour le moment." in page
+    assert "En retard" not in _menu(page)
+    auth.logout()
+    auth.login("admin@example.org")
+    page = client.get("/staff").get_data(as_text=True)
+    assert len(_rows(page)) == 4
+    agents = client.get("/staff?role=agent").get_data(as_text=True)
+    assert len(_rows(agents)) == 4
+    assert "Rien à traiter" in client.get("/staff?role=moderator").get_data(as_text=True)
