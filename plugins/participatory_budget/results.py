@@ -164,6 +164,7 @@ def compute_results(campaign: Campaign, actor) -> dict:
         }
         for project in ballot_projects(district):
             project.status = "selected" if project.pabulib_id in winners else "not_selected"
+            _tell_result(project, int(counts.get(project.pabulib_id, 0)))
         # The record that anyone checks against the published export.
         emit(
             "participatory_budget.results_computed",
@@ -177,6 +178,29 @@ def compute_results(campaign: Campaign, actor) -> dict:
     campaign.results = results
     campaign.results_at = utcnow()
     return results
+
+
+def _tell_result(project: BudgetProject, count: int) -> None:
+    """The authors learn the outcome of the count, with the project's count; its page explains
+    why it won or lost, with the exact numbers."""
+    from .services import tell_authors
+
+    selected = project.status == "selected"
+
+    def title() -> str:
+        if selected:
+            return _("Your project “%(title)s” is selected: it will be funded", title=project.title)
+        return _("Your project “%(title)s” was not selected", title=project.title)
+
+    tell_authors(
+        project,
+        "results_computed",
+        title,
+        lambda: _(
+            "Its count: %(count)s. Its page explains the result with the exact numbers.",
+            count=count,
+        ),
+    )
 
 
 def export_text(campaign: Campaign, district: District) -> str:
@@ -303,6 +327,16 @@ def override_result(
     db.session.add(override)
     project.status = "selected" if action == "add" else "not_selected"
     db.session.flush()
+    from .services import tell_authors
+
+    tell_authors(
+        project,
+        "result_overridden",
+        (lambda: _("The council funds your project “%(title)s”", title=project.title))
+        if action == "add"
+        else (lambda: _("The council does not fund your project “%(title)s”", title=project.title)),
+        lambda: _("The council's public reason: %(reason)s", reason=reason),
+    )
     emit(
         "participatory_budget.result_overridden",
         project,

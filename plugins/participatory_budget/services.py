@@ -133,6 +133,19 @@ def set_phases(campaign: Campaign, dates: dict[str, tuple[date, date]], actor) -
                 code="phase_missing",
             )
     existing = {p.kind: p for p in campaign.phases}
+    # The phases already walked (and the current one) stay as they were walked: re-planning
+    # cannot erase one the campaign went through, nor insert one it never had.
+    walked = PHASES[1 : PHASES.index(campaign.phase) + 1]
+    for kind in walked:
+        if kind in ("feasibility", "supports") and (kind in dates) != (kind in existing):
+            raise RuleError(
+                _(
+                    "%(phase)s is already over or under way: it stays in the plan as it was.",
+                    phase=_phase_name(kind),
+                ),
+                field=f"{kind}_starts_on",
+                code="phase_walked",
+            )
     for kind in DATED_PHASES:
         if kind in dates:
             start, end = dates[kind]
@@ -152,22 +165,34 @@ def set_phases(campaign: Campaign, dates: dict[str, tuple[date, date]], actor) -
 
 
 def next_phases(campaign: Campaign) -> list[str]:
-    """Phases the campaign may move to: the next planned one (optional ones may be skipped)."""
+    """The phase the campaign may move to: the next one of the cycle that is planned.
+
+    Phases are data and are walked in their order: an optional phase (feasibility, supports)
+    that is planned cannot be skipped, one that is not planned is passed over. Submission, vote
+    and results are always part of the cycle (an imported campaign starts at the vote);
+    implementation, the last phase, may follow the results whether or not it was dated.
+    """
     index = PHASES.index(campaign.phase)
     planned = {p.kind for p in campaign.phases}
-    options = []
     for kind in PHASES[index + 1 :]:
         if kind in ("feasibility", "supports") and kind not in planned:
             continue
-        options.append(kind)
-        if kind != "supports":
-            break
-    return options
+        return [kind]
+    return []
 
 
 def move_to_phase(campaign: Campaign, kind: str, actor, *, note: str = "") -> None:
     """Move the campaign forward (never back), audited. Entering results computes them."""
-    if kind not in next_phases(campaign):
+    allowed = next_phases(campaign)
+    if kind not in allowed:
+        if kind in PHASES and PHASES.index(kind) > PHASES.index(campaign.phase) and allowed:
+            raise RuleError(
+                _(
+                    "%(phase)s is planned and comes first: the campaign cannot skip it.",
+                    phase=_phase_name(allowed[0]),
+                ),
+                code="phase_skipped",
+            )
         raise RuleError(
             _("The campaign cannot move from this phase to that one."), code="phase_order"
         )
@@ -326,6 +351,7 @@ def preselect(campaign: Campaign, actor) -> dict[str, list[str]]:
             else:
                 project.status = "not_preselected"
                 dropped_ids.append(project.pabulib_id)
+            _tell_preselection(project, kept=project in kept, top=top, threshold=threshold)
     db.session.flush()
     emit(
         "participatory_budget.preselected",
@@ -337,6 +363,57 @@ def preselect(campaign: Campaign, actor) -> dict[str, list[str]]:
         dropped=dropped_ids,
     )
     return {"kept": kept_ids, "dropped": dropped_ids}
+
+
+def _tell_preselection(project: BudgetProject, *, kept: bool, top, threshold) -> None:
+    def body() -> str:
+        rule = []
+        if threshold is not None:
+            rule.append(
+                ngettext(
+                    "at least %(num)d support",
+                    "at least %(num)d supports",
+                    threshold,
+                )
+            )
+        if top:
+            rule.append(
+                ngettext(
+                    "among the %(num)d most supported project of its district",
+                    "among the %(num)d most supported projects of its district",
+                    top,
+                )
+            )
+        count = ngettext(
+            "Your project received %(num)d support.",
+            "Your project received %(num)d supports.",
+            project.supports,
+        )
+        if not rule:
+            return count
+        return (
+            count
+            + " "
+            + _("To go on the ballot, a project needed: %(rule)s.", rule=", ".join(rule))
+        )
+
+    if kept:
+        tell_authors(
+            project,
+            "preselected",
+            lambda: _("Your project “%(title)s” is on the ballot", title=project.title),
+            body,
+        )
+    else:
+        tell_authors(
+            project,
+            "preselected",
+            lambda: _(
+                "Your project “%(title)s” was not pre-selected for the ballot",
+                title=project.title,
+            ),
+            body,
+        )
 
 
 # --- Districts --------------------------------------------------------------------------------
@@ -582,20 +659,58 @@ def review_project(
         reason=reason,
         cost=cost,
     )
-    if project.author_id:
-        from flask import url_for
-
-        # The author and the co-authors who joined the project from their accounts.
-        notify(
-            [project.author, *(c.user for c in cosigners_of(project))],
-            _(
+    if decision in REFUSALS:
+        tell_authors(
+            project,
+            "project_reviewed",
+            lambda: _(
                 "Feasibility of your project “%(title)s”: %(status)s",
                 title=project.title,
                 status=str(PROJECT_STATUSES[decision]),
             ),
-            url_for("participatory_budget.project", project_id=project.id),
-            body=reason,
+            lambda: reason,
         )
+    else:
+        tell_authors(
+            project,
+            "project_reviewed",
+            lambda: _(
+                "Feasibility of your project “%(title)s”: %(status)s",
+                title=project.title,
+                status=str(PROJECT_STATUSES[decision]),
+            ),
+            lambda: _(
+                "Cost retained by the services: %(cost)s. %(explanation)s",
+                cost=_money(project.cost),
+                explanation=project.cost_explanation,
+            ),
+        )
+
+
+def _money(value) -> str:
+    from .voting import money
+
+    return money(value)
+
+
+def tell_authors(project: BudgetProject, event: str, title_fn, body_fn=None) -> int:
+    """Notify the project's author and the co-authors who joined it from their accounts of
+    what happened to it, in the hub's language (topic ``participatory_budget``: their
+    notification preferences apply). Projects without an author (imported) notify no one."""
+    if project.author_id is None:
+        return 0
+    from flask import current_app, url_for
+    from flask_babel import force_locale
+
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+        rows = notify(
+            [project.author, *(c.user for c in cosigners_of(project))],
+            title_fn(),
+            url_for("participatory_budget.project", project_id=project.id),
+            body=body_fn() if body_fn else "",
+            kind=f"participatory_budget.{event}",
+        )
+    return len(rows)
 
 
 def merge_project(project: BudgetProject, into: BudgetProject, actor, *, note: str) -> None:
@@ -614,6 +729,16 @@ def merge_project(project: BudgetProject, into: BudgetProject, actor, *, note: s
     project.reviewed_by_id = actor.id
     project.reviewed_at = utcnow()
     emit("participatory_budget.project_merged", project, actor=actor, into=into.id, note=note)
+    tell_authors(
+        project,
+        "project_merged",
+        lambda: _(
+            "Your project “%(title)s” was merged into “%(into)s”",
+            title=project.title,
+            into=into.title,
+        ),
+        lambda: _("The services' note, published with the project: %(note)s", note=note.strip()),
+    )
 
 
 # --- Import from a Pabulib file ---------------------------------------------------------------
