@@ -78,7 +78,7 @@ def error_response(status: int, message: str | None = None, code: str | None = N
         from flask import g
 
         # The error page says what went wrong: a refused form's errors are not listed again.
-        g.pop("hub_refused_forms", None)
+        g.pop("hub_forms", None)
         response = render_template("error.html", status=status, message=message)
     return response, status
 

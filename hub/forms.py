@@ -94,6 +94,7 @@ class HubForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _remember_form(self)
         csrf = getattr(self, "csrf_token", None)
         if csrf is not None:
             # A page often holds several forms, each with its token: no id, so that ids stay
@@ -113,10 +114,7 @@ class HubForm(FlaskForm):
             check = _BOUNDS.get(field.type)
             if check is not None:
                 extra.setdefault(field.name, []).insert(0, check)
-        valid = super().validate(extra_validators=extra)
-        if not valid:
-            _remember_errors(self)
-        return valid
+        return super().validate(extra_validators=extra)
 
     def error_summary(self) -> list[tuple[str, str, str]]:
         summary = []
@@ -153,15 +151,15 @@ def init_forms(app) -> None:
     app.jinja_env.globals.update(errors_shown=errors_shown, unshown_errors=unshown_errors)
 
 
-def _remember_errors(form) -> None:
-    """Keep the forms refused in this request: the page shows any error their template did not
-    (:func:`unshown_errors`), so a refusal never comes back as a page with no message."""
+def _remember_form(form) -> None:
+    """Keep every form built in this request: the page shows any error their template did not
+    (:func:`unshown_errors`), whether validation refused it or the view added the error by hand
+    after validation (a wrong password, a rule of the service), so a refusal never comes back as
+    a page with no message."""
     from flask import g, has_request_context
 
     if has_request_context():
-        refused = g.setdefault("hub_refused_forms", [])
-        if not any(f is form for f in refused):
-            refused.append(form)
+        g.setdefault("hub_forms", []).append(form)
 
 
 def errors_shown(field) -> str:
@@ -171,14 +169,14 @@ def errors_shown(field) -> str:
 
 
 def unshown_errors(rendered: str = "") -> list[tuple[str, str]]:
-    """``(label, message)`` of every error of this request's refused forms that no template
+    """``(label, message)`` of every error of this request's forms that no template
     displayed: a form hidden in the page's current state, a hidden field, a button-only form.
     A message the ``rendered`` page already says (a view that showed it its own way) is left out."""
     from flask import g
     from markupsafe import escape
 
     found = []
-    for form in g.get("hub_refused_forms", ()):
+    for form in g.get("hub_forms", ()):
         for field in form:
             if field.errors and not getattr(field, "hub_errors_shown", False):
                 found += [
@@ -250,7 +248,6 @@ def add_error(form, message: str, field: str | None = None) -> None:
     if target is None:
         raise ValueError("the form has no field to carry the error")
     target.errors = [*target.errors, str(message)]
-    _remember_errors(form)
 
 
 def form_action(form, action, *, success=None, redirect_to=None, field: str | None = None):

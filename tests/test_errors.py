@@ -145,3 +145,26 @@ def test_a_refused_form_hidden_from_the_page_still_says_why_once(app):
         Reason(meta={"csrf": False}).validate()
         body = error_response(422, "Ce lien n’est pas suspendu.")[0]
         assert 'id="unshown-errors"' not in body and "Dites pourquoi." not in body
+
+
+def test_an_error_a_view_adds_after_validation_is_said_too(app):
+    """A view that refuses after the form validated (a wrong password, a rule of a service)
+    and adds the message to a field by hand: the layout says it when the page does not."""
+    from flask import render_template_string
+    from wtforms import StringField
+
+    from hub.forms import HubForm
+
+    class Code(HubForm):
+        code = StringField("Code")
+
+    page = '{% extends "base.html" %}{% block content %}<p>Formulaire</p>{% endblock %}'
+    with app.test_request_context("/", method="POST", data={"code": "1234"}):
+        form = Code(meta={"csrf": False})
+        assert form.validate()
+        form.code.errors.append("Ce code a déjà servi.")
+        shown = render_template_string(page)
+        assert 'id="unshown-errors"' in shown and shown.count("Ce code a déjà servi.") == 1
+    with app.test_request_context("/", method="POST", data={"code": "1234"}):
+        assert Code(meta={"csrf": False}).validate()
+        assert 'id="unshown-errors"' not in render_template_string(page)
