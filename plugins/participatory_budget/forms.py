@@ -321,7 +321,10 @@ class OverrideForm(HubForm):
         return self
 
 
-class MilestoneForm(HubForm):
+class MilestoneForm(CoverImageFields, HubForm):
+    """A milestone; its photo is a core cover image (uploaded, resized, text alternative
+    required), shown with :func:`cover_image_fieldset` under the legend "Photo"."""
+
     title = StringField(
         _l("Milestone"),
         filters=[strip_filter],
@@ -350,17 +353,6 @@ class MilestoneForm(HubForm):
         filters=[strip_filter],
         validators=[validators.Length(max=200)],
     )
-    photo_url = StringField(
-        _l("Photo address (optional)"),
-        filters=[strip_filter],
-        validators=[validators.Optional(), validators.URL(), validators.Length(max=500)],
-    )
-    photo_alt = StringField(
-        _l("Description of the photo"),
-        filters=[strip_filter],
-        description=_l("Required with a photo: what it shows, for people who cannot see it."),
-        validators=[validators.Length(max=300)],
-    )
 
     FIELDS = (
         "title",
@@ -370,8 +362,6 @@ class MilestoneForm(HubForm):
         "note",
         "document_url",
         "document_label",
-        "photo_url",
-        "photo_alt",
     )
 
     def values(self) -> dict:

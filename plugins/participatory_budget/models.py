@@ -232,9 +232,6 @@ class BudgetProject(db.Model):
     place: Mapped[str] = mapped_column(String(200), default="")
     category: Mapped[str] = mapped_column(String(100), default="")
     estimated_cost: Mapped[int] = mapped_column(BigInteger)
-    # An image address given before cover images were uploaded (kept for those projects).
-    image_url: Mapped[str] = mapped_column(String(500), default="")
-    image_alt: Mapped[str] = mapped_column(String(300), default="")
     cover_image_id: Mapped[int | None] = mapped_column(
         ForeignKey("image.id", ondelete="SET NULL"), index=True
     )
@@ -403,7 +400,8 @@ class VotingCode(db.Model):
 
 class Milestone(db.Model):
     """A step of a funded project's implementation, public on the project's page; a
-    document (a link) and a photo (with its alternative text) may go with it."""
+    document (a link) and a photo (a core cover image, with its text alternative) may go
+    with it."""
 
     __tablename__ = "participatory_budget_milestone"
 
@@ -418,8 +416,10 @@ class Milestone(db.Model):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     document_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     document_label: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    photo_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
-    photo_alt: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    cover_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("image.id", ondelete="SET NULL"), index=True
+    )
+    cover_image = relationship(Image, lazy="joined")
 
     def late(self, today: date) -> bool:
         return self.done_on is None and self.due_on < today

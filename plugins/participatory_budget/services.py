@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from hub.plugin import SYSTEM, RuleError, db, emit, local_today, moderation, notify, utcnow
@@ -517,8 +518,6 @@ def submit_project(
     estimated_cost: int,
     place: str = "",
     category: str = "",
-    image_url: str = "",
-    image_alt: str = "",
 ) -> BudgetProject:
     if campaign.phase != "submission":
         raise RuleError(
@@ -541,8 +540,6 @@ def submit_project(
             field="estimated_cost",
             code="over_budget",
         )
-    if image_url and not image_alt:
-        raise RuleError(_("Describe the image for people who cannot see it."), field="image_alt")
     project = BudgetProject(
         campaign_id=campaign.id,
         district_id=district.id,
@@ -552,8 +549,6 @@ def submit_project(
         estimated_cost=estimated_cost,
         place=place,
         category=category,
-        image_url=image_url,
-        image_alt=image_alt,
         author_id=author.id,
     )
     db.session.add(project)
@@ -828,8 +823,6 @@ def import_pabulib(election, *, title: str, actor=None, vote_days: int = 30) -> 
                 "cost": p.cost,
                 "cost_explanation": "",
                 "review_reason": "",
-                "image_url": "",
-                "image_alt": "",
                 "status": "feasible",
                 "created_at": now,
                 "fields": dict(p.fields),
@@ -857,8 +850,6 @@ MILESTONE_FIELDS = (
     "note",
     "document_url",
     "document_label",
-    "photo_url",
-    "photo_alt",
 )
 
 
@@ -875,17 +866,18 @@ def _check_milestone(project: BudgetProject, values: dict) -> None:
     progress = values.get("progress") or 0
     if not 0 <= progress <= 100:
         raise RuleError(_("The progress is between 0 and 100 %."), field="progress")
-    if values.get("photo_url") and not (values.get("photo_alt") or "").strip():
-        raise RuleError(_("Describe the photo for people who cannot see it."), field="photo_alt")
 
 
-def add_milestone(project: BudgetProject, actor, **values) -> Milestone:
-    """A step of a funded project's implementation, public at once and audited."""
+def add_milestone(project: BudgetProject, actor, *, photo=None, **values) -> Milestone:
+    """A step of a funded project's implementation, public at once and audited. ``photo``:
+    a core cover image (:func:`hub.plugin.apply_cover_form`) or None."""
     values = {k: values.get(k) for k in MILESTONE_FIELDS}
     _check_milestone(project, values)
     values["progress"] = values["progress"] or 0
     milestone = Milestone(
-        project_id=project.id, **{k: v for k, v in values.items() if v is not None}
+        project_id=project.id,
+        cover_image=photo,
+        **{k: v for k, v in values.items() if v is not None},
     )
     db.session.add(milestone)
     db.session.flush()
@@ -896,22 +888,38 @@ def add_milestone(project: BudgetProject, actor, **values) -> Milestone:
         milestone=milestone.id,
         title=milestone.title,
         due_on=milestone.due_on.isoformat(),
+        photo=photo is not None,
     )
     return milestone
 
 
-def update_milestone(milestone: Milestone, actor, **values) -> None:
+_KEEP = object()
+
+
+def update_milestone(milestone: Milestone, actor, *, photo=_KEEP, **values) -> None:
+    """Change a milestone (audited with the names of the fields changed). ``photo``: the
+    image it shows now (what :func:`hub.plugin.apply_cover_form` returned, None when it was
+    removed); left out, the photo stays as it is."""
+    changed = {}
+    # A new picture, none any more, or the same one with its text alternative changed (seen
+    # before any query flushes the session).
+    if photo is not _KEEP and (
+        photo is not milestone.cover_image
+        or (photo is not None and sa_inspect(photo).attrs.alt.history.has_changes())
+    ):
+        changed["photo"] = True
     project = db.session.get(BudgetProject, milestone.project_id)
     values = {k: values.get(k) for k in MILESTONE_FIELDS}
     _check_milestone(project, values)
     values["progress"] = values["progress"] or 0
-    changed = {}
     for key, value in values.items():
         if value is None and key != "done_on":
             value = ""
         if getattr(milestone, key) != value:
             changed[key] = value
             setattr(milestone, key, value)
+    if photo is not _KEEP:
+        milestone.cover_image = photo
     if changed:
         emit(
             "participatory_budget.milestone_updated",

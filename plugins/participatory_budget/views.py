@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from hub.plugin import (
     RuleError,
     apply_cover_form,
+    fill_cover_form,
     db,
     form_action,
     limit_writes,
@@ -1023,7 +1024,12 @@ def milestones(project_id: int):
     form = MilestoneForm()
     done = form_action(
         form,
-        lambda: services.add_milestone(project, current_user, **form.values()),
+        lambda: services.add_milestone(
+            project,
+            current_user,
+            photo=apply_cover_form(form, None, user=current_user),
+            **form.values(),
+        ),
         success=_("Milestone added; it is public on the project's page."),
         redirect_to=url_for("participatory_budget.milestones", project_id=project.id),
     )
@@ -1047,6 +1053,7 @@ def milestone(project_id: int, milestone_id: int):
     if item is None or item.project_id != project.id:
         abort(404)
     form = MilestoneForm(obj=item if request.method == "GET" else None)
+    fill_cover_form(form, item.cover_image)
     if request.method == "POST" and request.form.get("action") == "remove":
         action = ActionForm()
         if action.validate_on_submit():
@@ -1056,7 +1063,12 @@ def milestone(project_id: int, milestone_id: int):
         return redirect(url_for("participatory_budget.milestones", project_id=project.id))
     done = form_action(
         form,
-        lambda: services.update_milestone(item, current_user, **form.values()),
+        lambda: services.update_milestone(
+            item,
+            current_user,
+            photo=apply_cover_form(form, item.cover_image, user=current_user),
+            **form.values(),
+        ),
         success=_("Milestone updated."),
         redirect_to=url_for("participatory_budget.milestones", project_id=project.id),
     )

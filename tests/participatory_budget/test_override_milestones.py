@@ -4,6 +4,8 @@ funded projects (a staff page, a public timeline with late milestones flagged, a
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import date, timedelta
 
 from pb_helpers import move, resident, submit, token_for, vote_campaign
@@ -11,6 +13,14 @@ from sqlalchemy import select
 
 from hub.audit import AuditEntry
 from hub.extensions import db
+
+
+def photo():
+    from PIL import Image as PILImage
+
+    picture = io.BytesIO()
+    PILImage.new("RGB", (1200, 800), (120, 100, 60)).save(picture, "JPEG")
+    return (io.BytesIO(picture.getvalue()), "chantier.jpg")
 
 
 def _counted(app, client, make_user):
@@ -104,17 +114,13 @@ def test_milestones_of_a_funded_project(app, client, auth, make_user):
     response = submit(
         client,
         url,
-        {
-            "title": "Études",
-            "due_on": late,
-            "progress": "20",
-            "photo_url": "https://example.org/chantier.jpg",
-        },
+        {"title": "Études", "due_on": late, "progress": "20", "cover_image": photo()},
+        content_type="multipart/form-data",
     )
-    assert response.status_code == 422  # a photo needs its description
-    assert "Décrivez la photo" in response.get_data(True) or "Describe the photo" in (
-        response.get_data(True)
-    )
+    assert response.status_code == 422  # a photo needs its text alternative
+    page = response.get_data(True)
+    assert "Décrivez l’image" in page or "Describe the image" in page
+    assert 'value="Études"' in page  # what was typed is shown again
     response = submit(
         client,
         url,
@@ -123,11 +129,12 @@ def test_milestones_of_a_funded_project(app, client, auth, make_user):
             "due_on": late,
             "progress": "20",
             "note": "Le bureau d'études a pris du retard.",
-            "photo_url": "https://example.org/chantier.jpg",
-            "photo_alt": "Le terrain avant les travaux",
+            "cover_image": photo(),
+            "cover_image_alt": "Le terrain avant les travaux",
             "document_url": "https://example.org/devis.pdf",
             "document_label": "Devis signé",
         },
+        content_type="multipart/form-data",
     )
     assert response.status_code == 302
     response = submit(client, url, {"title": "Inauguration", "due_on": later, "progress": "100"})
@@ -142,7 +149,12 @@ def test_milestones_of_a_funded_project(app, client, auth, make_user):
     auth.logout()
     page = client.get(f"/budgets/projects/{p3}").get_data(True)
     assert page.index("Études") < page.index("Inauguration")
-    assert 'alt="Le terrain avant les travaux"' in page
+    # The photo is served by the hub in its responsive widths, never from elsewhere.
+    image = re.search(r'<img src="(/images/[^"]+)"[^>]*alt="Le terrain avant les travaux"', page)
+    assert image and "1024w" in page
+    served = client.get(image.group(1))
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    served.close()
     assert "Devis signé" in page
     assert "En retard" in page or "Late" in page
 
@@ -157,13 +169,24 @@ def test_milestones_of_a_funded_project(app, client, auth, make_user):
             "due_on": late,
             "done_on": date.today().isoformat(),
             "progress": "20",
-            "photo_url": "https://example.org/chantier.jpg",
-            "photo_alt": "Le terrain avant les travaux",
+            "cover_image_alt": "Le terrain avant les travaux",
         },
     )
     assert response.status_code == 302
     page = client.get(f"/budgets/projects/{p3}").get_data(True)
     assert "En retard" not in page and "Late:" not in page
+    assert 'alt="Le terrain avant les travaux"' in page  # the photo stays
+
+    # Its text alternative changed, then the photo removed: both audited.
+    fields = {"title": "Études", "due_on": late, "done_on": date.today().isoformat(), "progress": "20"}
+    response = submit(client, edit, {**fields, "cover_image_alt": "Le terrain, mai 2026"})
+    assert response.status_code == 302
+    response = submit(client, edit, {**fields, "cover_image_remove": "y"})
+    assert response.status_code == 302
+    page = client.get(f"/budgets/projects/{p3}").get_data(True)
+    assert "Le terrain" not in page and "/images/" not in page
+    changes = [e.details["fields"] for e in _audit(app, "participatory_budget.milestone_updated")]
+    assert changes[-2:] == [["photo"], ["photo"]]
 
     response = submit(client, edit, {"action": "remove"})
     assert response.status_code == 302
