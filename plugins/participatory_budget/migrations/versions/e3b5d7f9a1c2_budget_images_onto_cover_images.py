@@ -18,9 +18,8 @@ form, shown as ``<img src=…>``.
   though: a project's remote image stays on its page as a link (its text alternative, or
   its title, as the link's text) in a paragraph added at the end of its description; a
   milestone's remote photo becomes the milestone's document link when it had none, or is
-  added at the end of its public note. Each one is also logged as a warning. Staff may then
-  upload the picture itself (the project's author on submission; staff on the milestone's
-  page).
+  added at the end of its public note. Each one is also logged as a warning (staff may then
+  upload a milestone's photo itself on its page).
 - Any other value (another scheme, a path leading out of ``uploads/``, a missing file) is
   logged and dropped.
 
