@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from hub.plugin import (
     RuleError,
     apply_cover_form,
-    fill_cover_form,
     db,
+    fill_cover_form,
     form_action,
     limit_writes,
     local_today,

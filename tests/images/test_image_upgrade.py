@@ -132,9 +132,7 @@ def test_upgrade_carries_plugin_images_over_to_cover_images(tmp_path, database_u
         db.engine.dispose()
 
 
-def test_upgrade_moves_budget_images_and_keeps_remote_addresses_as_links(
-    tmp_path, database_url
-):
+def test_upgrade_moves_budget_images_and_keeps_remote_addresses_as_links(tmp_path, database_url):
     """A budget project's image address and a milestone's photo address: a file of this
     hub's uploads becomes a cover image; a remote address is never fetched but stays on the
     page as a link (the project's description; the milestone's document link, or its note
@@ -158,7 +156,9 @@ def test_upgrade_moves_budget_images_and_keeps_remote_addresses_as_links(
                **common)  # fmt: skip
         insert(conn, project, id=3, pabulib_id="3", title="Fontaine", image_url="javascript:alert(1)",
                image_alt="x", **common)  # fmt: skip
-        insert(conn, project, id=4, pabulib_id="4", title="Sans image", description="Rien.", **common)
+        insert(
+            conn, project, id=4, pabulib_id="4", title="Sans image", description="Rien.", **common
+        )
         milestone = "participatory_budget_milestone"
         dates = {"project_id": 1, "due_on": "2026-06-01"}
         insert(conn, milestone, id=1, title="Chantier", photo_url="budget/chantier.png",

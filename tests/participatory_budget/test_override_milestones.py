@@ -178,7 +178,12 @@ def test_milestones_of_a_funded_project(app, client, auth, make_user):
     assert 'alt="Le terrain avant les travaux"' in page  # the photo stays
 
     # Its text alternative changed, then the photo removed: both audited.
-    fields = {"title": "Études", "due_on": late, "done_on": date.today().isoformat(), "progress": "20"}
+    fields = {
+        "title": "Études",
+        "due_on": late,
+        "done_on": date.today().isoformat(),
+        "progress": "20",
+    }
     response = submit(client, edit, {**fields, "cover_image_alt": "Le terrain, mai 2026"})
     assert response.status_code == 302
     response = submit(client, edit, {**fields, "cover_image_remove": "y"})
