@@ -77,8 +77,12 @@ class ObjectType:
       to ``can_manage``);
     - ``moderation``: whether residents may report the object and moderators hide it (the
       moderation service; for what residents write: contributions, comments, petitions…);
-    - ``author_id``: the account that wrote the object (told of comments and of moderation
-      decisions), by default its ``author_id`` attribute;
+    - ``author_id``: the account that wrote the object (told of moderation decisions), by
+      default its ``author_id`` attribute;
+    - ``comment_recipients``: ``(obj) -> [user ids]``, the accounts that answer for the
+      object and are told of each new comment on it (besides the followers, told in the
+      hub only): by default its author; a project names its owner, a workshop its
+      facilitators;
     - ``on_published``: ``(obj) -> None``, called when a moderator approves a text held for
       pre-moderation, so the feature tells then who it tells at once otherwise (followers…);
     - ``invitations``: the places on the object an account can be invited to take, by role
@@ -102,6 +106,7 @@ class ObjectType:
     comments_closed: Callable[[object], object] | None = None
     moderation: bool = False
     author_id: Callable[[object], int | None] = _author_id
+    comment_recipients: Callable[[object], list[int]] | None = None
     on_published: Callable[[object], None] | None = None
     invitations: dict[str, InvitationRole] = field(default_factory=dict)
     owner: str = "core"
@@ -110,6 +115,13 @@ class ObjectType:
         if self.url_of is not None:
             return self.url_of(obj)
         return url_for(self.endpoint, **self.url_values(obj), **extra)
+
+    def answerers(self, obj) -> list[int]:
+        """Who is told of a new comment on ``obj`` (``comment_recipients``, or its author)."""
+        if self.comment_recipients is not None:
+            return [i for i in self.comment_recipients(obj) if i]
+        author = self.author_id(obj)
+        return [author] if author else []
 
     def allows(self, user, obj, action: str = "manage") -> bool:
         """Whether ``user`` may do ``action`` on ``obj`` (``manage`` when not listed)."""

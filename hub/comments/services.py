@@ -54,6 +54,8 @@ def closed_reason(target) -> str | None:
     row = thread(target)
     if row is not None and row.closed_at is not None:
         return row.reason or _("The discussion is closed.")
+    if moderation.enabled(target) and moderation.hidden(target) is not None:
+        return _("The text is hidden by moderation: the discussion is closed.")
     object_type = registry().type_of(target)
     if object_type.comments_closed is not None:
         reason = object_type.comments_closed(target)
@@ -170,15 +172,17 @@ def published(comment: Comment) -> None:
 def _tell(target, object_type, comment, parent, author) -> None:
     from ..accounts.models import User
 
-    link = object_type.url(target) + f"#comment-{comment.id}"
+    link = discussion_url(target) + f"#comment-{comment.id}"
     title = object_type.title(target)
     direct = []
     if parent is not None and parent.author is not None:
         direct.append(parent.author)
-    owner_id = object_type.author_id(target)
-    if owner_id:
-        direct.append(db.session.get(User, owner_id))
-    direct = [u for u in direct if u is not None and u.id != author.id]
+    # Who answers for the object: its author (a petition's, a contribution's…), a project's
+    # owner, a workshop's facilitators (``ObjectType.comment_recipients``).
+    for user_id in object_type.answerers(target):
+        if all(u.id != user_id for u in direct):
+            direct.append(db.session.get(User, user_id))
+    direct = [u for u in direct if u is not None and u.id != author.id and u.deleted_at is None]
     notify(
         direct,
         _("New reply in the discussion: %(title)s", title=title)
@@ -314,8 +318,19 @@ def record(comment: Comment) -> dict:
     }
 
 
+def discussion_url(target) -> str:
+    """Where the discussion of ``target`` is shown: its own page, or the discussion's page
+    for an object shown inside another's page (a project's contribution)."""
+    from flask import url_for
+
+    object_type = registry().type_of(target)
+    if object_type.url_of is not None:
+        return url_for("comments.thread", target_type=object_type.name, target_id=target.id)
+    return object_type.url(target)
+
+
 def comment_url(comment: Comment, target=None) -> str:
-    """The comment inside the page of its object."""
+    """The comment inside the discussion of its object."""
     reg = registry()
     target = target if target is not None else reg.load(comment.target_type, comment.target_id)
-    return reg.type_of(target).url(target) + f"#comment-{comment.id}"
+    return discussion_url(target) + f"#comment-{comment.id}"

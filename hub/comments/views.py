@@ -12,6 +12,7 @@ from markupsafe import Markup
 from ..errors import RuleError, login_required_response
 from ..extensions import db, htmx
 from ..forms import form_action
+from ..moderation import services as moderation
 from ..ratelimits import limit_writes
 from ..registry import registry
 from ..web import fail
@@ -38,6 +39,15 @@ def _comment(comment_id: int) -> tuple[Comment, object]:
     return comment, _load(comment.target_type, comment.target_id)
 
 
+def _title(target) -> str:
+    """The object's title, unless moderation hides its text (a contribution's title is its
+    text's beginning): then its label and number only."""
+    object_type = registry().type_of(target)
+    if moderation.enabled(target) and moderation.hidden(target) is not None:
+        return _("%(label)s #%(id)d (hidden by moderation)", label=object_type.label, id=target.id)
+    return object_type.title(target)
+
+
 def section_context(target, form=None, announce: str = "") -> dict:
     object_type = registry().type_of(target)
     allowed, reason = services.may_comment(current_user, target)
@@ -50,7 +60,8 @@ def section_context(target, form=None, announce: str = "") -> dict:
         target=target,
         target_type=object_type.name,
         target_url=object_type.url(target),
-        target_title=object_type.title(target),
+        discussion_url=services.discussion_url(target),
+        target_title=_title(target),
         threads=services.threaded(comments),
         count=len(comments),
         may_comment=allowed,
@@ -145,8 +156,8 @@ def reply(comment_id: int):
         parent=parent,
         form=form,
         target=target,
-        target_url=registry().type_of(target).url(target),
-        target_title=registry().type_of(target).title(target),
+        target_url=services.discussion_url(target),
+        target_title=_title(target),
     ), 422 if form.errors else 200
 
 
@@ -174,8 +185,8 @@ def edit(comment_id: int):
         "comments/edit.html",
         comment=comment,
         form=form,
-        target_url=registry().type_of(target).url(target),
-        target_title=registry().type_of(target).title(target),
+        target_url=services.discussion_url(target),
+        target_title=_title(target),
     ), 422 if form.errors else 200
 
 

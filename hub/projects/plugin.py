@@ -41,6 +41,7 @@ def hub_register_object_types():
             contribution_rule=services.contribution_rule,
             comments=True,
             comments_closed=services.comments_closed,
+            comment_recipients=services.answerers,
         ),
         ObjectType(
             name="relay",

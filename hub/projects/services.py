@@ -61,6 +61,16 @@ def can_answer(user, project: Project) -> bool:
     return user.can("projects.answer") or can_manage(user, project)
 
 
+def answerers(project: Project) -> list[int]:
+    """Who is told of each new comment on the project: its owner while they hold a staff
+    role (as :func:`can_manage`); a project without one (or whose owner left the staff)
+    tells only its followers, and the team finds the discussion on the project's page."""
+    owner = project.owner
+    if owner is None or project.is_remote or not owner.is_staff or owner.deleted_at:
+        return []
+    return [owner.id]
+
+
 def comments_closed(project: Project) -> str | None:
     """The discussion opens with the participation contract and closes with the decision
     (the reasoned response ends the concertation)."""

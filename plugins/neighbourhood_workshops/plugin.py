@@ -83,6 +83,8 @@ def hub_register_object_types():
             can_manage=_may_manage,
             actions={"organise_sessions": _may_manage},
             comments=True,
+            # The facilitators answer for the workshop: they are told of each new comment.
+            comment_recipients=lambda w: [f.user_id for f in w.facilitators],
             comments_closed=lambda w: (
                 _l("The workshop is closed: the discussion is closed.") if w.closed_at else None
             ),

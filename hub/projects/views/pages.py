@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ... import audit
 from ...answers import services as answers
+from ...comments import services as comments
 from ...contributions import services as contributions
 from ...db import write_transaction
 from ...extensions import db, htmx
@@ -101,6 +102,7 @@ def page_context(project: Project, **forms) -> dict:
         action_form=HubForm(),
         form=forms.get("form") or ContributionForm(),
         corrections=answers.corrections(c.answer_id for c in items if c.answer_id),
+        discussions=comments.counts("contribution", [c.id for c in items]),
         **labels(),
     )
 
