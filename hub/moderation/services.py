@@ -56,13 +56,24 @@ def hidden_decisions(target_type: str) -> dict[int, Decision]:
     """The hidden objects of one type (cached for the request: one query per type)."""
     cache = g.setdefault("hub_hidden", {}) if has_request_context() else {}
     if target_type not in cache:
-        cache[target_type] = {
-            d.target_id: d
-            for d in db.session.scalars(
-                select(Decision).where(Decision.target_type == target_type, Decision.hidden)
-            )
-        }
+        prefetch_hidden([target_type], cache)
     return cache[target_type]
+
+
+def prefetch_hidden(target_types, cache: dict | None = None) -> None:
+    """Load the hidden objects of several types in one query, for a page that shows them all
+    (a project's contributions and the comments of its discussion)."""
+    if cache is None:
+        cache = g.setdefault("hub_hidden", {}) if has_request_context() else {}
+    wanted = sorted(set(target_types) - set(cache))
+    if not wanted:
+        return
+    for name in wanted:
+        cache[name] = {}
+    for decision in db.session.scalars(
+        select(Decision).where(Decision.target_type.in_(wanted), Decision.hidden)
+    ):
+        cache[decision.target_type][decision.target_id] = decision
 
 
 def hidden(target) -> Decision | None:

@@ -13,6 +13,7 @@ from ...comments import services as comments
 from ...contributions import services as contributions
 from ...db import write_transaction
 from ...extensions import db, htmx
+from ...moderation import services as moderation
 from ...forms import HubForm, form_action, require_sent
 from ...paging import keyset_page
 from ...ratelimits import limit_writes
@@ -84,6 +85,10 @@ def page_context(project: Project, **forms) -> dict:
         select(Relay).where(Relay.project_id == project.id).order_by(Relay.id)
     ).all()
     allowed, reason = services.can_contribute_online(current_user, project)
+    # The page shows contributions and the comments of the discussion: one query tells
+    # which of both moderation hides.
+    if items:
+        moderation.prefetch_hidden(["contribution", "comment"])
     return dict(
         project=project,
         contributions=items,
