@@ -13,8 +13,8 @@ from ...comments import services as comments
 from ...contributions import services as contributions
 from ...db import write_transaction
 from ...extensions import db, htmx
-from ...moderation import services as moderation
 from ...forms import HubForm, form_action, require_sent
+from ...moderation import services as moderation
 from ...paging import keyset_page
 from ...ratelimits import limit_writes
 from ...sessions.services import sessions_by_target
