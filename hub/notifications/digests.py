@@ -135,15 +135,11 @@ def notification_digest(user, kind: str) -> bool:
 
 
 def neighbourhood_news(neighbourhood_ids, since: datetime, until: datetime) -> dict:
-    """``{neighbourhood id: [NeighbourhoodNews, …]}``, newest first, from every feature."""
+    """``{neighbourhood id: [NeighbourhoodNews, …]}``, newest first, from every enabled
+    feature, its titles in the current locale (callers wrap it in ``force_locale``)."""
     news: dict[int, list] = {}
-    plugins = current_app.extensions["hub"].plugins
-    for _name, items in plugins.call_each(
-        "hub_neighbourhood_news",
-        neighbourhood_ids=list(neighbourhood_ids),
-        since=since,
-        until=until,
-    ):
+    hook = current_app.extensions["hub"].plugins.hook("hub_neighbourhood_news")
+    for items in hook(neighbourhood_ids=list(neighbourhood_ids), since=since, until=until):
         for item in items or []:
             news.setdefault(item.neighbourhood_id, []).append(item)
     for items in news.values():
@@ -178,7 +174,7 @@ def send_near_you(today: date) -> int:
     until = datetime.combine(today, datetime.min.time())
     since = until - timedelta(days=7)
     residents = db.session.execute(
-        select(User.id, User.neighbourhood_id).where(
+        select(User.id, User.neighbourhood_id, User.locale).where(
             User.neighbourhood_id.is_not(None),
             User.email_confirmed_at.is_not(None),
             User.deleted_at.is_(None),
@@ -186,25 +182,38 @@ def send_near_you(today: date) -> int:
     ).all()
     if not residents:
         return 0
-    news = neighbourhood_news({n for _u, n in residents}, since, until)
+    # The news' titles are written in each resident's language: gathered once per language
+    # the residents read (never in whatever language the worker or request happens to use).
+    locales = current_app.config["LOCALES"]
+    default = current_app.config["DEFAULT_LOCALE"]
+    residents = [(u, n, loc if loc in locales else default) for u, n, loc in residents]
+    news: dict[str, dict] = {}
+    for locale in sorted({loc for _u, _n, loc in residents}):
+        with force_locale(locale):
+            news[locale] = neighbourhood_news(
+                {n for _u, n, loc in residents if loc == locale}, since, until
+            )
+    with_news = {n for by_place in news.values() for n in by_place}
     names = (
         dict(
             db.session.execute(
-                select(Neighbourhood.id, Neighbourhood.name).where(Neighbourhood.id.in_(list(news)))
+                select(Neighbourhood.id, Neighbourhood.name).where(
+                    Neighbourhood.id.in_(list(with_news))
+                )
             ).all()
         )
-        if news
+        if with_news
         else {}
     )
-    wants = channels_for([u for u, n in residents if n in news], "near_you")
+    wants = channels_for([u for u, n, _l in residents if n in with_news], "near_you")
     sent = 0
-    for user_id, neighbourhood_id in residents:
-        if neighbourhood_id not in news or wants.get(user_id) in ("hub", "never"):
+    for user_id, neighbourhood_id, locale in residents:
+        if neighbourhood_id not in news[locale] or wants.get(user_id) in ("hub", "never"):
             continue
         user = db.session.get(User, user_id)
         if user is None or not user.is_active:
             continue
-        items = news[neighbourhood_id]
+        items = news[locale][neighbourhood_id]
         name = names.get(neighbourhood_id, "")
         if _once(user, "near_you", today, lambda u=user, i=items, n=name: near_you_digest(u, i, n)):
             sent += 1

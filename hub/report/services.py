@@ -224,8 +224,9 @@ def annual_report(year: int) -> list[ReportSection]:
     """Every section of ``year``'s report, the core's first, then the plugins', in order."""
     start, end = year_bounds(year)
     sections = _contribution_sections(start, end) + _meeting_and_relay_sections(start, end)
-    plugins = current_app.extensions["hub"].plugins
-    for _name, result in plugins.call_each("hub_annual_report", year=year, start=start, end=end):
+    # Enabled plugins only: a plugin switched off has no section (its tables may be stale).
+    hook = current_app.extensions["hub"].plugins.hook("hub_annual_report")
+    for result in hook(year=year, start=start, end=end):
         sections.extend(result or [])
     return sorted(sections, key=lambda s: s.order)
 

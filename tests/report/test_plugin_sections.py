@@ -95,6 +95,7 @@ def test_the_near_you_email_tells_the_week_s_workshops_and_initiatives(app, make
 
     centre, tilleuls, _ = make_territory(app)
     make_user("claire@example.org", neighbourhood_id=centre)
+    make_user("john@example.org", neighbourhood_id=centre, locale="en")
     workshop(app, "Rue apaisée", datetime(2026, 11, 25, 18), centre)
     workshop(app, "Atelier ancien", datetime(2026, 11, 2), centre)
     workshop(app, "Autre quartier", datetime(2026, 11, 26), tilleuls)
@@ -107,9 +108,15 @@ def test_the_near_you_email_tells_the_week_s_workshops_and_initiatives(app, make
         "retained",
         datetime(2026, 11, 26, 20),
     )
-    with app.test_request_context():
+    # Whatever language the worker runs in, each resident reads the news in their own.
+    with app.test_request_context(headers={"Cookie": "hub_lang=en"}):
         send_digests(now=MONDAY)
         deliver_pending()
+    [english] = [m for m in outbox_messages(app) if m["To"] == "john@example.org"]
+    body = mail_body(english)
+    assert "A new workshop near you: “Rue apaisée”" in body
+    assert "The council decided on the initiative “Fontaine”: Retained" in body
+    assert "Un nouvel atelier" not in body and "Atelier ancien" not in body
     [message] = [m for m in outbox_messages(app) if m["To"] == "claire@example.org"]
     body = mail_body(message)
     quoted = "«\u202f{}\u202f»".format
@@ -118,3 +125,26 @@ def test_the_near_you_email_tells_the_week_s_workshops_and_initiatives(app, make
     assert f"Le conseil a statué sur l’initiative {quoted('Fontaine')}\u202f: Retenue" in body
     assert "Atelier ancien" not in body and "Autre quartier" not in body
     assert date(2026, 11, 30).weekday() == 0
+
+
+def test_a_plugin_switched_off_tells_no_news_and_has_no_section(app, client, make_user):
+    from hub.mail import deliver_pending
+    from hub.notifications.digests import send_digests
+    from hub.pluginmanager import set_plugin_enabled
+
+    centre, _tilleuls, _ = make_territory(app)
+    make_user("claire@example.org", neighbourhood_id=centre)
+    workshop(app, "Rue apaisée", datetime(2026, 11, 25, 18), centre)
+    initiative(app, "Jardin partagé", datetime(2026, 11, 27, 9), centre)
+    with app.app_context():
+        set_plugin_enabled("neighbourhood_workshops", False)
+        db.session.commit()
+        app.extensions["hub"].refresh()
+    with app.test_request_context():
+        send_digests(now=MONDAY)
+        deliver_pending()
+    [message] = [m for m in outbox_messages(app) if m["To"] == "claire@example.org"]
+    body = mail_body(message)
+    assert "Jardin partagé" in body and "Rue apaisée" not in body
+    page = client.get("/participation-report/2026").get_data(as_text=True)
+    assert "Initiatives proposed" in page and "Workshops opened" not in page
