@@ -164,7 +164,8 @@ def test_staff_daily_digest_of_the_work_queue(smtp_app, client, auth, make_user)
     _overdue_relay(smtp_app, make_user)
     make_user("claire@example.org")  # residents get no staff digest
     # The relay's deadline is two days before the real local day: the digest runs that day.
-    morning = datetime.combine(local_today(), time(8, 0))
+    with smtp_app.app_context():  # the hub's day, in its time zone
+        morning = datetime.combine(local_today(), time(8, 0))
     _digests(smtp_app, morning)
     _digests(smtp_app, morning.replace(hour=10))  # once a day, whichever worker runs
     (message,) = smtp_app.smtp.messages
