@@ -63,6 +63,8 @@ _EXPORTS: dict[str, str] = {
     "HubForm": "hub.forms:HubForm",
     "form_action": "hub.forms:form_action",
     "require_sent": "hub.forms:require_sent",
+    "confirm_first": "hub.confirm:confirm_first",
+    "changing": "hub.confirm:changing",
     "choices": "hub.forms:choices",
     "strip_filter": "hub.forms:strip_filter",
     "safe_next": "hub.web:safe_next",

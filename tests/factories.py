@@ -230,3 +230,42 @@ def unchecked_token(user) -> str:
         ApiToken(user_id=user.id, name="old", token_hash=hash_token(clear), prefix=clear[:10])
     )
     return clear
+
+
+def confirm(client, response, *, button: str = "hub_confirmed", **kwargs):
+    """Press a button of the confirmation page ``response`` (hub/confirm.py) the way a browser
+    does: every hidden field of its form, the CSRF token among them, plus the button pressed
+    ("hub_confirmed" to act, "hub_change" to go back to the form)."""
+    from html.parser import HTMLParser
+
+    from werkzeug.datastructures import MultiDict
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'name="hub_confirmed"' in html, (
+        "not a confirmation page",
+        response.status_code,
+    )
+
+    class Forms(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.forms, self.current = [], None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form":
+                self.current = {"action": attrs.get("action"), "hidden": [], "buttons": []}
+                self.forms.append(self.current)
+            elif self.current is not None and tag == "input" and attrs.get("type") == "hidden":
+                self.current["hidden"].append((attrs["name"], attrs.get("value") or ""))
+            elif self.current is not None and tag == "button" and attrs.get("name"):
+                self.current["buttons"].append(attrs["name"])
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.current = None
+
+    parser = Forms()
+    parser.feed(html)
+    form = next(f for f in parser.forms if button in f["buttons"])
+    return client.post(form["action"], data=MultiDict([*form["hidden"], (button, "1")]), **kwargs)

@@ -361,7 +361,9 @@ def resolve_amendment(amendment: MinutesAmendment, accept: bool, reply: str, act
         )
 
 
-def approve_minutes(meeting: Meeting, actor) -> None:
+def check_approval(meeting: Meeting) -> None:
+    """Refuse (MinutesRuleError) minutes that may not be approved yet: asked before the
+    confirmation step, and again when approving."""
     if meeting.minutes_status not in ("draft", "review"):
         raise MinutesRuleError(_("Only draft minutes can be approved."))
     if review_open(meeting):
@@ -375,15 +377,23 @@ def approve_minutes(meeting: Meeting, actor) -> None:
         raise MinutesRuleError(
             _("An amendment waits for a moderator: approve the minutes once it is read.")
         )
+
+
+def approve_minutes(meeting: Meeting, actor) -> None:
+    check_approval(meeting)
     meeting.minutes_status = "approved"
     meeting.minutes_approved_at = utcnow()
     meeting.minutes_approved_by_id = audit.actor_id_of(actor)
     emit("session.minutes_approved", meeting, actor=actor, version=meeting.minutes_version)
 
 
-def publish_minutes(meeting: Meeting, actor) -> None:
+def check_publication(meeting: Meeting) -> None:
     if meeting.minutes_status != "approved":
         raise MinutesRuleError(_("Minutes are published once approved."))
+
+
+def publish_minutes(meeting: Meeting, actor) -> None:
+    check_publication(meeting)
     meeting.minutes_status = "published"
     meeting.minutes_published_at = utcnow()
     emit("session.minutes_published", meeting, actor=actor, version=meeting.minutes_version)

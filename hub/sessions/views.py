@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from ..confirm import changing, confirm_first
 from ..db import write_transaction
 from ..errors import RuleError
 from ..extensions import db, htmx
@@ -718,7 +719,10 @@ def minutes(meeting_id: int):
     return _minutes_page(meeting)
 
 
-def _minutes_step(meeting_id: int, step, success: str, form=None):
+def _minutes_step(meeting_id: int, step, success: str, form=None, confirm=None):
+    """``confirm``: a function of the meeting giving the step's rule check and
+    :func:`hub.confirm.confirm_first`'s arguments, for a step that cannot be undone
+    (approving, publishing)."""
     meeting = get_meeting(meeting_id)
     if (login := require_organiser(meeting)) is not None:
         return login
@@ -729,6 +733,17 @@ def _minutes_step(meeting_id: int, step, success: str, form=None):
         return _minutes_page(
             meeting, review_form=form if isinstance(form, ReviewForm) else None, status=422
         )
+    if confirm is not None:
+        if changing():
+            return redirect(url_for("sessions.minutes", meeting_id=meeting.id))
+        check, arguments = confirm(meeting)
+        try:
+            check(meeting)  # a refusal comes before the confirmation, not after it
+        except RuleError as exc:
+            return _minutes_page(meeting, error=exc.message, status=422)
+        page = confirm_first(form, **arguments)
+        if page is not None:
+            return page
     try:
         with write_transaction():
             step(meeting, form)
@@ -767,6 +782,19 @@ def minutes_approve(meeting_id: int):
         meeting_id,
         lambda m, f: services.approve_minutes(m, current_user),
         _("The minutes are approved."),
+        confirm=lambda m: (
+            minutes_cycle.check_approval,
+            {
+                "heading": _("Approve these minutes?"),
+                "about": m.title,
+                "about_url": url_for("sessions.minutes", meeting_id=m.id),
+                "consequence": _(
+                    "Once approved, the minutes are final: their text and amendments can no longer "
+                    "change, and they may then be published."
+                ),
+                "submit": _("Approve the minutes"),
+            },
+        ),
     )
 
 
@@ -776,6 +804,19 @@ def minutes_publish(meeting_id: int):
         meeting_id,
         lambda m, f: services.publish_minutes(m, current_user),
         _("The minutes are published on the session page."),
+        confirm=lambda m: (
+            minutes_cycle.check_publication,
+            {
+                "heading": _("Publish these minutes?"),
+                "about": m.title,
+                "about_url": url_for("sessions.minutes", meeting_id=m.id),
+                "consequence": _(
+                    "Once published, the approved minutes are public on the session page and the "
+                    "participants are told. They cannot be withdrawn."
+                ),
+                "submit": _("Publish the minutes"),
+            },
+        ),
     )
 
 

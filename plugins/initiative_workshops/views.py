@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -32,7 +33,9 @@ from hub.plugin import (
     SignForm,
     apply_cover_form,
     capped_count,
+    changing,
     choices,
+    confirm_first,
     contributions,
     db,
     fail,
@@ -723,12 +726,45 @@ def decision(initiative: Initiative):
             decided_on=form.decided_on.data,
         )
 
-    done = form_action(
-        form,
-        action,
-        success=_("The decision is published."),
-        redirect_to=back_to(initiative, "decision"),
-    )
+    done = None
+    if not changing():
+        if form.validate_on_submit():
+            try:
+                services.check_decision(
+                    form.outcome.data, form.reason.data or "", form.decided_on.data
+                )
+            except RuleError:
+                pass  # form_action below shows the refusal next to its field
+            else:
+                page = confirm_first(
+                    form,
+                    heading=_("Publish this decision?"),
+                    about=initiative.title,
+                    about_url=back_to(initiative, "decision"),
+                    shown=[
+                        (_("Decision"), form.outcome),
+                        (_("Date of the decision"), format_date(form.decided_on.data, "long")),
+                        *(
+                            [(form.reason.label.text, form.reason.data, "markdown")]
+                            if form.reason.data
+                            else []
+                        ),
+                    ],
+                    consequence=_(
+                        "Once published, the decision is public and dated on the initiative's "
+                        "page, and its members and followers are told. A retained initiative "
+                        "becomes a project of the commune."
+                    ),
+                    submit=_("Publish the decision"),
+                )
+                if page is not None:
+                    return page
+        done = form_action(
+            form,
+            action,
+            success=_("The decision is published."),
+            redirect_to=back_to(initiative, "decision"),
+        )
     if done is not None:
         return done
     return render_template(

@@ -18,6 +18,8 @@ from hub.plugin import (
     RuleError,
     SignForm,
     capped_count,
+    changing,
+    confirm_first,
     db,
     fail,
     htmx,
@@ -353,7 +355,25 @@ def answer(interpellation_id: int):
             interpellation, _("Only an interpellation on the council's agenda can be answered.")
         )
     form = AnswerForm(obj=interpellation.session)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not changing():
+        page = confirm_first(
+            form,
+            heading=_("Publish this answer?"),
+            about=interpellation.title,
+            about_url=url_for("interpellation.detail", interpellation_id=interpellation.id),
+            shown=[
+                (_("The council's decision"), form.outcome),
+                (_("The answer, as it will be published"), form.answer.data, "markdown"),
+            ],
+            consequence=_(
+                "Once published, the answer and the council's vote are public and dated on the "
+                "interpellation's page and its signatories are told by email. It can be "
+                "corrected later, its earlier text staying readable, but it cannot be withdrawn."
+            ),
+            submit=_("Publish the answer"),
+        )
+        if page is not None:
+            return page
         try:
             with write_transaction():
                 notified = services.record_answer(
@@ -385,5 +405,5 @@ def answer(interpellation_id: int):
                 "success",
             )
             return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
-    status = 422 if form.is_submitted() else 200
+    status = 422 if form.errors else 200
     return render_template("interpellation/answer.html", item=interpellation, form=form), status

@@ -19,12 +19,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy import func, select
 
 from hub.plugin import (
     RuleError,
     apply_cover_form,
+    changing,
+    confirm_first,
     db,
     fill_cover_form,
     form_action,
@@ -318,6 +321,25 @@ def phases(campaign_id: int):
     ), _status(form)
 
 
+# What entering each phase does, said on the confirmation page (a campaign never moves back).
+PHASE_CONSEQUENCES = {
+    "submission": _l("Residents may submit their projects; the campaign page says so."),
+    "feasibility": _l(
+        "Submissions close: residents can no longer submit projects; the services review each one."
+    ),
+    "supports": _l("Residents may support the reviewed projects."),
+    "vote": _l(
+        "The vote opens on the projects of the ballot (after supports, the most supported are "
+        "pre-selected first)."
+    ),
+    "results": _l(
+        "The vote closes, the results are computed and published with the counts, the winners "
+        "and the ballots (Pabulib file): anyone can recompute them."
+    ),
+    "implementation": _l("The campaign follows the winning projects' implementation."),
+}
+
+
 @bp.route("/<int:campaign_id>/phase", methods=["POST"])
 @permission_required(MANAGE)
 def change_phase(campaign_id: int):
@@ -327,6 +349,21 @@ def change_phase(campaign_id: int):
     if not form.validate_on_submit():
         flash(_("Choose the phase to move to."), "error")
         return redirect(url_for("participatory_budget.manage", campaign_id=campaign.id))
+    if changing():
+        return redirect(url_for("participatory_budget.manage", campaign_id=campaign.id))
+    page = confirm_first(
+        form,
+        heading=_(
+            "Move the campaign to the phase: %(phase)s?", phase=PHASE_LABELS[form.phase.data]
+        ),
+        about=campaign.title,
+        about_url=url_for("participatory_budget.manage", campaign_id=campaign.id),
+        shown=[(_("Note"), form.note.data)] if form.note.data else [],
+        consequence=PHASE_CONSEQUENCES.get(form.phase.data, _("The campaign page changes.")),
+        submit=_("Move to the phase: %(phase)s", phase=PHASE_LABELS[form.phase.data]),
+    )
+    if page is not None:
+        return page
     try:
         with write_transaction():
             services.move_to_phase(campaign, form.phase.data, current_user, note=form.note.data)

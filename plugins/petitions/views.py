@@ -28,6 +28,8 @@ from hub.plugin import (
     RuleError,
     SignForm,
     capped_count,
+    changing,
+    confirm_first,
     db,
     htmx,
     limit_signing,
@@ -372,7 +374,22 @@ def answer(petition_id: int):
         )
         return redirect(url_for("petitions.detail", petition_id=petition.id))
     form = AnswerForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not changing():
+        page = confirm_first(
+            form,
+            heading=_("Publish this answer?"),
+            about=petition.title,
+            about_url=url_for("petitions.detail", petition_id=petition.id),
+            shown=[(_("The answer, as it will be published"), form.answer.data, "markdown")],
+            consequence=_(
+                "Once published, the answer is public and dated on the petition's page and its "
+                "signatories are told by email. It can be corrected later, its earlier text "
+                "staying readable, but it cannot be withdrawn."
+            ),
+            submit=_("Publish the answer"),
+        )
+        if page is not None:
+            return page
         try:
             with write_transaction():
                 notified = services.answer(petition, current_user, form.answer.data)
@@ -390,7 +407,7 @@ def answer(petition_id: int):
                 "success",
             )
             return redirect(url_for("petitions.detail", petition_id=petition.id))
-    status = 422 if form.is_submitted() else 200
+    status = 422 if form.errors else 200
     return render_template("petitions/answer.html", petition=petition, form=form), status
 
 

@@ -124,6 +124,10 @@ def test_budget_from_a_proposal_to_a_receipt(new_context, logged_in, live_server
     manage_url = agent.url
     agent.select_option("#phase", "feasibility")
     agent.get_by_role("button", name="Passer la campagne à cette phase").click()
+    # The move cannot be undone: a confirmation page says what it does, then it is done.
+    expect(agent.locator("h1")).to_contain_text("Passer la campagne à la phase")
+    no_axe_violations(agent)
+    agent.locator("main button[name=hub_confirmed]").click()
     expect(agent.locator(".flash--success")).to_be_visible()
 
     # A refusal without its reason is refused, with a message saying why.
@@ -164,6 +168,10 @@ def test_budget_from_a_proposal_to_a_receipt(new_context, logged_in, live_server
     agent.goto(manage_url)
     agent.select_option("#phase", "vote")
     agent.get_by_role("button", name="Passer la campagne à cette phase").click()
+    # The move cannot be undone: a confirmation page says what it does, then it is done.
+    expect(agent.locator("h1")).to_contain_text("Passer la campagne à la phase")
+    no_axe_violations(agent)
+    agent.locator("main button[name=hub_confirmed]").click()
     expect(agent.locator(".flash--success")).to_be_visible()
     no_axe_violations(agent)
 

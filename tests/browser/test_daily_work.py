@@ -42,7 +42,9 @@ def test_a_staff_morning(logged_in, fresh_server, javascript):
     page.fill("#synthesis", "Les habitants ont présenté leurs propositions ; synthèse validée.")
     page.locator("form button[type=submit]", has_text="Enregistrer le brouillon").click()
     page.locator("form[action$='/minutes/approve'] button").click()
+    page.locator("main button[name=hub_confirmed]").click()  # the confirmation step
     page.locator("form[action$='/minutes/publish'] button").click()
+    page.locator("main button[name=hub_confirmed]").click()
     expect(page.locator(".flash--success")).to_contain_text("publié")
     assert _counts(page) == (total - 1, overdue - 1)
     page.goto("/staff")

@@ -131,6 +131,11 @@ def test_initiative_from_the_idea_to_an_official_project(
     official.fill("#reference", "Délibération 2026-114")
     official.fill("#decided_on", date.today().isoformat())
     official.get_by_role("button", name="Publier la décision").click()
+    # A dated act: the confirmation page repeats it before it is published.
+    expect(official.locator("h1")).to_have_text("Publier cette décision\u202f?")
+    expect(official.locator("main .confirm")).to_contain_text("la boîte sera installée")
+    no_axe_violations(official)
+    official.locator("main button[name=hub_confirmed]").click()
     expect(official.locator("main")).to_contain_text("Cette initiative est devenue le projet")
     no_axe_violations(official)
 

@@ -168,7 +168,12 @@ def test_workshop_from_opening_to_an_answered_proposal(new_context, logged_in, l
     expect(president.locator("main")).to_contain_text("Bonne idée, c'est noté.")
     president.get_by_role("button", name="Clore maintenant la période d’amendement").click()
     president.get_by_role("button", name="Approuver le compte-rendu").click()
+    expect(president.locator("h1")).to_have_text("Approuver ce compte-rendu\u202f?")
+    president.locator("main button[name=hub_confirmed]").click()
     president.get_by_role("button", name="Publier le compte-rendu").click()
+    expect(president.locator("h1")).to_have_text("Publier ce compte-rendu\u202f?")
+    no_axe_violations(president)
+    president.locator("main button[name=hub_confirmed]").click()
     expect(president.locator(".flash--success")).to_be_visible()
     no_axe_violations(president)
 

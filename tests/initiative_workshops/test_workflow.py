@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import csrf_from, submit
+from factories import confirm
 from initiative_workshops.helpers import (
     audit_count,
     call,
@@ -347,7 +348,7 @@ def test_retained_creates_the_project_in_phase_one_linked_both_ways(app, client,
     auth.login("elu@example.org")
     form = client.get(f"/initiatives/{item_id}/decision")
     assert form.status_code == 200
-    done = submit(
+    asked = submit(
         client,
         f"/initiatives/{item_id}/decision",
         {
@@ -357,6 +358,9 @@ def test_retained_creates_the_project_in_phase_one_linked_both_ways(app, client,
             "decided_on": date.today().isoformat(),
         },
     )
+    assert "Publish this decision?" in asked.get_data(as_text=True)
+    assert load(app, item_id).state == "submitted"  # nothing decided before confirming
+    done = confirm(client, asked)
     assert done.status_code == 302
     item = load(app, item_id)
     assert item.state == "retained" and item.project_id is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import mail_body, outbox_messages, post_with_csrf, submit
+from factories import confirm
 from interpellation.helpers import (
     ADULT,
     audit_count,
@@ -421,9 +422,13 @@ def test_council_answer_recorded_by_an_agent_and_signers_notified(app, client, a
     missing_votes = submit(client, url, answer)
     assert missing_votes.status_code == 422
     assert "réalisés au printemps 2027" in missing_votes.get_data(as_text=True)
-    done = submit(
+    asked = submit(
         client, url, {**answer, "votes_for": "29", "votes_against": "4", "votes_abstaining": "2"}
     )
+    shown = asked.get_data(as_text=True)
+    assert "Publier cette réponse" in shown and "réalisés au printemps 2027" in shown
+    assert load(app, item_id).stage == "scheduled"  # nothing published before confirming
+    done = confirm(client, asked)
     assert done.status_code == 302
     auth.logout()
     item = load(app, item_id)
@@ -472,15 +477,18 @@ def test_an_elected_official_records_the_council_answer_from_the_queue(
     assert "Interpellation\u202f: réponse du conseil à enregistrer" in queue and url in queue
     assert "délai légal" in queue
     assert client.get(f"/interpellations/{item_id}/session").status_code == 403
-    done = submit(
+    done = confirm(
         client,
-        url,
-        {
-            "starts_at": "2026-03-10T18:30",
-            "place": "Hôtel de ville",
-            "outcome": "debated",
-            "answer": "Le conseil a débattu de la question en séance publique.",
-        },
+        submit(
+            client,
+            url,
+            {
+                "starts_at": "2026-03-10T18:30",
+                "place": "Hôtel de ville",
+                "outcome": "debated",
+                "answer": "Le conseil a débattu de la question en séance publique.",
+            },
+        ),
     )
     assert done.status_code == 302
     item = load(app, item_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from factories import confirm
 from pb_helpers import (
     accept,
     campaign,
@@ -72,12 +73,14 @@ def test_staff_set_up_a_campaign_and_residents_see_it_once_open(app, client, aut
         action=f"/budgets/{campaign_id}/districts",
     )
     assert response.status_code == 302
-    response = submit(
+    asked = submit(
         client,
         manage_url,
         {"phase": "submission", "note": "Ouverture"},
         action=f"/budgets/{campaign_id}/phase",
     )
+    assert "Ouverture" in asked.get_data(True)  # the confirmation repeats the note
+    response = confirm(client, asked)
     assert response.status_code == 302
     auth.logout()
 

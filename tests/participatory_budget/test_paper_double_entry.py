@@ -4,6 +4,7 @@ the vote cannot close while a sheet is unfinished."""
 
 from __future__ import annotations
 
+from factories import confirm
 from pb_helpers import ballot_rows, csrf_from, move, vote_campaign
 from sqlalchemy import select
 
@@ -84,10 +85,14 @@ def test_matching_entries_count_and_differing_ones_are_resolved_by_a_third(
     auth.logout()
     auth.login("tiers@pb.example")
     manage = client.get(f"/budgets/{campaign_id}/manage").get_data(True)
-    client.post(
-        f"/budgets/{campaign_id}/phase",
-        data={"csrf_token": csrf_from(manage), "phase": "results", "note": ""},
+    refused = confirm(
+        client,
+        client.post(
+            f"/budgets/{campaign_id}/phase",
+            data={"csrf_token": csrf_from(manage), "phase": "results", "note": ""},
+        ),
     )
+    assert refused.status_code == 302
     from plugins.participatory_budget.models import Campaign
 
     with app.app_context():

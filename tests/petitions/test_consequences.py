@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import csrf_from, outbox_messages, submit
+from factories import confirm
 
 sys.path.insert(0, str(Path(__file__).parent))
 from petition_helpers import BODY, configure, open_petition, resident, subject
@@ -60,7 +61,7 @@ def test_answer_due_then_given_without_closing_the_petition(app, client, auth, m
     auth.login("agent@example.org")
     assert "Des bancs au square Jean-Jaurès" in staff_queue(client)
     text = "La commune installera quatre bancs au square Jean-Jaurès avant l'été prochain."
-    done = submit(client, f"/petitions/{petition_id}/answer", {"answer": text})
+    done = confirm(client, submit(client, f"/petitions/{petition_id}/answer", {"answer": text}))
     assert done.status_code == 302
     assert "Des bancs au square Jean-Jaurès" not in staff_queue(client)
     with app.app_context():

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import csrf_from, outbox_messages, submit
+from factories import confirm
 
 sys.path.insert(0, str(Path(__file__).parent))
 from petition_helpers import BODY, configure, open_petition, resident, subject
@@ -252,7 +253,22 @@ def test_official_answer_notifies_every_signer(app, client, auth, make_user):
     short = submit(client, f"/petitions/{petition_id}/answer", {"answer": "Non."})
     assert short.status_code == 422 and "Non." in short.get_data(as_text=True)
     text = "La commune élargira les trottoirs de la rue des Écoles cet été."
-    done = submit(client, f"/petitions/{petition_id}/answer", {"answer": text})
+    # Publishing is confirmed first (RGAA 11.10-11.12): the page repeats the answer and says
+    # what publishing does; nothing is published nor sent yet.
+    asked = submit(client, f"/petitions/{petition_id}/answer", {"answer": text})
+    shown = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Publier cette réponse" in shown and text in shown
+    assert "Cette action est définitive" in shown
+    assert not [m for m in outbox_messages(app) if "a répondu" in subject(m)]
+    with app.app_context():
+        assert not db.session.get(Petition, petition_id).is_answered
+    # "Change what I typed" goes back to the form with the text kept, still unpublished.
+    back = confirm(client, asked, button="hub_change")
+    assert back.status_code == 200
+    assert re.search(r"<textarea[^>]*>\s*" + re.escape(text) + "</textarea>", back.get_data(True))
+    with app.app_context():
+        assert not db.session.get(Petition, petition_id).is_answered
+    done = confirm(client, asked)
     # The answer does not close the petition: it stays open for signatures.
     assert done.status_code == 302 and status_of(app, petition_id) == "open"
     answered = [m for m in outbox_messages(app) if "a répondu" in subject(m)]

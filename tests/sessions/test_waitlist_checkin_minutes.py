@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import csrf_from, outbox_messages, submit
-from factories import make_body, make_session, make_territory
+from factories import confirm, make_body, make_session, make_territory
 
 from hub.extensions import db
 
@@ -447,7 +447,17 @@ def test_minutes_cycle_amendment_versions_diff_exports_and_api(app, client, auth
         or "<ins>" in versions
     )
     for step in ("approve", "publish"):
-        assert submit(client, url, {}, action=f"{url}/{step}").status_code == 302
+        asked = submit(client, url, {}, action=f"{url}/{step}")
+        assert "This cannot be undone." in asked.get_data(True)
+        with app.app_context():  # nothing changes before the confirmation
+            assert (
+                db.session.get(Meeting, past).minutes_status
+                != {
+                    "approve": "approved",
+                    "publish": "published",
+                }[step]
+            )
+        assert confirm(client, asked).status_code == 302
     with app.app_context():
         meeting = db.session.get(Meeting, past)
         assert (meeting.minutes_status, meeting.minutes_version) == ("published", 2)
