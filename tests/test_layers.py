@@ -36,6 +36,7 @@ LAYERS = {
         "security",
         "errors",
         "forms",
+        "confirm",
         "audit",
         "registry",
         "events",
