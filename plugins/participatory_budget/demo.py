@@ -12,6 +12,7 @@ from sqlalchemy import select
 from hub.plugin import (
     SYSTEM,
     Neighbourhood,
+    RuleError,
     db,
     find_user_by_email,
     local_today,
@@ -64,20 +65,25 @@ def _quarter(slug: str | None):
     return db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
 
 
-def _dates(offset: int) -> dict:
-    """Phase dates around today: ``offset`` days shift the whole calendar into the past."""
+def _dates(offset: int, *, supports: bool = False) -> dict:
+    """Phase dates around today: ``offset`` days shift the whole calendar into the past. With
+    ``supports``, the residents' pre-selection takes the last ten days of the feasibility."""
     today = local_today()
     d = lambda n: today + timedelta(days=n - offset)  # noqa: E731
-    return {
+    dates = {
         "submission": (d(0), d(30)),
         "feasibility": (d(31), d(60)),
         "vote": (d(61), d(80)),
         "results": (d(81), d(90)),
         "implementation": (d(91), d(400)),
     }
+    if supports:
+        dates["feasibility"] = (d(31), d(50))
+        dates["supports"] = (d(51), d(60))
+    return dates
 
 
-def _campaign(agent, title: str, offset: int) -> Campaign:
+def _campaign(agent, title: str, offset: int, *, supports: bool = False, **settings) -> Campaign:
     campaign = services.create_campaign(
         agent,
         title=title,
@@ -87,8 +93,9 @@ def _campaign(agent, title: str, offset: int) -> Campaign:
         max_projects=None,
         districts_per_voter=2,
         min_age=11,
+        **settings,
     )
-    services.set_phases(campaign, _dates(offset), agent)
+    services.set_phases(campaign, _dates(offset, supports=supports), agent)
     services.add_district(campaign, agent, name="Toute la commune", envelope=150_000)
     for slug in ("centre-historique", "les-tilleuls"):
         quarter = _quarter(slug)
@@ -134,9 +141,10 @@ def _propose(campaign: Campaign, authors) -> list:
     return projects
 
 
-def _review(campaign: Campaign, projects, agent) -> None:
+def _review(campaign: Campaign, projects, agent, *, leave: int = 0) -> None:
+    """The services' decisions; the last ``leave`` projects are still under review."""
     services.move_to_phase(campaign, "feasibility", agent)
-    for project in projects:
+    for project in projects[: len(projects) - leave]:
         if project.title.startswith("Végétaliser"):
             services.review_project(project, agent, decision="out_of_scope", reason=REFUSAL)
         else:
@@ -147,6 +155,18 @@ def _review(campaign: Campaign, projects, agent) -> None:
                 cost=project.estimated_cost + 1_000,
                 cost_explanation="Chiffrage des services techniques, pose et entretien la première année compris.",
             )
+
+
+def _support(campaign: Campaign, residents) -> None:
+    """Each resident supports some projects of their districts (the first ones more often)."""
+    for n, resident in enumerate(r for r in residents if r is not None):
+        for project in services.campaign_projects(campaign):
+            if project.status != "feasible" or (project.id + n) % 3 == 0:
+                continue
+            try:
+                services.support_project(project, resident)
+            except RuleError:
+                continue  # not a resident of that district
 
 
 def _vote(campaign: Campaign, rng: random.Random) -> None:
@@ -204,11 +224,40 @@ def load(app) -> None:
             _propose(open_now, authors[:2])
 
         with write_transaction():
+            # Feasibility under way: decisions published as they come, one refusal with its
+            # reason, the last projects still under review.
+            reviewing = _campaign(agent, "Budget participatif 2027 (quartiers) : étude", offset=45)
+            _review(reviewing, _propose(reviewing, authors), agent, leave=3)
+
+        with write_transaction():
+            # Supports open: residents pre-select the projects that go to the vote (the four
+            # most supported of each district, with at least two supports).
+            supporting = _campaign(
+                agent,
+                "Budget participatif 2026 (jeunesse) : soutenez vos projets",
+                offset=55,
+                supports=True,
+                supports_top=4,
+                supports_threshold=2,
+            )
+            _review(supporting, _propose(supporting, authors), agent)
+            services.move_to_phase(supporting, "supports", agent)
+            _support(supporting, [_user(s) for s in ("claire", "karim", "lea", "paul", "sofia")])
+
+        with write_transaction():
             # Vote open.
             voting_now = _campaign(agent, "Budget participatif 2026 : votez !", offset=65)
             _review(voting_now, _propose(voting_now, authors), agent)
             services.move_to_phase(voting_now, "vote", agent)
             _paper(voting_now, agent, _user("admin"))
+
+        with write_transaction():
+            # Results just published: counts, winners and why each project won or lost.
+            counted = _campaign(agent, "Budget participatif 2025 (écoles) : résultats", offset=85)
+            _review(counted, _propose(counted, authors), agent)
+            services.move_to_phase(counted, "vote", agent)
+            _vote(counted, rng)
+            services.move_to_phase(counted, "results", SYSTEM)
 
         with write_transaction():
             # Results published, then implementation with milestones.
