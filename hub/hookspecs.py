@@ -178,10 +178,12 @@ def hub_annual_report(year, start, end):
 
 
 @hookspec
-def hub_work_items(user, body):
+def hub_work_items(user, body, limit):
     """Return a list of :class:`hub.plugin.WorkItem`: the pending actions of the feature, with
     their deadline. ``body`` None: what ``user``'s staff roles must handle; a local body: what
-    that body must handle (``user`` is the person looking)."""
+    that body must handle (``user`` is the person looking). Where they can be many, return a
+    :class:`hub.plugin.WorkTally` per kind and only the ``limit`` most urgent items of it
+    (``limit`` 0: the tallies alone)."""
 
 
 # --- Events: reactions to what happens in the core -----------------------------------------

@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "ActivityItem": "hub.activity:ActivityItem",
     "NeighbourhoodNews": "hub.activity:NeighbourhoodNews",
     "WorkItem": "hub.workqueue:WorkItem",
+    "WorkTally": "hub.workqueue:WorkTally",
+    "due_cutoff": "hub.workqueue:due_cutoff",
     "Dataset": "hub.opendata:Dataset",
     "OParlPaper": "hub.oparl:OParlPaper",
     "OParlCouncil": "hub.oparl:OParlCouncil",

@@ -1,15 +1,17 @@
 """Work queues ("À traiter"): every pending action the core and the plugins have for a person.
 
-Each feature returns :class:`WorkItem` objects from ``hub_work_items(user, body)``: for the
+Each feature returns :class:`WorkItem` objects from ``hub_work_items(user, body, limit)``: for the
 staff queue (``body`` is None) the items the user's roles must handle; for a local body's
 queue the items that body must handle (relay requests, sessions to hold, minutes to
-approve). Items come back sorted: overdue first, then by deadline, undated last.
+approve). Items come back sorted: overdue first, then by deadline, undated last. A feature
+whose items can be many returns a :class:`WorkTally` (counted by the database) and only its
+``limit`` most urgent items, so a queue costs a few queries whatever the data size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app, g
 
@@ -60,43 +62,110 @@ def sort_items(items, today: date) -> list[WorkItem]:
     )
 
 
-def collect(user, body=None) -> list[WorkItem]:
-    """Every enabled feature's items for ``user`` (or for ``body``), sorted."""
+# How many items a queue page lists: the most urgent ones; the counts cover them all.
+QUEUE_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class WorkTally:
+    """How many items of one ``kind`` are pending and how many are overdue, counted by the
+    database: a feature whose items can be many returns its tally and only its ``limit``
+    most urgent items (``due`` ascending, undated last), so a queue costs the same whatever
+    the data size. Items of a kind without a tally are counted one by one."""
+
+    kind: str
+    total: int
+    overdue: int = 0
+    roles: tuple[str, ...] = ("agent",)
+
+
+@dataclass
+class WorkQueue:
+    """A queue: its ``items`` (the most urgent, at most the limit asked) and the counts of
+    every pending item, shown or not."""
+
+    items: list[WorkItem]
+    tallies: list[WorkTally]
+
+    @property
+    def total(self) -> int:
+        return sum(t.total for t in self.tallies)
+
+    @property
+    def overdue(self) -> int:
+        return sum(t.overdue for t in self.tallies)
+
+    def count(self, role: str) -> int:
+        return sum(t.total for t in self.tallies if role in t.roles)
+
+    def of_roles(self, roles) -> WorkQueue:
+        """The items and counts of the queues of ``roles``."""
+        roles = set(roles)
+        return WorkQueue(
+            [item for item in self.items if roles & set(item.roles)],
+            [t for t in self.tallies if roles & set(t.roles)],
+        )
+
+
+def _check_roles(kind: str, roles) -> None:
+    if not roles or not set(roles) <= set(QUEUE_ROLES):
+        raise ValueError(f"work item {kind!r}: unknown roles {roles!r}")
+
+
+def collect(user, body=None, limit: int | None = None) -> WorkQueue:
+    """Every enabled feature's pending items for ``user`` (or for ``body``): the ``limit``
+    most urgent (``QUEUE_LIMIT`` by default), sorted, and the counts of all. ``limit`` 0
+    asks for the counts only."""
     from .timeutil import local_today
 
+    limit = QUEUE_LIMIT if limit is None else limit
     hook = current_app.extensions["hub"].plugins.hook("hub_work_items")
-    items = [item for result in hook(user=user, body=body) for item in (result or [])]
-    for item in items:
-        if not isinstance(item, WorkItem):
-            raise TypeError(f"hub_work_items must return WorkItem objects, not {item!r}")
-        if not item.roles or not set(item.roles) <= set(QUEUE_ROLES):
-            raise ValueError(f"work item {item.kind!r}: unknown roles {item.roles!r}")
-    return sort_items(items, local_today())
+    items, tallies = [], []
+    for result in hook(user=user, body=body, limit=limit):
+        for entry in result or []:
+            if isinstance(entry, WorkItem):
+                _check_roles(entry.kind, entry.roles)
+                items.append(entry)
+            elif isinstance(entry, WorkTally):
+                _check_roles(entry.kind, entry.roles)
+                tallies.append(entry)
+            else:
+                raise TypeError(
+                    f"hub_work_items must return WorkItem or WorkTally objects, not {entry!r}"
+                )
+    today = local_today()
+    tallied = {t.kind for t in tallies}
+    tallies += [
+        WorkTally(item.kind, 1, int(item.is_overdue(today)), item.roles)
+        for item in items
+        if item.kind not in tallied
+    ]
+    return WorkQueue(sort_items(items, today)[:limit], tallies)
 
 
-def items_for_roles(user, items) -> list[WorkItem]:
+def items_for_roles(user, queue: WorkQueue) -> WorkQueue:
     """The items of the roles ``user`` holds (an admin holds every queue)."""
     roles = set(getattr(user, "roles", ()) or ())
     if "admin" in roles:
-        return list(items)
-    return [item for item in items if roles & set(item.roles)]
+        return queue
+    return queue.of_roles(roles)
 
 
-def staff_items(user) -> list[WorkItem]:
+def staff_queue(user, limit: int | None = None) -> WorkQueue:
     """The user's staff queue, computed once per request (the menu shows its counts)."""
     if not getattr(user, "is_authenticated", False):
-        return []
+        return WorkQueue([], [])
+    limit = QUEUE_LIMIT if limit is None else limit
     cache = g.setdefault("hub_work_items", {})
-    if user.id not in cache:
-        cache[user.id] = items_for_roles(user, collect(user))
-    return cache[user.id]
+    found = cache.get(user.id)
+    if found is None or found[0] < limit:
+        found = (limit, items_for_roles(user, collect(user, limit=limit)))
+        cache[user.id] = found
+    return found[1]
 
 
-def counts(items, today: date) -> dict[str, int]:
-    return {
-        "total": len(items),
-        "overdue": sum(1 for item in items if item.is_overdue(today)),
-    }
+def counts(queue: WorkQueue) -> dict[str, int]:
+    return {"total": queue.total, "overdue": queue.overdue}
 
 
 def queue_counts() -> dict[str, int]:
@@ -110,23 +179,32 @@ def queue_counts() -> dict[str, int]:
         return {"total": 0, "overdue": 0}
     from . import datacache
 
-    today = local_today()
     key = (
         id(current_app._get_current_object()),
         current_user.id,
         frozenset(current_user.roles),
-        today,
+        local_today(),
         current_app.extensions["hub"].generation,
     )
     seconds = float(current_app.config.get("WORK_QUEUE_COUNT_SECONDS") or 0)
     fresh = g.get("hub_work_items", {}).get(current_user.id)
     if fresh is not None:  # the staff page lists the items: its count is the fresh one
-        result = counts(fresh, today)
+        result = counts(fresh[1])
         datacache.store("work_queue_counts", key, seconds, result)
         return result
     return datacache.remember(
         "work_queue_counts",
         key,
         seconds,
-        lambda: counts(staff_items(current_user), today),
+        lambda: counts(staff_queue(current_user, limit=0)),
     )
+
+
+def due_cutoff(today: date, days: int, stored: bool = True) -> datetime:
+    """For an action due ``days`` days after the day something happened: the moment before
+    which it happened if the action is overdue ``today``. A stored (naive UTC) time when
+    ``stored``, else the hub's wall-clock time (as session times are stored)."""
+    from .timeutil import local_to_utc
+
+    start = datetime.combine(today - timedelta(days=days), time())
+    return local_to_utc(start) if stored else start

@@ -7,6 +7,7 @@ from datetime import date
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from .. import audit
 from ..db import utcnow
@@ -73,9 +74,9 @@ def bodies_acting_for(user, capability: str) -> list[Body]:
         return []
     today = local_today()
     rows = db.session.scalars(
-        select(BodyMember).where(
-            BodyMember.user_id == user.id, BodyMember.role.in_(CAPABILITIES[capability])
-        )
+        select(BodyMember)
+        .options(lazyload("*"))
+        .where(BodyMember.user_id == user.id, BodyMember.role.in_(CAPABILITIES[capability]))
     ).all()
     ids = {m.body_id for m in rows if m.active_on(today)}
     if not ids:

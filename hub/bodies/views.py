@@ -218,14 +218,14 @@ def queue(body_id: int):
     sessions to hold, minutes to approve… (``hub_work_items`` with the body)."""
     body = get_body(body_id)
     require(body, "act")
-    today = local_today()
-    items = workqueue.collect(current_user, body)
+    queue = workqueue.collect(current_user, body)
     return render_template(
         "bodies/queue.html",
         body=body,
-        items=items,
-        today=today,
-        overdue=sum(1 for item in items if item.is_overdue(today)),
+        items=queue.items,
+        today=local_today(),
+        total=queue.total,
+        overdue=queue.overdue,
     )
 
 

@@ -48,6 +48,15 @@ class Contribution(db.Model):
     __table_args__ = (
         Index("ix_contribution_target", "target_type", "target_id"),
         Index("ix_contribution_source", "source_type", "source_id"),
+        # The work queue's "awaiting an answer", per target: read from the index alone.
+        Index(
+            "ix_contribution_waiting",
+            "target_type",
+            "answer_id",
+            "target_id",
+            "created_at",
+            "status",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

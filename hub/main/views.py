@@ -63,11 +63,10 @@ def dashboard():
     for items in hub.plugins.hook("hub_user_activity")(user=current_user):
         sections.extend(items or [])
     sections.sort(key=lambda item: item.date.isoformat() if item.date else "", reverse=True)
-    today = local_today()
     body_queues = []
     for body in bodies_acting_for(current_user, "act"):
-        items = workqueue.collect(current_user, body)
-        body_queues.append((body, len(items), sum(1 for i in items if i.is_overdue(today))))
+        queue = workqueue.collect(current_user, body, limit=0)
+        body_queues.append((body, queue.total, queue.overdue))
     return render_template("main/dashboard.html", activity=sections, body_queues=body_queues)
 
 
@@ -83,26 +82,26 @@ QUEUE_LABELS = {
 def staff():
     """The staff's space: the work queue of the user's roles (``hub_work_items``), overdue
     first, then what each feature shows its staff (``hub_staff_area``)."""
-    today = local_today()
-    items = workqueue.staff_items(current_user)
+    queue = workqueue.staff_queue(current_user)
     held = set(current_user.roles)
     roles = [
-        (name, QUEUE_LABELS[name], sum(1 for item in items if name in item.roles))
+        (name, QUEUE_LABELS[name], queue.count(name))
         for name in workqueue.QUEUE_ROLES
         if name in held or "admin" in held
     ]
     role = request.args.get("role", "")
     if role not in workqueue.QUEUE_ROLES:
         role = ""
-    shown = [item for item in items if role in item.roles] if role else items
+    shown = queue.of_roles({role}) if role else queue
     return render_template(
         "main/staff.html",
-        items=shown,
-        total=len(items),
-        overdue=sum(1 for item in shown if item.is_overdue(today)),
+        items=shown.items,
+        shown_total=shown.total,
+        total=queue.total,
+        overdue=shown.overdue,
         roles=roles,
         role=role,
-        today=today,
+        today=local_today(),
         bodies=bodies_acting_for(current_user, "act"),
     )
 

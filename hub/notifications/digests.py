@@ -65,7 +65,8 @@ def _once(user, kind: str, period: date, send) -> bool:
 
 def staff_digest(user, today: date) -> bool:
     """Queue the user's daily work-queue digest if anything is overdue or due soon."""
-    items = workqueue.items_for_roles(user, workqueue.collect(user))
+    queue = workqueue.items_for_roles(user, workqueue.collect(user))
+    items = queue.items
     overdue = [i for i in items if i.is_overdue(today)]
     soon = [
         i
@@ -79,14 +80,15 @@ def staff_digest(user, today: date) -> bool:
             user,
             _(
                 "To do today: %(overdue)d overdue, %(soon)d due this week",
-                overdue=len(overdue),
+                overdue=queue.overdue,
                 soon=len(soon),
             ),
             "notifications/email/staff_digest.txt",
             topic="staff_digest",
             overdue=overdue,
             soon=soon,
-            total=len(items),
+            total=queue.total,
+            overdue_total=queue.overdue,
             today=today,
             base_url=(current_app.config.get("BASE_URL") or "").rstrip("/"),
         )

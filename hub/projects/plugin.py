@@ -255,98 +255,178 @@ def hub_register_settings():
 
 
 @hookimpl
-def hub_work_items(user, body):
+def hub_work_items(user, body, limit):
     """Contributions awaiting an answer and relay reports (staff); relay invitations to
-    answer and reports to write (a body)."""
+    answer and reports to write (a body). Counted by aggregate queries; only the ``limit``
+    most urgent are read, as plain columns (no project or body loaded with its relations)."""
     from datetime import timedelta
 
-    from sqlalchemy import func
+    from sqlalchemy import case, func
 
+    from ..accounts.models import User
+    from ..bodies.models import Body
     from ..settings import get_setting
-    from ..timeutil import local_date
-    from ..workqueue import WorkItem
+    from ..timeutil import local_date, local_today
+    from ..workqueue import WorkItem, WorkTally, due_cutoff
+
+    today = local_today()
+    pending_relay = (
+        Relay.status.in_(("invited", "accepted")),
+        Relay.report_submitted_at.is_(None),
+    )
+
+    def relays(where):
+        """(tally rows, item rows) of the relays matching ``where``."""
+        late = case((Relay.report_deadline < today, 1), else_=0)
+        tallies = db.session.execute(
+            select(Relay.status, func.count(), func.coalesce(func.sum(late), 0))
+            .where(*pending_relay, *where)
+            .group_by(Relay.status)
+        ).all()
+        rows = []
+        if limit:
+            rows = db.session.execute(
+                select(
+                    Relay.id,
+                    Relay.status,
+                    Relay.project_id,
+                    Relay.report_deadline,
+                    Project.title,
+                    Body.name,
+                )
+                .join(Project, Project.id == Relay.project_id)
+                .join(Body, Body.id == Relay.body_id)
+                .where(*pending_relay, *where)
+                .order_by(Relay.report_deadline, Relay.id)
+                .limit(limit)
+            ).all()
+        return tallies, rows
+
+    def relay_url(row):
+        return url_for("projects.relay", project_id=row.project_id, relay_id=row.id)
 
     if body is not None:
         if not can(user, body, "act"):
             return []
-        relays = db.session.scalars(
-            select(Relay).where(
-                Relay.body_id == body.id,
-                Relay.status.in_(("invited", "accepted")),
-                Relay.report_submitted_at.is_(None),
-            )
-        ).all()
-        return [
+        kind = {
+            "invited": "projects.relay_invitation",
+            "accepted": "projects.relay_report",
+        }
+        tallies, rows = relays((Relay.body_id == body.id,))
+        return [WorkTally(kind[status], total, late) for status, total, late in tallies] + [
             WorkItem(
-                "projects.relay_invitation" if r.status == "invited" else "projects.relay_report",
+                kind[r.status],
                 _l("Relay invitation to answer")
                 if r.status == "invited"
                 else _l("Relay report to send"),
-                r.project.title,
-                url_for("projects.relay", project_id=r.project_id, relay_id=r.id),
+                r.title,
+                relay_url(r),
                 due=r.report_deadline,
                 deadline="promised",
                 assignee=body.name,
             )
-            for r in relays
+            for r in rows
         ]
     items = []
     if user.can("projects.answer"):
         days = int(get_setting("projects_answer_days") or 60)
-        rows = db.session.execute(
-            select(
-                Contribution.target_id,
-                func.count(Contribution.id),
-                func.min(Contribution.created_at),
-            )
-            .where(
-                Contribution.target_type == "project",
-                Contribution.answer_id.is_(None),
-                Contribution.status.in_(("received", "under_study")),
-            )
-            .group_by(Contribution.target_id)
-        ).all()
-        projects = {
-            p.id: p
-            for p in db.session.scalars(select(Project).where(Project.id.in_([r[0] for r in rows])))
-        }
-        for project_id, count, oldest in rows:
-            project = projects.get(project_id)
-            if project is None:
-                continue
-            items.append(
-                WorkItem(
-                    "projects.answer",
-                    lazy_ngettext(
-                        "%(num)d contribution awaiting an answer",
-                        "%(num)d contributions awaiting an answer",
-                        count,
-                    ),
-                    project.title,
-                    url_for("projects.instruction", project_id=project.id),
-                    due=local_date(oldest) + timedelta(days=days),
-                    deadline="promised",
-                    assignee=project.owner.display_name if project.owner else "",
+
+        # Per project, index seeks only (ix_contribution_waiting): whether a contribution
+        # waits, whether one waits since before the promised delay, the oldest; the counts
+        # are read for the ``limit`` projects shown alone. Nothing scans the contributions.
+        def waiting(*where):
+            return (
+                select(Contribution.id)
+                .where(
+                    Contribution.target_type == "project",
+                    Contribution.answer_id.is_(None),
+                    Contribution.target_id == Project.id,
+                    Contribution.status.in_(("received", "under_study")),
+                    *where,
                 )
+                .exists()
             )
+
+        cutoff = due_cutoff(today, days)
+        total, late = db.session.execute(
+            select(
+                func.count(Project.id),
+                func.coalesce(
+                    func.sum(case((waiting(Contribution.created_at < cutoff), 1), else_=0)), 0
+                ),
+            ).where(waiting())
+        ).one()
+        items.append(WorkTally("projects.answer", total, late))
+        rows = []
+        if limit and total:
+            oldest = (
+                select(func.min(Contribution.created_at))
+                .where(
+                    Contribution.target_type == "project",
+                    Contribution.answer_id.is_(None),
+                    Contribution.target_id == Project.id,
+                    Contribution.status.in_(("received", "under_study")),
+                )
+                .scalar_subquery()
+                .label("oldest")
+            )
+            rows = db.session.execute(
+                select(Project.id, Project.title, User.display_name, oldest)
+                .outerjoin(User, User.id == Project.owner_id)
+                .where(waiting())
+                .order_by(oldest, Project.id)
+                .limit(limit)
+            ).all()
+        counts = {}
+        if rows:
+            counts = dict(
+                db.session.execute(
+                    select(Contribution.target_id, func.count(Contribution.id))
+                    .where(
+                        Contribution.target_type == "project",
+                        Contribution.answer_id.is_(None),
+                        Contribution.target_id.in_([row.id for row in rows]),
+                        Contribution.status.in_(("received", "under_study")),
+                    )
+                    .group_by(Contribution.target_id)
+                ).all()
+            )
+        items += [
+            WorkItem(
+                "projects.answer",
+                lazy_ngettext(
+                    "%(num)d contribution awaiting an answer",
+                    "%(num)d contributions awaiting an answer",
+                    counts.get(row.id, 0),
+                ),
+                row.title,
+                url_for("projects.instruction", project_id=row.id),
+                due=local_date(row.oldest) + timedelta(days=days),
+                deadline="promised",
+                assignee=row.display_name or "",
+            )
+            for row in rows
+        ]
     if user.can("projects.manage"):
-        late = db.session.scalars(
-            select(Relay).where(
-                Relay.status.in_(("invited", "accepted")),
-                Relay.report_submitted_at.is_(None),
+        tallies, rows = relays(())
+        items.append(
+            WorkTally(
+                "projects.relay_follow_up",
+                sum(total for _status, total, _late in tallies),
+                sum(late for _status, _total, late in tallies),
             )
-        ).all()
+        )
         items += [
             WorkItem(
                 "projects.relay_follow_up",
                 _l("Relay report expected"),
-                f"{r.body.name} · {r.project.title}",
-                url_for("projects.relay", project_id=r.project_id, relay_id=r.id),
+                f"{r.name} · {r.title}",
+                relay_url(r),
                 due=r.report_deadline,
                 deadline="promised",
-                assignee=r.body.name,
+                assignee=r.name,
             )
-            for r in late
+            for r in rows
         ]
     return items
 

@@ -196,16 +196,17 @@ MINUTES_LOOKBACK_DAYS = 180
 UPCOMING_DAYS = 30
 
 
-def _minutes_item(meeting: Meeting, days: int, assignee: str = ""):
+def _minutes_item(meeting, days: int, assignee: str = ""):
+    """The work item of a held session's minutes (``meeting``: a row with its id, title,
+    start, minutes status and review deadline)."""
     from flask import url_for
 
+    from ..timeutil import local_date
     from ..workqueue import WorkItem
 
     held_on = meeting.starts_at.date()
     status = meeting.minutes_status
     if status == "review" and meeting.minutes_review_until is not None:
-        from ..timeutil import local_date
-
         what, due = _l("Minutes to approve"), local_date(meeting.minutes_review_until)
     elif status in ("draft", "review"):
         what, due = _l("Minutes to approve"), held_on + timedelta(days=days)
@@ -224,47 +225,98 @@ def _minutes_item(meeting: Meeting, days: int, assignee: str = ""):
     )
 
 
+def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
+    """The tally of held sessions (matching ``where``) whose minutes are not published, and
+    the ``limit`` most urgent: those under review until a set day and the others (due
+    ``days`` after the session) are read apart, each in its own order."""
+    from sqlalchemy import and_, case, func, or_
+
+    from ..timeutil import local_now, local_today
+    from ..workqueue import WorkTally, due_cutoff
+
+    now, today = local_now(), local_today()
+    pending = (
+        Meeting.cancelled_at.is_(None),
+        Meeting.starts_at < now,
+        Meeting.starts_at >= now - timedelta(days=MINUTES_LOOKBACK_DAYS),
+        Meeting.minutes_status != "published",
+        *where,
+    )
+    in_review = and_(
+        Meeting.minutes_status == "review", Meeting.minutes_review_until.is_not(None)
+    )
+    late = or_(
+        and_(in_review, Meeting.minutes_review_until < due_cutoff(today, 0)),
+        and_(~in_review, Meeting.starts_at < due_cutoff(today, days, stored=False)),
+    )
+    total, overdue = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(
+            *pending
+        )
+    ).one()
+    items = [WorkTally("sessions.minutes", total, overdue)]
+    if not (limit and total):
+        return items
+    columns = (
+        Meeting.id,
+        Meeting.title,
+        Meeting.starts_at,
+        Meeting.minutes_status,
+        Meeting.minutes_review_until,
+    )
+    rows = db.session.execute(
+        select(*columns)
+        .where(*pending, in_review)
+        .order_by(Meeting.minutes_review_until, Meeting.id)
+        .limit(limit)
+    ).all()
+    rows += db.session.execute(
+        select(*columns)
+        .where(*pending, ~in_review)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(limit)
+    ).all()
+    return items + [_minutes_item(row, days, assignee) for row in rows]
+
+
 @hookimpl
-def hub_work_items(user, body):
+def hub_work_items(user, body, limit):
     """Held sessions whose minutes are not published (staff: every session; a body: its
     own), and the body's sessions of the coming weeks to hold."""
     from flask import url_for
+    from sqlalchemy import func
 
     from ..timeutil import local_now
-    from ..workqueue import WorkItem
+    from ..workqueue import WorkItem, WorkTally
 
     now = local_now()
     days = int(get_setting("sessions_minutes_days") or 30)
-    pending = (
-        select(Meeting)
-        .where(
-            Meeting.cancelled_at.is_(None),
-            Meeting.starts_at < now,
-            Meeting.starts_at >= now - timedelta(days=MINUTES_LOOKBACK_DAYS),
-            Meeting.minutes_status != "published",
-        )
-        .order_by(Meeting.starts_at)
-    )
     if body is None:
         if not user.can("sessions.manage"):
             return []
-        return [_minutes_item(m, days) for m in db.session.scalars(pending)]
+        return _pending_minutes((), days, limit)
     from ..registry import allows
 
     if not allows(user, body, "organise_sessions"):
         return []
     own = (Meeting.organiser_type == "body") & (Meeting.organiser_id == body.id)
-    items = [_minutes_item(m, days, body.name) for m in db.session.scalars(pending.where(own))]
-    upcoming = db.session.scalars(
-        select(Meeting)
-        .where(
-            own,
-            Meeting.cancelled_at.is_(None),
-            Meeting.starts_at >= now,
-            Meeting.starts_at < now + timedelta(days=UPCOMING_DAYS),
-        )
-        .order_by(Meeting.starts_at)
+    items = _pending_minutes((own,), days, limit, body.name)
+    coming = (
+        own,
+        Meeting.cancelled_at.is_(None),
+        Meeting.starts_at >= now,
+        Meeting.starts_at < now + timedelta(days=UPCOMING_DAYS),
     )
+    total = db.session.scalar(select(func.count(Meeting.id)).where(*coming))
+    items.append(WorkTally("sessions.hold", total))
+    upcoming = []
+    if limit and total:
+        upcoming = db.session.execute(
+            select(Meeting.id, Meeting.title, Meeting.starts_at)
+            .where(*coming)
+            .order_by(Meeting.starts_at, Meeting.id)
+            .limit(limit)
+        )
     items += [
         WorkItem(
             "sessions.hold",

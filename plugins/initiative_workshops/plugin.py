@@ -361,18 +361,30 @@ def hub_dashboard(user):
     ]
 
 
+STAFF_AREA_LIMIT = 20
+
+
 @hookimpl
 def hub_staff_area(user):
+    """The most urgent dossiers awaiting a decision and the initiatives that need the staff
+    (``STAFF_AREA_LIMIT`` of each; the work queue counts them all)."""
     from .services import can_manage, rules
 
     if not can_manage(user) and "elected" not in getattr(user, "roles", set()):
         return []
+    from sqlalchemy.orm import lazyload
+
     today = rules.local_today()
     submitted = db.session.scalars(
-        select(Initiative).where(Initiative.state == "submitted").order_by(Initiative.decision_due)
+        select(Initiative)
+        .options(lazyload("*"))
+        .where(Initiative.state == "submitted")
+        .order_by(Initiative.decision_due.is_(None), Initiative.decision_due, Initiative.id)
+        .limit(STAFF_AREA_LIMIT)
     ).all()
     waiting = db.session.scalars(
         select(Initiative)
+        .options(lazyload("*"))
         .where(
             Initiative.state.in_(("constituted", "submitted")),
             or_(
@@ -380,6 +392,7 @@ def hub_staff_area(user):
             ),
         )
         .order_by(Initiative.id)
+        .limit(STAFF_AREA_LIMIT)
     ).all()
     if not submitted and not waiting:
         return []
@@ -475,82 +488,109 @@ def hub_load_scale_content(scale):
 
 
 @hookimpl
-def hub_work_items(user, body):
+def hub_work_items(user, body, limit):
     """Decisions due on submitted dossiers (elected officials), dossiers to acknowledge and
-    initiatives waiting for facilitation (agents), facilitation requests (a body)."""
-    from hub.plugin import WorkItem, body_capabilities
+    initiatives waiting for facilitation (agents), facilitation requests (a body): the
+    tallies in one aggregate query, then the ``limit`` most urgent of each kind."""
+    from sqlalchemy import and_, case, func, literal
+
+    from hub.plugin import WorkItem, WorkTally, body_capabilities, local_today
 
     from .services import can_decide, can_manage
 
-    def link(item, anchor):
-        return url_for("initiative_workshops.detail", initiative_id=item.id) + anchor
-
+    today = local_today()
+    submitted = Initiative.state == "submitted"
+    # kind -> (condition, due column or None, anchor, roles, assigned to the body)
+    kinds = {}
     if body is not None:
         if "act" not in body_capabilities(user, body):
             return []
-        asked = db.session.scalars(
-            select(Initiative).where(
-                Initiative.facilitator_body_id == body.id, Initiative.facilitation == "asked"
+        kinds["initiative_workshops.facilitation"] = (
+            and_(Initiative.facilitator_body_id == body.id, Initiative.facilitation == "asked"),
+            None,
+            "#facilitation",
+            ("agent",),
+        )
+    else:
+        if can_decide(user):
+            kinds["initiative_workshops.decision"] = (
+                submitted,
+                Initiative.decision_due,
+                "#decision",
+                ("elected",),
             )
-        ).all()
-        return [
-            WorkItem(
-                "initiative_workshops.facilitation",
-                _l("Citizen initiative: facilitation request to answer"),
-                item.title,
-                link(item, "#facilitation"),
-                assignee=body.name,
+        if can_manage(user):
+            kinds["initiative_workshops.acknowledge"] = (
+                and_(submitted, Initiative.acknowledged_at.is_(None)),
+                Initiative.decision_due,
+                "#decision",
+                ("agent",),
             )
-            for item in asked
-        ]
-    items = []
-    submitted = db.session.scalars(select(Initiative).where(Initiative.state == "submitted")).all()
-    if can_decide(user):
-        items += [
-            WorkItem(
-                "initiative_workshops.decision",
-                _l("Citizen initiative: decision due"),
-                item.title,
-                link(item, "#decision"),
-                due=item.decision_due,
-                deadline="promised",
-                roles=("elected",),
-            )
-            for item in submitted
-        ]
-    if can_manage(user):
-        items += [
-            WorkItem(
-                "initiative_workshops.acknowledge",
-                _l("Citizen initiative: dossier to acknowledge"),
-                item.title,
-                link(item, "#decision"),
-                due=item.decision_due,
-                deadline="promised",
-            )
-            for item in submitted
-            if item.acknowledged_at is None
-        ]
-        waiting = db.session.scalars(
-            select(Initiative).where(
-                Initiative.state.in_(("constituted", "submitted")),
-                or_(
-                    Initiative.facilitation.in_(("", "declined")),
-                    Initiative.support_rule == "pending",
+            kinds["initiative_workshops.facilitation_missing"] = (
+                and_(
+                    Initiative.state.in_(("constituted", "submitted")),
+                    or_(
+                        Initiative.facilitation.in_(("", "declined")),
+                        Initiative.support_rule == "pending",
+                    ),
                 ),
+                None,
+                "#facilitation",
+                ("agent",),
             )
-        ).all()
-        items += [
-            WorkItem(
-                "initiative_workshops.facilitation_missing",
-                _l("Citizen initiative: public support to open")
-                if item.support_rule == "pending"
-                else _l("Citizen initiative: no facilitating body"),
-                item.title,
-                link(item, "#facilitation"),
-            )
-            for item in waiting
+    if not kinds:
+        return []
+    columns = []
+    for condition, due, _anchor, _roles in kinds.values():
+        late = and_(condition, due < today) if due is not None else None
+        columns += [
+            func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((late, 1), else_=0)), 0) if late is not None else literal(0),
         ]
+    counted = db.session.execute(
+        select(*columns).where(or_(*(c for c, _d, _a, _r in kinds.values())))
+    ).one()
+    items = []
+    for index, (kind, (condition, due, anchor, roles)) in enumerate(kinds.items()):
+        total = counted[2 * index]
+        items.append(WorkTally(kind, total, int(counted[2 * index + 1] or 0), roles))
+        if not (limit and total):
+            continue
+        order = (due.is_(None), due, Initiative.id) if due is not None else (Initiative.id,)
+        rows = db.session.execute(
+            select(
+                Initiative.id,
+                Initiative.title,
+                Initiative.decision_due,
+                Initiative.support_rule,
+            )
+            .where(condition)
+            .order_by(*order)
+            .limit(limit)
+        ).all()
+        for row in rows:
+            if kind == "initiative_workshops.decision":
+                what = _l("Citizen initiative: decision due")
+            elif kind == "initiative_workshops.acknowledge":
+                what = _l("Citizen initiative: dossier to acknowledge")
+            elif kind == "initiative_workshops.facilitation":
+                what = _l("Citizen initiative: facilitation request to answer")
+            elif row.support_rule == "pending":
+                what = _l("Citizen initiative: public support to open")
+            else:
+                what = _l("Citizen initiative: no facilitating body")
+            items.append(
+                WorkItem(
+                    kind,
+                    what,
+                    row.title,
+                    url_for("initiative_workshops.detail", initiative_id=row.id) + anchor,
+                    due=row.decision_due if due is not None else None,
+                    deadline="promised" if due is not None else "",
+                    assignee=body.name if body is not None else "",
+                    roles=roles,
+                )
+            )
     return items
 
 

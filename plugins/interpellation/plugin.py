@@ -355,41 +355,72 @@ def hub_search(query, user, limit):
 
 
 @hookimpl
-def hub_work_items(user, body):
-    """Admissibility reviews and council answers, against their legal deadlines."""
-    from hub.plugin import WorkItem
+def hub_work_items(user, body, limit):
+    """Admissibility reviews and council answers, against their legal deadlines: both
+    tallies in one aggregate query, then the ``limit`` most urgent of each (plain rows)."""
+    from sqlalchemy import and_, case, func
+
+    from hub.plugin import WorkItem, WorkTally, local_today
 
     if body is not None:
         return []
-    items = []
+    today = local_today()
+    kinds = []  # (kind, stage, due column, label, endpoint, roles)
     if user.can("interpellation.review"):
-        rows = db.session.scalars(
-            select(Interpellation).where(Interpellation.stage == "review")
-        ).all()
-        items += [
-            WorkItem(
+        kinds.append(
+            (
                 "interpellation.review",
+                "review",
+                Interpellation.review_due_on,
                 _l("Interpellation: admissibility to review"),
-                row.title,
-                url_for("interpellation.review", interpellation_id=row.id),
-                due=row.review_due_on,
-                deadline="legal",
+                "interpellation.review",
+                ("agent",),
             )
-            for row in rows
-        ]
+        )
     if user.can("interpellation.answer"):
-        rows = db.session.scalars(
-            select(Interpellation).where(Interpellation.stage == "scheduled")
+        kinds.append(
+            (
+                "interpellation.answer",
+                "scheduled",
+                Interpellation.council_due_on,
+                _l("Interpellation: the council's answer to record"),
+                "interpellation.answer",
+                ("agent", "elected"),
+            )
+        )
+    if not kinds:
+        return []
+    columns = []
+    for _kind, stage, due, *_rest in kinds:
+        here = Interpellation.stage == stage
+        columns += [
+            func.coalesce(func.sum(case((here, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(here, due < today), 1), else_=0)), 0),
+        ]
+    counted = db.session.execute(
+        select(*columns).where(Interpellation.stage.in_([k[1] for k in kinds]))
+    ).one()
+    items = []
+    for index, (kind, stage, due, label, endpoint, roles) in enumerate(kinds):
+        total = counted[2 * index]
+        items.append(WorkTally(kind, total, counted[2 * index + 1], roles))
+        if not (limit and total):
+            continue
+        rows = db.session.execute(
+            select(Interpellation.id, Interpellation.title, due.label("due"))
+            .where(Interpellation.stage == stage)
+            .order_by(due.is_(None), due, Interpellation.id)
+            .limit(limit)
         ).all()
         items += [
             WorkItem(
-                "interpellation.answer",
-                _l("Interpellation: the council's answer to record"),
+                kind,
+                label,
                 row.title,
-                url_for("interpellation.answer", interpellation_id=row.id),
-                due=row.council_due_on,
+                url_for(endpoint, interpellation_id=row.id),
+                due=row.due,
                 deadline="legal",
-                roles=("agent", "elected"),
+                roles=roles,
             )
             for row in rows
         ]

@@ -248,19 +248,39 @@ def hub_session_page(session, user):
     ]
 
 
+STAFF_AREA_LIMIT = 20
+
+
 @hookimpl
 def hub_staff_area(user):
+    """The open workshops the user runs (every one for the agents who manage them): the
+    first ``STAFF_AREA_LIMIT`` by title, read without their relations; the listing has the
+    rest."""
     if not getattr(user, "is_authenticated", False):
         return []
-    from .services import may_manage
+    from sqlalchemy import or_
+    from sqlalchemy.orm import lazyload
 
-    workshops = [
-        w
-        for w in db.session.scalars(
-            select(Workshop).where(Workshop.closed_at.is_(None)).order_by(Workshop.title)
+    from hub.plugin import bodies_acting_for
+
+    query = (
+        select(Workshop)
+        .options(lazyload("*"))
+        .where(Workshop.closed_at.is_(None))
+        .order_by(Workshop.title, Workshop.id)
+        .limit(STAFF_AREA_LIMIT)
+    )
+    if not user.can("neighbourhood_workshops.manage"):
+        bodies = [b.id for b in bodies_acting_for(user, "act")]
+        query = query.where(
+            or_(
+                Workshop.id.in_(
+                    select(Facilitator.workshop_id).where(Facilitator.user_id == user.id)
+                ),
+                Workshop.host_body_id.in_(bodies),
+            )
         )
-        if may_manage(user, w)
-    ]
+    workshops = db.session.scalars(query).all()
     if not workshops:
         return []
     return [
@@ -319,29 +339,50 @@ def hub_load_scale_content(scale):
 
 
 @hookimpl
-def hub_work_items(user, body):
+def hub_work_items(user, body, limit):
     """Open workshops with no session planned: the next one to plan (agents, or the host
-    body in its own queue)."""
-    from hub.plugin import WorkItem, body_capabilities, object_url
+    body in its own queue). Counted in the database (no session to come); the ``limit``
+    first by title are read as plain rows."""
+    from sqlalchemy import func
 
-    query = select(Workshop).where(Workshop.closed_at.is_(None)).order_by(Workshop.title)
+    from hub.plugin import Body, Session, WorkItem, WorkTally, body_capabilities, local_now
+
+    to_come = (
+        select(Session.id)
+        .where(
+            Session.target_type == "neighbourhood_workshops_workshop",
+            Session.target_id == Workshop.id,
+            Session.starts_at >= local_now(),
+        )
+        .exists()
+    )
+    where = [Workshop.closed_at.is_(None), ~to_come]
     if body is not None:
         if "act" not in body_capabilities(user, body):
             return []
-        query = query.where(Workshop.host_body_id == body.id)
+        where.append(Workshop.host_body_id == body.id)
     elif not user.can("neighbourhood_workshops.manage"):
         return []
-    workshops = db.session.scalars(query).all()
-    return [
+    total = db.session.scalar(select(func.count(Workshop.id)).where(*where))
+    items = [WorkTally("neighbourhood_workshops.plan", total)]
+    if not (limit and total):
+        return items
+    rows = db.session.execute(
+        select(Workshop.id, Workshop.title, Body.name.label("host"))
+        .outerjoin(Body, Body.id == Workshop.host_body_id)
+        .where(*where)
+        .order_by(Workshop.title, Workshop.id)
+        .limit(limit)
+    ).all()
+    return items + [
         WorkItem(
             "neighbourhood_workshops.plan",
             _l("Workshop: next session to plan"),
-            entry["workshop"].title,
-            object_url(entry["workshop"]),
-            assignee=entry["workshop"].host_body.name if entry["workshop"].host_body else "",
+            row.title,
+            url_for("neighbourhood_workshops.show", workshop_id=row.id),
+            assignee=row.host or "",
         )
-        for entry in _with_sessions(workshops)
-        if not entry["upcoming"]
+        for row in rows
     ]
 
 

@@ -418,65 +418,109 @@ def hub_search(query, user, limit):
 
 
 @hookimpl
-def hub_work_items(user, body):
+def hub_work_items(user, body, limit):
     """Petitions to moderate; official answers and council debates due once their threshold
-    was reached (indexed columns, one query for both)."""
-    from hub.plugin import WorkItem, get_setting, local_date
+    was reached: their tallies in one aggregate query, then the ``limit`` most urgent of each
+    kind (indexed columns, plain rows)."""
+    from sqlalchemy import case, func
+
+    from hub.plugin import WorkItem, WorkTally, due_cutoff, get_setting, local_date, local_today
 
     if body is not None:
         return []
+    today = local_today()
+    moderate, answer = user.can("petitions.moderate"), user.can("petitions.answer")
+    days = int(get_setting("petitions_moderation_days"))
+    submitted = func.coalesce(Petition.submitted_at, Petition.created_at)
+    kinds = {}  # kind -> (condition, overdue, order, roles)
+    if moderate:
+        kinds["petitions.moderate"] = (
+            Petition.status == "moderation",
+            submitted < due_cutoff(today, days),
+            submitted,
+            ("moderator",),
+        )
+    if answer:
+        kinds["petitions.answer"] = (
+            and_(Petition.answer_due_on.is_not(None), Petition.answer_id.is_(None)),
+            Petition.answer_due_on < today,
+            Petition.answer_due_on,
+            ("agent", "elected"),
+        )
+        kinds["petitions.debate"] = (
+            and_(Petition.debate_due_on.is_not(None), Petition.debated_on.is_(None)),
+            Petition.debate_due_on < today,
+            Petition.debate_due_on,
+            ("agent", "elected"),
+        )
+    if not kinds:
+        return []
+
+    def tally(condition, late):
+        return (
+            func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(condition, late), 1), else_=0)), 0),
+        )
+
+    counted = db.session.execute(
+        select(*(column for c, late, _o, _r in kinds.values() for column in tally(c, late))).where(
+            or_(*(c for c, _l, _o, _r in kinds.values()))
+        )
+    ).one()
     items = []
-    if user.can("petitions.moderate"):
-        days = int(get_setting("petitions_moderation_days"))
-        rows = db.session.scalars(select(Petition).where(Petition.status == "moderation")).all()
-        items += [
-            WorkItem(
-                "petitions.moderate",
-                _l("Petition to moderate"),
-                row.title,
-                url_for("petitions.moderate", petition_id=row.id),
-                due=local_date(row.submitted_at or row.created_at) + timedelta(days=days),
-                deadline="promised",
-                roles=("moderator",),
+    for index, (kind, (condition, _late, order, roles)) in enumerate(kinds.items()):
+        total, overdue = counted[2 * index], counted[2 * index + 1]
+        items.append(WorkTally(kind, total, overdue, roles))
+        if not (limit and total):
+            continue
+        rows = db.session.execute(
+            select(
+                Petition.id,
+                Petition.title,
+                Petition.submitted_at,
+                Petition.created_at,
+                Petition.answer_due_on,
+                Petition.debate_due_on,
+                Petition.debate_session_id,
             )
-            for row in rows
-        ]
-    if user.can("petitions.answer"):
-        rows = db.session.scalars(
-            select(Petition).where(
-                or_(
-                    and_(Petition.answer_due_on.is_not(None), Petition.answer_id.is_(None)),
-                    and_(Petition.debate_due_on.is_not(None), Petition.debated_on.is_(None)),
-                )
-            )
+            .where(condition)
+            .order_by(order, Petition.id)
+            .limit(limit)
         ).all()
         for row in rows:
-            if row.answer_due_on is not None and row.answer_id is None:
-                items.append(
-                    WorkItem(
-                        "petitions.answer",
-                        _l("Petition: official answer due"),
-                        row.title,
-                        url_for("petitions.answer", petition_id=row.id),
-                        due=row.answer_due_on,
-                        deadline="promised",
-                        roles=("agent", "elected"),
-                    )
+            if kind == "petitions.moderate":
+                item = WorkItem(
+                    kind,
+                    _l("Petition to moderate"),
+                    row.title,
+                    url_for("petitions.moderate", petition_id=row.id),
+                    due=local_date(row.submitted_at or row.created_at) + timedelta(days=days),
+                    deadline="promised",
+                    roles=roles,
                 )
-            if row.debate_due_on is not None and row.debated_on is None:
-                items.append(
-                    WorkItem(
-                        "petitions.debate",
-                        _l("Petition: council debate to schedule")
-                        if row.debate_session_id is None
-                        else _l("Petition: council debate to record"),
-                        row.title,
-                        url_for("petitions.debate", petition_id=row.id),
-                        due=row.debate_due_on,
-                        deadline="promised",
-                        roles=("agent", "elected"),
-                    )
+            elif kind == "petitions.answer":
+                item = WorkItem(
+                    kind,
+                    _l("Petition: official answer due"),
+                    row.title,
+                    url_for("petitions.answer", petition_id=row.id),
+                    due=row.answer_due_on,
+                    deadline="promised",
+                    roles=roles,
                 )
+            else:
+                item = WorkItem(
+                    kind,
+                    _l("Petition: council debate to schedule")
+                    if row.debate_session_id is None
+                    else _l("Petition: council debate to record"),
+                    row.title,
+                    url_for("petitions.debate", petition_id=row.id),
+                    due=row.debate_due_on,
+                    deadline="promised",
+                    roles=roles,
+                )
+            items.append(item)
     return items
 
 

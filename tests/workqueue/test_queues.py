@@ -162,3 +162,31 @@ def test_queues_follow_the_roles(app, client, auth, make_user):
     agents = client.get("/staff?role=agent").get_data(as_text=True)
     assert len(_rows(agents)) == 4
     assert "Rien à traiter" in client.get("/staff?role=moderator").get_data(as_text=True)
+
+
+def test_a_long_queue_lists_the_most_urgent_and_counts_them_all(
+    app, client, auth, make_user, monkeypatch
+):
+    """However many items wait, a queue page reads only the most urgent (here 2, on a
+    métropole 50) and counts every one of them, per role and overdue."""
+    from hub import workqueue
+
+    monkeypatch.setattr(workqueue, "QUEUE_LIMIT", 2)
+    _project_id, body_id, _late_relay, _meeting_id = _morning(app, make_user)
+    make_user("admin@example.org", roles=("admin",))
+    auth.login("admin@example.org")
+    page = client.get("/staff").get_data(as_text=True)
+    rows = _rows(page)
+    assert len(rows) == 2
+    assert rows[0].startswith("Procès-verbal à rédiger Réunion publique de septembre")
+    assert rows[1].startswith("2 contributions en attente de réponse Ligne de tram T3")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "4 actions en attente, 3 en retard . Les 2 plus urgentes sont listées." in text
+    assert "Agents (4)" in text
+    assert _menu(page) == "À traiter 4 actions en attente 3 en retard"
+    auth.logout()
+    auth.login("presidente@example.org")
+    queue = client.get(f"/bodies/{body_id}/to-do").get_data(as_text=True)
+    assert len(_rows(queue)) == 2
+    text = " ".join(re.sub(r"<[^>]+>", " ", queue).split())
+    assert "2 actions en attente, 2 en retard ." in text and "plus urgent" not in text
