@@ -242,17 +242,13 @@ def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
         Meeting.minutes_status != "published",
         *where,
     )
-    in_review = and_(
-        Meeting.minutes_status == "review", Meeting.minutes_review_until.is_not(None)
-    )
+    in_review = and_(Meeting.minutes_status == "review", Meeting.minutes_review_until.is_not(None))
     late = or_(
         and_(in_review, Meeting.minutes_review_until < due_cutoff(today, 0)),
         and_(~in_review, Meeting.starts_at < due_cutoff(today, days, stored=False)),
     )
     total, overdue = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(
-            *pending
-        )
+        select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(*pending)
     ).one()
     items = [WorkTally("sessions.minutes", total, overdue)]
     if not (limit and total):

@@ -545,7 +545,9 @@ def hub_work_items(user, body, limit):
         late = and_(condition, due < today) if due is not None else None
         columns += [
             func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((late, 1), else_=0)), 0) if late is not None else literal(0),
+            func.coalesce(func.sum(case((late, 1), else_=0)), 0)
+            if late is not None
+            else literal(0),
         ]
     counted = db.session.execute(
         select(*columns).where(or_(*(c for c, _d, _a, _r in kinds.values())))
