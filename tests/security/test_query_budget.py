@@ -41,7 +41,6 @@ OVER_BUDGET: dict[str, int] = {
     "report.data": 17,
     "report.show": 17,
     "signatures.moderation": 32,
-    "signatures.moderation_index": 29,
     "territory.neighbourhood": 25,
 }
 
