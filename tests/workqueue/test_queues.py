@@ -7,7 +7,14 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from conftest import submit
-from factories import add_contribution, make_body, make_project, make_relay, make_session
+from factories import (
+    add_contribution,
+    confirm,
+    make_body,
+    make_project,
+    make_relay,
+    make_session,
+)
 
 from hub.extensions import db
 from hub.projects.models import Relay
@@ -95,8 +102,9 @@ def test_a_staff_morning_overdue_first_counts_in_the_menu_and_they_drop(
     minutes = f"/sessions/{meeting_id}/minutes"
     assert submit(client, minutes, {"synthesis": "Synthèse des échanges."}).status_code == 302
     assert "Procès-verbal à approuver" in _rows(client.get("/staff").get_data(as_text=True))[0]
-    for step in ("approve", "publish"):
-        assert submit(client, minutes, {}, action=f"{minutes}/{step}").status_code == 302
+    for step in ("approve", "publish"):  # each confirmed on a second page (hub.confirm)
+        asked = submit(client, minutes, {}, action=f"{minutes}/{step}")
+        assert confirm(client, asked).status_code == 302
     page = client.get("/staff").get_data(as_text=True)
     assert _menu(page) == "À traiter 2 actions en attente 1 en retard"
 
