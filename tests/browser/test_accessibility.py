@@ -1,7 +1,8 @@
 """axe-core (WCAG 2.0/2.1 A and AA rules) on every page of the demo hub reachable by links.
 
 The crawl starts at the home page and follows same-origin links (GET only), logged out,
-as a resident, as an agent and as an administrator. Pages that are the same template with
+as a resident, as an agent, as an administrator, as an elected official and as a
+moderator. Pages that are the same template with
 another id are sampled (a few per URL shape) so the suite stays fast as the demo content
 grows. Every linked page must also answer (no missing page, no server error; links that
 lead to an explained refusal, 401/403, are listed in the summary). The pages checked are
@@ -35,6 +36,8 @@ VISITORS = {
     "resident": "claire@ormeval.example",
     "agent": "agent@ormeval.example",
     "admin": "admin@ormeval.example",
+    "elected": "elu@ormeval.example",
+    "moderator": "moderation@ormeval.example",
 }
 
 

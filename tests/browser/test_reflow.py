@@ -4,7 +4,8 @@ purpose with ``autocomplete`` (RGAA 11.13); and in the English interface, what r
 staff wrote in French is marked ``lang="fr"`` (RGAA 8.7).
 
 The crawl is the axe-core test's (tests/browser/test_accessibility.py): same-origin links, GET
-only, a few pages per URL shape, as a visitor, a resident, an agent and an administrator.
+only, a few pages per URL shape, as a visitor, a resident, an agent, an administrator, an elected official and a
+moderator.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ VISITORS = {
     "resident": "claire@ormeval.example",
     "agent": "agent@ormeval.example",
     "admin": "admin@ormeval.example",
+    "elected": "elu@ormeval.example",
+    "moderator": "moderation@ormeval.example",
 }
 MAX_PAGES = 120
 PER_SHAPE = 2
