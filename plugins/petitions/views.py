@@ -335,7 +335,25 @@ def moderate(petition_id: int):
         flash(_("This petition is not waiting for moderation."), "error")
         return redirect(url_for("petitions.detail", petition_id=petition.id))
     form = ModerationForm().fill_choices()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not changing():
+        if form.decision.data == "reject":  # the author is told; it cannot be taken back
+            page = confirm_first(
+                form,
+                heading=_("Reject this petition?"),
+                about=petition.title,
+                about_url=url_for("petitions.detail", petition_id=petition.id),
+                shown=[
+                    (form.reason.label.text, form.reason),
+                    (form.comment.label.text, form.comment.data),
+                ],
+                consequence=_(
+                    "The petition is not published: its author is told by email, with the "
+                    "reason (shown publicly) and your message (for the author only)."
+                ),
+                submit=_("Reject the petition"),
+            )
+            if page is not None:
+                return page
         try:
             with write_transaction():
                 if form.decision.data == "publish":
@@ -352,7 +370,7 @@ def moderate(petition_id: int):
                 "success",
             )
             return redirect(url_for("petitions.moderation_queue"))
-    status = 422 if form.is_submitted() else 200
+    status = 422 if form.errors else 200
     return render_template(
         "petitions/moderate.html",
         petition=petition,

@@ -104,7 +104,7 @@ def test_rejection_needs_a_reason_and_a_message_the_author_sees(app, client, aut
     auth.login("mod@example.org")
     missing = submit(client, f"/petitions/{petition_id}/moderate", {"decision": "reject"})
     assert missing.status_code == 422
-    done = submit(
+    asked = submit(
         client,
         f"/petitions/{petition_id}/moderate",
         {
@@ -113,6 +113,9 @@ def test_rejection_needs_a_reason_and_a_message_the_author_sees(app, client, aut
             "comment": "Reformulez sans nommer une personne.",
         },
     )
+    assert "Reformulez sans nommer" in asked.get_data(as_text=True)  # repeated before the act
+    assert status_of(app, petition_id) == "moderation"
+    done = confirm(client, asked)
     assert done.status_code == 302 and status_of(app, petition_id) == "rejected"
     auth.logout()
 
