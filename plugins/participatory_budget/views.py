@@ -141,6 +141,57 @@ def _resident_gate(campaign: Campaign, phase: str | None = None):
     return None
 
 
+def _staff_campaign(permission: str = MANAGE, *, phase: str | None = None, counted=False):
+    """The preamble of every staff page of a campaign, as the resident pages have theirs:
+    the permission (login page, else 403), then the campaign (404), its phase when the page
+    belongs to one, its published results when it needs them (404), and the district of the
+    URL (404 when it is another campaign's). The view gets the campaign (and the district)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(campaign_id: int, **kwargs):
+            campaign = _campaign(campaign_id)
+            if phase is not None and campaign.phase != phase:
+                abort(404)
+            if counted and (not campaign.counts_public or not campaign.results):
+                abort(404)
+            if "district_id" in kwargs:
+                kwargs["district"] = _district(campaign, kwargs.pop("district_id"))
+            return view(campaign, **kwargs)
+
+        return permission_required(permission)(wrapped)
+
+    return decorate
+
+
+def _staff_project(permission: str = MANAGE, *, funded: bool = False):
+    """The preamble of a staff page of a project: the permission, then the project (404),
+    funded and counted when the page is about its implementation. The view gets the project."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(project_id: int, **kwargs):
+            project = _funded(project_id) if funded else _project(project_id)
+            return view(project, **kwargs)
+
+        return permission_required(permission)(wrapped)
+
+    return decorate
+
+
+def _manage_page(campaign: Campaign, *, district_form=None):
+    phase_form = PhaseChangeForm()
+    phase_form.phase.choices = [(k, PHASE_LABELS[k]) for k in services.next_phases(campaign)]
+    return render_template(
+        "participatory_budget/manage.html",
+        campaign=campaign,
+        phase_form=phase_form,
+        district_form=district_form or DistrictForm().fill_choices(),
+        action_form=ActionForm(),
+        projects=services.campaign_projects(campaign),
+    )
+
+
 # --- Public pages -------------------------------------------------------------------------------
 
 
@@ -253,9 +304,8 @@ def new():
 
 
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def edit(campaign_id: int):
-    campaign = _campaign(campaign_id)
+@_staff_campaign()
+def edit(campaign: Campaign):
     form = CampaignForm(obj=campaign)
 
     def save():
@@ -277,25 +327,14 @@ def edit(campaign_id: int):
 
 
 @bp.route("/<int:campaign_id>/manage")
-@permission_required(MANAGE)
-def manage(campaign_id: int):
-    campaign = _campaign(campaign_id)
-    phase_form = PhaseChangeForm()
-    phase_form.phase.choices = [(k, PHASE_LABELS[k]) for k in services.next_phases(campaign)]
-    return render_template(
-        "participatory_budget/manage.html",
-        campaign=campaign,
-        phase_form=phase_form,
-        district_form=DistrictForm().fill_choices(),
-        action_form=ActionForm(),
-        projects=services.campaign_projects(campaign),
-    )
+@_staff_campaign()
+def manage(campaign: Campaign):
+    return _manage_page(campaign)
 
 
 @bp.route("/<int:campaign_id>/phases", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def phases(campaign_id: int):
-    campaign = _campaign(campaign_id)
+@_staff_campaign()
+def phases(campaign: Campaign):
     form = PhasesForm()
     if request.method == "GET":
         for phase in campaign.phases:
@@ -341,9 +380,8 @@ PHASE_CONSEQUENCES = {
 
 
 @bp.route("/<int:campaign_id>/phase", methods=["POST"])
-@permission_required(MANAGE)
-def change_phase(campaign_id: int):
-    campaign = _campaign(campaign_id)
+@_staff_campaign()
+def change_phase(campaign: Campaign):
     form = PhaseChangeForm()
     form.phase.choices = [(k, PHASE_LABELS[k]) for k in PHASES]
     if not form.validate_on_submit():
@@ -378,9 +416,8 @@ def change_phase(campaign_id: int):
 
 
 @bp.route("/<int:campaign_id>/districts", methods=["POST"])
-@permission_required(MANAGE)
-def add_district(campaign_id: int):
-    campaign = _campaign(campaign_id)
+@_staff_campaign()
+def add_district(campaign: Campaign):
     form = DistrictForm().fill_choices()
     done = form_action(
         form,
@@ -396,23 +433,12 @@ def add_district(campaign_id: int):
     )
     if done:
         return done
-    phase_form = PhaseChangeForm()
-    phase_form.phase.choices = [(k, PHASE_LABELS[k]) for k in services.next_phases(campaign)]
-    return render_template(
-        "participatory_budget/manage.html",
-        campaign=campaign,
-        phase_form=phase_form,
-        district_form=form,
-        action_form=ActionForm(),
-        projects=services.campaign_projects(campaign),
-    ), 422
+    return _manage_page(campaign, district_form=form), 422
 
 
 @bp.route("/<int:campaign_id>/districts/<int:district_id>/delete", methods=["POST"])
-@permission_required(MANAGE)
-def delete_district(campaign_id: int, district_id: int):
-    campaign = _campaign(campaign_id)
-    district = _district(campaign, district_id)
+@_staff_campaign()
+def delete_district(campaign: Campaign, district: District):
     form = ActionForm()
     if form.validate_on_submit():
         try:
@@ -522,9 +548,8 @@ def _others(project: BudgetProject) -> list[BudgetProject]:
 
 
 @bp.route("/projects/<int:project_id>/review", methods=["GET", "POST"])
-@permission_required(REVIEW)
-def review(project_id: int):
-    project = _project(project_id)
+@_staff_project(REVIEW)
+def review(project: BudgetProject):
     form = ReviewForm(obj=project if request.method == "GET" else None)
     form.fill_choices(_others(project))
     if request.method == "GET":
@@ -563,9 +588,8 @@ def review(project_id: int):
 
 
 @bp.route("/projects/<int:project_id>/merge", methods=["GET", "POST"])
-@permission_required(REVIEW)
-def merge(project_id: int):
-    project = _project(project_id)
+@_staff_project(REVIEW)
+def merge(project: BudgetProject):
     form = MergeForm().fill_choices(_others(project))
 
     def do_merge():
@@ -788,13 +812,9 @@ def receipt(campaign_id: int, district_id: int):
 
 
 @bp.route("/<int:campaign_id>/paper/<int:district_id>", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def paper(campaign_id: int, district_id: int):
+@_staff_campaign(phase="vote")
+def paper(campaign: Campaign, district: District):
     """A paper ballot entered whole (never as per-project totals), twice by two agents."""
-    campaign = _campaign(campaign_id)
-    district = _district(campaign, district_id)
-    if campaign.phase != "vote":
-        abort(404)
     options = voting.ballot_projects(district)
     form = PaperEntryForm()
     problems = []
@@ -861,11 +881,10 @@ def _sheet(campaign: Campaign, sheet_id: int):
 
 
 @bp.route("/<int:campaign_id>/paper-report")
-@permission_required(MANAGE)
-def paper_report(campaign_id: int):
+@_staff_campaign()
+def paper_report(campaign: Campaign):
     """The double entry's state: sheets awaiting their second entry, discrepancies to
     resolve (both readings side by side), and the resolved ones with their notes."""
-    campaign = _campaign(campaign_id)
     sheets = db.session.scalars(
         select(PaperSheet)
         .where(PaperSheet.campaign_id == campaign.id, PaperSheet.status != "counted")
@@ -889,10 +908,9 @@ def paper_report(campaign_id: int):
 
 
 @bp.route("/<int:campaign_id>/paper-report/<int:sheet_id>", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def paper_resolve(campaign_id: int, sheet_id: int):
+@_staff_campaign()
+def paper_resolve(campaign: Campaign, sheet_id: int):
     """A third person reads a sheet whose two entries differ, and decides."""
-    campaign = _campaign(campaign_id)
     sheet = _sheet(campaign, sheet_id)
     options = voting.ballot_projects(sheet.district)
     form = ResolveForm()
@@ -934,10 +952,9 @@ def paper_resolve(campaign_id: int, sheet_id: int):
 
 
 @bp.route("/<int:campaign_id>/codes", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def codes(campaign_id: int):
+@_staff_campaign()
+def codes(campaign: Campaign):
     """Generate a numbered batch of one-time voting codes: a CSV to print, shown only once."""
-    campaign = _campaign(campaign_id)
     form = CodesForm()
     if form.validate_on_submit():
         with write_transaction():
@@ -1006,12 +1023,9 @@ def export(campaign_id: int):
 
 
 @bp.route("/<int:campaign_id>/overrides", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def overrides(campaign_id: int):
+@_staff_campaign(counted=True)
+def overrides(campaign: Campaign):
     """The council adds a project to the winners or removes one, with a public reason."""
-    campaign = _campaign(campaign_id)
-    if not campaign.counts_public or not campaign.results:
-        abort(404)
     ballot = [
         p for p in services.campaign_projects(campaign) if p.status in ("selected", "not_selected")
     ]
@@ -1054,10 +1068,9 @@ def _funded(project_id: int) -> BudgetProject:
 
 
 @bp.route("/projects/<int:project_id>/milestones", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def milestones(project_id: int):
+@_staff_project(funded=True)
+def milestones(project: BudgetProject):
     """Staff keep the implementation's milestones; the project's page shows the timeline."""
-    project = _funded(project_id)
     form = MilestoneForm()
     done = form_action(
         form,
@@ -1083,9 +1096,8 @@ def milestones(project_id: int):
 
 
 @bp.route("/projects/<int:project_id>/milestones/<int:milestone_id>", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def milestone(project_id: int, milestone_id: int):
-    project = _funded(project_id)
+@_staff_project(funded=True)
+def milestone(project: BudgetProject, milestone_id: int):
     item = db.session.get(Milestone, milestone_id)
     if item is None or item.project_id != project.id:
         abort(404)
@@ -1183,10 +1195,9 @@ def _kiosk_touch(voter) -> None:
 
 
 @bp.route("/<int:campaign_id>/kiosks", methods=["GET", "POST"])
-@permission_required(MANAGE)
-def kiosks(campaign_id: int):
+@_staff_campaign()
+def kiosks(campaign: Campaign):
     """Open a kiosk on this terminal, or close one (from any device)."""
-    campaign = _campaign(campaign_id)
     form = KioskForm()
     if campaign.phase == "vote" and form.validate_on_submit():
         try:
@@ -1223,9 +1234,8 @@ def kiosks(campaign_id: int):
 
 
 @bp.route("/<int:campaign_id>/kiosks/<int:kiosk_id>/close", methods=["POST"])
-@permission_required(MANAGE)
-def close_kiosk(campaign_id: int, kiosk_id: int):
-    campaign = _campaign(campaign_id)
+@_staff_campaign()
+def close_kiosk(campaign: Campaign, kiosk_id: int):
     kiosk = db.session.get(KioskSession, kiosk_id)
     if kiosk is None or kiosk.campaign_id != campaign.id:
         abort(404)

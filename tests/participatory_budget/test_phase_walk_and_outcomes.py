@@ -92,7 +92,7 @@ def test_a_planned_supports_phase_cannot_be_skipped(app, client, auth, make_user
     response = submit(
         client,
         f"/budgets/{campaign_id}/manage",
-        {"phase": "vote", "note": "On passe au vote"},
+        {"phase": "vote", "note": "On passe au vote", "hub_confirmed": "1"},
         action=f"/budgets/{campaign_id}/phase",
         follow_redirects=True,
     )
