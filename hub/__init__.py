@@ -65,6 +65,7 @@ CORE_HOOK_MODULES: tuple[str, ...] = (
     "hub.projects.plugin",
     "hub.legal.plugin",
     "hub.oparl.plugin",
+    "hub.housekeeping",
 )
 
 

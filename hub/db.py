@@ -43,7 +43,19 @@ def configure_engine(engine: Engine, busy_timeout_ms: int = 15000) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Bounds what PRAGMA optimize (below) and the worker's ANALYZE read per index.
+        cursor.execute("PRAGMA analysis_limit=1000")
         cursor.close()
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_connection, _record):
+        # SQLite's advice for every connection: before closing, analyse the tables whose
+        # statistics the queries of this connection found missing or stale (a bounded
+        # sample, milliseconds). The worker also refreshes them daily (hub.housekeeping).
+        try:
+            dbapi_connection.execute("PRAGMA optimize")
+        except Exception:  # a busy or read-only database keeps its old statistics
+            pass
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

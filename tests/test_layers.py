@@ -57,6 +57,7 @@ LAYERS = {
         "web",
         "mail",
         "worker",
+        "housekeeping",
         "migrating",
         "migrations",
     },
