@@ -312,3 +312,200 @@ def hub_load_scale_content(scale):
     from .scale import load
 
     load(scale)
+
+
+RESULTS_PUBLISHED = ("results", "implementation")
+
+
+@hookimpl
+def hub_annual_report(year, start, end):
+    """Projects residents proposed in the year, the campaigns whose results were published in
+    the year (projects funded, and their amount), and the year's voters by channel. Vote
+    figures come only from campaigns whose results are published: no count leaks while a vote
+    is open. Two aggregate queries."""
+    from datetime import date
+
+    from flask_babel import gettext as _
+    from sqlalchemy import case, func
+
+    from hub.plugin import Indicator, ReportSection
+
+    from .models import CHANNEL_LABELS, Participation
+
+    proposed_in_year = (
+        (BudgetProject.created_at >= start)
+        & (BudgetProject.created_at < end)
+        & BudgetProject.author_id.is_not(None)  # not the projects imported from a .pb file
+    )
+    published_in_year = (Campaign.results_at >= start) & (Campaign.results_at < end)
+    funded = published_in_year & (BudgetProject.status == "selected")
+    proposed, funded_count, funded_amount = db.session.execute(
+        select(
+            func.sum(case((proposed_in_year, 1), else_=0)),
+            func.sum(case((funded, 1), else_=0)),
+            func.sum(
+                case(
+                    (funded, func.coalesce(BudgetProject.cost, BudgetProject.estimated_cost)),
+                    else_=0,
+                )
+            ),
+        )
+        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+        .where(Campaign.phase != "draft")
+    ).one()
+    voters = dict(
+        db.session.execute(
+            select(Participation.channel, func.count(Participation.id))
+            .join(Campaign, Campaign.id == Participation.campaign_id)
+            .where(
+                Campaign.phase.in_(RESULTS_PUBLISHED),
+                # Voting days are the hub's local days.
+                Participation.day >= date(year, 1, 1),
+                Participation.day < date(year + 1, 1, 1),
+            )
+            .group_by(Participation.channel)
+        ).all()
+    )
+    return [
+        ReportSection(
+            "participatory_budget",
+            _("Participatory budget"),
+            [
+                Indicator("budget_projects_proposed", _("Budget projects proposed"), proposed or 0),
+                Indicator("budget_voters", _("Participatory budget voters"), sum(voters.values())),
+                Indicator("budget_projects_funded", _("Budget projects funded"), funded_count or 0),
+                Indicator(
+                    "budget_amount_funded",
+                    _("Amount of the funded projects"),
+                    funded_amount or 0,
+                    "€",
+                ),
+            ],
+            breakdown=[
+                (str(label), voters[channel])
+                for channel, label in CHANNEL_LABELS.items()
+                if voters.get(channel)
+            ],
+            breakdown_title=_("Participatory budget voters, by channel"),
+            note=_(
+                "Votes are counted once the results of their budget are published, never while "
+                "a vote is open."
+            ),
+            order=65,
+        )
+    ]
+
+
+@hookimpl
+def hub_neighbourhood_news(neighbourhood_ids, since, until):
+    """The week's budget news of these neighbourhoods: projects proposed in their districts,
+    results published (a campaign with a district there, or a city-wide one), milestones of
+    funded projects done. Three queries for every neighbourhood together; projects hidden or
+    held by moderation are left out."""
+    from flask_babel import gettext as _
+    from flask_babel import ngettext
+    from sqlalchemy import func, or_
+
+    from hub.plugin import NeighbourhoodNews, moderation
+
+    from .models import District, Milestone
+
+    if not neighbourhood_ids:
+        return []
+    here = District.neighbourhood_id.in_(neighbourhood_ids)
+    public = Campaign.phase != "draft"
+    news = []
+    hidden = set(moderation.hidden_decisions(OBJECT_TYPE))
+    proposed = db.session.execute(
+        select(District.neighbourhood_id, Campaign.id, Campaign.title, BudgetProject.id)
+        .join(BudgetProject, BudgetProject.district_id == District.id)
+        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+        .where(
+            here,
+            public,
+            BudgetProject.author_id.is_not(None),
+            BudgetProject.created_at >= since,
+            BudgetProject.created_at < until,
+        )
+    ).all()
+    counts: dict[tuple[int, int], int] = {}
+    titles = {}
+    for neighbourhood_id, campaign_id, title, project_id in proposed:
+        if project_id in hidden:
+            continue
+        counts[neighbourhood_id, campaign_id] = counts.get((neighbourhood_id, campaign_id), 0) + 1
+        titles[campaign_id] = title
+    for (neighbourhood_id, campaign_id), count in counts.items():
+        news.append(
+            NeighbourhoodNews(
+                neighbourhood_id,
+                ngettext(
+                    "%(num)d new project proposed near you for the budget “%(title)s”",
+                    "%(num)d new projects proposed near you for the budget “%(title)s”",
+                    count,
+                    title=titles[campaign_id],
+                ),
+                url_for("participatory_budget.projects", campaign_id=campaign_id),
+                until,
+            )
+        )
+    published = db.session.execute(
+        select(District.neighbourhood_id, Campaign.id, Campaign.title, Campaign.results_at)
+        .join(Campaign, Campaign.id == District.campaign_id)
+        .where(
+            or_(here, District.neighbourhood_id.is_(None)),
+            Campaign.phase.in_(RESULTS_PUBLISHED),
+            Campaign.results_at >= since,
+            Campaign.results_at < until,
+        )
+        .distinct()
+    ).all()
+    reached = set()
+    for neighbourhood_id, campaign_id, title, when in published:
+        for place in [neighbourhood_id] if neighbourhood_id else neighbourhood_ids:
+            if (place, campaign_id) in reached:
+                continue
+            reached.add((place, campaign_id))
+            news.append(
+                NeighbourhoodNews(
+                    place,
+                    _("The results of the participatory budget “%(title)s” are out", title=title),
+                    url_for("participatory_budget.results", campaign_id=campaign_id),
+                    when,
+                )
+            )
+    done = db.session.execute(
+        select(
+            District.neighbourhood_id,
+            BudgetProject.id,
+            BudgetProject.title,
+            func.count(Milestone.id),
+            func.max(Milestone.done_on),
+        )
+        .join(BudgetProject, BudgetProject.district_id == District.id)
+        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+        .join(Milestone, Milestone.project_id == BudgetProject.id)
+        .where(
+            here,
+            public,
+            BudgetProject.status == "selected",
+            Milestone.done_on >= since.date(),
+            Milestone.done_on < until.date(),
+        )
+        .group_by(District.neighbourhood_id, BudgetProject.id, BudgetProject.title)
+    ).all()
+    for neighbourhood_id, project_id, title, count, _last in done:
+        news.append(
+            NeighbourhoodNews(
+                neighbourhood_id,
+                ngettext(
+                    "Funded project “%(title)s”: %(num)d step done this week",
+                    "Funded project “%(title)s”: %(num)d steps done this week",
+                    count,
+                    title=title,
+                ),
+                url_for("participatory_budget.project", project_id=project_id),
+                until,
+            )
+        )
+    return news
