@@ -322,7 +322,7 @@ def hub_annual_report(year, start, end):
     """Projects residents proposed in the year, the campaigns whose results were published in
     the year (projects funded, and their amount), and the year's voters by channel. Vote
     figures come only from campaigns whose results are published: no count leaks while a vote
-    is open. Two aggregate queries."""
+    is open. One aggregate query."""
     from datetime import date
 
     from flask_babel import gettext as _
@@ -339,8 +339,10 @@ def hub_annual_report(year, start, end):
     )
     published_in_year = (Campaign.results_at >= start) & (Campaign.results_at < end)
     funded = published_in_year & (BudgetProject.status == "selected")
-    proposed, funded_count, funded_amount = db.session.execute(
+    # One query: the projects' figures (channel "") and the voters of each channel.
+    projects = (
         select(
+            literal("").label("channel"),
             func.sum(case((proposed_in_year, 1), else_=0)),
             func.sum(case((funded, 1), else_=0)),
             func.sum(
@@ -350,21 +352,25 @@ def hub_annual_report(year, start, end):
                 )
             ),
         )
+        .select_from(BudgetProject)
         .join(Campaign, Campaign.id == BudgetProject.campaign_id)
         .where(Campaign.phase != "draft")
-    ).one()
-    voters = dict(
-        db.session.execute(
-            select(Participation.channel, func.count(Participation.id))
-            .join(Campaign, Campaign.id == Participation.campaign_id)
-            .where(
-                Campaign.phase.in_(RESULTS_PUBLISHED),
-                # Voting days are the hub's local days.
-                Participation.day >= date(year, 1, 1),
-                Participation.day < date(year + 1, 1, 1),
-            )
-            .group_by(Participation.channel)
-        ).all()
+    )
+    votes = (
+        select(Participation.channel, func.count(Participation.id), literal(0), literal(0))
+        .join(Campaign, Campaign.id == Participation.campaign_id)
+        .where(
+            Campaign.phase.in_(RESULTS_PUBLISHED),
+            # Voting days are the hub's local days.
+            Participation.day >= date(year, 1, 1),
+            Participation.day < date(year + 1, 1, 1),
+        )
+        .group_by(Participation.channel)
+    )
+    rows = db.session.execute(union_all(projects, votes)).all()
+    voters = {channel: int(n or 0) for channel, n, _f, _a in rows if channel}
+    proposed, funded_count, funded_amount = next(
+        (int(p or 0), int(f or 0), int(a or 0)) for channel, p, f, a in rows if not channel
     )
     return [
         ReportSection(
