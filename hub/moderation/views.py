@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..confirm import changing, confirm_first
 from ..errors import login_required_response
 from ..extensions import db
 from ..forms import HubForm, form_action
@@ -188,14 +189,35 @@ def decide_appeal(decision_id: int):
     if not decision.appeal_pending:
         fail(409, _("There is no appeal to decide."))
     form = AppealDecisionForm()
-    done = form_action(
-        form,
-        lambda: services.decide_appeal(
-            decision, current_user, form.outcome.data == "restored", form.reason.data
-        ),
-        success=_("The appeal is decided; the author is told."),
-        redirect_to=url_for("moderation.queue"),
-    )
+    done = None
+    if not changing():
+        if form.validate_on_submit():
+            info = _describe(decision)
+            page = confirm_first(
+                form,
+                heading=_("Decide this appeal?"),
+                about=info["title"],
+                about_url=info["url"],
+                shown=[
+                    (form.outcome.label.text, form.outcome),
+                    (form.reason.label.text, form.reason.data),
+                ],
+                consequence=_(
+                    "The decision on the appeal is final: the author is told, and the content "
+                    "stays as decided."
+                ),
+                submit=_("Decide the appeal"),
+            )
+            if page is not None:
+                return page
+        done = form_action(
+            form,
+            lambda: services.decide_appeal(
+                decision, current_user, form.outcome.data == "restored", form.reason.data
+            ),
+            success=_("The appeal is decided; the author is told."),
+            redirect_to=url_for("moderation.queue"),
+        )
     if done is not None:
         return done
     return render_template(

@@ -389,17 +389,21 @@ def change_phase(campaign: Campaign):
         return redirect(url_for("participatory_budget.manage", campaign_id=campaign.id))
     if changing():
         return redirect(url_for("participatory_budget.manage", campaign_id=campaign.id))
-    page = confirm_first(
-        form,
-        heading=_(
-            "Move the campaign to the phase: %(phase)s?", phase=PHASE_LABELS[form.phase.data]
-        ),
-        about=campaign.title,
-        about_url=url_for("participatory_budget.manage", campaign_id=campaign.id),
-        shown=[(_("Note"), form.note.data)] if form.note.data else [],
-        consequence=PHASE_CONSEQUENCES.get(form.phase.data, _("The campaign page changes.")),
-        submit=_("Move to the phase: %(phase)s", phase=PHASE_LABELS[form.phase.data]),
-    )
+    # A move out of the cycle's order (a skipped phase) is refused at once, below, without a
+    # confirmation; the other rules (projects still under review...) answer after it.
+    page = None
+    if form.phase.data in services.next_phases(campaign):
+        page = confirm_first(
+            form,
+            heading=_(
+                "Move the campaign to the phase: %(phase)s?", phase=PHASE_LABELS[form.phase.data]
+            ),
+            about=campaign.title,
+            about_url=url_for("participatory_budget.manage", campaign_id=campaign.id),
+            shown=[(_("Note"), form.note.data)] if form.note.data else [],
+            consequence=PHASE_CONSEQUENCES.get(form.phase.data, _("The campaign page changes.")),
+            submit=_("Move to the phase: %(phase)s", phase=PHASE_LABELS[form.phase.data]),
+        )
     if page is not None:
         return page
     try:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import submit
-from factories import make_body, make_project, make_session, make_territory
+from factories import confirm, make_body, make_project, make_session, make_territory
 from sqlalchemy import select
 
 from hub.extensions import db
@@ -193,7 +193,7 @@ def test_an_amendment_to_minutes_is_reported_and_hidden_with_a_reason(app, clien
     assert "Attaque personnelle" in page and f"a{amendment_id}-decision" not in page
     # A hidden amendment is no longer one the organisers must answer.
     assert submit(client, url, {}, action=f"{url}/close-review").status_code == 302
-    assert submit(client, url, {}, action=f"{url}/approve").status_code == 302
+    assert confirm(client, submit(client, url, {}, action=f"{url}/approve")).status_code == 302
 
 
 def test_a_held_amendment_waits_for_a_moderator(app, client, auth, minutes):

@@ -4,7 +4,7 @@ moderator decides; every step is audited."""
 
 import pytest
 from conftest import csrf_from, submit
-from factories import add_contribution, make_project, make_territory
+from factories import add_contribution, confirm, make_project, make_territory
 from sqlalchemy import select
 
 from hub.extensions import db
@@ -141,11 +141,17 @@ def test_report_queue_hide_appeal_and_second_moderator(app, client, auth, world)
     assert client.get(f"/moderation/appeals/{decision.id}/decide").status_code == 403
     auth.logout()
     auth.login("mod2@example.org")
-    response = submit(
+    asked = submit(
         client,
         f"/moderation/appeals/{decision.id}/decide",
         {"outcome": "restored", "reason": "Ironie manifeste, sans injure directe."},
     )
+    assert "Ironie manifeste" in asked.get_data(as_text=True)  # repeated before the act
+    from hub.audit import AuditEntry as Entry
+
+    with app.app_context():  # nothing decided before the confirmation
+        assert "moderation.appeal_decided" not in db.session.scalars(select(Entry.action)).all()
+    response = confirm(client, asked)
     assert response.status_code == 302
     auth.logout()
     assert "Quelle bande" in client.get(f"/projects/{world['project']}").get_data(as_text=True)

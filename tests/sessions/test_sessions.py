@@ -6,7 +6,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import csrf_from, submit
-from factories import make_body, make_project, make_relay, make_session, make_territory
+from factories import (
+    confirm,
+    make_body,
+    make_project,
+    make_relay,
+    make_session,
+    make_territory,
+)
 
 from hub.extensions import db
 
@@ -387,7 +394,8 @@ def test_minutes_are_written_and_published(app, client, auth, world):
         as_text=True
     )
     for step in ("approve", "publish"):
-        assert submit(client, url, {}, action=f"{url}/{step}").status_code == 302
+        asked = submit(client, url, {}, action=f"{url}/{step}")
+        assert confirm(client, asked).status_code == 302
     meeting = _get(app, world["past"])
     assert meeting.minutes_status == "published" and meeting.minutes_published_at is not None
     assert len(_audit(app, "session.minutes_published")) == 1
