@@ -22,6 +22,10 @@ PUBLIC = [
     "/agenda",
     "/territory",
     "/participation-report",
+    "/budgets",
+    "/ateliers",
+    "/initiatives",
+    "/open-data",
     "/login",
     "/register",
 ]
