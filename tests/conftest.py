@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from hub import create_app
 from hub.extensions import db
@@ -184,12 +184,31 @@ def _postgres_schema():
 
 
 def _reset_postgres(tables):
-    from sqlalchemy import create_engine
 
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
         quoted = ", ".join(f'"{t}"' for t in tables)
         conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """An empty database of the suite's kind, for tests that build their own schema
+    (migrations, upgrades from an older revision): a SQLite file, or a PostgreSQL schema of
+    its own (dropped afterwards)."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    schema = f"emptytest_{os.getpid()}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     engine.dispose()
 
 

@@ -2,11 +2,8 @@
 from the previous plugin revisions keeps every answer (text, author, date, outcome), and
 downgrading puts them back where they were."""
 
-import os
-
-import pytest
-from conftest import PG_URL, TEST_CONFIG
-from sqlalchemy import create_engine, text
+from conftest import TEST_CONFIG
+from sqlalchemy import text
 
 from hub import create_app, migrating
 from hub.extensions import db
@@ -14,23 +11,6 @@ from hub.extensions import db
 PREVIOUS = {"petitions": "99a38537911d", "interpellation": "56220d43b1de"}
 NOW = "2026-11-01 10:00:00"
 ANSWER = "La commune installera deux bancs et une fontaine au printemps."
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
-        return
-    schema = f"anstest_{os.getpid()}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
 
 
 def _seed(conn):
@@ -65,9 +45,9 @@ def _seed(conn):
     )
 
 
-def test_upgrade_moves_answers_to_the_core_service_and_back(tmp_path, database_url):
+def test_upgrade_moves_answers_to_the_core_service_and_back(tmp_path, empty_database_url):
     app = create_app(
-        {**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "inst"), "DATABASE_URL": database_url}
+        {**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "inst"), "DATABASE_URL": empty_database_url}
     )
     migrating.upgrade(app)
     for owner, revision in PREVIOUS.items():

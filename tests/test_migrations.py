@@ -6,28 +6,11 @@ import os
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import PG_URL, TEST_CONFIG
-from sqlalchemy import create_engine, text
+from conftest import TEST_CONFIG
+from sqlalchemy import text
 
 from hub import create_app, migrating
 from hub.extensions import db
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-        return
-    schema = f"migtest_{os.getpid()}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture

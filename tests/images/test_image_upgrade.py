@@ -6,35 +6,16 @@ file, a path leading out of the uploads) is left alone and reported."""
 from __future__ import annotations
 
 import io
-import os
 import re
 
-import pytest
-from conftest import PG_URL, TEST_CONFIG
-from sqlalchemy import create_engine, inspect, text
+from conftest import TEST_CONFIG
+from sqlalchemy import inspect, text
 
 from hub import create_app, migrating
 from hub.extensions import db
 
 PREVIOUS = {"neighbourhood_workshops": "c4e6a8b0d2f3", "initiative_workshops": "d5f7b9c1e3a4"}
 NOW = "2026-11-01 10:00:00"
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
-        return
-    schema = f"imgtest_{os.getpid()}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
 
 
 def picture(width: int, height: int) -> bytes:
@@ -69,9 +50,11 @@ def insert(conn, table: str, **values) -> None:
     conn.execute(text(f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})'), values)
 
 
-def test_upgrade_carries_plugin_images_over_to_cover_images(tmp_path, database_url):
+def test_upgrade_carries_plugin_images_over_to_cover_images(tmp_path, empty_database_url):
     instance = tmp_path / "inst"
-    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(instance), "DATABASE_URL": database_url})
+    app = create_app(
+        {**TEST_CONFIG, "INSTANCE_PATH": str(instance), "DATABASE_URL": empty_database_url}
+    )
     migrating.upgrade(app)
     for owner, revision in PREVIOUS.items():
         migrating.downgrade(app, owner, revision)
