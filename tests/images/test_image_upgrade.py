@@ -115,13 +115,17 @@ def test_upgrade_carries_plugin_images_over_to_cover_images(tmp_path, empty_data
         db.engine.dispose()
 
 
-def test_upgrade_moves_budget_images_and_keeps_remote_addresses_as_links(tmp_path, database_url):
+def test_upgrade_moves_budget_images_and_keeps_remote_addresses_as_links(
+    tmp_path, empty_database_url
+):
     """A budget project's image address and a milestone's photo address: a file of this
     hub's uploads becomes a cover image; a remote address is never fetched but stays on the
     page as a link (the project's description; the milestone's document link, or its note
     when it had a document already); anything else is dropped."""
     instance = tmp_path / "inst"
-    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(instance), "DATABASE_URL": database_url})
+    app = create_app(
+        {**TEST_CONFIG, "INSTANCE_PATH": str(instance), "DATABASE_URL": empty_database_url}
+    )
     migrating.upgrade(app)
     migrating.downgrade(app, "participatory_budget", "c4e1a9d3f7b2")
     (instance / "uploads" / "budget").mkdir(parents=True)
