@@ -365,9 +365,6 @@ def load_scale(app, name: str = "metropole", factor: float = 1.0, echo=None) -> 
     audit.record("demo.scaled", object_type="hub", actor=audit.SYSTEM, scale=name, factor=factor)
     bump_generation()
     db.session.commit()
-    from .housekeeping import analyze
-
-    analyze()  # the planner's statistics of the métropole, not those of the empty schema
     scale.say(f"done: {sum(scale.written.values()):,} rows")
     return scale
 
