@@ -37,9 +37,10 @@ OVER_BUDGET: dict[str, int] = {
     "projects.show": 33,
     "projects_api.show": 21,
     # The yearly report: a fixed dozen aggregates (tests/report checks the count does not grow
-    # with the data) on top of the page's frame.
-    "report.data": 17,
-    "report.show": 17,
+    # with the data) on top of the page's frame; one per plugin section (the participatory
+    # budget's section, added 2026-12-01, brought it from 17 to 18 on this walk's world).
+    "report.data": 18,
+    "report.show": 18,
     "signatures.moderation": 15,
     "territory.neighbourhood": 25,
 }
