@@ -10,7 +10,8 @@ to a bare Flask app that only INSERTs them (same gunicorn, same client, same mac
 
     python bench/pb_voting_day.py [--database URL] [--limit N] [--concurrency 16]
 
-``--database`` defaults to a SQLite file; give a PostgreSQL URL (an empty database) to run on
+``--file`` defaults to Łódź 2022 in ``../shared/pabulib`` beside the checkout (or in
+``HUB_PABULIB_DIR``). ``--database`` defaults to a SQLite file; give a PostgreSQL URL (an empty database) to run on
 PostgreSQL. ``--limit`` replays only the first N ballots (a quick run; winners not checked).
 """
 
@@ -20,6 +21,7 @@ import argparse
 import http.client
 import itertools
 import json
+import os
 import sqlite3
 import sys
 import tempfile
@@ -29,9 +31,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import gunicorn
+from _common import ROOT, gunicorn
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent.parent / "shared/pabulib/Poland_Lodz_2022.pb"
+# ../shared/pabulib beside the checkout, as bench/pb_engine.py finds it (or HUB_PABULIB_DIR).
+PABULIB_DIR = Path(os.environ.get("HUB_PABULIB_DIR") or ROOT.parent / "shared" / "pabulib")
+DEFAULT_FILE = PABULIB_DIR / "Poland_Lodz_2022.pb"
 
 
 def prepare_hub(instance: Path, database: str | None, file: Path, limit: int | None):
@@ -165,6 +169,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
+    if not args.file.is_file():
+        parser.error(f"Pabulib file not found: {args.file} (give --file or set HUB_PABULIB_DIR)")
 
     from plugins.participatory_budget.engine import published_winners
 

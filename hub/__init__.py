@@ -101,6 +101,8 @@ def create_app(config: dict | None = None):
     """
     import importlib
 
+    from flask_babel import Babel
+
     from . import datacache, errors, templating, worker  # noqa: F401 - datacache listens to commits
     from .config import default_instance_path, ensure_secret_key, load_config
     from .contributions.services import build_channels
@@ -108,9 +110,9 @@ def create_app(config: dict | None = None):
     from .deployment import HubFlask, startup_warnings
     from .deployment import configure as configure_deployment
     from .events import build_event_types
-    from .extensions import babel, csrf, db, htmx, limiter, login_manager
+    from .extensions import csrf, db, htmx, limiter, login_manager
     from .files import secure_instance
-    from .i18n import select_locale, translation_directories
+    from .i18n import install_translations, select_locale, translation_directories
     from .permissions import build_permission_table
     from .plugincheck import check_plugins
     from .pluginmanager import HubPluginManager
@@ -142,7 +144,9 @@ def create_app(config: dict | None = None):
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # bound to the session; long forms must not expire
-    app.config["RATELIMIT_STORAGE_URI"] = settings.get("REDIS_URL") or "memory://"
+    from .ratelimits import MEMORY_URI
+
+    app.config["RATELIMIT_STORAGE_URI"] = settings.get("REDIS_URL") or MEMORY_URI
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     app.config["BABEL_DEFAULT_LOCALE"] = settings["DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
@@ -158,13 +162,16 @@ def create_app(config: dict | None = None):
         configure_engine(db.engine)
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    # One Babel per application: Flask-Babel caches the merged catalogues on its instance, and
+    # each application merges the catalogues of the plugins it loaded (an application built
+    # with a plugin switched off, in the same process, must not serve its neighbour's cache).
+    install_translations(app, Babel(app, locale_selector=select_locale))
     htmx.init_app(app)
     limiter.init_app(app)
     worker.init_app(app)
 
     declarations = list(CORE_SETTINGS)
-    for _name, result in plugin_manager.call_each("hub_register_settings"):
+    for _name, result in plugin_manager.call_each("hub_register_settings", include_disabled=True):
         declarations.extend(result or [])
     app.extensions["hub"] = HubRuntime(
         plugins=plugin_manager,
@@ -180,7 +187,9 @@ def create_app(config: dict | None = None):
         app.register_blueprint(module.bp)
         if hasattr(module, "init_app"):
             module.init_app(app)
-    for name, blueprints in plugin_manager.call_each("hub_register_blueprints", app=app):
+    for name, blueprints in plugin_manager.call_each(
+        "hub_register_blueprints", include_disabled=True, app=app
+    ):
         info = plugin_manager.plugins[name]
         for blueprint in blueprints or []:
             info.blueprints.append(blueprint.name)
@@ -188,7 +197,7 @@ def create_app(config: dict | None = None):
     check_plugins(app, plugin_manager, declarations)
 
     # Plugin commands on app.cli too, so that `flask --app hub` and test runners see them.
-    for _name, commands in plugin_manager.call_each("hub_register_commands"):
+    for _name, commands in plugin_manager.call_each("hub_register_commands", include_disabled=True):
         for command in commands or []:
             app.cli.add_command(command)
 

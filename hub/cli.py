@@ -83,7 +83,7 @@ def _plugin_commands() -> list:
         click.echo(f"warning: plugins not loaded for the command line: {exc}", err=True)
         return []
     commands = []
-    for _name, result in manager.call_each("hub_register_commands"):
+    for _name, result in manager.call_each("hub_register_commands", include_disabled=True):
         commands.extend(result or [])
     return commands
 

@@ -68,8 +68,7 @@ def database_is_empty() -> bool:
 def _load_plugins_demo(app, variant: str) -> None:
     """Each plugin's demonstration content, committed after each. The métropole's demo only
     asks the plugins whose hook takes ``variant`` (the others have a commune's content)."""
-    hook = app.extensions["hub"].plugins.pm.hook.hub_load_demo_content
-    for impl in hook.get_hookimpls():
+    for impl in app.extensions["hub"].plugins.implementations("hub_load_demo_content"):
         takes_variant = "variant" in impl.argnames
         if variant != "commune" and not takes_variant:
             continue

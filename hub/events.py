@@ -34,7 +34,8 @@ class EventType:
     """A declared event: its dotted name and what it means (shown to admins and in docs).
 
     ``news``: whether people who follow things hear of it. ``"followers"``: the followers
-    of the object, of its neighbourhoods and of the body that organises it are notified;
+    of the object, of its neighbourhoods, of the body that organises it and of what it
+    belongs to (a session's target: a workshop, a project) are notified;
     ``"neighbourhood"``: only those of its neighbourhoods and organiser (the feature tells
     the object's own followers itself); empty: nobody.
     """
@@ -147,7 +148,9 @@ class EventTypes:
 
 def build_event_types(plugin_manager) -> EventTypes:
     declarations = list(CORE_EVENT_TYPES)
-    for _name, result in plugin_manager.call_each("hub_register_event_types"):
+    for _name, result in plugin_manager.call_each(
+        "hub_register_event_types", include_disabled=True
+    ):
         declarations.extend(result or [])
     return EventTypes(declarations)
 

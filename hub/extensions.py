@@ -1,6 +1,5 @@
 """Flask extension objects, created unbound and initialised in :func:`hub.create_app`."""
 
-from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,6 +26,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
 htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -250,7 +250,9 @@ def add_error(form, message: str, field: str | None = None) -> None:
     target.errors = [*target.errors, str(message)]
 
 
-def form_action(form, action, *, success=None, redirect_to=None, field: str | None = None):
+def form_action(
+    form, action, *, success=None, redirect_to=None, field: str | None = None, confirm=None
+):
     """The one way a form changes data: validate, run ``action()`` in one write transaction,
     then flash ``success`` and redirect.
 
@@ -259,18 +261,34 @@ def form_action(form, action, *, success=None, redirect_to=None, field: str | No
     form's own validation errors, or a :class:`hub.errors.RuleError` raised by the action (on
     the field it names, else on ``field``, else on the first field). ``redirect_to`` is a URL
     or a function of the action's result returning one.
+
+    ``confirm`` (the keyword arguments of :func:`hub.confirm.confirm_first`, or a function
+    returning them, called once the form is valid) makes an irreversible act ask first: the
+    action is rehearsed and rolled back, so a refusal shows on the form before the
+    confirmation page, never after it; the confirmation page is returned; None again when the
+    visitor comes back to change what was typed (the form shown, status 200).
     """
     from flask import flash, redirect
 
+    from .confirm import changing, confirm_first
     from .db import write_transaction
     from .errors import RuleError
 
+    if confirm is not None and changing():
+        return None
     if not form.validate_on_submit():
         return None
     try:
+        if confirm is not None:
+            arguments = confirm() if callable(confirm) else confirm
+            page = confirm_first(form, check=action, **arguments)
+            if page is not None:
+                return page
         with write_transaction():
             result = action()
     except RuleError as exc:
+        if _field_for(form, exc.field or field) is None:
+            raise  # a form of buttons only: the refusal is the page (hub.errors), with its status
         add_error(form, exc.message, exc.field or field)
         return None
     if success:

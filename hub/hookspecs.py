@@ -118,36 +118,45 @@ def hub_agenda_organisers(start, end):
 
 
 # --- Object pages: what a plugin adds to the page of one object ---------------------------
+# The six page hooks below (project, neighbourhood, body, session, dashboard, staff area) may
+# return :class:`hub.plugin.ListSection` objects beside their PageSections: the rows of one
+# query each, read for all the page's list sections together in one statement.
 
 
 @hookspec
 def hub_project_page(project, user):
-    """Return a list of :class:`hub.plugin.PageSection` shown on the project's page."""
+    """Return the :class:`hub.plugin.PageSection` and :class:`hub.plugin.ListSection` objects
+    shown on the project's page."""
 
 
 @hookspec
 def hub_neighbourhood_page(neighbourhood, user):
-    """Return a list of :class:`hub.plugin.PageSection` shown on the neighbourhood's page."""
+    """Return the :class:`hub.plugin.PageSection` and :class:`hub.plugin.ListSection` objects
+    shown on the neighbourhood's page."""
 
 
 @hookspec
 def hub_body_page(body, user):
-    """Return a list of :class:`hub.plugin.PageSection` shown on a local body's page."""
+    """Return the :class:`hub.plugin.PageSection` and :class:`hub.plugin.ListSection` objects
+    shown on the local body's page."""
 
 
 @hookspec
 def hub_session_page(session, user):
-    """Return a list of :class:`hub.plugin.PageSection` shown on a session's page."""
+    """Return the :class:`hub.plugin.PageSection` and :class:`hub.plugin.ListSection` objects
+    shown on the session's page."""
 
 
 @hookspec
 def hub_dashboard(user):
-    """Return a list of :class:`hub.plugin.PageSection` shown on the resident's dashboard."""
+    """Return the :class:`hub.plugin.PageSection` and :class:`hub.plugin.ListSection` objects
+    shown on the resident's dashboard."""
 
 
 @hookspec
 def hub_staff_area(user):
-    """Return a list of :class:`hub.plugin.PageSection` shown in the staff area."""
+    """Return the :class:`hub.plugin.PageSection` and :class:`hub.plugin.ListSection` objects
+    shown in the staff area."""
 
 
 @hookspec

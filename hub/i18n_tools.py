@@ -99,18 +99,34 @@ def update(root: Path) -> dict[str, int]:
         else:
             catalog = Catalog(locale=locale, project="participation-hub", charset="utf-8")
         catalog._num_plurals, catalog._plural_expr = PLURAL_FORMS[locale]
-        catalog.update(template, no_fuzzy_matching=True)
+        # The header's date moves only when the set of messages does, so that two branches
+        # touching different messages do not both rewrite it.
+        known = {(m.id, m.context) for m in catalog if m.id}
+        extracted = {(m.id, m.context) for m in template if m.id}
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=known != extracted)
         if locale == "en":  # English is the source language: identity translations
             for message in catalog:
                 if message.id and not _translated(message):
                     message.string = message.id
-        buffer = io.BytesIO()
-        write_po(
-            buffer, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=True
-        )
-        po_path.write_bytes(buffer.getvalue())
+        _write(po_path, catalog)
         missing[locale] = sum(1 for m in catalog if m.id and not _translated(m))
     return missing
+
+
+def _write(po_path: Path, catalog: Catalog) -> None:
+    """Write a catalogue in one stable form: sorted, file names without line numbers (moving
+    code does not rewrite the catalogues)."""
+    buffer = io.BytesIO()
+    write_po(
+        buffer,
+        catalog,
+        width=100,
+        omit_header=False,
+        ignore_obsolete=True,
+        sort_output=True,
+        include_lineno=False,
+    )
+    po_path.write_bytes(buffer.getvalue())
 
 
 def catalogue_paths(locale: str, root: Path = REPO_ROOT) -> list[Path]:
@@ -215,11 +231,7 @@ def fix_french_typography(root: Path) -> int:
             message.string = fixed
             changed += 1
     if changed:
-        buffer = io.BytesIO()
-        write_po(
-            buffer, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=True
-        )
-        po_path.write_bytes(buffer.getvalue())
+        _write(po_path, catalog)
     return changed
 
 

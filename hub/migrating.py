@@ -22,7 +22,9 @@ CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def migration_sources(app) -> list[tuple[str, Path, str]]:
     """``(owner, folder, version_table)`` for the core and each loaded plugin that has migrations."""
     sources = [("core", CORE_MIGRATIONS, "alembic_version")]
-    for name, folder in app.extensions["hub"].plugins.call_each("hub_register_migrations"):
+    for name, folder in app.extensions["hub"].plugins.call_each(
+        "hub_register_migrations", include_disabled=True
+    ):
         if folder:
             sources.append((name, Path(folder), f"alembic_version_{name}"))
     return sources

@@ -29,13 +29,16 @@ class NavItem:
 @dataclass(frozen=True)
 class SearchResult:
     """One answer of the site-wide search: what it is (``kind``, a translatable label), its
-    title, its page, a short extract and a date."""
+    title, its page, a short extract and a date. ``target`` names the object shown
+    (``(object_type, id)``) when a resident wrote its text: the search then applies
+    moderation to it (a hidden text is neither shown nor searched)."""
 
     kind: object
     title: str
     url: str
     summary: str = ""
     date: object = None
+    target: tuple[str, int] | None = None
 
 
 def search_like(column, query: str):

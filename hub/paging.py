@@ -160,11 +160,26 @@ def _after(keys: list[SortKey], values: tuple):
     return or_(*clauses)
 
 
+def _fits(key: SortKey, value) -> bool:
+    """Whether a cursor's value has the kind of its key's column: a tampered cursor comparing
+    a date with a text would be refused by PostgreSQL (a 500), and read nonsense on SQLite."""
+    try:
+        expected = key.expression.type.python_type
+    except (NotImplementedError, AttributeError):
+        return True
+    if expected is bool:
+        expected = int
+    return isinstance(value, expected) and not (expected is int and isinstance(value, datetime))
+
+
 def sorted_page(session, stmt, keys: list[SortKey], cursor: str | None, size: int) -> KeysetPage:
     """Rows of ``stmt`` in the order of ``keys``, the ``size`` after ``cursor`` (the sort
     values of the last row of the previous page, ``?after=``): keyset paging for any sort a
-    listing offers, so a deep page costs what the first costs."""
+    listing offers, so a deep page costs what the first costs. A malformed or tampered
+    cursor reads as the first page."""
     position = decode_keys(cursor, len(keys))
+    if position is not None and not all(map(_fits, keys, position)):
+        position = None
     if position is not None:
         stmt = stmt.where(_after(keys, position))
     stmt = stmt.order_by(None).order_by(
@@ -173,6 +188,20 @@ def sorted_page(session, stmt, keys: list[SortKey], cursor: str | None, size: in
     rows, more = _take(session, stmt, size)
     next_cursor = encode_keys([k.value(rows[-1]) for k in keys]) if more and rows else None
     return KeysetPage(rows, next_cursor, position is None)
+
+
+def next_page_url(page: KeysetPage) -> str | None:
+    """The absolute URL of the page after ``page`` (this request's URL and query string with
+    ``after`` set to the page's cursor), or None on the last page: the ``next`` link of a JSON
+    listing, which a client follows to the end without ever reading by offset."""
+    if page.next_cursor is None:
+        return None
+    from flask import request, url_for
+
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    args["after"] = [page.next_cursor]
+    return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
 
 
 COUNT_CAP = 1000

@@ -30,7 +30,9 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
 
 def build_permission_table(plugin_manager) -> dict[str, frozenset[str]]:
     table = {k: set(v) for k, v in CORE_PERMISSIONS.items()}
-    for _name, result in plugin_manager.call_each("hub_register_permissions"):
+    for _name, result in plugin_manager.call_each(
+        "hub_register_permissions", include_disabled=True
+    ):
         for permission, roles in (result or {}).items():
             table.setdefault(permission, set()).update(roles)
     return {k: frozenset(v) for k, v in table.items()}

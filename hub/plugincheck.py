@@ -59,7 +59,7 @@ def check_plugins(app, plugin_manager, setting_declarations) -> None:
                         f"plugin {name!r}: templates must live under "
                         f"templates/{name}/ (found templates/{child.name})"
                     )
-    for name, result in plugin_manager.call_each("hub_register_settings"):
+    for name, result in plugin_manager.call_each("hub_register_settings", include_disabled=True):
         if name.startswith("core:") or plugin_manager.get(name) is None:
             continue
         for setting in result or []:

@@ -45,6 +45,7 @@ class HubPluginManager:
         self.plugins: dict[str, PluginInfo] = discover(config.get("EXTRA_PLUGINS"))
         self.allowed = config.get("PLUGINS_ALLOWED", "*")
         self.disabled: frozenset[str] = frozenset()
+        self.states_loaded = False
         self._subset_callers: dict = {}
 
     def load(self, core_modules=()) -> None:
@@ -73,28 +74,70 @@ class HubPluginManager:
 
     def set_disabled(self, names) -> None:
         self.disabled = frozenset(names)
+        self.states_loaded = True
         self._subset_callers.clear()
 
-    def hook(self, name: str):
-        """The caller of hook ``name`` restricted to enabled plugins."""
+    def _ensure_states(self) -> None:
+        """Read which plugins are switched off if no one has yet in this process (a command
+        or a job run outside the request cycle), so a hook never reaches a plugin the
+        admin switched off merely because no request came first."""
+        if self.states_loaded:
+            return
+        from flask import has_app_context
+
+        if not has_app_context():
+            raise RuntimeError(
+                "a hook of the enabled plugins was called outside an app context, before "
+                "the plugins' states were read: pass include_disabled=True at build time"
+            )
+        self.refresh_states()
+
+    def _switched_off(self) -> list:
+        return [p.module for n in self.disabled if (p := self.plugins.get(n)) and p.module]
+
+    def hook(self, name: str, *, include_disabled: bool = False):
+        """The caller of hook ``name``: the core's implementations and the enabled plugins'.
+
+        Every run-time call of a hook goes through here (or :meth:`call_each`), so a plugin
+        the admin switched off contributes nothing anywhere: no work item, search result,
+        menu entry, news, report section, job or subscriber. ``include_disabled`` is for
+        the few calls that concern every installed plugin whatever its state: an account's
+        deletion and its personal data (a plugin switched off keeps its data)."""
+        if include_disabled:
+            return getattr(self.pm.hook, name)
+        self._ensure_states()
         disabled = self.disabled
         if not disabled:
             return getattr(self.pm.hook, name)
         key = (name, disabled)
         caller = self._subset_callers.get(key)
         if caller is None:
-            modules = [p.module for n in disabled if (p := self.plugins.get(n)) and p.module]
-            caller = self.pm.subset_hook_caller(name, remove_plugins=modules)
+            caller = self.pm.subset_hook_caller(name, remove_plugins=self._switched_off())
             self._subset_callers[key] = caller
         return caller
 
-    def call_each(self, hook_name: str, **kwargs):
-        """Yield ``(plugin_name, result)`` for every implementation, enabled or not.
+    def implementations(self, hook_name: str, *, include_disabled: bool = False):
+        """The implementations of hook ``hook_name`` (pluggy's ``HookImpl``: ``plugin_name``,
+        ``argnames``, ``function``) of the core and of the enabled plugins; with
+        ``include_disabled``, of every installed plugin (see :meth:`call_each`)."""
+        skipped = set()
+        if not include_disabled:
+            self._ensure_states()
+            skipped = {id(module) for module in self._switched_off()}
+        return [
+            impl
+            for impl in getattr(self.pm.hook, hook_name).get_hookimpls()
+            if id(impl.plugin) not in skipped
+        ]
 
-        Used at build time (blueprints, migrations, commands), where the hub must
-        know which plugin contributed what.
-        """
-        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+    def call_each(self, hook_name: str, *, include_disabled: bool = False, **kwargs):
+        """Yield ``(plugin_name, result)`` for each implementation, where the caller must know
+        which plugin contributed what: the core's and the enabled plugins' by default, like
+        :meth:`hook`. ``include_disabled=True`` is for what concerns every installed plugin
+        whatever its run-time state: building the app (blueprints, commands, declarations of
+        settings, permissions, object types, events and channels), the migrations (a plugin
+        switched off keeps its tables up to date) and an account's personal data."""
+        for impl in self.implementations(hook_name, include_disabled=include_disabled):
             args = {k: v for k, v in kwargs.items() if k in impl.argnames}
             yield impl.plugin_name, impl.function(**args)
 

@@ -85,6 +85,13 @@ class ObjectType:
       facilitators;
     - ``on_published``: ``(obj) -> None``, called when a moderator approves a text held for
       pre-moderation, so the feature tells then who it tells at once otherwise (followers…);
+    - ``on_refused``: ``(obj, moderator, reason) -> None``, called when a moderator refuses
+      a text held for pre-moderation, so the feature ends its own review of it too (a
+      petition leaves the admissibility queue as rejected) without telling the author again:
+      one refusal, one message (the moderation service's);
+    - ``on_restored``: ``(obj, decision) -> None``, called when a second moderator restores
+      a hidden text on appeal, so the feature undoes what it did on ``on_refused`` (a
+      petition goes back to its admissibility review);
     - ``invitations``: the places on the object an account can be invited to take, by role
       name (:class:`InvitationRole`; the invitations service asks the owner's consent).
     """
@@ -108,8 +115,18 @@ class ObjectType:
     author_id: Callable[[object], int | None] = _author_id
     comment_recipients: Callable[[object], list[int]] | None = None
     on_published: Callable[[object], None] | None = None
+    on_refused: Callable[[object, object, str], None] | None = None
+    on_restored: Callable[[object, object], None] | None = None
     invitations: dict[str, InvitationRole] = field(default_factory=dict)
     owner: str = "core"
+
+    def switched_off(self) -> bool:
+        """Whether the plugin that declares this type is switched off: its objects' data
+        stays, but its pages are gone, so nothing links to them."""
+        if self.owner == "core":
+            return False
+        runtime = current_app.extensions.get("hub")
+        return runtime is not None and not runtime.plugins.is_enabled(self.owner)
 
     def url(self, obj, **extra) -> str:
         if self.url_of is not None:
@@ -268,7 +285,7 @@ def build_registry(plugin_manager, core_types: Iterable[ObjectType] = ()) -> Reg
     result = Registry()
     for object_type in core_types:
         result.add(object_type)
-    for name, types in plugin_manager.call_each("hub_register_object_types"):
+    for name, types in plugin_manager.call_each("hub_register_object_types", include_disabled=True):
         for object_type in types or []:
             owner = "core" if name.startswith("core:") else name
             if object_type.owner != owner:

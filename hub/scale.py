@@ -356,8 +356,7 @@ def load_scale(app, name: str = "metropole", factor: float = 1.0, echo=None) -> 
     _contributions(scale)
     _sessions(scale)
     _follows(scale)
-    hook = app.extensions["hub"].plugins.pm.hook.hub_load_scale_content
-    for impl in hook.get_hookimpls():
+    for impl in app.extensions["hub"].plugins.implementations("hub_load_scale_content"):
         scale.say(f"{impl.plugin_name}…")
         impl.function(scale=scale)
         db.session.commit()

@@ -59,16 +59,27 @@ def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
     ).hash(secrets.token_urlsafe(16))
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "geolocation=(), camera=(), microphone=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def set_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Each header unless the view set its own (read once: Headers.setdefault raises and
+    # catches an exception for every header it adds).
+    present = {name.lower() for name in headers.keys()}
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE") and HSTS[0].lower() not in present:
+        headers.add(*HSTS)
     response.vary.add("HX-Request")
     response.vary.add("Cookie")
     if "Cache-Control" not in headers and request.endpoint != "static":

@@ -85,7 +85,8 @@ def current_generation(in_session: bool = False) -> int:
     (``in_session``), as the first read of the request's own transaction, which loads the
     user and the page next: one transaction, one BEGIN, instead of two."""
     if in_session:
-        return db.session.execute(_generation_query()).scalar() or 0
+        # On the session's connection, not through the ORM's execution (a plain column).
+        return db.session.connection().execute(_generation_query()).scalar() or 0
     with db.engine.connect() as connection:
         return connection.execute(_generation_query()).scalar() or 0
 

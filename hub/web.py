@@ -8,7 +8,6 @@ from flask import Request, abort, current_app, request, url_for
 from flask_babel import format_date, format_decimal, format_percent, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
@@ -100,8 +99,15 @@ def fail(status: int, message: str):
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only local paths may be redirect targets (no open redirects)."""
-    if not target:
+    """Only local paths may be redirect targets (no open redirects).
+
+    Judged as a browser reads a ``Location``, not only as ``urlsplit`` does: browsers take
+    ``\\`` for ``/`` and drop tabs and line breaks, so ``/\\evil.example`` or ``/<TAB>/evil``
+    lead to another site; a line break would also make the header invalid (a 500). Such
+    targets, and any other control character, give ``default``."""
+    if not target or not isinstance(target, str):
+        return default
+    if "\\" in target or any(ord(c) < 0x20 or c == "\x7f" for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -274,7 +280,5 @@ def init_web(app) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-
-    @app.context_processor
-    def _inject():
-        return {"current_user": current_user}
+    # Templates get ``current_user`` from Flask-Login's context processor: the user object
+    # itself, not the proxy that looks the user up again on each of a page's many uses.

@@ -32,12 +32,18 @@ from .web import offline_request_context
 class Job:
     """A task ``hub worker`` runs every ``every``: ``run()`` is called inside an app context
     with a request context for the hub's public address (so it may build links and email),
-    outside any transaction; it returns a short summary or None."""
+    outside any transaction; it returns a short summary or None.
+
+    ``erasure=True`` marks a job that erases or anonymises personal data at the end of a
+    retention period the hub announced (a petition's withheld text, signers' details): it
+    runs even while its plugin is switched off, since the plugin keeps its data and the
+    promise to erase it still holds. Every other job of a switched-off plugin waits."""
 
     name: str
     every: timedelta
     run: Callable[[], object]
     description: object = ""
+    erasure: bool = False
 
 
 class JobRun(db.Model):
@@ -54,10 +60,14 @@ class JobRun(db.Model):
 
 
 def scheduled_jobs(app=None) -> list[Job]:
+    """The jobs of the core and of the enabled plugins, and the erasure jobs of the plugins
+    switched off (see :class:`Job`): retention periods run out whatever the switch."""
     app = app or current_app
+    plugins = app.extensions["hub"].plugins
+    enabled = {impl.plugin_name for impl in plugins.implementations("hub_scheduled_jobs")}
     jobs: list[Job] = []
-    for result in app.extensions["hub"].plugins.hook("hub_scheduled_jobs")():
-        jobs.extend(result or [])
+    for name, result in plugins.call_each("hub_scheduled_jobs", include_disabled=True):
+        jobs.extend(job for job in result or [] if name in enabled or job.erasure)
     return sorted(jobs, key=lambda job: job.name)
 
 

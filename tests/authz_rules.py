@@ -315,7 +315,25 @@ def bodies_and_projects_world(w: World) -> None:
         phase="instruction",
         contrat_published_at=now,
     )
-    db.session.add_all([open_project, review])
+    # Its contract written, not yet published: the confirmation of its publication shows.
+    preparing = Project(
+        slug="matrice-contrat",
+        title="Projet en préparation de la matrice",
+        level="commune",
+        domain="mobilite",
+        phase="contrat",
+        **{
+            name: "Rédigé pour la matrice des droits."
+            for name in (
+                "contrat_open",
+                "contrat_closed",
+                "contrat_decides",
+                "contrat_use",
+                "contrat_calendar",
+            )
+        },
+    )
+    db.session.add_all([open_project, review, preparing])
     db.session.flush()
     contribution = Contribution(
         target_type="project",
@@ -365,6 +383,7 @@ def bodies_and_projects_world(w: World) -> None:
         or w.leaving_member_id
     )
     w.project_id, w.review_project_id = open_project.id, review.id
+    w.preparing_project_id = preparing.id
     from hub.answers.models import Answer
 
     answered = Answer(
@@ -663,7 +682,7 @@ RULES: dict[str, Rule | list[Rule]] = {
     "projects.edit": roles("agent", values=lambda w: {"project_id": w.project_id}),
     "projects.publish_contrat": roles(
         "agent",
-        values=lambda w: {"project_id": w.project_id},
+        values=lambda w: {"project_id": w.preparing_project_id},
         post_probe=False,
         note="would publish the contract",
     ),

@@ -269,3 +269,60 @@ def confirm(client, response, *, button: str = "hub_confirmed", **kwargs):
     parser.feed(html)
     form = next(f for f in parser.forms if button in f["buttons"])
     return client.post(form["action"], data=MultiDict([*form["hidden"], (button, "1")]), **kwargs)
+
+
+def told(app, email: str, user_id: int, since: int = 0) -> tuple[list[str], list[str]]:
+    """What a user was told, on an app with ``app.smtp`` (conftest ``mailing_app``): subjects
+    of the emails the SMTP server received for ``email`` after its ``since`` first messages,
+    once the queue is sent, and titles of the user's notifications in the hub."""
+    from email.header import decode_header, make_header
+
+    from sqlalchemy import select
+
+    from hub.mail import deliver_pending
+    from hub.notifications.models import Notification
+
+    with app.test_request_context():
+        deliver_pending()
+        notes = list(
+            db.session.scalars(select(Notification.title).where(Notification.user_id == user_id))
+        )
+    emails = [
+        str(make_header(decode_header(m["Subject"])))
+        for m in app.smtp.messages[since:]
+        if m["To"] == email
+    ]
+    return emails, notes
+
+
+def refuse_appeal_and_restore(
+    app, model, target_id: int, moderator: str, author_id: int, second_id: int
+):
+    """A moderator (by email) refuses a held text, its author appeals, a second moderator
+    restores it; returns the refusal's state as the feature recorded it before the appeal
+    (``model``'s row, detached)."""
+    from sqlalchemy import select
+
+    from hub.accounts.models import User, find_user_by_email
+    from hub.db import write_transaction
+    from hub.moderation import services as moderation
+
+    with app.test_request_context():
+        with write_transaction():
+            decision = moderation.hide(
+                db.session.get(model, target_id), find_user_by_email(moderator), "Hors charte"
+            )
+        refused = db.session.get(model, target_id)
+        db.session.expunge(refused)
+        with write_transaction():
+            moderation.appeal(decision, db.session.get(User, author_id), "Rien de hors charte.")
+        with write_transaction():
+            from hub.moderation.models import Decision
+
+            moderation.decide_appeal(
+                db.session.scalar(select(Decision).where(Decision.id == decision.id)),
+                db.session.get(User, second_id),
+                True,
+                "Le texte respecte la charte.",
+            )
+    return refused

@@ -46,11 +46,13 @@ def measure(app, world, persona: str) -> dict[str, tuple[str, int, int, list[str
             if url in found:
                 continue
             if datacache.data_version() != seen_version:
-                # A write (a login, an audited view) dropped the per-user memos (the menu's
-                # "To do" count): take them again, pages are measured as a person reading on.
+                # A write (a login, an audited view, the page measured before: a CSV export
+                # is audited) dropped the per-user memos (the menu's "To do" count): take
+                # them again, pages are measured as a person reading on.
                 visitor.request("GET", "/")
+            # The version the memos were taken at: a page that writes leaves it behind.
+            seen_version = datacache.data_version()
             with counting(app) as statements:
                 response = visitor.request("GET", url)
-            seen_version = datacache.data_version()
             found[url] = (endpoint, response.status_code, len(statements), list(statements))
     return found

@@ -133,3 +133,68 @@ def test_residence_method_is_said_in_words(app, client, auth, make_user):
     auth.login("agent@example.org")
     html = client.get(f"/staff/residence/{resident}").get_data(as_text=True)
     assert "(en personne, à un guichet)" in html and "(desk)" not in html
+
+
+# Fields that hold a person's data: the visitor's own (its autocomplete token) or someone
+# else's that staff type (``off``: the browser must not offer the staff member's own).
+PERSONAL_FIELD = re.compile(
+    r"(^|_)(email|password|password_confirm|current_password|display_name|full_name|"
+    r"first_name|last_name|birth_date|phone|author_name)$"
+)
+
+
+def _all_forms():
+    import importlib
+    from pathlib import Path
+
+    from hub.forms import HubForm
+
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("hub", "plugins"):
+        for path in sorted((root / folder).rglob("forms.py")):
+            if "tests" not in path.parts:
+                importlib.import_module(".".join(path.relative_to(root).with_suffix("").parts))
+    found, todo = [], [HubForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return sorted(set(found), key=lambda c: (c.__module__, c.__name__))
+
+
+def test_every_personal_data_field_of_every_form_says_its_purpose(app):
+    """RGAA 11.13 without a browser: every form of the hub and its plugins (not only the
+    pages a crawler reaches) gives each personal-data field an ``autocomplete``."""
+    missing, checked = [], 0
+    with app.test_request_context():
+        for form_class in _all_forms():
+            try:
+                form = form_class()
+            except TypeError:
+                continue  # a form built with arguments by its view
+            for field in form:
+                if field.type in ("HiddenField", "CSRFTokenField") or not PERSONAL_FIELD.search(
+                    field.name
+                ):
+                    continue
+                checked += 1
+                if not (field.render_kw or {}).get("autocomplete"):
+                    missing.append(f"{form_class.__module__}.{form_class.__name__}.{field.name}")
+    assert checked >= 15, checked  # the walk reached the account forms at least
+    assert missing == [], f"personal-data fields without autocomplete: {missing}"
+
+
+def test_toggle_buttons_say_their_state_one_way():
+    """A toggle (follow, stop following) says its state by its label, which changes: an
+    ``aria-pressed`` beside it would say the state twice, in two ways ("Stop following,
+    pressed"), so no template of the hub uses it (issue 20)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    both = [
+        path.relative_to(root).as_posix()
+        for folder in ("hub", "plugins", "themes")
+        for path in sorted((root / folder).rglob("*.html"))
+        if "aria-pressed" in path.read_text(encoding="utf-8")
+    ]
+    assert both == [], f"toggle buttons with aria-pressed beside their changing label: {both}"

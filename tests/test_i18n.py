@@ -271,3 +271,44 @@ def test_a_title_made_of_french_content_is_marked_in_english(app, client):
     html = client.get(f"/projects/{project_id}").get_data(as_text=True)
     assert '<title lang="fr">Ligne de tram T3 – ' in html
     assert "<title>Projects – " in client.get("/projects").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("po_path", PO_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_plurals_go_through_ngettext_never_a_parenthesised_s(po_path):
+    """ "0 soutien(s)", "2 district(s)": a count's noun agrees through ngettext."""
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh)
+    shortcut = re.compile(r"\w\((?:s|es|x|e)\)")
+    found = []
+    for m in (m for m in catalog if m.id):
+        texts = [*(m.id if isinstance(m.id, (list, tuple)) else [m.id])]
+        texts += [*(m.string if isinstance(m.string, (list, tuple)) else [m.string])]
+        found += [t for t in texts if t and shortcut.search(t)]
+    assert found == [], f"{po_path}: {found[:3]}"
+
+
+def test_messages_follow_a_forced_locale_and_come_back(app):
+    """The catalogue is found once per request and locale (hub.i18n): a forced locale, and
+    a refresh after the visitor's language changed, still pick their own catalogue, in
+    Python code and in templates alike."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, refresh
+
+    def both():
+        return gettext("Log out"), render_template_string("{{ _('Log out') }}")
+
+    with app.test_request_context("/", headers={"Cookie": "hub_lang=en"}):
+        assert both() == ("Log out", "Log out")
+        with force_locale("fr"):
+            assert both() == ("Se déconnecter", "Se déconnecter")
+        assert both() == ("Log out", "Log out")
+        with force_locale("fr"):
+            assert both() == ("Se déconnecter", "Se déconnecter")
+    with app.test_request_context("/"):
+        assert both() == ("Se déconnecter", "Se déconnecter")
+        app.config["DEFAULT_LOCALE"], default = "en", app.config["DEFAULT_LOCALE"]
+        try:
+            refresh()
+            assert both() == ("Log out", "Log out")
+        finally:
+            app.config["DEFAULT_LOCALE"] = default

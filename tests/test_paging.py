@@ -114,3 +114,57 @@ def test_capped_count_reads_no_further_than_the_cap(app, petitions):
     with app.app_context():
         assert capped_count(db.session, select(Petition), cap=10) == (7, False)
         assert capped_count(db.session, select(Petition), cap=5) == (5, True)
+
+
+TAMPERED_CURSORS = (
+    "i5.i5",  # a number where the date is
+    "sYQ.i5",  # a text where the date is
+    "d20300101000000000000.sYQ",  # a text where the id is
+    "i5.d20300101000000000000",
+    "sYQ.sYQ.sYQ",  # any count of keys
+    "i5",
+)
+
+
+def test_a_tampered_cursor_reads_as_the_first_page(app, client, petitions, monkeypatch):
+    """A cursor whose values are not of their sort keys' kinds (hand-made, not a "next" link)
+    shows the first page: compared with a date column, PostgreSQL refused it (a 500) and
+    SQLite read an empty or arbitrary page."""
+    from plugins.petitions import api, views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(api, "PAGE_SIZE", 2)
+    pattern = r"<h3><a href=\"[^\"]+\">([^<]+)</a></h3>"
+    first = re.findall(pattern, client.get("/petitions/").get_data(as_text=True))
+    first_api = [p["id"] for p in client.get("/api/v1/petitions").get_json()["petitions"]]
+    assert len(first) == len(first_api) == 2
+    for cursor in TAMPERED_CURSORS:
+        page = client.get(f"/petitions/?after={cursor}")
+        assert page.status_code == 200, cursor
+        assert re.findall(pattern, page.get_data(as_text=True)) == first, cursor
+        answer = client.get(f"/api/v1/petitions?after={cursor}")
+        assert answer.status_code == 200, cursor
+        assert [p["id"] for p in answer.get_json()["petitions"]] == first_api, cursor
+
+
+def test_every_paged_listing_survives_hand_made_cursors_and_page_numbers(app, client):
+    from hub.demo import load_demo
+
+    with app.app_context():
+        load_demo(app)
+    listings = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ())
+        and not rule.arguments
+        and (
+            rule.rule in ("/bodies", "/territory", "/petitions/", "/interpellations/", "/ateliers/")
+            or rule.rule in ("/initiatives/", "/budgets/")
+            or rule.rule.startswith("/api/v1/")
+        )
+    ]
+    assert "/api/v1/bodies" in listings and "/api/v1/petitions" in listings
+    for url in listings:
+        for query in (*(f"after={c}" for c in TAMPERED_CURSORS), "page=" + "9" * 25, "page=-3"):
+            status = client.get(f"{url}?{query}").status_code
+            assert status < 500, (url, query, status)

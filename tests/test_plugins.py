@@ -144,3 +144,20 @@ def test_misspelt_hook_fails_at_start(make_app, tmp_path, monkeypatch):
 
     with pytest.raises(PluginValidationError):
         make_app(extra_plugins={"bad": "bad_plugin"})
+
+
+def test_every_bundled_plugin_is_named_in_the_reader_s_language(app):
+    """The admin's plugin list shows each plugin's translatable ``TITLE``: never the first
+    line of a developer's docstring, in English whatever the language."""
+    from flask_babel import force_locale
+
+    bundled = [i for i in app.extensions["hub"].plugins.loaded if i.source == "bundled"]
+    assert len(bundled) >= 6
+    with app.test_request_context():
+        for info in bundled:
+            assert getattr(info.module, "TITLE", None), f"{info.name}: no TITLE in plugin.py"
+            with force_locale("fr"):
+                french = info.title
+            with force_locale("en"):
+                english = info.title
+            assert french != english, f"{info.name}: its title is not translated ({french})"

@@ -75,6 +75,34 @@ def test_login_rate_limit_answers_429(make_app, make_user):
     )
 
 
+def test_process_rate_limits_lift_after_their_window_without_a_thread_per_request(
+    make_app, make_user, monkeypatch
+):
+    """Without Redis the counters live in each process: the request over a limit is refused
+    and the limit lifts after its window, while no request starts a thread (the memory
+    storage of ``limits`` started one per hit to purge its counters: one per vote on a
+    voting day, waited for by the request)."""
+    import threading
+    import time
+
+    app = make_app(ratelimit_login="3 per 4 seconds")
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    data = {"csrf_token": token, "email": "amel@example.org", "password": "wrong"}
+    started = []
+    original = threading.Thread.start
+    monkeypatch.setattr(
+        threading.Thread, "start", lambda self: started.append(self.name) or original(self)
+    )
+    first = time.monotonic()
+    statuses = [client.post("/login", data=data).status_code for _ in range(4)]
+    assert time.monotonic() - first < 4, "too slow a machine to test a 4-second window"
+    assert statuses == [200, 200, 200, 429]
+    time.sleep(max(0.0, first + 4.2 - time.monotonic()))
+    assert client.post("/login", data=data).status_code == 200
+    assert started == []
+
+
 def test_rate_limits_shared_through_redis(make_app, make_user):
     import os
 

@@ -16,6 +16,28 @@ from wtforms import (
 from ..forms import PASSWORD_RULES, HubForm, choices, strip_filter
 
 
+def new_password_fields(label, again_label) -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition, with the password rules and the hint password
+    managers read; made by a call so that each form's fields keep their place in its order
+    (the error summary lists them in the order they are shown)."""
+    return (
+        PasswordField(
+            label,
+            PASSWORD_RULES,
+            description=_l("At least 10 characters."),
+            render_kw={"autocomplete": "new-password"},
+        ),
+        PasswordField(
+            again_label,
+            [
+                validators.InputRequired(),
+                validators.EqualTo("password", message=_l("The two passwords differ.")),
+            ],
+            render_kw={"autocomplete": "new-password"},
+        ),
+    )
+
+
 class RegisterForm(HubForm):
     display_name = StringField(
         _l("Name shown publicly"),
@@ -34,20 +56,7 @@ class RegisterForm(HubForm):
         filters=[strip_filter],
         render_kw={"autocomplete": "email"},
     )
-    password = PasswordField(
-        _l("Password"),
-        PASSWORD_RULES,
-        description=_l("At least 10 characters."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_confirm = PasswordField(
-        _l("Password again"),
-        [
-            validators.InputRequired(),
-            validators.EqualTo("password", message=_l("The two passwords differ.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, password_confirm = new_password_fields(_l("Password"), _l("Password again"))
     accept_terms = BooleanField(
         _l("I accept the terms of use and the privacy policy"),
         [validators.InputRequired(message=_l("You must accept the terms to create an account."))],
@@ -84,20 +93,7 @@ class ResendConfirmationForm(HubForm):
 
 
 class ResetPasswordForm(HubForm):
-    password = PasswordField(
-        _l("New password"),
-        PASSWORD_RULES,
-        description=_l("At least 10 characters."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_confirm = PasswordField(
-        _l("New password again"),
-        [
-            validators.InputRequired(),
-            validators.EqualTo("password", message=_l("The two passwords differ.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, password_confirm = new_password_fields(_l("New password"), _l("New password again"))
 
 
 class ProfileForm(HubForm):
@@ -135,20 +131,7 @@ class ChangePasswordForm(HubForm):
         [validators.InputRequired()],
         render_kw={"autocomplete": "current-password"},
     )
-    password = PasswordField(
-        _l("New password"),
-        PASSWORD_RULES,
-        description=_l("At least 10 characters."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_confirm = PasswordField(
-        _l("New password again"),
-        [
-            validators.InputRequired(),
-            validators.EqualTo("password", message=_l("The two passwords differ.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, password_confirm = new_password_fields(_l("New password"), _l("New password again"))
 
 
 class DeleteAccountForm(HubForm):

@@ -156,7 +156,8 @@ def delete_account(user: User) -> None:
     Plugins anonymise their own data through ``hub_on_user_deleted`` first.
     """
     hub = current_app.extensions["hub"]
-    hub.plugins.pm.hook.hub_on_user_deleted(user=user)
+    # Every installed plugin, switched off or not: its data stays, so it must be anonymised.
+    hub.plugins.hook("hub_on_user_deleted", include_disabled=True)(user=user)
     audit.record("account.deleted", user, actor=user)
     for token in db.session.query(ApiToken).filter_by(user_id=user.id):
         db.session.delete(token)
@@ -209,7 +210,9 @@ def personal_data(user: User) -> dict:
         ],
     }
     hub = current_app.extensions["hub"]
-    for name, result in hub.plugins.call_each("hub_export_personal_data", user=user):
+    for name, result in hub.plugins.call_each(
+        "hub_export_personal_data", include_disabled=True, user=user
+    ):
         if result:
             # Core features register as "core:hub.<feature>.plugin"; plugins by their name.
             data[name.removeprefix("core:hub.").removesuffix(".plugin")] = result

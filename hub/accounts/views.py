@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -16,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -384,21 +385,23 @@ def revoke_token(token_id: int):
 def load_user(user_id: str):
     """Flask-Login's loader: the session's user, unless its sessions were ended since (the
     session version moved with a password change or a deletion)."""
-    from .models import User
-
     try:
         ident, version = (int(x) for x in user_id.split("."))
     except ValueError:
         return None
-    # The roles come in the same query: every page asks for them (menu, permissions).
-    user = (
-        db.session.scalars(select(User).where(User.id == ident).options(joinedload(User.role_rows)))
-        .unique()
-        .one_or_none()
-    )
+    user = db.session.scalars(_user_query(), {"ident": ident}).unique().one_or_none()
     if user is None or user.session_version != version or user.deleted_at is not None:
         return None
     return user
+
+
+@lru_cache(maxsize=1)
+def _user_query():
+    """Built once: it runs on every request of a logged-in person. The roles come in the
+    same query: every page asks for them (menu, permissions)."""
+    from .models import User
+
+    return select(User).where(User.id == bindparam("ident")).options(joinedload(User.role_rows))
 
 
 def init_app(app) -> None:

@@ -94,11 +94,20 @@ def correct(
     actor,
     *,
     outcome: str | None = None,
+    note: str = "",
+    also=None,
     min_length: int = MIN_REASON_LENGTH,
 ) -> Answer:
     """Correct a published answer in place, keeping what it said before in the audit log
     (``answer.corrected``, with the previous text and outcome): :func:`corrections` reads it
-    back, so the public page shows every earlier version with its date."""
+    back, so the public page shows every earlier version with its date.
+
+    ``note`` says publicly what was corrected and why (an erratum). ``also`` maps the owner's
+    own fields published with the answer (a vote, a deliberation) to their ``(before, after)``
+    values: those that change count as a correction and their earlier values are kept in
+    ``previous`` (the owner writes the new ones itself). ``changed`` lists what changed:
+    ``text``, ``outcome`` and the names of ``also``.
+    """
     text = (text or "").strip()
     if len(text) < min_length:
         raise RuleError(
@@ -106,7 +115,17 @@ def correct(
             field="text",
         )
     new_outcome = answer.outcome if outcome is None else outcome
-    if text == answer.text and new_outcome == answer.outcome:
+    changed = [
+        name
+        for name, differs in (
+            ("text", text != answer.text),
+            ("outcome", new_outcome != answer.outcome),
+        )
+        if differs
+    ]
+    previous = {name: before for name, (before, after) in (also or {}).items() if before != after}
+    changed += list(previous)
+    if not changed:
         raise RuleError(_("The correction changes nothing."), field="text")
     audit.record(
         "answer.corrected",
@@ -115,6 +134,9 @@ def correct(
         previous_text=answer.text,
         previous_outcome=answer.outcome,
         outcome=new_outcome,
+        note=(note or "").strip(),
+        changed=changed,
+        previous=previous,
     )
     answer.text = text
     answer.outcome = new_outcome

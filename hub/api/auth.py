@@ -5,6 +5,8 @@ API calls never use the browser session, so CSRF does not apply to them.
 
 from __future__ import annotations
 
+import math
+import re
 from functools import wraps
 
 from flask import g, jsonify, request
@@ -105,6 +107,14 @@ def api_json(*, optional: bool = False, text=(), integer=()) -> dict:
         raise RuleError(_("Send a JSON object."), status=400, code="bad_json")
     if _depth(data) > 4:
         raise RuleError(_("The JSON object is nested too deeply."), status=400, code="bad_json")
+    if not _numbers_fit(data, MAX_ID):
+        # Anywhere in the body (lists of ids, maps of points…): a number no database column
+        # holds, or Infinity/NaN (Python's JSON reader accepts them), is refused here rather
+        # than reaching a query as an overflow.
+        raise RuleError(
+            _("A number in the request is out of range (at most %(max)d).", max=MAX_ID),
+            code="bad_number",
+        )
     for key in text:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise RuleError(_("%(field)s is a text.", field=key), code=f"bad_{key}")
@@ -126,6 +136,28 @@ def _without_nul(value):
     if isinstance(value, list):
         return [_without_nul(v) for v in value]
     return value
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+def _numbers_fit(value, limit: int) -> bool:
+    """Every number in ``value`` (values of objects and items of lists, at any depth) is
+    finite and within ``±limit``; keys of objects that are whole numbers written in ASCII
+    digits too (maps of project ids to points)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return True
+    if isinstance(value, int | float):
+        return math.isfinite(value) and abs(value) <= limit
+    if isinstance(value, dict):
+        return all(
+            not (_WHOLE_NUMBER.fullmatch(k) and (len(k) > 12 or abs(int(k)) > limit))
+            and _numbers_fit(v, limit)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return all(_numbers_fit(v, limit) for v in value)
+    return True
 
 
 def _depth(value, level: int = 0) -> int:

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..paging import next_page_url, sorted_page
 from .models import Body
 
 bp = Blueprint("bodies_api", __name__, url_prefix="/api/v1/bodies")
 
 
+PAGE_SIZE = 100
+
+
 @bp.route("")
 def index():
-    from .views import _directory_query, body_record
+    """The directory's order, ``PAGE_SIZE`` at a time; ``next`` links the following page."""
+    from .views import DIRECTORY_ORDER, _directory_query, body_record
 
-    bodies = db.session.scalars(_directory_query().options(selectinload(Body.members))).all()
-    return jsonify({"bodies": [body_record(b) for b in bodies]})
+    page = sorted_page(
+        db.session,
+        _directory_query().options(selectinload(Body.members)),
+        DIRECTORY_ORDER,
+        request.args.get("after"),
+        PAGE_SIZE,
+    )
+    return jsonify({"bodies": [body_record(b) for b in page.items], "next": next_page_url(page)})
 
 
 @bp.route("/<int:body_id>")
@@ -59,10 +70,19 @@ OPENAPI = {
     "paths": {
         "/api/v1/bodies": {
             "get": {
-                "summary": "Directory of local bodies (open data)",
+                "summary": "Directory of local bodies (open data), by type and name, 100 a "
+                "page: follow `next` (null on the last page)",
+                "parameters": [
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    }
+                ],
                 "responses": {
                     "200": {
-                        "description": "Every active body",
+                        "description": "A page of active bodies",
                         "content": {
                             "application/json": {
                                 "schema": {
@@ -71,7 +91,8 @@ OPENAPI = {
                                         "bodies": {
                                             "type": "array",
                                             "items": {"$ref": "#/components/schemas/Body"},
-                                        }
+                                        },
+                                        "next": {"type": ["string", "null"], "format": "uri"},
                                     },
                                 }
                             }

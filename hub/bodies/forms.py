@@ -36,6 +36,7 @@ class BodyForm(HubForm):
         _l("Public contact email"),
         [validators.Optional(), validators.Email()],
         filters=[strip_filter],
+        render_kw={"autocomplete": "off"},  # the body's address, not the staff member's own
     )
     contact_info = StringField(
         _l("Other public contact (address, phone, office hours)"),

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..hookspecs import hookimpl
 from ..navigation import NavItem, SearchResult, search_like
 from ..registry import InvitationRole, ObjectType
-from ..slots import render_section
+from ..slots import ListSection
 from . import services
 from .models import Body, BodyMember, body_neighbourhood
 
@@ -27,9 +27,10 @@ def hub_grants(user, obj, action):
 
     if not isinstance(obj, Body | Neighbourhood):
         return None
-    acting = services.bodies_acting_for(user, "act")
     if isinstance(obj, Body):
-        return True if any(b.id == obj.id for b in acting) else None
+        # The body's page has its members loaded: read the person's roles there.
+        return True if services.acts_for(user, obj) else None
+    acting = services.bodies_acting_for(user, "act")
     return True if any(obj.id in {n.id for n in b.neighbourhoods} for b in acting) else None
 
 
@@ -77,26 +78,24 @@ def hub_openapi_paths():
 
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
-    """The local bodies attached to the neighbourhood."""
-    bodies = db.session.scalars(
-        select(Body)
-        .where(
-            Body.archived_at.is_(None),
-            Body.id.in_(
-                select(body_neighbourhood.c.body_id).where(
-                    body_neighbourhood.c.neighbourhood_id == neighbourhood.id
-                )
-            ),
-        )
-        .order_by(Body.name)
-    ).all()
+    """The local bodies attached to the neighbourhood (read with the page's other lists)."""
     return [
-        render_section(
+        ListSection(
             "bodies",
             _l("Local bodies"),
             "bodies/_neighbourhood_bodies.html",
+            select(Body.id, Body.name, Body.type).where(
+                Body.archived_at.is_(None),
+                Body.id.in_(
+                    select(body_neighbourhood.c.body_id).where(
+                        body_neighbourhood.c.neighbourhood_id == neighbourhood.id
+                    )
+                ),
+            ),
+            order_by=(Body.name, Body.id),
             order=10,
-            bodies=bodies,
+            rows_name="bodies",
+            show_empty=True,
         )
     ]
 

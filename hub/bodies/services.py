@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import g, has_request_context
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from .. import audit
+from .. import audit, datacache
 from ..db import utcnow
 from ..extensions import db
 from ..settings import Setting, get_setting
@@ -69,9 +70,32 @@ def can(user, body: Body, capability: str) -> bool:
 
 
 def bodies_acting_for(user, capability: str) -> list[Body]:
-    """Bodies where ``user`` currently holds a role granting ``capability``."""
+    """Bodies where ``user`` currently holds a role granting ``capability`` (read once per
+    request while nothing is written: a page and its sections ask alike)."""
     if not getattr(user, "is_authenticated", False):
         return []
+    if not has_request_context():
+        return _bodies_acting_for(user, capability)
+    memo = g.setdefault("hub_bodies_acting_for", {})
+    key = (user.id, capability, datacache.data_version())
+    if key not in memo:
+        memo[key] = _bodies_acting_for(user, capability)
+    return list(memo[key])
+
+
+def acts_for(user, body: Body, capability: str = "act") -> bool:
+    """Whether ``user`` currently holds a role in ``body`` granting ``capability`` (as
+    :func:`bodies_acting_for` says, read from the body's members)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    today = local_today()
+    return any(
+        m.user_id == user.id and m.role in CAPABILITIES[capability] and m.active_on(today)
+        for m in body.members
+    )
+
+
+def _bodies_acting_for(user, capability: str) -> list[Body]:
     today = local_today()
     rows = db.session.scalars(
         select(BodyMember)

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import audit, workqueue
 from ..agenda import ical_response
@@ -29,6 +29,7 @@ from ..forms import HubForm, choices, require_sent
 from ..invitations import services as invitations
 from ..paging import capped_count, sort_key, sorted_page
 from ..permissions import permission_required
+from ..ratelimits import limit_writes
 from ..sessions.services import sessions_for
 from ..territory.models import Commune, Neighbourhood, neighbourhood_choices
 from ..text import csv_response, unique_slug
@@ -43,7 +44,9 @@ bp = Blueprint("bodies", __name__, template_folder="templates")
 
 
 def get_body(body_id: int) -> Body:
-    return db.session.get(Body, body_id) or abort(404)
+    """The body (404), its neighbourhoods in the same query (its pages name them)."""
+    options = [joinedload(Body.neighbourhoods)]
+    return db.session.get(Body, body_id, options=options) or abort(404)
 
 
 def require(body: Body, capability: str) -> set[str]:
@@ -196,10 +199,18 @@ def show(body_id: int):
     body = get_body(body_id)
     caps = services.capabilities(current_user, body)
     upcoming = sessions_for(
-        [("body", body.id)], upcoming_only=True, include_cancelled=False, limit=20
+        [("body", body.id)],
+        upcoming_only=True,
+        include_cancelled=False,
+        limit=20,
+        with_neighbourhoods=False,
     )
     draws = db.session.scalars(
-        select(Draw).where(Draw.body_id == body.id).order_by(Draw.id.desc())
+        # Each draw's body is the page's (already loaded): not joined again.
+        select(Draw)
+        .where(Draw.body_id == body.id)
+        .options(lazyload(Draw.body))
+        .order_by(Draw.id.desc())
     ).all()
     return render_template(
         "bodies/show.html",
@@ -306,6 +317,7 @@ def edit(body_id: int):
 
 
 @bp.route("/bodies/<int:body_id>/members", methods=["GET", "POST"])
+@limit_writes("write")
 def members(body_id: int):
     body = get_body(body_id)
     require(body, "members")

@@ -12,7 +12,20 @@ import statistics
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    case,
+    cast,
+    distinct,
+    extract,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from ..answers import services as answers
 from ..db import utcnow
@@ -27,7 +40,9 @@ from .models import CORE_CHANNELS, FINAL_STATUSES, STATUSES, Contribution, Contr
 def build_channels(plugin_manager) -> dict[str, ContributionChannel]:
     """The core's channels and those plugins register (at app creation)."""
     found = {c.name: c for c in CORE_CHANNELS}
-    for _name, result in plugin_manager.call_each("hub_register_contribution_channels"):
+    for _name, result in plugin_manager.call_each(
+        "hub_register_contribution_channels", include_disabled=True
+    ):
         for channel in result or []:
             if channel.name in found:
                 raise RuntimeError(f"contribution channel {channel.name!r} declared twice")
@@ -263,9 +278,18 @@ def counts_by_source(source_type: str, source_ids) -> dict[int, int]:
     )
 
 
-def indicators(target_type: str, target_ids) -> dict[int, dict]:
-    """Public indicators of several objects of one type, from grouped queries (a fixed number
-    of queries whatever the number of objects)."""
+def _days_between(start, end):
+    """``end - start`` in days, as a float computed by the database."""
+    if db.engine.dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(start)
+    return extract("epoch", end - start) / 86400.0
+
+
+def indicators(target_type: str, target_ids, extra: dict | None = None) -> dict[int, dict]:
+    """Public indicators of several objects of one type, in one query whatever the number of
+    objects: the groupings (by channel, distinct authors, by neighbourhood, answer delays)
+    and the ``extra`` figures (``{name: select(target_id, value)}`` grouped by target, e.g.
+    followers) are the parts of one ``UNION ALL``."""
     from ..territory.models import Neighbourhood
 
     ids = sorted(set(target_ids))
@@ -283,6 +307,123 @@ def indicators(target_type: str, target_ids) -> dict[int, dict]:
     }
     if not ids:
         return result
+    extra = extra or {}
+    for name in extra:
+        for row in result.values():
+            row[name] = 0
+    base = (Contribution.target_type == target_type, Contribution.target_id.in_(ids))
+    no_text, no_int, no_float = cast(null(), String), cast(null(), Integer), cast(null(), Float)
+
+    def part(kind, target_id, key, key_id, first, second, third, days):
+        return select(
+            literal(kind, String).label("kind"),
+            target_id.label("target_id"),
+            key.label("key"),
+            key_id.label("key_id"),
+            first.label("first"),
+            second.label("second"),
+            third.label("third"),
+            days.label("days"),
+        )
+
+    parts = [
+        part(
+            "channel",
+            Contribution.target_id,
+            Contribution.channel,
+            no_int,
+            func.count(Contribution.id),
+            func.count(Contribution.answer_id),
+            func.sum(case((Contribution.author_id.is_(None), 1), else_=0)),
+            no_float,
+        )
+        .where(*base)
+        .group_by(Contribution.target_id, Contribution.channel),
+        part(
+            "authors",
+            Contribution.target_id,
+            no_text,
+            no_int,
+            func.count(distinct(Contribution.author_id)),
+            no_int,
+            no_int,
+            no_float,
+        )
+        .where(*base, Contribution.author_id.is_not(None))
+        .group_by(Contribution.target_id),
+        part(
+            "neighbourhood",
+            Contribution.target_id,
+            Neighbourhood.name,
+            Contribution.neighbourhood_id,
+            func.count(Contribution.id),
+            no_int,
+            no_int,
+            no_float,
+        )
+        .select_from(Contribution)
+        .outerjoin(Neighbourhood, Neighbourhood.id == Contribution.neighbourhood_id)
+        .where(*base)
+        .group_by(Contribution.target_id, Contribution.neighbourhood_id, Neighbourhood.name),
+        part(
+            "delay",
+            Contribution.target_id,
+            no_text,
+            no_int,
+            no_int,
+            no_int,
+            no_int,
+            _days_between(Contribution.created_at, Contribution.answered_at),
+        ).where(*base, Contribution.answered_at.is_not(None)),
+    ]
+    for name, query in extra.items():
+        target_id, value = query.selected_columns
+        parts.append(
+            query.with_only_columns(
+                literal(name, String).label("kind"),
+                target_id.label("target_id"),
+                no_text.label("key"),
+                no_int.label("key_id"),
+                value.label("first"),
+                no_int.label("second"),
+                no_int.label("third"),
+                no_float.label("days"),
+            )
+        )
+    union = union_all(*parts).subquery()
+    neighbourhoods: dict[int, list[tuple]] = {}
+    delays: dict[int, list[float]] = {}
+    for kind, target_id, key, key_id, first, second, third, days in db.session.execute(
+        select(union)
+    ):
+        row = result[target_id]
+        if kind == "channel":
+            row["contributions"] += first
+            row["answered"] += second
+            row["participants"] += int(third or 0)
+            row["by_channel"][key] = row["by_channel"].get(key, 0) + first
+        elif kind == "authors":
+            row["participants"] += first
+        elif kind == "neighbourhood":
+            neighbourhoods.setdefault(target_id, []).append((key_id, key, first))
+        elif kind == "delay":
+            delays.setdefault(target_id, []).append(float(days))
+        else:
+            row[kind] = int(first or 0)
+    for target_id, found in neighbourhoods.items():
+        # Most contributions first, then by name (an unknown neighbourhood, without a name,
+        # where the database sorts NULL: first on SQLite, last on PostgreSQL).
+        nulls_first = db.engine.dialect.name == "sqlite"
+        found.sort(key=lambda f: (-f[2], (f[1] is None) != nulls_first, f[1] or ""))
+        result[target_id]["by_neighbourhood"] = [
+            {"neighbourhood_id": nid, "name": name, "count": count} for nid, name, count in found
+        ]
+    for target_id, row in result.items():
+        if row["contributions"]:
+            row["share_answered"] = round(row["answered"] / row["contributions"], 4)
+        if delays.get(target_id):
+            row["median_days_to_answer"] = round(statistics.median(delays[target_id]), 1)
+    return result
     base = (Contribution.target_type == target_type, Contribution.target_id.in_(ids))
     for target_id, channel, total, answered, without_account in db.session.execute(
         select(

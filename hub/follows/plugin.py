@@ -23,9 +23,11 @@ def _followed_refs(event, object_type, obj) -> list[tuple[str, int]]:
     if not news:
         return []
     refs = [("neighbourhood", n) for n in object_type.neighbourhood_ids(obj) or []]
-    organiser = getattr(obj, "organiser_ref", None)
-    if organiser and organiser[0] and organiser[1] is not None:
-        refs.append(organiser)
+    # A session's organiser, and what it belongs to (a workshop, a project…): their followers
+    # hear of its news too.
+    for ref in (getattr(obj, "organiser_ref", None), getattr(obj, "target_ref", None)):
+        if ref and ref[0] and ref[1] is not None:
+            refs.append(ref)
     if getattr(obj, "body_id", None) is not None:
         refs.append(("body", obj.body_id))
     if news == "followers":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -61,17 +61,34 @@ def follower_count(target) -> int:
     )
 
 
+def following_and_count(user, target) -> tuple[bool, int]:
+    """Whether ``user`` follows ``target`` and how many do, in one query (a page's button)."""
+    target_type, target_id = target if isinstance(target, tuple) else registry().ref(target)
+    me = user.id if getattr(user, "is_authenticated", False) else None
+    mine = func.coalesce(func.sum(case((Follow.user_id == me, 1), else_=0)), 0)
+    total, own = db.session.execute(
+        select(func.count(), mine).where(
+            Follow.target_type == target_type, Follow.target_id == target_id
+        )
+    ).one()
+    return bool(me is not None and own), total or 0
+
+
 def counts(target_type: str, target_ids) -> dict[int, int]:
     """Follower counts of several objects of one type (one grouped query)."""
     ids = sorted(set(target_ids))
     if not ids:
         return {}
-    return dict(
-        db.session.execute(
-            select(Follow.target_id, func.count())
-            .where(Follow.target_type == target_type, Follow.target_id.in_(ids))
-            .group_by(Follow.target_id)
-        ).all()
+    return dict(db.session.execute(counts_query(target_type, ids)).all())
+
+
+def counts_query(target_type: str, target_ids):
+    """The query of :func:`counts`: ``(target_id, followers)`` rows, for a caller that folds
+    it into a larger one."""
+    return (
+        select(Follow.target_id, func.count())
+        .where(Follow.target_type == target_type, Follow.target_id.in_(list(target_ids)))
+        .group_by(Follow.target_id)
     )
 
 

@@ -54,14 +54,15 @@ def follow(object_type: str, object_id: int):
 def _render(obj, announce: bool = False) -> str:
     reg = registry()
     object_type, object_id = reg.ref(obj)
+    following, followers = services.following_and_count(current_user, (object_type, object_id))
     return render_template(
         "follows/_button.html",
         object_type=object_type,
         object_id=object_id,
         title=reg.type_of(obj).title(obj),
         page=reg.type_of(obj).url(obj),
-        following=services.is_following(current_user, obj),
-        followers=services.follower_count(obj),
+        following=following,
+        followers=followers,
         form=HubForm(),
         announce=announce,
     )

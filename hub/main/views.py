@@ -154,6 +154,30 @@ def health():
 SEARCH_LIMIT = 20
 
 
+def _moderated(results: list, query: str) -> list:
+    """Search results as moderation leaves them: a text hidden by moderation shows its
+    public reason instead of an extract, and is found by its title only (matching the hidden
+    text would tell what it says); a text waiting for pre-moderation is not found."""
+    from dataclasses import replace
+
+    from ..moderation import services as moderation
+
+    hidden = moderation.hidden_among(r.target for r in results)
+    kept = []
+    for result in results:
+        decision = hidden.get(result.target) if result.target else None
+        if decision is None:
+            kept.append(result)
+        elif not decision.pending and query.casefold() in str(result.title).casefold():
+            summary = (
+                _("Not published: this text was refused before a moderator read it.")
+                if decision.settled
+                else _("Hidden by moderation: %(reason)s", reason=decision.reason)
+            )
+            kept.append(replace(result, summary=summary))
+    return kept
+
+
 @bp.route("/search")
 def search():
     """Search every feature's public objects (``hub_search``); works without JavaScript."""
@@ -161,9 +185,13 @@ def search():
     groups: dict[str, list] = {}
     if len(query) >= 2:
         hook = current_app.extensions["hub"].plugins.hook("hub_search")
-        for results in hook(query=query, user=current_user, limit=SEARCH_LIMIT):
-            for result in results or []:
-                groups.setdefault(str(result.kind), []).append(result)
+        found = [
+            result
+            for results in hook(query=query, user=current_user, limit=SEARCH_LIMIT)
+            for result in results or []
+        ]
+        for result in _moderated(found, query):
+            groups.setdefault(str(result.kind), []).append(result)
     total = sum(len(items) for items in groups.values())
     return render_template("main/search.html", query=query, groups=groups, total=total)
 

@@ -57,6 +57,8 @@ class Decision(db.Model):
     target_id: Mapped[int] = mapped_column(Integer)
     hidden: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     # Pre-moderation: the text waits, hidden, until a moderator approves (or hides) it.
+    # A held text refused by its feature's own review before any moderator read it stays
+    # hidden without a reason (``settled``, see services.settle).
     pending: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     reason: Mapped[str] = mapped_column(Text)
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -73,6 +75,13 @@ class Decision(db.Model):
 
     moderator = relationship("User", foreign_keys=[moderator_id])
     appeal_moderator = relationship("User", foreign_keys=[appeal_moderator_id])
+
+    @property
+    def settled(self) -> bool:
+        """Withheld by the feature's own review while it waited for pre-moderation: never
+        read by a moderator, so never published; no moderation reason and no appeal (a
+        moderator's hiding always carries its reason)."""
+        return self.hidden and not self.pending and not self.reason
 
     @property
     def appeal_pending(self) -> bool:

@@ -27,6 +27,10 @@ def hub_register_event_types():
         EventType("moderation.appeal_decided", _l("A second moderator decided an appeal")),
         EventType("moderation.held", _l("A text waits for pre-moderation")),
         EventType("moderation.approved", _l("A moderator approved a text held for pre-moderation")),
+        EventType(
+            "moderation.settled",
+            _l("A feature's own review decided on a text held for pre-moderation"),
+        ),
     ]
 
 
@@ -67,7 +71,7 @@ def hub_staff_area(user):
             "moderation/_staff.html",
             order=15,
             reports=services.open_report_count(),
-            appeals=len(services.pending_appeals()),
+            appeals=services.pending_appeal_count(),
             pending=services.pending_count(),
         )
     ]

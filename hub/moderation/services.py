@@ -14,11 +14,12 @@ moderator approves it (:func:`approve`) or hides it with a public reason (:func:
 
 from __future__ import annotations
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy.orm import QueryableAttribute
 
-from ..db import utcnow
+from ..db import for_update, utcnow
 from ..errors import RuleError
 from ..events import emit
 from ..extensions import db
@@ -52,6 +53,48 @@ def decision_of(target) -> Decision | None:
     )
 
 
+def lock(target) -> Decision | None:
+    """Lock ``target``'s row, then its moderation decision's, and read both afresh; returns
+    the decision (None when there is none). Call it inside the write transaction.
+
+    This is the hub's one lock order for moderated texts: **the object first, then its
+    decision** (docs/architecture.md). Every moderation write here starts with it (approve,
+    settle, resume, hide, keep, an appeal's decision), and a feature's review that reads its
+    object's state and then settles or resumes its hold calls it before reading that state:
+    a moderator's approval and a review's refusal then wait for each other instead of each
+    acting on what it read before the other wrote (a refused text published), and no two
+    writers take the two rows in opposite orders (a deadlock on PostgreSQL). On SQLite the
+    write transaction's ``BEGIN IMMEDIATE`` already serialises writers; both rows are read
+    afresh all the same."""
+    model = registry().type_of(target).model
+    db.session.scalar(
+        for_update(select(model).where(model.id == target.id)).execution_options(
+            populate_existing=True
+        )
+    )
+    target_type, target_id = _ref(target)
+    return db.session.scalar(
+        for_update(
+            select(Decision).where(
+                Decision.target_type == target_type, Decision.target_id == target_id
+            )
+        ).execution_options(populate_existing=True)
+    )
+
+
+def _lock_decision(decision: Decision) -> None:
+    """Lock an appeal's decision (its object first when it still exists) and read it afresh."""
+    target = registry().load(decision.target_type, decision.target_id)
+    if target is not None:
+        lock(target)
+        return
+    db.session.scalar(
+        for_update(select(Decision).where(Decision.id == decision.id)).execution_options(
+            populate_existing=True
+        )
+    )
+
+
 def hidden_decisions(target_type: str) -> dict[int, Decision]:
     """The hidden objects of one type (cached for the request: one query per type)."""
     cache = g.setdefault("hub_hidden", {}) if has_request_context() else {}
@@ -82,9 +125,62 @@ def hidden(target) -> Decision | None:
     return hidden_decisions(target_type).get(target_id)
 
 
+def hidden_among(refs) -> dict[tuple[str, int], Decision]:
+    """The decisions hiding (or holding for pre-moderation) any of ``refs``, ``(type, id)``
+    pairs (None ones skipped): one query per type and request, for a list that shows texts
+    of several features (the site search, the OParl export)."""
+    wanted = {tuple(ref) for ref in refs if ref}
+    cache = g.setdefault("hub_hidden", {}) if has_request_context() else {}
+    prefetch_hidden({target_type for target_type, _id in wanted}, cache)
+    found = {}
+    for target_type, target_id in wanted:
+        decision = cache[target_type].get(target_id)
+        if decision is not None:
+            found[(target_type, target_id)] = decision
+    return found
+
+
 def _forget_cache() -> None:
     if has_request_context():
         g.pop("hub_hidden", None)
+
+
+def switched_off_feature(target, depth: int = 3) -> str | None:
+    """The title of the plugin switched off that ``target`` belongs to (its type's, or that
+    of the object it sits in: a comment on a petition), or None when its feature is on.
+
+    While a plugin is switched off its pages answer 404 and its code does not run, so its
+    texts can be neither approved, refused, hidden, kept nor restored: the author would be
+    sent a link that leads nowhere, and the feature could not react (publish, review). They
+    stay in the queue, marked, until an administrator switches the plugin on again."""
+    reg = registry()
+    while target is not None and depth > 0:
+        object_type = reg.find_model(type(target))
+        if object_type is None:
+            return None
+        if object_type.switched_off():
+            info = current_app.extensions["hub"].plugins.plugins.get(object_type.owner)
+            return str(info.title) if info is not None else object_type.owner
+        parent_type = getattr(target, "target_type", None)
+        parent_id = getattr(target, "target_id", None)
+        if not (isinstance(parent_type, str) and isinstance(parent_id, int)):
+            return None
+        target, depth = reg.load(parent_type, parent_id), depth - 1
+    return None
+
+
+def refuse_switched_off(target) -> None:
+    feature = switched_off_feature(target)
+    if feature is not None:
+        raise RuleError(
+            _(
+                "The feature “%(feature)s” is switched off: its texts cannot be moderated "
+                "until an administrator switches it on again.",
+                feature=feature,
+            ),
+            status=409,
+            code="feature_switched_off",
+        )
 
 
 def premoderated(target) -> bool:
@@ -124,7 +220,8 @@ def approve(target, moderator) -> Decision:
     """Show a text that waited for pre-moderation; its author is told."""
     if not is_moderator(moderator):
         raise RuleError(_("Only moderators may approve content."), status=403)
-    decision = decision_of(target)
+    refuse_switched_off(target)
+    decision = lock(target)
     if decision is None or not decision.pending:
         raise RuleError(_("This is not waiting for moderation."), status=409)
     decision.pending, decision.hidden = False, False
@@ -148,6 +245,38 @@ def approve(target, moderator) -> Decision:
     return decision
 
 
+def settle(target, actor) -> bool:
+    """The feature's own review refused a text held for pre-moderation (found inadmissible,
+    or not feasible, before any moderator read it): the hold ends without a message, the
+    feature having told the author itself, and the text leaves the moderators' queue. No
+    moderator read it, so it is never published: it stays hidden wherever the core hides
+    held texts (pages, search, exports), with no moderation reason (the feature shows its
+    own) and nothing to appeal here. Returns whether there was a hold."""
+    decision = lock(target)
+    if decision is None or not decision.pending:
+        return False
+    decision.pending, decision.hidden, decision.reason = False, True, ""
+    decision.moderator_id, decision.decided_at = None, utcnow()
+    db.session.flush()
+    _forget_cache()
+    emit("moderation.settled", target, actor=actor)
+    return True
+
+
+def resume(target) -> bool:
+    """The feature's review took back its refusal of a text it had settled (found feasible
+    after all): no moderator read it yet, so it waits for one again, hidden.
+    Returns whether it was settled."""
+    decision = lock(target)
+    if decision is None or not decision.settled:
+        return False
+    decision.pending, decision.decided_at = True, utcnow()
+    db.session.flush()
+    _forget_cache()
+    emit("moderation.held", target)
+    return True
+
+
 def pending_items() -> list[dict]:
     """Texts waiting for pre-moderation, oldest first."""
     rows = list(
@@ -162,6 +291,7 @@ def pending_items() -> list[dict]:
         if target is None:
             continue
         object_type = registry().get(decision.target_type)
+        switched_off = switched_off_feature(target)
         result.append(
             {
                 "type": decision.target_type,
@@ -169,15 +299,58 @@ def pending_items() -> list[dict]:
                 "target": target,
                 "label": object_type.label,
                 "title": object_type.title(target),
-                "url": object_type.url(target),
+                # Its page answers 404 while the feature is off: no link, no action.
+                "url": "" if switched_off else object_type.url(target),
+                "switched_off": switched_off,
                 "since": decision.decided_at,
             }
         )
     return result
 
 
+def _decidable(type_column, id_column):
+    """SQL condition on a ``(type, id)`` pair of columns: the text is not of a switched-off
+    plugin, nor sits in an object of one (a comment on a petition: a type whose objects have
+    ``target_type``/``target_id`` columns, as :func:`switched_off_feature` walks them, one
+    level here). None while every plugin is on (the usual case): nothing to leave out."""
+    types = registry().types
+    off = sorted(name for name, object_type in types.items() if object_type.switched_off())
+    if not off:
+        return None
+    left_out = [type_column.in_(off)]
+    for name, object_type in types.items():
+        model = object_type.model
+        parent_type = getattr(model, "target_type", None)
+        parent_id = getattr(model, "target_id", None)
+        if name in off or not (
+            isinstance(parent_type, QueryableAttribute)
+            and isinstance(parent_id, QueryableAttribute)
+        ):
+            continue
+        left_out.append(
+            and_(
+                type_column == name,
+                id_column.in_(select(model.id).where(parent_type.in_(off))),
+            )
+        )
+    return not_(or_(*left_out))
+
+
+def _count(query, type_column, id_column) -> int:
+    decidable = _decidable(type_column, id_column)
+    if decidable is not None:
+        query = query.where(decidable)
+    return db.session.scalar(query) or 0
+
+
 def pending_count() -> int:
-    return db.session.scalar(select(func.count(Decision.id)).where(Decision.pending)) or 0
+    """How many held texts a moderator can decide now (the staff area's count): those of a
+    switched-off plugin, shown in the queue as not actionable, are left out (same one query)."""
+    return _count(
+        select(func.count(Decision.id)).where(Decision.pending),
+        Decision.target_type,
+        Decision.target_id,
+    )
 
 
 def may_report(user, target) -> bool:
@@ -238,6 +411,7 @@ def queue() -> list[dict]:
         if target is None:
             continue
         object_type = registry().get(key[0])
+        switched_off = switched_off_feature(target)
         result.append(
             {
                 "type": key[0],
@@ -245,7 +419,8 @@ def queue() -> list[dict]:
                 "target": target,
                 "label": object_type.label,
                 "title": object_type.title(target),
-                "url": object_type.url(target),
+                "url": "" if switched_off else object_type.url(target),
+                "switched_off": switched_off,
                 "reports": reports,
                 "reasons": sorted({r.reason for r in reports}),
                 "first_at": reports[0].created_at,
@@ -256,7 +431,13 @@ def queue() -> list[dict]:
 
 
 def open_report_count() -> int:
-    return db.session.scalar(select(func.count(Report.id)).where(Report.resolved_at.is_(None))) or 0
+    """How many open reports a moderator can decide now: those on texts of a switched-off
+    plugin (not actionable in the queue) are left out."""
+    return _count(
+        select(func.count(Report.id)).where(Report.resolved_at.is_(None)),
+        Report.target_type,
+        Report.target_id,
+    )
 
 
 def _resolve(target_type: str, target_id: int, outcome: str) -> int:
@@ -282,9 +463,12 @@ def hide(target, moderator, reason: str) -> Decision:
     reason = (reason or "").strip()
     if not reason:
         raise RuleError(_("Give the reason shown in place of the content."), field="reason")
+    refuse_switched_off(target)
     target_type, target_id = _ref(target)
-    decision = decision_of(target)
+    decision = lock(target)
     if decision is not None and decision.hidden and not decision.pending:
+        # Hidden by a moderator, or withheld by the feature's review (settled): either way
+        # nobody sees it, and its author was told once.
         raise RuleError(_("This is already hidden."), status=409)
     refused = decision is not None and decision.pending
     if decision is None:
@@ -303,6 +487,8 @@ def hide(target, moderator, reason: str) -> Decision:
     _forget_cache()
     emit("moderation.hidden", target, actor=moderator, reason=decision.reason)
     object_type = registry().type_of(target)
+    if refused and object_type.on_refused is not None:
+        object_type.on_refused(target, moderator, decision.reason)
     if decision.author_id:
         from ..accounts.models import User
 
@@ -327,6 +513,8 @@ def keep(target, moderator) -> int:
     """Close the open reports of ``target`` without hiding it."""
     if not is_moderator(moderator):
         raise RuleError(_("Only moderators may decide on reports."), status=403)
+    refuse_switched_off(target)
+    lock(target)  # a hiding at the same time closes the same reports
     target_type, target_id = _ref(target)
     count = _resolve(target_type, target_id, "kept")
     if count:
@@ -345,6 +533,7 @@ def may_appeal(user, decision: Decision) -> bool:
         getattr(user, "is_authenticated", False)
         and decision.hidden
         and not decision.pending
+        and not decision.settled
         and decision.author_id == user.id
         and decision.appealed_at is None
     )
@@ -353,7 +542,8 @@ def may_appeal(user, decision: Decision) -> bool:
 def appeal(decision: Decision, user, text: str) -> Decision:
     if decision.author_id != getattr(user, "id", None):
         raise RuleError(_("Only the author may appeal."), status=403)
-    if not decision.hidden or decision.pending:
+    _lock_decision(decision)
+    if not decision.hidden or decision.pending or decision.settled:
         raise RuleError(_("This is no longer hidden."), status=409)
     if decision.appealed_at is not None:
         raise RuleError(_("You have already appealed this decision."), status=409)
@@ -379,6 +569,7 @@ def decide_appeal(decision: Decision, moderator, restore: bool, reason: str) -> 
     """A second moderator (never the one who hid it) upholds or restores."""
     if not is_moderator(moderator):
         raise RuleError(_("Only moderators may decide an appeal."), status=403)
+    _lock_decision(decision)
     if not decision.appeal_pending:
         raise RuleError(_("There is no appeal to decide."), status=409)
     if decision.moderator_id == moderator.id:
@@ -389,6 +580,7 @@ def decide_appeal(decision: Decision, moderator, restore: bool, reason: str) -> 
     reason = (reason or "").strip()
     if not reason:
         raise RuleError(_("Give the reason of the decision."), field="reason")
+    refuse_switched_off(registry().load(decision.target_type, decision.target_id))
     decision.appeal_moderator_id = moderator.id
     decision.appeal_decided_at = utcnow()
     decision.appeal_outcome = "restored" if restore else "upheld"
@@ -404,6 +596,10 @@ def decide_appeal(decision: Decision, moderator, restore: bool, reason: str) -> 
         outcome=decision.appeal_outcome,
     )
     target = registry().load(decision.target_type, decision.target_id)
+    if restore and target is not None:
+        restored = registry().type_of(target).on_restored
+        if restored is not None:
+            restored(target, decision)
     if decision.author_id and target is not None:
         from ..accounts.models import User
 
@@ -427,12 +623,27 @@ def pending_appeals() -> list[Decision]:
     )
 
 
+def pending_appeal_count() -> int:
+    """How many appeals a moderator can decide now: those on texts of a switched-off plugin
+    (not actionable in the queue) are left out."""
+    return _count(
+        select(func.count(Decision.id)).where(
+            Decision.appealed_at.is_not(None), Decision.appeal_decided_at.is_(None)
+        ),
+        Decision.target_type,
+        Decision.target_id,
+    )
+
+
 def decisions(limit: int = 200) -> list[Decision]:
     """The latest decisions (the public trail of moderation)."""
     return list(
         db.session.scalars(
             select(Decision)
-            .where(Decision.pending.is_(False))
+            # A text withheld by its feature's review (settled) is no moderation decision.
+            .where(
+                Decision.pending.is_(False), or_(Decision.hidden.is_(False), Decision.reason != "")
+            )
             .order_by(Decision.decided_at.desc())
             .limit(limit)
         )

@@ -4,11 +4,11 @@ moderation charter and the public trail of decisions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..confirm import changing, confirm_first
+from ..confirm import changing
 from ..errors import login_required_response
 from ..extensions import db
 from ..forms import HubForm, form_action
@@ -30,7 +30,11 @@ def _load(target_type: str, target_id: int):
     if object_type is None or not object_type.moderation:
         abort(404)
     target = reg.load(target_type, target_id)
-    if target is None or not object_type.can_view(current_user, target):
+    # Moderators act on every text in their queue, also on one its feature shows to few (an
+    # interpellation whose committee still forms).
+    if target is None or not (
+        object_type.can_view(current_user, target) or services.is_moderator(current_user)
+    ):
         abort(404)
     return target, object_type
 
@@ -70,11 +74,14 @@ def queue():
     return _queue_page(HideForm())
 
 
-def _queue_page(hide_form, status: int = 200):
+def _queue_page(hide_form, status: int = 200, editing=None):
+    """``editing``: ``(type, id, held)`` of the object whose hiding form comes back (refused,
+    or "Change what I typed"): only its reason field shows what was typed."""
     appeals = services.pending_appeals()
     _preload(appeals)
     return render_template(
         "moderation/queue.html",
+        editing=editing,
         groups=services.queue(),
         pending=services.pending_items(),
         appeals=appeals,
@@ -96,29 +103,59 @@ def _describe(decision: Decision) -> dict:
     object_type = reg.find(decision.target_type)
     target = reg.load(decision.target_type, decision.target_id)
     if object_type is None or target is None:
-        return {"label": decision.target_type, "title": "", "url": ""}
+        return {"label": decision.target_type, "title": "", "url": "", "switched_off": None}
+    switched_off = services.switched_off_feature(target)
     return {
         "label": object_type.label,
         "title": object_type.title(target),
-        "url": object_type.url(target),
+        "url": "" if switched_off else object_type.url(target),
         "target": target,
+        "switched_off": switched_off,
     }
+
+
+def _anchor(target_type: str, target_id: int, held: bool) -> str:
+    """Where the object sits in the queue: its reports, or the texts held for approval."""
+    prefix = "pending" if held else "report"
+    return url_for("moderation.queue") + f"#{prefix}-{target_type}-{target_id}"
 
 
 @bp.route("/moderation/<target_type>/<int:target_id>/hide", methods=["POST"])
 @permission_required("moderate")
 def hide(target_type: str, target_id: int):
-    target, _type = _load(target_type, target_id)
+    """Hiding is confirmed first (what is shown instead, who is told); an appeal can revisit
+    it, so the page does not say it cannot be undone."""
+    target, object_type = _load(target_type, target_id)
+    decision = services.decision_of(target)
+    held = decision is not None and decision.pending
     form = HideForm()
     done = form_action(
         form,
         lambda: services.hide(target, current_user, form.reason.data),
+        confirm=lambda: {
+            "heading": _("Refuse this text?") if held else _("Hide this content?"),
+            "about": object_type.title(target),
+            "about_url": object_type.url(target),
+            "shown": [(form.reason.label.text, form.reason.data)],
+            "consequence": _(
+                "The text is not published: its author is told by email with this reason and "
+                "may appeal once; another moderator then decides."
+            )
+            if held
+            else _(
+                "The content is replaced by this reason for everyone but its author, who is "
+                "told by email and may appeal once; another moderator then decides. The "
+                "reports are closed."
+            ),
+            "submit": _("Refuse the text") if held else _("Hide the content"),
+            "irreversible": False,
+        },
         success=_("The content is hidden; its author is told and may appeal."),
         redirect_to=url_for("moderation.queue"),
     )
     if done is not None:
         return done
-    return _queue_page(form, 422)
+    return _queue_page(form, 422 if form.errors else 200, editing=(target_type, target_id, held))
 
 
 @bp.route("/moderation/<target_type>/<int:target_id>/approve", methods=["POST"])
@@ -139,11 +176,24 @@ def approve(target_type: str, target_id: int):
 @bp.route("/moderation/<target_type>/<int:target_id>/keep", methods=["POST"])
 @permission_required("moderate")
 def keep(target_type: str, target_id: int):
-    target, _type = _load(target_type, target_id)
+    """Keeping reported content closes its reports for good: confirmed first."""
+    target, object_type = _load(target_type, target_id)
+    if changing():
+        return redirect(_anchor(target_type, target_id, held=False))
     form = HubForm()
     done = form_action(
         form,
         lambda: services.keep(target, current_user),
+        confirm=lambda: {
+            "heading": _("Keep this content and close its reports?"),
+            "about": object_type.title(target),
+            "about_url": object_type.url(target),
+            "consequence": _(
+                "The content stays published as it is and its open reports are closed; it "
+                "appears in the queue again only if someone reports it anew."
+            ),
+            "submit": _("Keep it and close the reports"),
+        },
         success=_("The reports are closed; the content stays."),
         redirect_to=url_for("moderation.queue"),
     )
@@ -188,40 +238,36 @@ def decide_appeal(decision_id: int):
         fail(403, _("Another moderator decides the appeal, not the one who hid the content."))
     if not decision.appeal_pending:
         fail(409, _("There is no appeal to decide."))
+    info = _describe(decision)
+    if info["switched_off"]:
+        services.refuse_switched_off(info["target"])
     form = AppealDecisionForm()
-    done = None
-    if not changing():
-        if form.validate_on_submit():
-            info = _describe(decision)
-            page = confirm_first(
-                form,
-                heading=_("Decide this appeal?"),
-                about=info["title"],
-                about_url=info["url"],
-                shown=[
-                    (form.outcome.label.text, form.outcome),
-                    (form.reason.label.text, form.reason.data),
-                ],
-                consequence=_(
-                    "The decision on the appeal is final: the author is told, and the content "
-                    "stays as decided."
-                ),
-                submit=_("Decide the appeal"),
-            )
-            if page is not None:
-                return page
-        done = form_action(
-            form,
-            lambda: services.decide_appeal(
-                decision, current_user, form.outcome.data == "restored", form.reason.data
+    done = form_action(
+        form,
+        lambda: services.decide_appeal(
+            decision, current_user, form.outcome.data == "restored", form.reason.data
+        ),
+        confirm=lambda: {
+            "heading": _("Decide this appeal?"),
+            "about": info["title"],
+            "about_url": info["url"],
+            "shown": [
+                (form.outcome.label.text, form.outcome),
+                (form.reason.label.text, form.reason.data),
+            ],
+            "consequence": _(
+                "The decision on the appeal is final: the author is told, and the content "
+                "stays as decided."
             ),
-            success=_("The appeal is decided; the author is told."),
-            redirect_to=url_for("moderation.queue"),
-        )
+            "submit": _("Decide the appeal"),
+        },
+        success=_("The appeal is decided; the author is told."),
+        redirect_to=url_for("moderation.queue"),
+    )
     if done is not None:
         return done
     return render_template(
-        "moderation/decide.html", decision=decision, info=_describe(decision), form=form
+        "moderation/decide.html", decision=decision, info=info, form=form
     ), 422 if form.errors else 200
 
 

@@ -50,3 +50,6 @@ class OParlPaper:
     result: str = ""
     resolution: str = ""
     keywords: tuple[str, ...] = ()
+    # The object the paper stands for (``(object_type, id)``): a text hidden by moderation
+    # is left out of the export.
+    target: tuple[str, int] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from ..bodies.models import Body
 from ..db import utcnow, write_transaction
 from ..extensions import db
+from ..moderation import services as moderation
 from ..registry import object_url
 from ..sessions.models import Meeting
 from ..settings import get_setting
@@ -81,6 +83,9 @@ def contributions() -> tuple[list[OParlCouncil], list[OParlPaper]]:
                 councils.append(item)
             elif isinstance(item, OParlPaper):
                 papers.append(item)
+    hidden = moderation.hidden_among(p.target for p in papers)
+    # A text hidden by moderation (or still waiting for a moderator) is not exported.
+    papers = [replace(p, text="") if p.target in hidden else p for p in papers]
     return councils, papers
 
 

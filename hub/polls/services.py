@@ -10,7 +10,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import utcnow, write_transaction
 from ..errors import RuleError
@@ -140,9 +140,14 @@ def close(poll: Poll, actor) -> None:
 
 
 def may_manage(user, poll: Poll) -> bool:
+    """Agents with ``polls.manage``; the poll's creator only while they may still create
+    polls there (issue 11, item 8: a creator whose role or membership ended no longer
+    manages what they made; the poll passes to the team)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.can("polls.manage") or poll.created_by_id == user.id
+    if user.can("polls.manage"):
+        return True
+    return poll.created_by_id == user.id and may_create(user, target_of(poll))
 
 
 def target_of(poll: Poll):
@@ -190,13 +195,15 @@ def shows_results(user, poll: Poll) -> bool:
 
 
 def of_target(target) -> list[Poll]:
+    """The polls of ``target`` with their options (one query: a page shows both)."""
     target_type, target_id = registry().ref(target)
     return list(
         db.session.scalars(
             select(Poll)
             .where(Poll.target_type == target_type, Poll.target_id == target_id)
+            .options(joinedload(Poll.options))
             .order_by(Poll.closes_at.desc())
-        )
+        ).unique()
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..api.auth import api_error
 from ..contributions import services as contributions
 from ..extensions import db
+from ..paging import keyset_page, next_page_url
 from ..sessions.services import sessions_by_target
 from . import services
 from .models import Project, Relay
@@ -43,12 +45,23 @@ def project_summary(project: Project) -> dict:
     }
 
 
+PAGE_SIZE = 100
+
+
 @bp.route("")
 def index():
-    projects = db.session.scalars(
-        select(Project).where(Project.hidden_at.is_(None)).order_by(Project.created_at.desc())
-    ).all()
-    return jsonify({"projects": [project_summary(p) for p in projects]})
+    """Newest first, ``PAGE_SIZE`` at a time; ``next`` links the following page (by key)."""
+    page = keyset_page(
+        db.session,
+        select(Project).where(Project.hidden_at.is_(None)),
+        Project.created_at,
+        Project.id,
+        request.args.get("after"),
+        PAGE_SIZE,
+    )
+    return jsonify(
+        {"projects": [project_summary(p) for p in page.items], "next": next_page_url(page)}
+    )
 
 
 @bp.route("/<int:project_id>")
@@ -56,10 +69,16 @@ def show(project_id: int):
     project = db.session.get(Project, project_id)
     if project is None or project.hidden_at is not None:
         return api_error(404, "No such project.")
+    # The relay's project is this one (read from the session on access); of its body only
+    # the name is shown: neither loads its neighbourhoods (two queries fewer).
     relays = db.session.scalars(
-        select(Relay).where(Relay.project_id == project.id).order_by(Relay.id)
+        select(Relay)
+        .options(lazyload(Relay.project), joinedload(Relay.body).lazyload("*"))
+        .where(Relay.project_id == project.id)
+        .order_by(Relay.id)
     ).all()
-    sessions = sessions_by_target("relay", [r.id for r in relays])
+    # The record gives each session's date and place, not its neighbourhoods.
+    sessions = sessions_by_target("relay", [r.id for r in relays], with_neighbourhoods=False)
     items = contributions.of_target(project)
     record = project_summary(project)
     record.update(
@@ -164,10 +183,19 @@ OPENAPI = {
     "paths": {
         "/api/v1/projects": {
             "get": {
-                "summary": "Projects (concertations) and their phase",
+                "summary": "Projects (concertations) and their phase, newest first, 100 a "
+                "page: follow `next` (null on the last page)",
+                "parameters": [
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    }
+                ],
                 "responses": {
                     "200": {
-                        "description": "Every project",
+                        "description": "A page of projects",
                         "content": {
                             "application/json": {
                                 "schema": {
@@ -178,7 +206,8 @@ OPENAPI = {
                                             "items": {
                                                 "$ref": "#/components/schemas/ProjectSummary"
                                             },
-                                        }
+                                        },
+                                        "next": {"type": ["string", "null"], "format": "uri"},
                                     },
                                 }
                             }

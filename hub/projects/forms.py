@@ -74,6 +74,7 @@ class OfflineContributionForm(HubForm):
         _l("Name or initials of the person (optional)"),
         [validators.Length(max=200)],
         filters=[strip_filter],
+        render_kw={"autocomplete": "off"},  # someone else's name: never the agent's own
     )
     neighbourhood = SelectField(_l("Neighbourhood of the person"), coerce=int)
     text = TextAreaField(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from ..activity import ActivityItem
 from ..bodies.services import can
@@ -17,7 +17,7 @@ from ..follows.models import Follow
 from ..hookspecs import hookimpl
 from ..navigation import NavItem, SearchResult, search_like
 from ..registry import ObjectType
-from ..slots import render_section
+from ..slots import ListSection
 from . import services
 from .models import RELAY_STATUSES, Project, Relay, project_neighbourhood
 
@@ -79,45 +79,48 @@ def hub_openapi_paths():
 
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
-    """The projects that concern the neighbourhood, newest first."""
-    projects = db.session.scalars(
-        select(Project)
-        .where(
-            Project.hidden_at.is_(None),
-            Project.id.in_(
-                select(project_neighbourhood.c.project_id).where(
-                    project_neighbourhood.c.neighbourhood_id == neighbourhood.id
-                )
-            ),
-        )
-        .order_by(Project.created_at.desc())
-    ).all()
+    """The projects that concern the neighbourhood, newest first (their titles: read with
+    the page's other lists)."""
     return [
-        render_section(
+        ListSection(
             "projects",
             _l("Projects"),
             "projects/_neighbourhood_projects.html",
+            select(Project.id, Project.title).where(
+                Project.hidden_at.is_(None),
+                Project.id.in_(
+                    select(project_neighbourhood.c.project_id).where(
+                        project_neighbourhood.c.neighbourhood_id == neighbourhood.id
+                    )
+                ),
+            ),
+            order_by=(Project.created_at.desc(), Project.id.desc()),
             order=20,
-            projects=projects,
+            rows_name="projects",
+            show_empty=True,
         )
     ]
 
 
 @hookimpl
 def hub_body_page(body, user):
-    """The projects the body relays, and whether an answer is expected from it."""
-    relays = db.session.scalars(
-        select(Relay).where(Relay.body_id == body.id).order_by(Relay.invited_at.desc())
-    ).all()
+    """The projects the body relays, and whether an answer is expected from it (the
+    projects' titles, read with the page's other lists)."""
     return [
-        render_section(
+        ListSection(
             "relays",
             _l("Projects relayed"),
             "projects/_body_relays.html",
+            select(Relay.id, Relay.project_id, Relay.status, Project.title.label("project_title"))
+            .join(Project, Project.id == Relay.project_id)
+            .where(Relay.body_id == body.id)
+            # A project hidden by moderation is named to staff only, as its own page is.
+            .where(true() if getattr(user, "is_staff", False) else Project.hidden_at.is_(None)),
+            order_by=(Relay.invited_at.desc(), Relay.id.desc()),
             order=20,
-            relays=relays,
-            relay_statuses=RELAY_STATUSES,
-            may_act=can(user, body, "act"),
+            rows_name="relays",
+            context={"relay_statuses": RELAY_STATUSES, "may_act": can(user, body, "act")},
+            show_empty=True,
         )
     ]
 
@@ -267,7 +270,7 @@ def hub_work_items(user, body, limit):
     from ..bodies.models import Body
     from ..settings import get_setting
     from ..timeutil import local_date, local_today
-    from ..workqueue import WorkItem, WorkTally, due_cutoff
+    from ..workqueue import WorkItem, WorkTally, due_cutoff, tally_and_rows
 
     today = local_today()
     pending_relay = (
@@ -278,15 +281,12 @@ def hub_work_items(user, body, limit):
     def relays(where):
         """(tally rows, item rows) of the relays matching ``where``."""
         late = case((Relay.report_deadline < today, 1), else_=0)
-        tallies = db.session.execute(
+        tallies, found = tally_and_rows(
             select(Relay.status, func.count(), func.coalesce(func.sum(late), 0))
             .where(*pending_relay, *where)
-            .group_by(Relay.status)
-        ).all()
-        rows = []
-        if limit:
-            rows = db.session.execute(
-                select(
+            .group_by(Relay.status),
+            {
+                "relays": select(
                     Relay.id,
                     Relay.status,
                     Relay.project_id,
@@ -298,8 +298,10 @@ def hub_work_items(user, body, limit):
                 .join(Body, Body.id == Relay.body_id)
                 .where(*pending_relay, *where)
                 .order_by(Relay.report_deadline, Relay.id)
-                .limit(limit)
-            ).all()
+            },
+            limit,
+        )
+        rows = found["relays"]
         return tallies, rows
 
     def relay_url(row):
@@ -348,35 +350,35 @@ def hub_work_items(user, body, limit):
             )
 
         cutoff = due_cutoff(today, days)
-        total, late = db.session.execute(
+        oldest = (
+            select(func.min(Contribution.created_at))
+            .where(
+                Contribution.target_type == "project",
+                Contribution.answer_id.is_(None),
+                Contribution.target_id == Project.id,
+                Contribution.status.in_(("received", "under_study")),
+            )
+            .scalar_subquery()
+            .label("oldest")
+        )
+        counted, found = tally_and_rows(
             select(
                 func.count(Project.id),
                 func.coalesce(
                     func.sum(case((waiting(Contribution.created_at < cutoff), 1), else_=0)), 0
                 ),
-            ).where(waiting())
-        ).one()
-        items.append(WorkTally("projects.answer", total, late))
-        rows = []
-        if limit and total:
-            oldest = (
-                select(func.min(Contribution.created_at))
-                .where(
-                    Contribution.target_type == "project",
-                    Contribution.answer_id.is_(None),
-                    Contribution.target_id == Project.id,
-                    Contribution.status.in_(("received", "under_study")),
-                )
-                .scalar_subquery()
-                .label("oldest")
-            )
-            rows = db.session.execute(
-                select(Project.id, Project.title, User.display_name, oldest)
+            ).where(waiting()),
+            {
+                "answer": select(Project.id, Project.title, User.display_name, oldest)
                 .outerjoin(User, User.id == Project.owner_id)
                 .where(waiting())
                 .order_by(oldest, Project.id)
-                .limit(limit)
-            ).all()
+            },
+            limit,
+        )
+        total, late = counted[0]
+        items.append(WorkTally("projects.answer", total, late))
+        rows = found["answer"]
         counts = {}
         if rows:
             counts = dict(

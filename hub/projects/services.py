@@ -141,6 +141,14 @@ def create_project(
 
 
 def publish_contrat(project: Project, actor) -> None:
+    check_publish_contrat(project)
+    project.contrat_published_at = utcnow()
+    add_timeline(project, _("Participation contract published"))
+    emit("project.contrat_published", project, actor=actor)
+
+
+def check_publish_contrat(project: Project) -> None:
+    """The rules of :func:`publish_contrat`, checked before its confirmation page too."""
     if project.contrat_published:
         raise RuleError(_("The participation contract is already published."))
     missing = [name for name in CONTRAT_REQUIRED if not (getattr(project, name) or "").strip()]
@@ -152,13 +160,11 @@ def publish_contrat(project: Project, actor) -> None:
                 "before it is published."
             )
         )
-    project.contrat_published_at = utcnow()
-    add_timeline(project, _("Participation contract published"))
-    emit("project.contrat_published", project, actor=actor)
 
 
-def advance_phase(project: Project, actor, now=None) -> str:
-    """Move to the next phase; participation cannot open before the contract is published."""
+def check_advance_phase(project: Project) -> str:
+    """The rules of :func:`advance_phase`, checked before its confirmation page too; the
+    phase it moves to."""
     index = PHASES.index(project.phase)
     if index == len(PHASES) - 1:
         raise RuleError(_("This project is already in its last phase."))
@@ -167,6 +173,13 @@ def advance_phase(project: Project, actor, now=None) -> str:
         raise RuleError(
             _("Participation cannot open before the participation contract is published.")
         )
+    return target
+
+
+def advance_phase(project: Project, actor, now=None) -> str:
+    """Move to the next phase; participation cannot open before the contract is published."""
+    target = check_advance_phase(project)
+    index = PHASES.index(target) - 1
     project.phase = target
     project.phase_changed_at = now or utcnow()
     add_timeline(
@@ -523,22 +536,21 @@ def extend_deadline(
 
 
 def indicators_of(project_ids) -> dict[int, dict]:
-    """Public indicators of several projects in a fixed number of grouped queries."""
+    """Public indicators of several projects in one query (whatever the number of projects)."""
     ids = sorted(set(project_ids))
-    result = contributions.indicators("project", ids)
-    if not ids:
-        return result
-    reached = dict(
-        db.session.execute(
-            select(Relay.project_id, func.coalesce(func.sum(Relay.residents_reached), 0))
+    result = contributions.indicators(
+        "project",
+        ids,
+        extra={
+            "residents_reached_by_relays": select(
+                Relay.project_id, func.coalesce(func.sum(Relay.residents_reached), 0)
+            )
             .where(Relay.project_id.in_(ids), Relay.status == "accepted")
-            .group_by(Relay.project_id)
-        ).all()
+            .group_by(Relay.project_id),
+            "followers": follows.counts_query("project", ids),
+        },
     )
-    follower_counts = follows.counts("project", ids)
-    for project_id, row in result.items():
-        row["residents_reached_by_relays"] = int(reached.get(project_id, 0))
-        row["followers"] = follower_counts.get(project_id, 0)
+    for row in result.values():
         by_channel = row["by_channel"]
         row["by_channel"] = {
             channel: by_channel.get(channel, 0) for channel in ("online", "relay", "offline")

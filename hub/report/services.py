@@ -1,12 +1,12 @@
-"""The indicators of the annual report: a handful of aggregate queries per section (counts and
-sums grouped in the database, never one query per object), then each plugin's sections."""
+"""The indicators of the annual report: its single figures in one statement, its breakdowns
+grouped in the database (never one query per object), then each plugin's sections."""
 
 from __future__ import annotations
 
 import statistics
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, distinct, func, select
 
@@ -26,34 +26,97 @@ def _local_year(start: datetime) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1), datetime(year + 1, 1, 1)
 
 
-def first_year() -> int | None:
-    """The first year anything was contributed or held (the report's first edition)."""
-    from ..contributions.models import Contribution
-    from ..sessions.models import Meeting
+def first_year(year: int | None = None) -> int | None:
+    """The first year anything was contributed or held (the report's first edition).
 
-    found = [
-        db.session.scalar(select(func.min(Contribution.created_at))),
-        db.session.scalar(select(func.min(Meeting.starts_at))),
-    ]
+    With ``year``, the same statement also takes that year's single figures (see
+    :func:`_figures`): the page that checks the year then shows its report."""
+    found = [_figures(year)[key] for key in ("first_contribution", "first_meeting")]
     found = [d for d in found if d is not None]
     return min(found).year if found else None
 
 
-def _contribution_sections(start, end) -> list[ReportSection]:
+def _figures(year: int | None) -> dict:
+    """The report's single figures in one statement, each a scalar subquery: the first
+    contribution's and session's dates, and with ``year``, that year's counts and sums (the
+    breakdowns, grouped, have their own queries). Read once per request."""
+    if not has_request_context():
+        return _read_figures(year)
+    memo = g.setdefault("hub_report_figures", {})
+    if year not in memo:
+        memo[year] = _read_figures(year)
+    return memo[year]
+
+
+def _read_figures(year: int | None) -> dict:
+    from ..contributions.models import Contribution
+    from ..projects.models import Relay
+    from ..sessions.models import Meeting
+    from ..signatures.models import Signature
+
+    def one(*columns, where=()):
+        return [select(column).where(*where).scalar_subquery() for column in columns]
+
+    names = ["first_contribution", "first_meeting"]
+    columns = one(func.min(Contribution.created_at)) + one(func.min(Meeting.starts_at))
+    if year is not None:
+        start, end = year_bounds(year)
+        local_start, local_end = _local_year(start)
+        figures = {
+            ("total", "authors", "unnamed", "answered"): one(
+                func.count(Contribution.id),
+                func.count(distinct(Contribution.author_id)),
+                func.coalesce(func.sum(case((Contribution.author_id.is_(None), 1), else_=0)), 0),
+                func.count(Contribution.answer_id),
+                where=(Contribution.created_at >= start, Contribution.created_at < end),
+            ),
+            ("held", "attendance", "minutes"): one(
+                func.count(Meeting.id),
+                func.coalesce(func.sum(Meeting.attendance_count), 0),
+                func.count(Meeting.minutes_published_at),
+                # Session times are local wall-clock times, not UTC timestamps.
+                where=(
+                    Meeting.starts_at >= local_start,
+                    Meeting.starts_at < min(local_end, local_now()),
+                    Meeting.cancelled_at.is_(None),
+                ),
+            ),
+            ("signatures",): one(
+                func.count(Signature.id),
+                where=(Signature.created_at >= start, Signature.created_at < end),
+            ),
+            ("invited", "accepted", "declined"): one(
+                func.count(Relay.id),
+                func.coalesce(func.sum(case((Relay.status == "accepted", 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Relay.status == "declined", 1), else_=0)), 0),
+                where=(Relay.invited_at >= start, Relay.invited_at < end),
+            ),
+            ("reports", "reached"): one(
+                func.count(Relay.id),
+                func.coalesce(func.sum(Relay.residents_reached), 0),
+                where=(Relay.report_submitted_at >= start, Relay.report_submitted_at < end),
+            ),
+        }
+        for keys, selected in figures.items():
+            names.extend(keys)
+            columns.extend(selected)
+    row = db.session.execute(
+        select(*(column.label(name) for name, column in zip(names, columns, strict=True)))
+    ).one()
+    return dict(zip(names, row, strict=True))
+
+
+def _contribution_sections(year, start, end) -> list[ReportSection]:
     from ..answers.models import Answer
     from ..contributions.models import Contribution
     from ..contributions.services import channel_labels
     from ..territory.models import Neighbourhood
 
     in_year = and_(Contribution.created_at >= start, Contribution.created_at < end)
-    total, authors, unnamed, answered = db.session.execute(
-        select(
-            func.count(Contribution.id),
-            func.count(distinct(Contribution.author_id)),
-            func.coalesce(func.sum(case((Contribution.author_id.is_(None), 1), else_=0)), 0),
-            func.count(Contribution.answer_id),
-        ).where(in_year)
-    ).one()
+    figures = _figures(year)
+    total, authors, unnamed, answered = (
+        figures[key] for key in ("total", "authors", "unnamed", "answered")
+    )
     labels = channel_labels()
     by_channel = db.session.execute(
         select(Contribution.channel, func.count(Contribution.id))
@@ -147,41 +210,14 @@ def _contribution_sections(start, end) -> list[ReportSection]:
     return [participation, channels, neighbourhoods, answers]
 
 
-def _meeting_and_relay_sections(start, end) -> list[ReportSection]:
-    from ..projects.models import Relay
-    from ..sessions.models import Meeting
-    from ..signatures.models import Signature
-
-    local_start, local_end = _local_year(start)
-    held, attendance, minutes = db.session.execute(
-        select(
-            func.count(Meeting.id),
-            func.coalesce(func.sum(Meeting.attendance_count), 0),
-            func.count(Meeting.minutes_published_at),
-        ).where(
-            # Session times are local wall-clock times, not UTC timestamps.
-            Meeting.starts_at >= local_start,
-            Meeting.starts_at < min(local_end, local_now()),
-            Meeting.cancelled_at.is_(None),
-        )
-    ).one()
-    signatures = db.session.scalar(
-        select(func.count(Signature.id)).where(
-            Signature.created_at >= start, Signature.created_at < end
-        )
+def _meeting_and_relay_sections(year) -> list[ReportSection]:
+    figures = _figures(year)
+    held, attendance, minutes, signatures = (
+        figures[key] for key in ("held", "attendance", "minutes", "signatures")
     )
-    invited, accepted, declined = db.session.execute(
-        select(
-            func.count(Relay.id),
-            func.coalesce(func.sum(case((Relay.status == "accepted", 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Relay.status == "declined", 1), else_=0)), 0),
-        ).where(Relay.invited_at >= start, Relay.invited_at < end)
-    ).one()
-    reports, reached = db.session.execute(
-        select(func.count(Relay.id), func.coalesce(func.sum(Relay.residents_reached), 0)).where(
-            Relay.report_submitted_at >= start, Relay.report_submitted_at < end
-        )
-    ).one()
+    invited, accepted, declined, reports, reached = (
+        figures[key] for key in ("invited", "accepted", "declined", "reports", "reached")
+    )
     return [
         ReportSection(
             "meetings",
@@ -223,7 +259,7 @@ def _meeting_and_relay_sections(start, end) -> list[ReportSection]:
 def annual_report(year: int) -> list[ReportSection]:
     """Every section of ``year``'s report, the core's first, then the plugins', in order."""
     start, end = year_bounds(year)
-    sections = _contribution_sections(start, end) + _meeting_and_relay_sections(start, end)
+    sections = _contribution_sections(year, start, end) + _meeting_and_relay_sections(year)
     # Enabled plugins only: a plugin switched off has no section (its tables may be stale).
     hook = current_app.extensions["hub"].plugins.hook("hub_annual_report")
     for result in hook(year=year, start=start, end=end):

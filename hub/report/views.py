@@ -12,8 +12,10 @@ from .charts import bar_chart
 bp = Blueprint("report", __name__, template_folder="templates")
 
 
-def _years() -> list[int]:
-    first = services.first_year()
+def _years(year: int | None = None) -> list[int]:
+    """The report's years, newest first; with ``year`` (the page's), its figures come in the
+    same statement."""
+    first = services.first_year(year)
     this_year = local_today().year
     return list(range(this_year, (first or this_year) - 1, -1))
 
@@ -25,7 +27,7 @@ def index():
 
 @bp.route("/participation-report/<int:year>")
 def show(year: int):
-    if year not in _years():
+    if year not in _years(year):
         abort(404)
     sections = services.annual_report(year)
     return render_template(
@@ -40,7 +42,7 @@ def show(year: int):
 
 @bp.route("/participation-report/<int:year>.csv")
 def data(year: int):
-    if year not in _years():
+    if year not in _years(year):
         abort(404)
     rows = list(services.report_rows(services.annual_report(year)))
     return csv_response(rows[0], rows[1:], f"participation-report-{year}.csv")

@@ -56,6 +56,7 @@ class DeskVerificationForm(HubForm):
         description=_l(
             "Processes with a minimum age use this date; the resident can no longer change it."
         ),
+        render_kw={"autocomplete": "off"},
     )
 
 
@@ -63,6 +64,7 @@ class BirthDateCorrectionForm(HubForm):
     birth_date = DateField(
         _l("Date of birth"),
         [validators.InputRequired(message=_l("Enter the date of birth read on the document."))],
+        render_kw={"autocomplete": "off"},
     )
     note = StringField(
         _l("Document checked"),

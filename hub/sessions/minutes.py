@@ -501,15 +501,13 @@ def proposals_of(text_or_meeting) -> list[str]:
 
 
 def _facts(meeting: Meeting) -> dict[str, object]:
-    from .services import attendance_summary
-
+    """The session's facts the minutes open with (read from the session's row: no query)."""
     return {
         "date": meeting.starts_at.date().isoformat(),
         "time": meeting.starts_at.strftime("%H:%M")
         + ("–" + meeting.ends_at.strftime("%H:%M") if meeting.ends_at else ""),
         "place": meeting.where,
         "attendance": meeting.attendance_count,
-        "attendance_detail": attendance_summary(meeting),
     }
 
 

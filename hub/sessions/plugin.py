@@ -232,7 +232,7 @@ def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
     from sqlalchemy import and_, case, func, or_
 
     from ..timeutil import local_now, local_today
-    from ..workqueue import WorkTally, due_cutoff
+    from ..workqueue import WorkTally, due_cutoff, tally_and_rows
 
     now, today = local_now(), local_today()
     pending = (
@@ -247,12 +247,6 @@ def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
         and_(in_review, Meeting.minutes_review_until < due_cutoff(today, 0)),
         and_(~in_review, Meeting.starts_at < due_cutoff(today, days, stored=False)),
     )
-    total, overdue = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(*pending)
-    ).one()
-    items = [WorkTally("sessions.minutes", total, overdue)]
-    if not (limit and total):
-        return items
     columns = (
         Meeting.id,
         Meeting.title,
@@ -260,18 +254,21 @@ def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
         Meeting.minutes_status,
         Meeting.minutes_review_until,
     )
-    rows = db.session.execute(
-        select(*columns)
-        .where(*pending, in_review)
-        .order_by(Meeting.minutes_review_until, Meeting.id)
-        .limit(limit)
-    ).all()
-    rows += db.session.execute(
-        select(*columns)
-        .where(*pending, ~in_review)
-        .order_by(Meeting.starts_at, Meeting.id)
-        .limit(limit)
-    ).all()
+    counted, found = tally_and_rows(
+        select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(*pending),
+        {
+            "review": select(*columns)
+            .where(*pending, in_review)
+            .order_by(Meeting.minutes_review_until, Meeting.id),
+            "held": select(*columns)
+            .where(*pending, ~in_review)
+            .order_by(Meeting.starts_at, Meeting.id),
+        },
+        limit,
+    )
+    total, overdue = counted[0]
+    items = [WorkTally("sessions.minutes", total, overdue)]
+    rows = found["review"] + found["held"]
     return items + [_minutes_item(row, days, assignee) for row in rows]
 
 

@@ -20,7 +20,7 @@ from flask import current_app, has_request_context
 from flask import url_for as _flask_url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import audit
 from ..accounts.models import User
@@ -206,6 +206,7 @@ def sessions_for(
     upcoming_only: bool = False,
     include_cancelled: bool = True,
     limit: int | None = None,
+    with_neighbourhoods: bool = True,
 ) -> list[Meeting]:
     """Sessions of several objects at once (one query), by start time."""
     clause = _refs_clause(refs)
@@ -219,20 +220,29 @@ def sessions_for(
     query = query.order_by(Meeting.starts_at, Meeting.id)
     if limit:
         query = query.limit(limit)
+    if not with_neighbourhoods:
+        query = query.options(lazyload(Meeting.neighbourhoods))
     return list(db.session.scalars(query))
 
 
-def sessions_by_target(target_type: str, target_ids) -> dict[int, list[Meeting]]:
-    """Sessions of several targets of one type, grouped by target id (one query)."""
+def sessions_by_target(
+    target_type: str, target_ids, with_neighbourhoods: bool = True
+) -> dict[int, list[Meeting]]:
+    """Sessions of several targets of one type, grouped by target id (one query, and one for
+    their neighbourhoods unless ``with_neighbourhoods`` is false: a list that shows titles,
+    dates and places only does not need them)."""
     ids = list(target_ids)
     result: dict[int, list[Meeting]] = {i: [] for i in ids}
     if not ids:
         return result
-    for meeting in db.session.scalars(
+    query = (
         select(Meeting)
         .where(Meeting.target_type == target_type, Meeting.target_id.in_(ids))
         .order_by(Meeting.starts_at)
-    ):
+    )
+    if not with_neighbourhoods:
+        query = query.options(lazyload(Meeting.neighbourhoods))
+    for meeting in db.session.scalars(query):
         result[meeting.target_id].append(meeting)
     return result
 

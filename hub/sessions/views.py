@@ -67,10 +67,13 @@ def require_organiser(meeting: Meeting):
 
 
 def _link(obj):
-    """``{"url", "title"}`` of a registered object, or None."""
+    """``{"url", "title"}`` of a registered object, or None (also when the plugin that
+    declares it is switched off: its page is gone)."""
     if obj is None:
         return None
     object_type = registry().type_of(obj)
+    if object_type.switched_off():
+        return None
     return {"url": object_type.url(obj), "title": object_type.title(obj)}
 
 
@@ -737,11 +740,11 @@ def _minutes_step(meeting_id: int, step, success: str, form=None, confirm=None):
         if changing():
             return redirect(url_for("sessions.minutes", meeting_id=meeting.id))
         check, arguments = confirm(meeting)
-        try:
-            check(meeting)  # a refusal comes before the confirmation, not after it
+        try:  # a refusal comes before the confirmation, not after it
+            page = confirm_first(form, check=lambda: check(meeting), **arguments)
         except RuleError as exc:
+            db.session.refresh(meeting)
             return _minutes_page(meeting, error=exc.message, status=422)
-        page = confirm_first(form, **arguments)
         if page is not None:
             return page
     try:

@@ -46,6 +46,7 @@ def hub_scheduled_jobs():
             every=timedelta(days=1),
             run=_anonymise_job,
             description=_l("Anonymise signers of collections closed long enough ago"),
+            erasure=True,
         )
     ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import url_for
@@ -220,13 +221,27 @@ def refresh_all() -> int:
     return changed
 
 
-def page(feed: str, since: int, limit: int) -> dict:
-    rows = db.session.scalars(
-        select(Publication)
-        .where(Publication.feed == feed, Publication.seq > since)
-        .order_by(Publication.seq)
-        .limit(limit)
-    ).all()
+def parse_modified_since(value: str | None) -> datetime | None:
+    """``modified_since`` as OParl gives it (ISO 8601 with an offset; without one, UTC), as
+    the naive UTC of the feed's dates; ValueError when it is not a date and time."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "+"))
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError as error:  # year 1 or 9999 moved out of range by its offset
+            raise ValueError(value) from error
+    return moment
+
+
+def page(feed: str, since: int, limit: int, modified_since: datetime | None = None) -> dict:
+    """One page of ``feed`` after the cursor ``since`` (seq); with ``modified_since``, only
+    the entries changed (or deleted: tombstones) at or after that moment."""
+    query = select(Publication).where(Publication.feed == feed, Publication.seq > since)
+    if modified_since is not None:
+        query = query.where(Publication.modified_at >= modified_since)
+    rows = db.session.scalars(query.order_by(Publication.seq).limit(limit)).all()
     items = [
         {
             "uuid": r.uuid,
@@ -245,10 +260,19 @@ def page(feed: str, since: int, limit: int) -> dict:
         "hub": {"url": own_url(), "name": hub_name()},
         "items": items,
         "cursor": cursor,
-        "next": url_for("federation.feed", feed=feed) + "?" + urlencode({"since": cursor})
+        "next": url_for("federation.feed", feed=feed)
+        + "?"
+        + urlencode(_next_query(cursor, limit, modified_since))
         if more
         else None,
     }
+
+
+def _next_query(cursor: int, limit: int, modified_since: datetime | None) -> dict:
+    query = {"since": cursor, "limit": limit}
+    if modified_since is not None:
+        query["modified_since"] = modified_since.isoformat() + "Z"
+    return query
 
 
 # --- Pulling ---------------------------------------------------------------------------------

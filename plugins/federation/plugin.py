@@ -24,6 +24,8 @@ from hub.plugin import (
     render_section,
 )
 
+TITLE = _l("Federation of hubs (métropole and communes)")
+
 PROJECT_EVENTS = {
     "project.created",
     "project.updated",

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import defaultload
 
 from hub.plugin import (
     SYSTEM,
@@ -220,10 +221,13 @@ def _dt(value):
 
 
 def relays_of(project) -> list[RemoteRelay]:
+    """The project's relays on other hubs, with their hub (not its keys: nothing shown
+    with a relay needs them)."""
     return list(
         db.session.scalars(
             select(RemoteRelay)
             .where(RemoteRelay.project_id == project.id)
+            .options(defaultload(RemoteRelay.peer).lazyload(Peer.keys))
             .order_by(RemoteRelay.invited_at)
         )
     )

@@ -338,7 +338,11 @@ def feed(feed: str):
         return _refuse(403, "this feed is not for this hub")
     since = int_arg("since", minimum=0) or 0
     limit = min(int_arg("limit") or feeds.PAGE_SIZE, feeds.MAX_PAGE_SIZE)
-    response = jsonify(feeds.page(feed, since, limit))
+    try:
+        modified_since = feeds.parse_modified_since(request.args.get("modified_since"))
+    except ValueError:
+        return _refuse(400, "modified_since: give a date and time (ISO 8601)")
+    response = jsonify(feeds.page(feed, since, limit, modified_since))
     response.headers["Cache-Control"] = "no-store"
     sign_response(response)
     return response

@@ -13,8 +13,11 @@ from datetime import date, datetime
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from hub.plugin import (
+    Body,
+    Project,
     RuleError,
     api_error,
     api_json,
@@ -136,7 +139,18 @@ def list_initiatives():
     stmt = list_query(state if state in STATES else "", int_arg("neighbourhood"))
     page = max(int_arg("page") or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    # What each record shows, one query per relation for the whole page (never one per row);
+    # the neighbourhoods of a body or a project are not part of the record.
+    items = db.session.scalars(
+        stmt.options(
+            selectinload(Initiative.project).lazyload(Project.neighbourhoods),
+            selectinload(Initiative.facilitator).lazyload(Body.neighbourhoods),
+            selectinload(Initiative.collection),
+            selectinload(Initiative.answer),
+        )
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
     today = rules.local_today()
     return jsonify(
         {

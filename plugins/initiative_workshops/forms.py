@@ -29,6 +29,10 @@ from .models import DECIDED, SCOPES, STATE_LABELS
 MARKDOWN_HINT = _l("Markdown: **bold**, *italics*, lists with -, links.")
 
 
+class ImageForm(CoverImageFields, HubForm):
+    """An initiative's cover image: a new picture, its text alternative, or none."""
+
+
 class ProposeForm(CoverImageFields, HubForm):
     title = StringField(
         _l("Title"),

@@ -9,11 +9,13 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import lazyload
 
 from hub.plugin import (
     ActivityItem,
     EventType,
     Job,
+    ListSection,
     NavItem,
     ObjectType,
     Setting,
@@ -41,6 +43,7 @@ EVENTS = [
     ("support_reached", _l("A citizen initiative reached its support threshold")),
     ("dossier_saved", _l("A new version of a citizen initiative's dossier")),
     ("document_added", _l("A document was added to a citizen initiative's dossier")),
+    ("image_changed", _l("The cover image of a citizen initiative was changed")),
     ("submitted", _l("A citizen initiative was submitted to the council")),
     ("acknowledged", _l("The commune acknowledged a citizen initiative's dossier")),
     ("decision_overdue", _l("The decision on a citizen initiative is overdue")),
@@ -245,27 +248,37 @@ def hub_project_page(project, user):
 
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
-    items = db.session.scalars(
-        select(Initiative)
-        .where(
-            Initiative.id.in_(
-                select(initiative_neighbourhood.c.initiative_id).where(
-                    initiative_neighbourhood.c.neighbourhood_id == neighbourhood.id
-                )
-            )
-        )
-        .order_by(Initiative.state_changed_at.desc())
-        .limit(20)
-    ).all()
-    if not items:
-        return []
+    # The section shows each initiative's title, state and count (read with the page's
+    # other lists).
+    from .models import STATE_LABELS
+
+    def labelled(rows):
+        for row in rows:
+            row.state_label = STATE_LABELS[row.state]
+        return {"items": rows}
+
     return [
-        render_section(
+        ListSection(
             "initiatives",
             _l("Citizen initiatives"),
             "initiative_workshops/_neighbourhood.html",
+            select(
+                Initiative.id,
+                Initiative.title,
+                Initiative.state,
+                Initiative.members_count,
+                Initiative.members_required,
+            ).where(
+                Initiative.id.in_(
+                    select(initiative_neighbourhood.c.initiative_id).where(
+                        initiative_neighbourhood.c.neighbourhood_id == neighbourhood.id
+                    )
+                )
+            ),
+            order_by=(Initiative.state_changed_at.desc(), Initiative.id.desc()),
+            limit=20,
             order=40,
-            items=items,
+            prepare=labelled,
         )
     ]
 
@@ -372,7 +385,6 @@ def hub_staff_area(user):
 
     if not can_manage(user) and "elected" not in getattr(user, "roles", set()):
         return []
-    from sqlalchemy.orm import lazyload
 
     today = rules.local_today()
     submitted = db.session.scalars(
@@ -494,7 +506,7 @@ def hub_work_items(user, body, limit):
     tallies in one aggregate query, then the ``limit`` most urgent of each kind."""
     from sqlalchemy import and_, case, func, literal
 
-    from hub.plugin import WorkItem, WorkTally, body_capabilities, local_today
+    from hub.plugin import WorkItem, WorkTally, body_capabilities, local_today, tally_and_rows
 
     from .services import can_decide, can_manage
 
@@ -549,27 +561,29 @@ def hub_work_items(user, body, limit):
             if late is not None
             else literal(0),
         ]
-    counted = db.session.execute(
-        select(*columns).where(or_(*(c for c, _d, _a, _r in kinds.values())))
-    ).one()
-    items = []
-    for index, (kind, (condition, due, anchor, roles)) in enumerate(kinds.items()):
-        total = counted[2 * index]
-        items.append(WorkTally(kind, total, int(counted[2 * index + 1] or 0), roles))
-        if not (limit and total):
-            continue
-        order = (due.is_(None), due, Initiative.id) if due is not None else (Initiative.id,)
-        rows = db.session.execute(
-            select(
+    counted, found = tally_and_rows(
+        select(*columns).where(or_(*(c for c, _d, _a, _r in kinds.values()))),
+        {
+            kind: select(
                 Initiative.id,
                 Initiative.title,
                 Initiative.decision_due,
                 Initiative.support_rule,
             )
             .where(condition)
-            .order_by(*order)
-            .limit(limit)
-        ).all()
+            .order_by(
+                *((due.is_(None), due, Initiative.id) if due is not None else (Initiative.id,))
+            )
+            for kind, (condition, due, _anchor, _roles) in kinds.items()
+        },
+        limit,
+    )
+    counted = counted[0]
+    items = []
+    for index, (kind, (_condition, due, anchor, roles)) in enumerate(kinds.items()):
+        total = counted[2 * index]
+        items.append(WorkTally(kind, total, int(counted[2 * index + 1] or 0), roles))
+        rows = found[kind]
         for row in rows:
             if kind == "initiative_workshops.decision":
                 what = _l("Citizen initiative: decision due")

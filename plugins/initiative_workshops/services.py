@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -48,6 +48,8 @@ from hub.plugin import (
     follows,
     for_update,
     get_setting,
+    long_date,
+    long_datetime,
     moderation,
     notify,
     sessions,
@@ -214,12 +216,20 @@ def lock(initiative_id: int) -> Initiative:
 # --- Telling people --------------------------------------------------------------------------
 
 
-def _tell(initiative: Initiative, title_fn, body_fn=None, *, kind: str, extra=()) -> int:
+def _tell(
+    initiative: Initiative, title_fn, body_fn=None, *, kind: str, extra=(), followers=True
+) -> int:
     """Notify the members and followers (and ``extra`` users) once each, in the hub's default
-    language: a row in their notifications and an email."""
+    language: a row in their notifications and an email. ``followers=False`` for news the
+    core already tells an initiative's followers (a new session): only the members who do
+    not follow it are told here."""
     recipients = {u.id: u for u in members_of(initiative)}
-    for user in follows.followers(initiative):
-        recipients.setdefault(user.id, user)
+    if followers:
+        for user in follows.followers(initiative):
+            recipients.setdefault(user.id, user)
+    else:
+        for user in follows.followers(initiative):
+            recipients.pop(user.id, None)
     for user in extra:
         if user is not None:
             recipients.setdefault(user.id, user)
@@ -279,22 +289,27 @@ def _constitute(initiative: Initiative, actor) -> None:
         members=initiative.members_count,
         members_required=initiative.members_required,
     )
-    _tell(
-        initiative,
-        lambda: _("“%(title)s” is constituted", title=initiative.title),
-        lambda: _(
-            "%(count)d residents carry this initiative: its collective is "
-            "constituted. It can now hold sessions, build its dossier and submit it "
-            "to the council.",
-            count=initiative.members_count,
-        ),
-        kind="initiative_workshops.constituted",
-    )
     if not initiative.facilitation:
         body = default_facilitator(initiative)
         if body is not None:
             _ask_facilitation(initiative, body, SYSTEM)
     try_open_support(initiative)
+    _tell(
+        initiative,
+        lambda: _("“%(title)s” is constituted", title=initiative.title),
+        lambda: " ".join(
+            [
+                _(
+                    "%(count)d residents carry this initiative: its collective is "
+                    "constituted. It can now hold sessions, build its dossier and submit it "
+                    "to the council.",
+                    count=initiative.members_count,
+                ),
+                *([_support_open_text(initiative)] if initiative.collection_id else []),
+            ]
+        ),
+        kind="initiative_workshops.constituted",
+    )
 
 
 def _unconstitute(initiative: Initiative, actor) -> None:
@@ -666,6 +681,16 @@ def open_support(initiative: Initiative, actor=SYSTEM) -> bool:
     return True
 
 
+def _support_open_text(initiative: Initiative) -> str:
+    return ngettext(
+        "Residents can now support it: %(num)d signature is needed before the dossier is "
+        "submitted, online or on paper.",
+        "Residents can now support it: %(num)d signatures are needed before the dossier is "
+        "submitted, online or on paper.",
+        initiative.support_threshold or 0,
+    )
+
+
 def open_support_now(initiative_id: int, agent) -> Initiative:
     """The staff open a support collection left pending (the population is now known)."""
     if not can_manage(agent):
@@ -687,6 +712,14 @@ def open_support_now(initiative_id: int, agent) -> Initiative:
             ) from None
         if not opened:
             raise RuleError(_("The commune's rules ask for no public support."), code="no_support")
+        # A step the collective waited for (its submission needs the support), told like
+        # every step; when support opens with the constitution, that message says so.
+        _tell(
+            initiative,
+            lambda: _("Public support is open for “%(title)s”", title=initiative.title),
+            lambda: _support_open_text(initiative),
+            kind="initiative_workshops.support_opened",
+        )
     return initiative
 
 
@@ -804,7 +837,7 @@ def _record_submission(initiative: Initiative, actor) -> None:
         lambda: _("“%(title)s” is submitted to the council", title=initiative.title),
         lambda: _(
             "The council must decide by %(date)s.",
-            date=initiative.decision_due.strftime("%d/%m/%Y"),
+            date=long_date(initiative.decision_due, rebase=False),
         ),
         kind="initiative_workshops.submitted",
     )
@@ -839,7 +872,7 @@ def acknowledge(initiative_id: int, agent) -> Initiative:
             ),
             lambda: _(
                 "The council must decide by %(date)s.",
-                date=initiative.decision_due.strftime("%d/%m/%Y"),
+                date=long_date(initiative.decision_due, rebase=False),
             ),
             kind="initiative_workshops.acknowledged",
         )
@@ -1003,7 +1036,7 @@ def _create_project(initiative, official, outcome, reason, reference, decided_on
             "%(date)s%(reference)s: %(outcome)s.",
             title=initiative.title,
             outcome=str(STATE_LABELS[outcome]).lower(),
-            date=decided_on.strftime("%d/%m/%Y"),
+            date=long_date(decided_on, rebase=False),
             reference=" (" + reference + ")" if reference else "",
         )
         kept = reason if outcome == "partly_retained" else initiative.summary
@@ -1058,6 +1091,52 @@ def withdraw(initiative_id: int, actor, reason: str) -> Initiative:
             lambda: reason,
             kind="initiative_workshops.withdrawn",
         )
+    return initiative
+
+
+# --- The cover image ---------------------------------------------------------------------------
+
+
+def may_change_image(user, initiative: Initiative, member: bool | None = None) -> bool:
+    """Who may replace an initiative's cover image: its collective while the idea is open
+    (proposed or constituted: once submitted, what the council received stays as it was),
+    the staff who manage initiatives at any time (a picture that must go). ``member`` spares
+    a query when the caller knows it."""
+    if not _authenticated(user):
+        return False
+    if can_manage(user):
+        return True
+    if initiative.state not in OPEN:
+        return False
+    return is_member(user, initiative) if member is None else member
+
+
+def set_cover_image(initiative_id: int, actor, choose) -> Initiative:
+    """Show the image ``choose(current)`` returns (the core images service's
+    :func:`hub.plugin.apply_cover_form`: a new picture, the current one described anew, or
+    None once removed) on the initiative; checked under the lock before anything is stored,
+    audited with what changed."""
+    with write_transaction():
+        initiative = lock(initiative_id)
+        if not may_change_image(actor, initiative):
+            raise RuleError(
+                _("You may no longer change this initiative's image."),
+                status=403,
+                code="image_locked",
+            )
+        current = initiative.cover_image
+        current_id = current.id if current is not None else None
+        image = choose(current)
+        if image is None and current_id is None:
+            raise RuleError(_("Choose an image."), field="cover_image", code="image_missing")
+        if image is None:
+            change = "removed"
+        elif image.id != current_id:
+            change = "replaced" if current_id else "added"
+        else:
+            change = "described"
+        initiative.cover_image = image
+        emit("initiative_workshops.image_changed", initiative, actor=actor, change=change)
     return initiative
 
 
@@ -1164,12 +1243,13 @@ def plan_session(initiative_id: int, user, **fields):
             actor=user,
             **fields,
         )
-        when = meeting.starts_at.strftime("%d/%m/%Y %H:%M")
+        when = long_datetime(meeting.starts_at, rebase=False)
         _tell(
             initiative,
             lambda: _("New session of “%(title)s” on %(date)s", title=initiative.title, date=when),
             lambda: meeting.place or "",
             kind="initiative_workshops.session",
+            followers=False,  # the core's session.created news reaches them
         )
     return meeting
 
@@ -1214,7 +1294,7 @@ def tell_overdue(today: date | None = None) -> list[Initiative]:
                 initiative,
                 lambda i=initiative: _("The decision on “%(title)s” is overdue", title=i.title),
                 lambda i=initiative: _(
-                    "It was due by %(date)s.", date=i.decision_due.strftime("%d/%m/%Y")
+                    "It was due by %(date)s.", date=long_date(i.decision_due, rebase=False)
                 ),
                 kind="initiative_workshops.overdue",
                 extra=staff,

@@ -23,22 +23,23 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from hub.plugin import (
     Body,
     HubForm,
+    Project,
     RuleError,
     SessionForm,
     SignForm,
+    User,
     apply_cover_form,
     capped_count,
-    changing,
     choices,
-    confirm_first,
     contributions,
     db,
     fail,
+    fill_cover_form,
     follows,
     form_action,
     htmx,
@@ -64,6 +65,7 @@ from .forms import (
     DocumentForm,
     DossierForm,
     FacilitationForm,
+    ImageForm,
     PriorityForm,
     ProposeForm,
     WithdrawForm,
@@ -77,6 +79,7 @@ from .models import (
     Document,
     DossierVersion,
     Initiative,
+    Member,
     initiative_neighbourhood,
 )
 
@@ -169,6 +172,18 @@ def state_counts() -> dict[str, int]:
     return counts
 
 
+def _propose_refusal() -> str | None:
+    """Why the logged-in account may not propose (said instead of a button answering 403);
+    None for a visitor, whom the login page takes to the form."""
+    if not current_user.is_authenticated:
+        return None
+    try:
+        services.require_verified(current_user)
+    except RuleError as refusal:
+        return refusal.message
+    return None
+
+
 @bp.route("/")
 def index():
     state = request.args.get("state", "")
@@ -190,6 +205,7 @@ def index():
         today=rules.local_today(),
         members_neighbourhood=rules.members_required("neighbourhood"),
         members_commune=rules.members_required("commune"),
+        propose_refusal=_propose_refusal(),
     )
     template = "initiative_workshops/_list.html" if htmx else "initiative_workshops/index.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
@@ -246,9 +262,41 @@ def new():
 # --- An initiative's page ----------------------------------------------------------------------
 
 
+def page_initiative(initiative_id: int) -> Initiative:
+    """The initiative with what its page shows, in one query: its neighbourhoods, author,
+    facilitating body, support collection, reasoned answer, official project and who decided
+    (without the neighbourhoods of the body and the project, which the page does not show)."""
+    initiative = (
+        db.session.scalars(
+            select(Initiative)
+            .where(Initiative.id == initiative_id)
+            .options(
+                joinedload(Initiative.neighbourhoods),
+                joinedload(Initiative.author),
+                joinedload(Initiative.facilitator).lazyload(Body.neighbourhoods),
+                joinedload(Initiative.collection),
+                joinedload(Initiative.answer),
+                joinedload(Initiative.project).lazyload(Project.neighbourhoods),
+                joinedload(Initiative.decided_by),
+            )
+        )
+        .unique()
+        .first()
+    )
+    return initiative or abort(404)
+
+
 def page_context(initiative: Initiative, **forms) -> dict:
     user = current_user
-    member = services.is_member(user, initiative)
+    members = list(
+        db.session.scalars(
+            select(User)
+            .join(Member, Member.user_id == User.id)
+            .where(Member.initiative_id == initiative.id)
+            .order_by(Member.joined_at, Member.id)
+        )
+    )
+    member = user.is_authenticated and any(u.id == user.id for u in members)
     acts = services.acts_for_facilitator(user, initiative, accepted_only=False)
     manage = services.can_manage(user)
     versions = db.session.scalars(
@@ -266,23 +314,26 @@ def page_context(initiative: Initiative, **forms) -> dict:
         ).all()
     assign = forms.get("assign_form") or AssignForm()
     assign.body_id.choices = choices([(b.id, b.name) for b in bodies])
+    following, followers = follows.following_and_count(user, initiative)
     return dict(
         item=initiative,
-        members=services.members_of(initiative),
+        members=members,
         member=member,
         is_author=user.is_authenticated and user.id == initiative.author_id,
         verified=services.is_verified(user),
         acts_for_body=acts,
-        can_work=services.can_work_on(user, initiative),
+        # what services.can_work_on says, from what the page already read
+        can_work=member or (acts and initiative.facilitation == "accepted") or manage,
         can_manage=manage,
         can_decide=services.can_decide(user),
+        can_change_image=services.may_change_image(user, initiative, member=member),
         versions=versions,
         latest=versions[0] if versions else None,
         documents=documents,
-        meetings=sessions.sessions_for([(OBJECT_TYPE, initiative.id)]),
+        meetings=sessions.sessions_for([(OBJECT_TYPE, initiative.id)], with_neighbourhoods=False),
         comments=contributions.of_target(initiative),
-        following=follows.is_following(user, initiative),
-        followers=follows.follower_count(initiative),
+        following=following,
+        followers=followers,
         box=box_for(initiative),
         today=rules.local_today(),
         support_missing=services.support_missing(initiative),
@@ -300,9 +351,10 @@ def page_context(initiative: Initiative, **forms) -> dict:
 
 
 @bp.route("/<int:initiative_id>")
-@loaded
-def detail(initiative: Initiative):
-    return render_template("initiative_workshops/detail.html", **page_context(initiative))
+def detail(initiative_id: int):
+    return render_template(
+        "initiative_workshops/detail.html", **page_context(page_initiative(initiative_id))
+    )
 
 
 @bp.route("/<int:initiative_id>/join", methods=["POST"])
@@ -504,6 +556,7 @@ def version(initiative: Initiative, number: int):
 
 
 @bp.route("/<int:initiative_id>/documents", methods=["POST"])
+@limit_writes("write")
 @loaded
 def add_document(initiative: Initiative):
     if (login := _require(services.can_work_on(current_user, initiative))) is not None:
@@ -524,6 +577,34 @@ def add_document(initiative: Initiative):
     ), 422
 
 
+@bp.route("/<int:initiative_id>/image", methods=["GET", "POST"])
+@limit_writes("write")
+@loaded
+def image(initiative: Initiative):
+    """Add, replace, describe anew or remove the cover image after the idea was proposed:
+    its collective while the idea is open, the staff at any time
+    (``services.may_change_image``); the core images service stores and resizes it."""
+    if (login := _require(services.may_change_image(current_user, initiative))) is not None:
+        return login
+    form = ImageForm()
+    fill_cover_form(form, initiative.cover_image)
+    done = form_action(
+        form,
+        lambda: services.set_cover_image(
+            initiative.id,
+            current_user,
+            lambda current: apply_cover_form(form, current, user=current_user),
+        ),
+        success=_("The initiative's image is saved."),
+        redirect_to=back_to(initiative),
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "initiative_workshops/image.html", item=initiative, form=form
+    ), 422 if form.is_submitted() else 200
+
+
 SESSION_FIELDS = (
     "title",
     "starts_at",
@@ -541,6 +622,7 @@ SESSION_FIELDS = (
 
 
 @bp.route("/<int:initiative_id>/sessions/new", methods=["GET", "POST"])
+@limit_writes("write")
 @loaded
 def new_session(initiative: Initiative):
     if (login := _require(services.can_work_on(current_user, initiative))) is not None:
@@ -726,45 +808,36 @@ def decision(initiative: Initiative):
             decided_on=form.decided_on.data,
         )
 
-    done = None
-    if not changing():
-        if form.validate_on_submit():
-            try:
-                services.check_decision(
-                    form.outcome.data, form.reason.data or "", form.decided_on.data
-                )
-            except RuleError:
-                pass  # form_action below shows the refusal next to its field
-            else:
-                page = confirm_first(
-                    form,
-                    heading=_("Publish this decision?"),
-                    about=initiative.title,
-                    about_url=back_to(initiative, "decision"),
-                    shown=[
-                        (_("Decision"), form.outcome),
-                        (_("Date of the decision"), format_date(form.decided_on.data, "long")),
-                        *(
-                            [(form.reason.label.text, form.reason.data, "markdown")]
-                            if form.reason.data
-                            else []
-                        ),
-                    ],
-                    consequence=_(
-                        "Once published, the decision is public and dated on the initiative's "
-                        "page, and its members and followers are told. A retained initiative "
-                        "becomes a project of the commune."
-                    ),
-                    submit=_("Publish the decision"),
-                )
-                if page is not None:
-                    return page
-        done = form_action(
-            form,
-            action,
-            success=_("The decision is published."),
-            redirect_to=back_to(initiative, "decision"),
-        )
+    done = form_action(
+        form,
+        action,
+        confirm=lambda: {
+            "heading": _("Publish this decision?"),
+            "about": initiative.title,
+            "about_url": back_to(initiative, "decision"),
+            "shown": [
+                (_("Decision"), form.outcome),
+                (
+                    _("Date of the decision"),
+                    format_date(form.decided_on.data, "long"),
+                    "interface",
+                ),
+                *(
+                    [(form.reason.label.text, form.reason.data, "markdown")]
+                    if form.reason.data
+                    else []
+                ),
+            ],
+            "consequence": _(
+                "Once published, the decision is public and dated on the initiative's "
+                "page, and its members and followers are told. A retained initiative "
+                "becomes a project of the commune."
+            ),
+            "submit": _("Publish the decision"),
+        },
+        success=_("The decision is published."),
+        redirect_to=back_to(initiative, "decision"),
+    )
     if done is not None:
         return done
     return render_template(

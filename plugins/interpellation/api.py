@@ -14,14 +14,17 @@ from hub.plugin import (
     api_error,
     api_json,
     db,
+    int_arg,
     limit_signing,
+    next_page_url,
     signatures,
+    sorted_page,
     token_required,
     token_user,
 )
 
 from .models import COUNCIL_LABELS, PUBLIC_STAGES, Interpellation
-from .queries import public_interpellations
+from .queries import LISTING_ORDER, public_interpellations
 from .services import local_today
 
 bp = Blueprint("interpellation_api", __name__, url_prefix="/api/v1/interpellations")
@@ -111,16 +114,21 @@ def list_interpellations():
     stmt = public_interpellations(
         stage if stage in PUBLIC_STAGES else "", council if council in COUNCIL_LABELS else ""
     )
-    page = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    after = request.args.get("after")
+    number = int_arg("page") or 1  # bounded: a huge page number overflowed OFFSET
+    if not after and number > 1:
+        # ``page`` (by offset) is kept for older clients; ``next`` pages by key.
+        stmt = stmt.offset((number - 1) * PAGE_SIZE)
+    page = sorted_page(db.session, stmt, LISTING_ORDER, after, PAGE_SIZE)
     today = local_today()
     return jsonify(
         {
             "total": total,
-            "page": page,
+            "page": None if after else number,
             "page_size": PAGE_SIZE,
-            "interpellations": [record(i, today) for i in items],
+            "next": next_page_url(page),
+            "interpellations": [record(i, today) for i in page.items],
         }
     )
 
@@ -199,6 +207,12 @@ OPENAPI = {
                         "schema": {"type": "string", "enum": list(COUNCIL_LABELS)},
                     },
                     {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    },
+                    {
                         "name": "page",
                         "in": "query",
                         "required": False,
@@ -213,8 +227,9 @@ OPENAPI = {
                                 "type": "object",
                                 "properties": {
                                     "total": {"type": "integer"},
-                                    "page": {"type": "integer"},
+                                    "page": {"type": ["integer", "null"]},
                                     "page_size": {"type": "integer"},
+                                    "next": {"type": ["string", "null"], "format": "uri"},
                                     "interpellations": {
                                         "type": "array",
                                         "items": _ref("Interpellation"),

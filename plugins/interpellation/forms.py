@@ -107,7 +107,9 @@ def _optional_votes(label):
     )
 
 
-class AnswerForm(SessionForm):
+class _CouncilAnswer(HubForm):
+    """What the council's answer publishes, recorded then corrected."""
+
     minutes_url = URLField(
         _l("Link to the minutes"),
         filters=[strip_filter],
@@ -145,3 +147,21 @@ class AnswerForm(SessionForm):
             ]
             return False
         return valid
+
+
+class AnswerForm(SessionForm, _CouncilAnswer):
+    pass
+
+
+class CorrectAnswerForm(_CouncilAnswer):
+    """Correcting a published answer: what it publishes, and the erratum said publicly."""
+
+    note = TextAreaField(
+        _l("What is corrected, and why"),
+        filters=[strip_filter],
+        description=_l(
+            "Shown publicly with the correction and its date, e.g. “Typing error in the vote "
+            "count: 21 votes for, not 12.”"
+        ),
+        validators=[validators.InputRequired(), validators.Length(min=10, max=1000)],
+    )

@@ -99,8 +99,22 @@ def hub_register_object_types():
             comments=True,
             comments_closed=_comments_closed,
             moderation=True,
+            on_refused=_refused_in_premoderation,
+            on_restored=_restored_on_appeal,
         )
     ]
+
+
+def _refused_in_premoderation(item, moderator, reason):
+    from .services import refused_in_premoderation
+
+    refused_in_premoderation(item, moderator, reason)
+
+
+def _restored_on_appeal(item, decision):
+    from .services import restored_on_appeal
+
+    restored_on_appeal(item, decision)
 
 
 EVENTS = [
@@ -112,6 +126,7 @@ EVENTS = [
     ("expired", _l("An interpellation closed without reaching its threshold")),
     ("session_planned", _l("The council session for an interpellation was planned")),
     ("answered", _l("The council answered an interpellation")),
+    ("answer_corrected", _l("The council's published answer to an interpellation was corrected")),
 ]
 
 
@@ -256,13 +271,15 @@ def hub_user_activity(user):
                 item.stage_label,
             )
         )
+    signed = signatures.signed_by(user.id, (COMMITTEE, SIGNATURES))
     joined = [
         (kind, label, collection, signature)
         for kind, label in (
             (COMMITTEE, _l("Interpellation committee I joined")),
             (SIGNATURES, _l("Interpellation I signed")),
         )
-        for collection, signature in signatures.signed_by(user.id, kind)
+        for collection, signature in signed
+        if collection.object_type == kind
     ]
     mine = {i.id for i in written}
     others = {c.object_id for _kind, _label, c, _sig in joined} - mine
@@ -349,6 +366,7 @@ def hub_search(query, user, limit):
             url_for("interpellation.detail", interpellation_id=i.id),
             i.body,
             i.created_at,
+            target=(SIGNATURES, i.id),
         )
         for i in found
     ]
@@ -360,7 +378,7 @@ def hub_work_items(user, body, limit):
     tallies in one aggregate query, then the ``limit`` most urgent of each (plain rows)."""
     from sqlalchemy import and_, case, func
 
-    from hub.plugin import WorkItem, WorkTally, local_today
+    from hub.plugin import WorkItem, WorkTally, local_today, tally_and_rows
 
     if body is not None:
         return []
@@ -397,21 +415,22 @@ def hub_work_items(user, body, limit):
             func.coalesce(func.sum(case((here, 1), else_=0)), 0),
             func.coalesce(func.sum(case((and_(here, due < today), 1), else_=0)), 0),
         ]
-    counted = db.session.execute(
-        select(*columns).where(Interpellation.stage.in_([k[1] for k in kinds]))
-    ).one()
-    items = []
-    for index, (kind, stage, due, label, endpoint, roles) in enumerate(kinds):
-        total = counted[2 * index]
-        items.append(WorkTally(kind, total, counted[2 * index + 1], roles))
-        if not (limit and total):
-            continue
-        rows = db.session.execute(
-            select(Interpellation.id, Interpellation.title, due.label("due"))
+    counted, found = tally_and_rows(
+        select(*columns).where(Interpellation.stage.in_([k[1] for k in kinds])),
+        {
+            kind: select(Interpellation.id, Interpellation.title, due.label("due"))
             .where(Interpellation.stage == stage)
             .order_by(due.is_(None), due, Interpellation.id)
-            .limit(limit)
-        ).all()
+            for kind, stage, due, *_rest in kinds
+        },
+        limit,
+    )
+    counted = counted[0]
+    items = []
+    for index, (kind, _stage, _due, label, endpoint, roles) in enumerate(kinds):
+        total = counted[2 * index]
+        items.append(WorkTally(kind, total, counted[2 * index + 1], roles))
+        rows = found[kind]
         items += [
             WorkItem(
                 kind,
@@ -491,6 +510,7 @@ def hub_oparl_objects():
                 result=str(item.outcome_label) if item.outcome else "",
                 resolution=resolution,
                 keywords=tuple(filter(None, [item.competence])),
+                target=(SIGNATURES, item.id),
             )
         )
     return objects

@@ -236,11 +236,32 @@ def current_threshold() -> thresholds.Threshold:
     )
 
 
+def _lock_for_review(interpellation: Interpellation):
+    """Take the interpellation's row, then its moderation decision's (the hub's lock order),
+    read both afresh and check it still waits for its admissibility review; returns the
+    decision. The page read it before the write transaction: another agent, or a moderator
+    refusing the held text, may have decided since; under the lock they wait for each other
+    and the second finds it decided instead of deciding it again."""
+    decision = moderation.lock(interpellation)
+    if interpellation.stage != "review":
+        raise TransitionError(interpellation.stage)
+    return decision
+
+
 def declare_admissible(interpellation: Interpellation, agent: User) -> None:
     """Open signatures for the configured period, with the threshold frozen as of now.
     The caller runs it in a write transaction; raises ThresholdError if the setting is bad."""
-    if interpellation.stage != "review":
-        raise TransitionError(interpellation.stage)
+    decision = _lock_for_review(interpellation)
+    # Signatures open on a text the public reads: never one a moderator has not read yet
+    # (pre-moderation) or has hidden.
+    if decision is not None and decision.hidden:
+        raise RuleError(
+            _("The text waits for a moderator (pre-moderation): declare it admissible once read.")
+            if decision.pending
+            else _("The text is hidden by moderation: it cannot be declared admissible."),
+            field="decision",
+            status=409,
+        )
     rule = current_threshold()
     now = utcnow()
     closes_at = now + timedelta(days=int(get_setting("interpellation_signature_days")))
@@ -278,18 +299,66 @@ def declare_admissible(interpellation: Interpellation, agent: User) -> None:
 
 
 def declare_inadmissible(interpellation: Interpellation, agent: User, reason: str) -> None:
-    if interpellation.stage != "review":
-        raise TransitionError(interpellation.stage)
+    """The admissibility review refuses the interpellation; its committee gets one email with
+    the reason. A hold of the core's pre-moderation ends with it, silently, the text never
+    published (no moderator read it): otherwise the moderators' later approval or refusal
+    told the author a second time, or published a refused text."""
+    _lock_for_review(interpellation)
     interpellation.stage = "inadmissible"
     interpellation.inadmissibility_reason = reason
     interpellation.reviewed_at, interpellation.reviewed_by_id = utcnow(), agent.id
     emit("interpellation.inadmissible", interpellation, actor=agent, reason=reason)
+    moderation.settle(interpellation, agent)
     _notify(
         committee_emails(interpellation),
         lambda: _("Your interpellation was declared inadmissible"),
         "interpellation/email/inadmissible.txt",
         interpellation,
     )
+
+
+def refused_in_premoderation(interpellation: Interpellation, moderator: User, reason: str) -> None:
+    """A moderator refused the held text (the core's pre-moderation, ``on_refused``): its
+    admissibility review ends with it, as inadmissible for that reason, whether its committee
+    was still forming (the committee closes) or it waited for the review. No email: the
+    moderation service already told the author, with the way to appeal."""
+    if interpellation.stage not in ("forming", "review"):
+        return
+    if interpellation.stage == "forming" and interpellation.committee is not None:
+        signatures.close_collection(interpellation.committee)
+    interpellation.stage = "inadmissible"
+    interpellation.inadmissibility_reason = reason
+    interpellation.reviewed_at, interpellation.reviewed_by_id = utcnow(), moderator.id
+    emit(
+        "interpellation.inadmissible",
+        interpellation,
+        actor=moderator,
+        reason=reason,
+        by_moderation=True,
+    )
+
+
+def restored_on_appeal(interpellation: Interpellation, decision) -> None:
+    """A second moderator restored, on appeal, the text refused in pre-moderation: the
+    refusal recorded by :func:`refused_in_premoderation` (same moderator, same reason) is
+    undone: a filed interpellation waits for its admissibility review again, one whose
+    committee was forming forms it again."""
+    if not (
+        interpellation.stage == "inadmissible"
+        and interpellation.inadmissibility_reason == decision.reason
+        and interpellation.reviewed_by_id == decision.moderator_id
+    ):
+        return
+    if interpellation.filed_at is None:
+        interpellation.stage = "forming"
+        if interpellation.committee is not None:
+            signatures.open_collection(interpellation.committee)
+    else:
+        interpellation.stage = "review"
+    interpellation.inadmissibility_reason = ""
+    interpellation.reviewed_at, interpellation.reviewed_by_id = None, None
+    if interpellation.filed_at is not None:
+        emit("interpellation.filed", interpellation, actor=SYSTEM, restored_on_appeal=True)
 
 
 # --- Threshold reached ---------------------------------------------------------------------------
@@ -421,6 +490,63 @@ def _session_for(interpellation: Interpellation, starts_at: datetime, place: str
     return session
 
 
+def votes_text(votes) -> str:
+    """A vote as kept in the erratum trail: for / against / abstentions, or empty."""
+    return "" if all(v is None for v in votes) else " / ".join(str(v or 0) for v in votes)
+
+
+def correct_answer(
+    interpellation: Interpellation,
+    agent: User,
+    *,
+    minutes_url: str,
+    outcome: str,
+    deliberation: str,
+    votes: tuple[int | None, int | None, int | None],
+    answer: str,
+    note: str,
+):
+    """Correct the published answer (its text, the outcome, the vote, the deliberation, the
+    minutes' link): what it said before stays readable on the page, dated, with ``note``
+    saying what changed and why. The committee and signers are not emailed again."""
+    written = interpellation.written_answer
+    if interpellation.stage != "answered" or written is None:
+        raise RuleError(_("This interpellation has no answer to correct."), status=409)
+    before = (
+        interpellation.votes_for,
+        interpellation.votes_against,
+        interpellation.votes_abstaining,
+    )
+    try:
+        answers.correct(
+            written,
+            answer,
+            agent,
+            outcome=outcome,
+            note=note,
+            also={
+                "votes": (votes_text(before), votes_text(votes)),
+                "deliberation": (interpellation.deliberation, deliberation),
+                "minutes_url": (interpellation.minutes_url, minutes_url),
+            },
+        )
+    except RuleError as exc:
+        if exc.field != "text":
+            raise
+        raise RuleError(exc.message, field="answer") from exc
+    interpellation.outcome, interpellation.deliberation = outcome, deliberation
+    interpellation.votes_for, interpellation.votes_against, interpellation.votes_abstaining = votes
+    interpellation.minutes_url = minutes_url
+    emit("interpellation.answer_corrected", interpellation, actor=agent, answer=written.id)
+    return written
+
+
+def check_answer(interpellation: Interpellation) -> None:
+    """The rules of :func:`record_answer`, checked before its confirmation page too."""
+    if interpellation.stage != "scheduled":
+        raise TransitionError(interpellation.stage)
+
+
 def record_answer(
     interpellation: Interpellation,
     agent: User,
@@ -435,8 +561,7 @@ def record_answer(
 ) -> int:
     """Record the council session and the written answer; notify the committee and every
     signer. Returns how many people were notified."""
-    if interpellation.stage != "scheduled":
-        raise TransitionError(interpellation.stage)
+    check_answer(interpellation)
     session = _session_for(interpellation, starts_at, place, agent)
     interpellation.minutes_url = minutes_url
     if minutes_url and not session.minutes:

@@ -17,11 +17,13 @@ from hub.plugin import (
     HubForm,
     RuleError,
     SignForm,
+    answers,
     capped_count,
     changing,
     confirm_first,
     db,
     fail,
+    form_action,
     htmx,
     limit_signing,
     limit_writes,
@@ -35,8 +37,20 @@ from hub.plugin import (
 )
 
 from . import services
-from .forms import AnswerForm, InterpellationForm, ReviewForm, SessionForm
-from .models import COUNCIL_LABELS, PUBLIC_STAGES, STAGE_LABELS, Interpellation
+from .forms import (
+    AnswerForm,
+    CorrectAnswerForm,
+    InterpellationForm,
+    ReviewForm,
+    SessionForm,
+)
+from .models import (
+    COUNCIL_LABELS,
+    OUTCOME_LABELS,
+    PUBLIC_STAGES,
+    STAGE_LABELS,
+    Interpellation,
+)
 from .queries import LISTING_ORDER, forming_count, public_interpellations, stage_counts
 from .threshold import ThresholdError
 
@@ -148,6 +162,12 @@ def detail(interpellation_id: int):
             if interpellation.committee_collection_id
             else []
         ),
+        answer_history_entries=(
+            answers.corrections([interpellation.answer_id]).get(interpellation.answer_id, [])
+            if interpellation.answer_id
+            else []
+        ),
+        correction_labels=correction_labels(),
     )
 
 
@@ -308,6 +328,10 @@ def review(interpellation_id: int):
                     "percentage with the population filled in): correct it first."
                 )
             )
+        except RuleError as exc:
+            if exc.field != "decision":
+                raise
+            form.decision.errors.append(exc.message)
         else:
             flash(
                 _("Interpellation declared admissible: signatures are open.")
@@ -356,25 +380,27 @@ def answer(interpellation_id: int):
         )
     form = AnswerForm(obj=interpellation.session)
     if form.validate_on_submit() and not changing():
-        page = confirm_first(
-            form,
-            heading=_("Publish this answer?"),
-            about=interpellation.title,
-            about_url=url_for("interpellation.detail", interpellation_id=interpellation.id),
-            shown=[
-                (_("The council's decision"), form.outcome),
-                (_("The answer, as it will be published"), form.answer.data, "markdown"),
-            ],
-            consequence=_(
-                "Once published, the answer and the council's vote are public and dated on the "
-                "interpellation's page and its signatories are told by email. It can be "
-                "corrected later, its earlier text staying readable, but it cannot be withdrawn."
-            ),
-            submit=_("Publish the answer"),
-        )
-        if page is not None:
-            return page
         try:
+            page = confirm_first(
+                form,
+                check=lambda: services.check_answer(interpellation),
+                heading=_("Publish this answer?"),
+                about=interpellation.title,
+                about_url=url_for("interpellation.detail", interpellation_id=interpellation.id),
+                shown=[
+                    (_("The council's decision"), form.outcome),
+                    (_("The answer, as it will be published"), form.answer.data, "markdown"),
+                ],
+                consequence=_(
+                    "Once published, the answer and the council's vote are public and dated on "
+                    "the interpellation's page and its signatories are told by email. It can be "
+                    "corrected later, its earlier text staying readable, but it cannot be "
+                    "withdrawn."
+                ),
+                submit=_("Publish the answer"),
+            )
+            if page is not None:
+                return page
             with write_transaction():
                 notified = services.record_answer(
                     interpellation,
@@ -384,16 +410,10 @@ def answer(interpellation_id: int):
                     minutes_url=form.minutes_url.data or "",
                     outcome=form.outcome.data,
                     deliberation=form.deliberation.data or "",
-                    votes=(
-                        form.votes_for.data,
-                        form.votes_against.data,
-                        form.votes_abstaining.data,
-                    ),
+                    votes=_votes(form),
                     answer=form.answer.data,
                 )
         except RuleError as exc:
-            if exc.field != "text":
-                raise
             form.answer.errors = [*form.answer.errors, exc.message]
         else:
             flash(
@@ -407,3 +427,92 @@ def answer(interpellation_id: int):
             return redirect(url_for("interpellation.detail", interpellation_id=interpellation.id))
     status = 422 if form.errors else 200
     return render_template("interpellation/answer.html", item=interpellation, form=form), status
+
+
+def correction_labels() -> dict:
+    """How the erratum trail names the outcomes and the fields corrected with the answer."""
+    return {
+        "outcomes": OUTCOME_LABELS,
+        "fields": {
+            "votes": _("Vote (for / against / abstentions)"),
+            "deliberation": _("Deliberation"),
+            "minutes_url": _("Link to the minutes"),
+        },
+        "long": ("deliberation",),
+    }
+
+
+def _votes(form) -> tuple[int | None, int | None, int | None]:
+    return (form.votes_for.data, form.votes_against.data, form.votes_abstaining.data)
+
+
+@bp.route("/<int:interpellation_id>/answer/correct", methods=["GET", "POST"])
+@permission_required("interpellation.answer")
+def correct_answer(interpellation_id: int):
+    """Correct the published answer: the correction and what it changed are public and dated,
+    what it said before stays readable (an erratum, never a silent edit)."""
+    interpellation = _interpellation(interpellation_id)
+    published = interpellation.written_answer
+    if interpellation.stage != "answered" or published is None:
+        return _wrong_stage(interpellation, _("This interpellation has no answer to correct."))
+    form = CorrectAnswerForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "minutes_url": interpellation.minutes_url,
+            "outcome": interpellation.outcome,
+            "deliberation": interpellation.deliberation,
+            "votes_for": interpellation.votes_for,
+            "votes_against": interpellation.votes_against,
+            "votes_abstaining": interpellation.votes_abstaining,
+            "answer": published.text,
+        }
+    )
+    done = form_action(
+        form,
+        lambda: services.correct_answer(
+            interpellation,
+            current_user,
+            minutes_url=form.minutes_url.data or "",
+            outcome=form.outcome.data,
+            deliberation=form.deliberation.data or "",
+            votes=_votes(form),
+            answer=form.answer.data,
+            note=form.note.data,
+        ),
+        confirm=lambda: {
+            "heading": _("Publish this correction?"),
+            "about": interpellation.title,
+            "about_url": url_for("interpellation.detail", interpellation_id=interpellation.id),
+            "shown": [
+                (_("The council's decision"), form.outcome),
+                (
+                    _("Vote (for / against / abstentions)"),
+                    services.votes_text(_votes(form)) or _("not given"),
+                    "interface",
+                ),
+                (_("The answer, as it will read"), form.answer.data, "markdown"),
+                (form.note.label.text, form.note.data),
+            ],
+            "consequence": _(
+                "The corrected answer replaces the published one on the interpellation's page, "
+                "dated, with what you say was corrected; what it said before stays readable "
+                "there. The committee and the signatories are not emailed again."
+            ),
+            "submit": _("Publish the correction"),
+        },
+        success=_("The council's answer is corrected; what it said before stays readable."),
+        redirect_to=url_for("interpellation.detail", interpellation_id=interpellation.id)
+        + "#answer-title",
+        field="answer",
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "interpellation/answer_correct.html",
+        item=interpellation,
+        published=published,
+        history=answers.corrections([published.id]).get(published.id, []),
+        correction_labels=correction_labels(),
+        form=form,
+    ), 422 if form.errors else 200

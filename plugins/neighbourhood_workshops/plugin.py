@@ -12,12 +12,14 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from hub.plugin import (
     ActivityItem,
     ContributionChannel,
     EventType,
     InvitationRole,
+    ListSection,
     NavItem,
     ObjectType,
     db,
@@ -135,9 +137,10 @@ def hub_openapi_paths():
 
 
 def _with_sessions(workshops):
-    """Workshops with their sessions split into past and to come (one query)."""
+    """Workshops with their sessions split into past and to come (one query: the section
+    shows the sessions' dates, not their neighbourhoods)."""
     found = sessions.sessions_by_target(
-        "neighbourhood_workshops_workshop", [w.id for w in workshops]
+        "neighbourhood_workshops_workshop", [w.id for w in workshops], with_neighbourhoods=False
     )
     now = local_now()
     return [
@@ -153,58 +156,56 @@ def _with_sessions(workshops):
 @hookimpl
 def hub_body_page(body, user):
     """The conseil de quartier as memory of the projects: its workshops, past and to come."""
-    workshops = db.session.scalars(
-        select(Workshop)
-        .where(Workshop.host_body_id == body.id)
-        .order_by(Workshop.created_at.desc())
-    ).all()
-    if not workshops:
-        return []
+    # The section names each workshop (read with the page's other lists) and its sessions'
+    # dates (one query for all).
     return [
-        render_section(
+        ListSection(
             "neighbourhood-workshops",
             _l("Workshops"),
             "neighbourhood_workshops/_section.html",
+            select(Workshop.id, Workshop.title).where(Workshop.host_body_id == body.id),
+            order_by=(Workshop.created_at.desc(), Workshop.id.desc()),
             order=35,
-            items=_with_sessions(workshops),
-            show_past=True,
+            context={"show_past": True},
+            prepare=lambda rows: {"items": _with_sessions(rows)},
         )
     ]
 
 
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
-    workshops = db.session.scalars(
-        select(Workshop)
-        .where(
-            Workshop.closed_at.is_(None),
-            (Workshop.kind == "city")
-            | Workshop.id.in_(
-                select(workshop_neighbourhood.c.workshop_id).where(
-                    workshop_neighbourhood.c.neighbourhood_id == neighbourhood.id
-                )
-            ),
-        )
-        .order_by(Workshop.title)
-    ).all()
-    if not workshops:
-        return []
+    # The section names each workshop (read with the page's other lists) and its sessions'
+    # dates (one query for all).
     return [
-        render_section(
+        ListSection(
             "neighbourhood-workshops",
             _l("Workshops"),
             "neighbourhood_workshops/_section.html",
+            select(Workshop.id, Workshop.title).where(
+                Workshop.closed_at.is_(None),
+                (Workshop.kind == "city")
+                | Workshop.id.in_(
+                    select(workshop_neighbourhood.c.workshop_id).where(
+                        workshop_neighbourhood.c.neighbourhood_id == neighbourhood.id
+                    )
+                ),
+            ),
+            order_by=(Workshop.title, Workshop.id),
             order=25,
-            items=_with_sessions(workshops),
-            show_past=False,
+            context={"show_past": False},
+            prepare=lambda rows: {"items": _with_sessions(rows)},
         )
     ]
 
 
 @hookimpl
 def hub_project_page(project, user):
+    # The section names each workshop and its sessions' dates: nothing else is loaded.
     workshops = db.session.scalars(
-        select(Workshop).where(Workshop.project_id == project.id).order_by(Workshop.title)
+        select(Workshop)
+        .where(Workshop.project_id == project.id)
+        .options(lazyload("*"))
+        .order_by(Workshop.title)
     ).all()
     if not workshops:
         return []
@@ -259,7 +260,6 @@ def hub_staff_area(user):
     if not getattr(user, "is_authenticated", False):
         return []
     from sqlalchemy import or_
-    from sqlalchemy.orm import lazyload
 
     from hub.plugin import bodies_acting_for
 
@@ -345,7 +345,15 @@ def hub_work_items(user, body, limit):
     first by title are read as plain rows."""
     from sqlalchemy import func
 
-    from hub.plugin import Body, Session, WorkItem, WorkTally, body_capabilities, local_now
+    from hub.plugin import (
+        Body,
+        Session,
+        WorkItem,
+        WorkTally,
+        body_capabilities,
+        local_now,
+        tally_and_rows,
+    )
 
     to_come = (
         select(Session.id)
@@ -363,17 +371,18 @@ def hub_work_items(user, body, limit):
         where.append(Workshop.host_body_id == body.id)
     elif not user.can("neighbourhood_workshops.manage"):
         return []
-    total = db.session.scalar(select(func.count(Workshop.id)).where(*where))
-    items = [WorkTally("neighbourhood_workshops.plan", total)]
-    if not (limit and total):
-        return items
-    rows = db.session.execute(
-        select(Workshop.id, Workshop.title, Body.name.label("host"))
-        .outerjoin(Body, Body.id == Workshop.host_body_id)
-        .where(*where)
-        .order_by(Workshop.title, Workshop.id)
-        .limit(limit)
-    ).all()
+    counted, found = tally_and_rows(
+        select(func.count(Workshop.id)).where(*where),
+        {
+            "plan": select(Workshop.id, Workshop.title, Body.name.label("host"))
+            .outerjoin(Body, Body.id == Workshop.host_body_id)
+            .where(*where)
+            .order_by(Workshop.title, Workshop.id)
+        },
+        limit,
+    )
+    items = [WorkTally("neighbourhood_workshops.plan", counted[0][0])]
+    rows = found["plan"]
     return items + [
         WorkItem(
             "neighbourhood_workshops.plan",
@@ -394,10 +403,16 @@ def hub_open_data():
         Dataset(_l("Workshops and their sessions"), "neighbourhood_workshops.export_json", "JSON"),
         Dataset(_l("Workshops"), "neighbourhood_workshops.export_csv", "CSV"),
         Dataset(_l("Workshop sessions"), "neighbourhood_workshops.export_sessions_csv", "CSV"),
+        Dataset(_l("Workshop sessions"), "neighbourhood_workshops.export_sessions_json", "JSON"),
         Dataset(
             _l("Published minutes of the workshops"),
             "neighbourhood_workshops.export_minutes",
             "JSON",
+        ),
+        Dataset(
+            _l("Published minutes of the workshops"),
+            "neighbourhood_workshops.export_minutes_csv",
+            "CSV",
         ),
     ]
 

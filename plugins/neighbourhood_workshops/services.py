@@ -19,6 +19,7 @@ from hub.plugin import (
     emit,
     for_update,
     invite_account,
+    long_date,
     sessions,
     utcnow,
 )
@@ -183,12 +184,13 @@ def proposals_by_meeting(workshop: Workshop) -> dict[int, dict[int, Proposal]]:
     return result
 
 
-def outcomes(workshop: Workshop) -> list[dict]:
+def outcomes(workshop: Workshop, meetings=None) -> list[dict]:
     """Each proposal of approved minutes: its text, its session, and what became of it
-    (not sent yet; sent; its status and the project's reasoned answer)."""
+    (not sent yet; sent; its status and the project's reasoned answer). ``meetings``: the
+    workshop's sessions when the caller has them already."""
     sent = proposals_by_meeting(workshop)
     result = []
-    for meeting in sessions_of(workshop):
+    for meeting in sessions_of(workshop) if meetings is None else meetings:
         if meeting.minutes_status not in ("approved", "published"):
             continue
         for position, text in enumerate(sessions.proposals_of(meeting), start=1):
@@ -244,7 +246,7 @@ def send_proposal(workshop: Workshop, meeting, position: int, actor) -> Proposal
         author_name=_(
             "Workshop “%(title)s”, session of %(date)s",
             title=workshop.title,
-            date=meeting.starts_at.strftime("%d/%m/%Y"),
+            date=long_date(meeting.starts_at, rebase=False),
         ),
         neighbourhood_id=workshop.neighbourhoods[0].id
         if len(workshop.neighbourhoods) == 1

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from hub.plugin import (
     Body,
@@ -24,6 +24,7 @@ from hub.plugin import (
     RuleError,
     Session,
     SessionForm,
+    SortKey,
     apply_cover_form,
     bodies_acting_for,
     choices,
@@ -34,9 +35,12 @@ from hub.plugin import (
     form_action,
     int_arg,
     invitation_notice,
+    limit_writes,
     login_required_response,
     require_sent,
     sessions,
+    sort_key,
+    sorted_page,
     write_transaction,
 )
 
@@ -61,8 +65,20 @@ def require_manager(workshop: Workshop):
     return None
 
 
-def _listing(kind: str = "", neighbourhood_id: int | None = None):
-    query = select(Workshop).order_by(Workshop.closed_at.is_not(None), Workshop.title)
+PAGE_SIZE = 30
+
+# Open workshops first, then by title; the id breaks ties (keyset paging needs a unique last key).
+LISTING_ORDER = [
+    SortKey(
+        case((Workshop.closed_at.is_(None), 0), else_=1), False, lambda w: int(bool(w.closed_at))
+    ),
+    sort_key(Workshop.title),
+    sort_key(Workshop.id),
+]
+
+
+def _filtered(kind: str = "", neighbourhood_id: int | None = None):
+    query = select(Workshop).order_by(Workshop.closed_at.is_not(None), Workshop.title, Workshop.id)
     if kind in KINDS:
         query = query.where(Workshop.kind == kind)
     if neighbourhood_id:
@@ -73,7 +89,11 @@ def _listing(kind: str = "", neighbourhood_id: int | None = None):
                 )
             )
         )
-    return list(db.session.scalars(query))
+    return query
+
+
+def _listing(kind: str = "", neighbourhood_id: int | None = None):
+    return list(db.session.scalars(_filtered(kind, neighbourhood_id)))
 
 
 def _next_sessions(workshops) -> dict[int, object]:
@@ -91,13 +111,21 @@ def _next_sessions(workshops) -> dict[int, object]:
 def index():
     kind = request.args.get("kind", "")
     neighbourhood_id = int_arg("neighbourhood")
-    workshops = _listing(kind, neighbourhood_id)
+    page = sorted_page(
+        db.session,
+        _filtered(kind, neighbourhood_id),
+        LISTING_ORDER,
+        request.args.get("after"),
+        PAGE_SIZE,
+    )
+    workshops = page.items
     neighbourhoods = db.session.execute(
         select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name)
     ).all()
     return render_template(
         "neighbourhood_workshops/index.html",
         workshops=workshops,
+        page=page,
         kinds=KIND_SHORT,
         kind=kind,
         neighbourhood_id=neighbourhood_id,
@@ -155,6 +183,7 @@ def _values(form: WorkshopForm) -> dict:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limit_writes("write")
 def new():
     if not current_user.is_authenticated:
         return login_required_response()
@@ -258,10 +287,28 @@ def edit(workshop_id: int):
 
 @bp.route("/<int:workshop_id>")
 def show(workshop_id: int):
-    workshop = get_workshop(workshop_id)
-    items = services.sessions_of(workshop)
+    from sqlalchemy.orm import joinedload
+
     from hub.plugin import local_now
 
+    # The page names the host body and the project (not their neighbourhoods), and the
+    # workshop's neighbourhoods come in the workshop's own query.
+    workshop = (
+        db.session.scalars(
+            select(Workshop)
+            .where(Workshop.id == workshop_id)
+            .options(
+                joinedload(Workshop.neighbourhoods),
+                joinedload(Workshop.host_body).lazyload(Body.neighbourhoods),
+                joinedload(Workshop.project).lazyload(Project.neighbourhoods),
+            )
+        )
+        .unique()
+        .first()
+    ) or abort(404)
+    # Sessions once, without their neighbourhoods: the lists and the outcomes share them.
+    items = sessions.sessions_for([(services.TYPE, workshop.id)], with_neighbourhoods=False)
+    following, followers = follows.following_and_count(current_user, workshop)
     now = local_now()
     can_manage = services.may_manage(current_user, workshop)
     upcoming = [m for m in items if m.starts_at >= now]
@@ -273,14 +320,14 @@ def show(workshop_id: int):
         past=past,
         counts=sessions.counts_by_meeting([m.id for m in items]),
         kinds=KIND_SHORT,
-        outcomes=services.outcomes(workshop),
+        outcomes=services.outcomes(workshop, items),
         can_manage=can_manage,
         proposals_refusal=services.proposals_refusal(workshop, current_user)
         if can_manage
         else None,
         form=HubForm(),
-        following=current_user.is_authenticated and follows.is_following(current_user, workshop),
-        followers=follows.follower_count(workshop),
+        following=following,
+        followers=followers,
     )
 
 
@@ -301,6 +348,7 @@ SESSION_FIELDS = (
 
 
 @bp.route("/<int:workshop_id>/sessions/new", methods=["GET", "POST"])
+@limit_writes("write")
 def new_session(workshop_id: int):
     workshop = get_workshop(workshop_id)
     if (login := require_manager(workshop)) is not None:
@@ -495,25 +543,111 @@ def export_sessions_csv():
     )
 
 
+@bp.route("/sessions.json")
+def export_sessions_json():
+    """Every session of the workshops, each with its workshop (no personal data)."""
+    from flask import jsonify
+
+    result = [
+        {"workshop_id": record["id"], "workshop": record["title"], **session}
+        for record in all_records()
+        for session in record["sessions"]
+    ]
+    response = jsonify({"sessions": result})
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def published_minutes() -> list[dict]:
+    """The published minutes of every workshop's sessions, in the listing's order then by
+    date: one query for the sessions with their workshop's title (a record's sections need
+    nothing else)."""
+    from sqlalchemy.orm import lazyload
+
+    rows = db.session.execute(
+        select(Session, Workshop.id, Workshop.title)
+        .join(
+            Workshop,
+            (Session.target_type == services.TYPE) & (Session.target_id == Workshop.id),
+        )
+        .where(Session.minutes_status == "published")
+        .options(lazyload("*"))
+        .order_by(
+            Workshop.closed_at.is_not(None),
+            Workshop.title,
+            Workshop.id,
+            Session.starts_at,
+            Session.id,
+        )
+    ).all()
+    return [
+        {
+            "workshop_id": workshop_id,
+            "workshop": title,
+            "session_id": meeting.id,
+            **sessions.minutes_record(meeting),
+        }
+        for meeting, workshop_id, title in rows
+    ]
+
+
 @bp.route("/comptes-rendus.json")
 def export_minutes():
     from flask import jsonify
 
-    result = []
-    for workshop in _listing():
-        for meeting in services.sessions_of(workshop):
-            if meeting.minutes_status == "published":
-                result.append(
-                    {
-                        "workshop_id": workshop.id,
-                        "workshop": workshop.title,
-                        "session_id": meeting.id,
-                        **sessions.minutes_record(meeting),
-                    }
-                )
-    response = jsonify({"minutes": result})
+    response = jsonify({"minutes": published_minutes()})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+MINUTES_COLUMNS = (
+    "date",
+    "time",
+    "place",
+    "attendance",
+    "objectives",
+    "method",
+    "synthesis",
+    "questions",
+    "next_agenda",
+)
+
+
+@bp.route("/comptes-rendus.csv")
+def export_minutes_csv():
+    """The published minutes, one row per session (the proposals one per line)."""
+    rows = []
+    for record in published_minutes():
+        sections = record["sections"]
+        rows.append(
+            [
+                record["workshop_id"],
+                record["workshop"],
+                record["session_id"],
+                record["status"],
+                record["version"],
+                record["published_at"] or "",
+                *(
+                    "" if sections.get(key) is None else sections.get(key)
+                    for key in MINUTES_COLUMNS
+                ),
+                "\n".join(sections.get("proposals_list") or []),
+            ]
+        )
+    return csv_response(
+        [
+            "workshop_id",
+            "workshop",
+            "session_id",
+            "status",
+            "version",
+            "published_at",
+            *MINUTES_COLUMNS,
+            "proposals",
+        ],
+        rows,
+        "ateliers-comptes-rendus.csv",
+    )
 
 
 api_bp = Blueprint("neighbourhood_workshops_api", __name__, url_prefix="/api/v1/workshops")

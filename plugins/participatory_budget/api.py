@@ -17,6 +17,7 @@ from hub.plugin import (
     api_error,
     api_json,
     db,
+    int_arg,
     limit_writes,
     token_refusal,
     token_user,
@@ -135,8 +136,10 @@ def get_budget(campaign_id: int):
 @bp.route("/<int:campaign_id>/ballots", methods=["POST"])
 @limit_writes("vote")
 def post_ballot(campaign_id: int):
-    """The hot path of a voting day: the request is read first, then the campaign is loaded
-    inside the write transaction, so nothing is loaded twice."""
+    """The hot path of a voting day. A code ballot during the vote is prepared before the
+    write transaction (:func:`.voting.prepare_code_ballot`), which then only writes it; any
+    other ballot loads the campaign inside the write transaction, so nothing is loaded
+    twice."""
     data = api_json()
     code = data.get("code")
     user = token_user()
@@ -144,6 +147,16 @@ def post_ballot(campaign_id: int):
         return token_refusal(_("A valid API token or a voting code is required."))
     if code is not None and not isinstance(code, str):
         raise RuleError(_("This voting code is not valid."), status=403, code="invalid_code")
+    box = voting.vote_box(campaign_id) if code else None
+    if box is not None:
+        choice = _choice(box, data)
+        district = _district_of(box, data, choice)
+        prepared = voting.prepare_code_ballot(box, district, code, choice)
+        with write_transaction():
+            receipt = voting.cast_prepared(prepared)
+        response = jsonify({"receipt": receipt, "replaced": False})
+        response.status_code = 201
+        return response
     with write_transaction():
         # The campaign and its districts in one query, without the districts' neighbourhoods
         # (the ballot box never reads them).
@@ -171,29 +184,49 @@ def post_ballot(campaign_id: int):
     return response
 
 
-def _choice(campaign: Campaign, data: dict) -> dict[int, int]:
-    bad = RuleError(_("Send the chosen projects' ids."), status=422, code="bad_ballot")
+def _choice(campaign: Campaign | voting.VoteBox, data: dict) -> dict[int, int]:
+    def bad():  # translated only when refused: the hot path of a voting day
+        return RuleError(_("Send the chosen projects' ids."), status=422, code="bad_ballot")
+
     if campaign.vote_type == "cumulative":
         points = data.get("points")
         if not isinstance(points, dict):
-            raise bad
+            raise bad()
         try:
-            return {int(k): int(v) for k, v in points.items()}
-        except (TypeError, ValueError):
-            raise bad from None
+            return {_whole(k): _whole(v) for k, v in points.items()}
+        except ValueError:
+            raise bad() from None
     chosen = data.get("projects")
     if not isinstance(chosen, list) or len(chosen) > 1000:
-        raise bad
+        raise bad()
     try:
-        ids = [int(x) for x in chosen]
-    except (TypeError, ValueError):
-        raise bad from None
+        ids = [_whole(x) for x in chosen]
+    except ValueError:
+        raise bad() from None
     if len(set(ids)) != len(ids):
         raise RuleError(_("A project is chosen twice."), status=422, code="duplicate_project")
     return dict.fromkeys(ids, 1)
 
 
-def _district_of(campaign: Campaign, data: dict, choice: dict[int, int]):
+def _whole(value) -> int:
+    """A project id or a number of points: a JSON whole number (``api_json`` refused those
+    outside the database's range), or one written in ASCII digits (object keys are
+    strings); else ValueError: no float, no other script's digits, nothing a query would
+    overflow on."""
+    if isinstance(value, str):
+        number = int_arg("value", {"value": value}, minimum=0)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        number = None
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
+def _district_of(campaign: Campaign | voting.VoteBox, data: dict, choice: dict[int, int]):
+    """The ballot's district among the campaign's (a :class:`.models.District`, or a
+    :class:`.voting.BoxDistrict` for a :class:`.voting.VoteBox`)."""
     district_id = data.get("district")
     if district_id is None:
         if len(campaign.districts) == 1:
@@ -203,7 +236,7 @@ def _district_of(campaign: Campaign, data: dict, choice: dict[int, int]):
             raise RuleError(
                 _("Name the district of the ballot."), status=422, code="wrong_district"
             )
-        return first.district
+        district_id = first.district_id
     district = next((d for d in campaign.districts if d.id == district_id), None)
     if district is None:
         raise RuleError(

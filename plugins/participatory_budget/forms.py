@@ -168,6 +168,10 @@ class DistrictForm(HubForm):
         return self
 
 
+class ProjectImageForm(CoverImageFields, HubForm):
+    """A submitted project's cover image: a new picture, its text alternative, or none."""
+
+
 class ProposalForm(CoverImageFields, HubForm):
     district_id = SelectField(_l("District"), coerce=int)
     title = StringField(

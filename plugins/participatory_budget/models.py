@@ -68,6 +68,7 @@ PROJECT_STATUSES = {
     "out_of_scope": _l("Outside the commune's competences"),
     "incompatible": _l("Incompatible with another project"),
     "merged": _l("Merged into another project"),
+    "refused": _l("Not published: refused by moderation"),
     "not_preselected": _l("Not pre-selected: too few supports"),
     "selected": _l("Selected: funded"),
     "not_selected": _l("Not selected"),

@@ -15,9 +15,19 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, select, union_all
 
-from hub.plugin import EventType, NavItem, ObjectType, db, hookimpl, render_section
+from hub.plugin import (
+    EventType,
+    ListSection,
+    NavItem,
+    ObjectType,
+    db,
+    hookimpl,
+    render_section,
+)
 
 from .models import OBJECT_TYPE, BudgetProject, Campaign
+
+TITLE = _l("Participatory budget")
 
 MANAGE = "participatory_budget.manage"
 REVIEW = "participatory_budget.review"
@@ -61,6 +71,7 @@ def hub_register_event_types():
         "project_reviewed": _l("The feasibility of a budget project was decided"),
         "project_merged": _l("A budget project was merged into another"),
         "project_cosigned": _l("A resident co-signed a budget project"),
+        "project_image_changed": _l("The cover image of a budget project was changed"),
         "cosign_withdrawn": _l("A resident withdrew their co-signature of a budget project"),
         "preselected": _l("The supports pre-selected the projects on the ballot"),
         "codes_generated": _l("Voting codes were generated"),
@@ -102,8 +113,22 @@ def hub_register_object_types():
             comments=True,
             comments_closed=_comments_closed,
             moderation=True,
+            on_refused=_refused_in_premoderation,
+            on_restored=_restored_on_appeal,
         )
     ]
+
+
+def _refused_in_premoderation(project, moderator, reason):
+    from .services import refused_in_premoderation
+
+    refused_in_premoderation(project, moderator, reason)
+
+
+def _restored_on_appeal(project, decision):
+    from .services import restored_on_appeal
+
+    restored_on_appeal(project, decision)
 
 
 def _comments_closed(project):
@@ -113,6 +138,7 @@ def _comments_closed(project):
         "out_of_scope",
         "incompatible",
         "merged",
+        "refused",
         "not_preselected",
     ):
         return _l("This project is not on the ballot: the discussion is closed.")
@@ -155,25 +181,27 @@ def hub_staff_area(user):
 
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
-    from .models import District
+    from .models import PROJECT_STATUSES, District
 
-    projects = db.session.scalars(
-        select(BudgetProject)
-        .join(District, District.id == BudgetProject.district_id)
-        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
-        .where(District.neighbourhood_id == neighbourhood.id, Campaign.phase != "draft")
-        .order_by(BudgetProject.created_at.desc())
-        .limit(20)
-    ).all()
-    if not projects:
-        return []
+    # The section shows each project's title and status (read with the page's other lists).
+    def labelled(rows):
+        for row in rows:
+            row.status_label = PROJECT_STATUSES[row.status]
+        return {"projects": rows}
+
     return [
-        render_section(
+        ListSection(
             "participatory-budget",
             _l("Participatory budget projects"),
             "participatory_budget/_neighbourhood.html",
+            select(BudgetProject.id, BudgetProject.title, BudgetProject.status)
+            .join(District, District.id == BudgetProject.district_id)
+            .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+            .where(District.neighbourhood_id == neighbourhood.id, Campaign.phase != "draft"),
+            order_by=(BudgetProject.created_at.desc(), BudgetProject.id.desc()),
+            limit=20,
             order=45,
-            projects=projects,
+            prepare=labelled,
         )
     ]
 
@@ -259,6 +287,7 @@ def hub_search(query, user, limit):
             url_for("participatory_budget.project", project_id=p.id),
             p.description,
             p.created_at,
+            target=(OBJECT_TYPE, p.id),
         )
         for p in found
     ]

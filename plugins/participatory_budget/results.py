@@ -26,14 +26,24 @@ COMPUTED_COLUMNS = ("votes", "score", "selected")
 
 
 def ballot_projects(district: District) -> list[BudgetProject]:
-    return db.session.scalars(
+    return ballot_projects_by_district([district])[district.id]
+
+
+def ballot_projects_by_district(districts) -> dict[int, list[BudgetProject]]:
+    """The projects on the ballot of each district, by district id (one query for all)."""
+    found: dict[int, list[BudgetProject]] = {d.id: [] for d in districts}
+    if not found:
+        return found
+    for project in db.session.scalars(
         select(BudgetProject)
         .where(
-            BudgetProject.district_id == district.id,
+            BudgetProject.district_id.in_(list(found)),
             BudgetProject.status.in_(("feasible", "selected", "not_selected")),
         )
         .order_by(BudgetProject.id)
-    ).all()
+    ):
+        found[project.district_id].append(project)
+    return found
 
 
 def _meta(campaign: Campaign, district: District, ballots: int) -> dict[str, str]:

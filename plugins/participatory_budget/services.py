@@ -10,11 +10,22 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from hub.plugin import SYSTEM, RuleError, db, emit, local_today, moderation, notify, utcnow
+from hub.plugin import (
+    SYSTEM,
+    RuleError,
+    db,
+    emit,
+    is_sqlite,
+    local_today,
+    moderation,
+    notify,
+    utcnow,
+)
 
 from .models import (
     DATED_PHASES,
@@ -32,6 +43,33 @@ from .models import (
 )
 
 # --- Campaigns and phases ---------------------------------------------------------------------
+#
+# Every write that the phase allows (a ballot, a paper entry, a support, a submission, a review)
+# reads the phase from the campaign's row with a shared lock (``FOR SHARE``) held until its
+# transaction ends, and a phase move locks that row exclusively (``FOR UPDATE``) before it
+# reads anything. On PostgreSQL a ballot that read "vote" therefore commits before the vote can
+# close (and is counted), or waits for the close and reads "results" (and is refused): none is
+# stored but not counted. SQLite's write transaction (``BEGIN IMMEDIATE``) already serialises
+# them; the phase is read inside it all the same.
+
+_PHASE_ROW: dict[tuple[str, bool], object] = {}
+
+
+def hold_phase(campaign: Campaign, *, exclusive: bool = False) -> str:
+    """The campaign's phase read afresh from its row, locked until the transaction ends
+    (shared for the writes a phase allows, ``exclusive`` for a phase move). Call it inside the
+    write transaction, before checking the phase; ``campaign.phase`` is refreshed too."""
+    dialect = "sqlite" if is_sqlite() else "postgresql"
+    stmt = _PHASE_ROW.get((dialect, exclusive))
+    if stmt is None:
+        table = Campaign.__table__
+        stmt = select(table.c.phase).where(table.c.id == bindparam("campaign_id"))
+        if dialect != "sqlite":
+            stmt = stmt.with_for_update(read=not exclusive)
+        _PHASE_ROW[(dialect, exclusive)] = stmt
+    phase = db.session.connection().execute(stmt, {"campaign_id": campaign.id}).scalar_one()
+    set_committed_value(campaign, "phase", phase)
+    return phase
 
 
 def create_campaign(actor, *, title: str, description: str = "", **settings) -> Campaign:
@@ -46,6 +84,11 @@ def create_campaign(actor, *, title: str, description: str = "", **settings) -> 
 
 
 def update_campaign(campaign: Campaign, actor, **settings) -> None:
+    """Change the campaign's settings; the rules of a vote (or of the supports) that has opened
+    stay as they were. The phase is read under the campaign's lock, held until the
+    transaction ends: a change and a phase move take turns, so no rule changes under a vote
+    that opened meanwhile. Exclusive, since the change writes the campaign's row."""
+    hold_phase(campaign, exclusive=True)
     locked = {"rule", "min_score", "tie_breaking", "vote_type", "min_projects", "max_projects"}
     locked |= {"knapsack", "min_share_percent", "max_points", "districts_per_voter"}
     changed = {k: v for k, v in settings.items() if getattr(campaign, k) != v}
@@ -182,8 +225,10 @@ def next_phases(campaign: Campaign) -> list[str]:
     return []
 
 
-def move_to_phase(campaign: Campaign, kind: str, actor, *, note: str = "") -> None:
-    """Move the campaign forward (never back), audited. Entering results computes them."""
+def check_move(campaign: Campaign, kind: str) -> None:
+    """The rules of a move to ``kind`` (a :class:`RuleError` when refused), checked without
+    changing anything: no lock, no pre-selection, no count. The confirmation page runs them
+    before asking; :func:`move_to_phase` runs them again under the campaign's lock."""
     allowed = next_phases(campaign)
     if kind not in allowed:
         if kind in PHASES and PHASES.index(kind) > PHASES.index(campaign.phase) and allowed:
@@ -199,7 +244,6 @@ def move_to_phase(campaign: Campaign, kind: str, actor, *, note: str = "") -> No
         )
     if kind == "submission" and not campaign.districts:
         raise RuleError(_("Add at least one district with its envelope first."), code="no_district")
-    previous = campaign.phase
     if kind in ("supports", "vote"):
         # Supports and votes go to reviewed projects only: none may still be under review.
         for project in campaign_projects(campaign):
@@ -216,11 +260,28 @@ def move_to_phase(campaign: Campaign, kind: str, actor, *, note: str = "") -> No
                     ),
                     code="unreviewed",
                 )
-    if kind == "vote" and campaign.phase == "supports":
-        preselect(campaign, actor)
-    if kind in ("supports", "vote"):
+            # Nor may a text no moderator has read yet reach the residents (pre-moderation).
+            waiting = moderation.hidden(project)
+            if waiting is not None and waiting.pending:
+                raise RuleError(
+                    _(
+                        "A moderator must read every project before the supports open "
+                        "(%(title)s is waiting).",
+                        title=project.title,
+                    )
+                    if kind == "supports"
+                    else _(
+                        "A moderator must read every project before the vote opens "
+                        "(%(title)s is waiting).",
+                        title=project.title,
+                    ),
+                    code="unmoderated",
+                )
+        preselecting = kind == "vote" and campaign.phase == "supports"
         for district in campaign.districts:
-            if not any(p.on_ballot for p in projects_of(district)):
+            projects = projects_of(district)
+            dropped = _preselection(campaign, projects)[1] if preselecting else []
+            if not any(p.on_ballot and p not in dropped for p in projects):
                 raise RuleError(
                     _("District %(name)s has no project on the ballot.", name=district.name),
                     code="empty_ballot",
@@ -240,6 +301,19 @@ def move_to_phase(campaign: Campaign, kind: str, actor, *, note: str = "") -> No
                 ),
                 code="paper_unfinished",
             )
+
+
+def move_to_phase(campaign: Campaign, kind: str, actor, *, note: str = "") -> None:
+    """Move the campaign forward (never back), audited. Entering results computes them.
+
+    The campaign's row is locked first (:func:`hold_phase`): the move waits for the ballots,
+    entries and submissions in flight, which are then counted, and those that come after it
+    read the new phase. The rules (:func:`check_move`) are checked under the lock."""
+    hold_phase(campaign, exclusive=True)
+    check_move(campaign, kind)
+    previous = campaign.phase
+    if kind == "vote" and previous == "supports":
+        preselect(campaign, actor)
     campaign.phase = kind
     db.session.flush()
     if kind == "results":
@@ -296,7 +370,7 @@ def _toggle_row(row, key: dict, model, *, on: bool) -> bool:
 def support_project(project: BudgetProject, user, *, support: bool = True) -> bool:
     """Add (or withdraw) a resident's support; True when it changed. The project's count moves
     in the same transaction, by an atomic ``UPDATE``, so it is never recounted."""
-    if project.campaign.phase != "supports":
+    if hold_phase(project.campaign) != "supports":
         raise RuleError(
             _("Projects are supported during the pre-selection phase only."), code="not_supports"
         )
@@ -342,10 +416,7 @@ def preselect(campaign: Campaign, actor) -> dict[str, list[str]]:
     kept_ids, dropped_ids = [], []
     for district in campaign.districts:
         candidates = [p for p in projects_of(district) if p.status == "feasible"]
-        kept = [p for p in candidates if threshold is None or p.supports >= threshold]
-        if top and len(kept) > top:
-            floor = sorted((p.supports for p in kept), reverse=True)[top - 1]
-            kept = [p for p in kept if p.supports >= floor]
+        kept = _preselection(campaign, candidates)[0]
         for project in candidates:
             if project in kept:
                 kept_ids.append(project.pabulib_id)
@@ -364,6 +435,20 @@ def preselect(campaign: Campaign, actor) -> dict[str, list[str]]:
         dropped=dropped_ids,
     )
     return {"kept": kept_ids, "dropped": dropped_ids}
+
+
+def _preselection(
+    campaign: Campaign, projects: list[BudgetProject]
+) -> tuple[list[BudgetProject], list[BudgetProject]]:
+    """The feasible projects of one district that the pre-selection keeps, and those it
+    drops (see :func:`preselect`); nothing is changed."""
+    top, threshold = campaign.supports_top, campaign.supports_threshold
+    candidates = [p for p in projects if p.status == "feasible"]
+    kept = [p for p in candidates if threshold is None or p.supports >= threshold]
+    if top and len(kept) > top:
+        floor = sorted((p.supports for p in kept), reverse=True)[top - 1]
+        kept = [p for p in kept if p.supports >= floor]
+    return kept, [p for p in candidates if p not in kept]
 
 
 def _tell_preselection(project: BudgetProject, *, kept: bool, top, threshold) -> None:
@@ -423,6 +508,10 @@ def _tell_preselection(project: BudgetProject, *, kept: bool, top, threshold) ->
 def add_district(
     campaign: Campaign, actor, *, name: str, envelope: int, neighbourhood_id: int | None = None
 ) -> District:
+    """Add a district with its envelope, before the submissions close. The phase is read
+    under the campaign's lock (exclusive: two districts added at once take turns over the
+    names and positions), so no district appears once the projects are under review."""
+    _hold_districts(campaign)
     if campaign.phase not in ("draft", "submission"):
         raise RuleError(
             _("Districts cannot change after the submission phase."), code="districts_locked"
@@ -453,12 +542,20 @@ def add_district(
 
 def remove_district(district: District, actor) -> None:
     campaign = district.campaign
+    _hold_districts(campaign)
     if campaign.phase != "draft":
         raise RuleError(
             _("A district can only be removed before the campaign opens."), code="districts_locked"
         )
     campaign.districts.remove(district)
     emit("participatory_budget.district_removed", campaign, actor=actor, district=district.name)
+
+
+def _hold_districts(campaign: Campaign) -> None:
+    """Lock the campaign for a change of its districts and read them afresh under the lock."""
+    hold_phase(campaign, exclusive=True)
+    if "districts" not in sa_inspect(campaign).unloaded:
+        db.session.refresh(campaign, ["districts"])
 
 
 # --- Eligibility ------------------------------------------------------------------------------
@@ -519,7 +616,7 @@ def submit_project(
     place: str = "",
     category: str = "",
 ) -> BudgetProject:
-    if campaign.phase != "submission":
+    if hold_phase(campaign) != "submission":
         raise RuleError(
             _("Projects are submitted during the submission phase only."), code="not_submission"
         )
@@ -562,7 +659,7 @@ def submit_project(
 def cosign_project(project: BudgetProject, user, *, join: bool = True) -> bool:
     """A resident joins a project as its co-author (or leaves it), from their own account,
     while projects are submitted; audited. True when it changed."""
-    if project.campaign.phase != "submission":
+    if hold_phase(project.campaign) != "submission":
         raise RuleError(
             _("Projects are co-signed during the submission phase only."), code="not_submission"
         )
@@ -594,6 +691,43 @@ def cosigners_of(project: BudgetProject) -> list[Cosigner]:
     ).all()
 
 
+def may_change_image(user, project: BudgetProject, cosigners=None) -> bool:
+    """Who may replace a project's cover image: the staff who review projects (a merged one
+    excepted), and its author and co-authors while it is submitted, before the services
+    decide on it: from then on, what residents support and vote for stays as reviewed.
+    ``cosigners`` spares a query when the caller has them."""
+    if not getattr(user, "is_authenticated", False) or project.status == "merged":
+        return False
+    if user.can("participatory_budget.review"):
+        return True
+    if project.status != "submitted":
+        return False
+    if project.author_id == user.id:
+        return True
+    if cosigners is None:
+        cosigners = cosigners_of(project)
+    return any(c.user_id == user.id for c in cosigners)
+
+
+def set_project_image(project: BudgetProject, actor, image) -> None:
+    """Show ``image`` (from :func:`hub.plugin.apply_cover_form`: a new picture, the current
+    one described anew, or None once removed) on ``project``; audited."""
+    if not may_change_image(actor, project):
+        raise RuleError(
+            _("You may no longer change this project's image."), status=403, code="image_locked"
+        )
+    if image is None and project.cover_image_id is None:
+        raise RuleError(_("Choose an image."), field="cover_image", code="image_missing")
+    if image is None:
+        change = "removed"
+    elif image.id != project.cover_image_id:
+        change = "replaced"
+    else:
+        change = "described"
+    project.cover_image = image
+    emit("participatory_budget.project_image_changed", project, actor=actor, change=change)
+
+
 def review_project(
     project: BudgetProject,
     reviewer,
@@ -606,10 +740,19 @@ def review_project(
 ) -> None:
     """Record the services' feasibility decision; every refusal carries a public reason."""
     campaign = project.campaign
-    if campaign.phase not in ("submission", "feasibility"):
+    if hold_phase(campaign) not in ("submission", "feasibility"):
         raise RuleError(_("Feasibility is reviewed before the vote opens."), code="phase")
+    # The project's row, then its moderation decision's, read afresh: the hub's lock order
+    # (a moderator refusing or approving the held text at the same time waits, or is waited
+    # for, instead of acting on what it read before this review wrote).
+    moderation.lock(project)
     if project.status == "merged":
         raise RuleError(_("A merged project is not reviewed."), code="merged")
+    if project.status == "refused":
+        raise RuleError(
+            _("A project refused by moderation is not reviewed: its author was told why."),
+            code="refused",
+        )
     if decision not in ("feasible", *REFUSALS):
         raise RuleError(_("Choose a decision."), field="decision")
     reason = (reason or "").strip()
@@ -654,6 +797,13 @@ def review_project(
         reason=reason,
         cost=cost,
     )
+    # A refusal ends a pre-moderation hold silently, the text never published (no moderator
+    # read it): the author is told once, below. Found feasible after all, it waits for a
+    # moderator again.
+    if decision in REFUSALS:
+        moderation.settle(project, reviewer)
+    else:
+        moderation.resume(project)
     if decision in REFUSALS:
         tell_authors(
             project,
@@ -680,6 +830,50 @@ def review_project(
                 explanation=project.cost_explanation,
             ),
         )
+
+
+def refused_in_premoderation(project: BudgetProject, moderator, reason: str) -> None:
+    """A moderator refused the held text (the core's pre-moderation, ``on_refused``): its
+    feasibility review ends with it, the project refused by moderation with that public
+    reason, off the ballot if it was already found feasible before the vote. No
+    notification: the moderation service already told the author, with the way to appeal."""
+    before_vote = project.campaign.phase in ("draft", "submission", "feasibility")
+    if project.status != "submitted" and not (project.status == "feasible" and before_vote):
+        return
+    project.status = "refused"
+    project.review_reason = reason
+    project.reviewed_by_id, project.reviewed_at = moderator.id, utcnow()
+    emit(
+        "participatory_budget.project_reviewed",
+        project,
+        actor=moderator,
+        decision="refused",
+        reason=reason,
+        by_moderation=True,
+    )
+
+
+def restored_on_appeal(project: BudgetProject, decision) -> None:
+    """A second moderator restored, on appeal, the text refused in pre-moderation: the
+    refusal recorded by :func:`refused_in_premoderation` (same moderator, same reason) is
+    undone and the project waits for its feasibility review again, while reviews are open."""
+    if not (
+        project.status == "refused"
+        and project.review_reason == decision.reason
+        and project.reviewed_by_id == decision.moderator_id
+        and project.campaign.phase in ("draft", "submission", "feasibility")
+    ):
+        return
+    project.status = "submitted"
+    project.review_reason = ""
+    project.reviewed_by_id, project.reviewed_at = None, None
+    emit(
+        "participatory_budget.project_submitted",
+        project,
+        actor=SYSTEM,
+        campaign=project.campaign_id,
+        restored_on_appeal=True,
+    )
 
 
 def _money(value) -> str:
@@ -716,7 +910,7 @@ def merge_project(project: BudgetProject, into: BudgetProject, actor, *, note: s
         raise RuleError(_("Choose another project of the same campaign."), field="into_id")
     if into.status == "merged":
         raise RuleError(_("That project is itself merged."), field="into_id")
-    if project.campaign.phase not in ("submission", "feasibility"):
+    if hold_phase(project.campaign) not in ("submission", "feasibility"):
         raise RuleError(_("Projects are merged before the vote opens."), code="phase")
     project.status = "merged"
     project.merged_into_id = into.id
@@ -724,6 +918,9 @@ def merge_project(project: BudgetProject, into: BudgetProject, actor, *, note: s
     project.reviewed_by_id = actor.id
     project.reviewed_at = utcnow()
     emit("participatory_budget.project_merged", project, actor=actor, into=into.id, note=note)
+    # Merged, its own text is never published: a pre-moderation hold ends with the merge
+    # (its authors hear of the merge only, below), and it no longer waits for a moderator.
+    moderation.settle(project, actor)
     tell_authors(
         project,
         "project_merged",

@@ -55,6 +55,7 @@ from .forms import (
     PaperEntryForm,
     PhaseChangeForm,
     PhasesForm,
+    ProjectImageForm,
     ProposalForm,
     ResolveForm,
     ReviewForm,
@@ -179,8 +180,10 @@ def _staff_project(permission: str = MANAGE, *, funded: bool = False):
     return decorate
 
 
-def _manage_page(campaign: Campaign, *, district_form=None):
-    phase_form = PhaseChangeForm()
+def _manage_page(campaign: Campaign, *, district_form=None, phase_form=None):
+    """The campaign's staff page; a form sent back (refused, or "Change" from its
+    confirmation) is shown again as it was typed, with its errors."""
+    phase_form = phase_form or PhaseChangeForm(formdata=None)
     phase_form.phase.choices = [(k, PHASE_LABELS[k]) for k in services.next_phases(campaign)]
     return render_template(
         "participatory_budget/manage.html",
@@ -252,12 +255,14 @@ def project(project_id: int):
         result = campaign.results.get(str(project.district_id), {})
         explanation = result.get("explanations", {}).get(project.pabulib_id)
         count = result.get("counts", {}).get(project.pabulib_id)
+    cosigners = services.cosigners_of(project)
     return render_template(
         "participatory_budget/project.html",
         project=project,
         campaign=campaign,
         explanation=explanation,
         count=count,
+        can_change_image=services.may_change_image(current_user, project, cosigners),
         # Overrides and milestones exist only after the results (queried only then).
         override=db.session.scalar(
             select(ResultOverride).where(ResultOverride.project_id == project.id)
@@ -268,7 +273,7 @@ def project(project_id: int):
         supported=project.id in services.supported_by(current_user, campaign)
         if campaign.phase == "supports"
         else False,
-        cosigners=services.cosigners_of(project),
+        cosigners=cosigners,
         action_form=ActionForm(),
         can_manage_milestones=_is_staff()
         and project.status == "selected"
@@ -382,40 +387,49 @@ PHASE_CONSEQUENCES = {
 @bp.route("/<int:campaign_id>/phase", methods=["POST"])
 @_staff_campaign()
 def change_phase(campaign: Campaign):
+    """Move the campaign to its next phase, confirmed first. Whatever sends the form back to
+    the manage page (a refusal, "Change" on the confirmation page) shows it as typed, the
+    note included: 422 with the error when refused, 200 when changing."""
     form = PhaseChangeForm()
     form.phase.choices = [(k, PHASE_LABELS[k]) for k in PHASES]
     if not form.validate_on_submit():
-        flash(_("Choose the phase to move to."), "error")
-        return redirect(url_for("participatory_budget.manage", campaign_id=campaign.id))
+        return _manage_page(campaign, phase_form=form), 422
     if changing():
-        return redirect(url_for("participatory_budget.manage", campaign_id=campaign.id))
-    # A move out of the cycle's order (a skipped phase) is refused at once, below, without a
-    # confirmation; the other rules (projects still under review...) answer after it.
-    page = None
-    if form.phase.data in services.next_phases(campaign):
-        page = confirm_first(
-            form,
-            heading=_(
-                "Move the campaign to the phase: %(phase)s?", phase=PHASE_LABELS[form.phase.data]
-            ),
-            about=campaign.title,
-            about_url=url_for("participatory_budget.manage", campaign_id=campaign.id),
-            shown=[(_("Note"), form.note.data)] if form.note.data else [],
-            consequence=PHASE_CONSEQUENCES.get(form.phase.data, _("The campaign page changes.")),
-            submit=_("Move to the phase: %(phase)s", phase=PHASE_LABELS[form.phase.data]),
-        )
-    if page is not None:
-        return page
+        return _manage_page(campaign, phase_form=form)
+    # A move out of the cycle's order (a skipped phase) is refused at once, without a
+    # confirmation; the other rules (projects still under review...) are checked before it,
+    # so a refusal never comes after "Confirm". Only checked, not rehearsed: the move itself
+    # locks the campaign exclusively (waiting for the ballots in flight, holding up the next
+    # ones) and counts the results, which a page that only asks must not do.
     try:
+        if form.phase.data in services.next_phases(campaign):
+            page = confirm_first(
+                form,
+                check=lambda: services.check_move(campaign, form.phase.data),
+                heading=_(
+                    "Move the campaign to the phase: %(phase)s?",
+                    phase=PHASE_LABELS[form.phase.data],
+                ),
+                about=campaign.title,
+                about_url=url_for("participatory_budget.manage", campaign_id=campaign.id),
+                shown=[(_("Note"), form.note.data)] if form.note.data else [],
+                consequence=PHASE_CONSEQUENCES.get(
+                    form.phase.data, _("The campaign page changes.")
+                ),
+                submit=_("Move to the phase: %(phase)s", phase=PHASE_LABELS[form.phase.data]),
+            )
+            if page is not None:
+                return page
         with write_transaction():
             services.move_to_phase(campaign, form.phase.data, current_user, note=form.note.data)
     except RuleError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(
-            _("The campaign is now in the phase: %(phase)s.", phase=PHASE_LABELS[campaign.phase]),
-            "success",
-        )
+        db.session.refresh(campaign)
+        form.phase.errors = [*form.phase.errors, exc.message]
+        return _manage_page(campaign, phase_form=form), 422
+    flash(
+        _("The campaign is now in the phase: %(phase)s.", phase=PHASE_LABELS[campaign.phase]),
+        "success",
+    )
     return redirect(url_for("participatory_budget.manage", campaign_id=campaign.id))
 
 
@@ -494,6 +508,35 @@ def propose(campaign_id: int):
         return done
     return render_template(
         "participatory_budget/propose.html", form=form, campaign=campaign
+    ), _status(form)
+
+
+@bp.route("/projects/<int:project_id>/image", methods=["GET", "POST"])
+@limit_writes("write")
+def project_image(project_id: int):
+    """Replace, describe anew or remove a project's cover image: its author and co-authors
+    while it is under review, the staff who review projects (``services.may_change_image``)."""
+    project = _project(project_id)
+    if not current_user.is_authenticated:
+        return login_required_response()
+    if not services.may_change_image(current_user, project):
+        abort(403)
+    form = ProjectImageForm()
+    fill_cover_form(form, project.cover_image)
+    done = form_action(
+        form,
+        lambda: services.set_project_image(
+            project,
+            current_user,
+            apply_cover_form(form, project.cover_image, user=current_user),
+        ),
+        success=_("The project's image is saved."),
+        redirect_to=url_for("participatory_budget.project", project_id=project.id),
+    )
+    if done:
+        return done
+    return render_template(
+        "participatory_budget/project_image.html", form=form, project=project
     ), _status(form)
 
 
@@ -984,9 +1027,10 @@ def results(campaign_id: int):
     if not campaign.counts_public or not campaign.results:
         abort(404)
     per_district = []
+    on_ballot = results_service.ballot_projects_by_district(campaign.districts)
     for district in campaign.districts:
         result = campaign.results.get(str(district.id), {})
-        projects = results_service.ballot_projects(district)
+        projects = on_ballot[district.id]
         counts = result.get("counts", {})
         projects.sort(key=lambda p: (-counts.get(p.pabulib_id, 0), p.id))
         per_district.append((district, result, projects))

@@ -7,8 +7,11 @@ hub's secret key, so the hub finds (and replaces) a resident's ballot from the r
 recompute at the time of voting, while a copy of the database alone links no ballot to anyone.
 
 Concurrency: the participation row is unique per voter and campaign, and is locked (``FOR
-UPDATE``; SQLite: ``BEGIN IMMEDIATE``) before the ballot is replaced; the ballot is unique per
-district and receipt. Fifty ballots sent at once by one resident leave exactly one.
+UPDATE``, or the upsert's ``ON CONFLICT DO UPDATE``; SQLite: ``BEGIN IMMEDIATE``) before the
+ballot is replaced; the ballot is unique per district and receipt. Fifty ballots sent at once
+by one resident leave exactly one. Every ballot first reads the phase under a shared lock of
+the campaign row (:func:`.services.hold_phase`), which the close takes exclusively: a ballot
+in flight is counted, or refused, never stored after the count.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, bindparam, delete, func, insert, literal, select, text, update
+from sqlalchemy import Date, String, bindparam, delete, func, insert, literal, select, text, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -46,7 +50,7 @@ from .models import (
     VotingCode,
     new_ballot_id,
 )
-from .services import districts_for, ineligibility
+from .services import districts_for, hold_phase, ineligibility
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -137,22 +141,30 @@ def ballot_projects(district: District) -> dict[str, BudgetProject]:
     return {str(p.id): p for p in rows}
 
 
-_COSTS: dict[tuple[str, int], dict[str, int]] = {}
+_BALLOTS: dict[tuple[str, int], tuple[dict[str, int], dict[str, EngineProject]]] = {}
 
 
 def ballot_costs(district: District, campaign: Campaign | None = None) -> dict[str, int]:
-    """Project id (as text) -> cost on the ballot, for the projects on the district's ballot.
+    """Project id (as text) -> cost on the ballot, for the projects on the district's ballot."""
+    return _ballot_of(district, campaign)[0]
 
-    During the vote the ballot cannot change (reviews and merges end when it opens), so each
-    worker keeps it for the campaign (keyed by its random uuid, never reused).
+
+def _ballot_of(
+    district: District, campaign: Campaign | None = None
+) -> tuple[dict[str, int], dict[str, EngineProject]]:
+    """The district's ballot: costs by project id (as text) and the engine's projects.
+
+    During the vote the ballot cannot change (reviews and merges end when it opens, its rules
+    and envelopes are locked), so each worker keeps it for the campaign (keyed by its random
+    uuid, never reused): the engine's projects are built once, not on every ballot.
     """
     if campaign is not None and campaign.phase == "vote":
         key = (campaign.uuid, district.id)
-        cached = _COSTS.get(key)
+        cached = _BALLOTS.get(key)
         if cached is None:
-            if len(_COSTS) > 256:
-                _COSTS.clear()
-            cached = _COSTS[key] = ballot_costs(district)
+            if len(_BALLOTS) > 256:
+                _BALLOTS.clear()
+            cached = _BALLOTS[key] = _ballot_of(district)
         return cached
     rows = db.session.execute(
         select(
@@ -163,12 +175,13 @@ def ballot_costs(district: District, campaign: Campaign | None = None) -> dict[s
             BudgetProject.status.in_(("feasible", "selected", "not_selected")),
         )
     ).all()
-    return {str(pid): cost for pid, cost in rows}
+    costs = {str(pid): cost for pid, cost in rows}
+    return costs, {key: EngineProject(id=key, cost=cost) for key, cost in costs.items()}
 
 
 def check_ballot(campaign: Campaign, district: District, choice: Mapping[int, int]) -> list:
     """The engine's problems with ``choice`` (project id -> points; 1 for approval)."""
-    on_ballot = ballot_costs(district, campaign)
+    on_ballot, engine_projects = _ballot_of(district, campaign)
     problems = []
     foreign = [pid for pid in choice if str(pid) not in on_ballot]
     if foreign:
@@ -178,7 +191,6 @@ def check_ballot(campaign: Campaign, district: District, choice: Mapping[int, in
             BallotProblem("wrong_district", {"projects": foreign}, "not on this ballot")
         )
         return problems
-    engine_projects = {key: EngineProject(id=key, cost=cost) for key, cost in on_ballot.items()}
     if campaign.vote_type == "cumulative":
         ballot = {str(pid): pts for pid, pts in choice.items()}
     else:
@@ -262,7 +274,7 @@ def cast(
     Runs inside the caller's write transaction. ``replace=False`` (voting codes) refuses a
     second ballot with a 409. The hot path of a voting day: plain statements, no ORM objects.
     """
-    if campaign.phase != "vote":
+    if hold_phase(campaign) != "vote":
         raise RuleError(_("The vote is not open."), status=409, code="vote_closed")
     if district.campaign_id != campaign.id:
         raise RuleError(_("This district is not part of the campaign."), code="wrong_district")
@@ -273,7 +285,11 @@ def cast(
     receipt_hash = hash_secret(receipt)
     today = local_today()
     connection = db.session.connection()
-    if not replace and not is_sqlite():
+    if not is_sqlite():
+        if replace:
+            return _cast_replacing_postgresql(
+                campaign, district, voter_key, choice, channel, today, receipt
+            )
         return _cast_once_postgresql(campaign, district, voter_key, choice, channel, today, receipt)
     if replace:
         participation_id, created = _participation(campaign, voter_key, channel, today)
@@ -338,14 +354,8 @@ def cast(
     return receipt, replaced
 
 
-_CAST_ONCE = text(
-    """
-    WITH p AS (
-        INSERT INTO participatory_budget_participation (campaign_id, voter_key, channel, day)
-        VALUES (:campaign_id, :voter_key, :channel, :day)
-        ON CONFLICT (campaign_id, voter_key) DO NOTHING
-        RETURNING id
-    ), d AS (
+_CAST_ONCE_SQL = """
+    WITH {claim}, d AS (
         INSERT INTO participatory_budget_participation_district (participation_id, district_id)
         SELECT id, :district_id FROM p
     ), b AS (
@@ -361,6 +371,31 @@ _CAST_ONCE = text(
     )
     SELECT id FROM p
     """
+_CAST_ONCE = text(
+    _CAST_ONCE_SQL.format(
+        claim="""p AS (
+        INSERT INTO participatory_budget_participation (campaign_id, voter_key, channel, day)
+        VALUES (:campaign_id, :voter_key, :channel, :day)
+        ON CONFLICT (campaign_id, voter_key) DO NOTHING
+        RETURNING id
+    )"""
+    )
+)
+# The same, claiming the code only while the campaign is in its vote, under the campaign row's
+# shared lock (``vote`` read again once a close that held the row has committed).
+_CAST_ONCE_IN_VOTE = text(
+    _CAST_ONCE_SQL.format(
+        claim="""v AS (
+        SELECT id FROM participatory_budget_campaign
+        WHERE id = :campaign_id AND uuid = :uuid AND phase = 'vote'
+        FOR SHARE
+    ), p AS (
+        INSERT INTO participatory_budget_participation (campaign_id, voter_key, channel, day)
+        SELECT id, :voter_key, :channel, :day FROM v
+        ON CONFLICT (campaign_id, voter_key) DO NOTHING
+        RETURNING id
+    )"""
+    )
 )
 
 
@@ -392,6 +427,95 @@ def _cast_once_postgresql(campaign, district, voter_key, choice, channel, today,
     if claimed is None:
         raise RuleError(_("This code has already been used."), status=409, code="code_used")
     return receipt, False
+
+
+_UPSERT_PARTICIPATION = text(
+    """
+    INSERT INTO participatory_budget_participation (campaign_id, voter_key, channel, day)
+    VALUES (:campaign_id, :voter_key, :channel, :day)
+    ON CONFLICT (campaign_id, voter_key)
+        DO UPDATE SET channel = EXCLUDED.channel, day = EXCLUDED.day
+    RETURNING id
+    """
+)
+
+# Run after the participation row is locked, so its snapshot holds every earlier ballot of
+# the voter. ``gone`` (the replaced ballot deleted) and ``d`` (the district recorded) are read
+# by ``b``, which makes them run before the new ballot is inserted.
+_REPLACE_BALLOT = text(
+    """
+    WITH voted AS (
+        SELECT district_id FROM participatory_budget_participation_district
+        WHERE participation_id = :participation_id
+    ), del AS (
+        DELETE FROM participatory_budget_ballot
+        WHERE district_id = :district_id AND receipt_hash = :receipt_hash
+        RETURNING id
+    ), gone AS (
+        SELECT count(*) AS n FROM del
+    ), here AS (
+        SELECT EXISTS (SELECT 1 FROM voted WHERE district_id = :district_id) AS known,
+               (SELECT count(*) FROM voted) AS n
+    ), d AS (
+        INSERT INTO participatory_budget_participation_district (participation_id, district_id)
+        SELECT :participation_id, :district_id FROM here
+        WHERE NOT here.known AND here.n < :districts_per_voter
+        RETURNING district_id
+    ), b AS (
+        INSERT INTO participatory_budget_ballot
+            (id, campaign_id, district_id, receipt_hash, channel, day)
+        SELECT :ballot_id, :campaign_id, :district_id, :receipt_hash, :channel, :day
+        FROM gone, here
+        WHERE here.known OR EXISTS (SELECT 1 FROM d)
+        RETURNING id
+    ), l AS (
+        INSERT INTO participatory_budget_ballot_line (ballot_id, project_id, points)
+        SELECT b.id, x.project_id, x.points
+        FROM b, unnest(CAST(:projects AS integer[]), CAST(:points AS integer[]))
+            AS x(project_id, points)
+    )
+    SELECT (SELECT n FROM gone) AS replaced, (SELECT count(*) FROM b) AS stored
+    """
+)
+
+
+def _cast_replacing_postgresql(campaign, district, voter_key, choice, channel, today, receipt):
+    """A resident's ballot on PostgreSQL in two statements instead of seven: the participation
+    row upserted (``ON CONFLICT DO UPDATE`` locks it: a concurrent ballot of the same voter
+    waits for this one's commit), then, on a fresh snapshot, the previous ballot of the district
+    deleted, the district recorded (within ``districts_per_voter``), the ballot and its lines
+    inserted. The guarantees are those of the separate statements; the ballot's rows still come
+    from the parameters, never from the participation's id."""
+    connection = db.session.connection()
+    participation_id = connection.execute(
+        _UPSERT_PARTICIPATION,
+        {"campaign_id": campaign.id, "voter_key": voter_key, "channel": channel, "day": today},
+    ).scalar_one()
+    replaced, stored = connection.execute(
+        _REPLACE_BALLOT,
+        {
+            "participation_id": participation_id,
+            "districts_per_voter": campaign.districts_per_voter,
+            "campaign_id": campaign.id,
+            "district_id": district.id,
+            "ballot_id": new_ballot_id(),
+            "receipt_hash": hash_secret(receipt),
+            "channel": channel,
+            "day": today,
+            "projects": [int(pid) for pid in choice],
+            "points": [int(pts) for pts in choice.values()],
+        },
+    ).one()
+    if not stored:
+        raise RuleError(
+            _(
+                "You have already voted in %(n)d districts, the most allowed.",
+                n=campaign.districts_per_voter,
+            ),
+            status=422,
+            code="too_many_districts",
+        )
+    return receipt, bool(replaced)
 
 
 def _participation(campaign: Campaign, voter_key: str, channel: str, today) -> tuple[int, bool]:
@@ -524,6 +648,207 @@ def vote_with_code(campaign: Campaign, district: District, code: str, choice, *,
     return cast(campaign, district, key, choice, channel=channel, replace=False)
 
 
+# --- The API's one-time voters: everything but the writes done before the write lock ----------
+#
+# A voting day is tens of thousands of code ballots through the API. Everything a ballot needs
+# besides its writes is read or computed before the write transaction begins, in the request's
+# read transaction: the campaign's vote (kept by each worker), the code's row, the engine's
+# check, the receipt and its hash. Under the lock (SQLite's ``BEGIN IMMEDIATE``; PostgreSQL's
+# shared lock of the campaign row) only the writes remain, the phase read in the statement that
+# claims the code. This is sound because the phase only moves forward and nothing a ballot is
+# checked against changes during the vote (rules, envelopes and projects are locked when it
+# opens): a ballot prepared against the vote, claimed while the phase is still "vote", is the
+# ballot :func:`cast` would have stored.
+
+
+@dataclass(frozen=True)
+class BoxDistrict:
+    id: int
+    campaign_id: int
+    envelope: int
+
+
+@dataclass(frozen=True)
+class VoteBox:
+    """A campaign during its vote, as a ballot is checked against it (the attributes
+    :func:`check_ballot`, :func:`ballot_rules` and :func:`receipt_for` read)."""
+
+    id: int
+    uuid: str
+    phase: str
+    vote_type: str
+    min_projects: int | None
+    max_projects: int | None
+    knapsack: bool
+    min_share_percent: int
+    max_points: int | None
+    districts_per_voter: int
+    districts: tuple[BoxDistrict, ...]
+
+
+@dataclass(frozen=True)
+class PreparedBallot:
+    box: VoteBox
+    district: BoxDistrict
+    voter_key: str
+    lines: tuple[tuple[int, int], ...]
+    problems: tuple
+    receipt: str
+    receipt_hash: str
+    ballot_id: str
+    today: object
+
+
+_VOTE_BOXES: dict[int, VoteBox] = {}
+_CAMPAIGN = Campaign.__table__
+_PHASE_AND_UUID = select(_CAMPAIGN.c.phase, _CAMPAIGN.c.uuid).where(
+    _CAMPAIGN.c.id == bindparam("campaign_id")
+)
+
+
+def vote_box(campaign_id: int) -> VoteBox | None:
+    """The campaign's vote, or None when it is not in its vote phase (or unknown). One read
+    of its phase (and uuid: ids of a deleted campaign may come back) per ballot; the rest is
+    read once per worker and campaign."""
+    row = db.session.connection().execute(_PHASE_AND_UUID, {"campaign_id": campaign_id}).first()
+    if row is None or row.phase != "vote":
+        _VOTE_BOXES.pop(campaign_id, None)
+        return None
+    box = _VOTE_BOXES.get(campaign_id)
+    if box is not None and box.uuid == row.uuid:
+        return box
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    box = VoteBox(
+        id=campaign.id,
+        uuid=campaign.uuid,
+        phase="vote",
+        vote_type=campaign.vote_type,
+        min_projects=campaign.min_projects,
+        max_projects=campaign.max_projects,
+        knapsack=campaign.knapsack,
+        min_share_percent=campaign.min_share_percent,
+        max_points=campaign.max_points,
+        districts_per_voter=campaign.districts_per_voter,
+        districts=tuple(BoxDistrict(d.id, d.campaign_id, d.envelope) for d in campaign.districts),
+    )
+    if campaign.phase != "vote" or box.uuid != row.uuid:  # moved on since the first read
+        return None
+    if len(_VOTE_BOXES) > 256:
+        _VOTE_BOXES.clear()
+    _VOTE_BOXES[campaign_id] = box
+    return box
+
+
+def prepare_code_ballot(box: VoteBox, district: BoxDistrict, code: str, choice) -> PreparedBallot:
+    """Everything a code ballot needs but its writes, outside the write transaction: the
+    code's voter key (an invalid code: 403), the engine's problems (answered under the lock,
+    after the phase, as :func:`cast` orders them), the receipt and its hash, the ballot's id."""
+    voter_key = code_voter_key(box, code)
+    receipt = receipt_for(box, voter_key)
+    return PreparedBallot(
+        box=box,
+        district=district,
+        voter_key=voter_key,
+        lines=tuple((int(pid), int(pts)) for pid, pts in choice.items()),
+        problems=tuple(check_ballot(box, district, choice)),
+        receipt=receipt,
+        receipt_hash=hash_secret(receipt),
+        ballot_id=new_ballot_id(),
+        today=local_today(),
+    )
+
+
+def cast_prepared(ballot: PreparedBallot, *, channel: str = "code") -> str:
+    """Store a prepared one-time ballot; returns its receipt. Runs inside the caller's write
+    transaction. The code is claimed only while the campaign (the same one: its uuid) is in
+    its vote, in one statement; the guarantees are those of :func:`cast` with
+    ``replace=False``: the unique key (campaign, voter key) makes a concurrent claim of the
+    same code wait, then insert nothing (409); on PostgreSQL the claim takes the campaign
+    row's shared lock, which the close takes exclusively."""
+    box = ballot.box
+    if ballot.problems:
+        _refuse_unless_in_vote(box)
+        raise BallotInvalid(list(ballot.problems))
+    connection = db.session.connection()
+    participation_id = _claim_code(connection, ballot, channel)
+    if participation_id is None:
+        _refuse_unless_in_vote(box)
+        raise RuleError(_("This code has already been used."), status=409, code="code_used")
+    if is_sqlite():
+        connection.execute(
+            _INSERT_PARTICIPATION_DISTRICT,
+            {"participation_id": participation_id, "district_id": ballot.district.id},
+        )
+        connection.execute(
+            _INSERT_BALLOT,
+            {
+                "id": ballot.ballot_id,
+                "campaign_id": box.id,
+                "district_id": ballot.district.id,
+                "receipt_hash": ballot.receipt_hash,
+                "channel": channel,
+                "day": ballot.today,
+            },
+        )
+        if ballot.lines:
+            connection.execute(
+                _INSERT_LINES,
+                [
+                    {"ballot_id": ballot.ballot_id, "project_id": pid, "points": pts}
+                    for pid, pts in ballot.lines
+                ],
+            )
+    return ballot.receipt
+
+
+def _claim_code(connection, ballot: PreparedBallot, channel: str) -> int | None:
+    """The code's participation row, claimed while the campaign is in its vote (None when the
+    code is used or the vote is over); on PostgreSQL the ballot's rows go in the same
+    statement."""
+    params = {
+        "campaign_id": ballot.box.id,
+        "uuid": ballot.box.uuid,
+        "voter_key": ballot.voter_key,
+        "channel": channel,
+        "day": ballot.today,
+    }
+    if is_sqlite():
+        return connection.execute(_CLAIM_IN_VOTE, params).scalar()
+    return connection.execute(
+        _CAST_ONCE_IN_VOTE,
+        {
+            **params,
+            "district_id": ballot.district.id,
+            "ballot_id": ballot.ballot_id,
+            "receipt_hash": ballot.receipt_hash,
+            "projects": [pid for pid, _pts in ballot.lines],
+            "points": [pts for _pid, pts in ballot.lines],
+        },
+    ).scalar()
+
+
+def _refuse_unless_in_vote(box: VoteBox) -> None:
+    """Under the lock: 409 when the vote of ``box`` is over (its campaign moved on)."""
+    row = db.session.connection().execute(_PHASE_AND_UUID, {"campaign_id": box.id}).first()
+    if row is None or row.phase != "vote" or row.uuid != box.uuid:
+        _VOTE_BOXES.pop(box.id, None)
+        raise RuleError(_("The vote is not open."), status=409, code="vote_closed")
+
+
+# SQLite (inside BEGIN IMMEDIATE): the code claimed only while the campaign is in its vote.
+_CLAIM_IN_VOTE = text(
+    """
+    INSERT INTO participatory_budget_participation (campaign_id, voter_key, channel, day)
+    SELECT id, :voter_key, :channel, :day FROM participatory_budget_campaign
+    WHERE id = :campaign_id AND uuid = :uuid AND phase = 'vote'
+    ON CONFLICT (campaign_id, voter_key) DO NOTHING
+    RETURNING id
+    """
+).bindparams(bindparam("day", type_=Date))
+
+
 # --- Paper ballots ---------------------------------------------------------------------------
 #
 # A paper ballot is entered twice, by two agents, each reading the sheet on their own. Matching
@@ -569,7 +894,7 @@ def enter_paper_entry(
     Runs inside the caller's write transaction; the sheet row is locked, so two agents
     entering the same sheet at once are served one after the other.
     """
-    if campaign.phase != "vote":
+    if hold_phase(campaign) != "vote":
         raise RuleError(_("The vote is not open."), status=409, code="vote_closed")
     if district.campaign_id != campaign.id:
         raise RuleError(_("This district is not part of the campaign."), code="wrong_district")
@@ -680,7 +1005,7 @@ def resolve_discrepancy(sheet, choice: Mapping[int, int] | None, resolver, *, no
     """A third person reads the sheet and decides: counted as read (``choice``) or void
     (``None``); the note is kept with the sheet and in the audit log."""
     campaign = db.session.get(Campaign, sheet.campaign_id)
-    if campaign.phase != "vote":
+    if hold_phase(campaign) != "vote":
         raise RuleError(_("The vote is not open."), status=409, code="vote_closed")
     # Locked and read afresh: two people resolving the same sheet at once cast it once.
     sheet = _locked_sheet(campaign, sheet.number)
@@ -739,7 +1064,7 @@ def _token_hash(token: str) -> str:
 
 def open_kiosk(campaign: Campaign, place: str, agent) -> tuple[KioskSession, str]:
     """Open a voting kiosk at ``place``; returns it and its token (kept by the terminal only)."""
-    if campaign.phase != "vote":
+    if hold_phase(campaign) != "vote":
         raise RuleError(_("The vote is not open."), status=409, code="vote_closed")
     place = (place or "").strip()
     if not place:

@@ -14,9 +14,12 @@ from hub.plugin import (
     api_error,
     api_json,
     db,
+    int_arg,
     limit_signing,
     limit_writes,
+    next_page_url,
     signatures,
+    sorted_page,
     token_required,
     token_user,
     utcnow,
@@ -26,7 +29,7 @@ from hub.plugin import (
 from . import opendata, services
 from .forms import PetitionForm
 from .models import PUBLIC_STATUSES, Petition
-from .queries import Filters, public_petitions
+from .queries import Filters, public_petitions, sort_keys
 
 bp = Blueprint("petitions_api", __name__, url_prefix="/api/v1/petitions")
 PAGE_SIZE = 50
@@ -39,16 +42,22 @@ def _public(petition_id: int) -> Petition | None:
 
 @bp.route("")
 def list_petitions():
-    stmt = public_petitions(Filters.from_args(request.args))
-    page = max(request.args.get("page", 1, type=int), 1)
+    filters = Filters.from_args(request.args)
+    stmt = public_petitions(filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    petitions = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    after = request.args.get("after")
+    number = int_arg("page") or 1  # bounded: a huge page number overflowed OFFSET
+    if not after and number > 1:
+        # ``page`` (by offset) is kept for older clients; ``next`` pages by key.
+        stmt = stmt.offset((number - 1) * PAGE_SIZE)
+    page = sorted_page(db.session, stmt, sort_keys(filters.sort), after, PAGE_SIZE)
     return jsonify(
         {
             "total": total,
-            "page": page,
+            "page": None if after else number,
             "page_size": PAGE_SIZE,
-            "petitions": opendata.records(petitions),
+            "next": next_page_url(page),
+            "petitions": opendata.records(page.items),
         }
     )
 
@@ -174,6 +183,7 @@ OPENAPI = {
                         ("neighbourhood", "integer"),
                         ("addressee", "string"),
                         ("sort", "string"),
+                        ("after", "string"),
                         ("page", "integer"),
                     )
                 ],
@@ -185,8 +195,9 @@ OPENAPI = {
                                 "type": "object",
                                 "properties": {
                                     "total": {"type": "integer"},
-                                    "page": {"type": "integer"},
+                                    "page": {"type": ["integer", "null"]},
                                     "page_size": {"type": "integer"},
+                                    "next": {"type": ["string", "null"], "format": "uri"},
                                     "petitions": {"type": "array", "items": _ref("Petition")},
                                 },
                             }

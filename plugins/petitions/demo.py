@@ -189,6 +189,29 @@ def _discuss(petition_id: int, spec: dict) -> None:
             comments.post(petition, body, _user(short), parent=first, official=True)
 
 
+def _held_for_premoderation(registry) -> None:
+    """Pre-moderation as staff find it: petitions named in ``moderation_premoderated``, and
+    one submitted petition whose text waits for a moderator (in the moderators' queue) before
+    its admissibility review may publish it."""
+    names = list(registry.get("moderation_premoderated") or [])
+    if "petitions" not in names:
+        registry.set("moderation_premoderated", [*names, "petitions"])
+        db.session.commit()
+    with write_transaction():
+        petition = services.create_draft(
+            _user("sofia"),
+            title="Éclairer le passage sous la voie ferrée",
+            body=(
+                "Le passage piéton sous la voie ferrée, entre la gare et le quartier des "
+                "Tanneurs, n'a plus d'éclairage depuis l'automne. Nous demandons qu'il soit "
+                "réparé et qu'un éclairage à détection de présence soit installé."
+            ),
+            addressee="mayor",
+            category="Cadre de vie",
+        )
+        services.submit_for_moderation(petition)
+
+
 def load(app) -> None:
     with offline_request_context(app):
         registry = app.extensions["hub"].settings
@@ -205,6 +228,7 @@ def load(app) -> None:
         moderator, official = _user("moderation"), _user("elu")
         for spec in PETITIONS:
             _create(spec, moderator, official)
+        _held_for_premoderation(registry)
         with write_transaction():
             draft = services.create_draft(
                 _user("paul"),

@@ -104,6 +104,20 @@ class AnswerForm(HubForm):
     )
 
 
+class CorrectAnswerForm(AnswerForm):
+    """Correcting the published answer: its new text, and the erratum said publicly."""
+
+    note = TextAreaField(
+        _l("What is corrected, and why"),
+        filters=[strip_filter],
+        description=_l(
+            "Shown publicly with the correction and its date, e.g. “Wrong date for the works: "
+            "they start in March, not in May.”"
+        ),
+        validators=[validators.InputRequired(), validators.Length(min=10, max=1000)],
+    )
+
+
 class DebateForm(HubForm):
     """The council session where the petition is debated; once held, its record."""
 

@@ -111,8 +111,22 @@ def hub_register_object_types():
             comments=True,
             comments_closed=_comments_closed,
             moderation=True,
+            on_refused=_refused_in_premoderation,
+            on_restored=_restored_on_appeal,
         )
     ]
+
+
+def _refused_in_premoderation(petition, moderator, reason):
+    from .services import refused_in_premoderation
+
+    refused_in_premoderation(petition, moderator, reason)
+
+
+def _restored_on_appeal(petition, decision):
+    from .services import restored_on_appeal
+
+    restored_on_appeal(petition, decision)
 
 
 @hookimpl
@@ -122,6 +136,7 @@ def hub_register_event_types():
         EventType("petitions.published", _l("A petition was published for signatures")),
         EventType("petitions.rejected", _l("A petition was rejected in moderation")),
         EventType("petitions.answered", _l("The commune answered a petition")),
+        EventType("petitions.answer_corrected", _l("The commune's published answer was corrected")),
         EventType("petitions.closed_at_deadline", _l("A petition closed at the end of its period")),
         EventType(
             "petitions.debate_scheduled", _l("A petition's debate was set at a council session")
@@ -290,6 +305,7 @@ def hub_scheduled_jobs():
             every=timedelta(hours=6),
             run=_purge_withheld_job,
             description=_l("Erase the withheld texts of refused petitions after their retention"),
+            erasure=True,  # runs while the plugin is switched off too
         ),
     ]
 
@@ -342,11 +358,14 @@ def hub_user_activity(user):
         )
         for p in written
     ]
+    signed = signatures.signed_by(user.id, (SIGNATURES, SUPPORTERS))
     for kind, label in (
         (SIGNATURES, _l("Petition I signed")),
         (SUPPORTERS, _l("Petition I supported")),
     ):
-        for collection, signature in signatures.signed_by(user.id, kind):
+        for collection, signature in signed:
+            if collection.object_type != kind:
+                continue
             items.append(
                 ActivityItem(
                     label,
@@ -412,6 +431,7 @@ def hub_search(query, user, limit):
             url_for("petitions.detail", petition_id=p.id),
             "" if p.status == "rejected" else p.body,
             p.published_at,
+            target=(SIGNATURES, p.id),
         )
         for p in found
     ]
@@ -424,7 +444,15 @@ def hub_work_items(user, body, limit):
     kind (indexed columns, plain rows)."""
     from sqlalchemy import case, func
 
-    from hub.plugin import WorkItem, WorkTally, due_cutoff, get_setting, local_date, local_today
+    from hub.plugin import (
+        WorkItem,
+        WorkTally,
+        due_cutoff,
+        get_setting,
+        local_date,
+        local_today,
+        tally_and_rows,
+    )
 
     if body is not None:
         return []
@@ -462,19 +490,12 @@ def hub_work_items(user, body, limit):
             func.coalesce(func.sum(case((and_(condition, late), 1), else_=0)), 0),
         )
 
-    counted = db.session.execute(
+    counted, found = tally_and_rows(
         select(*(column for c, late, _o, _r in kinds.values() for column in tally(c, late))).where(
             or_(*(c for c, _l, _o, _r in kinds.values()))
-        )
-    ).one()
-    items = []
-    for index, (kind, (condition, _late, order, roles)) in enumerate(kinds.items()):
-        total, overdue = counted[2 * index], counted[2 * index + 1]
-        items.append(WorkTally(kind, total, overdue, roles))
-        if not (limit and total):
-            continue
-        rows = db.session.execute(
-            select(
+        ),
+        {
+            kind: select(
                 Petition.id,
                 Petition.title,
                 Petition.submitted_at,
@@ -485,8 +506,16 @@ def hub_work_items(user, body, limit):
             )
             .where(condition)
             .order_by(order, Petition.id)
-            .limit(limit)
-        ).all()
+            for kind, (condition, _late, order, _roles) in kinds.items()
+        },
+        limit,
+    )
+    counted = counted[0]
+    items = []
+    for index, (kind, (_condition, _late, _order, roles)) in enumerate(kinds.items()):
+        total, overdue = counted[2 * index], counted[2 * index + 1]
+        items.append(WorkTally(kind, total, overdue, roles))
+        rows = found[kind]
         for row in rows:
             if kind == "petitions.moderate":
                 item = WorkItem(
@@ -570,6 +599,7 @@ def hub_oparl_objects():
                 answer_text=answer.text if answer else "",
                 answer_date=(petition.answered_at or answer.created_at).date() if answer else None,
                 keywords=tuple(filter(None, [petition.category])),
+                target=(SIGNATURES, petition.id),
             )
         )
     return papers

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from hub.plugin import SignatureCollection, SortKey, sort_key, utcnow
 
@@ -52,6 +55,30 @@ def _status_clause(status: str, now):
 NO_DEADLINE = datetime(9999, 12, 31)
 
 
+class _NotAnIndexChoice(ColumnElement):
+    """A column SQLite's planner must not pick an index by (``+column``): the listing's
+    ``status IN (...)`` would otherwise make it read every public petition through the
+    status index and sort them all, where ``ix_petitions_petition_listing`` gives the page
+    in order (the status is checked in that index). PostgreSQL plans by its statistics."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column):
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_NotAnIndexChoice)
+def _plain(element, compiler, **kw):
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_NotAnIndexChoice, "sqlite")
+def _unary_plus(element, compiler, **kw):
+    return "+" + compiler.process(element.column, **kw)
+
+
 def _total():
     return func.coalesce(SignatureCollection.online_count, 0) + func.coalesce(
         SignatureCollection.offline_count, 0
@@ -85,10 +112,14 @@ def public_petitions(filters: Filters):
     """A SELECT of public petitions (with their collection) matching ``filters``, in the
     order of :func:`sort_keys`."""
     now = utcnow()
+    # Newest first, the listing index gives the page in order; the other sorts read the
+    # public petitions through the status index and sort them.
+    in_order = filters.sort not in ("signatures", "deadline")
+    status = _NotAnIndexChoice(Petition.status) if in_order else Petition.status
     stmt = (
         select(Petition)
         .outerjoin(SignatureCollection, SignatureCollection.id == Petition.collection_id)
-        .where(Petition.status.in_(PUBLIC_STATUSES))
+        .where(status.in_(PUBLIC_STATUSES))
     )
     if filters.q:
         pattern = f"%{filters.q.lower()}%"

@@ -113,11 +113,14 @@ def submit_for_moderation(petition: Petition) -> None:
     moderation.hold(petition)
 
 
-def publication_blocked(petition: Petition) -> str | None:
+def publication_blocked(petition: Petition, decision=False) -> str | None:
     """Why the admissibility review may not publish the petition now: its text waits for a
-    moderator (pre-moderation) or was hidden by moderation; None when it may."""
-    decision = moderation.hidden(petition)
-    if decision is None:
+    moderator (pre-moderation) or was hidden by moderation; None when it may. ``decision``
+    is its moderation decision when the caller has just read it under lock
+    (:func:`_lock_for_review`); by default the page's cached one."""
+    if decision is False:
+        decision = moderation.hidden(petition)
+    if decision is None or not decision.hidden:
         return None
     if decision.pending:
         return _("The text waits for a moderator (pre-moderation): publish it once it is read.")
@@ -127,9 +130,23 @@ def publication_blocked(petition: Petition) -> str | None:
     )
 
 
+def _lock_for_review(petition: Petition):
+    """Take the petition's row, then its moderation decision's (the hub's lock order), read
+    both afresh and check it still waits for its admissibility review; returns the decision.
+
+    The page read the petition before the write transaction: another reviewer, or a
+    moderator refusing the held text, may have decided since. Under the lock they wait for
+    each other, and the second finds the petition decided instead of deciding it again
+    (published and rejected, or its author told twice)."""
+    decision = moderation.lock(petition)
+    if petition.status != "moderation":
+        raise RuleError(_("This petition is not waiting for moderation."), status=409)
+    return decision
+
+
 def publish(petition: Petition, moderator: User) -> None:
     """Open signatures until the deadline, with the thresholds and rules set in the settings."""
-    blocked = publication_blocked(petition)
+    blocked = publication_blocked(petition, _lock_for_review(petition))
     if blocked:
         raise RuleError(blocked, status=409)
     now = utcnow()
@@ -178,11 +195,10 @@ def withholds_text(reason: str) -> bool:
     return reason in get_setting("petitions_withheld_reasons")
 
 
-def reject(petition: Petition, moderator: User, reason: str, comment: str) -> None:
+def _record_rejection(petition: Petition, moderator: User, reason: str, comment: str) -> None:
     petition.status = "rejected"
     petition.rejection_reason, petition.rejection_comment = reason, comment
     petition.moderated_by_id, petition.moderated_at = moderator.id, utcnow()
-    petition.text_withheld = withholds_text(reason)
     emit(
         "petitions.rejected",
         petition,
@@ -190,6 +206,17 @@ def reject(petition: Petition, moderator: User, reason: str, comment: str) -> No
         reason=reason,
         text_withheld=petition.text_withheld,
     )
+
+
+def reject(petition: Petition, moderator: User, reason: str, comment: str) -> None:
+    """The admissibility review refuses the petition; its author gets one email with the
+    reason. A hold of the core's pre-moderation ends with it, silently: otherwise the text
+    stayed in the moderators' queue and its later approval or refusal told the author a
+    second time."""
+    _lock_for_review(petition)
+    petition.text_withheld = withholds_text(reason)
+    _record_rejection(petition, moderator, reason, comment)
+    moderation.settle(petition, moderator)
     if petition.author:
         _mail_default_locale(
             petition.author.email,
@@ -200,16 +227,59 @@ def reject(petition: Petition, moderator: User, reason: str, comment: str) -> No
         )
 
 
+def refused_in_premoderation(petition: Petition, moderator: User, reason: str) -> None:
+    """A moderator refused the held text (the core's pre-moderation, ``on_refused``): the
+    petition leaves the admissibility queue as rejected, with that reason, its text shown to
+    nobody but its author and the moderators. No email: the moderation service already told
+    the author, with the way to appeal."""
+    if petition.status != "moderation":
+        return
+    petition.text_withheld = True
+    _record_rejection(petition, moderator, reason, "")
+
+
+def restored_on_appeal(petition: Petition, decision) -> None:
+    """A second moderator restored, on appeal, the text refused in pre-moderation: the
+    refusal recorded by :func:`refused_in_premoderation` (same moderator, same reason) is
+    undone and the petition waits for its admissibility review again."""
+    if not (
+        petition.status == "rejected"
+        and petition.rejection_reason == decision.reason
+        and petition.moderated_by_id == decision.moderator_id
+    ):
+        return
+    petition.status = "moderation"
+    petition.text_withheld = False
+    petition.rejection_reason, petition.rejection_comment = "", ""
+    petition.moderated_by_id, petition.moderated_at = None, None
+    emit("petitions.submitted", petition, actor=SYSTEM, restored_on_appeal=True)
+
+
 def may_be_answered(petition: Petition) -> bool:
     return petition.current_status() in ("open", "closed") and petition.answer_id is None
+
+
+def check_answer(petition: Petition, text: str) -> None:
+    """The rules of :func:`answer`, checked before its confirmation page too."""
+    if petition.answer_id is not None:
+        raise RuleError(_("This petition already has its official answer."), status=409)
+    if petition.current_status() not in ("open", "closed"):
+        raise RuleError(_("Only an open or closed petition can be answered."), status=409)
+    if len((text or "").strip()) < answers.MIN_REASON_LENGTH:
+        raise RuleError(
+            _(
+                "An answer needs a reasoned text (at least %(n)d characters).",
+                n=answers.MIN_REASON_LENGTH,
+            ),
+            field="text",
+        )
 
 
 def answer(petition: Petition, official: User, text: str) -> int:
     """Publish the commune's answer (a core reasoned answer) and email every signer; returns
     how many. Signatures stay open until the deadline: the answer does not end the petition.
     Refused (``RuleError`` on ``text``) when the text gives no reasons."""
-    if petition.answer_id is not None:
-        raise RuleError(_("This petition already has its official answer."), status=409)
+    check_answer(petition, text)
     published = answers.publish(petition, text, official)
     petition.answer_id, petition.answered_at = published.id, published.created_at
     petition.official_answer = published
@@ -231,6 +301,16 @@ def answer(petition: Petition, official: User, text: str) -> int:
         days_late=_days_late(petition.answer_due_on),
     )
     return len(recipients)
+
+
+def correct_answer(petition: Petition, official: User, text: str, note: str):
+    """Correct the published answer: the earlier text stays readable on the petition's page,
+    dated, with ``note`` saying what changed and why. Signers are not emailed again."""
+    if petition.official_answer is None:
+        raise RuleError(_("This petition has no official answer to correct."), status=409)
+    corrected = answers.correct(petition.official_answer, text, official, note=note)
+    emit("petitions.answer_corrected", petition, actor=official, answer=corrected.id)
+    return corrected
 
 
 def _days_late(due_on: date | None) -> int:

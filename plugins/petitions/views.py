@@ -27,10 +27,12 @@ from hub.plugin import (
     Neighbourhood,
     RuleError,
     SignForm,
+    answers,
     capped_count,
     changing,
     confirm_first,
     db,
+    form_action,
     htmx,
     limit_signing,
     limit_writes,
@@ -45,7 +47,15 @@ from hub.plugin import (
 )
 
 from . import opendata, services
-from .forms import ActionForm, AnswerForm, DebateForm, FilterForm, ModerationForm, PetitionForm
+from .forms import (
+    ActionForm,
+    AnswerForm,
+    CorrectAnswerForm,
+    DebateForm,
+    FilterForm,
+    ModerationForm,
+    PetitionForm,
+)
 from .models import Petition
 from .queries import Filters, public_petitions, sort_keys
 
@@ -135,6 +145,11 @@ def detail(petition_id: int):
         action_form=ActionForm(),
         is_author=_is_author(petition),
         text_shown=text_shown(petition),
+        answer_history_entries=(
+            answers.corrections([petition.answer_id]).get(petition.answer_id, [])
+            if petition.answer_id
+            else []
+        ),
     )
 
 
@@ -336,30 +351,35 @@ def moderate(petition_id: int):
         return redirect(url_for("petitions.detail", petition_id=petition.id))
     form = ModerationForm().fill_choices()
     if form.validate_on_submit() and not changing():
-        if form.decision.data == "reject":  # the author is told; it cannot be taken back
-            page = confirm_first(
-                form,
-                heading=_("Reject this petition?"),
-                about=petition.title,
-                about_url=url_for("petitions.detail", petition_id=petition.id),
-                shown=[
-                    (form.reason.label.text, form.reason),
-                    (form.comment.label.text, form.comment.data),
-                ],
-                consequence=_(
-                    "The petition is not published: its author is told by email, with the "
-                    "reason (shown publicly) and your message (for the author only)."
-                ),
-                submit=_("Reject the petition"),
-            )
-            if page is not None:
-                return page
+
+        def act():
+            if form.decision.data == "publish":
+                services.publish(petition, current_user)
+            else:
+                services.reject(petition, current_user, form.reason.data, form.comment.data)
+
         try:
+            if form.decision.data == "reject":  # the author is told; it cannot be taken back
+                page = confirm_first(
+                    form,
+                    check=act,
+                    heading=_("Reject this petition?"),
+                    about=petition.title,
+                    about_url=url_for("petitions.detail", petition_id=petition.id),
+                    shown=[
+                        (form.reason.label.text, form.reason),
+                        (form.comment.label.text, form.comment.data),
+                    ],
+                    consequence=_(
+                        "The petition is not published: its author is told by email, with the "
+                        "reason (shown publicly) and your message (for the author only)."
+                    ),
+                    submit=_("Reject the petition"),
+                )
+                if page is not None:
+                    return page
             with write_transaction():
-                if form.decision.data == "publish":
-                    services.publish(petition, current_user)
-                else:
-                    services.reject(petition, current_user, form.reason.data, form.comment.data)
+                act()
         except RuleError as exc:
             form.decision.errors = [*form.decision.errors, str(exc.message)]
         else:
@@ -393,27 +413,26 @@ def answer(petition_id: int):
         return redirect(url_for("petitions.detail", petition_id=petition.id))
     form = AnswerForm()
     if form.validate_on_submit() and not changing():
-        page = confirm_first(
-            form,
-            heading=_("Publish this answer?"),
-            about=petition.title,
-            about_url=url_for("petitions.detail", petition_id=petition.id),
-            shown=[(_("The answer, as it will be published"), form.answer.data, "markdown")],
-            consequence=_(
-                "Once published, the answer is public and dated on the petition's page and its "
-                "signatories are told by email. It can be corrected later, its earlier text "
-                "staying readable, but it cannot be withdrawn."
-            ),
-            submit=_("Publish the answer"),
-        )
-        if page is not None:
-            return page
         try:
+            page = confirm_first(
+                form,
+                check=lambda: services.check_answer(petition, form.answer.data),
+                heading=_("Publish this answer?"),
+                about=petition.title,
+                about_url=url_for("petitions.detail", petition_id=petition.id),
+                shown=[(_("The answer, as it will be published"), form.answer.data, "markdown")],
+                consequence=_(
+                    "Once published, the answer is public and dated on the petition's page and "
+                    "its signatories are told by email. It can be corrected later, its earlier "
+                    "text staying readable, but it cannot be withdrawn."
+                ),
+                submit=_("Publish the answer"),
+            )
+            if page is not None:
+                return page
             with write_transaction():
                 notified = services.answer(petition, current_user, form.answer.data)
         except RuleError as exc:
-            if exc.field != "text":
-                raise
             form.answer.errors = [*form.answer.errors, exc.message]
         else:
             flash(
@@ -427,6 +446,50 @@ def answer(petition_id: int):
             return redirect(url_for("petitions.detail", petition_id=petition.id))
     status = 422 if form.errors else 200
     return render_template("petitions/answer.html", petition=petition, form=form), status
+
+
+@bp.route("/<int:petition_id>/answer/correct", methods=["GET", "POST"])
+@permission_required("petitions.answer")
+def correct_answer(petition_id: int):
+    """Correct the published answer: the correction and what it changed are public and dated,
+    the earlier text stays readable (an erratum, never a silent edit)."""
+    petition = _petition(petition_id)
+    if petition.official_answer is None:
+        flash(_("This petition has no official answer to correct."), "error")
+        return redirect(url_for("petitions.detail", petition_id=petition.id))
+    published = petition.official_answer
+    form = CorrectAnswerForm(data=None if request.method == "POST" else {"answer": published.text})
+    done = form_action(
+        form,
+        lambda: services.correct_answer(petition, current_user, form.answer.data, form.note.data),
+        confirm=lambda: {
+            "heading": _("Publish this correction?"),
+            "about": petition.title,
+            "about_url": url_for("petitions.detail", petition_id=petition.id),
+            "shown": [
+                (_("The answer, as it will read"), form.answer.data, "markdown"),
+                (form.note.label.text, form.note.data),
+            ],
+            "consequence": _(
+                "The corrected answer replaces the published one on the petition's page, "
+                "dated, with what you say was corrected; the earlier text stays readable "
+                "there. Signatories are not emailed again."
+            ),
+            "submit": _("Publish the correction"),
+        },
+        success=_("The official answer is corrected; its earlier text stays readable."),
+        redirect_to=url_for("petitions.detail", petition_id=petition.id) + "#answer-title",
+        field="answer",
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "petitions/answer_correct.html",
+        petition=petition,
+        published=published,
+        history=answers.corrections([published.id]).get(published.id, []),
+        form=form,
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:petition_id>/debate", methods=["GET", "POST"])

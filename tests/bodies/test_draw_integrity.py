@@ -138,7 +138,9 @@ def test_a_seed_with_another_count_of_numbers_is_refused(
     response = submit(client, f"/bodies/{agent_and_body[1]}/draws/{draw_id}", {"seed": seed})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert f"La graine doit contenir exactement 7 nombres\u202f; {found} trouvé(s)" in html, html
+    assert (
+        f"La graine doit contenir exactement 7 nombres\u202f; elle en contient {found}." in html
+    ), html
     with app.app_context():
         assert db.session.get(Draw, draw_id).drawn_at is None
 

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hub.extensions import db
+from tests.browser.conftest import BROWSER_TIMEOUT
 from tests.browser.test_journeys import unique_email
 from tests.browser.test_workshop_journey import axe_at, no_axe_violations
 
@@ -253,7 +254,7 @@ def no_ballot_content_in_mail(live_server, email: str, receipt: str) -> None:
     """The confirmation email says a vote was recorded: no receipt, no project."""
     import time
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + BROWSER_TIMEOUT
     while not live_server.messages(email) and time.monotonic() < deadline:
         time.sleep(0.05)
     messages = live_server.messages(email)

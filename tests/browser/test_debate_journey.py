@@ -33,11 +33,9 @@ def _school_project(live_server) -> int | None:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "without-js"])
 def test_comment_reply_report_hide_appeal_and_guarantor(logged_in, live_server, javascript):
-    if not live_server.has_endpoint("moderation.queue"):
-        pytest.skip("moderation not present yet")
+    live_server.require("moderation.queue")
     project_id = _school_project(live_server)
-    if project_id is None:
-        pytest.skip("the demo has no school project")
+    assert project_id is not None, "the demo has no school project"
     n = next(_numbers)
     people = {}
     for role in ("autrice", "repondant", "signaleur"):
@@ -74,6 +72,9 @@ def test_comment_reply_report_hide_appeal_and_guarantor(logged_in, live_server, 
     group = moderator.locator("article", has_text=run)
     group.locator("textarea").fill(reason)
     group.get_by_role("button", name="Masquer").click()
+    # Hiding is confirmed first: the page repeats the public reason.
+    expect(moderator.locator("main")).to_contain_text(reason)
+    moderator.locator("main button[name=hub_confirmed]").click()
     expect(moderator.locator(".flash--success")).to_be_visible()
 
     author.goto(f"/projects/{project_id}")
@@ -99,13 +100,11 @@ def test_comment_reply_report_hide_appeal_and_guarantor(logged_in, live_server, 
 
 
 def test_hostile_text_in_comments_reports_moderation_and_polls(live_server, logged_in):
-    if not live_server.has_endpoint("polls.new"):
-        pytest.skip("polls not present yet")
+    live_server.require("polls.new")
     from xss_corpus import PAYLOADS, check_page, markers_shown
 
     project_id = _school_project(live_server)
-    if project_id is None:
-        pytest.skip("the demo has no school project")
+    assert project_id is not None, "the demo has no school project"
     writer, reporter_email = "xss-commentaire@example.org", "xss-signalement@example.org"
     for email in (writer, reporter_email):
         live_server.create_user(email, name="Essai XSS", verified=True)
@@ -132,6 +131,9 @@ def test_hostile_text_in_comments_reports_moderation_and_polls(live_server, logg
     group = moderator.locator("article", has_text="signalement-xss")
     group.locator("textarea").fill(PAYLOADS[1])
     group.get_by_role("button", name="Masquer").click()
+    expect(moderator.locator("main button[name=hub_confirmed]")).to_be_visible()
+    problems += check_page(moderator, None, [PAYLOADS[1]])  # the confirmation repeats it
+    moderator.locator("main button[name=hub_confirmed]").click()
     problems += check_page(page, f"/projects/{project_id}", [PAYLOADS[1]])
 
     agent = logged_in("agent@ormeval.example").new_page()
@@ -148,13 +150,11 @@ def test_hostile_text_in_comments_reports_moderation_and_polls(live_server, logg
 
 
 def test_debate_moderation_guarantor_and_poll_pages_pass_axe(live_server, logged_in, new_context):
-    if not live_server.has_endpoint("polls.new"):
-        pytest.skip("polls not present yet")
+    live_server.require("polls.new")
     from test_accessibility import describe, run_axe
 
     project_id = _school_project(live_server)
-    if project_id is None:
-        pytest.skip("the demo has no school project")
+    assert project_id is not None, "the demo has no school project"
     from sqlalchemy import select
 
     from hub.comments.models import Comment

@@ -1,8 +1,8 @@
 """A citizen initiative from the idea to an official project, in a real Chromium.
 
-A verified resident proposes an idea without JavaScript; residents join until the collective is
-constituted (the last one through the page); the collective holds a session, writes its dossier
-and submits it; an elected official decides *retained*; the project created by the decision shows
+A verified resident proposes an idea without JavaScript and adds its cover image; residents join
+until the collective is constituted (the last one through the page); the collective holds a
+session, writes its dossier and submits it; an elected official decides *retained*; the project created by the decision shows
 its origin. axe-core checks every page on the way (zero violations).
 """
 
@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from hub.extensions import db
@@ -61,7 +62,7 @@ def join_directly(live_server, initiative_id: int, how_many: int) -> None:
 
 
 def test_initiative_from_the_idea_to_an_official_project(
-    new_context, logged_in, live_server, no_support_rule
+    new_context, logged_in, live_server, no_support_rule, tmp_path
 ):
     if not live_server.has_endpoint("initiative_workshops.new"):
         pytest.fail("the citizen-initiative workshops plugin is not enabled in the demo")
@@ -86,6 +87,18 @@ def test_initiative_from_the_idea_to_an_official_project(
     initiative_url = carrier.url
     initiative_id = int(re.search(r"/initiatives/(\d+)", initiative_url).group(1))
     axe_at(carrier_axe, initiative_url)
+
+    # Its cover image, added after proposing (a plain upload form, without JavaScript).
+    photo = tmp_path / "place-du-marche.jpg"
+    PILImage.new("RGB", (900, 600), (120, 90, 40)).save(photo, "JPEG")
+    carrier.get_by_role("link", name="Ajouter une image").click()
+    axe_at(carrier_axe, carrier.url)
+    carrier.set_input_files("#cover_image", str(photo))
+    carrier.fill("#cover_image_alt", "La place du Marché, côté fontaine")
+    carrier.get_by_role("button", name="Enregistrer l’image").click()
+    expect(carrier.locator("main figure.cover-figure img")).to_have_attribute(
+        "alt", "La place du Marché, côté fontaine"
+    )
 
     # Residents join; the last one, through the page, constitutes the collective.
     join_directly(live_server, initiative_id, members_required(live_server) - 2)

@@ -115,7 +115,9 @@ def test_workshop_from_opening_to_an_answered_proposal(new_context, logged_in, l
     resident_axe = logged_in(resident_email).new_page()
     resident.goto(workshop_url)
     resident.goto(session_url)
-    resident.get_by_role("button", name="S'inscrire").click()
+    # With the keyboard only: Tab to the button (its focus visible on the way), Enter.
+    tab_to(resident, lambda i: i["tag"] == "BUTTON" and i["text"] == "S'inscrire", limit=120)
+    resident.keyboard.press("Enter")
     # Without JavaScript the answer is the registration's own page, with the check-in code.
     expect(resident).to_have_url(re.compile(rf"/sessions/{meeting_id}/my-registration$"))
     axe_at(resident_axe, resident.url)

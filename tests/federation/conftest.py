@@ -4,12 +4,16 @@ folder (keys), its own SQLite database and its own public address."""
 from __future__ import annotations
 
 import shutil
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import PG_URL, TEST_CONFIG, _reset_postgres
+from factories import make_body, make_project
+from sqlalchemy import select
 
 from hub import create_app
+from hub.audit import SYSTEM
 from hub.extensions import db
 
 NAMES = {"metropole": "Métropole d'Ormeval", "commune": "Ville d'Ormeval"}
@@ -127,3 +131,83 @@ def sync(*hubs: Hub) -> None:
             from plugins.federation.cli import sync_once
 
             sync_once(full=True)
+
+
+def people_whose_names_must_not_cross(metropole: Hub, commune: Hub, phase: str) -> dict:
+    """The commune's body with its president and a resident, the métropole's agent owning a
+    published tram project, both hubs paired and synced. Their names and addresses are the
+    secrets no message between hubs may carry; returns the ids."""
+    from hub.accounts.services import create_user
+
+    with commune.app.app_context():
+        president = create_user(
+            "pres@ormeval.example", "correct horse battery", "Présidente", confirmed=True
+        )
+        president.full_name = "Odile Présidente-Cachée"
+        resident = create_user(
+            "amel.secret@ormeval.example", "correct horse battery", "Amel Secrète", confirmed=True
+        )
+        db.session.commit()
+        president_id, resident_id = president.id, resident.id
+    make_body(commune.app, members=[(president_id, "president")])
+    pair(metropole, commune)
+    with metropole.app.app_context():
+        owner = create_user(
+            "owner.secret@metropole.example",
+            "correct horse battery",
+            "Gaston Propriétaire",
+            roles=("agent",),
+            confirmed=True,
+        )
+        db.session.commit()
+        owner_id = owner.id
+    tram = make_project(
+        metropole.app, title="Ligne de tram T9", phase=phase, published=True, owner_id=owner_id
+    )
+    sync(metropole, commune, metropole)
+    return {"president": president_id, "resident": resident_id, "tram": tram}
+
+
+def invite_the_remote_body(metropole: Hub, project_id: int, message: str = "") -> str:
+    """The métropole invites the one body the commune published as a relay of a project
+    (report due in 30 days); returns the relay's uuid."""
+    from hub.projects.models import Project
+    from plugins.federation import relays
+    from plugins.federation.models import RemoteBody
+
+    with metropole.ctx():
+        relay = relays.invite(
+            db.session.get(Project, project_id),
+            db.session.scalar(select(RemoteBody)),
+            date.today() + timedelta(days=30),
+            message,
+            SYSTEM,
+        )
+        db.session.commit()
+        return relay.uuid
+
+
+def accept_gather_and_report(
+    commune: Hub, president_id: int, resident_id: int, contribution: str, report: str
+) -> None:
+    """On the commune's hub, the body's president accepts the relay, enters a resident's
+    contribution gathered at a meeting and submits the report (40 residents reached)."""
+    from hub.accounts.models import User
+    from hub.contributions import services as contributions
+    from hub.projects import services
+    from hub.projects.models import Relay
+
+    with commune.ctx():
+        local = db.session.scalar(select(Relay))
+        chair = db.session.get(User, president_id)
+        services.respond_to_invitation(local, True, "", chair)
+        contributions.add(
+            local.project,
+            contribution,
+            channel="relay",
+            source=local,
+            author=db.session.get(User, resident_id),
+            entered_by=chair,
+        )
+        services.submit_report(local, report, 40, chair)
+        db.session.commit()

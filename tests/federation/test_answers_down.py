@@ -3,17 +3,15 @@ down to the commune's hub: the residents who contributed through the relay see t
 contributions' status and the reasoned answer, and the copy's followers are notified, all
 through the commune hub's own notifications."""
 
-from datetime import date, timedelta
-
 from factories import make_body, make_project
 from sqlalchemy import select
 
 from hub.audit import SYSTEM
 from hub.extensions import db
 from hub.projects import services
-from hub.projects.models import Project, Relay
+from hub.projects.models import Project
 
-from .conftest import pair, sync
+from .conftest import accept_gather_and_report, invite_the_remote_body, pair, sync
 
 
 def _notifications(hub, user_id):
@@ -32,11 +30,10 @@ def _notifications(hub, user_id):
 
 def test_phases_and_answers_reach_the_communes_residents(in_process_hubs):
     from hub.accounts.services import create_user
-    from hub.contributions import services as contributions
     from hub.contributions.models import Contribution
     from hub.follows import services as follows
     from plugins.federation import relays
-    from plugins.federation.models import RemoteBody, RemoteRelay
+    from plugins.federation.models import RemoteRelay
 
     metropole, commune = in_process_hubs["metropole"], in_process_hubs["commune"]
     with commune.app.app_context():
@@ -71,30 +68,15 @@ def test_phases_and_answers_reach_the_communes_residents(in_process_hubs):
     )
 
     # The métropole invites the body; it accepts, gathers a resident's contribution, reports.
-    with metropole.ctx():
-        relays.invite(
-            db.session.get(Project, tram),
-            db.session.scalar(select(RemoteBody)),
-            date.today() + timedelta(days=30),
-            "",
-            SYSTEM,
-        )
-        db.session.commit()
+    invite_the_remote_body(metropole, tram)
     sync(metropole)
-    with commune.ctx():
-        local = db.session.scalar(select(Relay))
-        chair = db.session.get(type(local.body.members[0].user), president_id)
-        services.respond_to_invitation(local, True, "", chair)
-        contributions.add(
-            local.project,
-            "Une station au marché, s'il vous plaît.",
-            channel="relay",
-            source=local,
-            author=db.session.get(type(chair), resident_id),
-            entered_by=chair,
-        )
-        services.submit_report(local, "Deux réunions publiques au marché.", 40, chair)
-        db.session.commit()
+    accept_gather_and_report(
+        commune,
+        president_id,
+        resident_id,
+        "Une station au marché, s'il vous plaît.",
+        "Deux réunions publiques au marché.",
+    )
     sync(commune)
 
     # The métropole answers the report through its page: first "under study"…

@@ -12,7 +12,13 @@ from hub.extensions import db
 from hub.projects import services
 from hub.projects.models import Project, Relay
 
-from .conftest import pair, sync
+from .conftest import (
+    accept_gather_and_report,
+    invite_the_remote_body,
+    pair,
+    people_whose_names_must_not_cross,
+    sync,
+)
 
 
 def _copies(commune, uuid):
@@ -164,8 +170,6 @@ def test_a_relay_invitation_answer_and_report_make_the_round_trip(in_process_hub
 
 def test_a_body_declines_with_its_reason(in_process_hubs):
     from hub.accounts.services import create_user
-    from plugins.federation import relays
-    from plugins.federation.models import RemoteBody
 
     metropole, commune = in_process_hubs["metropole"], in_process_hubs["commune"]
     with commune.app.app_context():
@@ -178,15 +182,7 @@ def test_a_body_declines_with_its_reason(in_process_hubs):
     pair(metropole, commune)
     tram = make_project(metropole.app, title="Ligne de tram T9", phase="strategie", published=True)
     sync(metropole, commune, metropole)
-    with metropole.ctx():
-        relays.invite(
-            db.session.get(Project, tram),
-            db.session.scalar(select(RemoteBody)),
-            date.today() + timedelta(days=30),
-            "",
-            SYSTEM,
-        )
-        db.session.commit()
+    invite_the_remote_body(metropole, tram)
     sync(metropole)
     with commune.ctx():
         local = db.session.scalar(select(Relay))
@@ -252,66 +248,19 @@ def test_no_personal_data_crosses_hubs(in_process_hubs):
     no resident's name or email appears in any of them."""
     import json
 
-    from hub.accounts.services import create_user
-    from hub.contributions import services as contributions
-    from plugins.federation import relays
-    from plugins.federation.models import Outgoing, Publication, RemoteBody
+    from plugins.federation.models import Outgoing, Publication
 
     metropole, commune = in_process_hubs["metropole"], in_process_hubs["commune"]
-    with commune.app.app_context():
-        president = create_user(
-            "pres@ormeval.example", "correct horse battery", "Présidente", confirmed=True
-        )
-        resident = create_user(
-            "amel.secret@ormeval.example", "correct horse battery", "Amel Secrète", confirmed=True
-        )
-        president.full_name = "Odile Présidente-Cachée"
-        db.session.commit()
-        president_id, resident_id = president.id, resident.id
-    make_body(commune.app, members=[(president_id, "president")])
-    pair(metropole, commune)
-    with metropole.app.app_context():
-        owner = create_user(
-            "owner.secret@metropole.example",
-            "correct horse battery",
-            "Gaston Propriétaire",
-            roles=("agent",),
-            confirmed=True,
-        )
-        db.session.commit()
-        owner_id = owner.id
-    tram = make_project(
-        metropole.app,
-        title="Ligne de tram T9",
-        phase="strategie",
-        published=True,
-        owner_id=owner_id,
-    )
-    sync(metropole, commune, metropole)
-    with metropole.ctx():
-        relays.invite(
-            db.session.get(Project, tram),
-            db.session.scalar(select(RemoteBody)),
-            date.today() + timedelta(days=30),
-            "Merci",
-            SYSTEM,
-        )
-        db.session.commit()
+    people = people_whose_names_must_not_cross(metropole, commune, phase="strategie")
+    invite_the_remote_body(metropole, people["tram"], "Merci")
     sync(metropole)
-    with commune.ctx():
-        local = db.session.scalar(select(Relay))
-        user = db.session.get(type(local.body.members[0].user), president_id)
-        services.respond_to_invitation(local, True, "", user)
-        contributions.add(
-            local.project,
-            "Une station au marché, signé Amel Secrète ?",
-            channel="relay",
-            source=local,
-            author=db.session.get(type(user), resident_id),
-            entered_by=user,
-        )
-        services.submit_report(local, "Synthèse des réunions publiques du quartier.", 40, user)
-        db.session.commit()
+    accept_gather_and_report(
+        commune,
+        people["president"],
+        people["resident"],
+        "Une station au marché, signé Amel Secrète ?",
+        "Synthèse des réunions publiques du quartier.",
+    )
     sync(commune)
 
     crossed = []

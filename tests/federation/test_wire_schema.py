@@ -8,17 +8,20 @@ fails here."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 
-from factories import make_body, make_project
 from sqlalchemy import select
 
 from hub.audit import SYSTEM
 from hub.extensions import db
 from hub.projects import services
-from hub.projects.models import Project, Relay
+from hub.projects.models import Project
 
-from .conftest import pair, sync
+from .conftest import (
+    accept_gather_and_report,
+    invite_the_remote_body,
+    people_whose_names_must_not_cross,
+    sync,
+)
 
 ENVELOPE = {"id", "type", "from", "data", "sent_at"}
 MESSAGES = {
@@ -82,10 +85,8 @@ SECRETS = (
 
 
 def test_every_payload_on_the_wire_keeps_to_its_allow_list(in_process_hubs, monkeypatch):
-    from hub.accounts.services import create_user
-    from hub.contributions import services as contributions
     from plugins.federation import feeds, outbox, peers, relays, views
-    from plugins.federation.models import RemoteBody, RemoteRelay
+    from plugins.federation.models import RemoteRelay
 
     wire: list[tuple[str, str, int, bytes, bytes]] = []
     transport = outbox.http
@@ -98,57 +99,20 @@ def test_every_payload_on_the_wire_keeps_to_its_allow_list(in_process_hubs, monk
     monkeypatch.setattr(outbox, "http", recording)
 
     metropole, commune = in_process_hubs["metropole"], in_process_hubs["commune"]
-    with commune.app.app_context():
-        president = create_user(
-            "pres@ormeval.example", "correct horse battery", "Présidente", confirmed=True
-        )
-        president.full_name = "Odile Présidente-Cachée"
-        resident = create_user(
-            "amel.secret@ormeval.example", "correct horse battery", "Amel Secrète", confirmed=True
-        )
-        db.session.commit()
-        president_id, resident_id = president.id, resident.id
-    make_body(commune.app, members=[(president_id, "president")])
-    pair(metropole, commune)
-    with metropole.app.app_context():
-        owner = create_user(
-            "owner.secret@metropole.example",
-            "correct horse battery",
-            "Gaston Propriétaire",
-            roles=("agent",),
-            confirmed=True,
-        )
-        db.session.commit()
-        owner_id = owner.id
-    tram = make_project(
-        metropole.app, title="Ligne de tram T9", phase="contrat", published=True, owner_id=owner_id
-    )
-    sync(metropole, commune, metropole)
+    people = people_whose_names_must_not_cross(metropole, commune, phase="contrat")
+    tram = people["tram"]
     with metropole.ctx():
         services.advance_phase(db.session.get(Project, tram), SYSTEM)
-        relays.invite(
-            db.session.get(Project, tram),
-            db.session.scalar(select(RemoteBody)),
-            date.today() + timedelta(days=30),
-            "Merci",
-            SYSTEM,
-        )
         db.session.commit()
+    invite_the_remote_body(metropole, tram, "Merci")
     sync(metropole, commune)
-    with commune.ctx():
-        local = db.session.scalar(select(Relay))
-        chair = db.session.get(type(local.body.members[0].user), president_id)
-        services.respond_to_invitation(local, True, "", chair)
-        contributions.add(
-            local.project,
-            "Une station au marché, signé Amel Secrète ?",
-            channel="relay",
-            source=local,
-            author=db.session.get(type(chair), resident_id),
-            entered_by=chair,
-        )
-        services.submit_report(local, "Synthèse des réunions publiques du quartier.", 40, chair)
-        db.session.commit()
+    accept_gather_and_report(
+        commune,
+        people["president"],
+        people["resident"],
+        "Une station au marché, signé Amel Secrète ?",
+        "Synthèse des réunions publiques du quartier.",
+    )
     sync(commune)
     with metropole.ctx():
         relays.answer_report(

@@ -64,10 +64,12 @@ def call(app, function, item_id, user_id, *args, **kwargs):
         return getattr(services, function)(item_id, db.session.get(User, user_id), *args, **kwargs)
 
 
-def constituted(app, make_user, members=3, neighbourhood_ids=(), **settings) -> tuple[int, list]:
+def constituted(
+    app, make_user, members=3, neighbourhood_ids=(), prefix="habitant", **settings
+) -> tuple[int, list]:
     """A constituted initiative: ``(item_id, [author, member, ...])``."""
     configure(app, members_neighbourhood=members, members_commune=members, **settings)
-    people = residents(make_user, members)
+    people = residents(make_user, members, prefix=prefix)
     item_id = propose(app, people[0], neighbourhood_ids=neighbourhood_ids)
     for user_id in people[1:]:
         join(app, item_id, user_id)
@@ -130,3 +132,14 @@ def token(app, user_id) -> str:
 
 def bearer(app, user_id) -> dict:
     return {"Authorization": f"Bearer {token(app, user_id)}"}
+
+
+def picture(colour=(90, 160, 70), size=(900, 600)) -> bytes:
+    """A JPEG the core images service accepts (wide enough to be a cover)."""
+    import io
+
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()

@@ -70,3 +70,32 @@ def test_demo_has_every_state_an_overdue_decision_and_both_outcomes(demo, client
 def test_french_by_default(demo, client):
     page = client.get("/initiatives/").get_data(as_text=True)
     assert "Initiatives citoyennes" in page and "Proposer une idée" in page
+
+
+def test_the_propose_button_is_offered_to_those_who_may_propose(app, client, auth, make_user):
+    """A logged-in account whose residence is not verified (a staff member, a newcomer) is told
+    why it cannot propose instead of being offered a button that answers 403."""
+    client.set_cookie("hub_lang", "en")
+    make_user("agent@example.org", roles=("agent",))
+    make_user("resident@example.org", verified=True)
+
+    anonymous = client.get("/initiatives/").get_data(as_text=True)
+    assert 'href="/initiatives/new"' in anonymous  # the login page says what comes next
+
+    auth.login("agent@example.org")
+    page = client.get("/initiatives/").get_data(as_text=True)
+    assert 'href="/initiatives/new"' not in page
+    assert "Only residents whose residence is verified can propose an initiative" in page
+    auth.logout()
+
+    make_user("unconfirmed@example.org", confirmed=False)
+    auth.login("unconfirmed@example.org")
+    page = client.get("/initiatives/").get_data(as_text=True)
+    assert 'href="/initiatives/new"' not in page
+    assert "Confirm your email address first" in page  # the first step, said first
+    auth.logout()
+
+    auth.login("resident@example.org")
+    page = client.get("/initiatives/").get_data(as_text=True)
+    assert 'href="/initiatives/new"' in page
+    assert client.get("/initiatives/new").status_code == 200

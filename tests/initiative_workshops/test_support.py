@@ -161,3 +161,60 @@ def test_signing_in_place_and_without_javascript(app, client, auth, make_user):
     again = client.post(f"/initiatives/{item_id}/sign", data={"csrf_token": token})
     assert again.status_code == 302
     assert load(app, item_id).support_count == 1
+
+
+def test_support_opening_is_told_to_the_collective(app, client, auth, make_user, make_territory):
+    """When support opens with the constitution the message says how many signatures are
+    needed; when the staff open it later (the population was unknown), a message of its own."""
+    item_id, people = constituted(app, make_user, members=2, support_threshold="3")
+    constituted_told = notifications(app, "initiative_workshops.constituted")
+    assert {u for u, _t, _b in constituted_told} == set(people)
+    assert all("3 signatures sont nécessaires" in body for _u, _t, body in constituted_told)
+
+    quarters = make_territory()  # populations unknown (0)
+    later, others = constituted(
+        app,
+        make_user,
+        members=2,
+        neighbourhood_ids=[quarters[1]],
+        support_threshold="1 %",
+        prefix="voisin",
+    )
+    assert "signature" not in notifications(app, "initiative_workshops.constituted")[-1][2]
+    with app.app_context():
+        db.session.get(Neighbourhood, quarters[1]).population = 11400
+        db.session.commit()
+    call(app, "open_support_now", later, make_user("agent@example.org", roles=("agent",)))
+    told = notifications(app, "initiative_workshops.support_opened")
+    assert {u for u, _t, _b in told} == set(others) and len(told) == 2
+    assert "114 signatures sont nécessaires" in told[0][2]
+
+
+def test_an_invalidated_supporter_is_told_why(app, client, auth, make_user):
+    """An online signature invalidated by a moderator (core signature service): its signer is
+    told with the reason, reads it on the initiative's page, and the count drops; the other
+    supporters are not told."""
+    from hub.signatures.services.moderation import InvalidationFilter, invalidate
+
+    item_id, _people = constituted(app, make_user, members=2, support_threshold="5")
+    bot, honest = residents(make_user, 2, prefix="soutien")
+    collection_id = load(app, item_id).collection_id
+    with app.test_request_context("/"):
+        signatures.sign(collection_id, db.session.get(User, bot), ip="203.0.113.9")
+        signatures.sign(collection_id, db.session.get(User, honest), ip="198.51.100.4")
+    assert load(app, item_id).support_count == 2
+    reason = "Signatures en série depuis la même adresse en une minute."
+    with app.test_request_context("/"):
+        moderator = make_user("moderateur@example.org", roles=("moderator",))
+        count = invalidate(
+            collection_id,
+            InvalidationFilter(ip="203.0.113.9"),
+            reason=reason,
+            actor=db.session.get(User, moderator),
+        )
+    assert count == 1 and load(app, item_id).support_count == 1
+    told = notifications(app, "signatures.invalidated")
+    assert [u for u, _t, _b in told] == [bot] and reason in told[0][2]
+    auth.login("soutien00@example.org")
+    page = client.get(f"/initiatives/{item_id}").get_data(as_text=True)
+    assert "Why your support was invalidated:" in page and reason in page

@@ -568,3 +568,100 @@ def test_an_idea_takes_a_cover_image_with_its_text_alternative(app, client, auth
     assert done.status_code == 302
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'alt="La friche, vue de la rue"' in page and "/images/" in page
+
+
+def test_every_transition_is_audited_with_its_actor(app, make_user):
+    """The state machine's walk, from the idea to the decision and back below the threshold,
+    leaves one audit entry per transition, in order, each naming who acted; the threshold
+    reached and the decision are separate entries."""
+    from hub.audit import AuditEntry
+
+    configure(app, members_neighbourhood=2, members_commune=2)
+    author, karim, lea = residents(make_user, 3)
+    agent = make_user("agent@example.org", roles=("agent",))
+    elu = make_user("elu@example.org", roles=("elected",))
+    item_id = propose(app, author)
+    join(app, item_id, karim)  # constituted
+    leave(app, item_id, karim)  # below the threshold: proposed again
+    join(app, item_id, lea)  # constituted again
+    call(app, "submit", item_id, author)
+    call(app, "acknowledge", item_id, agent)
+    call(
+        app,
+        "decide",
+        item_id,
+        elu,
+        outcome="not_retained",
+        reason="Le terrain est réservé à l'extension de l'école maternelle.",
+    )
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditEntry.action, AuditEntry.actor_id)
+            .where(
+                AuditEntry.object_id == str(item_id),
+                AuditEntry.action.like("initiative_workshops.%"),
+            )
+            .order_by(AuditEntry.id)
+        ).all()
+    transitions = [
+        (action.removeprefix("initiative_workshops."), actor)
+        for action, actor in rows
+        if action.removeprefix("initiative_workshops.")
+        in {"proposed", "constituted", "unconstituted", "submitted", "acknowledged", "decided"}
+    ]
+    assert transitions == [
+        ("proposed", author),
+        ("constituted", karim),
+        ("unconstituted", karim),
+        ("constituted", lea),
+        ("submitted", author),
+        ("acknowledged", agent),
+        ("decided", elu),
+    ]
+
+
+def test_a_new_session_is_told_once_to_each_member_and_follower(app, make_user):
+    """The collective's message and the core's news of a new session (sent to the followers
+    of what a session belongs to) do not add up: one notification each."""
+    from datetime import datetime
+
+    from hub.accounts.models import User
+    from hub.events import deliver_events
+    from hub.follows import services as follows
+    from hub.notifications.models import Notification
+    from plugins.initiative_workshops.models import Initiative
+
+    configure(app, members_neighbourhood=2, members_commune=2)
+    author = residents(make_user, 1)[0]
+    item_id = propose(app, author)
+    member = make_user("membre@example.org", verified=True)
+    join(app, item_id, member)
+    member_follower = make_user("membre-abonne@example.org", verified=True)
+    join(app, item_id, member_follower)
+    follower = make_user("abonnee@example.org", verified=True)
+    with app.test_request_context("/"):
+        item = db.session.get(Initiative, item_id)
+        for user_id in (member_follower, follower):
+            follows.set_following(db.session.get(User, user_id), item, True)
+        db.session.commit()
+        deliver_events()
+        before = db.session.scalar(select(db.func.max(Notification.id))) or 0
+    call(
+        app,
+        "plan_session",
+        item_id,
+        author,
+        title="Réunion du collectif",
+        starts_at=datetime(2031, 3, 2, 18, 30),
+        place="Maison de quartier",
+    )
+    with app.test_request_context("/"):
+        deliver_events()
+        rows = db.session.execute(
+            select(Notification.user_id, Notification.title).where(Notification.id > before)
+        ).all()
+    told = {
+        who: [t for u, t in rows if u == who] for who in (author, member, member_follower, follower)
+    }
+    assert told[author] == []  # who planned it
+    assert all(len(told[who]) == 1 for who in (member, member_follower, follower)), told

@@ -63,7 +63,9 @@ RULES = {
     ],
     "moderation.queue": roles("moderator"),
     "moderation.hide": roles("moderator", **_reportable, note="empty reason: 422"),
-    "moderation.keep": roles("moderator", **_reportable, post_ok={302}),
+    "moderation.keep": roles(
+        "moderator", **_reportable, post_ok={200}, note="a POST answers the confirmation page"
+    ),
     "moderation.approve": roles(
         "moderator",
         values=lambda w: {"target_type": "comment", "target_id": w.pending_comment_id},

@@ -29,6 +29,13 @@ def test_demo_shows_moderation_queue_and_draw(demo, client, auth):
     assert "accès de plain-pied au potager" in queue
     assert "ma jardinerie" in queue and "Advertising or spam" in queue
     assert "No appeal to decide." not in queue
+    # Pre-moderation is on for petitions: one waits for a moderator, then for its review.
+    assert "Éclairer le passage sous la voie ferrée" in queue
+    assert "Éclairer le passage sous la voie ferrée" in client.get(
+        "/petitions/moderation"
+    ).get_data(as_text=True)
+    with demo.app_context():
+        assert "petitions" in demo.extensions["hub"].settings.get("moderation_premoderated")
     auth.logout()
     with demo.app_context():
         lot = db.session.scalar(select(Lot))

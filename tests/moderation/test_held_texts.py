@@ -79,6 +79,16 @@ def test_followers_hear_of_a_held_comment_once_it_is_approved(app, client, auth,
     auth.login("mod@example.org")
     approved = submit(client, "/moderation", {}, action=f"/moderation/comment/{comment_id}/approve")
     assert approved.status_code == 302
+    # Approved a second time (from a queue page left open): refused with its reason, told once.
+    again = submit(
+        client,
+        f"/projects/{debate['project']}",
+        {},
+        action=f"/moderation/comment/{comment_id}/approve",
+    )
+    assert again.status_code == 409
+    assert "This is not waiting for moderation." in again.get_data(as_text=True)
+    assert _kinds(app, debate["claire"]).count("moderation.approved") == 1
     assert "comment.posted" in _kinds(app, debate["karim"])
     assert "moderation.approved" in _kinds(app, debate["claire"])
     # The author is not told of her own comment.
@@ -90,11 +100,14 @@ def test_a_refused_held_comment_tells_its_author_why(app, client, auth, debate):
     with app.app_context():
         comment_id = _follow_and_comment(client, auth, debate, "Un texte hors sujet.")
     auth.login("mod@example.org")
-    refused = submit(
+    refused = confirm(
         client,
-        "/moderation",
-        {"reason": "Hors sujet : parle d'un autre quartier"},
-        action=f"/moderation/comment/{comment_id}/hide",
+        submit(
+            client,
+            "/moderation",
+            {"reason": "Hors sujet : parle d'un autre quartier"},
+            action=f"/moderation/comment/{comment_id}/hide",
+        ),
     )
     assert refused.status_code == 302
     told = [n for n in _notifications(app, debate["claire"]) if n[0] == "moderation.refused"]
@@ -178,11 +191,14 @@ def test_an_amendment_to_minutes_is_reported_and_hidden_with_a_reason(app, clien
     assert "Amendment to minutes" in queue and "Ben a insulté" in queue
     # The moderator reads the minutes the amendment belongs to.
     assert client.get(url).status_code == 200
-    hidden = submit(
+    hidden = confirm(
         client,
-        "/moderation",
-        {"reason": "Attaque personnelle"},
-        action=f"/moderation/minutes_amendment/{amendment_id}/hide",
+        submit(
+            client,
+            "/moderation",
+            {"reason": "Attaque personnelle"},
+            action=f"/moderation/minutes_amendment/{amendment_id}/hide",
+        ),
     )
     assert hidden.status_code == 302
     auth.logout()

@@ -88,14 +88,19 @@ def test_report_queue_hide_appeal_and_second_moderator(app, client, auth, world)
         client, "/moderation", {"reason": ""}, action=f"/moderation/comment/{comment_id}/hide"
     )
     assert response.status_code == 422
-    response = submit(
+    response = confirm(
         client,
-        "/moderation",
-        {"reason": "Propos insultants envers les agents"},
-        action=f"/moderation/comment/{comment_id}/hide",
+        submit(
+            client,
+            "/moderation",
+            {"reason": "Propos insultants envers les agents"},
+            action=f"/moderation/comment/{comment_id}/hide",
+        ),
     )
     assert response.status_code == 302
-    response = submit(client, "/moderation", {}, action=f"/moderation/comment/{other_id}/keep")
+    response = confirm(
+        client, submit(client, "/moderation", {}, action=f"/moderation/comment/{other_id}/keep")
+    )
     assert response.status_code == 302
     assert "No open report." in client.get("/moderation").get_data(as_text=True)
     auth.logout()
@@ -183,11 +188,14 @@ def test_contributions_can_be_reported_and_hidden(app, client, auth, world):
     assert response.status_code == 302
     auth.logout()
     auth.login("mod1@example.org")
-    response = submit(
+    response = confirm(
         client,
-        "/moderation",
-        {"reason": "Données personnelles d'un tiers"},
-        action=f"/moderation/contribution/{contribution_id}/hide",
+        submit(
+            client,
+            "/moderation",
+            {"reason": "Données personnelles d'un tiers"},
+            action=f"/moderation/contribution/{contribution_id}/hide",
+        ),
     )
     assert response.status_code == 302
     auth.logout()
@@ -230,3 +238,52 @@ def test_staff_area_counts_reports(app, client, auth, world):
     auth.login("mod1@example.org")
     page = client.get("/staff").get_data(as_text=True)
     assert "1 open report" in page
+
+
+def test_hiding_and_keeping_are_confirmed_first(app, client, auth, world):
+    """Hiding and keeping reported content are decisions others are told of: each asks first,
+    repeating the public reason, and changes nothing before "Confirm" (issue 20)."""
+    from hub.moderation.models import Report
+
+    comment_id = _comment(app, world)
+    other_id = _comment(app, world, body="Un avis modéré", author="karim")
+    auth.login("lea@example.org")
+    assert _report(client, comment_id).status_code == 302
+    assert _report(client, other_id, reason="spam").status_code == 302
+    auth.logout()
+    auth.login("mod1@example.org")
+    reason = "Propos insultants envers les agents"
+    hide_url = f"/moderation/comment/{comment_id}/hide"
+    asked = submit(client, "/moderation", {"reason": reason}, action=hide_url)
+    shown = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Hide this content?" in shown and reason in shown
+    assert "may appeal once" in shown
+    assert "This cannot be undone." not in shown  # an appeal can restore it
+    assert _decision(app) is None
+    # "Change what I typed": back to the queue, the reason kept in this item's field only.
+    back = confirm(client, asked, button="hub_change")
+    page = back.get_data(as_text=True)
+    assert back.status_code == 200 and page.count(reason) == 1
+    assert f'id="reason-comment-{comment_id}"' in page.split(reason)[0].rsplit("<textarea", 1)[1]
+    assert confirm(client, asked).status_code == 302
+    assert _decision(app).hidden
+
+    keep_url = f"/moderation/comment/{other_id}/keep"
+    asked = submit(client, "/moderation", {}, action=keep_url)
+    shown = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Keep this content and close its reports?" in shown
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Report.resolved_at).where(Report.target_id == other_id))
+            is None
+        )
+    back = confirm(client, asked, button="hub_change")
+    assert back.status_code == 302 and back.headers["Location"].endswith(
+        f"#report-comment-{other_id}"
+    )
+    assert confirm(client, asked).status_code == 302
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Report.outcome).where(Report.target_id == other_id)) == "kept"
+        )
+    assert "No open report." in client.get("/moderation").get_data(as_text=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import submit
-from factories import make_project, make_territory
+from factories import confirm, make_project, make_territory
 from sqlalchemy import select
 
 from hub.extensions import db
@@ -66,11 +66,14 @@ def test_petition_discussion_report_and_hide(app, client, auth, make_user):
     assert reported.status_code == 302
     auth.logout()
     auth.login("mod@example.org")
-    hidden = submit(
+    hidden = confirm(
         client,
-        "/moderation",
-        {"reason": "Met en cause un commerçant"},
-        action=f"/moderation/petition/{petition_id}/hide",
+        submit(
+            client,
+            "/moderation",
+            {"reason": "Met en cause un commerçant"},
+            action=f"/moderation/petition/{petition_id}/hide",
+        ),
     )
     assert hidden.status_code == 302
     auth.logout()

@@ -250,11 +250,10 @@ def test_proposals_go_to_the_project_and_their_answer_comes_back(app, client, au
                 db.session.get(User, world["president"]),
             )
     assert submit(client, f"/ateliers/{workshop_id}", {}, action=url).status_code == 302
+    # A second click sends nothing more: the page says it was already sent.
     response = submit(client, f"/ateliers/{workshop_id}", {}, action=url)
-    assert (
-        "already sent" in client.get(f"/ateliers/{workshop_id}").get_data(True)
-        or response.status_code == 302
-    )
+    assert response.status_code == 302
+    assert "already sent" in client.get(f"/ateliers/{workshop_id}").get_data(True)
     with app.app_context():
         (contribution,) = db.session.scalars(db.select(Contribution)).all()
         assert (contribution.channel, contribution.source_type, contribution.source_id) == (
@@ -329,25 +328,62 @@ def test_the_page_says_when_the_project_does_not_take_proposals_now(app, client,
 
 
 def test_switching_the_plugin_off_hides_pages_and_sections_data_stays(app, client, auth, world):
+    """Off: its pages, API, open data, menu entry and every section it adds to the core's
+    pages (body, neighbourhood, project, session, staff area) go at once; its data stays
+    and comes back when it is switched on again."""
     from hub.pluginmanager import set_plugin_enabled
+    from hub.territory.models import Neighbourhood
     from plugins.neighbourhood_workshops.models import Workshop
 
     auth.login("pres@example.org")
     workshop_id = _workshop_id(_open(client, world))
     auth.logout()
-    assert "Rue apaisée" in client.get(f"/bodies/{world['body']}").get_data(as_text=True)
+    meeting_id = _published_session(app, world, workshop_id)
+    with app.app_context():
+        slug = db.session.get(Neighbourhood, world["quarters"][1]).slug
+    pages = {
+        "body": f"/bodies/{world['body']}",
+        "neighbourhood": f"/territory/{slug}",
+        "project": f"/projects/{world['project']}",
+        "session": f"/sessions/{meeting_id}",
+    }
+    for name, url in pages.items():
+        html = client.get(url).get_data(as_text=True)
+        assert f'href="/ateliers/{workshop_id}"' in html, name
+    assert 'href="/ateliers/"' in client.get("/").get_data(as_text=True)
+    assert "/ateliers/comptes-rendus.csv" in client.get("/open-data").get_data(as_text=True)
+    auth.login("agent@example.org")
+    assert f'href="/ateliers/{workshop_id}"' in client.get("/staff").get_data(as_text=True)
+    auth.logout()
     with app.app_context():
         set_plugin_enabled("neighbourhood_workshops", False)
         db.session.commit()
-    assert client.get(f"/ateliers/{workshop_id}").status_code == 404
-    assert client.get("/api/v1/workshops").status_code == 404
-    body_page = client.get(f"/bodies/{world['body']}").get_data(as_text=True)
-    assert "Rue apaisée" not in body_page and 'href="/ateliers/"' not in body_page
+    for url in (
+        f"/ateliers/{workshop_id}",
+        "/ateliers/",
+        "/ateliers/comptes-rendus.csv",
+        "/ateliers/sessions.json",
+        "/api/v1/workshops",
+        f"/api/v1/workshops/{workshop_id}",
+    ):
+        assert client.get(url).status_code == 404, url
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name  # the core's pages stay…
+        html = response.get_data(as_text=True)
+        assert "/ateliers/" not in html, name  # …without the workshop's sections and menu entry
+    assert "/ateliers/" not in client.get("/open-data").get_data(as_text=True)
+    assert "/api/v1/workshops" not in client.get("/api/v1/openapi.json").get_data(as_text=True)
+    auth.login("agent@example.org")
+    assert "/ateliers/" not in client.get("/staff").get_data(as_text=True)
+    auth.logout()
     with app.app_context():
         assert db.session.get(Workshop, workshop_id) is not None
         set_plugin_enabled("neighbourhood_workshops", True)
         db.session.commit()
     assert client.get(f"/ateliers/{workshop_id}").status_code == 200
+    html = client.get(pages["session"]).get_data(as_text=True)
+    assert f'href="/ateliers/{workshop_id}"' in html
 
 
 def test_demo_content(app, make_app):
@@ -382,3 +418,159 @@ def test_demo_content(app, make_app):
         assert any(m.attendance_mode == "hybrid" for m in items)
         assert workshops["project"].project is not None and workshops["project"].budget_line
     assert outbox_messages(app) is not None
+
+
+def test_followers_of_a_workshop_hear_of_its_new_sessions(app, client, auth, world):
+    """ "You follow this workshop: its new sessions come to you": a session planned for the
+    workshop reaches its followers (the core tells the followers of a session's target)."""
+    from hub.notifications.models import Notification
+
+    auth.login("pres@example.org")
+    workshop_id = _workshop_id(_open(client, world))
+    auth.logout()
+    auth.login("habitant@example.org")
+    page = f"/ateliers/{workshop_id}"
+    assert submit(client, page, {}, action=f"{page}/follow").status_code == 302
+    assert "Stop following" in client.get(page).get_data(as_text=True)
+    auth.logout()
+    auth.login("pres@example.org")
+    start = (datetime.now() + timedelta(days=9)).replace(hour=18, minute=0)
+    response = submit(
+        client,
+        f"{page}/sessions/new",
+        {
+            "title": "Séance pour les abonnés",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "mode": "in_person",
+            "place": "Maison de quartier",
+            "registrations_open": "y",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        titles = db.session.scalars(
+            db.select(Notification.title).where(Notification.user_id == world["resident"])
+        ).all()
+    assert any("Séance pour les abonnés" in t for t in titles), titles
+    with app.app_context():
+        told = db.session.scalars(
+            db.select(Notification.title).where(Notification.user_id == world["president"])
+        ).all()
+    assert not any("Séance pour les abonnés" in t for t in told), "nobody hears of their own act"
+
+
+def _published_session(app, world, workshop_id, *, registered_email=None):
+    """A past session of the workshop whose minutes are published (a registered resident,
+    named, attended it)."""
+    from hub.accounts.models import User
+    from hub.db import write_transaction
+    from hub.sessions import services as sessions
+    from plugins.neighbourhood_workshops import services
+    from plugins.neighbourhood_workshops.models import Workshop
+
+    with app.app_context(), app.test_request_context():
+        president = db.session.get(User, world["president"])
+        with write_transaction():
+            meeting = services.plan_session(
+                db.session.get(Workshop, workshop_id),
+                president,
+                title="Séance passée",
+                starts_at=datetime.now() - timedelta(days=4),
+                place="Salle des fêtes",
+            )
+            sessions.add_walk_in(meeting, "Jeanne Passante", president)
+            sessions.set_headcount(meeting, 7, president)
+            sessions.save_draft(
+                meeting,
+                president,
+                {
+                    "objectives": "Choisir les bancs.",
+                    "synthesis": "Les habitants veulent des bancs à l'ombre.",
+                    "proposals": "- Trois bancs\n- Un arbre",
+                },
+            )
+            sessions.approve_minutes(meeting, president)
+            sessions.publish_minutes(meeting, president)
+        return meeting.id
+
+
+def test_open_data_workshops_sessions_and_minutes_in_csv_and_json(app, client, auth, world):
+    """Workshops, their sessions (no personal data) and their published minutes, each as CSV
+    and as JSON; minutes that are not published are in neither."""
+    import csv
+    import io
+
+    auth.login("pres@example.org")
+    workshop_id = _workshop_id(_open(client, world))
+    draft_id = _workshop_id(_open(client, world, title="Atelier sans compte-rendu publié"))
+    auth.logout()
+    meeting_id = _published_session(app, world, workshop_id)
+    from hub.accounts.models import User
+    from hub.db import write_transaction
+    from hub.sessions import services as sessions
+    from plugins.neighbourhood_workshops import services
+    from plugins.neighbourhood_workshops.models import Workshop
+
+    with app.app_context(), app.test_request_context():
+        president = db.session.get(User, world["president"])
+        with write_transaction():
+            draft = services.plan_session(
+                db.session.get(Workshop, draft_id),
+                president,
+                title="Brouillon",
+                starts_at=datetime.now() - timedelta(days=2),
+            )
+            sessions.save_draft(
+                draft, president, {"synthesis": "Pas encore relu par les participants."}
+            )
+        draft_meeting = draft.id
+
+    def rows(url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.mimetype == "text/csv", url
+        return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+    workshops = rows("/ateliers/ateliers.csv")
+    assert {r["title"] for r in workshops} == {"Rue apaisée", "Atelier sans compte-rendu publié"}
+    sessions_rows = rows("/ateliers/sessions.csv")
+    assert {r["session_id"] for r in sessions_rows} == {str(meeting_id), str(draft_meeting)}
+    minutes = rows("/ateliers/comptes-rendus.csv")
+    assert [r["session_id"] for r in minutes] == [str(meeting_id)]
+    (row,) = minutes
+    assert row["workshop_id"] == str(workshop_id) and row["status"] == "published"
+    assert row["attendance"] == "8" and row["place"] == "Salle des fêtes"
+    assert row["synthesis"] == "Les habitants veulent des bancs à l'ombre."
+    assert row["proposals"] == "Trois bancs\nUn arbre"
+    assert "Pas encore relu" not in client.get("/ateliers/comptes-rendus.csv").get_data(True)
+
+    record = client.get("/ateliers/sessions.json").json
+    assert {s["id"] for s in record["sessions"]} == {meeting_id, draft_meeting}
+    by_id = {s["id"]: s for s in record["sessions"]}
+    assert by_id[meeting_id]["workshop_id"] == workshop_id
+    assert by_id[meeting_id]["attendance"] == 8 and by_id[meeting_id]["mode"] == "in_person"
+    published = client.get("/ateliers/comptes-rendus.json").json["minutes"]
+    assert [m["session_id"] for m in published] == [meeting_id]
+    assert published[0]["sections"]["proposals_list"] == ["Trois bancs", "Un arbre"]
+    # No personal data in any of them: neither walk-ins nor accounts.
+    for url in (
+        "/ateliers/ateliers.csv",
+        "/ateliers/sessions.csv",
+        "/ateliers/comptes-rendus.csv",
+        "/ateliers/ateliers.json",
+        "/ateliers/sessions.json",
+        "/ateliers/comptes-rendus.json",
+    ):
+        text = client.get(url).get_data(as_text=True)
+        assert "Jeanne Passante" not in text and "@example.org" not in text, url
+    # Each is offered on the open-data page.
+    page = client.get("/open-data").get_data(as_text=True)
+    for url in (
+        "/ateliers/ateliers.csv",
+        "/ateliers/sessions.csv",
+        "/ateliers/comptes-rendus.csv",
+        "/ateliers/ateliers.json",
+        "/ateliers/sessions.json",
+        "/ateliers/comptes-rendus.json",
+    ):
+        assert f'href="{url}"' in page or url in page, url

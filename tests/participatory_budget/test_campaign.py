@@ -254,3 +254,83 @@ def test_a_proposal_takes_a_cover_image_with_its_text_alternative(app, client, a
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'alt="Des pommiers en fleurs"' in page and "/images/" in page and "640w" in page
+
+
+def test_the_phase_form_keeps_the_typed_note_when_changed_or_refused(app, client, auth, make_user):
+    """Staff moving a campaign see their note again whatever sends the form back: "Change"
+    on the confirmation page, a missing choice, or a refusal of the move."""
+    import html
+
+    make_agent(make_user)
+    auth.login("agent@pb.example")
+    manage_url = _new_campaign(client).headers["Location"]
+    campaign_id = int(manage_url.split("/")[2])
+    phase_url = f"/budgets/{campaign_id}/phase"
+    note = "Ouverture le 3 mai, après le conseil municipal « élargi »"
+
+    def shows_note(response):
+        page = html.unescape(response.get_data(True))
+        return f"{note}</textarea>" in page
+
+    # No phase chosen: refused with the error on the field, the note kept (422).
+    missing = submit(client, manage_url, {"phase": "", "note": note}, action=phase_url)
+    assert missing.status_code == 422
+    assert shows_note(missing)
+    assert 'class="error-summary"' in missing.get_data(True)
+
+    # The move itself refused (no district yet): before any confirmation, the reason on the
+    # field, the note kept (422).
+    refused = submit(client, manage_url, {"phase": "submission", "note": note}, action=phase_url)
+    assert refused.status_code == 422 and "hub_confirmed" not in refused.get_data(True)
+    page = html.unescape(refused.get_data(True))
+    assert "Ajoutez d'abord au moins un secteur avec son enveloppe." in page
+    assert 'aria-invalid="true"' in page and 'class="error-summary"' in page
+    assert shows_note(refused)
+    with app.app_context():
+        from plugins.participatory_budget.models import Campaign
+
+        assert db.session.get(Campaign, campaign_id).phase == "draft"
+
+    # "Change what I typed" on the confirmation page (a district added, the move is allowed):
+    # the form again, filled in (200).
+    added = submit(
+        client,
+        manage_url,
+        {"name": "Toute la commune", "neighbourhood_id": "0", "envelope": "250000"},
+        action=f"/budgets/{campaign_id}/districts",
+    )
+    assert added.status_code == 302
+    asked = submit(client, manage_url, {"phase": "submission", "note": note}, action=phase_url)
+    assert note in html.unescape(asked.get_data(True))
+    changed = confirm(client, asked, button="hub_change")
+    assert changed.status_code == 200
+    assert shows_note(changed)
+    assert '<option selected value="submission">' in changed.get_data(True)
+
+
+def test_a_phase_move_the_rules_refuse_is_refused_before_its_confirmation(
+    app, client, auth, make_user
+):
+    """Nobody confirms a move only to be told it is not allowed: the rules run before the
+    confirmation page (a project still under review keeps the vote closed)."""
+    agent_id = make_agent(make_user)
+    campaign_id, (district_id,) = campaign(app, agent_id)
+    author = resident(make_user, "ines@pb.example")
+    propose(app, campaign_id, district_id, author, "Des bancs au square", 5_000)
+    move(app, campaign_id, agent_id, "feasibility")
+    auth.login("agent@pb.example")
+    manage_url = f"/budgets/{campaign_id}/manage"
+    refused = submit(
+        client, manage_url, {"phase": "vote", "note": ""}, action=f"/budgets/{campaign_id}/phase"
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "hub_confirmed" not in page  # no confirmation page
+    assert "Des bancs au square" in page  # the project still under review, named
+    with app.app_context():
+        from plugins.participatory_budget.models import Campaign
+
+        assert db.session.get(Campaign, campaign_id).phase == "feasibility"
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.object_id == str(campaign_id))
+        ).all()
+    assert actions.count("participatory_budget.phase_changed") == 2  # the rehearsal left none

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -133,10 +134,13 @@ def variants(text: str) -> list[bytes]:
 
 
 def check(path: Path, text_lines: int, rule: str) -> tuple[int, str]:
-    started = time.monotonic()
+    # CPU seconds, not the wall clock: on a loaded machine (CI shares its cores) a quick refusal
+    # can take many wall-clock seconds; what this guards against is a file that keeps the
+    # engine computing (one ran past 100 s).
+    started = time.process_time()
     result = CliRunner().invoke(pb, ["compute", str(path), "--rule", rule, "--json"])
-    elapsed = time.monotonic() - started
-    assert elapsed < 10, f"{path.name} with {rule}: {elapsed:.1f} s"
+    elapsed = time.process_time() - started
+    assert elapsed < 10, f"{path.name} with {rule}: {elapsed:.1f} CPU seconds"
     if result.exit_code == 0:
         return 0, ""
     assert result.exception is None or isinstance(result.exception, SystemExit), (
@@ -195,15 +199,17 @@ def test_the_hub_command_exits_2_with_one_line(tmp_path):
     """The real ``hub pb compute``: the 200-byte file that ran past 100 s, refused at once."""
     path = tmp_path / "bomb.pb"
     path.write_text("META\nkey;value\nbudget;1e99999999\nPROJECTS\nproject_id;cost\n1;1\n")
-    started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
         [str(Path(sys.executable).parent / "hub"), "pb", "compute", str(path)],
         env={**os.environ, "HUB_INSTANCE_PATH": str(tmp_path / "none")},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
-    assert time.monotonic() - started < 60
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the command, not the wall clock (a loaded machine stretches the latter).
+    assert (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) < 60
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"{path}: line 3: invalid budget: '1e99999999' is not a number (digits with up to 18 "

@@ -4,7 +4,6 @@ the vote cannot close while a sheet is unfinished."""
 
 from __future__ import annotations
 
-from factories import confirm
 from pb_helpers import ballot_rows, csrf_from, move, vote_campaign
 from sqlalchemy import select
 
@@ -81,18 +80,16 @@ def test_matching_entries_count_and_differing_ones_are_resolved_by_a_third(
     assert "A-002" in report and "Projet numéro 2" in report and "Projet numéro 4" in report
     assert "Agent Un" in report and "Agent Deux" in report
 
-    # The vote cannot close with an unresolved discrepancy.
+    # The vote cannot close with an unresolved discrepancy: refused before any confirmation.
     auth.logout()
     auth.login("tiers@pb.example")
     manage = client.get(f"/budgets/{campaign_id}/manage").get_data(True)
-    refused = confirm(
-        client,
-        client.post(
-            f"/budgets/{campaign_id}/phase",
-            data={"csrf_token": csrf_from(manage), "phase": "results", "note": ""},
-        ),
+    refused = client.post(
+        f"/budgets/{campaign_id}/phase",
+        data={"csrf_token": csrf_from(manage), "phase": "results", "note": ""},
     )
-    assert refused.status_code == 302
+    assert refused.status_code == 422 and 'name="hub_confirmed"' not in refused.get_data(True)
+    assert "attend sa seconde saisie ou la résolution de son écart" in refused.get_data(True)
     from plugins.participatory_budget.models import Campaign
 
     with app.app_context():

@@ -20,10 +20,8 @@ from hub.plugin import RuleError
 
 
 @pytest.fixture
-def app(make_app, smtp_server):
-    instance = make_app(mail_server="127.0.0.1", mail_port=smtp_server.port)
-    instance.smtp = smtp_server
-    return instance
+def app(mailing_app):
+    return mailing_app
 
 
 def _plan(app, campaign_id, agent_id, *, supports=True):

@@ -148,6 +148,44 @@ def test_api_ballots_statuses(app, client, make_user):
     assert ballot_rows(app, campaign_id) == [[p2]]
 
 
+def test_a_resident_votes_in_at_most_districts_per_voter_districts(app, client, make_user):
+    """Two city-wide districts, one vote allowed: the second district is refused (422) and
+    leaves the first ballot as it was; the first district's ballot can still be replaced."""
+    from pb_helpers import accept, campaign, make_agent, propose
+
+    agent_id = make_agent(make_user)
+    author_id = resident(make_user, "auteur@pb.example")
+    campaign_id, (north, south) = campaign(
+        app,
+        agent_id,
+        envelopes=(("Nord", 100_000, None), ("Sud", 100_000, None)),
+        districts_per_voter=1,
+    )
+    projects = {}
+    for district_id, titles in ((north, ("Bancs au nord", "Arbres au nord")), (south, ("Sud",))):
+        for title in titles:
+            pid = propose(app, campaign_id, district_id, author_id, title, 20_000)
+            accept(app, pid, agent_id)
+            projects.setdefault(district_id, []).append(pid)
+    move(app, campaign_id, agent_id, "feasibility")
+    move(app, campaign_id, agent_id, "vote")
+    token = token_for(app, resident(make_user, "deux@pb.example"))
+    url = f"/api/v1/budgets/{campaign_id}/ballots"
+    headers = {"Authorization": f"Bearer {token}"}
+    (n1, n2), (s1,) = projects[north], projects[south]
+
+    first = client.post(url, json={"district": north, "projects": [n1]}, headers=headers)
+    assert first.status_code == 201
+    refused = client.post(url, json={"district": south, "projects": [s1]}, headers=headers)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "too_many_districts"
+    assert ballot_rows(app, campaign_id) == [[n1]]
+    again = client.post(url, json={"district": north, "projects": [n2]}, headers=headers)
+    assert again.status_code == 200
+    assert again.get_json()["receipt"] == first.get_json()["receipt"]
+    assert ballot_rows(app, campaign_id) == [[n2]]
+
+
 def test_voting_codes_are_usable_once(app, client, make_user):
     from plugins.participatory_budget.models import Campaign
     from plugins.participatory_budget.voting import generate_codes
@@ -240,3 +278,61 @@ def test_method_of_equal_shares_results(app, client, make_user, rule):
     assert page.status_code == 200
     for pid in (p1, p2, p3, p4):
         assert client.get(f"/budgets/projects/{pid}").status_code == 200
+
+
+def test_a_resident_ballot_is_few_statements_on_postgresql(app, client, make_user):
+    """The hot path of a voting day on PostgreSQL: after the campaign is loaded, a resident's
+    ballot (first or replacing) is the phase read under its lock, the participation upserted
+    (and locked) and one statement for the district, the replaced ballot and the new one."""
+    from query_count import counting
+
+    from hub.db import is_sqlite
+
+    with app.app_context():
+        if is_sqlite(db.engine):
+            pytest.skip("PostgreSQL's statements (SQLite runs the portable path)")
+    campaign_id, _district_id, ids, _agent = vote_campaign(app, make_user)
+    token = token_for(app, resident(make_user, "rapide@pb.example"))
+    url = f"/api/v1/budgets/{campaign_id}/ballots"
+    headers = {"Authorization": f"Bearer {token}"}
+    client.post(url, json={"projects": [ids[0]]}, headers=headers)  # costs now cached
+    for n, status in ((1, 200), (2, 200)):
+        with counting(app) as statements:
+            response = client.post(url, json={"projects": [ids[n]]}, headers=headers)
+        assert response.status_code == status
+        budget = [s for s in statements if "participatory_budget_" in s]
+        assert len(budget) == 4, budget  # campaign, its phase FOR SHARE, participation, ballot
+    assert ballot_rows(app, campaign_id) == [[ids[2]]]
+
+
+@pytest.mark.parametrize("vote_type", ["approval", "cumulative"])
+def test_api_ballots_refuse_ids_no_database_holds(app, client, make_user, vote_type):
+    """Ids and points out of the database's range, in other digits, floats, Infinity or NaN
+    are refused with 422 and a message (they overflowed in the query, a 500): issue 11's
+    attack pass."""
+    settings = {"vote_type": vote_type, "max_points": 5} if vote_type == "cumulative" else {}
+    campaign_id, _district, (p1, *_rest), _agent = vote_campaign(app, make_user, **settings)
+    headers = {"Authorization": f"Bearer {token_for(app, resident(make_user, 'x@pb.example'))}"}
+    url = f"/api/v1/budgets/{campaign_id}/ballots"
+    key = "points" if vote_type == "cumulative" else "projects"
+    hostile = [str(2**31), "9" * 30, "9" * 5000, "\u0661\u0662", "1.5"]
+    bodies = [
+        json.dumps({key: {h: 1 for h in hostile}}),
+        json.dumps({key: {str(p1): 2**31}}),
+        f'{{"{key}": {{"{p1}": Infinity}}}}',
+        f'{{"{key}": {{"{p1}": NaN}}}}',
+    ]
+    if key == "projects":
+        bodies = [
+            json.dumps({key: [2**31]}),
+            json.dumps({key: [10**30]}),
+            json.dumps({key: hostile}),
+            f'{{"{key}": [1e300]}}',
+            f'{{"{key}": [Infinity]}}',
+            f'{{"{key}": [{p1}], "district": {2**31}}}',
+        ]
+    for body in bodies:
+        response = client.post(url, data=body, content_type="application/json", headers=headers)
+        assert response.status_code == 422, (body[:60], response.status_code)
+        assert response.get_json()["error"]["message"], body[:60]
+    assert ballot_rows(app, campaign_id) == []

@@ -61,6 +61,9 @@ def test_answer_due_then_given_without_closing_the_petition(app, client, auth, m
     auth.login("agent@example.org")
     assert "Des bancs au square Jean-Jaurès" in staff_queue(client)
     text = "La commune installera quatre bancs au square Jean-Jaurès avant l'été prochain."
+    form = client.get(f"/petitions/{petition_id}/answer").get_data(as_text=True)
+    # The agent is told what the answer does: it does not end the petition.
+    assert "les signatures restent ouvertes" in form and "La réponse clôt" not in form
     done = confirm(client, submit(client, f"/petitions/{petition_id}/answer", {"answer": text}))
     assert done.status_code == 302
     assert "Des bancs au square Jean-Jaurès" not in staff_queue(client)
@@ -81,7 +84,10 @@ def test_answer_due_then_given_without_closing_the_petition(app, client, auth, m
     page = client.get(f"/petitions/{petition_id}").get_data(as_text=True)
     client.post(f"/petitions/{petition_id}/sign", data={"csrf_token": csrf_from(page)})
     with app.app_context():
-        assert petition(app, petition_id).collection.online_count == 1
+        after = petition(app, petition_id)
+        assert after.collection.online_count == 1
+        # Its signature reached the second threshold after the answer: a council debate is due.
+        assert after.debate_due_on is not None
     # The listing's "answered" filter still finds it.
     listing = client.get("/petitions/?status=answered").get_data(as_text=True)
     assert "Des bancs au square Jean-Jaurès" in listing
@@ -240,3 +246,27 @@ def test_withheld_text_purged_after_the_retention_period(app, client, auth, make
     auth.login("mod@example.org")
     page = client.get(f"/petitions/{petition_id}").get_data(as_text=True)
     assert "M. Dupont" not in page and "Effacé le" in page
+
+
+def test_withheld_text_purged_while_the_plugin_is_switched_off(app, make_user):
+    """The retention announced for a withheld text runs out whatever the plugin's switch: the
+    worker runs the petitions' erasure job (``Job(erasure=True)``) while the plugin is off,
+    and none of its other jobs."""
+    from hub.pluginmanager import set_plugin_enabled
+    from hub.worker import run_jobs
+
+    configure(app, petitions_withheld_retention_days=30)
+    resident(make_user, "ana@example.org")
+    make_user("mod@example.org", roles=("moderator",))
+    petition_id = _rejected(app, "Contenu illicite")
+    with app.app_context():
+        with write_transaction():
+            row = petition(app, petition_id)
+            row.moderated_at = row.moderated_at - timedelta(days=31)
+            set_plugin_enabled("petitions", False)
+        app.extensions["hub"].refresh()
+        done = run_jobs(force=True)
+        assert done["petitions.purge_withheld"] == "1 withheld text(s) erased"
+        assert "petitions.close_expired" not in done
+        assert petition(app, petition_id).body == ""
+        db.session.remove()

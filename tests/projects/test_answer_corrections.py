@@ -3,7 +3,7 @@ project's page with the date it changed, and the authors are told (issue 20)."""
 
 import pytest
 from conftest import csrf_from, submit
-from factories import add_contribution, make_project, make_territory
+from factories import add_contribution, confirm, make_project, make_territory
 
 from hub.extensions import db
 
@@ -50,7 +50,12 @@ def test_correcting_an_answer_keeps_its_earlier_version(app, client, auth, answe
     assert "Corriger un avis argumenté" in form and FIRST in form
     same = submit(client, url, {"status": "retained", "text": FIRST})
     assert same.status_code == 422  # a correction that changes nothing is refused
-    done = submit(client, url, {"status": "partly_retained", "text": SECOND})
+    asked = submit(client, url, {"status": "partly_retained", "text": SECOND})
+    shown = asked.get_data(as_text=True)
+    assert "Publier cette correction" in shown and SECOND.replace("'", "&#39;") in shown
+    before = client.get(f"/projects/{project}").get_data(as_text=True)
+    assert SECOND.replace("'", "&#39;") not in before  # nothing changes before confirming
+    done = confirm(client, asked)
     assert done.status_code == 302 and done.headers["Location"].endswith(f"#answer-{answer}")
 
     page = client.get(f"/projects/{project}").get_data(as_text=True)

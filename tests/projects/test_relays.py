@@ -247,3 +247,26 @@ def test_relay_contributions_only_from_an_accepted_relay(app, world):
                 relay=db.session.get(Relay, relay_id),
                 entered_by=db.session.get(User, world["president"]),
             )
+
+
+def test_a_body_page_names_a_hidden_project_to_staff_only(app, client, auth, make_user):
+    """A project hidden by moderation is out of sight, as on its own page: the page of a body
+    relaying it does not name it to residents; staff still see what their body relays."""
+    from hub.db import utcnow
+    from hub.projects.models import Project
+
+    make_user("agent@example.org", roles=("agent",))
+    body_id = make_body(app)
+    shown = make_project(app, published=True, title="Jardin partagé")
+    hidden = make_project(app, published=True, title="Parking souterrain")
+    make_relay(app, shown, body_id)
+    make_relay(app, hidden, body_id)
+    with app.app_context():
+        db.session.get(Project, hidden).hidden_at = utcnow()
+        db.session.commit()
+
+    page = client.get(f"/bodies/{body_id}").get_data(as_text=True)
+    assert "Jardin partagé" in page and "Parking souterrain" not in page
+    auth.login("agent@example.org")
+    page = client.get(f"/bodies/{body_id}").get_data(as_text=True)
+    assert "Jardin partagé" in page and "Parking souterrain" in page

@@ -130,3 +130,55 @@ def test_main_pages_scan_no_big_table(app, client, auth, scaled):
     assert not problems, "full scans of big tables:\n" + "\n".join(
         f"{url}\n  " + "\n  ".join(scans) for url, scans in problems.items()
     )
+
+
+def _listing_plans(app, client, url: str) -> list[tuple[str, list[str]]]:
+    """``(statement, plan lines)`` of the page's SELECTs that read petitions page by page."""
+    statements = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        flat = " ".join(statement.split())
+        if flat.startswith("SELECT") and "FROM petitions_petition" in flat and "LIMIT" in flat:
+            statements.append((statement, params))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    with engine.connect() as conn:
+        return [
+            (
+                " ".join(s.split())[:300],
+                [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p).all()],
+            )
+            for s, p in statements
+            if not CAPPED_COUNT.match(s.strip())
+        ]
+
+
+def test_petitions_listing_reads_its_page_in_index_order(app, client, scaled):
+    """The newest-first listing (and its next pages) walks an index in its order: no sort
+    of every public petition for each page (``ix_petitions_petition_listing``)."""
+    if app.config["DATABASE_URL"].split(":")[0] != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by its statistics")
+    from hub.paging import encode_keys
+    from plugins.petitions.models import Petition
+
+    with app.app_context():
+        newest = db.session.scalars(
+            select(Petition).where(Petition.status == "open").order_by(Petition.id.desc())
+        ).first()
+        after = encode_keys([newest.published_at, newest.id])
+    for url in ("/petitions/", f"/petitions/?after={after}", "/api/v1/petitions"):
+        plans = _listing_plans(app, client, url)
+        assert plans, url
+        for statement, plan in plans:
+            assert not any("TEMP B-TREE FOR ORDER BY" in line for line in plan), (
+                f"{url}: {statement}\n  " + "\n  ".join(plan)
+            )
+            assert any("ix_petitions_petition_listing" in line for line in plan), (
+                f"{url}: {statement}\n  " + "\n  ".join(plan)
+            )

@@ -140,6 +140,53 @@ UNLIMITED_RESIDENT_WRITES = {
     "initiative_workshops.leave": "the visitor's own membership",
     "initiative_workshops_api.join": "one membership per account (unique), idempotent",
     "federation.inbox": "signed by a known peer hub (HTTP signatures), no resident's route",
+    # Steps and edits of what the visitor authored or manages: no new object, no email to
+    # someone the visitor names (the routes that create, or invite, carry the write limit).
+    **dict.fromkeys(
+        (
+            "petitions.edit",
+            "petitions.gather",
+            "projects.edit_contribution",
+            "initiative_workshops.submit",
+            "initiative_workshops_api.submit",
+            "initiative_workshops.withdraw",
+            "initiative_workshops.dossier",
+            "initiative_workshops.facilitation",
+            "initiative_workshops.priority",
+            "bodies.edit",
+            "bodies.end_member",
+            "neighbourhood_workshops.edit",
+        ),
+        "a step or an edit of the visitor's own text or of what they manage (an invitation "
+        "goes once per account and object)",
+    ),
+    "neighbourhood_workshops.send_proposal": "once per proposal of approved minutes (unique)",
+    "projects.respond": "one answer per relay invitation",
+    "projects.relay_report": "the relay's one report, replaced",
+    "projects.relay_contribution": "paper contributions of a relay meeting typed in bulk by the "
+    "body acting for it, as agents do on projects.offline",
+    **dict.fromkeys(
+        (
+            "sessions.attendance",
+            "sessions.cancel",
+            "sessions.check_in",
+            "sessions.tick",
+            "sessions.edit",
+            "sessions.headcount",
+            "sessions.minutes",
+            "sessions.minutes_amend",
+            "sessions.minutes_resolve",
+            "sessions.minutes_approve",
+            "sessions.minutes_close_review",
+            "sessions.minutes_publish",
+            "sessions.minutes_review",
+            "sessions.registrations",
+            "sessions.remove_registration",
+            "sessions.walk_in",
+        ),
+        "an organiser running a session they organise (check-in at the door and phone "
+        "registrations come in bulk by design)",
+    ),
     **dict.fromkeys(
         (
             "participatory_budget.kiosk",
@@ -153,6 +200,9 @@ UNLIMITED_RESIDENT_WRITES = {
 }
 
 
+NON_STAFF = ("unconfirmed", "resident", "verified", "author", "body_member")
+
+
 def _resident_writes(app):
     from authz_rules import RULES, routes, rules_of
 
@@ -160,16 +210,19 @@ def _resident_writes(app):
     for _path, endpoint, methods in routes(app):
         if "POST" not in methods or endpoint not in RULES:
             continue
-        if any(r.allowed("verified", "POST") for r in rules_of(endpoint)):
+        # Every persona without a staff role: residents, authors and a body's members
+        # (a body's chair manages members, workshops and sessions without being staff).
+        if any(r.allowed(p, "POST") for r in rules_of(endpoint) for p in NON_STAFF):
             found.append(endpoint)
     return found
 
 
 def test_every_resident_write_is_rate_limited_or_says_why(app):
-    """A resident can repeat any action a script can: each POST route a verified resident
-    may use carries a limit of its kind, or is listed above with the reason it needs none."""
+    """A resident can repeat any action a script can: each POST route a persona without a
+    staff role may use carries a limit of its kind, or is listed above with the reason it
+    needs none."""
     writes = _resident_writes(app)
-    assert "polls.vote" in writes and "comments.reply" in writes  # the walk finds them
+    assert {"polls.vote", "comments.reply", "bodies.members"} <= set(writes)  # the walk finds them
     missing = [
         e
         for e in writes
@@ -234,3 +287,19 @@ def test_every_limited_write_answers_429(make_app, make_user, kind):
             for url in ("/comments/1/reply", "/report/project/1", "/comments/1/edit")
         ]
         assert statuses[2] == 429, statuses
+
+
+@pytest.mark.parametrize("role", ["agent", "admin"])
+def test_staff_entering_data_are_limited_per_address_only(make_app, make_user, role):
+    """An agent typing in a council's members writes more than a resident's write limit
+    allows (2 here): staff are not counted per account (their acts are audited), while the
+    per-IP limit (5 here) still counts them like everyone."""
+    app = make_app(ratelimit_write="2 per minute", ratelimit_write_ip="5 per minute")
+    make_user("staff@example.org", roles=(role,), verified=True)
+    client = app.test_client()
+    submit(client, "/login", {"email": "staff@example.org", "password": PASSWORD})
+    token = csrf_from(client.get("/me").text)
+    statuses = [
+        client.post("/comments/1/reply", data={"csrf_token": token}).status_code for _ in range(6)
+    ]
+    assert 429 not in statuses[:5] and statuses[5] == 429, statuses

@@ -135,6 +135,24 @@ HOSTILE_BODIES = [
         }
     ),
     json.dumps({"neighbourhood_id": "²", "decided_on": "9999-12-31", "title": ["x"]}),
+    # Numbers inside lists and maps, and ids other than the form-like keys above: each
+    # reached a query and overflowed there (a 500) before api_json bounded every number.
+    *(
+        json.dumps({key: [big] for key in ("options", "projects", "neighbourhood_ids")})
+        for big in (2**31, 10**30)
+    ),
+    *(
+        json.dumps({"target_type": "project", "target_id": big, "body": "x"})
+        for big in (2**31, 10**30)
+    ),
+    *(
+        json.dumps({"target_type": "project", "target_id": 1, "parent_id": big, "body": "x"})
+        for big in (2**31, 10**30)
+    ),
+    json.dumps({"points": {"9" * 30: 1}, "options": [2**31], "district": 10**30}),
+    '{"projects": [1e300], "options": [Infinity], "points": {"1": NaN}}',
+    # Keys that look like numbers to str.isdigit() but not to int().
+    json.dumps({"points": {"--1": 1, "-": 2, "\u0663": 3}, "x": {"+-5": 1}}),
     json.dumps({"neighbourhood_id": [], "public_name": {"a": [[[[[[1]]]]]]}}),
 ]
 

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import TESTS_DIR, csrf_from, free_port
+from conftest import SERVER_TIMEOUT, TESTS_DIR, csrf_from, free_port
 
 from hub.deployment import base_url_for, trusted_hosts
 
@@ -173,7 +173,7 @@ def start_gunicorn(app, workers: int | None, env: dict, args=()) -> tuple[int, s
         text=True,
     )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + SERVER_TIMEOUT
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
@@ -328,7 +328,7 @@ def test_hub_run_sets_base_url_from_its_address(tmp_path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + SERVER_TIMEOUT
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:

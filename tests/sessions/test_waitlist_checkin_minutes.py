@@ -137,16 +137,21 @@ def test_api_registration_waitlist_conflict_unconfirmed_and_leaving(app, client,
             headers={"Authorization": f"Bearer {tokens[key]}"},
         )
 
-    assert (
-        call("POST", "r0").status_code == 201
-        and call("POST", "r0").json == {"status": "registered"}
-        or True
-    )
+    response = call("POST", "r0")
+    assert (response.status_code, response.json) == (201, {"status": "registered"})
+    # Already registered (seated or waiting): 409, and the registration stays as it was.
+    response = call("POST", "r0")
+    assert response.status_code == 409 and response.json["error"]["registration"] == "registered"
     response = call("POST", "r1")
     assert (response.status_code, response.json) == (201, {"status": "registered"})
     response = call("POST", "r2")
     assert (response.status_code, response.json) == (201, {"status": "waitlisted", "position": 1})
-    assert call("POST", "r2").status_code == 409
+    response = call("POST", "r2")
+    assert response.status_code == 409
+    assert (response.json["error"]["registration"], response.json["error"]["position"]) == (
+        "waitlisted",
+        1,
+    )
     assert call("POST", "unconfirmed").status_code == 403
     assert client.post(f"/api/v1/sessions/{world['future']}/registrations").status_code == 401
     assert call("DELETE", "r1", "/me").status_code == 204

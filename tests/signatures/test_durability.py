@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import SERVER_TIMEOUT
 from sqlalchemy import func, select
 
 from hub.accounts.models import User
@@ -91,7 +92,7 @@ def sign_all(url: str, tokens: list[str], kill_after: int | None = None, master=
 
 
 def wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + SERVER_TIMEOUT  # workers respawn slowly on a busy machine
     while True:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=5).read()

@@ -7,6 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, abort
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, lazyload
 
 from ...contributions.models import STATUSES
 from ...contributions.services import channel_labels
@@ -36,7 +37,9 @@ def load_project(check=None):
     def decorator(view):
         @wraps(view)
         def wrapped(project_id: int, **kwargs):
-            project = db.session.get(Project, project_id) or abort(404)
+            # A project's pages name its neighbourhoods: loaded in the project's own query.
+            options = [joinedload(Project.neighbourhoods)]
+            project = db.session.get(Project, project_id, options=options) or abort(404)
             if project.hidden_at is not None and not getattr(current_user, "is_staff", False):
                 abort(404)  # set aside on this hub: only its staff see it
             if check is not None:
@@ -58,10 +61,18 @@ def load_relay(check=None):
     def decorator(view):
         @wraps(view)
         def wrapped(project_id: int, relay_id: int, **kwargs):
-            project = db.session.get(Project, project_id) or abort(404)
+            from ...bodies.models import Body
+
+            options = [joinedload(Project.neighbourhoods)]
+            project = db.session.get(Project, project_id, options=options) or abort(404)
             if project.hidden_at is not None and not getattr(current_user, "is_staff", False):
                 abort(404)
-            relay = db.session.get(Relay, relay_id)
+            # The project is loaded already; the body with its neighbourhoods in one query.
+            options = [
+                lazyload(Relay.project),
+                joinedload(Relay.body).joinedload(Body.neighbourhoods),
+            ]
+            relay = db.session.get(Relay, relay_id, options=options)
             if relay is None or relay.project_id != project.id:
                 abort(404)
             if check is not None:

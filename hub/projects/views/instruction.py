@@ -132,6 +132,21 @@ def correct_answer(project: Project, answer_id: int):
         lambda: services.correct_answer(
             project, answer, form.text.data, form.status.data, current_user
         ),
+        confirm=lambda: {
+            "heading": _("Publish this correction?"),
+            "about": project.title,
+            "about_url": url_for("projects.show", project_id=project.id) + f"#answer-{answer.id}",
+            "shown": [
+                (_("Status of the contributions answered"), form.status),
+                (_("The reasoned answer, as it will read"), form.text.data, "markdown"),
+            ],
+            "consequence": _(
+                "The corrected answer replaces the published one on the project's page, dated; "
+                "the earlier version stays readable there. The authors of the contributions "
+                "answered are told."
+            ),
+            "submit": _("Publish the correction"),
+        },
         success=_("The answer is corrected; its earlier version stays readable."),
         redirect_to=url_for("projects.show", project_id=project.id) + f"#answer-{answer.id}",
         field="text",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from ...db import write_transaction
+from ...errors import RuleError
 from ...events import emit
 from ...extensions import db
 from ...files import private_folder, save_upload
@@ -138,25 +139,43 @@ def _rule_action(project: Project, action, success: str):
     return redirect(url_for("projects.show", project_id=project.id))
 
 
+def _refusal(check, project: Project) -> str | None:
+    """Why the act would be refused now, said on its page in place of the button: the rules
+    come before the confirmation, and the page stays a page (a link to it never errs)."""
+    try:
+        check(project)
+    except RuleError as exc:
+        return exc.message
+    return None
+
+
 @bp.route("/projects/<int:project_id>/contrat/publish", methods=["GET", "POST"])
 @load_project(services.can_manage)
 def publish_contrat(project: Project):
     """GET: what publishing does, before the act (it cannot be undone); POST: publish."""
+
+    def act():
+        services.publish_contrat(project, current_user)
+
     if request.method == "GET":
         return render_template(
-            "projects/confirm.html", project=project, action="publish_contrat", form=HubForm()
+            "projects/confirm.html",
+            project=project,
+            action="publish_contrat",
+            form=HubForm(),
+            refusal=_refusal(services.check_publish_contrat, project),
         )
-    return _rule_action(
-        project,
-        lambda: services.publish_contrat(project, current_user),
-        _("The participation contract is published."),
-    )
+    return _rule_action(project, act, _("The participation contract is published."))
 
 
 @bp.route("/projects/<int:project_id>/phase", methods=["GET", "POST"])
 @load_project(services.can_manage)
 def advance_phase(project: Project):
     """GET: what moving to the next phase does, before the act; POST: move."""
+
+    def act():
+        services.advance_phase(project, current_user)
+
     if request.method == "GET":
         index = PHASES.index(project.phase)
         if index == len(PHASES) - 1:
@@ -167,15 +186,12 @@ def advance_phase(project: Project):
             project=project,
             action="advance_phase",
             form=HubForm(),
+            refusal=_refusal(services.check_advance_phase, project),
             number=index + 2,
             target=target,
             phase=PHASE_LABELS[target],
         )
-    return _rule_action(
-        project,
-        lambda: services.advance_phase(project, current_user),
-        _("The project moved to the next phase."),
-    )
+    return _rule_action(project, act, _("The project moved to the next phase."))
 
 
 def _save_upload(project: Project, upload) -> str:

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import defaultload, lazyload
 
 from ... import audit
 from ...answers import services as answers
@@ -81,8 +82,15 @@ def page_context(project: Project, **forms) -> dict:
         project, request.args.get("after"), CONTRIBUTIONS_PAGE
     )
     items = contribution_page.items
+    from ...bodies.models import Body
+
+    # The relays show their body's name: neither the project (already loaded) nor the
+    # bodies' neighbourhoods are read again.
     relays = db.session.scalars(
-        select(Relay).where(Relay.project_id == project.id).order_by(Relay.id)
+        select(Relay)
+        .where(Relay.project_id == project.id)
+        .options(lazyload(Relay.project), defaultload(Relay.body).lazyload(Body.neighbourhoods))
+        .order_by(Relay.id)
     ).all()
     allowed, reason = services.can_contribute_online(current_user, project)
     # The page shows contributions and the comments of the discussion: one query tells
@@ -94,7 +102,7 @@ def page_context(project: Project, **forms) -> dict:
         contributions=items,
         contribution_page=contribution_page,
         relays=relays,
-        sessions=sessions_by_target("relay", [r.id for r in relays]),
+        sessions=sessions_by_target("relay", [r.id for r in relays], with_neighbourhoods=False),
         contributions_by_relay=contributions.counts_by_source("relay", [r.id for r in relays]),
         relay_names={r.id: r.body.name for r in relays},
         indicators=services.indicators(project.id),

@@ -13,6 +13,7 @@ from ...bodies.models import Body
 from ...contributions import services as contributions
 from ...extensions import db
 from ...forms import choices, form_action
+from ...ratelimits import limit_writes
 from ...sessions.services import create_session, sessions_by_target
 from ...territory.models import neighbourhood_choices
 from ...timeutil import local_today
@@ -135,6 +136,7 @@ def respond(project: Project, relay: Relay):
 
 
 @bp.route("/projects/<int:project_id>/relays/<int:relay_id>/sessions", methods=["POST"])
+@limit_writes("write")
 @load_relay(_body_may("act"))
 def relay_session(project: Project, relay: Relay):
     form = RelaySessionForm(prefix="s")

@@ -120,11 +120,13 @@ def offline_batches(collection_id: int) -> list[OfflineSignatureBatch]:
     )
 
 
-def signed_by(user_id: int, object_type: str):
-    """``[(collection, signature)]`` the user signed for objects of ``object_type``."""
+def signed_by(user_id: int, object_type):
+    """``[(collection, signature)]`` the user signed for objects of ``object_type`` (a type,
+    or several in one query: filter the pairs by ``collection.object_type``), newest first."""
+    types = [object_type] if isinstance(object_type, str) else list(object_type)
     return db.session.execute(
         select(SignatureCollection, Signature)
         .join(Signature, Signature.collection_id == SignatureCollection.id)
-        .where(Signature.user_id == user_id, SignatureCollection.object_type == object_type)
+        .where(Signature.user_id == user_id, SignatureCollection.object_type.in_(types))
         .order_by(Signature.created_at.desc())
     ).all()

@@ -95,6 +95,22 @@ RULES = {
     "initiative_workshops.new_session": roles(
         "author", "body_member", "agent", values=_id("aic_working")
     ),
+    "initiative_workshops.image": [
+        roles(
+            "author",
+            "agent",
+            values=_id("aic_working"),
+            post_ok={422},
+            note="its collective while the idea is open, the staff; an empty form changes "
+            "nothing (no picture chosen): 422",
+        ),
+        roles(
+            "agent",
+            values=_id("aic_decided"),
+            post_ok={422},
+            note="decided: only the staff (a picture that must go)",
+        ),
+    ],
     "initiative_workshops.withdraw": roles(
         "author", "agent", values=_id("aic_working"), note="its author, or the staff"
     ),

@@ -39,6 +39,7 @@ def interpellation_world(w: World) -> None:
     )
     w.review_interpellation_id = w.first_id(Interpellation, Interpellation.stage == "review")
     w.scheduled_interpellation_id = w.first_id(Interpellation, Interpellation.stage == "scheduled")
+    w.answered_interpellation_id = w.first_id(Interpellation, Interpellation.stage == "answered")
 
 
 RULES = {
@@ -80,6 +81,12 @@ RULES = {
     ),
     "interpellation.answer": roles(
         "agent", "elected", values=lambda w: {"interpellation_id": w.scheduled_interpellation_id}
+    ),
+    "interpellation.correct_answer": roles(
+        "agent",
+        "elected",
+        values=lambda w: {"interpellation_id": w.answered_interpellation_id},
+        note="an empty POST is refused (422): nothing is corrected",
     ),
     "interpellation_api.list_interpellations": everyone(),
     "interpellation_api.get_interpellation": everyone(

@@ -89,7 +89,9 @@ RULES = {
     "neighbourhood_workshops.export_json": everyone(),
     "neighbourhood_workshops.export_csv": everyone(),
     "neighbourhood_workshops.export_sessions_csv": everyone(),
+    "neighbourhood_workshops.export_sessions_json": everyone(),
     "neighbourhood_workshops.export_minutes": everyone(),
+    "neighbourhood_workshops.export_minutes_csv": everyone(),
     "neighbourhood_workshops_api.api_index": everyone(),
     "neighbourhood_workshops_api.api_show": everyone(**_mine),
 }

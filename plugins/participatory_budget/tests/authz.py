@@ -8,7 +8,7 @@ sofia (body_member). The demo's staff accounts are not verified residents.
 
 from __future__ import annotations
 
-from authz_rules import everyone, logged_in, only, roles, world_setup
+from authz_rules import PERSONAS, everyone, logged_in, only, roles, world_setup
 
 ELIGIBLE = ("verified", "author", "body_member")
 
@@ -17,6 +17,7 @@ ELIGIBLE = ("verified", "author", "body_member")
 def budget_world(w) -> None:
     from sqlalchemy import select
 
+    from hub.accounts.models import User
     from hub.extensions import db
     from plugins.participatory_budget.models import (
         BudgetProject,
@@ -72,6 +73,17 @@ def budget_world(w) -> None:
         .where(BudgetProject.campaign_id == w.pb_submission)
         .order_by(BudgetProject.id)
     )
+    w.pb_own_project = db.session.scalar(
+        select(BudgetProject.id)
+        .join(User, User.id == BudgetProject.author_id)
+        .where(
+            BudgetProject.campaign_id == w.pb_submission,
+            BudgetProject.status == "submitted",
+            User.email == PERSONAS["author"],
+        )
+        .order_by(BudgetProject.id)
+    )
+    assert w.pb_own_project is not None, "the demo's author proposed a project"
 
 
 def _submission(w):
@@ -100,6 +112,20 @@ RULES = {
     ],
     "participatory_budget.projects": everyone(values=_submission),
     "participatory_budget.project": everyone(values=lambda w: {"project_id": w.pb_project}),
+    "participatory_budget.project_image": [
+        roles(
+            "author",
+            "agent",
+            values=lambda w: {"project_id": w.pb_own_project},
+            note="its author while it is under review, the staff who review projects; "
+            "an empty form changes nothing (no picture chosen): 422",
+        ),
+        roles(
+            "agent",
+            values=lambda w: {"project_id": w.pb_funded},
+            note="a funded project: its author may no longer change what was voted for",
+        ),
+    ],
     "participatory_budget.results": everyone(values=lambda w: {"campaign_id": w.pb_results}),
     "participatory_budget.export": everyone(
         values=lambda w: {"campaign_id": w.pb_results, "district": w.pb_results_district}

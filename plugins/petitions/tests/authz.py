@@ -45,6 +45,7 @@ def petitions_world(w: World) -> None:
     w.open_petition_id = w.first_id(
         Petition, Petition.status == "open", Petition.answer_id.is_(None)
     )
+    w.answered_petition_id = w.first_id(Petition, Petition.answer_id.is_not(None))
     with w.app.app_context():
         # A petition past its debate threshold, its debate still to set.
         due = db.session.get(Petition, w.open_petition_id)
@@ -106,6 +107,12 @@ RULES = {
     ),
     "petitions.answer": roles(
         "agent", "elected", values=lambda w: {"petition_id": w.open_petition_id}
+    ),
+    "petitions.correct_answer": roles(
+        "agent",
+        "elected",
+        values=lambda w: {"petition_id": w.answered_petition_id},
+        note="an empty POST is refused (422): nothing is corrected",
     ),
     "petitions.debate": roles(
         "agent", "elected", values=lambda w: {"petition_id": w.open_petition_id}
