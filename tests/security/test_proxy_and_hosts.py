@@ -271,7 +271,9 @@ HOSTILE_HEADERS = {
     "X-Original-URL": "/evil",
     "X-Rewrite-URL": "/evil",
 }
-TRACES = ("evil", "gopher", "6666", "http://localhost")
+# How each header would show if it steered a URL: as text that cannot occur by chance in the
+# data (a bare "6666" can: an identifier or a timestamp's microseconds on PostgreSQL).
+TRACES = ("evil", "gopher", ":6666", "http://localhost")
 
 
 def public_get_pages(app) -> list[str]:
