@@ -89,3 +89,78 @@ def test_petitions_api_crawl_reads_every_petition_once(app, client, make_user, s
     for sort in ("signatures", "deadline"):
         seen = crawl(client, f"/api/v1/petitions?sort={sort}", "petitions", lambda page: None)
         assert sorted(seen) == sorted(before | added), sort
+
+
+def test_interpellations_api_crawl_reads_every_filed_one_once(app, client, make_user, monkeypatch):
+    from interpellation.helpers import ADULT, configure, create
+
+    from plugins.interpellation import api as interpellation_api
+
+    monkeypatch.setattr(interpellation_api, "PAGE_SIZE", 3)
+    configure(app, committee_size=1)
+    author = make_user("autrice@example.org", verified=True, birth_date=ADULT)
+    before = {create(app, author, title=f"Interpellation numéro {n}") for n in range(7)}
+    added = set()
+
+    def more(page):
+        if page <= 2:
+            added.add(create(app, author, title=f"Nouvelle interpellation {page}"))
+
+    seen = crawl(client, "/api/v1/interpellations", "interpellations", more)
+    _check(seen, before, before | added)
+    assert len(before) == 7 and client.get("/api/v1/interpellations").get_json()["total"] == 9
+
+
+def test_initiatives_api_crawl_reads_every_initiative_once(app, client, make_user, monkeypatch):
+    from initiative_workshops.helpers import propose
+
+    from plugins.initiative_workshops import api as initiatives_api
+
+    monkeypatch.setattr(initiatives_api, "PAGE_SIZE", 3)
+    authors = [make_user(f"porteuse{n}@example.org", verified=True) for n in range(10)]
+    before = {propose(app, authors[n], title=f"Une idée numéro {n}") for n in range(7)}
+    added = set()
+
+    def more(page):
+        if page <= 2:
+            added.add(propose(app, authors[6 + page], title=f"Une nouvelle idée {page}"))
+
+    seen = crawl(client, "/api/v1/initiatives", "initiatives", more)
+    _check(seen, before, before | added)
+    # Older clients still read by page number.
+    second = client.get("/api/v1/initiatives?page=2").get_json()
+    assert second["page"] == 2 and len(second["initiatives"]) == 3
+
+
+def test_comments_api_crawl_reads_a_long_discussion_once(app, client, make_user, monkeypatch):
+    from hub.accounts.models import User
+    from hub.comments import api as comments_api
+    from hub.comments import services as comments
+    from hub.comments.models import Comment
+    from hub.db import write_transaction
+    from hub.extensions import db
+    from hub.projects.models import Project
+
+    monkeypatch.setattr(comments_api, "PAGE_SIZE", 3)
+    project_id = make_project(app, phase="strategie", published=True)
+    # One resident each: a resident posting many comments at once is slowed down.
+    residents = [make_user(f"habitante{n}@example.org", verified=True) for n in range(9)]
+
+    def comment(author, body, parent_id=None):
+        with app.test_request_context("/"), write_transaction():
+            project = db.session.get(Project, project_id)
+            parent = db.session.get(Comment, parent_id) if parent_id else None
+            return comments.post(project, body, db.session.get(User, author), parent=parent).id
+
+    before = {comment(residents[n], f"Avis numéro {n}") for n in range(7)}
+    added = set()
+
+    def more(page):
+        if page <= 2:
+            added.add(comment(residents[6 + page], f"Réponse {page}", min(before)))
+
+    url = f"/api/v1/comments?target_type=project&target_id={project_id}"
+    seen = crawl(client, url, "comments", more)
+    _check(seen, before, before | added)
+    assert seen == sorted(seen), "oldest first"
+    assert added <= set(seen), "replies written while reading come after the cursor"

@@ -10,6 +10,7 @@ from ..api.auth import api_error, api_json, token_required, token_user
 from ..db import write_transaction
 from ..errors import RuleError
 from ..extensions import db
+from ..paging import next_page_url
 from ..ratelimits import limit_writes
 from ..registry import registry
 from ..web import int_arg
@@ -31,18 +32,26 @@ def _target(target_type, target_id, user):
     return target
 
 
+PAGE_SIZE = 100
+
+
 @bp.route("")
 def index():
+    """The discussion oldest first, ``PAGE_SIZE`` comments at a time (replies in the order
+    they were written, after their parent); ``next`` links the following page by key, so a
+    discussion of any length costs each client request the same."""
     from ..extensions import login_manager
 
     user = token_user() or login_manager.anonymous_user()
     target = _target(request.args.get("target_type"), int_arg("target_id"), user)
     if target is None:
         return api_error(404, _("No such discussion."))
+    page = services.page_of_target(target, request.args.get("after"), PAGE_SIZE)
     return jsonify(
         {
             "closed": services.closed_reason(target),
-            "comments": [services.record(c) for c in services.of_target(target)],
+            "next": next_page_url(page),
+            "comments": [services.record(c) for c in page.items],
         }
     )
 

@@ -92,10 +92,20 @@ def hub_openapi_paths():
         "paths": {
             "/api/v1/comments": {
                 "get": {
-                    "summary": "The discussion of an object that takes comments",
-                    "parameters": target,
+                    "summary": "The discussion of an object that takes comments, oldest first, "
+                    "a page at a time",
+                    "parameters": [
+                        *target,
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "required": False,
+                            "description": "The cursor of the page to read (from ``next``)",
+                            "schema": {"type": "string"},
+                        },
+                    ],
                     "responses": {
-                        "200": {"description": "{closed, comments: [...]}"},
+                        "200": {"description": "{closed, next, comments: [...]}"},
                         "404": {"description": "No such object, or it takes no comments"},
                     },
                 },

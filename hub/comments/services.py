@@ -244,6 +244,18 @@ def of_target(target) -> list[Comment]:
     )
 
 
+def page_of_target(target, after: str | None, size: int):
+    """A page of ``target``'s comments oldest first, the ``size`` after the comment id
+    ``after`` (:func:`hub.paging.id_page`): what the JSON API reads."""
+    from ..paging import id_page
+
+    target_type, target_id = _ref(target)
+    query = select(Comment).where(
+        Comment.target_type == target_type, Comment.target_id == target_id
+    )
+    return id_page(db.session, query, Comment.id, after, size)
+
+
 def threaded(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
     """Top-level comments, each with its replies."""
     replies: dict[int, list[Comment]] = {}

@@ -24,13 +24,15 @@ from hub.plugin import (
     db,
     int_arg,
     limit_writes,
+    next_page_url,
+    sorted_page,
     token_required,
     token_user,
 )
 
 from . import rules, services
 from .models import STATES, Initiative
-from .views import list_query
+from .views import LISTING_ORDER, list_query
 
 bp = Blueprint("initiative_workshops_api", __name__, url_prefix="/api/v1/initiatives")
 PAGE_SIZE = 50
@@ -135,29 +137,32 @@ def _fresh(initiative_id: int) -> Initiative:
 
 @bp.route("", methods=["GET"])
 def list_initiatives():
+    """The listing's order, ``PAGE_SIZE`` at a time; ``next`` links the following page by key
+    (``page``, by offset, is kept for older clients)."""
     state = request.args.get("state", "")
     stmt = list_query(state if state in STATES else "", int_arg("neighbourhood"))
-    page = max(int_arg("page") or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    after = request.args.get("after")
+    number = int_arg("page") or 1  # bounded: a huge page number overflowed OFFSET
+    if not after and number > 1:
+        stmt = stmt.offset((number - 1) * PAGE_SIZE)
     # What each record shows, one query per relation for the whole page (never one per row);
     # the neighbourhoods of a body or a project are not part of the record.
-    items = db.session.scalars(
-        stmt.options(
-            selectinload(Initiative.project).lazyload(Project.neighbourhoods),
-            selectinload(Initiative.facilitator).lazyload(Body.neighbourhoods),
-            selectinload(Initiative.collection),
-            selectinload(Initiative.answer),
-        )
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
+    stmt = stmt.options(
+        selectinload(Initiative.project).lazyload(Project.neighbourhoods),
+        selectinload(Initiative.facilitator).lazyload(Body.neighbourhoods),
+        selectinload(Initiative.collection),
+        selectinload(Initiative.answer),
+    )
+    page = sorted_page(db.session, stmt, LISTING_ORDER, after, PAGE_SIZE)
     today = rules.local_today()
     return jsonify(
         {
             "total": total,
-            "page": page,
+            "page": None if after else number,
             "page_size": PAGE_SIZE,
-            "initiatives": [record(i, today) for i in items],
+            "next": next_page_url(page),
+            "initiatives": [record(i, today) for i in page.items],
         }
     )
 
@@ -311,9 +316,17 @@ OPENAPI = {
                         "schema": {"type": "integer"},
                     },
                     {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "description": "The cursor of the page to read (from ``next``)",
+                        "schema": {"type": "string"},
+                    },
+                    {
                         "name": "page",
                         "in": "query",
                         "required": False,
+                        "description": "A page by offset (older clients; follow ``next``)",
                         "schema": {"type": "integer"},
                     },
                 ],
@@ -325,8 +338,9 @@ OPENAPI = {
                                 "type": "object",
                                 "properties": {
                                     "total": {"type": "integer"},
-                                    "page": {"type": "integer"},
+                                    "page": {"type": ["integer", "null"]},
                                     "page_size": {"type": "integer"},
+                                    "next": {"type": ["string", "null"], "format": "uri"},
                                     "initiatives": {"type": "array", "items": _ref("Initiative")},
                                 },
                             }
