@@ -133,9 +133,8 @@ def create_app(config: dict | None = None):
         instance_path, "census_key"
     )
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
-    if not settings["DATABASE_URL"].startswith("sqlite"):
-        # Survive database restarts and idle disconnects (SQLite files need no check).
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # Database restarts and idle disconnects are survived without a check of every checkout
+    # (``pool_pre_ping``, one round trip per request): see hub.db._ping_idle_connections.
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -13,12 +13,14 @@ import contextvars
 import fcntl
 import os
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 
 from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from .extensions import db
 from .timeutil import utcnow  # noqa: F401 - re-exported: models import it from here
@@ -30,9 +32,15 @@ def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or db.engine).dialect.name == "sqlite"
 
 
+# A pooled connection unused for longer than this is checked (one round trip) before use.
+PING_IDLE_SECONDS = 5.0
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int = 15000) -> None:
-    """Install SQLite pragmas and explicit transaction control on ``engine``."""
+    """Install SQLite pragmas and explicit transaction control on ``engine``; on a server
+    database, the check of idle connections (:func:`_ping_idle_connections`)."""
     if engine.dialect.name != "sqlite":
+        _ping_idle_connections(engine)
         return
 
     @event.listens_for(engine, "connect")
@@ -62,8 +70,42 @@ def configure_engine(engine: Engine, busy_timeout_ms: int = 15000) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a connection leaving the pool when it sat unused for ``PING_IDLE_SECONDS``.
+
+    ``pool_pre_ping`` checks every checkout: one more round trip per request, a ninth of a
+    voting day's ballot. Connections are dropped by idle timeouts, restarts and failovers;
+    the first are caught here, before use, like ``pool_pre_ping`` (a dead connection is
+    replaced by a fresh one: the pool retries on ``DisconnectionError``). A connection that
+    dies between two busy requests fails on its first statement, which for a web request
+    is the read of the settings' generation: ``hub.web`` retries that read once on a fresh
+    connection (SQLAlchemy invalidates the pool on a disconnection), before anything was
+    written. Commands and the worker check out connections that sat idle, so they are
+    checked here."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection, record):
+        record.info["hub_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["hub_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        since = record.info.get("hub_idle_since")
+        if since is not None and time.monotonic() - since < PING_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError("an idle connection was dropped") from exc
+            raise
+
+
 @contextmanager
-def write_transaction():
+def write_transaction(*, continue_reads: bool = False):
     """Run the block in one write transaction, committed at the end or rolled back.
 
     On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it takes the write
@@ -71,6 +113,14 @@ def write_transaction():
     ballots) are serialised instead of failing with "database is locked".
     Any read transaction already open in the session (e.g. the one that loaded the
     current user) is committed first.
+
+    ``continue_reads=True``: on PostgreSQL, a read transaction already open goes on as the
+    write transaction instead of being committed first (one BEGIN and one COMMIT instead of
+    two of each, for a hot path that reads, then writes). Sound because PostgreSQL runs at
+    READ COMMITTED: every statement of the write sees what was committed when it starts and
+    takes its own locks, exactly as in a fresh transaction; what the reads returned must
+    be re-checked under those locks, as it would be anyway. SQLite always begins anew (its
+    write lock must come from ``BEGIN IMMEDIATE``).
 
     Nesting is safe: a service that owns its transaction (``signatures.sign``…) called
     inside another ``write_transaction`` runs in a SAVEPOINT of the outer one. Its
@@ -88,6 +138,10 @@ def write_transaction():
             session.info["hub_write_depth"] = depth
         return
     if session.in_transaction():
+        if continue_reads and not is_sqlite():
+            with _transaction(session):
+                yield session
+            return
         session.commit()
     with _writer_queue(db.engine):
         token = _immediate.set(True)
@@ -95,18 +149,26 @@ def write_transaction():
             session.connection()  # begins the transaction now, with the flag set
         finally:
             _immediate.reset(token)
-        session.info["hub_write_depth"] = 1
-        try:
+        with _transaction(session):
             yield session
-            _run_deferred_writes(session)
-            session.commit()
-        except BaseException:
-            session.info.pop("hub_after_commit", None)
-            session.rollback()
-            raise
-        finally:
-            session.info["hub_write_depth"] = 0
-        _after_commit(session)
+
+
+@contextmanager
+def _transaction(session):
+    """The transaction open in ``session`` as the write transaction: committed at the end
+    (deferred writes first, then the after-commit callbacks) or rolled back."""
+    session.info["hub_write_depth"] = 1
+    try:
+        yield session
+        _run_deferred_writes(session)
+        session.commit()
+    except BaseException:
+        session.info.pop("hub_after_commit", None)
+        session.rollback()
+        raise
+    finally:
+        session.info["hub_write_depth"] = 0
+    _after_commit(session)
 
 
 def in_write_transaction() -> bool:

@@ -16,13 +16,14 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from . import pagecache
 from .db import flush_deferred_writes
-from .extensions import csrf, login_manager
+from .extensions import csrf, db, login_manager
 from .i18n import LANGUAGE_NAMES
 from .navigation import navigation_items
 from .security import set_security_headers
@@ -264,7 +265,16 @@ def init_web(app) -> None:
         if request.endpoint == "static":
             return None
         hub = current_app.extensions["hub"]
-        hub.refresh(in_session=True)
+        try:
+            hub.refresh(in_session=True)
+        except DBAPIError as exc:
+            # The request's first statement found its pooled connection dropped (a database
+            # restart between two busy requests): nothing was done yet, so once more on a
+            # fresh connection (hub.db._ping_idle_connections).
+            if not exc.connection_invalidated:
+                raise
+            db.session.rollback()
+            hub.refresh(in_session=True)
         owner = hub.plugins.blueprint_owner(request.blueprint)
         if owner and not hub.plugins.is_enabled(owner):
             abort(404)

@@ -147,12 +147,13 @@ def post_ballot(campaign_id: int):
         return token_refusal(_("A valid API token or a voting code is required."))
     if code is not None and not isinstance(code, str):
         raise RuleError(_("This voting code is not valid."), status=403, code="invalid_code")
-    box = voting.vote_box(campaign_id) if code else None
+    box, voter_key = voting.vote_box(campaign_id, code) if code else (None, None)
     if box is not None:
         choice = _choice(box, data)
         district = _district_of(box, data, choice)
-        prepared = voting.prepare_code_ballot(box, district, code, choice)
-        with write_transaction():
+        prepared = voting.prepare_code_ballot(box, district, voter_key, choice)
+        # PostgreSQL: the read transaction goes on as the write (one BEGIN and COMMIT).
+        with write_transaction(continue_reads=True):
             receipt = voting.cast_prepared(prepared)
         response = jsonify({"receipt": receipt, "replaced": False})
         response.status_code = 201

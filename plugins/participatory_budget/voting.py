@@ -704,22 +704,41 @@ _CAMPAIGN = Campaign.__table__
 _PHASE_AND_UUID = select(_CAMPAIGN.c.phase, _CAMPAIGN.c.uuid).where(
     _CAMPAIGN.c.id == bindparam("campaign_id")
 )
+# The same row with the id of the code whose hash is given (NULL for an unknown code): the
+# phase and the code in one round trip.
+_PHASE_UUID_AND_CODE = select(
+    _CAMPAIGN.c.phase,
+    _CAMPAIGN.c.uuid,
+    select(_CODE.c.id)
+    .where(_CODE.c.campaign_id == _CAMPAIGN.c.id, _CODE.c.code_hash == bindparam("code_hash"))
+    .scalar_subquery()
+    .label("code_id"),
+).where(_CAMPAIGN.c.id == bindparam("campaign_id"))
 
 
-def vote_box(campaign_id: int) -> VoteBox | None:
-    """The campaign's vote, or None when it is not in its vote phase (or unknown). One read
-    of its phase (and uuid: ids of a deleted campaign may come back) per ballot; the rest is
-    read once per worker and campaign."""
-    row = db.session.connection().execute(_PHASE_AND_UUID, {"campaign_id": campaign_id}).first()
+def vote_box(campaign_id: int, code: str | None = None) -> tuple[VoteBox | None, str | None]:
+    """The campaign's vote (None when it is not in its vote phase, or unknown) and, when
+    ``code`` is given, the code's voter key (None for an unknown code). One read per ballot:
+    the phase, the uuid (ids of a deleted campaign may come back) and the code's row; the
+    rest is read once per worker and campaign (and uuid)."""
+    if code is None:
+        row = db.session.connection().execute(_PHASE_AND_UUID, {"campaign_id": campaign_id})
+    else:
+        row = db.session.connection().execute(
+            _PHASE_UUID_AND_CODE,
+            {"campaign_id": campaign_id, "code_hash": hash_secret(code)},
+        )
+    row = row.first()
     if row is None or row.phase != "vote":
         _VOTE_BOXES.pop(campaign_id, None)
-        return None
+        return None, None
+    voter_key = f"code:{row.code_id}" if code is not None and row.code_id is not None else None
     box = _VOTE_BOXES.get(campaign_id)
     if box is not None and box.uuid == row.uuid:
-        return box
+        return box, voter_key
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        return None
+        return None, None
     box = VoteBox(
         id=campaign.id,
         uuid=campaign.uuid,
@@ -734,18 +753,22 @@ def vote_box(campaign_id: int) -> VoteBox | None:
         districts=tuple(BoxDistrict(d.id, d.campaign_id, d.envelope) for d in campaign.districts),
     )
     if campaign.phase != "vote" or box.uuid != row.uuid:  # moved on since the first read
-        return None
+        return None, None
     if len(_VOTE_BOXES) > 256:
         _VOTE_BOXES.clear()
     _VOTE_BOXES[campaign_id] = box
-    return box
+    return box, voter_key
 
 
-def prepare_code_ballot(box: VoteBox, district: BoxDistrict, code: str, choice) -> PreparedBallot:
+def prepare_code_ballot(
+    box: VoteBox, district: BoxDistrict, voter_key: str | None, choice
+) -> PreparedBallot:
     """Everything a code ballot needs but its writes, outside the write transaction: the
-    code's voter key (an invalid code: 403), the engine's problems (answered under the lock,
-    after the phase, as :func:`cast` orders them), the receipt and its hash, the ballot's id."""
-    voter_key = code_voter_key(box, code)
+    code's voter key read with the vote (:func:`vote_box`; an invalid code: 403), the
+    engine's problems (answered under the lock, after the phase, as :func:`cast` orders
+    them), the receipt and its hash, the ballot's id."""
+    if voter_key is None:
+        raise RuleError(_("This voting code is not valid."), status=403, code="invalid_code")
     receipt = receipt_for(box, voter_key)
     return PreparedBallot(
         box=box,
@@ -830,12 +853,18 @@ def _claim_code(connection, ballot: PreparedBallot, channel: str) -> int | None:
 
 
 def _refuse_unless_in_vote(box: VoteBox) -> None:
-    """Under the lock: 409 when the vote of ``box`` is over (its campaign moved on)."""
-    row = db.session.connection().execute(_PHASE_AND_UUID, {"campaign_id": box.id}).first()
+    """Under the lock: 409 when the vote of ``box`` is over (its campaign moved on). On
+    PostgreSQL the read takes the campaign row's shared lock, as the claim does: a ballot
+    refused (used code, problems) while the vote closes waits for the close and is answered
+    "The vote is not open." (409), as on SQLite, whose write transaction waits the same way;
+    a 422 would invite the voter to correct a ballot that can no longer be counted."""
+    row = db.session.connection().execute(_PHASE_AND_UUID_SHARED, {"campaign_id": box.id}).first()
     if row is None or row.phase != "vote" or row.uuid != box.uuid:
         _VOTE_BOXES.pop(box.id, None)
         raise RuleError(_("The vote is not open."), status=409, code="vote_closed")
 
+
+_PHASE_AND_UUID_SHARED = _PHASE_AND_UUID.with_for_update(read=True)  # SQLite: no clause
 
 # SQLite (inside BEGIN IMMEDIATE): the code claimed only while the campaign is in its vote.
 _CLAIM_IN_VOTE = text(

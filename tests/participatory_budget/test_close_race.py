@@ -259,3 +259,39 @@ def test_a_ballot_sent_while_the_vote_closes_waits_and_is_refused(
     assert _counted(app, campaign_id, district_id) == ("results", 0)
     assert ballot_rows(app, campaign_id) == []
     assert _pending_sheets(app, campaign_id) == []
+
+
+def test_a_ballot_with_problems_sent_while_the_vote_closes_is_refused_as_closed(
+    app, make_user, monkeypatch
+):
+    """A code ballot over the envelope, sent through the API while the close is counting:
+    it waits for the close (on PostgreSQL its refusal reads the phase under the campaign
+    row's shared lock, as SQLite's write transaction waits) and is answered "The vote is not
+    open." (409), on both engines. A 422 (over budget) would invite the voter to correct a
+    ballot that can no longer be counted; before the close, the same ballot gets its 422."""
+    from plugins.participatory_budget import results
+
+    campaign_id, district_id, ids, agent_id = vote_campaign(app, make_user)
+    before, during = _codes(app, campaign_id, agent_id, count=2)
+    over = list(ids)  # 140,000 € for an envelope of 100,000 €
+    with pytest.raises(RuleError) as refused:
+        _api_ballot(app, campaign_id, {"code": before, "projects": over})
+    assert refused.value.status == 422 and refused.value.code == "over_budget"
+    reached, release = _pause(monkeypatch, results, "compute_results", "close", after=True)
+    close = _close(app, campaign_id, agent_id)
+    close.start()
+    assert reached.wait(30), "the close never counted"
+    ballot = Side(
+        app, "ballot", lambda: _api_ballot(app, campaign_id, {"code": during, "projects": over})
+    )
+    ballot.start()
+    # Shorter than WAIT: a ballot that did not wait is answered at once, and with a 422.
+    ballot.join(0.3)
+    assert ballot.is_alive(), "the ballot was answered while the vote was closing"
+    release.set()
+    close.join(30)
+    ballot.join(30)
+    assert close.error is None, close.error
+    assert isinstance(ballot.error, RuleError), ballot.value
+    assert (ballot.error.status, ballot.error.code) == (409, "vote_closed")
+    assert _counted(app, campaign_id, district_id) == ("results", 0)
