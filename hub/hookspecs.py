@@ -120,7 +120,9 @@ def hub_agenda_organisers(start, end):
 # --- Object pages: what a plugin adds to the page of one object ---------------------------
 # The six page hooks below (project, neighbourhood, body, session, dashboard, staff area) may
 # return :class:`hub.plugin.ListSection` objects beside their PageSections: the rows of one
-# query each, read for all the page's list sections together in one statement.
+# query each (integers, booleans, text, dates and naive datetimes, which come back as
+# ``datetime.date`` / ``datetime.datetime`` on every engine), read for all the page's list
+# sections together in one statement.
 
 
 @hookspec

@@ -23,6 +23,8 @@ from markupsafe import Markup
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
+    DateTime,
     Integer,
     Select,
     String,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    type_coerce,
     union_all,
 )
 
@@ -59,7 +62,7 @@ class ListSection:
     one statement.
 
     ``query`` selects named columns (``Model.title`` or ``expr.label("name")``) of integers,
-    booleans or text, without ORDER BY or LIMIT: give them as ``order_by`` (a tuple of
+    booleans, text, dates or (naive) datetimes, without ORDER BY or LIMIT: give them as ``order_by`` (a tuple of
     clauses, required) and ``limit``. Each row comes as an object with one attribute per
     column. The template gets the rows as ``rows_name`` (``items`` by default) and
     ``context``; ``prepare(rows)``, when given, returns the template's variables for the
@@ -80,28 +83,63 @@ class ListSection:
     show_empty: bool = False
 
 
+# The columns of the shared statement, by family: what a value of each travels as.
+FAMILIES = ("int", "text", "date", "datetime")
+
+
 def _family(column) -> str:
     """How a section's column travels in the shared statement: as a (64-bit) integer, a
-    boolean or text. Any other type (dates, numbers with decimals, JSON) would come back as
-    text that differs between SQLite and PostgreSQL, so it is refused at once."""
-    if isinstance(column.type, Boolean):
+    boolean (an integer), text, a date or a naive datetime. Any other type (numbers with
+    decimals, JSON, a datetime with a time zone) would come back as text that differs
+    between SQLite and PostgreSQL, so it is refused at once."""
+    kind = column.type
+    if isinstance(kind, Boolean):
         return "bool"
-    if isinstance(column.type, Integer):
+    if isinstance(kind, Integer):
         return "int"
-    if isinstance(column.type, String):
+    if isinstance(kind, String):
         return "text"
+    if isinstance(kind, DateTime) and not kind.timezone:
+        return "datetime"
+    if isinstance(kind, Date):
+        return "date"
     raise TypeError(
-        f"a ListSection selects integers, booleans or text: column {column.key!r} is "
-        f"{column.type!r} (select it in `prepare`, or as text)"
+        f"a ListSection selects integers, booleans, text, dates or naive datetimes: column "
+        f"{column.key!r} is {column.type!r} (select it in `prepare`, or as text)"
     )
+
+
+def _slot_family(family: str) -> str:
+    return "int" if family == "bool" else family
+
+
+def _typed(value, family: str, postgresql: bool):
+    """``value`` (a column, or None for padding) as its family's column of the statement.
+    PostgreSQL casts (a NULL must have the column's type). SQLite keeps the stored text as
+    it is (a CAST to DATETIME would make it a number) and SQLAlchemy's date and datetime
+    types parse it, so both engines give ``datetime.date`` and ``datetime.datetime``."""
+    if family == "text":
+        return cast(null() if value is None else value, Text)
+    if family in ("date", "datetime"):
+        kind = Date() if family == "date" else DateTime()
+        value = null() if value is None else value
+        return cast(value, kind) if postgresql else type_coerce(value, kind)
+    if value is None:
+        return cast(null(), BigInteger)
+    # PostgreSQL casts a boolean to an integer, not to a bigint: through int first.
+    return cast(cast(value, Integer) if family == "bool" else value, BigInteger)
 
 
 def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
     """The rows of every section's query, in one statement: each query, ordered and limited
-    in a subquery (``row_number`` keeps its order), is padded to the same columns (integers
-    first, then text, NULL where it has fewer) and the whole is a ``UNION ALL``."""
+    in a subquery (``row_number`` keeps its order), is padded to the same columns (integers,
+    then text, dates and datetimes, NULL where it has fewer) and the whole is a
+    ``UNION ALL``. Any object with ``query``, ``order_by`` and ``limit`` will do."""
     if not sections:
         return []
+    from .extensions import db
+
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     shapes = []
     for section in sections:
         ranked = section.query.add_columns(
@@ -113,47 +151,41 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
         columns = [c for c in sub.c if c.key != "hub_rank"]
         shapes.append((sub, [(c.key, _family(c), c) for c in columns]))
     width = {
-        kind: max(
-            sum(1 for _k, f, _c in shape if (f == "text") == (kind == "text"))
-            for _s, shape in shapes
-        )
-        for kind in ("int", "text")
+        kind: max(sum(1 for _k, f, _c in shape if _slot_family(f) == kind) for _s, shape in shapes)
+        for kind in FAMILIES
     }
     parts = []
     for index, (sub, shape) in enumerate(shapes):
-        # PostgreSQL casts a boolean to an integer, not to a bigint: through int first.
-        ints = [
-            cast(cast(c, Integer) if f == "bool" else c, BigInteger)
-            for _k, f, c in shape
-            if f != "text"
-        ]
-        texts = [cast(c, Text) for _k, f, c in shape if f == "text"]
-        ints += [cast(null(), BigInteger)] * (width["int"] - len(ints))
-        texts += [cast(null(), Text)] * (width["text"] - len(texts))
+        columns = []
+        for kind in FAMILIES:
+            mine = [_typed(c, f, postgresql) for _k, f, c in shape if _slot_family(f) == kind]
+            mine += [_typed(None, kind, postgresql)] * (width[kind] - len(mine))
+            columns += [c.label(f"hub_{kind}{n}") for n, c in enumerate(mine)]
         parts.append(
             select(
                 literal(index, Integer).label("hub_section"),
                 cast(sub.c.hub_rank, Integer).label("hub_rank"),
-                *(c.label(f"hub_i{n}") for n, c in enumerate(ints)),
-                *(c.label(f"hub_t{n}") for n, c in enumerate(texts)),
+                *columns,
             ).select_from(sub)
         )
-    from .extensions import db
-
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
     found: list[list[tuple]] = [[] for _ in sections]
     for row in db.session.execute(statement):
         found[row[0]].append(row)
+    starts, at = {}, 2
+    for kind in FAMILIES:
+        starts[kind], at = at, at + width[kind]
     result = []
     for (_sub, shape), rows in zip(shapes, found, strict=True):
         objects = []
         for row in sorted(rows, key=lambda r: r[1]):
-            ints = iter(row[2 : 2 + width["int"]])
-            texts = iter(row[2 + width["int"] :])
+            taken = dict.fromkeys(FAMILIES, 0)
             values = {}
-            for key, kind, _c in shape:
-                value = next(texts) if kind == "text" else next(ints)
-                values[key] = bool(value) if kind == "bool" and value is not None else value
+            for key, family, _c in shape:
+                kind = _slot_family(family)
+                value = row[starts[kind] + taken[kind]]
+                taken[kind] += 1
+                values[key] = bool(value) if family == "bool" and value is not None else value
             objects.append(SimpleNamespace(**values))
         result.append(objects)
     return result

@@ -1,15 +1,18 @@
 """``ListSection`` (hub/slots.py): the list sections of a page, whatever feature brings them,
-are read in one statement, each in its own order and limit, with integers, booleans and text."""
+are read in one statement, each in its own order and limit, with integers, booleans, text, dates and datetimes."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import pytest
 from factories import make_territory
 from query_count import counting
-from sqlalchemy import BigInteger, cast, func, literal, select
+from sqlalchemy import BigInteger, Numeric, cast, literal, select
 
+from hub.accounts.models import User
 from hub.plugin import ListSection
-from hub.slots import render_list_sections
+from hub.slots import fetch_list_rows, render_list_sections
 from hub.territory.models import Commune, Neighbourhood
 
 
@@ -77,8 +80,9 @@ def test_the_list_sections_of_a_page_cost_one_query(app):
 
 
 def test_whole_numbers_keep_64_bits_and_other_types_are_refused(app):
-    """A budget's amounts in cents pass 2**31; a date would come back as text that differs
-    between SQLite and PostgreSQL, so a section selecting one is refused, naming the column."""
+    """A budget's amounts in cents pass 2**31; a number with decimals would come back as
+    text that differs between SQLite and PostgreSQL, so a section selecting one is refused,
+    naming the column."""
     make_territory(app)
     large = 3_000_000_000
     seen = []
@@ -99,15 +103,61 @@ def test_whole_numbers_keep_64_bits_and_other_types_are_refused(app):
         order_by=(Commune.id,),
         prepare=keep,
     )
-    dated = ListSection(
-        "dated",
-        "Dated",
+    decimal = ListSection(
+        "decimal",
+        "Decimal",
         "projects/_neighbourhood_projects.html",
-        select(Commune.id, func.current_date().label("day")),
+        select(Commune.id, cast(Commune.id, Numeric(10, 2)).label("share")),
         order_by=(Commune.id,),
     )
     with app.test_request_context():
         render_list_sections([amounts])
         assert seen and all(r.cents == r.id + large for r in seen)
-        with pytest.raises(TypeError, match="'day'"):
-            render_list_sections([amounts, dated])
+        with pytest.raises(TypeError, match="'share'"):
+            render_list_sections([amounts, decimal])
+
+
+def test_dates_and_datetimes_come_back_as_themselves(app, make_user):
+    """Dates and naive datetimes travel in columns of their own type: the same
+    ``datetime.date`` and ``datetime.datetime`` (microseconds included) on SQLite and
+    PostgreSQL, NULL kept, in sections that select more or fewer of them than others."""
+    born = date(1961, 2, 28)
+    joined = datetime(2026, 3, 29, 2, 30, 15, 123456)
+    seen_on = datetime(2026, 11, 30, 23, 59, 59)
+    first = make_user("dates-a@example.org", birth_date=born, created_at=joined)
+    second = make_user("dates-b@example.org", created_at=seen_on, last_login_at=joined)
+    sections = [
+        ListSection(
+            "texts",
+            "Texts",
+            "projects/_neighbourhood_projects.html",
+            select(User.id, User.email.label("title")),
+            order_by=(User.id,),
+        ),
+        ListSection(
+            "dated",
+            "Dated",
+            "projects/_neighbourhood_projects.html",
+            select(User.id, User.birth_date, User.created_at, User.last_login_at).where(
+                User.id.in_((first, second))
+            ),
+            order_by=(User.id,),
+        ),
+        ListSection(
+            "one-date",
+            "One date",
+            "projects/_neighbourhood_projects.html",
+            select(User.created_at.label("joined")).where(User.id == second),
+            order_by=(User.id,),
+        ),
+    ]
+    with app.test_request_context(), counting(app) as statements:
+        texts, dated, one = fetch_list_rows(sections)
+    assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
+    assert len(texts) == 2 and all(isinstance(r.title, str) for r in texts)
+    assert [(r.id, r.birth_date, r.created_at, r.last_login_at) for r in dated] == [
+        (first, born, joined, None),
+        (second, None, seen_on, joined),
+    ]
+    assert type(dated[0].birth_date) is date and type(dated[0].created_at) is datetime
+    assert [r.joined for r in one] == [seen_on]
