@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy import Select
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,36 @@ class ActivityItem:
     url: str
     date: datetime | None = None
     status: object = ""
+
+
+@dataclass(frozen=True)
+class ActivityList:
+    """Items of the dashboard read from the rows of ``query``: the dashboard reads every
+    feature's lists, and its list sections, in one statement (as a
+    :class:`hub.plugin.ListSection`: named columns of integers, booleans, text, dates or
+    naive datetimes, no ORDER BY nor LIMIT but ``order_by`` and ``limit``). ``item(row)``
+    makes the :class:`ActivityItem` of a row (or None to leave it out); it reads nothing."""
+
+    query: Select
+    order_by: tuple
+    item: Callable[[object], ActivityItem | None]
+    limit: int | None = 50
+
+
+def activity_items(found) -> list[ActivityItem]:
+    """The dashboard's activity: the items and :class:`ActivityList` objects the features
+    returned, the lists read together (with the dashboard's sections), newest first."""
+    from .slots import page_sections_with
+
+    items = [entry for entry in found if isinstance(entry, ActivityItem)]
+    lists = [entry for entry in found if isinstance(entry, ActivityList)]
+    for entry in found:
+        if not isinstance(entry, ActivityItem | ActivityList):
+            raise TypeError(f"hub_user_activity returns ActivityItem or ActivityList: {entry!r}")
+    for listed, rows in zip(lists, page_sections_with("dashboard", None, lists), strict=True):
+        items += [item for item in map(listed.item, rows) if item is not None]
+    items.sort(key=lambda item: item.date.isoformat() if item.date else "", reverse=True)
+    return items
 
 
 @dataclass(frozen=True)

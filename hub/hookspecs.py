@@ -103,7 +103,9 @@ def hub_template_slot(slot, context):
 
 @hookspec
 def hub_user_activity(user):
-    """Return a list of :class:`hub.activity.ActivityItem` shown on the resident's dashboard."""
+    """Return the :class:`hub.activity.ActivityItem` objects shown on the resident's dashboard,
+    or :class:`hub.activity.ActivityList` objects (a query whose rows make the items), which
+    the dashboard reads with every feature's lists and its list sections in one statement."""
 
 
 @hookspec

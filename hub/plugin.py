@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "SearchResult": "hub.navigation:SearchResult",
     "search_like": "hub.navigation:search_like",
     "ActivityItem": "hub.activity:ActivityItem",
+    "ActivityList": "hub.activity:ActivityList",
     "NeighbourhoodNews": "hub.activity:NeighbourhoodNews",
     "WorkItem": "hub.workqueue:WorkItem",
     "WorkTally": "hub.workqueue:WorkTally",

@@ -191,10 +191,13 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
     return result
 
 
-def render_list_sections(sections: list[ListSection]) -> list[PageSection]:
-    """The page sections of ``sections``, their rows read in one statement."""
+def render_list_sections(sections: list[ListSection], found=None) -> list[PageSection]:
+    """The page sections of ``sections``, their rows read in one statement (or given as
+    ``found``, read with other lists)."""
     rendered = []
-    for section, rows in zip(sections, fetch_list_rows(sections), strict=True):
+    if found is None:
+        found = fetch_list_rows(sections)
+    for section, rows in zip(sections, found, strict=True):
         if not rows and not section.show_empty:
             continue
         context = section.prepare(rows) if section.prepare else {section.rows_name: rows}
@@ -231,7 +234,19 @@ def page_sections(page: str, obj=None) -> list[PageSection]:
     return memo[key][1]
 
 
-def _page_sections(page: str, obj=None) -> list[PageSection]:
+def page_sections_with(page: str, obj=None, lists=()) -> list[list[SimpleNamespace]]:
+    """Build the sections of ``page`` (as :func:`page_sections`, which then finds them) and
+    read the rows of the page's own ``lists`` (objects with ``query``, ``order_by`` and
+    ``limit``, such as the dashboard's :class:`hub.activity.ActivityList`) in the same
+    statement as its list sections. Returns the rows of each of ``lists``."""
+    memo = g.setdefault("hub_page_sections", {})
+    key = (page, id(obj), current_user.get_id() if current_user else None)
+    rows: list = []
+    memo[key] = (obj, _page_sections(page, obj, lists, rows))
+    return rows
+
+
+def _page_sections(page: str, obj=None, lists=(), rows=None) -> list[PageSection]:
     hook_name, argument = PAGE_HOOKS[page]
     kwargs = {"user": current_user}
     if argument:
@@ -240,7 +255,10 @@ def _page_sections(page: str, obj=None) -> list[PageSection]:
     found = [section for result in hook(**kwargs) for section in (result or [])]
     listed = [s for s in found if isinstance(s, ListSection)]
     sections = [s for s in found if not isinstance(s, ListSection)]
-    sections += render_list_sections(listed)
+    fetched = fetch_list_rows([*listed, *lists])
+    if rows is not None:
+        rows.extend(fetched[len(listed) :])
+    sections += render_list_sections(listed, fetched[: len(listed)])
     for section in sections:
         if not isinstance(section.html, Markup):
             raise TypeError(f"page section {section.id!r}: html must be Markup from a template")

@@ -7,8 +7,7 @@ from datetime import date
 from flask import g, has_request_context
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import func, or_, select
 
 from .. import audit, datacache
 from ..db import utcnow
@@ -97,15 +96,14 @@ def acts_for(user, body: Body, capability: str = "act") -> bool:
 
 def _bodies_acting_for(user, capability: str) -> list[Body]:
     today = local_today()
-    rows = db.session.scalars(
-        select(BodyMember)
-        .options(lazyload("*"))
-        .where(BodyMember.user_id == user.id, BodyMember.role.in_(CAPABILITIES[capability]))
-    ).all()
-    ids = {m.body_id for m in rows if m.active_on(today)}
-    if not ids:
-        return []
-    return list(db.session.scalars(select(Body).where(Body.id.in_(ids)).order_by(Body.name)))
+    # One query for the bodies (BodyMember.active_on, in SQL), one for their neighbourhoods.
+    active = select(BodyMember.body_id).where(
+        BodyMember.user_id == user.id,
+        BodyMember.role.in_(CAPABILITIES[capability]),
+        or_(BodyMember.mandate_start.is_(None), BodyMember.mandate_start <= today),
+        or_(BodyMember.mandate_end.is_(None), BodyMember.mandate_end >= today),
+    )
+    return list(db.session.scalars(select(Body).where(Body.id.in_(active)).order_by(Body.name)))
 
 
 def describe_membership(body: Body, member_id: int):

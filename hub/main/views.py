@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import opendata, workqueue
+from ..activity import activity_items
 from ..bodies.services import bodies_acting_for
 from ..forms import form_action
 from ..i18n import LANGUAGE_COOKIE
@@ -59,10 +60,12 @@ def set_language(code: str):
 @login_required
 def dashboard():
     hub = current_app.extensions["hub"]
-    sections = []
-    for items in hub.plugins.hook("hub_user_activity")(user=current_user):
-        sections.extend(items or [])
-    sections.sort(key=lambda item: item.date.isoformat() if item.date else "", reverse=True)
+    found = [
+        entry
+        for entries in hub.plugins.hook("hub_user_activity")(user=current_user)
+        for entry in entries or []
+    ]
+    sections = activity_items(found)  # with the dashboard's list sections: one statement
     body_queues = []
     for body in bodies_acting_for(current_user, "act"):
         queue = workqueue.collect(current_user, body, limit=0)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select, true
 
-from ..activity import ActivityItem
+from ..activity import ActivityItem, ActivityList
 from ..bodies.services import can
 from ..contributions.models import STATUSES, Contribution, ContributionChannel
 from ..extensions import db
@@ -143,41 +143,43 @@ def hub_api_record_extra(object_type, obj):
 
 @hookimpl
 def hub_user_activity(user):
-    items = []
-    for contribution, project in db.session.execute(
-        select(Contribution, Project)
-        .join(Project, Project.id == Contribution.target_id)
-        .where(Contribution.target_type == "project", Contribution.author_id == user.id)
-        .order_by(Contribution.id.desc())
-        .limit(50)
-    ):
-        items.append(
-            ActivityItem(
-                _l("Contribution"),
-                project.title,
-                url_for(
-                    "projects.contribution",
-                    project_id=project.id,
-                    contribution_id=contribution.id,
-                ),
-                contribution.created_at,
-                STATUSES[contribution.status],
-            )
+    """The resident's last 50 contributions and the projects they follow (read with the
+    dashboard's other lists)."""
+
+    def contributed(row):
+        url = url_for("projects.contribution", project_id=row.project_id, contribution_id=row.id)
+        return ActivityItem(
+            _l("Contribution"), row.title, url, row.created_at, STATUSES[row.status]
         )
-    for project, follow in db.session.execute(
-        select(Project, Follow)
-        .join(Follow, Follow.target_id == Project.id)
-        .where(Follow.target_type == "project", Follow.user_id == user.id)
-    ).all():
-        items.append(
-            ActivityItem(
-                _l("Followed project"),
-                project.title,
-                url_for("projects.show", project_id=project.id),
-                follow.created_at,
+
+    def followed(row):
+        url = url_for("projects.show", project_id=row.id)
+        return ActivityItem(_l("Followed project"), row.title, url, row.created_at)
+
+    return [
+        ActivityList(
+            select(
+                Contribution.id,
+                Contribution.created_at,
+                Contribution.status,
+                Project.id.label("project_id"),
+                Project.title,
             )
-        )
-    return items
+            .join(Project, Project.id == Contribution.target_id)
+            .where(Contribution.target_type == "project", Contribution.author_id == user.id),
+            order_by=(Contribution.id.desc(),),
+            item=contributed,
+            limit=50,
+        ),
+        ActivityList(
+            select(Project.id, Project.title, Follow.created_at)
+            .join(Follow, Follow.target_id == Project.id)
+            .where(Follow.target_type == "project", Follow.user_id == user.id),
+            order_by=(Follow.created_at.desc(), Project.id.desc()),
+            item=followed,
+            limit=None,
+        ),
+    ]
 
 
 @hookimpl

@@ -342,34 +342,46 @@ def hub_session_page(session, user):
 
 @hookimpl
 def hub_dashboard(user):
+    """The collectives the resident belongs to, and the initiatives a body they act for is
+    asked to facilitate: one list, read with the dashboard's other lists."""
     if not getattr(user, "is_authenticated", False):
         return []
-    items = db.session.scalars(
-        select(Initiative)
-        .where(Initiative.id.in_(select(Member.initiative_id).where(Member.user_id == user.id)))
-        .order_by(Initiative.state_changed_at.desc())
-    ).all()
-    bodies = bodies_acting_for(user, "act")
-    asked = (
-        db.session.scalars(
-            select(Initiative).where(
-                Initiative.facilitator_body_id.in_([b.id for b in bodies]),
-                Initiative.facilitation == "asked",
-            )
-        ).all()
-        if bodies
-        else []
-    )
-    if not items and not asked:
-        return []
+    from hub.plugin import Body
+
+    from .models import STATE_LABELS
+
+    bodies = [b.id for b in bodies_acting_for(user, "act")]
+    member = Initiative.id.in_(select(Member.initiative_id).where(Member.user_id == user.id))
+    asked = Initiative.facilitator_body_id.in_(bodies) & (Initiative.facilitation == "asked")
+
+    def split(rows):
+        for row in rows:
+            row.state_label = STATE_LABELS[row.state]
+        return {
+            "items": [row for row in rows if row.member],
+            "asked": [row for row in rows if row.asked] if bodies else [],
+        }
+
     return [
-        render_section(
+        ListSection(
             "initiatives",
             _l("My citizen initiatives"),
             "initiative_workshops/_dashboard.html",
+            select(
+                Initiative.id,
+                Initiative.title,
+                Initiative.state,
+                Initiative.members_count,
+                Initiative.members_required,
+                Body.name.label("facilitator_name"),
+                member.label("member"),
+                asked.label("asked"),
+            )
+            .outerjoin(Body, Body.id == Initiative.facilitator_body_id)
+            .where(member | asked if bodies else member),
+            order_by=(Initiative.state_changed_at.desc(), Initiative.id.desc()),
             order=40,
-            items=items,
-            asked=asked,
+            prepare=split,
         )
     ]
 
@@ -423,23 +435,36 @@ def hub_staff_area(user):
 
 @hookimpl
 def hub_user_activity(user):
-    rows = db.session.execute(
-        select(Initiative, Member.joined_at)
-        .join(Member, Member.initiative_id == Initiative.id)
-        .where(Member.user_id == user.id)
-        .order_by(Member.joined_at.desc())
-    ).all()
-    return [
-        ActivityItem(
+    from hub.plugin import ActivityList
+
+    from .models import STATE_LABELS
+
+    def carried(row):
+        return ActivityItem(
             _l("Citizen initiative I carry")
-            if item.author_id == user.id
+            if row.author_id == user.id
             else _l("Citizen initiative I joined"),
-            item.title,
-            url_for("initiative_workshops.detail", initiative_id=item.id),
-            joined,
-            item.state_label,
+            row.title,
+            url_for("initiative_workshops.detail", initiative_id=row.id),
+            row.joined_at,
+            STATE_LABELS[row.state],
         )
-        for item, joined in rows
+
+    return [
+        ActivityList(
+            select(
+                Initiative.id,
+                Initiative.title,
+                Initiative.author_id,
+                Initiative.state,
+                Member.joined_at,
+            )
+            .join(Member, Member.initiative_id == Initiative.id)
+            .where(Member.user_id == user.id),
+            order_by=(Member.joined_at.desc(), Initiative.id.desc()),
+            item=carried,
+            limit=None,
+        )
     ]
 
 

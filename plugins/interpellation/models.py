@@ -121,13 +121,7 @@ class Interpellation(db.Model):
     def current_stage(self, now: datetime | None = None) -> str:
         """The stage as of ``now``: collecting past the end of the period reads as expired,
         before ``hub interpellation close-expired`` records it (same rule, same result)."""
-        if (
-            self.stage == "collecting"
-            and self.signatures_close_at is not None
-            and (now or utcnow()) >= self.signatures_close_at
-        ):
-            return "expired"
-        return self.stage
+        return stage_at(self.stage, self.signatures_close_at, now)
 
     @property
     def stage_label(self):
@@ -194,3 +188,11 @@ class Interpellation(db.Model):
         if self.answered_on and self.council_due_on:
             return max(0, (self.answered_on - self.council_due_on).days)
         return 0
+
+
+def stage_at(stage: str, signatures_close_at: datetime | None, now: datetime | None = None) -> str:
+    """:meth:`Interpellation.current_stage` from the columns it reads (for rows, not objects)."""
+    if stage == "collecting" and signatures_close_at is not None:
+        if (now or utcnow()) >= signatures_close_at:
+            return "expired"
+    return stage

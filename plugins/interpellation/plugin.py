@@ -252,63 +252,68 @@ def hub_on_threshold_reached(collection, threshold):
 
 @hookimpl
 def hub_user_activity(user):
-    """Interpellations the resident started, joined as a committee member, or signed."""
-    from hub.plugin import signatures
+    """Interpellations the resident started, joined as a committee member, or signed (read
+    with the dashboard's other lists)."""
+    from hub.plugin import ActivityList, Signature, SignatureCollection
 
-    items = []
-    written = db.session.scalars(
-        select(Interpellation)
-        .where(Interpellation.author_id == user.id)
-        .order_by(Interpellation.created_at.desc())
-    ).all()
-    for item in written:
-        items.append(
-            ActivityItem(
-                _l("Interpellation I started"),
-                item.title,
-                url_for("interpellation.detail", interpellation_id=item.id),
-                item.created_at,
-                item.stage_label,
-            )
+    from .models import STAGE_LABELS, stage_at
+
+    def started(row):
+        return ActivityItem(
+            _l("Interpellation I started"),
+            row.title,
+            url_for("interpellation.detail", interpellation_id=row.id),
+            row.created_at,
+            STAGE_LABELS[stage_at(row.stage, row.signatures_close_at)],
         )
-    signed = signatures.signed_by(user.id, (COMMITTEE, SIGNATURES))
-    joined = [
-        (kind, label, collection, signature)
-        for kind, label in (
-            (COMMITTEE, _l("Interpellation committee I joined")),
-            (SIGNATURES, _l("Interpellation I signed")),
+
+    labels = {
+        COMMITTEE: _l("Interpellation committee I joined"),
+        SIGNATURES: _l("Interpellation I signed"),
+    }
+
+    def signed(row):
+        mine = row.author_id == user.id
+        if row.object_type == COMMITTEE and mine:
+            return None  # the author's own committee seat: "started" says it
+        if row.invalidated:
+            status = _l("signature invalidated")
+        else:
+            status = "" if mine else STAGE_LABELS[stage_at(row.stage, row.signatures_close_at)]
+        return ActivityItem(
+            labels[row.object_type],
+            row.title,
+            url_for("interpellation.detail", interpellation_id=row.object_id),
+            row.signed_at,
+            status,
         )
-        for collection, signature in signed
-        if collection.object_type == kind
+
+    return [
+        ActivityList(
+            select(
+                Interpellation.id,
+                Interpellation.title,
+                Interpellation.created_at,
+                Interpellation.stage,
+                Interpellation.signatures_close_at,
+            ).where(Interpellation.author_id == user.id),
+            order_by=(Interpellation.created_at.desc(), Interpellation.id.desc()),
+            item=started,
+            limit=None,
+        ),
+        ActivityList(
+            signatures.signed_by_rows(user.id, (COMMITTEE, SIGNATURES))
+            .join(Interpellation, Interpellation.id == SignatureCollection.object_id)
+            .add_columns(
+                Interpellation.author_id,
+                Interpellation.stage,
+                Interpellation.signatures_close_at,
+            ),
+            order_by=(Signature.created_at.desc(), Signature.id.desc()),
+            item=signed,
+            limit=None,
+        ),
     ]
-    mine = {i.id for i in written}
-    others = {c.object_id for _kind, _label, c, _sig in joined} - mine
-    labels = (
-        {
-            i.id: i.stage_label
-            for i in db.session.scalars(select(Interpellation).where(Interpellation.id.in_(others)))
-        }
-        if others
-        else {}
-    )
-    for kind, label, collection, signature in joined:
-        if kind == COMMITTEE and collection.object_id in mine:
-            continue
-        status = (
-            _l("signature invalidated")
-            if signature.invalidated_at
-            else labels.get(collection.object_id, "")
-        )
-        items.append(
-            ActivityItem(
-                label,
-                collection.title,
-                url_for("interpellation.detail", interpellation_id=collection.object_id),
-                signature.created_at,
-                status,
-            )
-        )
-    return items
 
 
 @hookimpl

@@ -25,7 +25,6 @@ from hub.plugin import (
     db,
     hookimpl,
     local_now,
-    object_url,
     render_section,
     sessions,
 )
@@ -297,14 +296,21 @@ def hub_staff_area(user):
 
 @hookimpl
 def hub_user_activity(user):
-    rows = db.session.scalars(
-        select(Workshop)
-        .join(Facilitator, Facilitator.workshop_id == Workshop.id)
-        .where(Facilitator.user_id == user.id)
-    ).all()
+    from hub.plugin import ActivityList
+
+    def facilitated(row):
+        url = url_for("neighbourhood_workshops.show", workshop_id=row.id)
+        return ActivityItem(_l("Workshop I facilitate"), row.title, url, row.created_at)
+
     return [
-        ActivityItem(_l("Workshop I facilitate"), w.title, object_url(w), w.created_at)
-        for w in rows
+        ActivityList(
+            select(Workshop.id, Workshop.title, Workshop.created_at)
+            .join(Facilitator, Facilitator.workshop_id == Workshop.id)
+            .where(Facilitator.user_id == user.id),
+            order_by=(Workshop.created_at.desc(), Workshop.id.desc()),
+            item=facilitated,
+            limit=None,
+        )
     ]
 
 

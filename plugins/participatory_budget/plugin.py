@@ -208,22 +208,32 @@ def hub_neighbourhood_page(neighbourhood, user):
 
 @hookimpl
 def hub_user_activity(user):
-    from hub.plugin import ActivityItem
+    from hub.plugin import ActivityItem, ActivityList
 
-    written = db.session.scalars(
-        select(BudgetProject)
-        .where(BudgetProject.author_id == user.id)
-        .order_by(BudgetProject.created_at.desc())
-    ).all()
-    return [
-        ActivityItem(
+    from .models import PROJECT_STATUSES
+
+    def proposed(row):
+        url = url_for("participatory_budget.project", project_id=row.id)
+        return ActivityItem(
             _l("Budget project I proposed"),
-            p.title,
-            url_for("participatory_budget.project", project_id=p.id),
-            p.created_at,
-            p.status_label,
+            row.title,
+            url,
+            row.created_at,
+            PROJECT_STATUSES[row.status],
         )
-        for p in written
+
+    return [
+        ActivityList(
+            select(
+                BudgetProject.id,
+                BudgetProject.title,
+                BudgetProject.created_at,
+                BudgetProject.status,
+            ).where(BudgetProject.author_id == user.id),
+            order_by=(BudgetProject.created_at.desc(), BudgetProject.id.desc()),
+            item=proposed,
+            limit=None,
+        )
     ]
 
 

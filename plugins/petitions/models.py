@@ -97,9 +97,7 @@ class Petition(db.Model):
 
     def current_status(self, now: datetime | None = None) -> str:
         """The status residents see: an open petition past its deadline reads as closed."""
-        if self.status == "open" and self.deadline and (now or utcnow()) >= self.deadline:
-            return "closed"
-        return self.status
+        return status_at(self.status, self.deadline, now)
 
     @property
     def status_label(self):
@@ -140,3 +138,10 @@ Index(
     Petition.id,
     Petition.status,
 )
+
+
+def status_at(status: str, deadline: datetime | None, now: datetime | None = None) -> str:
+    """:meth:`Petition.current_status` from the columns it reads (for rows, not objects)."""
+    if status == "open" and deadline and (now or utcnow()) >= deadline:
+        return "closed"
+    return status

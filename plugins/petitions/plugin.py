@@ -342,40 +342,52 @@ def hub_on_threshold_reached(collection, threshold):
 
 @hookimpl
 def hub_user_activity(user):
-    """Petitions the resident wrote, then those they signed (one query each)."""
-    from hub.plugin import signatures
+    """Petitions the resident wrote, then those they signed (read with the dashboard's other
+    lists)."""
+    from hub.plugin import ActivityList, Signature, signatures
 
-    written = db.session.scalars(
-        select(Petition).where(Petition.author_id == user.id).order_by(Petition.created_at.desc())
-    ).all()
-    items = [
-        ActivityItem(
+    from .models import status_at
+
+    def written(row):
+        return ActivityItem(
             _l("Petition I wrote"),
-            p.title,
-            url_for("petitions.detail", petition_id=p.id),
-            p.created_at,
-            STATUS_LABELS[p.current_status()],
+            row.title,
+            url_for("petitions.detail", petition_id=row.id),
+            row.created_at,
+            STATUS_LABELS[status_at(row.status, row.deadline)],
         )
-        for p in written
+
+    labels = {SIGNATURES: _l("Petition I signed"), SUPPORTERS: _l("Petition I supported")}
+
+    def signed(row):
+        return ActivityItem(
+            labels[row.object_type],
+            row.title,
+            url_for("petitions.detail", petition_id=row.object_id),
+            row.signed_at,
+            _l("signature invalidated") if row.invalidated else "",
+        )
+
+    return [
+        ActivityList(
+            select(
+                Petition.id,
+                Petition.title,
+                Petition.created_at,
+                Petition.status,
+                Petition.deadline,
+            ).where(Petition.author_id == user.id),
+            order_by=(Petition.created_at.desc(), Petition.id.desc()),
+            item=written,
+            limit=None,
+        ),
+        ActivityList(
+            signatures.signed_by_rows(user.id, (SIGNATURES, SUPPORTERS)),
+            order_by=(Signature.created_at.desc(), Signature.id.desc()),
+            item=signed,
+            limit=None,
+        ),
     ]
-    signed = signatures.signed_by(user.id, (SIGNATURES, SUPPORTERS))
-    for kind, label in (
-        (SIGNATURES, _l("Petition I signed")),
-        (SUPPORTERS, _l("Petition I supported")),
-    ):
-        for collection, signature in signed:
-            if collection.object_type != kind:
-                continue
-            items.append(
-                ActivityItem(
-                    label,
-                    collection.title,
-                    url_for("petitions.detail", petition_id=collection.object_id),
-                    signature.created_at,
-                    _l("signature invalidated") if signature.invalidated_at else "",
-                )
-            )
-    return items
 
 
 @hookimpl

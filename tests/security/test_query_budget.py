@@ -25,7 +25,6 @@ ROLES = ("anonymous", "verified", "agent", "elected", "moderator", "admin")
 OVER_BUDGET: dict[str, int] = {
     "accounts.download_data": 23,  # one query per feature section (invitations added one)
     "initiative_workshops.detail": 16,  # core sections: comments, signatures, sessions
-    "main.dashboard": 23,
     "main.staff": 23,
     "projects.show": 22,
 }

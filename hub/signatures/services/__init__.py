@@ -22,6 +22,7 @@ from .queries import (
     offline_batches,
     public_signers,
     signed_by,
+    signed_by_rows,
     signer_rows,
 )
 from .signing import (
@@ -76,6 +77,7 @@ __all__ = [
     "signature_of",
     "set_public_name",
     "signed_by",
+    "signed_by_rows",
     "signer_rows",
     "withdraw",
 ]

@@ -120,6 +120,25 @@ def offline_batches(collection_id: int) -> list[OfflineSignatureBatch]:
     )
 
 
+def signed_by_rows(user_id: int, object_type):
+    """The query of what :func:`signed_by` returns, as named columns for a dashboard's
+    :class:`hub.activity.ActivityList` (read with the page's other lists): ``object_type``,
+    ``object_id``, ``title``, ``signed_at`` and ``invalidated``; order it by
+    ``Signature.created_at``."""
+    types = [object_type] if isinstance(object_type, str) else list(object_type)
+    return (
+        select(
+            SignatureCollection.object_type,
+            SignatureCollection.object_id,
+            SignatureCollection.title,
+            Signature.created_at.label("signed_at"),
+            Signature.invalidated_at.is_not(None).label("invalidated"),
+        )
+        .join(Signature, Signature.collection_id == SignatureCollection.id)
+        .where(Signature.user_id == user_id, SignatureCollection.object_type.in_(types))
+    )
+
+
 def signed_by(user_id: int, object_type):
     """``[(collection, signature)]`` the user signed for objects of ``object_type`` (a type,
     or several in one query: filter the pairs by ``collection.object_type``), newest first."""
