@@ -196,7 +196,9 @@ def hub_work_items(user, body, limit):
     their deadline. ``body`` None: what ``user``'s staff roles must handle; a local body: what
     that body must handle (``user`` is the person looking). Where they can be many, return a
     :class:`hub.plugin.WorkTally` per kind and only the ``limit`` most urgent items of it
-    (``limit`` 0: the tallies alone)."""
+    (``limit`` 0: the tallies alone). Or return a :class:`hub.plugin.WorkBatch` (a tally
+    query, the rows queries, and a function making the items of their rows): the queue reads
+    every feature's batches in one statement."""
 
 
 # --- Events: reactions to what happens in the core -----------------------------------------

@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "NeighbourhoodNews": "hub.activity:NeighbourhoodNews",
     "WorkItem": "hub.workqueue:WorkItem",
     "WorkTally": "hub.workqueue:WorkTally",
+    "WorkBatch": "hub.workqueue:WorkBatch",
     "due_cutoff": "hub.workqueue:due_cutoff",
     "tally_and_rows": "hub.workqueue:tally_and_rows",
     "Dataset": "hub.opendata:Dataset",

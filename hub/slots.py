@@ -135,21 +135,39 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
     in a subquery (``row_number`` keeps its order), is padded to the same columns (integers,
     then text, dates and datetimes, NULL where it has fewer) and the whole is a
     ``UNION ALL``. Any object with ``query``, ``order_by`` and ``limit`` will do."""
-    if not sections:
-        return []
-    from .extensions import db
-
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    shapes = []
+    subqueries = []
     for section in sections:
         ranked = section.query.add_columns(
             func.row_number().over(order_by=section.order_by).label("hub_rank")
         ).order_by(*section.order_by)
         if section.limit is not None:
             ranked = ranked.limit(section.limit)
-        sub = ranked.subquery()
+        subqueries.append(ranked.subquery())
+    return [[SimpleNamespace(**dict(row)) for row in rows] for rows in read_together(subqueries)]
+
+
+def read_together(subqueries, untyped: str | None = None) -> list[list[list[tuple]]]:
+    """The rows of each of ``subqueries`` in one statement (a ``UNION ALL``, each padded to
+    the same columns by family), each row a list of ``(column name, value)`` in the
+    subquery's order of columns. A subquery with a ``hub_rank`` column comes back sorted by
+    it (and without it); the others in the order the database gives. A column without a
+    type (a sum of CASEs) is refused, unless ``untyped`` names the family to give it."""
+    if not subqueries:
+        return []
+    from sqlalchemy.types import NullType
+
+    from .extensions import db
+
+    def family(column):
+        if untyped and isinstance(column.type, NullType):
+            return untyped
+        return _family(column)
+
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    shapes = []
+    for sub in subqueries:
         columns = [c for c in sub.c if c.key != "hub_rank"]
-        shapes.append((sub, [(c.key, _family(c), c) for c in columns]))
+        shapes.append((sub, [(c.key, family(c), c) for c in columns]))
     width = {
         kind: max(sum(1 for _k, f, _c in shape if _slot_family(f) == kind) for _s, shape in shapes)
         for kind in FAMILIES
@@ -161,15 +179,16 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
             mine = [_typed(c, f, postgresql) for _k, f, c in shape if _slot_family(f) == kind]
             mine += [_typed(None, kind, postgresql)] * (width[kind] - len(mine))
             columns += [c.label(f"hub_{kind}{n}") for n, c in enumerate(mine)]
+        rank = cast(sub.c.hub_rank, Integer) if "hub_rank" in sub.c else literal(0, Integer)
         parts.append(
             select(
                 literal(index, Integer).label("hub_section"),
-                cast(sub.c.hub_rank, Integer).label("hub_rank"),
+                rank.label("hub_rank"),
                 *columns,
             ).select_from(sub)
         )
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    found: list[list[tuple]] = [[] for _ in sections]
+    found: list[list[tuple]] = [[] for _ in subqueries]
     for row in db.session.execute(statement):
         found[row[0]].append(row)
     starts, at = {}, 2
@@ -177,17 +196,19 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
         starts[kind], at = at, at + width[kind]
     result = []
     for (_sub, shape), rows in zip(shapes, found, strict=True):
-        objects = []
-        for row in sorted(rows, key=lambda r: r[1]):
+        read = []
+        for row in sorted(rows, key=lambda r: r[1]):  # stable: unranked rows keep their order
             taken = dict.fromkeys(FAMILIES, 0)
-            values = {}
-            for key, family, _c in shape:
-                kind = _slot_family(family)
+            values = []
+            for key, family_, _c in shape:
+                kind = _slot_family(family_)
                 value = row[starts[kind] + taken[kind]]
                 taken[kind] += 1
-                values[key] = bool(value) if family == "bool" and value is not None else value
-            objects.append(SimpleNamespace(**values))
-        result.append(objects)
+                values.append(
+                    (key, bool(value) if family_ == "bool" and value is not None else value)
+                )
+            read.append(values)
+        result.append(read)
     return result
 
 

@@ -5,12 +5,15 @@ staff queue (``body`` is None) the items the user's roles must handle; for a loc
 queue the items that body must handle (relay requests, sessions to hold, minutes to
 approve). Items come back sorted: overdue first, then by deadline, undated last. A feature
 whose items can be many returns a :class:`WorkTally` (counted by the database) and only its
-``limit`` most urgent items, so a queue costs a few queries whatever the data size.
+``limit`` most urgent items, so a queue costs the same whatever the data size; features
+that return a :class:`WorkBatch` (queries and a function making their items) are read
+together in one statement, so it costs one query whatever the number of features.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, g
@@ -79,6 +82,51 @@ class WorkTally:
     roles: tuple[str, ...] = ("agent",)
 
 
+@dataclass(frozen=True)
+class WorkBatch:
+    """A feature's pending items as queries, read with every other feature's in one
+    statement: the queue costs one query whatever the number of features.
+
+    ``tally`` selects rows of counts (one row, or one per group: integers and text);
+    ``rows`` maps names to the queries of the items of each kind, each with its ORDER BY
+    (integers, booleans, text, dates and naive datetimes, as a
+    :class:`hub.plugin.ListSection`'s columns), of which the first ``limit`` are read
+    (none when ``limit`` is 0). ``build(counted, found)`` gets the tally's rows (tuples) and
+    each query's rows (named tuples), reads nothing more, and returns the feature's
+    :class:`WorkItem` and :class:`WorkTally` objects (or further batches' results)."""
+
+    tally: object
+    rows: dict = field(default_factory=dict)
+    limit: int = 0
+    build: Callable[[list, dict], list] = lambda counted, found: []
+
+
+def run_batches(batches: list[WorkBatch]) -> list[list]:
+    """What each batch's ``build`` returns, every batch's queries read in one statement."""
+    from collections import namedtuple
+
+    from .slots import read_together
+
+    subqueries, places = [], []
+    for batch in batches:
+        subqueries.append(batch.tally.subquery())
+        names = list(batch.rows) if batch.limit else []
+        subqueries += [batch.rows[name].limit(batch.limit).subquery() for name in names]
+        places.append(names)
+    read = iter(read_together(subqueries, untyped="int"))
+    results = []
+    for batch, names in zip(batches, places, strict=True):
+        counted = [tuple(value for _key, value in row) for row in next(read)]
+        found = {name: [] for name in batch.rows}
+        for name in names:
+            rows = next(read)
+            if rows:
+                Row = namedtuple("Row", [key for key, _value in rows[0]], rename=True)
+                found[name] = [Row(*(value for _key, value in row)) for row in rows]
+        results.append(batch.build(counted, found))
+    return results
+
+
 @dataclass
 class WorkQueue:
     """A queue: its ``items`` (the most urgent, at most the limit asked) and the counts of
@@ -121,18 +169,21 @@ def collect(user, body=None, limit: int | None = None) -> WorkQueue:
     limit = QUEUE_LIMIT if limit is None else limit
     hook = current_app.extensions["hub"].plugins.hook("hub_work_items")
     items, tallies = [], []
-    for result in hook(user=user, body=body, limit=limit):
-        for entry in result or []:
-            if isinstance(entry, WorkItem):
-                _check_roles(entry.kind, entry.roles)
-                items.append(entry)
-            elif isinstance(entry, WorkTally):
-                _check_roles(entry.kind, entry.roles)
-                tallies.append(entry)
-            else:
-                raise TypeError(
-                    f"hub_work_items must return WorkItem or WorkTally objects, not {entry!r}"
-                )
+    found = [entry for result in hook(user=user, body=body, limit=limit) for entry in result or []]
+    batches = [entry for entry in found if isinstance(entry, WorkBatch)]
+    found = [entry for entry in found if not isinstance(entry, WorkBatch)]
+    found += [entry for built in run_batches(batches) for entry in built or []]
+    for entry in found:
+        if isinstance(entry, WorkItem):
+            _check_roles(entry.kind, entry.roles)
+            items.append(entry)
+        elif isinstance(entry, WorkTally):
+            _check_roles(entry.kind, entry.roles)
+            tallies.append(entry)
+        else:
+            raise TypeError(
+                f"hub_work_items must return WorkItem or WorkTally objects, not {entry!r}"
+            )
     today = local_today()
     tallied = {t.kind for t in tallies}
     tallies += [
@@ -218,53 +269,6 @@ def tally_and_rows(tally, row_queries: dict, limit: int):
     unless it groups) and, when ``limit``, the first ``limit`` rows of each query. The parts are one ``UNION ALL``,
     so a queue costs one round trip per feature instead of one per kind and order.
     """
-    from collections import namedtuple
-
-    from sqlalchemy import Integer, cast, literal_column, null, select, union_all
-    from sqlalchemy.types import NullType
-
-    from .extensions import db
-
-    if not limit or not row_queries:
-        return [tuple(row) for row in db.session.execute(tally)], {name: [] for name in row_queries}
-    names = list(row_queries)
-    columns = list(next(iter(row_queries.values())).selected_columns)
-    counted_columns = list(tally.selected_columns)
-
-    def empty(column, default=None):
-        if isinstance(column.type, NullType):
-            return null() if default is None else cast(null(), default)
-        return cast(null(), column.type)
-
-    parts = []
-    for index, name in enumerate(names, start=1):
-        rows = row_queries[name].limit(limit).subquery()
-        parts.append(
-            select(
-                literal_column(str(index), Integer).label("hub_part"),
-                *rows.c,
-                *(
-                    empty(column, Integer).label(f"hub_count_{i}")
-                    for i, column in enumerate(counted_columns)
-                ),
-            )
-        )
-    counts = tally.subquery()
-    parts.append(
-        select(
-            literal_column("0", Integer),
-            *(empty(column) for column in columns),
-            *counts.c,
-        )
-    )
-    result = db.session.execute(union_all(*parts))
-    keys = list(result.keys())[1 : 1 + len(columns)]
-    Row = namedtuple("Row", keys, rename=True)
-    found: dict = {name: [] for name in names}
-    counted = []
-    for row in result:
-        if row[0] == 0:
-            counted.append(tuple(row[1 + len(columns) :]))
-        else:
-            found[names[row[0] - 1]].append(Row(*row[1 : 1 + len(columns)]))
-    return counted, found
+    return run_batches(
+        [WorkBatch(tally, row_queries, limit, lambda counted, found: (counted, found))]
+    )[0]

@@ -272,7 +272,7 @@ def hub_work_items(user, body, limit):
     from ..bodies.models import Body
     from ..settings import get_setting
     from ..timeutil import local_date, local_today
-    from ..workqueue import WorkItem, WorkTally, due_cutoff, tally_and_rows
+    from ..workqueue import WorkBatch, WorkItem, WorkTally, due_cutoff
 
     today = local_today()
     pending_relay = (
@@ -280,10 +280,10 @@ def hub_work_items(user, body, limit):
         Relay.report_submitted_at.is_(None),
     )
 
-    def relays(where):
-        """(tally rows, item rows) of the relays matching ``where``."""
+    def relays(where, build):
+        """The batch of the relays matching ``where``: ``build(tally rows, item rows)``."""
         late = case((Relay.report_deadline < today, 1), else_=0)
-        tallies, found = tally_and_rows(
+        return WorkBatch(
             select(Relay.status, func.count(), func.coalesce(func.sum(late), 0))
             .where(*pending_relay, *where)
             .group_by(Relay.status),
@@ -302,9 +302,8 @@ def hub_work_items(user, body, limit):
                 .order_by(Relay.report_deadline, Relay.id)
             },
             limit,
+            lambda counted, found: build(counted, found["relays"]),
         )
-        rows = found["relays"]
-        return tallies, rows
 
     def relay_url(row):
         return url_for("projects.relay", project_id=row.project_id, relay_id=row.id)
@@ -316,28 +315,32 @@ def hub_work_items(user, body, limit):
             "invited": "projects.relay_invitation",
             "accepted": "projects.relay_report",
         }
-        tallies, rows = relays((Relay.body_id == body.id,))
-        return [WorkTally(kind[status], total, late) for status, total, late in tallies] + [
-            WorkItem(
-                kind[r.status],
-                _l("Relay invitation to answer")
-                if r.status == "invited"
-                else _l("Relay report to send"),
-                r.title,
-                relay_url(r),
-                due=r.report_deadline,
-                deadline="promised",
-                assignee=body.name,
-            )
-            for r in rows
-        ]
-    items = []
+
+        def body_relays(tallies, rows):
+            return [WorkTally(kind[status], total, late) for status, total, late in tallies] + [
+                WorkItem(
+                    kind[r.status],
+                    _l("Relay invitation to answer")
+                    if r.status == "invited"
+                    else _l("Relay report to send"),
+                    r.title,
+                    relay_url(r),
+                    due=r.report_deadline,
+                    deadline="promised",
+                    assignee=body.name,
+                )
+                for r in rows
+            ]
+
+        return [relays((Relay.body_id == body.id,), body_relays)]
+    batches = []
     if user.can("projects.answer"):
         days = int(get_setting("projects_answer_days") or 60)
 
         # Per project, index seeks only (ix_contribution_waiting): whether a contribution
         # waits, whether one waits since before the promised delay, the oldest; the counts
-        # are read for the ``limit`` projects shown alone. Nothing scans the contributions.
+        # are read for the ``limit`` projects shown alone (outside the ordered, limited
+        # subquery). Nothing scans the contributions.
         def waiting(*where):
             return (
                 select(Contribution.id)
@@ -363,76 +366,83 @@ def hub_work_items(user, body, limit):
             .scalar_subquery()
             .label("oldest")
         )
-        counted, found = tally_and_rows(
-            select(
-                func.count(Project.id),
-                func.coalesce(
-                    func.sum(case((waiting(Contribution.created_at < cutoff), 1), else_=0)), 0
-                ),
-            ).where(waiting()),
-            {
-                "answer": select(Project.id, Project.title, User.display_name, oldest)
-                .outerjoin(User, User.id == Project.owner_id)
-                .where(waiting())
-                .order_by(oldest, Project.id)
-            },
-            limit,
+        shown = (
+            select(Project.id, Project.title, User.display_name, oldest)
+            .outerjoin(User, User.id == Project.owner_id)
+            .where(waiting())
+            .order_by(oldest, Project.id)
+            .limit(limit)
+            .subquery()
         )
-        total, late = counted[0]
-        items.append(WorkTally("projects.answer", total, late))
-        rows = found["answer"]
-        counts = {}
-        if rows:
-            counts = dict(
-                db.session.execute(
-                    select(Contribution.target_id, func.count(Contribution.id))
-                    .where(
-                        Contribution.target_type == "project",
-                        Contribution.answer_id.is_(None),
-                        Contribution.target_id.in_([row.id for row in rows]),
-                        Contribution.status.in_(("received", "under_study")),
-                    )
-                    .group_by(Contribution.target_id)
-                ).all()
+        waiting_count = (
+            select(func.count(Contribution.id))
+            .where(
+                Contribution.target_type == "project",
+                Contribution.answer_id.is_(None),
+                Contribution.target_id == shown.c.id,
+                Contribution.status.in_(("received", "under_study")),
             )
-        items += [
-            WorkItem(
-                "projects.answer",
-                lazy_ngettext(
-                    "%(num)d contribution awaiting an answer",
-                    "%(num)d contributions awaiting an answer",
-                    counts.get(row.id, 0),
-                ),
-                row.title,
-                url_for("projects.instruction", project_id=row.id),
-                due=local_date(row.oldest) + timedelta(days=days),
-                deadline="promised",
-                assignee=row.display_name or "",
+            .scalar_subquery()
+            .label("waiting")
+        )
+
+        def answers(counted, found):
+            total, late = counted[0]
+            return [WorkTally("projects.answer", total, late)] + [
+                WorkItem(
+                    "projects.answer",
+                    lazy_ngettext(
+                        "%(num)d contribution awaiting an answer",
+                        "%(num)d contributions awaiting an answer",
+                        row.waiting,
+                    ),
+                    row.title,
+                    url_for("projects.instruction", project_id=row.id),
+                    due=local_date(row.oldest) + timedelta(days=days),
+                    deadline="promised",
+                    assignee=row.display_name or "",
+                )
+                for row in found["answer"]
+            ]
+
+        batches.append(
+            WorkBatch(
+                select(
+                    func.count(Project.id),
+                    func.coalesce(
+                        func.sum(case((waiting(Contribution.created_at < cutoff), 1), else_=0)),
+                        0,
+                    ),
+                ).where(waiting()),
+                {"answer": select(*shown.c, waiting_count).order_by(shown.c.oldest, shown.c.id)},
+                limit,
+                answers,
             )
-            for row in rows
-        ]
+        )
     if user.can("projects.manage"):
-        tallies, rows = relays(())
-        items.append(
-            WorkTally(
-                "projects.relay_follow_up",
-                sum(total for _status, total, _late in tallies),
-                sum(late for _status, _total, late in tallies),
-            )
-        )
-        items += [
-            WorkItem(
-                "projects.relay_follow_up",
-                _l("Relay report expected"),
-                f"{r.name} · {r.title}",
-                relay_url(r),
-                due=r.report_deadline,
-                deadline="promised",
-                assignee=r.name,
-            )
-            for r in rows
-        ]
-    return items
+
+        def follow_up(tallies, rows):
+            return [
+                WorkTally(
+                    "projects.relay_follow_up",
+                    sum(total for _status, total, _late in tallies),
+                    sum(late for _status, _total, late in tallies),
+                )
+            ] + [
+                WorkItem(
+                    "projects.relay_follow_up",
+                    _l("Relay report expected"),
+                    f"{r.name} · {r.title}",
+                    relay_url(r),
+                    due=r.report_deadline,
+                    deadline="promised",
+                    assignee=r.name,
+                )
+                for r in rows
+            ]
+
+        batches.append(relays((), follow_up))
+    return batches
 
 
 @hookimpl

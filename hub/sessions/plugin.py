@@ -226,13 +226,14 @@ def _minutes_item(meeting, days: int, assignee: str = ""):
 
 
 def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
-    """The tally of held sessions (matching ``where``) whose minutes are not published, and
-    the ``limit`` most urgent: those under review until a set day and the others (due
-    ``days`` after the session) are read apart, each in its own order."""
+    """The batch (:class:`hub.workqueue.WorkBatch`) of held sessions (matching ``where``)
+    whose minutes are not published: their tally and the ``limit`` most urgent, those under
+    review until a set day and the others (due ``days`` after the session) read apart, each
+    in its own order."""
     from sqlalchemy import and_, case, func, or_
 
     from ..timeutil import local_now, local_today
-    from ..workqueue import WorkTally, due_cutoff, tally_and_rows
+    from ..workqueue import WorkBatch, WorkTally, due_cutoff
 
     now, today = local_now(), local_today()
     pending = (
@@ -254,7 +255,14 @@ def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
         Meeting.minutes_status,
         Meeting.minutes_review_until,
     )
-    counted, found = tally_and_rows(
+
+    def build(counted, found):
+        total, overdue = counted[0]
+        items = [WorkTally("sessions.minutes", total, overdue)]
+        rows = found["review"] + found["held"]
+        return items + [_minutes_item(row, days, assignee) for row in rows]
+
+    return WorkBatch(
         select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(*pending),
         {
             "review": select(*columns)
@@ -265,11 +273,8 @@ def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
             .order_by(Meeting.starts_at, Meeting.id),
         },
         limit,
+        build,
     )
-    total, overdue = counted[0]
-    items = [WorkTally("sessions.minutes", total, overdue)]
-    rows = found["review"] + found["held"]
-    return items + [_minutes_item(row, days, assignee) for row in rows]
 
 
 @hookimpl
@@ -280,45 +285,49 @@ def hub_work_items(user, body, limit):
     from sqlalchemy import func
 
     from ..timeutil import local_now
-    from ..workqueue import WorkItem, WorkTally
+    from ..workqueue import WorkBatch, WorkItem, WorkTally
 
     now = local_now()
     days = int(get_setting("sessions_minutes_days") or 30)
     if body is None:
         if not user.can("sessions.manage"):
             return []
-        return _pending_minutes((), days, limit)
+        return [_pending_minutes((), days, limit)]
     from ..registry import allows
 
     if not allows(user, body, "organise_sessions"):
         return []
     own = (Meeting.organiser_type == "body") & (Meeting.organiser_id == body.id)
-    items = _pending_minutes((own,), days, limit, body.name)
     coming = (
         own,
         Meeting.cancelled_at.is_(None),
         Meeting.starts_at >= now,
         Meeting.starts_at < now + timedelta(days=UPCOMING_DAYS),
     )
-    total = db.session.scalar(select(func.count(Meeting.id)).where(*coming))
-    items.append(WorkTally("sessions.hold", total))
-    upcoming = []
-    if limit and total:
-        upcoming = db.session.execute(
-            select(Meeting.id, Meeting.title, Meeting.starts_at)
-            .where(*coming)
-            .order_by(Meeting.starts_at, Meeting.id)
-            .limit(limit)
-        )
-    items += [
-        WorkItem(
-            "sessions.hold",
-            _l("Session to hold"),
-            m.title,
-            url_for("sessions.show", meeting_id=m.id),
-            due=m.starts_at.date(),
-            assignee=body.name,
-        )
-        for m in upcoming
+
+    def to_hold(counted, found):
+        return [WorkTally("sessions.hold", counted[0][0])] + [
+            WorkItem(
+                "sessions.hold",
+                _l("Session to hold"),
+                m.title,
+                url_for("sessions.show", meeting_id=m.id),
+                due=m.starts_at.date(),
+                assignee=body.name,
+            )
+            for m in found["upcoming"]
+        ]
+
+    return [
+        _pending_minutes((own,), days, limit, body.name),
+        WorkBatch(
+            select(func.count(Meeting.id)).where(*coming),
+            {
+                "upcoming": select(Meeting.id, Meeting.title, Meeting.starts_at)
+                .where(*coming)
+                .order_by(Meeting.starts_at, Meeting.id)
+            },
+            limit,
+            to_hold,
+        ),
     ]
-    return items

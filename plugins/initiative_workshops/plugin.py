@@ -531,7 +531,7 @@ def hub_work_items(user, body, limit):
     tallies in one aggregate query, then the ``limit`` most urgent of each kind."""
     from sqlalchemy import and_, case, func, literal
 
-    from hub.plugin import WorkItem, WorkTally, body_capabilities, local_today, tally_and_rows
+    from hub.plugin import WorkBatch, WorkItem, WorkTally, body_capabilities, local_today
 
     from .services import can_decide, can_manage
 
@@ -586,53 +586,59 @@ def hub_work_items(user, body, limit):
             if late is not None
             else literal(0),
         ]
-    counted, found = tally_and_rows(
-        select(*columns).where(or_(*(c for c, _d, _a, _r in kinds.values()))),
-        {
-            kind: select(
-                Initiative.id,
-                Initiative.title,
-                Initiative.decision_due,
-                Initiative.support_rule,
-            )
-            .where(condition)
-            .order_by(
-                *((due.is_(None), due, Initiative.id) if due is not None else (Initiative.id,))
-            )
-            for kind, (condition, due, _anchor, _roles) in kinds.items()
-        },
-        limit,
-    )
-    counted = counted[0]
-    items = []
-    for index, (kind, (_condition, due, anchor, roles)) in enumerate(kinds.items()):
-        total = counted[2 * index]
-        items.append(WorkTally(kind, total, int(counted[2 * index + 1] or 0), roles))
-        rows = found[kind]
-        for row in rows:
-            if kind == "initiative_workshops.decision":
-                what = _l("Citizen initiative: decision due")
-            elif kind == "initiative_workshops.acknowledge":
-                what = _l("Citizen initiative: dossier to acknowledge")
-            elif kind == "initiative_workshops.facilitation":
-                what = _l("Citizen initiative: facilitation request to answer")
-            elif row.support_rule == "pending":
-                what = _l("Citizen initiative: public support to open")
-            else:
-                what = _l("Citizen initiative: no facilitating body")
-            items.append(
-                WorkItem(
-                    kind,
-                    what,
-                    row.title,
-                    url_for("initiative_workshops.detail", initiative_id=row.id) + anchor,
-                    due=row.decision_due if due is not None else None,
-                    deadline="promised" if due is not None else "",
-                    assignee=body.name if body is not None else "",
-                    roles=roles,
+
+    def build(counted, found):
+        counted = counted[0]
+        items = []
+        for index, (kind, (_condition, due, anchor, roles)) in enumerate(kinds.items()):
+            total = counted[2 * index]
+            items.append(WorkTally(kind, total, int(counted[2 * index + 1] or 0), roles))
+            rows = found[kind]
+            for row in rows:
+                if kind == "initiative_workshops.decision":
+                    what = _l("Citizen initiative: decision due")
+                elif kind == "initiative_workshops.acknowledge":
+                    what = _l("Citizen initiative: dossier to acknowledge")
+                elif kind == "initiative_workshops.facilitation":
+                    what = _l("Citizen initiative: facilitation request to answer")
+                elif row.support_rule == "pending":
+                    what = _l("Citizen initiative: public support to open")
+                else:
+                    what = _l("Citizen initiative: no facilitating body")
+                items.append(
+                    WorkItem(
+                        kind,
+                        what,
+                        row.title,
+                        url_for("initiative_workshops.detail", initiative_id=row.id) + anchor,
+                        due=row.decision_due if due is not None else None,
+                        deadline="promised" if due is not None else "",
+                        assignee=body.name if body is not None else "",
+                        roles=roles,
+                    )
                 )
-            )
-    return items
+        return items
+
+    return [
+        WorkBatch(
+            select(*columns).where(or_(*(c for c, _d, _a, _r in kinds.values()))),
+            {
+                kind: select(
+                    Initiative.id,
+                    Initiative.title,
+                    Initiative.decision_due,
+                    Initiative.support_rule,
+                )
+                .where(condition)
+                .order_by(
+                    *((due.is_(None), due, Initiative.id) if due is not None else (Initiative.id,))
+                )
+                for kind, (condition, due, _anchor, _roles) in kinds.items()
+            },
+            limit,
+            build=build,
+        )
+    ]
 
 
 @hookimpl

@@ -383,7 +383,7 @@ def hub_work_items(user, body, limit):
     tallies in one aggregate query, then the ``limit`` most urgent of each (plain rows)."""
     from sqlalchemy import and_, case, func
 
-    from hub.plugin import WorkItem, WorkTally, local_today, tally_and_rows
+    from hub.plugin import WorkBatch, WorkItem, WorkTally, local_today
 
     if body is not None:
         return []
@@ -420,35 +420,41 @@ def hub_work_items(user, body, limit):
             func.coalesce(func.sum(case((here, 1), else_=0)), 0),
             func.coalesce(func.sum(case((and_(here, due < today), 1), else_=0)), 0),
         ]
-    counted, found = tally_and_rows(
-        select(*columns).where(Interpellation.stage.in_([k[1] for k in kinds])),
-        {
-            kind: select(Interpellation.id, Interpellation.title, due.label("due"))
-            .where(Interpellation.stage == stage)
-            .order_by(due.is_(None), due, Interpellation.id)
-            for kind, stage, due, *_rest in kinds
-        },
-        limit,
-    )
-    counted = counted[0]
-    items = []
-    for index, (kind, _stage, _due, label, endpoint, roles) in enumerate(kinds):
-        total = counted[2 * index]
-        items.append(WorkTally(kind, total, counted[2 * index + 1], roles))
-        rows = found[kind]
-        items += [
-            WorkItem(
-                kind,
-                label,
-                row.title,
-                url_for(endpoint, interpellation_id=row.id),
-                due=row.due,
-                deadline="legal",
-                roles=roles,
-            )
-            for row in rows
-        ]
-    return items
+
+    def build(counted, found):
+        counted = counted[0]
+        items = []
+        for index, (kind, _stage, _due, label, endpoint, roles) in enumerate(kinds):
+            total = counted[2 * index]
+            items.append(WorkTally(kind, total, counted[2 * index + 1], roles))
+            rows = found[kind]
+            items += [
+                WorkItem(
+                    kind,
+                    label,
+                    row.title,
+                    url_for(endpoint, interpellation_id=row.id),
+                    due=row.due,
+                    deadline="legal",
+                    roles=roles,
+                )
+                for row in rows
+            ]
+        return items
+
+    return [
+        WorkBatch(
+            select(*columns).where(Interpellation.stage.in_([k[1] for k in kinds])),
+            {
+                kind: select(Interpellation.id, Interpellation.title, due.label("due"))
+                .where(Interpellation.stage == stage)
+                .order_by(due.is_(None), due, Interpellation.id)
+                for kind, stage, due, *_rest in kinds
+            },
+            limit,
+            build=build,
+        )
+    ]
 
 
 @hookimpl

@@ -354,11 +354,11 @@ def hub_work_items(user, body, limit):
     from hub.plugin import (
         Body,
         Session,
+        WorkBatch,
         WorkItem,
         WorkTally,
         body_capabilities,
         local_now,
-        tally_and_rows,
     )
 
     to_come = (
@@ -377,27 +377,33 @@ def hub_work_items(user, body, limit):
         where.append(Workshop.host_body_id == body.id)
     elif not user.can("neighbourhood_workshops.manage"):
         return []
-    counted, found = tally_and_rows(
-        select(func.count(Workshop.id)).where(*where),
-        {
-            "plan": select(Workshop.id, Workshop.title, Body.name.label("host"))
-            .outerjoin(Body, Body.id == Workshop.host_body_id)
-            .where(*where)
-            .order_by(Workshop.title, Workshop.id)
-        },
-        limit,
-    )
-    items = [WorkTally("neighbourhood_workshops.plan", counted[0][0])]
-    rows = found["plan"]
-    return items + [
-        WorkItem(
-            "neighbourhood_workshops.plan",
-            _l("Workshop: next session to plan"),
-            row.title,
-            url_for("neighbourhood_workshops.show", workshop_id=row.id),
-            assignee=row.host or "",
+
+    def build(counted, found):
+        items = [WorkTally("neighbourhood_workshops.plan", counted[0][0])]
+        rows = found["plan"]
+        return items + [
+            WorkItem(
+                "neighbourhood_workshops.plan",
+                _l("Workshop: next session to plan"),
+                row.title,
+                url_for("neighbourhood_workshops.show", workshop_id=row.id),
+                assignee=row.host or "",
+            )
+            for row in rows
+        ]
+
+    return [
+        WorkBatch(
+            select(func.count(Workshop.id)).where(*where),
+            {
+                "plan": select(Workshop.id, Workshop.title, Body.name.label("host"))
+                .outerjoin(Body, Body.id == Workshop.host_body_id)
+                .where(*where)
+                .order_by(Workshop.title, Workshop.id)
+            },
+            limit,
+            build=build,
         )
-        for row in rows
     ]
 
 

@@ -457,13 +457,13 @@ def hub_work_items(user, body, limit):
     from sqlalchemy import case, func
 
     from hub.plugin import (
+        WorkBatch,
         WorkItem,
         WorkTally,
         due_cutoff,
         get_setting,
         local_date,
         local_today,
-        tally_and_rows,
     )
 
     if body is not None:
@@ -502,67 +502,72 @@ def hub_work_items(user, body, limit):
             func.coalesce(func.sum(case((and_(condition, late), 1), else_=0)), 0),
         )
 
-    counted, found = tally_and_rows(
-        select(*(column for c, late, _o, _r in kinds.values() for column in tally(c, late))).where(
-            or_(*(c for c, _l, _o, _r in kinds.values()))
-        ),
-        {
-            kind: select(
-                Petition.id,
-                Petition.title,
-                Petition.submitted_at,
-                Petition.created_at,
-                Petition.answer_due_on,
-                Petition.debate_due_on,
-                Petition.debate_session_id,
-            )
-            .where(condition)
-            .order_by(order, Petition.id)
-            for kind, (condition, _late, order, _roles) in kinds.items()
-        },
-        limit,
-    )
-    counted = counted[0]
-    items = []
-    for index, (kind, (_condition, _late, _order, roles)) in enumerate(kinds.items()):
-        total, overdue = counted[2 * index], counted[2 * index + 1]
-        items.append(WorkTally(kind, total, overdue, roles))
-        rows = found[kind]
-        for row in rows:
-            if kind == "petitions.moderate":
-                item = WorkItem(
-                    kind,
-                    _l("Petition to moderate"),
-                    row.title,
-                    url_for("petitions.moderate", petition_id=row.id),
-                    due=local_date(row.submitted_at or row.created_at) + timedelta(days=days),
-                    deadline="promised",
-                    roles=roles,
+    def build(counted, found):
+        counted = counted[0]
+        items = []
+        for index, (kind, (_condition, _late, _order, roles)) in enumerate(kinds.items()):
+            total, overdue = counted[2 * index], counted[2 * index + 1]
+            items.append(WorkTally(kind, total, overdue, roles))
+            rows = found[kind]
+            for row in rows:
+                if kind == "petitions.moderate":
+                    item = WorkItem(
+                        kind,
+                        _l("Petition to moderate"),
+                        row.title,
+                        url_for("petitions.moderate", petition_id=row.id),
+                        due=local_date(row.submitted_at or row.created_at) + timedelta(days=days),
+                        deadline="promised",
+                        roles=roles,
+                    )
+                elif kind == "petitions.answer":
+                    item = WorkItem(
+                        kind,
+                        _l("Petition: official answer due"),
+                        row.title,
+                        url_for("petitions.answer", petition_id=row.id),
+                        due=row.answer_due_on,
+                        deadline="promised",
+                        roles=roles,
+                    )
+                else:
+                    item = WorkItem(
+                        kind,
+                        _l("Petition: council debate to schedule")
+                        if row.debate_session_id is None
+                        else _l("Petition: council debate to record"),
+                        row.title,
+                        url_for("petitions.debate", petition_id=row.id),
+                        due=row.debate_due_on,
+                        deadline="promised",
+                        roles=roles,
+                    )
+                items.append(item)
+        return items
+
+    return [
+        WorkBatch(
+            select(
+                *(column for c, late, _o, _r in kinds.values() for column in tally(c, late))
+            ).where(or_(*(c for c, _l, _o, _r in kinds.values()))),
+            {
+                kind: select(
+                    Petition.id,
+                    Petition.title,
+                    Petition.submitted_at,
+                    Petition.created_at,
+                    Petition.answer_due_on,
+                    Petition.debate_due_on,
+                    Petition.debate_session_id,
                 )
-            elif kind == "petitions.answer":
-                item = WorkItem(
-                    kind,
-                    _l("Petition: official answer due"),
-                    row.title,
-                    url_for("petitions.answer", petition_id=row.id),
-                    due=row.answer_due_on,
-                    deadline="promised",
-                    roles=roles,
-                )
-            else:
-                item = WorkItem(
-                    kind,
-                    _l("Petition: council debate to schedule")
-                    if row.debate_session_id is None
-                    else _l("Petition: council debate to record"),
-                    row.title,
-                    url_for("petitions.debate", petition_id=row.id),
-                    due=row.debate_due_on,
-                    deadline="promised",
-                    roles=roles,
-                )
-            items.append(item)
-    return items
+                .where(condition)
+                .order_by(order, Petition.id)
+                for kind, (condition, _late, order, _roles) in kinds.items()
+            },
+            limit,
+            build=build,
+        )
+    ]
 
 
 @hookimpl

@@ -198,3 +198,31 @@ def test_a_long_queue_lists_the_most_urgent_and_counts_them_all(
     assert len(_rows(queue)) == 2
     text = " ".join(re.sub(r"<[^>]+>", " ", queue).split())
     assert "2 actions en attente, 2 en retard ." in text and "plus urgent" not in text
+
+
+def test_every_feature_s_queue_is_read_in_one_statement(app, make_user):
+    """An admin holds every queue: the features' batches (``WorkBatch``) are one statement,
+    the counts and the most urgent items the same as the features read them."""
+    from flask_login import login_user
+    from query_count import counting
+
+    from hub import workqueue
+    from hub.accounts.models import User
+
+    _morning(app, make_user)
+    admin = make_user("admin@example.org", roles=("admin",))
+    with app.test_request_context():
+        user = db.session.get(User, admin)
+        login_user(user)
+        workqueue.collect(user)  # the request's plugin states and permissions, read once
+        with counting(app) as statements:
+            queue = workqueue.collect(user)
+    assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
+    assert queue.total == 4 and queue.overdue == 3
+    assert {item.kind for item in queue.items} == {
+        "sessions.minutes",
+        "projects.answer",
+        "projects.relay_follow_up",
+    }
+    answer = next(item for item in queue.items if item.kind == "projects.answer")
+    assert str(answer.what) == "2 contributions awaiting an answer"
