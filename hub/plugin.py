@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "Indicator": "hub.report.model:Indicator",
     "PageSection": "hub.slots:PageSection",
     "ListSection": "hub.slots:ListSection",
+    "ListQuery": "hub.slots:ListQuery",
     "render_section": "hub.slots:render_section",
     "ObjectType": "hub.registry:ObjectType",
     "InvitationRole": "hub.registry:InvitationRole",

@@ -62,12 +62,16 @@ class ListSection:
     one statement.
 
     ``query`` selects named columns (``Model.title`` or ``expr.label("name")``) of integers,
-    booleans, text, dates or (naive) datetimes, without ORDER BY or LIMIT: give them as ``order_by`` (a tuple of
-    clauses, required) and ``limit``. Each row comes as an object with one attribute per
+    booleans, text, dates or (naive) datetimes, without ORDER BY or LIMIT: give them as
+    ``order_by`` (a tuple of clauses, required) and ``limit``. Each row comes as an object with one attribute per
     column. The template gets the rows as ``rows_name`` (``items`` by default) and
     ``context``; ``prepare(rows)``, when given, returns the template's variables for the
     rows instead (it may run one query for all of them, e.g. their sessions). Without rows
     the section is left out, unless ``show_empty``.
+
+    A section showing several lists names the others in ``more`` (``{name: ListQuery}``),
+    read in the same statement: the template gets each under its name (``prepare`` gets
+    them as keyword arguments), and the section is left out when every list is empty.
     """
 
     id: str
@@ -79,8 +83,23 @@ class ListSection:
     order: int = 100
     rows_name: str = "items"
     context: dict = field(default_factory=dict)
-    prepare: Callable[[list], dict] | None = None
+    prepare: Callable[..., dict] | None = None
     show_empty: bool = False
+    more: dict = field(default_factory=dict)
+
+    def queries(self) -> list:
+        """What the section reads: itself, then its ``more`` lists."""
+        return [self, *self.more.values()]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One more list of a :class:`ListSection` (its ``more``): a query with the same rules,
+    its ``order_by`` and ``limit``."""
+
+    query: Select
+    order_by: tuple
+    limit: int | None = None
 
 
 # The columns of the shared statement, by family: what a value of each travels as.
@@ -214,14 +233,20 @@ def read_together(subqueries, untyped: str | None = None) -> list[list[list[tupl
 
 def render_list_sections(sections: list[ListSection], found=None) -> list[PageSection]:
     """The page sections of ``sections``, their rows read in one statement (or given as
-    ``found``, read with other lists)."""
+    ``found``: the rows of each of their :meth:`ListSection.queries`, read with other lists)."""
     rendered = []
     if found is None:
-        found = fetch_list_rows(sections)
-    for section, rows in zip(sections, found, strict=True):
-        if not rows and not section.show_empty:
+        found = fetch_list_rows([q for section in sections for q in section.queries()])
+    found = iter(found)
+    for section in sections:
+        rows = next(found)
+        more = {name: next(found) for name in section.more}
+        if not rows and not any(more.values()) and not section.show_empty:
             continue
-        context = section.prepare(rows) if section.prepare else {section.rows_name: rows}
+        if section.prepare:
+            context = section.prepare(rows, **more)
+        else:
+            context = {section.rows_name: rows, **more}
         rendered.append(
             render_section(
                 section.id,
@@ -276,10 +301,11 @@ def _page_sections(page: str, obj=None, lists=(), rows=None) -> list[PageSection
     found = [section for result in hook(**kwargs) for section in (result or [])]
     listed = [s for s in found if isinstance(s, ListSection)]
     sections = [s for s in found if not isinstance(s, ListSection)]
-    fetched = fetch_list_rows([*listed, *lists])
+    queries = [q for section in listed for q in section.queries()]
+    fetched = fetch_list_rows([*queries, *lists])
     if rows is not None:
-        rows.extend(fetched[len(listed) :])
-    sections += render_list_sections(listed, fetched[: len(listed)])
+        rows.extend(fetched[len(queries) :])
+    sections += render_list_sections(listed, fetched[: len(queries)])
     for section in sections:
         if not isinstance(section.html, Markup):
             raise TypeError(f"page section {section.id!r}: html must be Markup from a template")

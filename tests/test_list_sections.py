@@ -161,3 +161,60 @@ def test_dates_and_datetimes_come_back_as_themselves(app, make_user):
     ]
     assert type(dated[0].birth_date) is date and type(dated[0].created_at) is datetime
     assert [r.joined for r in one] == [seen_on]
+
+
+def test_a_section_s_more_lists_are_read_in_the_same_statement(app):
+    """A section showing two lists (``more``) reads both with the page's other lists: the
+    template and ``prepare`` get each under its name; it is left out when all are empty."""
+    from hub.plugin import ListQuery
+
+    make_territory(app)
+    seen = {}
+
+    def keep(rows, communes):
+        seen.update(quarters=[r.name for r in rows], communes=[r.title for r in communes])
+        return {"projects": communes}
+
+    sections = [
+        ListSection(
+            "both",
+            "Both",
+            "projects/_neighbourhood_projects.html",
+            select(Neighbourhood.id, Neighbourhood.name),
+            order_by=(Neighbourhood.name,),
+            limit=1,
+            prepare=keep,
+            more={
+                "communes": ListQuery(
+                    select(Commune.id, Commune.name.label("title")), order_by=(Commune.id,)
+                )
+            },
+        ),
+        ListSection(
+            "only-more",
+            "Only more",
+            "projects/_neighbourhood_projects.html",
+            select(Commune.id).where(Commune.id < 0),
+            order_by=(Commune.id,),
+            rows_name="none",
+            more={
+                "projects": ListQuery(
+                    select(Commune.id, Commune.name.label("title")), (Commune.id,)
+                )
+            },
+        ),
+        ListSection(
+            "all-empty",
+            "All empty",
+            "projects/_neighbourhood_projects.html",
+            select(Commune.id).where(Commune.id < 0),
+            order_by=(Commune.id,),
+            more={"projects": ListQuery(select(Commune.id).where(Commune.id < 0), (Commune.id,))},
+        ),
+    ]
+    with app.test_request_context(), counting(app) as statements:
+        html = {s.id: str(s.html) for s in render_list_sections(sections)}
+    assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
+    assert seen == {"quarters": ["Bellevue"], "communes": ["Ormeval"]}
+    assert set(html) == {"both", "only-more"}
+    assert "Ormeval" in html["both"] and "Ormeval" in html["only-more"]

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..events import EventType
 from ..hookspecs import hookimpl
 from ..settings import Setting
-from ..slots import render_section
+from ..slots import ListSection
 from . import services
 
 
@@ -64,14 +64,16 @@ def hub_register_settings():
 def hub_staff_area(user):
     if not services.is_moderator(user):
         return []
+    counts = services.staff_counts()
     return [
-        render_section(
+        ListSection(
             "moderation",
             _l("Moderation"),
             "moderation/_staff.html",
+            counts,
+            order_by=(counts.selected_columns.reports,),
             order=15,
-            reports=services.open_report_count(),
-            appeals=services.pending_appeal_count(),
-            pending=services.pending_count(),
+            prepare=lambda rows: vars(rows[0]),
+            show_empty=True,
         )
     ]

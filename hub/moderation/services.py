@@ -337,10 +337,43 @@ def _decidable(type_column, id_column):
 
 
 def _count(query, type_column, id_column) -> int:
+    return db.session.scalar(_decidable_only(query, type_column, id_column)) or 0
+
+
+def _decidable_only(query, type_column, id_column):
     decidable = _decidable(type_column, id_column)
-    if decidable is not None:
-        query = query.where(decidable)
-    return db.session.scalar(query) or 0
+    return query if decidable is None else query.where(decidable)
+
+
+def staff_counts():
+    """One row of the three counts of the staff area (``reports``, ``appeals``,
+    ``pending``), as :func:`open_report_count`, :func:`pending_appeal_count` and
+    :func:`pending_count` count them: a query to read with the page's other lists."""
+    return select(
+        _decidable_only(
+            select(func.count(Report.id)).where(Report.resolved_at.is_(None)),
+            Report.target_type,
+            Report.target_id,
+        )
+        .scalar_subquery()
+        .label("reports"),
+        _decidable_only(
+            select(func.count(Decision.id)).where(
+                Decision.appealed_at.is_not(None), Decision.appeal_decided_at.is_(None)
+            ),
+            Decision.target_type,
+            Decision.target_id,
+        )
+        .scalar_subquery()
+        .label("appeals"),
+        _decidable_only(
+            select(func.count(Decision.id)).where(Decision.pending),
+            Decision.target_type,
+            Decision.target_id,
+        )
+        .scalar_subquery()
+        .label("pending"),
+    )
 
 
 def pending_count() -> int:

@@ -9,7 +9,6 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import lazyload
 
 from hub.plugin import (
     ActivityItem,
@@ -392,43 +391,54 @@ STAFF_AREA_LIMIT = 20
 @hookimpl
 def hub_staff_area(user):
     """The most urgent dossiers awaiting a decision and the initiatives that need the staff
-    (``STAFF_AREA_LIMIT`` of each; the work queue counts them all)."""
+    (``STAFF_AREA_LIMIT`` of each; the work queue counts them all), read with the staff
+    area's other lists."""
+    from functools import partial
+
+    from hub.plugin import ListQuery
+
     from .services import can_manage, rules
 
     if not can_manage(user) and "elected" not in getattr(user, "roles", set()):
         return []
 
-    today = rules.local_today()
-    submitted = db.session.scalars(
-        select(Initiative)
-        .options(lazyload("*"))
-        .where(Initiative.state == "submitted")
-        .order_by(Initiative.decision_due.is_(None), Initiative.decision_due, Initiative.id)
-        .limit(STAFF_AREA_LIMIT)
-    ).all()
-    waiting = db.session.scalars(
-        select(Initiative)
-        .options(lazyload("*"))
-        .where(
-            Initiative.state.in_(("constituted", "submitted")),
-            or_(
-                Initiative.facilitation.in_(("", "declined")), Initiative.support_rule == "pending"
-            ),
-        )
-        .order_by(Initiative.id)
-        .limit(STAFF_AREA_LIMIT)
-    ).all()
-    if not submitted and not waiting:
-        return []
+    def dossiers(submitted, waiting):
+        for row in submitted:  # what the deadline macro asks of an initiative
+            row.decided = Initiative.decided.fget(row)
+            row.days_left = partial(Initiative.days_left, row)
+            row.days_late = partial(Initiative.days_late, row)
+        return {"submitted": submitted, "waiting": waiting, "today": rules.local_today()}
+
     return [
-        render_section(
+        ListSection(
             "initiatives",
             _l("Citizen initiatives"),
             "initiative_workshops/_staff.html",
+            select(
+                Initiative.id,
+                Initiative.title,
+                Initiative.state,
+                Initiative.acknowledged_at,
+                Initiative.decision_due,
+                Initiative.decided_on,
+            ).where(Initiative.state == "submitted"),
+            order_by=(Initiative.decision_due.is_(None), Initiative.decision_due, Initiative.id),
+            limit=STAFF_AREA_LIMIT,
             order=30,
-            submitted=submitted,
-            waiting=waiting,
-            today=today,
+            prepare=dossiers,
+            more={
+                "waiting": ListQuery(
+                    select(Initiative.id, Initiative.title, Initiative.support_rule).where(
+                        Initiative.state.in_(("constituted", "submitted")),
+                        or_(
+                            Initiative.facilitation.in_(("", "declined")),
+                            Initiative.support_rule == "pending",
+                        ),
+                    ),
+                    order_by=(Initiative.id,),
+                    limit=STAFF_AREA_LIMIT,
+                )
+            },
         )
     ]
 

@@ -254,21 +254,15 @@ STAFF_AREA_LIMIT = 20
 @hookimpl
 def hub_staff_area(user):
     """The open workshops the user runs (every one for the agents who manage them): the
-    first ``STAFF_AREA_LIMIT`` by title, read without their relations; the listing has the
-    rest."""
+    first ``STAFF_AREA_LIMIT`` by title, read with the staff area's other lists, then their
+    sessions' dates (one query for all); the listing has the rest."""
     if not getattr(user, "is_authenticated", False):
         return []
     from sqlalchemy import or_
 
     from hub.plugin import bodies_acting_for
 
-    query = (
-        select(Workshop)
-        .options(lazyload("*"))
-        .where(Workshop.closed_at.is_(None))
-        .order_by(Workshop.title, Workshop.id)
-        .limit(STAFF_AREA_LIMIT)
-    )
+    query = select(Workshop.id, Workshop.title).where(Workshop.closed_at.is_(None))
     if not user.can("neighbourhood_workshops.manage"):
         bodies = [b.id for b in bodies_acting_for(user, "act")]
         query = query.where(
@@ -279,17 +273,17 @@ def hub_staff_area(user):
                 Workshop.host_body_id.in_(bodies),
             )
         )
-    workshops = db.session.scalars(query).all()
-    if not workshops:
-        return []
     return [
-        render_section(
+        ListSection(
             "neighbourhood-workshops",
             _l("Workshops I run"),
             "neighbourhood_workshops/_section.html",
+            query,
+            order_by=(Workshop.title, Workshop.id),
+            limit=STAFF_AREA_LIMIT,
             order=40,
-            items=_with_sessions(workshops),
-            show_past=True,
+            context={"show_past": True},
+            prepare=lambda rows: {"items": _with_sessions(rows)},
         )
     ]
 

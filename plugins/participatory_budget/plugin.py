@@ -22,7 +22,6 @@ from hub.plugin import (
     ObjectType,
     db,
     hookimpl,
-    render_section,
 )
 
 from .models import OBJECT_TYPE, BudgetProject, Campaign
@@ -154,27 +153,42 @@ def hub_navigation_items(user):
 
 @hookimpl
 def hub_staff_area(user):
+    """The budget projects waiting for their feasibility review (the 50 oldest) and every
+    campaign, read with the staff area's other lists."""
     if not (getattr(user, "is_authenticated", False) and user.can(REVIEW)):
         return []
-    waiting = db.session.scalars(
-        select(BudgetProject)
-        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
-        .where(
-            BudgetProject.status == "submitted",
-            Campaign.phase.in_(("submission", "feasibility")),
-        )
-        .order_by(BudgetProject.created_at)
-        .limit(50)
-    ).all()
-    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.created_at.desc())).all()
+    from hub.plugin import ListQuery
+
+    from .models import PHASE_LABELS, District
+
+    def labelled(rows, campaigns):
+        for campaign in campaigns:
+            campaign.phase_label = PHASE_LABELS[campaign.phase]
+        return {"waiting": rows, "campaigns": campaigns}
+
     return [
-        render_section(
+        ListSection(
             "participatory-budget",
             _l("Participatory budget"),
             "participatory_budget/_staff.html",
+            select(BudgetProject.id, BudgetProject.title, District.name.label("district"))
+            .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+            .outerjoin(District, District.id == BudgetProject.district_id)
+            .where(
+                BudgetProject.status == "submitted",
+                Campaign.phase.in_(("submission", "feasibility")),
+            ),
+            order_by=(BudgetProject.created_at, BudgetProject.id),
+            limit=50,
             order=40,
-            waiting=waiting,
-            campaigns=campaigns,
+            prepare=labelled,
+            show_empty=True,
+            more={
+                "campaigns": ListQuery(
+                    select(Campaign.id, Campaign.title, Campaign.phase),
+                    order_by=(Campaign.created_at.desc(), Campaign.id.desc()),
+                )
+            },
         )
     ]
 

@@ -25,7 +25,6 @@ ROLES = ("anonymous", "verified", "agent", "elected", "moderator", "admin")
 OVER_BUDGET: dict[str, int] = {
     "accounts.download_data": 23,  # one query per feature section (invitations added one)
     "initiative_workshops.detail": 16,  # core sections: comments, signatures, sessions
-    "main.staff": 16,  # staff sections: budget, workshops, initiatives, moderation
     "projects.show": 22,
 }
 
