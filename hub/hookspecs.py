@@ -232,7 +232,9 @@ def hub_on_user_deleted(user):
 
 @hookspec
 def hub_export_personal_data(user):
-    """Return a dict of the user's personal data held by the plugin, for the JSON download."""
+    """Return a dict of the user's personal data held by the plugin, for the JSON download.
+    Its lists may be :class:`hub.plugin.ExportList` objects (a query and how a row is
+    written): the download reads every feature's lists in one statement."""
 
 
 @hookspec

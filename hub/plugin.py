@@ -23,6 +23,8 @@ _EXPORTS: dict[str, str] = {
     "search_like": "hub.navigation:search_like",
     "ActivityItem": "hub.activity:ActivityItem",
     "ActivityList": "hub.activity:ActivityList",
+    "ExportList": "hub.personaldata:ExportList",
+    "stored_time": "hub.personaldata:stored_time",
     "NeighbourhoodNews": "hub.activity:NeighbourhoodNews",
     "WorkItem": "hub.workqueue:WorkItem",
     "WorkTally": "hub.workqueue:WorkTally",

@@ -1,6 +1,6 @@
 """The JSON download holds what every core feature keeps about the resident."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from hub.extensions import db
 
@@ -46,3 +46,50 @@ def test_download_covers_contributions_follows_sessions_bodies_and_notifications
     assert data["notifications"]["notifications"][0]["read"] is False
     (invitation,) = data["invitations"]["pending"]
     assert invitation["title"] == "Square des Tanneurs" and invitation["role"] == "member"
+
+
+def test_every_feature_s_lists_are_read_in_one_statement(
+    app, make_user, make_project, add_contribution, make_body, make_session
+):
+    """The export reads every feature's lists (``ExportList``) in one statement, whatever
+    the number of features and of rows; the values are the rows, in their order."""
+    from flask_login import login_user
+    from query_count import counting
+
+    from hub.accounts.models import User
+    from hub.accounts.services import personal_data
+    from hub.notifications.models import NotificationPreference
+
+    user_id = make_user("amel@example.org", name="Amel")
+    project_id = make_project(title="Square des Tanneurs", level="communal")
+    for text in ("Plus de bancs", "Des arbres", "Un abri"):
+        add_contribution(project_id, user_id, text=text)
+    make_body(members=[(user_id, "secretary")])
+    with app.app_context():
+        db.session.add_all(
+            [
+                NotificationPreference(user_id=user_id, topic="answers", channel="email"),
+                NotificationPreference(user_id=user_id, topic="digest", channel="none"),
+            ]
+        )
+        db.session.commit()
+    with app.test_request_context():
+        user = db.session.get(User, user_id)
+        login_user(user)
+        personal_data(user)  # the request's plugin states, read once
+        with counting(app) as statements:
+            data = personal_data(user)
+    unions = [s for s in statements if "UNION ALL" in s]
+    assert len(unions) == 1 and len(statements) <= 2, statements  # the union, invitations
+    texts = [c["text"] for c in data["projects"]["contributions"]]
+    assert texts == ["Plus de bancs", "Des arbres", "Un abri"]
+    assert data["notifications"]["notification_preferences"] == {
+        "answers": "email",
+        "digest": "none",
+    }
+    (membership,) = data["bodies"]["memberships"]
+    assert membership["role"] == "secretary"
+    assert date.fromisoformat(membership["mandate_start"]) < date.fromisoformat(
+        membership["mandate_end"]
+    )
+    assert data["petitions"] == {"petitions_written": []}

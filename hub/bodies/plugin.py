@@ -103,21 +103,20 @@ def hub_neighbourhood_page(neighbourhood, user):
 @hookimpl
 def hub_export_personal_data(user):
     """The resident's memberships of local bodies, with role and mandate dates."""
-    rows = db.session.execute(
-        select(Body.name, BodyMember.role, BodyMember.mandate_start, BodyMember.mandate_end)
-        .join(BodyMember, BodyMember.body_id == Body.id)
-        .where(BodyMember.user_id == user.id)
-    ).all()
+    from ..personaldata import ExportList
+
     return {
-        "memberships": [
-            {
-                "body": name,
-                "role": role,
-                "mandate_start": start.isoformat() if start else None,
-                "mandate_end": end.isoformat() if end else None,
-            }
-            for name, role, start, end in rows
-        ]
+        "memberships": ExportList(
+            select(
+                Body.name.label("body"),
+                BodyMember.role,
+                BodyMember.mandate_start,
+                BodyMember.mandate_end,
+            )
+            .join(BodyMember, BodyMember.body_id == Body.id)
+            .where(BodyMember.user_id == user.id),
+            order_by=(BodyMember.id,),
+        )
     }
 
 

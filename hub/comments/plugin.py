@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..events import EventType
-from ..extensions import db
 from ..hookspecs import hookimpl
 from ..registry import ObjectType, inside_target
 from ..settings import Setting
@@ -66,18 +65,20 @@ def hub_register_settings():
 
 @hookimpl
 def hub_export_personal_data(user):
-    rows = db.session.scalars(
-        select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
-    ).all()
+    from ..personaldata import ExportList, stored_time
+
     return {
-        "comments": [
-            {
+        "comments": ExportList(
+            select(Comment.target_type, Comment.target_id, Comment.created_at, Comment.body).where(
+                Comment.author_id == user.id
+            ),
+            order_by=(Comment.id,),
+            row=lambda c: {
                 "target": f"{c.target_type}:{c.target_id}",
-                "created_at": c.created_at.isoformat() + "Z",
+                "created_at": stored_time(c.created_at),
                 "body": c.body,
-            }
-            for c in rows
-        ]
+            },
+        )
     }
 
 

@@ -4,34 +4,41 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
 from ..hookspecs import hookimpl
 
 
 @hookimpl
 def hub_export_personal_data(user):
-    """The notifications the hub sent the resident."""
-    from .models import Notification
-
-    rows = db.session.scalars(
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.created_at)
-    ).all()
-    from .services import preferences_of
+    """The notifications the hub sent the resident, and their choices of channel."""
+    from ..personaldata import ExportList, stored_time
+    from .models import Notification, NotificationPreference
 
     return {
-        "notification_preferences": preferences_of(user),
-        "notifications": [
-            {
-                "created_at": n.created_at.isoformat() + "Z",
+        "notification_preferences": ExportList(
+            select(NotificationPreference.topic, NotificationPreference.channel).where(
+                NotificationPreference.user_id == user.id
+            ),
+            order_by=(NotificationPreference.topic,),
+            row=lambda r: (r.topic, r.channel),
+            into=dict,
+        ),
+        "notifications": ExportList(
+            select(
+                Notification.created_at,
+                Notification.title,
+                Notification.body,
+                Notification.url,
+                Notification.read_at.is_not(None).label("read"),
+            ).where(Notification.user_id == user.id),
+            order_by=(Notification.created_at, Notification.id),
+            row=lambda n: {
+                "created_at": stored_time(n.created_at),
                 "title": n.title,
                 "body": n.body,
                 "url": n.url,
-                "read": n.read_at is not None,
-            }
-            for n in rows
-        ],
+                "read": n.read,
+            },
+        ),
     }
 
 

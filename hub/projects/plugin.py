@@ -192,33 +192,42 @@ def hub_load_demo_content(app, variant):
 @hookimpl
 def hub_export_personal_data(user):
     """The resident's contributions (with their status and answer) and followed objects."""
-    contributions = db.session.scalars(
-        select(Contribution)
-        .where(Contribution.author_id == user.id)
-        .order_by(Contribution.created_at)
-    ).all()
-    follows = db.session.execute(
-        select(Project.title, Follow.created_at)
-        .join(Follow, Follow.target_id == Project.id)
-        .where(Follow.target_type == "project", Follow.user_id == user.id)
-        .order_by(Follow.created_at)
-    ).all()
+    from ..answers.models import Answer
+    from ..personaldata import ExportList, stored_time
+
+    def contribution(c):
+        return {
+            "target_type": c.target_type,
+            "project_id": c.target_id if c.target_type == "project" else None,
+            "text": c.text,
+            "channel": c.channel,
+            "created_at": stored_time(c.created_at),
+            "status": c.status,
+            "answer": c.answer,
+        }
+
     return {
-        "contributions": [
-            {
-                "target_type": c.target_type,
-                "project_id": c.target_id if c.target_type == "project" else None,
-                "text": c.text,
-                "channel": c.channel,
-                "created_at": c.created_at.isoformat() + "Z",
-                "status": c.status,
-                "answer": c.answer.text if c.answer else None,
-            }
-            for c in contributions
-        ],
-        "followed_projects": [
-            {"title": title, "since": since.isoformat() + "Z"} for title, since in follows
-        ],
+        "contributions": ExportList(
+            select(
+                Contribution.target_type,
+                Contribution.target_id,
+                Contribution.text,
+                Contribution.channel,
+                Contribution.created_at,
+                Contribution.status,
+                Answer.text.label("answer"),
+            )
+            .outerjoin(Answer, Answer.id == Contribution.answer_id)
+            .where(Contribution.author_id == user.id),
+            order_by=(Contribution.created_at, Contribution.id),
+            row=contribution,
+        ),
+        "followed_projects": ExportList(
+            select(Project.title, Follow.created_at.label("since"))
+            .join(Follow, Follow.target_id == Project.id)
+            .where(Follow.target_type == "project", Follow.user_id == user.id),
+            order_by=(Follow.created_at, Project.id),
+        ),
     }
 
 

@@ -144,31 +144,30 @@ def hub_on_user_deleted(user):
 @hookimpl
 def hub_export_personal_data(user):
     """Sessions the resident registered for, and whether they were marked present."""
-    rows = db.session.execute(
-        select(
-            Meeting.title,
-            Meeting.starts_at,
-            MeetingRegistration.created_at,
-            MeetingRegistration.attended,
-            MeetingRegistration.status,
-            MeetingRegistration.public_name,
-        )
-        .join(MeetingRegistration, MeetingRegistration.meeting_id == Meeting.id)
-        .where(MeetingRegistration.user_id == user.id)
-        .order_by(Meeting.starts_at)
-    ).all()
+    from ..personaldata import ExportList, stored_time
+
     return {
-        "registrations": [
-            {
-                "session": title,
-                "starts_at": starts.isoformat(),
-                "registered_at": registered.isoformat() + "Z",
-                "attended": attended,
-                "status": status,
-                "name_in_public_list": public,
-            }
-            for title, starts, registered, attended, status, public in rows
-        ]
+        "registrations": ExportList(
+            select(
+                Meeting.title,
+                Meeting.starts_at,
+                MeetingRegistration.created_at,
+                MeetingRegistration.attended,
+                MeetingRegistration.status,
+                MeetingRegistration.public_name,
+            )
+            .join(MeetingRegistration, MeetingRegistration.meeting_id == Meeting.id)
+            .where(MeetingRegistration.user_id == user.id),
+            order_by=(Meeting.starts_at, MeetingRegistration.id),
+            row=lambda r: {
+                "session": r.title,
+                "starts_at": r.starts_at.isoformat(),  # the hub's wall-clock time
+                "registered_at": stored_time(r.created_at),
+                "attended": r.attended,
+                "status": r.status,
+                "name_in_public_list": r.public_name,
+            },
+        )
     }
 
 

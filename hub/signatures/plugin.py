@@ -7,7 +7,6 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..extensions import db
 from ..hookspecs import hookimpl
 from ..settings import Setting
 from ..worker import Job
@@ -69,31 +68,29 @@ def hub_on_user_deleted(user):
 
 @hookimpl
 def hub_export_personal_data(user):
+    from ..personaldata import ExportList, stored_time
     from .models import Signature, SignatureCollection
 
-    rows = db.session.execute(
-        select(
-            SignatureCollection.object_type,
-            SignatureCollection.title,
-            Signature.created_at,
-            Signature.public_name,
-            Signature.invalidated_at,
-            Signature.ip,
-        )
-        .join(Signature, Signature.collection_id == SignatureCollection.id)
-        .where(Signature.user_id == user.id)
-        .order_by(Signature.created_at)
-    ).all()
     return {
-        "signatures": [
-            {
-                "object_type": r[0],
-                "title": r[1],
-                "signed_at": r[2].isoformat() + "Z",
-                "public_name": r[3],
-                "invalidated": r[4] is not None,
-                "ip": r[5],
-            }
-            for r in rows
-        ]
+        "signatures": ExportList(
+            select(
+                SignatureCollection.object_type,
+                SignatureCollection.title,
+                Signature.created_at,
+                Signature.public_name,
+                Signature.invalidated_at.is_not(None).label("invalidated"),
+                Signature.ip,
+            )
+            .join(Signature, Signature.collection_id == SignatureCollection.id)
+            .where(Signature.user_id == user.id),
+            order_by=(Signature.created_at, Signature.id),
+            row=lambda r: {
+                "object_type": r.object_type,
+                "title": r.title,
+                "signed_at": stored_time(r.created_at),
+                "public_name": r.public_name,
+                "invalidated": r.invalidated,
+                "ip": r.ip,
+            },
+        )
     }

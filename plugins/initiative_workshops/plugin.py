@@ -497,26 +497,32 @@ def hub_api_record_extra(object_type, obj):
 
 @hookimpl
 def hub_export_personal_data(user):
-    proposed = db.session.scalars(select(Initiative).where(Initiative.author_id == user.id)).all()
-    joined = db.session.execute(
-        select(Initiative.id, Initiative.title, Member.joined_at)
-        .join(Member, Member.initiative_id == Initiative.id)
-        .where(Member.user_id == user.id)
-    ).all()
+    from hub.plugin import ExportList, stored_time
+
     return {
-        "initiatives_proposed": [
-            {
+        "initiatives_proposed": ExportList(
+            select(
+                Initiative.id, Initiative.title, Initiative.summary, Initiative.created_at
+            ).where(Initiative.author_id == user.id),
+            order_by=(Initiative.id,),
+            row=lambda i: {
                 "id": i.id,
                 "title": i.title,
                 "summary": i.summary,
-                "created_at": i.created_at.isoformat() + "Z",
-            }
-            for i in proposed
-        ],
-        "collectives_joined": [
-            {"initiative_id": ident, "title": title, "joined_at": joined_at.isoformat() + "Z"}
-            for ident, title, joined_at in joined
-        ],
+                "created_at": stored_time(i.created_at),
+            },
+        ),
+        "collectives_joined": ExportList(
+            select(Initiative.id, Initiative.title, Member.joined_at)
+            .join(Member, Member.initiative_id == Initiative.id)
+            .where(Member.user_id == user.id),
+            order_by=(Member.id,),
+            row=lambda r: {
+                "initiative_id": r.id,
+                "title": r.title,
+                "joined_at": stored_time(r.joined_at),
+            },
+        ),
     }
 
 

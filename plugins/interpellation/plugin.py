@@ -318,20 +318,26 @@ def hub_user_activity(user):
 
 @hookimpl
 def hub_export_personal_data(user):
-    written = db.session.scalars(
-        select(Interpellation).where(Interpellation.author_id == user.id)
-    ).all()
+    from hub.plugin import ExportList, stored_time
+
     return {
-        "interpellations_started": [
-            {
+        "interpellations_started": ExportList(
+            select(
+                Interpellation.id,
+                Interpellation.title,
+                Interpellation.stage,
+                Interpellation.body,
+                Interpellation.created_at,
+            ).where(Interpellation.author_id == user.id),
+            order_by=(Interpellation.id,),
+            row=lambda i: {
                 "id": i.id,
                 "title": i.title,
                 "stage": i.stage,
                 "body": i.body,
-                "created_at": i.created_at.isoformat() + "Z",
-            }
-            for i in written
-        ]
+                "created_at": stored_time(i.created_at),
+            },
+        )
     }
 
 

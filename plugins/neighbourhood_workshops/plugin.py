@@ -310,12 +310,16 @@ def hub_user_activity(user):
 
 @hookimpl
 def hub_export_personal_data(user):
-    rows = db.session.scalars(
-        select(Workshop)
-        .join(Facilitator, Facilitator.workshop_id == Workshop.id)
-        .where(Facilitator.user_id == user.id)
-    ).all()
-    return {"facilitated_workshops": [{"id": w.id, "title": w.title} for w in rows]}
+    from hub.plugin import ExportList
+
+    return {
+        "facilitated_workshops": ExportList(
+            select(Workshop.id, Workshop.title)
+            .join(Facilitator, Facilitator.workshop_id == Workshop.id)
+            .where(Facilitator.user_id == user.id),
+            order_by=(Workshop.id,),
+        )
+    }
 
 
 @hookimpl

@@ -255,38 +255,43 @@ def hub_user_activity(user):
 def hub_export_personal_data(user):
     """Projects the resident proposed, co-signed and supported. Ballots are not personal
     data: nothing links them to anyone; whether the resident voted is listed."""
+    from hub.plugin import ExportList, stored_time
+
     from .models import Cosigner, Participation, Support
 
-    written = db.session.scalars(
-        select(BudgetProject).where(BudgetProject.author_id == user.id)
-    ).all()
-    # The campaigns voted in, the projects co-signed and supported: one query.
-    rows = db.session.execute(
-        union_all(
-            select(literal("voted"), Participation.campaign_id).where(
-                Participation.voter_key == f"user:{user.id}"
-            ),
-            select(literal("cosigned"), Cosigner.project_id).where(Cosigner.user_id == user.id),
-            select(literal("supported"), Support.project_id).where(Support.user_id == user.id),
-        )
-    ).all()
-    ids = {"voted": [], "cosigned": [], "supported": []}
-    for kind, object_id in rows:
-        ids[kind].append(object_id)
     return {
-        "projects_proposed": [
-            {
+        "projects_proposed": ExportList(
+            select(
+                BudgetProject.id,
+                BudgetProject.title,
+                BudgetProject.description,
+                BudgetProject.status,
+                BudgetProject.created_at,
+            ).where(BudgetProject.author_id == user.id),
+            order_by=(BudgetProject.id,),
+            row=lambda p: {
                 "id": p.id,
                 "title": p.title,
                 "description": p.description,
                 "status": p.status,
-                "created_at": p.created_at.isoformat() + "Z",
-            }
-            for p in written
-        ],
-        "projects_cosigned": ids["cosigned"],
-        "projects_supported": ids["supported"],
-        "voted_in_campaigns": ids["voted"],
+                "created_at": stored_time(p.created_at),
+            },
+        ),
+        "projects_cosigned": ExportList(
+            select(Cosigner.project_id).where(Cosigner.user_id == user.id),
+            order_by=(Cosigner.project_id,),
+            row=lambda r: r.project_id,
+        ),
+        "projects_supported": ExportList(
+            select(Support.project_id).where(Support.user_id == user.id),
+            order_by=(Support.project_id,),
+            row=lambda r: r.project_id,
+        ),
+        "voted_in_campaigns": ExportList(
+            select(Participation.campaign_id).where(Participation.voter_key == f"user:{user.id}"),
+            order_by=(Participation.campaign_id,),
+            row=lambda r: r.campaign_id,
+        ),
     }
 
 

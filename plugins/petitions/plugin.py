@@ -392,18 +392,22 @@ def hub_user_activity(user):
 
 @hookimpl
 def hub_export_personal_data(user):
-    written = db.session.scalars(select(Petition).where(Petition.author_id == user.id)).all()
+    from hub.plugin import ExportList, stored_time
+
     return {
-        "petitions_written": [
-            {
+        "petitions_written": ExportList(
+            select(
+                Petition.id, Petition.title, Petition.status, Petition.body, Petition.created_at
+            ).where(Petition.author_id == user.id),
+            order_by=(Petition.id,),
+            row=lambda p: {
                 "id": p.id,
                 "title": p.title,
                 "status": p.status,
                 "body": p.body,
-                "created_at": p.created_at.isoformat() + "Z",
-            }
-            for p in written
-        ]
+                "created_at": stored_time(p.created_at),
+            },
+        )
     }
 
 
