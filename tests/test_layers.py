@@ -48,6 +48,7 @@ LAYERS = {
         "permissions",
         "navigation",
         "activity",
+        "personaldata",
         "workqueue",
         "opendata",
         "slots",
