@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 
@@ -49,8 +50,14 @@ def search_like(column, query: str):
 
 
 def navigation_items() -> list[NavItem]:
-    hub = current_app.extensions["hub"]
-    items: list[NavItem] = []
-    for result in hub.plugins.hook("hub_navigation_items")(user=current_user):
-        items.extend(result or [])
-    return sorted(items, key=lambda item: (item.order, str(item.label)))
+    """The menu's entries for the viewer, gathered once per request (the header and the
+    home page both show them)."""
+    memo = g.setdefault("hub_navigation_items", {})
+    key = (current_user.get_id() if current_user else None, str(get_locale()))
+    if key not in memo:
+        hub = current_app.extensions["hub"]
+        items: list[NavItem] = []
+        for result in hub.plugins.hook("hub_navigation_items")(user=current_user):
+            items.extend(result or [])
+        memo[key] = sorted(items, key=lambda item: (item.order, str(item.label)))
+    return list(memo[key])

@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "PageSection": "hub.slots:PageSection",
     "ListSection": "hub.slots:ListSection",
     "ListQuery": "hub.slots:ListQuery",
+    "list_query": "hub.slots:list_query",
     "render_section": "hub.slots:render_section",
     "ObjectType": "hub.registry:ObjectType",
     "InvitationRole": "hub.registry:InvitationRole",

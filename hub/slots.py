@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from types import SimpleNamespace
 
 from flask import current_app, g, render_template
@@ -22,6 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     Boolean,
     Date,
     DateTime,
@@ -29,6 +31,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    bindparam,
     cast,
     func,
     literal,
@@ -37,6 +40,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.sql.visitors import replacement_traverse
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,12 @@ class ListSection:
     A section showing several lists names the others in ``more`` (``{name: ListQuery}``),
     read in the same statement: the template gets each under its name (``prepare`` gets
     them as keyword arguments), and the section is left out when every list is empty.
+
+    ``params``: the values of the query's named ``bindparam()`` s. A section that gives them
+    says that its ``query`` and ``order_by`` are objects built once (see
+    :func:`list_query`), not on each request: when every list of a page does, the page's
+    shared statement is built once per worker too, and each request only binds its values
+    (building and keying the statement is most of its cost).
     """
 
     id: str
@@ -86,10 +96,18 @@ class ListSection:
     prepare: Callable[..., dict] | None = None
     show_empty: bool = False
     more: dict = field(default_factory=dict)
+    params: dict | None = None
 
     def queries(self) -> list:
         """What the section reads: itself, then its ``more`` lists."""
         return [self, *self.more.values()]
+
+
+def list_query(build: Callable[[], tuple[Select, tuple]]):
+    """Decorator for a function returning a section's ``(query, order_by)`` with named
+    ``bindparam()`` s where request values go: it runs once per worker, and the section
+    passes the pair (``*projects_query()``) with its ``params``."""
+    return cache(build)
 
 
 @dataclass(frozen=True)
@@ -153,36 +171,123 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
     """The rows of every section's query, in one statement: each query, ordered and limited
     in a subquery (``row_number`` keeps its order), is padded to the same columns (integers,
     then text, dates and datetimes, NULL where it has fewer) and the whole is a
-    ``UNION ALL``. Any object with ``query``, ``order_by`` and ``limit`` will do."""
-    subqueries = []
-    for section in sections:
-        ranked = section.query.add_columns(
-            func.row_number().over(order_by=section.order_by).label("hub_rank")
-        ).order_by(*section.order_by)
-        if section.limit is not None:
-            ranked = ranked.limit(section.limit)
-        subqueries.append(ranked.subquery())
-    return [[SimpleNamespace(**dict(row)) for row in rows] for rows in read_together(subqueries)]
+    ``UNION ALL``. Any object with ``query``, ``order_by`` and ``limit`` will do.
+
+    When every one also has ``params`` (:func:`list_query`), the statement is built once
+    per worker for these queries, each list's bind parameters renamed as its own
+    (``hub_s<index>_<name>``: two lists may bind the same name to different values)."""
+    named = bool(sections) and all(getattr(s, "params", None) is not None for s in sections)
+
+    def subqueries():
+        found = []
+        for index, section in enumerate(sections):
+            query = _own_bindparams(index, section.query) if named else section.query
+            ranked = query.add_columns(
+                func.row_number().over(order_by=section.order_by).label("hub_rank")
+            ).order_by(*section.order_by)
+            if section.limit is not None:
+                ranked = ranked.limit(section.limit)
+            found.append(ranked.subquery())
+        return found
+
+    memo = params = None
+    if named:
+        memo = (
+            tuple((id(s.query), id(s.order_by), s.limit) for s in sections),
+            [(s.query, s.order_by) for s in sections],  # kept alive: their ids stay theirs
+        )
+        params = {
+            f"hub_s{index}_{name}": value
+            for index, section in enumerate(sections)
+            for name, value in section.params.items()
+        }
+    rows = read_together(subqueries if named else subqueries(), memo=memo, params=params)
+    return [[SimpleNamespace(**dict(row)) for row in found] for found in rows]
 
 
-def read_together(subqueries, untyped: str | None = None) -> list[list[list[tuple]]]:
+def _own_bindparams(index: int, query: Select) -> Select:
+    """``query`` with its named bind parameters renamed for list ``index``."""
+
+    def rename(element):
+        if isinstance(element, BindParameter) and not element.unique:
+            return bindparam(f"hub_s{index}_{element.key}", type_=element.type)
+        return None
+
+    return replacement_traverse(query, {}, rename)
+
+
+# Shared statements built once per worker (fetch_list_rows with params): keyed by the
+# engine and the lists' queries, bounded.
+_STATEMENTS: dict = {}
+_STATEMENTS_SIZE = 256
+
+
+def read_together(
+    subqueries, untyped: str | None = None, *, memo=None, params=None
+) -> list[list[list[tuple]]]:
     """The rows of each of ``subqueries`` in one statement (a ``UNION ALL``, each padded to
     the same columns by family), each row a list of ``(column name, value)`` in the
     subquery's order of columns. A subquery with a ``hub_rank`` column comes back sorted by
     it (and without it); the others in the order the database gives. A column without a
-    type (a sum of CASEs) is refused, unless ``untyped`` names the family to give it."""
-    if not subqueries:
-        return []
-    from sqlalchemy.types import NullType
+    type (a sum of CASEs) is refused, unless ``untyped`` names the family to give it.
 
+    ``memo``, ``(key, objects to keep alive)``: the statement is kept per worker under
+    ``key`` (with the engine's name); ``subqueries`` is then a function, called only to
+    build it, and ``params`` binds the request's values."""
     from .extensions import db
+
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if memo is not None:
+        key = (postgresql, untyped, memo[0])
+        entry = _STATEMENTS.get(key)
+        if entry is None:
+            if len(_STATEMENTS) >= _STATEMENTS_SIZE:
+                _STATEMENTS.clear()
+            built = _together(subqueries(), untyped, postgresql)
+            entry = _STATEMENTS[key] = (*built, memo[1])
+        statement, shapes, width, _kept = entry
+    elif subqueries:
+        statement, shapes, width = _together(subqueries, untyped, postgresql)
+    else:
+        return []
+    if statement is None:
+        return []
+    found: list[list[tuple]] = [[] for _ in shapes]
+    for row in db.session.execute(statement, params or {}):
+        found[row[0]].append(row)
+    starts, at = {}, 2
+    for kind in FAMILIES:
+        starts[kind], at = at, at + width[kind]
+    result = []
+    for shape, rows in zip(shapes, found, strict=True):
+        read = []
+        for row in sorted(rows, key=lambda r: r[1]):  # stable: unranked rows keep their order
+            taken = dict.fromkeys(FAMILIES, 0)
+            values = []
+            for key, family_ in shape:
+                kind = _slot_family(family_)
+                value = row[starts[kind] + taken[kind]]
+                taken[kind] += 1
+                values.append(
+                    (key, bool(value) if family_ == "bool" and value is not None else value)
+                )
+            read.append(values)
+        result.append(read)
+    return result
+
+
+def _together(subqueries, untyped, postgresql: bool):
+    """The statement of :func:`read_together`, each subquery's ``(name, family)`` columns
+    and the number of columns of each family (None when there is nothing to read)."""
+    if not subqueries:
+        return None, [], {}
+    from sqlalchemy.types import NullType
 
     def family(column):
         if untyped and isinstance(column.type, NullType):
             return untyped
         return _family(column)
 
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
     shapes = []
     for sub in subqueries:
         columns = [c for c in sub.c if c.key != "hub_rank"]
@@ -207,28 +312,7 @@ def read_together(subqueries, untyped: str | None = None) -> list[list[list[tupl
             ).select_from(sub)
         )
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    found: list[list[tuple]] = [[] for _ in subqueries]
-    for row in db.session.execute(statement):
-        found[row[0]].append(row)
-    starts, at = {}, 2
-    for kind in FAMILIES:
-        starts[kind], at = at, at + width[kind]
-    result = []
-    for (_sub, shape), rows in zip(shapes, found, strict=True):
-        read = []
-        for row in sorted(rows, key=lambda r: r[1]):  # stable: unranked rows keep their order
-            taken = dict.fromkeys(FAMILIES, 0)
-            values = []
-            for key, family_, _c in shape:
-                kind = _slot_family(family_)
-                value = row[starts[kind] + taken[kind]]
-                taken[kind] += 1
-                values.append(
-                    (key, bool(value) if family_ == "bool" and value is not None else value)
-                )
-            read.append(values)
-        result.append(read)
-    return result
+    return statement, [[(k, f) for k, f, _c in shape] for _s, shape in shapes], width
 
 
 def render_list_sections(sections: list[ListSection], found=None) -> list[PageSection]:

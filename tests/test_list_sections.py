@@ -8,10 +8,11 @@ from datetime import date, datetime
 import pytest
 from factories import make_territory
 from query_count import counting
-from sqlalchemy import BigInteger, Numeric, cast, literal, select
+from sqlalchemy import BigInteger, Numeric, bindparam, cast, literal, select
 
+from hub import slots
 from hub.accounts.models import User
-from hub.plugin import ListSection
+from hub.plugin import ListSection, list_query
 from hub.slots import fetch_list_rows, render_list_sections
 from hub.territory.models import Commune, Neighbourhood
 
@@ -218,3 +219,50 @@ def test_a_section_s_more_lists_are_read_in_the_same_statement(app):
     assert seen == {"quarters": ["Bellevue"], "communes": ["Ormeval"]}
     assert set(html) == {"both", "only-more"}
     assert "Ormeval" in html["both"] and "Ormeval" in html["only-more"]
+
+
+@list_query
+def _quarter_names():
+    return (
+        select(Neighbourhood.id, Neighbourhood.name).where(
+            Neighbourhood.id != bindparam("left_out")
+        ),
+        (Neighbourhood.name,),
+    )
+
+
+def test_sections_built_once_bind_each_request_s_own_values(app):
+    """Sections that give ``params`` share a statement built once per worker; the same
+    query twice on a page, each with its own value, and the next request's values, are
+    each bound to their section."""
+    centre, tilleuls, bellevue = make_territory(app)
+
+    def page(first: int, second: int):
+        shown = {}
+        sections = [
+            ListSection(
+                name,
+                name,
+                "bodies/_neighbourhood_bodies.html",
+                *_quarter_names(),
+                params={"left_out": left_out},
+                prepare=lambda rows, name=name: shown.setdefault(name, rows) and {},
+            )
+            for name, left_out in (("a", first), ("b", second))
+        ]
+        with app.test_request_context(), counting(app) as statements:
+            render_list_sections(sections)
+        assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
+        return {name: sorted(r.id for r in rows) for name, rows in shown.items()}
+
+    everyone = {centre, tilleuls, bellevue}
+    assert page(centre, tilleuls) == {
+        "a": sorted(everyone - {centre}),
+        "b": sorted(everyone - {tilleuls}),
+    }
+    cached = set(slots._STATEMENTS)
+    assert page(bellevue, centre) == {
+        "a": sorted(everyone - {bellevue}),
+        "b": sorted(everyone - {centre}),
+    }
+    assert set(slots._STATEMENTS) == cached  # the second page reused the statement

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..hookspecs import hookimpl
 from ..navigation import NavItem, SearchResult, search_like
 from ..registry import InvitationRole, ObjectType
-from ..slots import ListSection
+from ..slots import ListSection, list_query
 from . import services
 from .models import Body, BodyMember, body_neighbourhood
 
@@ -76,6 +76,18 @@ def hub_openapi_paths():
     return OPENAPI
 
 
+@list_query
+def _neighbourhood_bodies():
+    return select(Body.id, Body.name, Body.type).where(
+        Body.archived_at.is_(None),
+        Body.id.in_(
+            select(body_neighbourhood.c.body_id).where(
+                body_neighbourhood.c.neighbourhood_id == bindparam("neighbourhood_id")
+            )
+        ),
+    ), (Body.name, Body.id)
+
+
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
     """The local bodies attached to the neighbourhood (read with the page's other lists)."""
@@ -84,15 +96,8 @@ def hub_neighbourhood_page(neighbourhood, user):
             "bodies",
             _l("Local bodies"),
             "bodies/_neighbourhood_bodies.html",
-            select(Body.id, Body.name, Body.type).where(
-                Body.archived_at.is_(None),
-                Body.id.in_(
-                    select(body_neighbourhood.c.body_id).where(
-                        body_neighbourhood.c.neighbourhood_id == neighbourhood.id
-                    )
-                ),
-            ),
-            order_by=(Body.name, Body.id),
+            *_neighbourhood_bodies(),
+            params={"neighbourhood_id": neighbourhood.id},
             order=10,
             rows_name="bodies",
             show_empty=True,

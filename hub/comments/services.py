@@ -9,10 +9,11 @@ service knows none of the features that use it.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..db import utcnow
 from ..errors import RuleError
@@ -235,12 +236,16 @@ def edit(comment: Comment, body: str, user) -> Comment:
 def of_target(target) -> list[Comment]:
     """Every comment on ``target``, oldest first (replies included)."""
     target_type, target_id = _ref(target)
-    return list(
-        db.session.scalars(
-            select(Comment)
-            .where(Comment.target_type == target_type, Comment.target_id == target_id)
-            .order_by(Comment.id)
-        )
+    return list(db.session.scalars(_of_target_query(), {"type": target_type, "id": target_id}))
+
+
+@lru_cache(maxsize=1)
+def _of_target_query():
+    """Built once: every page with a discussion reads it."""
+    return (
+        select(Comment)
+        .where(Comment.target_type == bindparam("type"), Comment.target_id == bindparam("id"))
+        .order_by(Comment.id)
     )
 
 

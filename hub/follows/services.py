@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from functools import cache
+
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -65,13 +67,20 @@ def following_and_count(user, target) -> tuple[bool, int]:
     """Whether ``user`` follows ``target`` and how many do, in one query (a page's button)."""
     target_type, target_id = target if isinstance(target, tuple) else registry().ref(target)
     me = user.id if getattr(user, "is_authenticated", False) else None
-    mine = func.coalesce(func.sum(case((Follow.user_id == me, 1), else_=0)), 0)
     total, own = db.session.execute(
-        select(func.count(), mine).where(
-            Follow.target_type == target_type, Follow.target_id == target_id
-        )
+        _following_and_count_query(), {"me": me, "type": target_type, "id": target_id}
     ).one()
     return bool(me is not None and own), total or 0
+
+
+@cache
+def _following_and_count_query():
+    """Built once (object pages show the button on every request): ``me`` is NULL for a
+    visitor, whose ``user_id = NULL`` matches no row."""
+    mine = func.coalesce(func.sum(case((Follow.user_id == bindparam("me"), 1), else_=0)), 0)
+    return select(func.count(), mine).where(
+        Follow.target_type == bindparam("type"), Follow.target_id == bindparam("id")
+    )
 
 
 def counts(target_type: str, target_ids) -> dict[int, int]:

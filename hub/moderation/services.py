@@ -14,9 +14,11 @@ moderator approves it (:func:`approve`) or hides it with a public reason (:func:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import QueryableAttribute
 
 from ..db import for_update, utcnow
@@ -113,10 +115,16 @@ def prefetch_hidden(target_types, cache: dict | None = None) -> None:
         return
     for name in wanted:
         cache[name] = {}
-    for decision in db.session.scalars(
-        select(Decision).where(Decision.target_type.in_(wanted), Decision.hidden)
-    ):
+    for decision in db.session.scalars(_hidden_query(), {"types": wanted}):
         cache[decision.target_type][decision.target_id] = decision
+
+
+@lru_cache(maxsize=1)
+def _hidden_query():
+    """Built once: every page showing residents' texts asks for it."""
+    return select(Decision).where(
+        Decision.target_type.in_(bindparam("types", expanding=True)), Decision.hidden
+    )
 
 
 def hidden(target) -> Decision | None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from datetime import datetime
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -198,12 +199,18 @@ def of_target(target) -> list[Poll]:
     """The polls of ``target`` with their options (one query: a page shows both)."""
     target_type, target_id = registry().ref(target)
     return list(
-        db.session.scalars(
-            select(Poll)
-            .where(Poll.target_type == target_type, Poll.target_id == target_id)
-            .options(joinedload(Poll.options))
-            .order_by(Poll.closes_at.desc())
-        ).unique()
+        db.session.scalars(_of_target_query(), {"type": target_type, "id": target_id}).unique()
+    )
+
+
+@cache
+def _of_target_query():
+    """Built once: every page of a registered object asks for its polls."""
+    return (
+        select(Poll)
+        .where(Poll.target_type == bindparam("type"), Poll.target_id == bindparam("id"))
+        .options(joinedload(Poll.options))
+        .order_by(Poll.closes_at.desc())
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import select, true
+from sqlalchemy import bindparam, select, true
 
 from ..activity import ActivityItem, ActivityList
 from ..bodies.services import can
@@ -17,7 +17,7 @@ from ..follows.models import Follow
 from ..hookspecs import hookimpl
 from ..navigation import NavItem, SearchResult, search_like
 from ..registry import ObjectType
-from ..slots import ListSection
+from ..slots import ListSection, list_query
 from . import services
 from .models import RELAY_STATUSES, Project, Relay, project_neighbourhood
 
@@ -77,6 +77,18 @@ def hub_openapi_paths():
     return OPENAPI
 
 
+@list_query
+def _neighbourhood_projects():
+    return select(Project.id, Project.title).where(
+        Project.hidden_at.is_(None),
+        Project.id.in_(
+            select(project_neighbourhood.c.project_id).where(
+                project_neighbourhood.c.neighbourhood_id == bindparam("neighbourhood_id")
+            )
+        ),
+    ), (Project.created_at.desc(), Project.id.desc())
+
+
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
     """The projects that concern the neighbourhood, newest first (their titles: read with
@@ -86,15 +98,8 @@ def hub_neighbourhood_page(neighbourhood, user):
             "projects",
             _l("Projects"),
             "projects/_neighbourhood_projects.html",
-            select(Project.id, Project.title).where(
-                Project.hidden_at.is_(None),
-                Project.id.in_(
-                    select(project_neighbourhood.c.project_id).where(
-                        project_neighbourhood.c.neighbourhood_id == neighbourhood.id
-                    )
-                ),
-            ),
-            order_by=(Project.created_at.desc(), Project.id.desc()),
+            *_neighbourhood_projects(),
+            params={"neighbourhood_id": neighbourhood.id},
             order=20,
             rows_name="projects",
             show_empty=True,

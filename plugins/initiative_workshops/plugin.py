@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from hub.plugin import (
     ActivityItem,
@@ -21,6 +21,7 @@ from hub.plugin import (
     bodies_acting_for,
     db,
     hookimpl,
+    list_query,
     render_section,
 )
 
@@ -245,6 +246,23 @@ def hub_project_page(project, user):
     ]
 
 
+@list_query
+def _neighbourhood_initiatives():
+    return select(
+        Initiative.id,
+        Initiative.title,
+        Initiative.state,
+        Initiative.members_count,
+        Initiative.members_required,
+    ).where(
+        Initiative.id.in_(
+            select(initiative_neighbourhood.c.initiative_id).where(
+                initiative_neighbourhood.c.neighbourhood_id == bindparam("neighbourhood_id")
+            )
+        )
+    ), (Initiative.state_changed_at.desc(), Initiative.id.desc())
+
+
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
     # The section shows each initiative's title, state and count (read with the page's
@@ -261,20 +279,8 @@ def hub_neighbourhood_page(neighbourhood, user):
             "initiatives",
             _l("Citizen initiatives"),
             "initiative_workshops/_neighbourhood.html",
-            select(
-                Initiative.id,
-                Initiative.title,
-                Initiative.state,
-                Initiative.members_count,
-                Initiative.members_required,
-            ).where(
-                Initiative.id.in_(
-                    select(initiative_neighbourhood.c.initiative_id).where(
-                        initiative_neighbourhood.c.neighbourhood_id == neighbourhood.id
-                    )
-                )
-            ),
-            order_by=(Initiative.state_changed_at.desc(), Initiative.id.desc()),
+            *_neighbourhood_initiatives(),
+            params={"neighbourhood_id": neighbourhood.id},
             limit=20,
             order=40,
             prepare=labelled,

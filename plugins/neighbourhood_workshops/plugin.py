@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from hub.plugin import (
@@ -24,6 +24,7 @@ from hub.plugin import (
     ObjectType,
     db,
     hookimpl,
+    list_query,
     local_now,
     render_section,
     sessions,
@@ -171,6 +172,19 @@ def hub_body_page(body, user):
     ]
 
 
+@list_query
+def _neighbourhood_workshops():
+    return select(Workshop.id, Workshop.title).where(
+        Workshop.closed_at.is_(None),
+        (Workshop.kind == "city")
+        | Workshop.id.in_(
+            select(workshop_neighbourhood.c.workshop_id).where(
+                workshop_neighbourhood.c.neighbourhood_id == bindparam("neighbourhood_id")
+            )
+        ),
+    ), (Workshop.title, Workshop.id)
+
+
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
     # The section names each workshop (read with the page's other lists) and its sessions'
@@ -180,16 +194,8 @@ def hub_neighbourhood_page(neighbourhood, user):
             "neighbourhood-workshops",
             _l("Workshops"),
             "neighbourhood_workshops/_section.html",
-            select(Workshop.id, Workshop.title).where(
-                Workshop.closed_at.is_(None),
-                (Workshop.kind == "city")
-                | Workshop.id.in_(
-                    select(workshop_neighbourhood.c.workshop_id).where(
-                        workshop_neighbourhood.c.neighbourhood_id == neighbourhood.id
-                    )
-                ),
-            ),
-            order_by=(Workshop.title, Workshop.id),
+            *_neighbourhood_workshops(),
+            params={"neighbourhood_id": neighbourhood.id},
             order=25,
             context={"show_past": False},
             prepare=lambda rows: {"items": _with_sessions(rows)},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 
 from hub.plugin import (
     EventType,
@@ -22,6 +22,7 @@ from hub.plugin import (
     ObjectType,
     db,
     hookimpl,
+    list_query,
 )
 
 from .models import OBJECT_TYPE, BudgetProject, Campaign
@@ -193,9 +194,24 @@ def hub_staff_area(user):
     ]
 
 
+@list_query
+def _neighbourhood_projects():
+    from .models import District
+
+    return (
+        select(BudgetProject.id, BudgetProject.title, BudgetProject.status)
+        .join(District, District.id == BudgetProject.district_id)
+        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+        .where(
+            District.neighbourhood_id == bindparam("neighbourhood_id"),
+            Campaign.phase != "draft",
+        )
+    ), (BudgetProject.created_at.desc(), BudgetProject.id.desc())
+
+
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
-    from .models import PROJECT_STATUSES, District
+    from .models import PROJECT_STATUSES
 
     # The section shows each project's title and status (read with the page's other lists).
     def labelled(rows):
@@ -208,11 +224,8 @@ def hub_neighbourhood_page(neighbourhood, user):
             "participatory-budget",
             _l("Participatory budget projects"),
             "participatory_budget/_neighbourhood.html",
-            select(BudgetProject.id, BudgetProject.title, BudgetProject.status)
-            .join(District, District.id == BudgetProject.district_id)
-            .join(Campaign, Campaign.id == BudgetProject.campaign_id)
-            .where(District.neighbourhood_id == neighbourhood.id, Campaign.phase != "draft"),
-            order_by=(BudgetProject.created_at.desc(), BudgetProject.id.desc()),
+            *_neighbourhood_projects(),
+            params={"neighbourhood_id": neighbourhood.id},
             limit=20,
             order=45,
             prepare=labelled,

@@ -7,19 +7,22 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import String, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from hub.plugin import (
     ActivityItem,
     EventType,
     Job,
+    ListSection,
     NavItem,
     ObjectType,
     Setting,
+    SignatureCollection,
     db,
     hookimpl,
-    render_section,
+    list_query,
+    utcnow,
     write_transaction,
 )
 
@@ -148,28 +151,56 @@ def hub_register_event_types():
     ]
 
 
-@hookimpl
-def hub_neighbourhood_page(neighbourhood, user):
-    """The published petitions filed for the neighbourhood, newest first."""
-    petitions = db.session.scalars(
-        select(Petition)
+@list_query
+def _neighbourhood_petitions():
+    total = func.coalesce(SignatureCollection.online_count, 0) + func.coalesce(
+        SignatureCollection.offline_count, 0
+    )
+    # The status residents see (Petition.current_status): open past its deadline is closed.
+    status = case(
+        (
+            and_(Petition.status == "open", Petition.deadline <= bindparam("now")),
+            literal("closed", String),
+        ),
+        else_=Petition.status,
+    )
+    return (
+        select(
+            Petition.id,
+            Petition.title,
+            status.label("status"),
+            Petition.collection_id.is_not(None).label("collection"),
+            total.label("signature_count"),
+        )
+        .outerjoin(SignatureCollection, SignatureCollection.id == Petition.collection_id)
         .where(
-            Petition.neighbourhood_id == neighbourhood.id,
+            Petition.neighbourhood_id == bindparam("neighbourhood_id"),
             Petition.status.in_(PUBLIC_STATUSES),
         )
-        .order_by(Petition.published_at.desc(), Petition.id.desc())
-        .limit(20)
-    ).all()
-    if not petitions:
-        return []
+    ), (Petition.published_at.desc(), Petition.id.desc())
+
+
+@hookimpl
+def hub_neighbourhood_page(neighbourhood, user):
+    """The published petitions filed for the neighbourhood, newest first: read as plain
+    rows with the page's other lists (a title, a status and a count need no petition
+    objects, their author and their collection)."""
+
+    def labelled(rows):
+        for row in rows:
+            row.status_label = STATUS_LABELS[row.status]
+        return {"petitions": rows, "neighbourhood": neighbourhood}
+
     return [
-        render_section(
+        ListSection(
             "petitions",
             _l("Petitions"),
             "petitions/_neighbourhood.html",
+            *_neighbourhood_petitions(),
+            params={"neighbourhood_id": neighbourhood.id, "now": utcnow()},
+            limit=20,
             order=45,
-            petitions=petitions,
-            neighbourhood=neighbourhood,
+            prepare=labelled,
         )
     ]
 

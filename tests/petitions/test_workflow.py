@@ -419,9 +419,23 @@ def test_neighbourhood_page_lists_its_published_petitions(app, client, make_user
     resident(make_user, "ana@example.org")
     open_petition(app, "ana@example.org", title="Un square au centre", neighbourhood_id=centre)
     open_petition(app, "ana@example.org", title="Une piste aux Tilleuls", neighbourhood_id=tilleuls)
+    past = open_petition(app, "ana@example.org", title="Un banc passé", neighbourhood_id=centre)
     with app.test_request_context():
+        from datetime import timedelta
+
+        from flask_babel import force_locale
+
         from hub.accounts.models import find_user_by_email
+        from hub.db import utcnow
         from plugins.petitions import services
+        from plugins.petitions.models import STATUS_LABELS
+
+        with write_transaction():  # past its deadline: residents read it as closed
+            petition = db.session.get(Petition, past)
+            petition.deadline = utcnow() - timedelta(days=1)
+            petition.collection.offline_count = 7
+        with force_locale("fr"):
+            labels = {k: str(STATUS_LABELS[k]) for k in ("open", "closed")}
 
         with write_transaction():
             draft = services.create_draft(
@@ -437,6 +451,11 @@ def test_neighbourhood_page_lists_its_published_petitions(app, client, make_user
     assert 'id="petitions-title"' in page
     assert "Un square au centre" in page
     assert "Une piste aux Tilleuls" not in page and "Un brouillon du centre" not in page
+    rows = re.findall(r"<li><a href=\"/petitions/\d+\">([^<]+)</a> – ([^<]+)</li>", page)
+    assert rows == [
+        ("Un banc passé", f"{labels['closed']} · 7 signatures"),
+        ("Un square au centre", f"{labels['open']} · 0 signature"),
+    ]
     assert f"/petitions/?neighbourhood={centre}" in page
     from hub.pluginmanager import set_plugin_enabled
 
