@@ -77,7 +77,7 @@ def test_a_code_ballot_is_one_short_transaction_on_postgresql(app, client, make_
     """PostgreSQL: a code ballot through the API is one transaction of three statements
     (the settings' generation, the phase with the code, the ballot's one statement), with
     no check of the pooled connection: five round trips with BEGIN and COMMIT, instead of
-    nine (two transactions, separate phase and code reads, a ping at every checkout)."""
+    ten (two transactions, each on a checkout pinged first, separate phase and code reads)."""
     with app.app_context():
         if is_sqlite(db.engine):
             pytest.skip("PostgreSQL's round trips (SQLite's write needs BEGIN IMMEDIATE)")
