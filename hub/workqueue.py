@@ -164,16 +164,34 @@ def collect(user, body=None, limit: int | None = None) -> WorkQueue:
     """Every enabled feature's pending items for ``user`` (or for ``body``): the ``limit``
     most urgent (``QUEUE_LIMIT`` by default), sorted, and the counts of all. ``limit`` 0
     asks for the counts only."""
+    return collect_many(user, [body], limit)[0]
+
+
+def collect_many(user, bodies, limit: int | None = None) -> list[WorkQueue]:
+    """:func:`collect` for each of ``bodies`` (None: the user's own queue), every feature's
+    batches of every queue read in one statement (a person acting for several bodies)."""
     from .timeutil import local_today
 
     limit = QUEUE_LIMIT if limit is None else limit
     hook = current_app.extensions["hub"].plugins.hook("hub_work_items")
+    found = [
+        [entry for result in hook(user=user, body=body, limit=limit) for entry in result or []]
+        for body in bodies
+    ]
+    batches = [[entry for entry in entries if isinstance(entry, WorkBatch)] for entries in found]
+    built = iter(run_batches([batch for mine in batches for batch in mine]))
+    today = local_today()
+    queues = []
+    for entries, mine in zip(found, batches, strict=True):
+        entries = [entry for entry in entries if not isinstance(entry, WorkBatch)]
+        entries += [entry for _batch in mine for entry in next(built) or []]
+        queues.append(_queue(entries, limit, today))
+    return queues
+
+
+def _queue(entries, limit: int, today: date) -> WorkQueue:
     items, tallies = [], []
-    found = [entry for result in hook(user=user, body=body, limit=limit) for entry in result or []]
-    batches = [entry for entry in found if isinstance(entry, WorkBatch)]
-    found = [entry for entry in found if not isinstance(entry, WorkBatch)]
-    found += [entry for built in run_batches(batches) for entry in built or []]
-    for entry in found:
+    for entry in entries:
         if isinstance(entry, WorkItem):
             _check_roles(entry.kind, entry.roles)
             items.append(entry)
@@ -184,7 +202,6 @@ def collect(user, body=None, limit: int | None = None) -> WorkQueue:
             raise TypeError(
                 f"hub_work_items must return WorkItem or WorkTally objects, not {entry!r}"
             )
-    today = local_today()
     tallied = {t.kind for t in tallies}
     tallies += [
         WorkTally(item.kind, 1, int(item.is_overdue(today)), item.roles)

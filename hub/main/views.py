@@ -66,10 +66,13 @@ def dashboard():
         for entry in entries or []
     ]
     sections = activity_items(found)  # with the dashboard's list sections: one statement
-    body_queues = []
-    for body in bodies_acting_for(current_user, "act"):
-        queue = workqueue.collect(current_user, body, limit=0)
-        body_queues.append((body, queue.total, queue.overdue))
+    bodies = bodies_acting_for(current_user, "act")
+    body_queues = [
+        (body, queue.total, queue.overdue)
+        for body, queue in zip(
+            bodies, workqueue.collect_many(current_user, bodies, limit=0), strict=True
+        )
+    ]
     return render_template("main/dashboard.html", activity=sections, body_queues=body_queues)
 
 

@@ -226,3 +226,33 @@ def test_every_feature_s_queue_is_read_in_one_statement(app, make_user):
     }
     answer = next(item for item in queue.items if item.kind == "projects.answer")
     assert str(answer.what) == "2 contributions awaiting an answer"
+
+
+def test_the_queues_of_several_bodies_are_one_statement(app, make_user):
+    """On ``/me``, a person acting for several bodies sees each one's count: every body's
+    queue is read in the same statement, so a fourth body costs no query more."""
+    from flask_login import login_user
+    from query_count import counting
+
+    from hub import workqueue
+    from hub.accounts.models import User
+    from hub.bodies.models import Body
+
+    _morning(app, make_user)
+    with app.app_context():
+        chair_id = db.session.scalar(
+            db.select(User.id).where(User.email == "presidente@example.org")
+        )
+    for name in ("Conseil des jeunes", "Conseil citoyen du Centre", "Conseil des aînés"):
+        make_body(app, name=name, members=[(chair_id, "president")])
+    with app.test_request_context():
+        user = db.session.get(User, chair_id)
+        login_user(user)
+        bodies = db.session.scalars(db.select(Body).order_by(Body.id)).all()
+        workqueue.collect_many(user, bodies, limit=0)  # the request's plugin states
+        with counting(app) as statements:
+            queues = workqueue.collect_many(user, bodies, limit=0)
+        alone = [workqueue.collect(user, body, limit=0) for body in bodies]
+    assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
+    assert [(q.total, q.overdue) for q in queues] == [(q.total, q.overdue) for q in alone]
+    assert (queues[0].total, queues[0].overdue) == (2, 2)  # the late relay, the minutes
