@@ -101,6 +101,10 @@ class WorkBatch:
     build: Callable[[list, dict], list] = lambda counted, found: []
 
 
+# Parts of one UNION ALL at most (SQLite's SQLITE_MAX_COMPOUND_SELECT is 500).
+MAX_PARTS = 400
+
+
 def run_batches(batches: list[WorkBatch]) -> list[list]:
     """What each batch's ``build`` returns, every batch's queries read in one statement."""
     from collections import namedtuple
@@ -113,7 +117,15 @@ def run_batches(batches: list[WorkBatch]) -> list[list]:
         names = list(batch.rows) if batch.limit else []
         subqueries += [batch.rows[name].limit(batch.limit).subquery() for name in names]
         places.append(names)
-    read = iter(read_together(subqueries, untyped="int"))
+    # SQLite takes at most 500 terms in one compound SELECT (a person acting for a hundred
+    # bodies on /me): past MAX_PARTS, the parts are read in several statements.
+    read = iter(
+        [
+            rows
+            for start in range(0, len(subqueries), MAX_PARTS)
+            for rows in read_together(subqueries[start : start + MAX_PARTS], untyped="int")
+        ]
+    )
     results = []
     for batch, names in zip(batches, places, strict=True):
         counted = [tuple(value for _key, value in row) for row in next(read)]

@@ -256,3 +256,29 @@ def test_the_queues_of_several_bodies_are_one_statement(app, make_user):
     assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
     assert [(q.total, q.overdue) for q in queues] == [(q.total, q.overdue) for q in alone]
     assert (queues[0].total, queues[0].overdue) == (2, 2)  # the late relay, the minutes
+
+
+def test_many_queues_past_sqlite_s_compound_limit(app, make_user, monkeypatch):
+    """SQLite takes at most 500 terms in a compound SELECT: past ``MAX_PARTS`` the batches
+    are read in several statements, with the same counts."""
+    from flask_login import login_user
+
+    from hub import workqueue
+    from hub.accounts.models import User
+    from hub.bodies.models import Body
+
+    _morning(app, make_user)
+    with app.test_request_context():
+        user = db.session.get(
+            User,
+            db.session.scalar(db.select(User.id).where(User.email == "presidente@example.org")),
+        )
+        login_user(user)
+        bodies = db.session.scalars(db.select(Body).order_by(Body.id)).all() * 3
+        together = workqueue.collect_many(user, bodies, limit=5)
+        monkeypatch.setattr(workqueue, "MAX_PARTS", 2)
+        apart = workqueue.collect_many(user, bodies, limit=5)
+    assert [(q.total, q.overdue, q.items) for q in apart] == [
+        (q.total, q.overdue, q.items) for q in together
+    ]
+    assert together[0].total == 2
