@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "ListSection": "hub.slots:ListSection",
     "ListQuery": "hub.slots:ListQuery",
     "list_query": "hub.slots:list_query",
+    "read_lists": "hub.slots:read_lists",
     "render_section": "hub.slots:render_section",
     "ObjectType": "hub.registry:ObjectType",
     "InvitationRole": "hub.registry:InvitationRole",

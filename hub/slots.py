@@ -112,8 +112,9 @@ def list_query(build: Callable[[], tuple[Select, tuple]]):
 
 @dataclass(frozen=True)
 class ListQuery:
-    """One more list of a :class:`ListSection` (its ``more``): a query with the same rules,
-    its ``order_by`` and ``limit``."""
+    """One more list of a :class:`ListSection` (its ``more``), or one of a page's own lists
+    (:func:`read_lists`: its documents, its follow button's count): a query with the same
+    rules, its ``order_by`` (``()`` for a one-row aggregate) and ``limit``."""
 
     query: Select
     order_by: tuple
@@ -394,6 +395,16 @@ def _page_sections(page: str, obj=None, lists=(), rows=None) -> list[PageSection
         if not isinstance(section.html, Markup):
             raise TypeError(f"page section {section.id!r}: html must be Markup from a template")
     return sorted(sections, key=lambda s: (s.order, s.id))
+
+
+def read_lists(lists: dict[str, ListQuery], page: str | None = None, obj=None) -> dict:
+    """The rows of each query of ``lists`` (objects with one attribute per column), by
+    name, in one statement. With ``page`` (a key of ``PAGE_HOOKS``), the list sections the
+    features add to that page for ``obj`` are read in the same statement and kept for
+    :func:`page_sections`: a page's own lists and its features' cost one query together."""
+    queries = list(lists.values())
+    rows = page_sections_with(page, obj, queries) if page else fetch_list_rows(queries)
+    return dict(zip(lists, rows, strict=True))
 
 
 def template_slot(name: str, **context) -> Markup:

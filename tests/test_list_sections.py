@@ -8,10 +8,11 @@ from datetime import date, datetime
 import pytest
 from factories import make_territory
 from query_count import counting
-from sqlalchemy import BigInteger, Numeric, bindparam, cast, literal, select
+from sqlalchemy import BigInteger, Numeric, bindparam, cast, func, literal, select
 
 from hub import slots
 from hub.accounts.models import User
+from hub.extensions import db
 from hub.plugin import ListSection, list_query
 from hub.slots import fetch_list_rows, render_list_sections
 from hub.territory.models import Commune, Neighbourhood
@@ -266,3 +267,39 @@ def test_sections_built_once_bind_each_request_s_own_values(app):
         "b": sorted(everyone - {centre}),
     }
     assert set(slots._STATEMENTS) == cached  # the second page reused the statement
+
+
+def test_a_page_reads_its_own_lists_with_its_sections_in_one_statement(app):
+    """``read_lists(..., page=...)``: the page's own lists (an aggregate row among them)
+    and the list sections features add to it share one statement; the template's
+    ``page_sections`` then reads nothing more."""
+    from hub.slots import ListQuery, page_sections, read_lists
+
+    make_territory(app)
+    with app.app_context():
+        neighbourhood = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.id)).first()
+        neighbourhood_id = neighbourhood.id
+    with app.test_request_context():
+        neighbourhood = db.session.get(Neighbourhood, neighbourhood_id)
+        with counting(app) as statements:
+            found = read_lists(
+                {
+                    "communes": ListQuery(select(Commune.name), order_by=(Commune.name,)),
+                    "count": ListQuery(
+                        select(func.count().label("n")).select_from(Neighbourhood), order_by=()
+                    ),
+                },
+                page="neighbourhood",
+                obj=neighbourhood,
+            )
+            sections = page_sections("neighbourhood", neighbourhood)
+        # The features' other sections run their own queries; every list is in one.
+        (lists,) = [s for s in statements if "hub_section" in s]
+        assert "participatory_budget_project" in lists and "count(*)" in lists
+        assert [c.name for c in found["communes"]] == ["Ormeval"]
+        with app.app_context():
+            total = db.session.scalar(select(func.count()).select_from(Neighbourhood))
+        assert found["count"][0].n == total
+        with counting(app) as again:
+            assert page_sections("neighbourhood", neighbourhood) is sections
+        assert again == []

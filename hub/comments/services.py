@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, literal, select
 
 from ..db import utcnow
 from ..errors import RuleError
@@ -234,17 +234,35 @@ def edit(comment: Comment, body: str, user) -> Comment:
 
 
 def of_target(target) -> list[Comment]:
-    """Every comment on ``target``, oldest first (replies included)."""
+    """Every comment on ``target``, oldest first (replies included). The discussion's
+    thread row (closed or not) comes in the same statement and is kept for the request:
+    the page's :func:`thread` and :func:`closed_reason` then read nothing."""
     target_type, target_id = _ref(target)
-    return list(db.session.scalars(_of_target_query(), {"type": target_type, "id": target_id}))
+    rows = db.session.execute(_of_target_query(), {"type": target_type, "id": target_id}).all()
+    if rows and rows[0][0] is None and has_request_context():
+        g.setdefault("hub_missing_threads", set()).add((target_type, target_id))
+    return [comment for _thread, comment in rows if comment is not None]
 
 
 @lru_cache(maxsize=1)
 def _of_target_query():
-    """Built once: every page with a discussion reads it."""
+    """Built once: every page with a discussion reads it (with its thread's row, from a
+    one-row anchor so that a discussion without comments still gives it)."""
+    anchor = select(literal(1).label("one")).subquery()
     return (
-        select(Comment)
-        .where(Comment.target_type == bindparam("type"), Comment.target_id == bindparam("id"))
+        select(CommentThread, Comment)
+        .select_from(anchor)
+        .outerjoin(
+            CommentThread,
+            and_(
+                CommentThread.target_type == bindparam("type"),
+                CommentThread.target_id == bindparam("id"),
+            ),
+        )
+        .outerjoin(
+            Comment,
+            and_(Comment.target_type == bindparam("type"), Comment.target_id == bindparam("id")),
+        )
         .order_by(Comment.id)
     )
 

@@ -50,8 +50,9 @@ def _title(target) -> str:
 
 def section_context(target, form=None, announce: str = "") -> dict:
     object_type = registry().type_of(target)
-    allowed, reason = services.may_comment(current_user, target)
+    # First: it reads the thread's row too, which may_comment asks for.
     comments = services.of_target(target)
+    allowed, reason = services.may_comment(current_user, target)
     form = form or CommentForm()
     official = allowed and services.may_reply_officially(current_user, target)
     if not official:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Integer, bindparam, case, cast, func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -71,6 +71,22 @@ def following_and_count(user, target) -> tuple[bool, int]:
         _following_and_count_query(), {"me": me, "type": target_type, "id": target_id}
     ).one()
     return bool(me is not None and own), total or 0
+
+
+def following_and_count_query(user, target):
+    """The query of :func:`following_and_count` (one row: ``followers``, ``mine``), for a
+    page that reads it with its other lists (``hub.slots.read_lists``)."""
+    target_type, target_id = target if isinstance(target, tuple) else registry().ref(target)
+    me = user.id if getattr(user, "is_authenticated", False) else None
+    mine = func.coalesce(func.sum(case((Follow.user_id == me, 1), else_=0)), 0)
+    return select(func.count().label("followers"), cast(mine, Integer).label("mine")).where(
+        Follow.target_type == target_type, Follow.target_id == target_id
+    )
+
+
+def following_and_count_of(row) -> tuple[bool, int]:
+    """``(following, followers)`` from the row of :func:`following_and_count_query`."""
+    return bool(row.mine), row.followers or 0
 
 
 @cache

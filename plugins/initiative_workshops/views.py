@@ -23,11 +23,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from hub.plugin import (
     Body,
     HubForm,
+    ListQuery,
     Project,
     RuleError,
     SessionForm,
@@ -48,6 +49,7 @@ from hub.plugin import (
     limit_writes,
     login_required_response,
     neighbourhood_choices,
+    read_lists,
     require_sent,
     sessions,
     signatures,
@@ -287,26 +289,48 @@ def page_initiative(initiative_id: int) -> Initiative:
 
 
 def page_context(initiative: Initiative, **forms) -> dict:
+    """The page's context. Its lists (members, dossier versions, documents, public
+    supporters, followers) are read in one statement (``read_lists``)."""
     user = current_user
-    members = list(
-        db.session.scalars(
-            select(User)
+    author = aliased(User)
+    lists = {
+        "members": ListQuery(
+            select(User.id, User.display_name, (User.deleted_at.is_not(None)).label("deleted"))
             .join(Member, Member.user_id == User.id)
-            .where(Member.initiative_id == initiative.id)
-            .order_by(Member.joined_at, Member.id)
-        )
-    )
+            .where(Member.initiative_id == initiative.id),
+            order_by=(Member.joined_at, Member.id),
+        ),
+        "versions": ListQuery(
+            select(
+                DossierVersion.number,
+                DossierVersion.proposal,
+                DossierVersion.questions,
+                DossierVersion.note,
+                DossierVersion.created_at,
+                author.display_name.label("author_name"),
+            )
+            .outerjoin(author, author.id == DossierVersion.author_id)
+            .where(DossierVersion.initiative_id == initiative.id),
+            order_by=(DossierVersion.number.desc(),),
+        ),
+        "documents": ListQuery(
+            select(Document.id, Document.title, Document.url, Document.created_at).where(
+                Document.initiative_id == initiative.id
+            ),
+            order_by=(Document.id,),
+        ),
+        "follow": ListQuery(follows.following_and_count_query(user, initiative), order_by=()),
+    }
+    if initiative.collection_id:
+        query, order_by = signatures.public_signers_query(initiative.collection_id)
+        lists["signers"] = ListQuery(query, order_by=order_by, limit=100)
+    found = read_lists(lists)
+    members = found["members"]
     member = user.is_authenticated and any(u.id == user.id for u in members)
     acts = services.acts_for_facilitator(user, initiative, accepted_only=False)
     manage = services.can_manage(user)
-    versions = db.session.scalars(
-        select(DossierVersion)
-        .where(DossierVersion.initiative_id == initiative.id)
-        .order_by(DossierVersion.number.desc())
-    ).all()
-    documents = db.session.scalars(
-        select(Document).where(Document.initiative_id == initiative.id).order_by(Document.id)
-    ).all()
+    versions = found["versions"]
+    documents = found["documents"]
     bodies = []
     if manage and initiative.state in ACTIVE:
         bodies = db.session.execute(
@@ -314,7 +338,7 @@ def page_context(initiative: Initiative, **forms) -> dict:
         ).all()
     assign = forms.get("assign_form") or AssignForm()
     assign.body_id.choices = choices([(b.id, b.name) for b in bodies])
-    following, followers = follows.following_and_count(user, initiative)
+    following, followers = follows.following_and_count_of(found["follow"][0])
     return dict(
         item=initiative,
         members=members,
@@ -337,9 +361,7 @@ def page_context(initiative: Initiative, **forms) -> dict:
         box=box_for(initiative),
         today=rules.local_today(),
         support_missing=services.support_missing(initiative),
-        signers=(
-            signatures.public_signers(initiative.collection_id) if initiative.collection_id else []
-        ),
+        signers=[(row.display_name, row.created_at) for row in found.get("signers", [])],
         action_form=HubForm(),
         facilitation_form=forms.get("facilitation_form") or FacilitationForm(),
         priority_form=forms.get("priority_form")

@@ -14,7 +14,15 @@ from ..models import OfflineSignatureBatch, Signature, SignatureCollection
 
 def public_signers(collection_id: int, limit: int = 100) -> list[tuple[str, datetime]]:
     """Names of signers who chose to appear, newest first."""
-    rows = db.session.execute(
+    query, order_by = public_signers_query(collection_id)
+    rows = db.session.execute(query.order_by(*order_by).limit(limit)).all()
+    return [(row.display_name, row.created_at) for row in rows]
+
+
+def public_signers_query(collection_id: int):
+    """``(query, order_by)`` of :func:`public_signers` (``display_name``, ``created_at``),
+    for a page that reads it with its other lists (``hub.slots.read_lists``)."""
+    query = (
         select(User.display_name, Signature.created_at)
         .join(User, User.id == Signature.user_id)
         .where(
@@ -23,10 +31,8 @@ def public_signers(collection_id: int, limit: int = 100) -> list[tuple[str, date
             Signature.invalidated_at.is_(None),
             User.deleted_at.is_(None),
         )
-        .order_by(Signature.created_at.desc())
-        .limit(limit)
-    ).all()
-    return [(row.display_name, row.created_at) for row in rows]
+    )
+    return query, (Signature.created_at.desc(), Signature.id.desc())
 
 
 def counts_by_neighbourhood(collection_ids) -> dict[int, dict[str, int]]:
