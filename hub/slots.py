@@ -70,8 +70,9 @@ class ListSection:
     ``order_by`` (a tuple of clauses, required) and ``limit``. Each row comes as an object with one attribute per
     column. The template gets the rows as ``rows_name`` (``items`` by default) and
     ``context``; ``prepare(rows)``, when given, returns the template's variables for the
-    rows instead (it may run one query for all of them, e.g. their sessions). Without rows
-    the section is left out, unless ``show_empty``.
+    rows instead (it may run one query for all of them, e.g. their sessions), or None to
+    leave the section out (a query that also reads whether the section has anything to
+    offer, such as a button). Without rows the section is left out, unless ``show_empty``.
 
     A section showing several lists names the others in ``more`` (``{name: ListQuery}``),
     read in the same statement: the template gets each under its name (``prepare`` gets
@@ -93,7 +94,7 @@ class ListSection:
     order: int = 100
     rows_name: str = "items"
     context: dict = field(default_factory=dict)
-    prepare: Callable[..., dict] | None = None
+    prepare: Callable[..., dict | None] | None = None
     show_empty: bool = False
     more: dict = field(default_factory=dict)
     params: dict | None = None
@@ -332,6 +333,8 @@ def render_list_sections(sections: list[ListSection], found=None) -> list[PageSe
             context = section.prepare(rows, **more)
         else:
             context = {section.rows_name: rows, **more}
+        if context is None:
+            continue
         rendered.append(
             render_section(
                 section.id,

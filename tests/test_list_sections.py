@@ -303,3 +303,25 @@ def test_a_page_reads_its_own_lists_with_its_sections_in_one_statement(app):
         with counting(app) as again:
             assert page_sections("neighbourhood", neighbourhood) is sections
         assert again == []
+
+
+def test_prepare_may_leave_its_section_out(app):
+    """``prepare`` returning None leaves the section out, rows or not (a query that also
+    reads whether there is anything to offer)."""
+    make_territory(app)
+    sections = [
+        ListSection(
+            name,
+            name,
+            "projects/_neighbourhood_projects.html",
+            select(Commune.id, Commune.name.label("title")),
+            order_by=(Commune.id,),
+            prepare=prepare,
+        )
+        for name, prepare in (
+            ("kept", lambda rows: {"projects": rows}),
+            ("left", lambda rows: None),
+        )
+    ]
+    with app.test_request_context():
+        assert [s.id for s in render_list_sections(sections)] == ["kept"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
-from sqlalchemy import select, tuple_
+from sqlalchemy import Text, and_, cast, select, tuple_
 
 from .. import audit
 from ..errors import RuleError
@@ -152,12 +155,39 @@ def corrections(answer_ids) -> dict[int, list]:
     found: dict[int, list] = {}
     for entry in db.session.scalars(
         select(audit.AuditEntry)
-        .where(
-            audit.AuditEntry.action == "answer.corrected",
-            audit.AuditEntry.object_type == Answer.__tablename__,
-            audit.AuditEntry.object_id.in_([str(i) for i in ids]),
-        )
+        .where(_corrections_of(ids))
         .order_by(audit.AuditEntry.created_at, audit.AuditEntry.id)
     ):
         found.setdefault(int(entry.object_id), []).append(entry)
+    return found
+
+
+def _corrections_of(ids):
+    return and_(
+        audit.AuditEntry.action == "answer.corrected",
+        audit.AuditEntry.object_type == Answer.__tablename__,
+        audit.AuditEntry.object_id.in_([str(i) for i in ids]),
+    )
+
+
+def corrections_query(answer_ids):
+    """``(query, order_by)`` of :func:`corrections` as columns (``object_id``,
+    ``created_at``, the details as JSON text), for a page that reads it with its other lists
+    (``hub.slots.read_lists``); :func:`corrections_from` makes the same result of its rows."""
+    ids = sorted({int(i) for i in answer_ids})
+    query = select(
+        audit.AuditEntry.object_id,
+        audit.AuditEntry.created_at,
+        cast(audit.AuditEntry.details, Text).label("details_json"),
+    ).where(_corrections_of(ids))
+    return query, (audit.AuditEntry.created_at, audit.AuditEntry.id)
+
+
+def corrections_from(rows) -> dict[int, list]:
+    """:func:`corrections` from the rows of :func:`corrections_query`: entries with
+    ``created_at`` and ``details``."""
+    found: dict[int, list] = {}
+    for row in rows:
+        entry = SimpleNamespace(created_at=row.created_at, details=json.loads(row.details_json))
+        found.setdefault(int(row.object_id), []).append(entry)
     return found

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from hub.plugin import (
     Job,
+    ListSection,
     NavItem,
     PageSection,
     allows,
@@ -170,30 +171,66 @@ def hub_project_page(project, user):
                 )
             )
         return sections
-    remote = relays.relays_of(project)
-    may_invite = (
-        getattr(user, "is_authenticated", False)
-        and allows(user, project, "manage")
-        and feeds.publishes_project(project)
-        and bool(relays.invitable_bodies(project))
-    )
-    if remote or may_invite:
-        from .forms import ANSWER_LABELS
+    # The relays are read with the page's other lists, and with them whether a body may
+    # still be invited (the button shows before the first relay): from a one-row anchor,
+    # so the statement gives a row even without relays.
+    from sqlalchemy import false, func, literal, select
 
-        sections.append(
-            render_section(
-                "federation-relays",
-                _l("Relays in the communes"),
-                "federation/_project_relays.html",
-                order=35,
-                project=project,
-                relays=remote,
-                may_invite=may_invite,
-                may_answer=getattr(user, "is_authenticated", False)
-                and allows(user, project, "manage"),
-                answer_labels=ANSWER_LABELS,
+    from .forms import ANSWER_LABELS
+    from .models import Peer, RemoteRelay
+
+    may_manage = bool(getattr(user, "is_authenticated", False)) and allows(user, project, "manage")
+    invitable = (
+        relays.invitable_clause(project)
+        if may_manage and feeds.publishes_project(project)
+        else false()
+    )
+    anchor = select(literal(1).label("one")).subquery()
+
+    def prepare(rows):
+        found = [r for r in rows if r.id is not None]
+        may_invite = bool(rows and rows[0].invitable)
+        if not found and not may_invite:
+            return None
+        return {"relays": found, "may_invite": may_invite}
+
+    sections.append(
+        ListSection(
+            "federation-relays",
+            _l("Relays in the communes"),
+            "federation/_project_relays.html",
+            select(
+                RemoteRelay.id,
+                RemoteRelay.uuid,
+                RemoteRelay.body_name,
+                func.coalesce(func.nullif(Peer.name, ""), Peer.url).label("peer_name"),
+                RemoteRelay.status,
+                RemoteRelay.decline_reason,
+                RemoteRelay.report_deadline,
+                RemoteRelay.report_submitted_at,
+                RemoteRelay.residents_reached,
+                RemoteRelay.sessions_held,
+                RemoteRelay.attendance,
+                RemoteRelay.contributions,
+                RemoteRelay.report,
+                RemoteRelay.answer_status,
+                RemoteRelay.answer_text,
+                RemoteRelay.answered_at,
+                invitable.label("invitable"),
             )
+            .select_from(anchor)
+            .outerjoin(RemoteRelay, RemoteRelay.project_id == project.id)
+            .outerjoin(Peer, Peer.id == RemoteRelay.peer_id),
+            order_by=(RemoteRelay.invited_at, RemoteRelay.id),
+            order=35,
+            prepare=prepare,
+            context={
+                "project": project,
+                "may_answer": may_manage,
+                "answer_labels": ANSWER_LABELS,
+            },
         )
+    )
     return sections
 
 

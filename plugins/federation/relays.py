@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import defaultload
+from sqlalchemy.orm import aliased, defaultload
 
 from hub.plugin import (
     SYSTEM,
@@ -250,6 +250,31 @@ def invitable_bodies(project) -> list[RemoteBody]:
         and body.peer.role == "commune"
         and (body.peer_id, body.uuid) not in taken
     ]
+
+
+def invitable_clause(project):
+    """Whether a body of an active commune hub may still be invited to relay ``project``
+    (what :func:`invitable_bodies` lists, as one EXISTS: the project's page asks only that)."""
+    peer = aliased(Peer)
+    relay = aliased(RemoteRelay)
+    taken = select(relay.id).where(
+        relay.project_id == project.id,
+        relay.peer_id == RemoteBody.peer_id,
+        relay.body_uuid == RemoteBody.uuid,
+    )
+    return (
+        select(RemoteBody.id)
+        .join(peer, peer.id == RemoteBody.peer_id)
+        .where(
+            RemoteBody.deleted.is_(False),
+            peer.approved_at.is_not(None),
+            peer.remote_approved_at.is_not(None),
+            peer.suspended_at.is_(None),
+            peer.role == "commune",
+            ~taken.exists(),
+        )
+        .exists()
+    )
 
 
 # --- The publishing hub's answer to a report, back down to the commune -------------------------

@@ -231,17 +231,38 @@ def hub_scheduled_jobs():
 
 @hookimpl
 def hub_project_page(project, user):
-    """The project's origin: the citizen initiative whose decision created it."""
-    origin = db.session.scalar(select(Initiative).where(Initiative.project_id == project.id))
-    if origin is None:
-        return []
+    """The project's origin: the citizen initiative whose decision created it (read with
+    the page's other lists)."""
+    from hub.plugin import Answer
+
+    from .models import STATE_LABELS
+
+    def labelled(rows):
+        item = rows[0]
+        item.state_label = STATE_LABELS[item.state]
+        return {"item": item}
+
     return [
-        render_section(
+        ListSection(
             "initiative-origin",
             _l("Origin: a citizen initiative"),
             "initiative_workshops/_project_origin.html",
+            select(
+                Initiative.id,
+                Initiative.title,
+                Initiative.state,
+                Initiative.members_count,
+                Initiative.members_at_submission,
+                Initiative.decided_on,
+                Initiative.decision_reference,
+                Answer.text.label("answer_text"),
+            )
+            .outerjoin(Answer, Answer.id == Initiative.answer_id)
+            .where(Initiative.project_id == project.id),
+            order_by=(Initiative.id,),
+            limit=1,
             order=5,
-            item=origin,
+            prepare=labelled,
         )
     ]
 

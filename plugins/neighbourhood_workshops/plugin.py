@@ -8,11 +8,11 @@ neighbourhoods, projects and sessions, staff area, API document, personal data, 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import and_, bindparam, select
 
 from hub.plugin import (
     ActivityItem,
@@ -22,6 +22,7 @@ from hub.plugin import (
     ListSection,
     NavItem,
     ObjectType,
+    Session,
     db,
     hookimpl,
     list_query,
@@ -153,21 +154,75 @@ def _with_sessions(workshops):
     ]
 
 
+def _with_sessions_read(rows):
+    """What :func:`_with_sessions` gives, from rows that carry each workshop's sessions
+    (one row per session, or one without: the section's own query joins them)."""
+    workshops: dict[int, SimpleNamespace] = {}
+    found: dict[int, list] = {}
+    for row in rows:
+        if row.id not in workshops:
+            workshops[row.id] = SimpleNamespace(id=row.id, title=row.title)
+            found[row.id] = []
+        if row.session_id is not None:
+            found[row.id].append(
+                SimpleNamespace(
+                    id=row.session_id,
+                    starts_at=row.starts_at,
+                    cancelled_at=row.cancelled_at,
+                    minutes_status=row.minutes_status,
+                )
+            )
+    now = local_now()
+    return [
+        {
+            "workshop": w,
+            "upcoming": [m for m in found[w.id] if m.starts_at >= now],
+            "past": [m for m in found[w.id] if m.starts_at < now][::-1],
+        }
+        for w in workshops.values()
+    ]
+
+
+def _workshops_with_sessions(where, order_by):
+    """The query of a workshop section whose rows carry the workshops' sessions too (one
+    statement with the page's other lists, no query in ``prepare``), and its order."""
+    query = (
+        select(
+            Workshop.id,
+            Workshop.title,
+            Session.id.label("session_id"),
+            Session.starts_at,
+            Session.cancelled_at,
+            Session.minutes_status,
+        )
+        .outerjoin(
+            Session,
+            and_(
+                Session.target_type == "neighbourhood_workshops_workshop",
+                Session.target_id == Workshop.id,
+            ),
+        )
+        .where(where)
+    )
+    return query, (*order_by, Session.starts_at, Session.id)
+
+
 @hookimpl
 def hub_body_page(body, user):
     """The conseil de quartier as memory of the projects: its workshops, past and to come."""
-    # The section names each workshop (read with the page's other lists) and its sessions'
-    # dates (one query for all).
+    # The section names each workshop and its sessions' dates, all read with the page's
+    # other lists.
     return [
         ListSection(
             "neighbourhood-workshops",
             _l("Workshops"),
             "neighbourhood_workshops/_section.html",
-            select(Workshop.id, Workshop.title).where(Workshop.host_body_id == body.id),
-            order_by=(Workshop.created_at.desc(), Workshop.id.desc()),
+            *_workshops_with_sessions(
+                Workshop.host_body_id == body.id, (Workshop.created_at.desc(), Workshop.id.desc())
+            ),
             order=35,
             context={"show_past": True},
-            prepare=lambda rows: {"items": _with_sessions(rows)},
+            prepare=lambda rows: {"items": _with_sessions_read(rows)},
         )
     ]
 
@@ -205,23 +260,21 @@ def hub_neighbourhood_page(neighbourhood, user):
 
 @hookimpl
 def hub_project_page(project, user):
-    # The section names each workshop and its sessions' dates: nothing else is loaded.
-    workshops = db.session.scalars(
-        select(Workshop)
-        .where(Workshop.project_id == project.id)
-        .options(lazyload("*"))
-        .order_by(Workshop.title)
-    ).all()
-    if not workshops:
-        return []
+    # The section names each workshop and its sessions' dates, all read with the page's
+    # other lists.
+    query, order_by = _workshops_with_sessions(
+        Workshop.project_id == project.id, (Workshop.title, Workshop.id)
+    )
     return [
-        render_section(
+        ListSection(
             "neighbourhood-workshops",
             _l("Ateliers de projet"),
             "neighbourhood_workshops/_section.html",
+            query,
+            order_by=order_by,
             order=45,
-            items=_with_sessions(workshops),
-            show_past=True,
+            context={"show_past": True},
+            prepare=lambda rows: {"items": _with_sessions_read(rows)},
         )
     ]
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import defaultload, lazyload
+from sqlalchemy import func, select
 
 from ... import audit
 from ...answers import services as answers
-from ...comments import services as comments
 from ...contributions import services as contributions
 from ...db import write_transaction
 from ...extensions import db, htmx
@@ -18,12 +16,21 @@ from ...forms import HubForm, form_action, require_sent
 from ...moderation import services as moderation
 from ...paging import keyset_page
 from ...ratelimits import limit_writes
-from ...sessions.services import sessions_by_target
+from ...slots import ListQuery, read_lists
 from ...territory.models import neighbourhood_choices
 from ...web import fail, int_arg
 from .. import services
 from ..forms import ContributionForm
-from ..models import DOMAINS, LEVELS, PHASES, Project, Relay, project_neighbourhood
+from ..models import (
+    DOMAINS,
+    LEVELS,
+    PHASES,
+    Project,
+    ProjectDocument,
+    Relay,
+    TimelineEntry,
+    project_neighbourhood,
+)
 from .common import bp, get_contribution, labels, load_project
 
 
@@ -77,21 +84,23 @@ CONTRIBUTIONS_PAGE = 50
 
 def page_context(project: Project, **forms) -> dict:
     """The project's page; its contributions a page at a time (a métropole's project
-    gathers thousands)."""
+    gathers thousands). Its small lists (relays and their sessions and contributions,
+    documents, timeline, the discussions' counts, the follow button) and the list sections
+    features add to it are read in one statement."""
     contribution_page = contributions.page_of_target(
         project, request.args.get("after"), CONTRIBUTIONS_PAGE
     )
     items = contribution_page.items
-    from ...bodies.models import Body
-
-    # The relays show their body's name: neither the project (already loaded) nor the
-    # bodies' neighbourhoods are read again.
-    relays = db.session.scalars(
-        select(Relay)
-        .where(Relay.project_id == project.id)
-        .options(lazyload(Relay.project), defaultload(Relay.body).lazyload(Body.neighbourhoods))
-        .order_by(Relay.id)
-    ).all()
+    lists = _page_lists(project, [c.id for c in items])
+    answer_ids = [c.answer_id for c in items if c.answer_id]
+    if answer_ids:
+        query, order_by = answers.corrections_query(answer_ids)
+        lists["corrections"] = ListQuery(query, order_by=order_by)
+    found = read_lists(lists, page="project", obj=project)
+    relays = found["relays"]
+    sessions = {r.id: [] for r in relays}
+    for session in found["relay_sessions"]:
+        sessions[session.target_id].append(session)
     allowed, reason = services.can_contribute_online(current_user, project)
     # The page shows contributions and the comments of the discussion: one query tells
     # which of both moderation hides.
@@ -102,11 +111,13 @@ def page_context(project: Project, **forms) -> dict:
         contributions=items,
         contribution_page=contribution_page,
         relays=relays,
-        sessions=sessions_by_target("relay", [r.id for r in relays], with_neighbourhoods=False),
-        contributions_by_relay=contributions.counts_by_source("relay", [r.id for r in relays]),
-        relay_names={r.id: r.body.name for r in relays},
+        sessions=sessions,
+        contributions_by_relay={r.source_id: r.n for r in found["relay_contributions"]},
+        relay_names={r.id: r.body_name for r in relays},
+        documents=found["documents"],
+        timeline=found["timeline"],
         indicators=services.indicators(project.id),
-        following=services.is_following(current_user, project),
+        following=bool(found.get("following")),
         follow_form=HubForm(),
         may_contribute=allowed,
         contribute_reason=reason,
@@ -114,10 +125,88 @@ def page_context(project: Project, **forms) -> dict:
         can_answer=services.can_answer(current_user, project),
         action_form=HubForm(),
         form=forms.get("form") or ContributionForm(),
-        corrections=answers.corrections(c.answer_id for c in items if c.answer_id),
-        discussions=comments.counts("contribution", [c.id for c in items]),
+        corrections=answers.corrections_from(found.get("corrections", [])),
+        discussions={r.target_id: r.n for r in found["discussions"]},
         **labels(),
     )
+
+
+def _page_lists(project: Project, contribution_ids: list[int]) -> dict[str, ListQuery]:
+    from ...bodies.models import Body
+    from ...comments.models import Comment
+    from ...contributions.models import Contribution
+    from ...follows.models import Follow
+    from ...sessions.models import Meeting
+
+    relay_ids = select(Relay.id).where(Relay.project_id == project.id)
+    lists = {
+        "relays": ListQuery(
+            select(
+                Relay.id,
+                Relay.status,
+                Relay.decline_reason,
+                Relay.residents_reached,
+                Relay.report,
+                Relay.report_submitted_at,
+                Relay.report_deadline,
+                Body.name.label("body_name"),
+            )
+            .join(Body, Body.id == Relay.body_id)
+            .where(Relay.project_id == project.id),
+            order_by=(Relay.id,),
+        ),
+        "relay_sessions": ListQuery(
+            select(
+                Meeting.id,
+                Meeting.target_id,
+                Meeting.title,
+                Meeting.starts_at,
+                Meeting.place,
+                Meeting.cancelled_at,
+            ).where(Meeting.target_type == "relay", Meeting.target_id.in_(relay_ids)),
+            order_by=(Meeting.starts_at, Meeting.id),
+        ),
+        "relay_contributions": ListQuery(
+            select(Contribution.source_id, func.count(Contribution.id).label("n"))
+            .where(Contribution.source_type == "relay", Contribution.source_id.in_(relay_ids))
+            .group_by(Contribution.source_id),
+            order_by=(Contribution.source_id,),
+        ),
+        "documents": ListQuery(
+            select(
+                ProjectDocument.id,
+                ProjectDocument.title,
+                ProjectDocument.url,
+                ProjectDocument.filename,
+            ).where(ProjectDocument.project_id == project.id),
+            order_by=(ProjectDocument.id,),
+        ),
+        "timeline": ListQuery(
+            select(
+                TimelineEntry.id,
+                TimelineEntry.day,
+                TimelineEntry.title,
+                TimelineEntry.description,
+            ).where(TimelineEntry.project_id == project.id),
+            order_by=(TimelineEntry.day, TimelineEntry.id),
+        ),
+        "discussions": ListQuery(
+            select(Comment.target_id, func.count(Comment.id).label("n"))
+            .where(Comment.target_type == "contribution", Comment.target_id.in_(contribution_ids))
+            .group_by(Comment.target_id),
+            order_by=(Comment.target_id,),
+        ),
+    }
+    if current_user.is_authenticated:
+        lists["following"] = ListQuery(
+            select(Follow.user_id).where(
+                Follow.user_id == current_user.id,
+                Follow.target_type == "project",
+                Follow.target_id == project.id,
+            ),
+            order_by=(Follow.user_id,),
+        )
+    return lists
 
 
 @bp.route("/projects/<int:project_id>")
