@@ -178,12 +178,13 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
     When every one also has ``params`` (:func:`list_query`), the statement is built once
     per worker for these queries, each list's bind parameters renamed as its own
     (``hub_s<index>_<name>``: two lists may bind the same name to different values)."""
-    named = bool(sections) and all(getattr(s, "params", None) is not None for s in sections)
+    bound = [getattr(s, "params", None) is not None for s in sections]
+    named = bool(sections) and all(bound)
 
     def subqueries():
         found = []
         for index, section in enumerate(sections):
-            query = _own_bindparams(index, section.query) if named else section.query
+            query = _own_bindparams(index, section.query) if bound[index] else section.query
             ranked = query.add_columns(
                 func.row_number().over(order_by=section.order_by).label("hub_rank")
             ).order_by(*section.order_by)
@@ -192,17 +193,20 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
             found.append(ranked.subquery())
         return found
 
-    memo = params = None
+    memo = None
     if named:
         memo = (
             tuple((id(s.query), id(s.order_by), s.limit) for s in sections),
             [(s.query, s.order_by) for s in sections],  # kept alive: their ids stay theirs
         )
-        params = {
-            f"hub_s{index}_{name}": value
-            for index, section in enumerate(sections)
-            for name, value in section.params.items()
-        }
+    # Lists with parameters read beside lists without (a page's own lists beside its
+    # sections): the statement is built for the request, the parameters bound all the same.
+    params = {
+        f"hub_s{index}_{name}": value
+        for index, section in enumerate(sections)
+        if bound[index]
+        for name, value in section.params.items()
+    }
     rows = read_together(subqueries if named else subqueries(), memo=memo, params=params)
     return [[SimpleNamespace(**dict(row)) for row in found] for found in rows]
 

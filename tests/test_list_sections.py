@@ -271,8 +271,9 @@ def test_sections_built_once_bind_each_request_s_own_values(app):
 
 def test_a_page_reads_its_own_lists_with_its_sections_in_one_statement(app):
     """``read_lists(..., page=...)``: the page's own lists (an aggregate row among them)
-    and the list sections features add to it share one statement; the template's
-    ``page_sections`` then reads nothing more."""
+    and the list sections features add to it share one statement, the neighbourhood's
+    sections with their bind parameters (``list_query``) beside lists without; the
+    template's ``page_sections`` then reads nothing more."""
     from hub.slots import ListQuery, page_sections, read_lists
 
     make_territory(app)
