@@ -117,6 +117,11 @@ def _check_rate(author) -> None:
         )
 
 
+def hidden_parent_message() -> str:
+    """Why a hidden comment takes no reply (said by the service and the reply page)."""
+    return _("This comment is hidden by moderation: it takes no reply.")
+
+
 def post(target, body: str, author, *, parent: Comment | None = None, official=False) -> Comment:
     """Add a comment (or a reply to ``parent``) on ``target`` by ``author``."""
     allowed, reason = may_comment(author, target)
@@ -133,6 +138,8 @@ def post(target, body: str, author, *, parent: Comment | None = None, official=F
             raise RuleError(_("This reply belongs to another discussion."), field="body")
         if parent.parent_id is not None:  # one level: a reply to a reply joins its thread
             parent = db.session.get(Comment, parent.parent_id)
+        if moderation.hidden(parent) is not None:
+            raise RuleError(hidden_parent_message(), field="body")
     _check_rate(author)
     comment = Comment(
         target_type=object_type.name,

@@ -134,6 +134,9 @@ def reply(comment_id: int):
     allowed, reason = services.may_comment(current_user, target)
     if not allowed:
         fail(403 if not services.closed_reason(target) else 422, reason)
+    if moderation.hidden(parent) is not None:
+        # Its page would quote the hidden text; the discussion shows the public reason.
+        fail(422, services.hidden_parent_message())
     form = CommentForm()
     official_allowed = services.may_reply_officially(current_user, target)
     if not official_allowed:

@@ -324,3 +324,40 @@ def test_personal_data_download_holds_comments(app, client, auth, world):
     data = client.get("/me/data.json").json
     found = [v for v in data.values() if isinstance(v, dict) and "comments" in v]
     assert found and found[0]["comments"][0]["body"] == "Mon avis"
+
+
+def test_a_hidden_comment_is_never_quoted_and_takes_no_reply(app, client, auth, world, make_user):
+    """Its reply page would quote the hidden text: refused, as a reply by the API is."""
+    from hub.accounts.models import User
+    from hub.comments.models import Comment
+    from hub.db import write_transaction
+    from hub.moderation import services as moderation
+
+    moderator = make_user("moderator@example.org", roles=("moderator",))
+    auth.login("claire@example.org")
+    assert _comment(client, world["project"], "Le gardien est un voleur.").status_code == 302
+    [hidden] = _comments(app)
+    with app.test_request_context("/"), write_transaction():
+        moderation.hide(
+            db.session.get(Comment, hidden.id), db.session.get(User, moderator), "Accusation"
+        )
+    auth.logout()
+    auth.login("karim@example.org")
+    page = client.get(f"/comments/{hidden.id}/reply")
+    assert page.status_code == 422 and "voleur" not in page.get_data(as_text=True)
+    assert "hidden by moderation" in page.get_data(as_text=True)
+    response = client.post(
+        "/api/v1/comments",
+        json={
+            "target_type": "project",
+            "target_id": world["project"],
+            "body": "Je confirme.",
+            "parent_id": hidden.id,
+        },
+        headers={"Authorization": f"Bearer {_token(app, world['karim'])}"},
+    )
+    assert (
+        response.status_code == 422
+        and "hidden by moderation" in response.get_json()["error"]["message"]
+    )
+    assert len(_comments(app)) == 1
