@@ -4,6 +4,7 @@ started a ballot but never confirmed it, as their notification preferences allow
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from conftest import PASSWORD, AuthActions
@@ -51,6 +52,12 @@ def test_a_kiosk_serves_voters_one_after_another(app, client, auth, make_user):
     page = client.get("/budgets/kiosk")
     assert page.status_code == 200 and "Mairie, hall" in page.get_data(True)
     assert page.headers["Cache-Control"] == "no-store"
+    # Codes are never autofilled: neither the form nor its field offers a remembered one.
+    html = page.get_data(True)
+    assert re.search(r'<form method="post"[^>]*autocomplete="off"', html), html
+    assert re.search(r'<input[^>]*autocomplete="off"[^>]*name="code"', html) or re.search(
+        r'<input[^>]*name="code"[^>]*autocomplete="off"', html
+    ), html
     assert _post(client, "/budgets/kiosk", {"code": "NOPE-NOPE-NOPE"}).status_code == 422
 
     # The first voter: code, ballot (over the envelope refused), confirmation, receipt.
