@@ -14,6 +14,7 @@ from functools import lru_cache
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, literal, select
+from sqlalchemy.orm import joinedload
 
 from ..db import utcnow
 from ..errors import RuleError
@@ -255,6 +256,8 @@ def of_target(target) -> list[Comment]:
 def _of_target_query():
     """Built once: every page with a discussion reads it (with its thread's row, from a
     one-row anchor so that a discussion without comments still gives it)."""
+    from ..accounts.models import User
+
     anchor = select(literal(1).label("one")).subquery()
     return (
         select(CommentThread, Comment)
@@ -271,6 +274,9 @@ def _of_target_query():
             and_(Comment.target_type == bindparam("type"), Comment.target_id == bindparam("id")),
         )
         .order_by(Comment.id)
+        # A comment shows its author's name only: not their neighbourhood and commune,
+        # which User joins by default (two more entities per comment, for nothing).
+        .options(joinedload(Comment.author).lazyload(User.neighbourhood))
     )
 
 

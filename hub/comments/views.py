@@ -52,6 +52,9 @@ def section_context(target, form=None, announce: str = "") -> dict:
     object_type = registry().type_of(target)
     # First: it reads the thread's row too, which may_comment asks for.
     comments = services.of_target(target)
+    if comments and moderation.enabled(target):
+        # The object's and its comments' hidden texts in one query (two otherwise).
+        moderation.prefetch_hidden([object_type.name, "comment"])
     allowed, reason = services.may_comment(current_user, target)
     form = form or CommentForm()
     official = allowed and services.may_reply_officially(current_user, target)

@@ -63,7 +63,6 @@ def _render(obj, announce: bool = False) -> str:
         page=reg.type_of(obj).url(obj),
         following=following,
         followers=followers,
-        form=HubForm(),
         announce=announce,
     )
 

@@ -25,7 +25,12 @@ def hub_register_event_types():
 def hub_template_slot(slot, context):
     if slot != "footer":
         return None
-    from flask import render_template
+    from flask import url_for
+    from flask_babel import gettext as _
     from markupsafe import Markup
 
-    return Markup(render_template("guarantor/_footer.html"))
+    # One link on every page: formatted here rather than through render_template, which
+    # runs every context processor for it (some 300 function calls a request).
+    return Markup('<p><a href="{}">{}</a></p>').format(
+        url_for("guarantor.index"), _("Independent guarantor")
+    )

@@ -21,10 +21,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -156,12 +157,22 @@ def import_census(raw: bytes, actor) -> CensusImport:
 
 
 def current_census() -> CensusImport | None:
-    return db.session.scalar(select(CensusImport).order_by(CensusImport.id.desc()).limit(1))
+    return db.session.scalar(_current_census())
 
 
-def census_usable(census: CensusImport | None = None) -> bool:
-    """Whether the list can be matched: it exists and was hashed with today's census key."""
-    census = census or current_census()
+@lru_cache(maxsize=1)
+def _current_census():
+    return select(CensusImport).order_by(CensusImport.id.desc()).limit(1)
+
+
+_READ = object()
+
+
+def census_usable(census: CensusImport | None | object = _READ) -> bool:
+    """Whether the list can be matched: it exists and was hashed with today's census key.
+    ``census``: the current list when the caller has already read it (None: there is none)."""
+    if census is _READ:
+        census = current_census()
     return census is not None and census.key_id == census_key_id()
 
 
@@ -311,12 +322,16 @@ def _open_review(user, holder_id: int | None) -> None:
 
 
 def open_reviews() -> list[ResidenceReview]:
-    return list(
-        db.session.scalars(
-            select(ResidenceReview)
-            .where(ResidenceReview.resolved_at.is_(None))
-            .order_by(ResidenceReview.created_at)
-        )
+    return list(db.session.scalars(_open_reviews()))
+
+
+@lru_cache(maxsize=1)
+def _open_reviews():
+    """Built once per worker: the residence desk reads it on every visit."""
+    return (
+        select(ResidenceReview)
+        .where(ResidenceReview.resolved_at.is_(None))
+        .order_by(ResidenceReview.created_at)
     )
 
 
@@ -345,18 +360,27 @@ def failed_checks(user_ids=None, since: datetime | None = None) -> dict[int, tup
     from ..audit import AuditEntry
 
     since = since or utcnow() - REPEATED_WINDOW
-    query = (
+    query = _failed_checks()
+    if user_ids is not None:
+        query = query.where(AuditEntry.object_id.in_([str(i) for i in user_ids]))
+    rows = db.session.execute(query, {"since": since})
+    return {int(oid): (count, last) for oid, count, last in rows}
+
+
+@lru_cache(maxsize=1)
+def _failed_checks():
+    """Built once per worker (the residence desk reads it on every visit)."""
+    from ..audit import AuditEntry
+
+    return (
         select(AuditEntry.object_id, func.count(), func.max(AuditEntry.created_at))
         .where(
             AuditEntry.action == FAILED_CHECK,
             AuditEntry.object_type == "user",
-            AuditEntry.created_at >= since,
+            AuditEntry.created_at >= bindparam("since"),
         )
         .group_by(AuditEntry.object_id)
     )
-    if user_ids is not None:
-        query = query.where(AuditEntry.object_id.in_([str(i) for i in user_ids]))
-    return {int(oid): (count, last) for oid, count, last in db.session.execute(query)}
 
 
 def repeated_failures() -> list[tuple]:

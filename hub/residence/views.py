@@ -85,17 +85,21 @@ def self_check():
         return render_template(
             "residence/self_check.html",
             form=form,
-            census=services.current_census(),
-            usable=services.census_usable(),
             review=None,
+            **_census(),
         ), 422
     return render_template(
         "residence/self_check.html",
         form=form,
-        census=services.current_census(),
-        usable=services.census_usable(),
         review=review,
+        **_census(),
     )
+
+
+def _census() -> dict:
+    """The current census list and whether it can be matched, read once."""
+    census = services.current_census()
+    return {"census": census, "usable": services.census_usable(census)}
 
 
 @bp.route("/staff/residence")
@@ -124,7 +128,6 @@ def desk():
         "residence/desk.html",
         query=query,
         users=users,
-        census=services.current_census(),
         import_form=CensusImportForm(),
         **_desk_lists(),
     )
@@ -134,7 +137,7 @@ def _desk_lists() -> dict:
     return {
         "reviews": services.open_reviews(),
         "repeated": services.repeated_failures(),
-        "usable": services.census_usable(),
+        **_census(),
     }
 
 
@@ -162,7 +165,6 @@ def import_census():
         "residence/desk.html",
         query="",
         users=[],
-        census=services.current_census(),
         import_form=form,
         **_desk_lists(),
     ), 422

@@ -4,8 +4,9 @@ list, paper batches, what a resident signed."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ...accounts.models import User
 from ...extensions import db
@@ -14,9 +15,15 @@ from ..models import OfflineSignatureBatch, Signature, SignatureCollection
 
 def public_signers(collection_id: int, limit: int = 100) -> list[tuple[str, datetime]]:
     """Names of signers who chose to appear, newest first."""
-    query, order_by = public_signers_query(collection_id)
-    rows = db.session.execute(query.order_by(*order_by).limit(limit)).all()
+    rows = db.session.execute(_public_signers(), {"collection_id": collection_id, "limit": limit})
     return [(row.display_name, row.created_at) for row in rows]
+
+
+@lru_cache(maxsize=1)
+def _public_signers():
+    """Built once per worker: every petition and interpellation page reads it."""
+    query, order_by = public_signers_query(bindparam("collection_id"))
+    return query.order_by(*order_by).limit(bindparam("limit"))
 
 
 def public_signers_query(collection_id: int):

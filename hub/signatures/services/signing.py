@@ -183,10 +183,15 @@ def ineligibility(collection: SignatureCollection, user, now: datetime | None = 
 def signature_of(collection_id: int, user_id: int | None) -> Signature | None:
     if user_id is None:
         return None
-    return db.session.scalar(
-        select(Signature).where(
-            Signature.collection_id == collection_id, Signature.user_id == user_id
-        )
+    return db.session.scalar(_signature_of(), {"collection_id": collection_id, "user_id": user_id})
+
+
+@lru_cache(maxsize=1)
+def _signature_of():
+    """Built once per worker: every signing box asks it for a logged-in visitor."""
+    return select(Signature).where(
+        Signature.collection_id == bindparam("collection_id"),
+        Signature.user_id == bindparam("user_id"),
     )
 
 
