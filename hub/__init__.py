@@ -135,6 +135,14 @@ def create_app(config: dict | None = None):
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     # Database restarts and idle disconnects are survived without a check of every checkout
     # (``pool_pre_ping``, one round trip per request): see hub.db._ping_idle_connections.
+    if not settings["DATABASE_URL"].startswith("sqlite"):
+        # Every row lock and re-check on PostgreSQL assumes READ COMMITTED (each statement
+        # sees what is committed when it starts; ``write_transaction(continue_reads=True)``
+        # relies on it): pinned here, whatever the server's or database's default (at
+        # REPEATABLE READ or SERIALIZABLE concurrent ballots fail with serialization errors).
+        # psycopg names it in its BEGIN: no round trip.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("isolation_level", "READ COMMITTED")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

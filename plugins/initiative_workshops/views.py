@@ -89,6 +89,7 @@ bp = Blueprint(
     "initiative_workshops", __name__, url_prefix="/initiatives", template_folder="templates"
 )
 PAGE_SIZE = 30
+COMMENTS_PAGE = 50  # residents' comments on an initiative's page
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -111,6 +112,17 @@ def loaded(view):
 def back_to(initiative: Initiative, anchor: str = "") -> str:
     return url_for("initiative_workshops.detail", initiative_id=initiative.id) + (
         f"#{anchor}" if anchor else ""
+    )
+
+
+def comment_url(initiative: Initiative, contribution_id: int) -> str:
+    """The page of the initiative's comments that shows this one, anchored on it."""
+    after = contributions.page_start_before(initiative, contribution_id, COMMENTS_PAGE)
+    return url_for(
+        "initiative_workshops.detail",
+        initiative_id=initiative.id,
+        _anchor=f"contribution-{contribution_id}",
+        **({"after": after} if after is not None else {}),
     )
 
 
@@ -325,6 +337,10 @@ def page_context(initiative: Initiative, **forms) -> dict:
         query, order_by = signatures.public_signers_query(initiative.collection_id)
         lists["signers"] = ListQuery(query, order_by=order_by, limit=100)
     found = read_lists(lists)
+    # The residents' comments a page at a time: an initiative of a métropole gathers many.
+    comment_page = contributions.page_of_target(
+        initiative, request.args.get("after"), COMMENTS_PAGE
+    )
     members = found["members"]
     member = user.is_authenticated and any(u.id == user.id for u in members)
     acts = services.acts_for_facilitator(user, initiative, accepted_only=False)
@@ -355,7 +371,8 @@ def page_context(initiative: Initiative, **forms) -> dict:
         latest=versions[0] if versions else None,
         documents=documents,
         meetings=sessions.sessions_for([(OBJECT_TYPE, initiative.id)], with_neighbourhoods=False),
-        comments=contributions.of_target(initiative),
+        comments=comment_page.items,
+        comment_page=comment_page,
         following=following,
         followers=followers,
         box=box_for(initiative),
@@ -451,14 +468,15 @@ def comment(initiative: Initiative):
     form = CommentForm()
 
     def action():
-        contributions.add(initiative, form.text.data, author=current_user)
+        posted = contributions.add(initiative, form.text.data, author=current_user)
         follows.set_following(current_user, initiative, True)
+        return posted.id
 
     done = form_action(
         form,
         action,
         success=_("Your comment is published."),
-        redirect_to=back_to(initiative, "comments"),
+        redirect_to=lambda posted_id: comment_url(initiative, posted_id),
         field="text",
     )
     if done is not None:
