@@ -336,3 +336,36 @@ def test_api_ballots_refuse_ids_no_database_holds(app, client, make_user, vote_t
         assert response.status_code == 422, (body[:60], response.status_code)
         assert response.get_json()["error"]["message"], body[:60]
     assert ballot_rows(app, campaign_id) == []
+
+
+def test_the_export_orders_ballots_by_their_random_id_never_by_casting_time(
+    app, client, make_user, monkeypatch
+):
+    """Exports shuffle ballots: they are written in the order of their random ids and
+    renumbered, so the file's order says nothing of who voted when."""
+    from plugins.participatory_budget import voting
+    from plugins.participatory_budget.engine import read_pabulib
+    from plugins.participatory_budget.models import new_ballot_id
+
+    drawn = {new_ballot_id() for _n in range(20)}
+    assert len(drawn) == 20 and all(len(i) == 32 and int(i, 16) >= 0 for i in drawn)
+    campaign_id, _district_id, (p1, p2, p3, p4), agent_id = vote_campaign(app, make_user)
+    # Ids that sort in the reverse of the casting order: an export in casting order fails.
+    ids = iter(f"{n:032x}" for n in range(100, 0, -1))
+    monkeypatch.setattr(voting, "new_ballot_id", lambda: next(ids))
+    url = f"/api/v1/budgets/{campaign_id}/ballots"
+    cast = [p1, p2, p3, p4]
+    for n, chosen in enumerate(cast):
+        token = token_for(app, resident(make_user, f"ordre{n}@pb.example"))
+        response = client.post(
+            url, json={"projects": [chosen]}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 201
+    move(app, campaign_id, agent_id, "results")
+    pb = {
+        p["id"]: p["pabulib_id"]
+        for p in client.get(f"/api/v1/budgets/{campaign_id}").get_json()["projects"]
+    }
+    election = read_pabulib(client.get(f"/budgets/{campaign_id}/export.pb").data)
+    assert [list(b.projects) for b in election.ballots] == [[pb[p]] for p in reversed(cast)]
+    assert [b.voter_id for b in election.ballots] == ["1", "2", "3", "4"]
