@@ -5,6 +5,7 @@ the count (selected or not) and a change by the council."""
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 from email.header import decode_header, make_header
 
@@ -218,6 +219,11 @@ def test_authors_learn_every_outcome_of_their_projects(app, client, auth, make_u
     assert "Le terrain est privé" in _body_of(app, "Le projet de chloe")
     only("emma", "fusionné")
     assert "Même idée que celle d'Alice" in _body_of(app, "Le projet de emma")
+    # The merge's note is public: on the merged project's page, with a link to the other.
+    page = html.unescape(client.get(f"/budgets/projects/{ids['emma']}").get_data(as_text=True))
+    assert "Note on the merge" in page or "Note sur la fusion" in page
+    assert "Même idée que celle d'Alice, au même endroit." in page
+    assert f"/budgets/projects/{ids['alice']}" in page
     bruno = only("bruno", "Réalisable", "n’a pas été présélectionné")
     assert not any("lauréat" in s for s in bruno)  # not on the ballot: no result to announce
     body = _body_of(app, "n’a pas été présélectionné")
