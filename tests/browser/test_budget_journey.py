@@ -3,10 +3,13 @@
 A verified resident proposes a project with JavaScript off; an agent reviews feasibility: a
 refusal without its reason is refused with a clear message, then published with it, and the
 resident's project goes on the ballot with the services' cost; the agent opens the vote. The
-resident votes without JavaScript: the ballot announces what remains of the envelope, an
-over-budget choice is refused with the engine's reason, the summary page asks for the
-confirmation, the receipt is shown. A second resident votes with JavaScript: the remaining
-amount is updated in place (htmx) as boxes are ticked. axe-core checks every page on the way.
+resident votes without JavaScript and with the keyboard only (Tab, Shift+Tab, Space, Enter): the
+ballot announces what remains of the envelope, an over-budget choice is refused with the
+engine's reason (the summary's link, reached before any box, leads back to the ballot), the
+summary page asks for the confirmation, the receipt is shown. A second resident votes with
+JavaScript: the remaining amount is updated in place (htmx) as boxes are ticked. The vote is
+closed; the resident reads the results and the page of a project that lost, which says why.
+axe-core checks every page on the way.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ pytestmark = pytest.mark.browser
 
 ADULT = date(1979, 5, 4)
 NBSP = "\u00a0"
+NNBSP = "\u202f"
 
 
 def money(amount: int) -> str:
@@ -187,13 +191,24 @@ def test_budget_from_a_proposal_to_a_receipt(new_context, logged_in, live_server
     axe_at(resident_axe, ballot_url)
     assert resident.get_by_label(re.compile("^Un parking souterrain")).count() == 0
 
-    # Three projects for 130,000 €: over the envelope, said on saving, refused on review.
-    for title in ("Des bancs", "Des arbres fruitiers", "Des fontaines"):
-        resident.get_by_label(re.compile(f"^{title}")).check()
-    resident.get_by_role("button", name="Enregistrer mes choix et mettre à jour le total").click()
+    # Three projects for 130,000 €, chosen with the keyboard only (Tab, Space, Enter): over the
+    # envelope, said on saving, refused on review.
+    labels = resident.locator("#ballot-projects label").all_inner_texts()
+    chosen = ("Des bancs", "Des arbres fruitiers", "Des fontaines")
+    in_page_order = sorted(
+        chosen, key=lambda t: next(i for i, text in enumerate(labels) if text.startswith(t))
+    )
+    for title in in_page_order:
+        box = resident.get_by_label(re.compile(f"^{title}"))
+        tab_to(resident, box)
+        resident.keyboard.press("Space")
+        expect(box).to_be_checked()
+    tab_to(resident, resident.get_by_role("button", name=SAVE))
+    resident.keyboard.press("Enter")
     expect(remaining).to_contain_text(f"3 projets choisis pour {money(130_000)}")
     expect(remaining).to_contain_text(f"{money(30_000)} au-delà de l'enveloppe")
-    resident.get_by_role("button", name="Relire mon bulletin").click()
+    tab_to(resident, resident.get_by_role("button", name="Relire mon bulletin"))
+    resident.keyboard.press("Enter")
     summary = resident.locator(".error-summary")
     expect(summary).to_contain_text(
         f"Vos choix coûtent {money(130_000)}, plus que l'enveloppe de {money(100_000)}."
@@ -201,10 +216,23 @@ def test_budget_from_a_proposal_to_a_receipt(new_context, logged_in, live_server
     expect(resident.locator("h1")).to_contain_text("Bulletin")
     expect(resident.get_by_label(re.compile("^Des fontaines"))).to_be_checked()
     axe_at(resident_axe, ballot_url)
+    # Without JavaScript nothing moves the focus: the first Tab into the page's content reaches
+    # the summary's link before any box, and following it leads the next Tab to the ballot.
+    first_box = resident.locator("#ballot-projects input[type=checkbox]").first
+    tab_to(resident, summary.get_by_role("link").first, avoid=first_box)
+    resident.keyboard.press("Enter")
+    resident.keyboard.press("Tab")
+    expect(first_box).to_be_focused()
 
-    # Within the envelope: the summary, the confirmation, the receipt.
-    resident.get_by_label(re.compile("^Des fontaines")).uncheck()
-    resident.get_by_role("button", name="Relire mon bulletin").click()
+    # Within the envelope: the summary, the confirmation, the receipt. Shift+Tab comes back from
+    # the buttons to the box to untick.
+    tab_to(resident, resident.get_by_role("button", name="Relire mon bulletin"))
+    fountains = resident.get_by_label(re.compile("^Des fontaines"))
+    tab_to(resident, fountains, key="Shift+Tab")
+    resident.keyboard.press("Space")
+    expect(fountains).not_to_be_checked()
+    tab_to(resident, resident.get_by_role("button", name="Relire mon bulletin"))
+    resident.keyboard.press("Enter")
     expect(resident.locator("h1")).to_contain_text("Confirmer votre vote")
     main = resident.locator("main")
     expect(main).to_contain_text("Des bancs à l'ombre sur le mail")
@@ -212,7 +240,8 @@ def test_budget_from_a_proposal_to_a_receipt(new_context, logged_in, live_server
     expect(main).not_to_contain_text("Des fontaines")
     expect(main).to_contain_text(money(100_000))
     axe_at(resident_axe, resident.url)
-    resident.get_by_role("button", name="Confirmer mon vote").click()
+    tab_to(resident, resident.get_by_role("button", name="Confirmer mon vote"))
+    resident.keyboard.press("Enter")
     expect(resident.locator("h1")).to_have_text("Votre vote est enregistré")
     receipt = resident.locator(".token").inner_text().strip()
     assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", receipt), receipt
@@ -244,10 +273,61 @@ def test_budget_from_a_proposal_to_a_receipt(new_context, logged_in, live_server
     expect(voter.locator("h1")).to_have_text("Votre vote est enregistré")
     no_axe_violations(voter)
 
+    # The vote is closed and the results computed by the published rule (as `hub pb close`
+    # does); the resident reads them, and why the fountains, chosen by nobody, lost.
+    close_the_vote(live_server, campaign_id)
+    results_url = f"{campaign_url}/results"
+    resident.goto(results_url)
+    expect(resident.locator("h1")).to_have_text("Résultats")
+    row = resident.get_by_role("row", name=re.compile("^Des fontaines"))
+    expect(row).to_contain_text("Non financé")
+    expect(resident.get_by_role("row", name=re.compile("^Des bancs"))).to_contain_text("Financé")
+    axe_at(resident_axe, results_url)
+    row.get_by_role("link").click()
+    expect(resident.locator("h1")).to_have_text("Des fontaines à eau place du marché")
+    main = resident.locator("main")
+    expect(main).to_contain_text("Pourquoi il a été financé ou non")
+    expect(main).to_contain_text(f"Classé 3 avec 0 voix{NNBSP}; il coûte {money(30_000)}.")
+    expect(main).to_contain_text(
+        f"à son tour, il ne restait que {money(0)} de l'enveloppe, moins que son coût{NNBSP};"
+        " le décompte a continué avec les projets suivants."
+    )
+    axe_at(resident_axe, resident.url)
+
     for page in (resident, resident_axe, agent, voter):
         # The refused review and the refused ballot answer 422, as they should.
         problems = [p for p in page.context.monitor.problems if not p.startswith("422 ")]
         assert problems == [], problems
+
+
+SAVE = "Enregistrer mes choix et mettre à jour le total"
+
+
+def tab_to(page, target, *, key: str = "Tab", avoid=None, limit: int = 60) -> None:
+    """Press ``key`` (Tab or Shift+Tab) until ``target`` has the focus, as a keyboard user
+    would; fails if it never does, or if ``avoid`` gets the focus first."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        if avoid is not None and avoid.evaluate("el => el === document.activeElement"):
+            raise AssertionError(f"{key} reached {avoid} before {target}")
+    raise AssertionError(f"{limit} presses of {key} never reached {target}")
+
+
+def close_the_vote(live_server, campaign_id: int) -> None:
+    """The agent closes the vote through the plugin's services: the results are computed."""
+    from hub.accounts.models import User
+    from hub.db import write_transaction
+    from plugins.participatory_budget import services
+    from plugins.participatory_budget.models import Campaign
+
+    with live_server.app.test_request_context():
+        agent = db.session.scalar(db.select(User).where(User.email == "agent@ormeval.example"))
+        with write_transaction():
+            campaign = db.session.get(Campaign, campaign_id)
+            services.move_to_phase(campaign, "results", agent, note="vote closed")
+        db.session.remove()
 
 
 def no_ballot_content_in_mail(live_server, email: str, receipt: str) -> None:
