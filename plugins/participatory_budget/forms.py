@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,7 +16,15 @@ from wtforms import (
     validators,
 )
 
-from hub.plugin import CoverImageFields, HubForm, choices, neighbourhood_choices, strip_filter
+from hub.plugin import (
+    Commune,
+    CoverImageFields,
+    HubForm,
+    choices,
+    db,
+    neighbourhood_choices,
+    strip_filter,
+)
 
 from .models import DATED_PHASES, PHASE_LABELS, RULE_LABELS, TIE_LABELS, VOTE_TYPE_LABELS
 
@@ -156,6 +165,12 @@ class DistrictForm(HubForm):
         validators=[validators.InputRequired(), validators.Length(max=150)],
     )
     neighbourhood_id = SelectField(_l("Territory"), coerce=int, default=0)
+    commune_id = SelectField(
+        _l("Commune of the métropole"),
+        coerce=int,
+        default=0,
+        description=_l("For an envelope of one commune: leave the territory on the whole one."),
+    )
     envelope = IntegerField(
         _l("Envelope (euros)"),
         validators=[validators.InputRequired(), validators.NumberRange(min=1)],
@@ -164,6 +179,12 @@ class DistrictForm(HubForm):
     def fill_choices(self):
         self.neighbourhood_id.choices = choices(
             [(0, _("The whole commune"))] + neighbourhood_choices()
+        )
+        communes = db.session.execute(select(Commune.id, Commune.name).order_by(Commune.name)).all()
+        # A commune district only makes sense in a territory of several communes.
+        self.has_communes = len(communes) > 1
+        self.commune_id.choices = choices(
+            [(0, _("None"))] + ([(c.id, c.name) for c in communes] if self.has_communes else [])
         )
         return self
 

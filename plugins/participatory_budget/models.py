@@ -185,7 +185,8 @@ class Phase(db.Model):
 
 
 class District(db.Model):
-    """An envelope: a neighbourhood, or the whole commune when ``neighbourhood_id`` is empty.
+    """An envelope: a neighbourhood, a commune inside a métropole (``commune_id``), or the whole
+    territory when both are empty.
 
     ``meta`` keeps a Pabulib file's META (and ``project_columns`` its PROJECTS header) so that an
     imported instance is written back without loss.
@@ -202,6 +203,9 @@ class District(db.Model):
     neighbourhood_id: Mapped[int | None] = mapped_column(
         ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True
     )
+    commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commune.id", ondelete="SET NULL"), index=True
+    )
     envelope: Mapped[int] = mapped_column(BigInteger)
     position: Mapped[int] = mapped_column(Integer, default=0)
     meta: Mapped[dict | None] = mapped_column(JSON)
@@ -209,10 +213,11 @@ class District(db.Model):
 
     campaign = relationship("Campaign", back_populates="districts")
     neighbourhood = relationship("Neighbourhood", lazy="joined")
+    commune = relationship("Commune", lazy="joined")
 
     @property
     def city_wide(self) -> bool:
-        return self.neighbourhood_id is None
+        return self.neighbourhood_id is None and self.commune_id is None
 
 
 class BudgetProject(db.Model):

@@ -252,6 +252,8 @@ def turnout(campaign: Campaign) -> list[dict]:
         population = (
             district.neighbourhood.population
             if district.neighbourhood
+            else district.commune.population
+            if district.commune
             else get_setting("population")
         )
         out.append(

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.plugin import (
     SYSTEM,
+    Neighbourhood,
     RuleError,
     db,
     emit,
@@ -506,7 +507,13 @@ def _tell_preselection(project: BudgetProject, *, kept: bool, top, threshold) ->
 
 
 def add_district(
-    campaign: Campaign, actor, *, name: str, envelope: int, neighbourhood_id: int | None = None
+    campaign: Campaign,
+    actor,
+    *,
+    name: str,
+    envelope: int,
+    neighbourhood_id: int | None = None,
+    commune_id: int | None = None,
 ) -> District:
     """Add a district with its envelope, before the submissions close. The phase is read
     under the campaign's lock (exclusive: two districts added at once take turns over the
@@ -522,10 +529,15 @@ def add_district(
         raise RuleError(_("A district already has this name."), field="name")
     if neighbourhood_id and any(d.neighbourhood_id == neighbourhood_id for d in campaign.districts):
         raise RuleError(_("This neighbourhood already has its district."), field="neighbourhood_id")
+    if neighbourhood_id and commune_id:
+        raise RuleError(_("Choose a neighbourhood or a commune, not both."), field="commune_id")
+    if commune_id and any(d.commune_id == commune_id for d in campaign.districts):
+        raise RuleError(_("This commune already has its district."), field="commune_id")
     district = District(
         name=name,
         envelope=envelope,
         neighbourhood_id=neighbourhood_id or None,
+        commune_id=commune_id or None,
         position=len(campaign.districts),
     )
     campaign.districts.append(district)
@@ -582,9 +594,21 @@ def ineligibility(user, campaign: Campaign, today: date | None = None) -> str | 
 
 
 def districts_for(user, campaign: Campaign) -> list[District]:
-    """The districts a resident votes and proposes in: city-wide ones and their own."""
+    """The districts a resident votes and proposes in: city-wide ones, their neighbourhood's,
+    and that of the commune their neighbourhood belongs to (read in one query, and only when
+    the campaign has commune districts)."""
     own = getattr(user, "neighbourhood_id", None)
-    return [d for d in campaign.districts if d.city_wide or (own and d.neighbourhood_id == own)]
+    districts = campaign.districts
+    commune = None
+    if own and any(d.commune_id for d in districts):
+        commune = db.session.scalar(select(Neighbourhood.commune_id).where(Neighbourhood.id == own))
+    return [
+        d
+        for d in districts
+        if d.city_wide
+        or (own and d.neighbourhood_id == own)
+        or (commune and d.commune_id == commune)
+    ]
 
 
 # --- Proposals --------------------------------------------------------------------------------

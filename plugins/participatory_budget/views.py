@@ -445,6 +445,7 @@ def add_district(campaign: Campaign):
             name=form.name.data,
             envelope=form.envelope.data,
             neighbourhood_id=form.neighbourhood_id.data or None,
+            commune_id=form.commune_id.data or None,
         ),
         success=_("District added."),
         redirect_to=url_for("participatory_budget.manage", campaign_id=campaign.id),
