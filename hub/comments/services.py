@@ -52,10 +52,13 @@ def thread(target) -> CommentThread | None:
 
 
 def closed_reason(target) -> str | None:
-    """Why the discussion of ``target`` takes no new comment now, or None while it is open."""
+    """Why the discussion of ``target`` takes no new comment now, as a sentence shown alone
+    (each says that the discussion is closed), or None while it is open."""
     row = thread(target)
     if row is not None and row.closed_at is not None:
-        return row.reason or _("The discussion is closed.")
+        if row.reason:
+            return _("The discussion is closed: %(reason)s", reason=row.reason)
+        return _("The discussion is closed.")
     if moderation.enabled(target) and moderation.hidden(target) is not None:
         return _("The text is hidden by moderation: the discussion is closed.")
     object_type = registry().type_of(target)

@@ -196,6 +196,8 @@ def test_discussion_closed_by_phase_and_by_staff(app, client, auth, world):
     auth.login("claire@example.org")
     page = client.get(f"/projects/{draft}").get_data(as_text=True)
     assert "The discussion opens once the participation contract is published." in page
+    # Each reason is a sentence of its own, never announced as a closing it is not.
+    assert "The discussion is closed" not in page
     response = client.post(
         f"/comments/project/{draft}",
         data={"csrf_token": csrf_from(page), "body": "Trop tôt"},
@@ -223,6 +225,7 @@ def test_discussion_closed_by_phase_and_by_staff(app, client, auth, world):
     auth.login("claire@example.org")
     page = client.get(f"/projects/{world['project']}").get_data(as_text=True)
     assert "The discussion is closed: Synthèse en cours" in page
+    assert page.count("The discussion is closed") == 1
     assert "Publish my comment" not in page
     response = client.post(
         f"/comments/project/{world['project']}",
