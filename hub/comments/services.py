@@ -140,10 +140,14 @@ def post(target, body: str, author, *, parent: Comment | None = None, official=F
     if parent is not None:
         if (parent.target_type, parent.target_id) != (object_type.name, target.id):
             raise RuleError(_("This reply belongs to another discussion."), field="body")
-        if parent.parent_id is not None:  # one level: a reply to a reply joins its thread
-            parent = db.session.get(Comment, parent.parent_id)
+        # Neither the comment answered nor, for a reply to a reply, its thread's first
+        # comment may be hidden (one query: the hidden comments are read once per request).
         if moderation.hidden(parent) is not None:
             raise RuleError(hidden_parent_message(), field="body")
+        if parent.parent_id is not None:  # one level: a reply to a reply joins its thread
+            parent = db.session.get(Comment, parent.parent_id)
+            if moderation.hidden(parent) is not None:
+                raise RuleError(hidden_parent_message(), field="body")
     _check_rate(author)
     comment = Comment(
         target_type=object_type.name,

@@ -364,3 +364,46 @@ def test_a_hidden_comment_is_never_quoted_and_takes_no_reply(app, client, auth, 
         and "hidden by moderation" in response.get_json()["error"]["message"]
     )
     assert len(_comments(app)) == 1
+
+
+def test_a_hidden_reply_takes_no_reply_either(app, client, auth, world, make_user):
+    """A reply to a reply joins the thread's first comment: the reply answered is checked
+    too, on every channel."""
+    from hub.accounts.models import User
+    from hub.comments import services as comments
+    from hub.comments.models import Comment
+    from hub.db import write_transaction
+    from hub.moderation import services as moderation
+    from hub.projects.models import Project
+
+    moderator = make_user("moderator@example.org", roles=("moderator",))
+    with app.test_request_context("/"):
+        with write_transaction():
+            project = db.session.get(Project, world["project"])
+            first = comments.post(
+                project, "Un banc de plus ?", db.session.get(User, world["claire"])
+            )
+            reply = comments.post(
+                project,
+                "Le voisin est un voleur.",
+                db.session.get(User, world["karim"]),
+                parent=first,
+            )
+        with write_transaction():
+            moderation.hide(
+                db.session.get(Comment, reply.id), db.session.get(User, moderator), "Accusation"
+            )
+        reply_id = reply.id
+    token = _token(app, world["claire"])
+    response = client.post(
+        "/api/v1/comments",
+        json={
+            "target_type": "project",
+            "target_id": world["project"],
+            "body": "Je confirme.",
+            "parent_id": reply_id,
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert len(_comments(app)) == 2
