@@ -13,12 +13,13 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 
 from hub.plugin import (
     EventType,
     ListSection,
     NavItem,
+    Neighbourhood,
     ObjectType,
     db,
     hookimpl,
@@ -94,6 +95,21 @@ def _can_manage(user, project) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.can(REVIEW))
 
 
+def _project_neighbourhood_ids(project) -> list[int]:
+    """Where a budget project is: its district's neighbourhood, the neighbourhoods of its
+    district's commune (a commune inside a métropole), or none (the whole territory)."""
+    district = project.district
+    if district.neighbourhood_id:
+        return [district.neighbourhood_id]
+    if district.commune_id:
+        return list(
+            db.session.scalars(
+                select(Neighbourhood.id).where(Neighbourhood.commune_id == district.commune_id)
+            )
+        )
+    return []
+
+
 @hookimpl
 def hub_register_object_types():
     return [
@@ -104,9 +120,7 @@ def hub_register_object_types():
             endpoint="participatory_budget.project",
             url_values=lambda p: {"project_id": p.id},
             title=lambda p: p.title,
-            neighbourhood_ids=lambda p: (
-                [p.district.neighbourhood_id] if p.district.neighbourhood_id else []
-            ),
+            neighbourhood_ids=_project_neighbourhood_ids,
             can_manage=_can_manage,
             can_view=lambda user, p: p.campaign.is_public,
             contribution_rule=None,
@@ -203,7 +217,14 @@ def _neighbourhood_projects():
         .join(District, District.id == BudgetProject.district_id)
         .join(Campaign, Campaign.id == BudgetProject.campaign_id)
         .where(
-            District.neighbourhood_id == bindparam("neighbourhood_id"),
+            or_(
+                District.neighbourhood_id == bindparam("neighbourhood_id"),
+                # a commune district: the commune of the neighbourhood
+                District.commune_id
+                == select(Neighbourhood.commune_id)
+                .where(Neighbourhood.id == bindparam("neighbourhood_id"))
+                .scalar_subquery(),
+            ),
             Campaign.phase != "draft",
         )
     ), (BudgetProject.created_at.desc(), BudgetProject.id.desc())
@@ -481,7 +502,7 @@ def hub_neighbourhood_news(neighbourhood_ids, since, until):
     held by moderation are left out."""
     from flask_babel import gettext as _
     from flask_babel import ngettext
-    from sqlalchemy import func, or_
+    from sqlalchemy import func
 
     from hub.plugin import NeighbourhoodNews, moderation
 
@@ -489,12 +510,37 @@ def hub_neighbourhood_news(neighbourhood_ids, since, until):
 
     if not neighbourhood_ids:
         return []
-    here = District.neighbourhood_id.in_(neighbourhood_ids)
+    commune_of = dict(
+        db.session.execute(
+            select(Neighbourhood.id, Neighbourhood.commune_id).where(
+                Neighbourhood.id.in_(neighbourhood_ids)
+            )
+        ).all()
+    )
+    here = or_(
+        District.neighbourhood_id.in_(neighbourhood_ids),
+        District.commune_id.in_(set(commune_of.values())),
+    )
+
+    def places(neighbourhood_id, commune_id) -> list[int]:
+        """The neighbourhoods among ``neighbourhood_ids`` a district's news is for."""
+        if neighbourhood_id:
+            return [neighbourhood_id]
+        if commune_id:
+            return [n for n in neighbourhood_ids if commune_of.get(n) == commune_id]
+        return list(neighbourhood_ids)  # the whole territory
+
     public = Campaign.phase != "draft"
     news = []
     hidden = set(moderation.hidden_decisions(OBJECT_TYPE))
     proposed = db.session.execute(
-        select(District.neighbourhood_id, Campaign.id, Campaign.title, BudgetProject.id)
+        select(
+            District.neighbourhood_id,
+            District.commune_id,
+            Campaign.id,
+            Campaign.title,
+            BudgetProject.id,
+        )
         .join(BudgetProject, BudgetProject.district_id == District.id)
         .join(Campaign, Campaign.id == BudgetProject.campaign_id)
         .where(
@@ -507,10 +553,11 @@ def hub_neighbourhood_news(neighbourhood_ids, since, until):
     ).all()
     counts: dict[tuple[int, int], int] = {}
     titles = {}
-    for neighbourhood_id, campaign_id, title, project_id in proposed:
+    for neighbourhood_id, commune_id, campaign_id, title, project_id in proposed:
         if project_id in hidden:
             continue
-        counts[neighbourhood_id, campaign_id] = counts.get((neighbourhood_id, campaign_id), 0) + 1
+        for place in places(neighbourhood_id, commune_id):
+            counts[place, campaign_id] = counts.get((place, campaign_id), 0) + 1
         titles[campaign_id] = title
     for (neighbourhood_id, campaign_id), count in counts.items():
         news.append(
@@ -527,10 +574,16 @@ def hub_neighbourhood_news(neighbourhood_ids, since, until):
             )
         )
     published = db.session.execute(
-        select(District.neighbourhood_id, Campaign.id, Campaign.title, Campaign.results_at)
+        select(
+            District.neighbourhood_id,
+            District.commune_id,
+            Campaign.id,
+            Campaign.title,
+            Campaign.results_at,
+        )
         .join(Campaign, Campaign.id == District.campaign_id)
         .where(
-            or_(here, District.neighbourhood_id.is_(None)),
+            or_(here, and_(District.neighbourhood_id.is_(None), District.commune_id.is_(None))),
             Campaign.phase.in_(RESULTS_PUBLISHED),
             Campaign.results_at >= since,
             Campaign.results_at < until,
@@ -538,8 +591,8 @@ def hub_neighbourhood_news(neighbourhood_ids, since, until):
         .distinct()
     ).all()
     reached = set()
-    for neighbourhood_id, campaign_id, title, when in published:
-        for place in [neighbourhood_id] if neighbourhood_id else neighbourhood_ids:
+    for neighbourhood_id, commune_id, campaign_id, title, when in published:
+        for place in places(neighbourhood_id, commune_id):
             if (place, campaign_id) in reached:
                 continue
             reached.add((place, campaign_id))
@@ -554,6 +607,7 @@ def hub_neighbourhood_news(neighbourhood_ids, since, until):
     done = db.session.execute(
         select(
             District.neighbourhood_id,
+            District.commune_id,
             BudgetProject.id,
             BudgetProject.title,
             func.count(Milestone.id),
@@ -569,12 +623,14 @@ def hub_neighbourhood_news(neighbourhood_ids, since, until):
             Milestone.done_on >= since.date(),
             Milestone.done_on < until.date(),
         )
-        .group_by(District.neighbourhood_id, BudgetProject.id, BudgetProject.title)
+        .group_by(
+            District.neighbourhood_id, District.commune_id, BudgetProject.id, BudgetProject.title
+        )
     ).all()
-    for neighbourhood_id, project_id, title, count, _last in done:
-        news.append(
+    for neighbourhood_id, commune_id, project_id, title, count, _last in done:
+        news += [
             NeighbourhoodNews(
-                neighbourhood_id,
+                place,
                 ngettext(
                     "Funded project “%(title)s”: %(num)d step done this week",
                     "Funded project “%(title)s”: %(num)d steps done this week",
@@ -584,5 +640,6 @@ def hub_neighbourhood_news(neighbourhood_ids, since, until):
                 url_for("participatory_budget.project", project_id=project_id),
                 until,
             )
-        )
+            for place in places(neighbourhood_id, commune_id)
+        ]
     return news

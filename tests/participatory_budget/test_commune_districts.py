@@ -195,3 +195,34 @@ def test_staff_form_adds_a_commune_district(app, client, auth, make_user):
     )
     assert twice.status_code == 422
     assert "(territoire de la commune Aubeville)" in client.get(manage_url).get_data(True)
+
+
+def test_a_communes_projects_reach_its_neighbourhoods(app, client, make_user):
+    """A commune district's projects are shown on its neighbourhoods' pages, told in their
+    weekly news and placed in them, never in another commune's."""
+    from datetime import timedelta
+
+    from hub.db import utcnow
+    from hub.registry import registry
+    from hub.territory.models import Neighbourhood
+    from plugins.participatory_budget.models import BudgetProject
+    from plugins.participatory_budget.plugin import hub_neighbourhood_news
+
+    campaign_id, _ids, projects, hood_a = _voting(app, make_user, districts_per_voter=2)
+    page = client.get("/territory/bourg-a").get_data(as_text=True)
+    assert "Projet de a 2027" in page and "Projet de b 2027" not in page
+    with app.test_request_context("/"):
+        hood_b = db.session.scalar(select(Neighbourhood.id).where(Neighbourhood.slug == "bourg-b"))
+        news = hub_neighbourhood_news(
+            [hood_a, hood_b], utcnow() - timedelta(days=1), utcnow() + timedelta(minutes=1)
+        )
+        told = {(n.neighbourhood_id, n.title) for n in news}
+        budget = "Budget de la métropole"
+        assert any(place == hood_a and budget in text for place, text in told), told
+        # Each commune's neighbourhood hears of its own commune's project (a city-wide
+        # project is not news "near you").
+        assert sorted(place for place, _text in told) == sorted([hood_a, hood_b]), told
+        assert all(text.startswith("1 ") for _place, text in told), told
+        place_of = registry().find("participatory_budget_project").neighbourhood_ids
+        assert place_of(db.session.get(BudgetProject, projects["a"])) == [hood_a]
+        assert place_of(db.session.get(BudgetProject, projects["city"])) == []
