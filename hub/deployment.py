@@ -76,7 +76,7 @@ class HubFlask(Flask):
 
         The key holds everything the built path depends on besides the URL map, which is
         complete once the app serves: the blueprint for a relative endpoint (``.index``),
-        the adapter's script name, server name and subdomain. Values are plain strings and
+        the adapter's script name, server name, subdomain and scheme. Values are plain strings and
         short strings only (``url_for`` with any other value builds as usual); the hub has no
         ``url_defaults`` functions (checked when the cache starts). Errors are not kept."""
         adapter = context.url_adapter
@@ -88,6 +88,7 @@ class HubFlask(Flask):
             adapter.script_name,
             adapter.server_name,
             adapter.subdomain,
+            adapter.url_scheme,
             *values.items(),
         )
         cache = self.__dict__.get("_url_cache")

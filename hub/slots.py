@@ -13,6 +13,7 @@ together, however many features are enabled.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -107,7 +108,16 @@ class ListSection:
 def list_query(build: Callable[[], tuple[Select, tuple]]):
     """Decorator for a function returning a section's ``(query, order_by)`` with named
     ``bindparam()`` s where request values go: it runs once per worker, and the section
-    passes the pair (``*projects_query()``) with its ``params``."""
+    passes the pair (``*projects_query()``) with its ``params``.
+
+    The function takes no argument, and nothing it computes may depend on the request or the
+    time (a user, ``utcnow()``): it is built once and kept; such values are bind parameters.
+    A function with parameters is refused (it would be kept once per argument, forever)."""
+    if inspect.signature(build).parameters:
+        raise TypeError(
+            f"{build.__qualname__}: a list_query function takes no argument; give request "
+            "values as bindparam() and the section's params"
+        )
     return cache(build)
 
 

@@ -326,3 +326,16 @@ def test_prepare_may_leave_its_section_out(app):
     ]
     with app.test_request_context():
         assert [s.id for s in render_list_sections(sections)] == ["kept"]
+
+
+def test_a_list_query_function_taking_arguments_is_refused():
+    """Built once and kept: a function of the user would be kept once per user, forever."""
+    import pytest
+
+    from hub.plugin import list_query
+
+    with pytest.raises(TypeError, match="takes no argument"):
+
+        @list_query
+        def per_user(user):  # pragma: no cover - refused before it runs
+            return None

@@ -45,3 +45,19 @@ def test_missing_theme_fails_at_start(make_app):
 
     with pytest.raises(RuntimeError, match="theme folder not found"):
         make_app(theme="does-not-exist")
+
+
+def test_theme_overrides_the_footer_a_feature_adds(make_app, tmp_path):
+    """Slots rendered without render_template still read the theme's templates."""
+    theme = tmp_path / "footertheme"
+    (theme / "templates" / "guarantor").mkdir(parents=True)
+    (theme / "static").mkdir()
+    (theme / "static" / "theme.css").write_text(":root{}")
+    (theme / "templates" / "guarantor" / "_footer.html").write_text(
+        '<p class="garant"><a href="{{ url_for(\'guarantor.index\') }}">Notre garante</a></p>',
+        encoding="utf-8",
+    )
+    html = make_app(theme=str(theme)).test_client().get("/").get_data(as_text=True)
+    assert 'class="garant"' in html and 'href="/guarantor' in html
+    default = make_app().test_client().get("/").get_data(as_text=True)
+    assert 'href="/guarantor"' in default and 'class="garant"' not in default

@@ -25,12 +25,11 @@ def hub_register_event_types():
 def hub_template_slot(slot, context):
     if slot != "footer":
         return None
-    from flask import url_for
-    from flask_babel import gettext as _
+    from flask import current_app
     from markupsafe import Markup
 
-    # One link on every page: formatted here rather than through render_template, which
-    # runs every context processor for it (some 300 function calls a request).
-    return Markup('<p><a href="{}">{}</a></p>').format(
-        url_for("guarantor.index"), _("Independent guarantor")
-    )
+    # One link on every page, from its template (a theme may override it) rendered without
+    # render_template, which runs every context processor for it (some 300 function calls
+    # a request); the template needs only the environment's url_for and gettext.
+    template = current_app.jinja_env.get_template("guarantor/_footer.html")
+    return Markup(template.render())
