@@ -205,6 +205,7 @@ def main() -> None:
                 client.get(path)
             profile.disable()
             slug = re.sub(r"[^a-z]+", "_", name).strip("_")
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
             profile.dump_stats(str(Path(args.profile) / f"{slug}.prof"))
         results[name] = {
             "path": path,
