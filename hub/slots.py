@@ -17,6 +17,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from types import SimpleNamespace
 
 from flask import current_app, g, render_template
@@ -125,11 +126,13 @@ def list_query(build: Callable[[], tuple[Select, tuple]]):
 class ListQuery:
     """One more list of a :class:`ListSection` (its ``more``), or one of a page's own lists
     (:func:`read_lists`: its documents, its follow button's count): a query with the same
-    rules, its ``order_by`` (``()`` for a one-row aggregate) and ``limit``."""
+    rules, its ``order_by`` (``()`` for a one-row aggregate), ``limit`` and ``params`` (as
+    a :class:`ListSection`'s: the query built once, by :func:`list_query`)."""
 
     query: Select
     order_by: tuple
     limit: int | None = None
+    params: dict | None = None
 
 
 # The columns of the shared statement, by family: what a value of each travels as.
@@ -217,16 +220,25 @@ def fetch_list_rows(sections: list[ListSection]) -> list[list[SimpleNamespace]]:
         if bound[index]
         for name, value in section.params.items()
     }
-    rows = read_together(subqueries if named else subqueries(), memo=memo, params=params)
-    return [[SimpleNamespace(**dict(row)) for row in found] for found in rows]
+    found = _read(subqueries if named else subqueries(), None, memo, params)
+    return [
+        [Row(**dict(zip(keys, values, strict=True))) for values in rows] for keys, rows in found
+    ]
+
+
+# A list's row: one attribute per column (a plain namespace, which ``prepare`` may add to).
+Row = SimpleNamespace
 
 
 def _own_bindparams(index: int, query: Select) -> Select:
-    """``query`` with its named bind parameters renamed for list ``index``."""
+    """``query`` with its named bind parameters renamed for list ``index`` (an expanding
+    one, ``IN`` a list of values, stays expanding)."""
 
     def rename(element):
         if isinstance(element, BindParameter) and not element.unique:
-            return bindparam(f"hub_s{index}_{element.key}", type_=element.type)
+            return bindparam(
+                f"hub_s{index}_{element.key}", type_=element.type, expanding=element.expanding
+            )
         return None
 
     return replacement_traverse(query, {}, rename)
@@ -250,6 +262,15 @@ def read_together(
     ``memo``, ``(key, objects to keep alive)``: the statement is kept per worker under
     ``key`` (with the engine's name); ``subqueries`` is then a function, called only to
     build it, and ``params`` binds the request's values."""
+    return [
+        [list(zip(keys, values, strict=True)) for values in rows]
+        for keys, rows in _read(subqueries, untyped, memo, params)
+    ]
+
+
+def _read(subqueries, untyped, memo, params) -> list[tuple[tuple, list[tuple]]]:
+    """:func:`read_together`'s rows: for each subquery, its column names and its rows as
+    tuples of values in that order."""
     from .extensions import db
 
     postgresql = db.session.get_bind().dialect.name == "postgresql"
@@ -261,42 +282,38 @@ def read_together(
                 _STATEMENTS.clear()
             built = _together(subqueries(), untyped, postgresql)
             entry = _STATEMENTS[key] = (*built, memo[1])
-        statement, shapes, width, _kept = entry
+        statement, plans = entry[0], entry[1]
     elif subqueries:
-        statement, shapes, width = _together(subqueries, untyped, postgresql)
+        statement, plans = _together(subqueries, untyped, postgresql)
     else:
         return []
     if statement is None:
         return []
-    found: list[list[tuple]] = [[] for _ in shapes]
+    found: list[list] = [[] for _ in plans]
     for row in db.session.execute(statement, params or {}):
         found[row[0]].append(row)
-    starts, at = {}, 2
-    for kind in FAMILIES:
-        starts[kind], at = at, at + width[kind]
+    rank = itemgetter(1)
     result = []
-    for shape, rows in zip(shapes, found, strict=True):
-        read = []
-        for row in sorted(rows, key=lambda r: r[1]):  # stable: unranked rows keep their order
-            taken = dict.fromkeys(FAMILIES, 0)
-            values = []
-            for key, family_ in shape:
-                kind = _slot_family(family_)
-                value = row[starts[kind] + taken[kind]]
-                taken[kind] += 1
-                values.append(
-                    (key, bool(value) if family_ == "bool" and value is not None else value)
-                )
-            read.append(values)
-        result.append(read)
+    for (keys, take, booleans), rows in zip(plans, found, strict=True):
+        if len(rows) > 1:
+            rows.sort(key=rank)  # stable: unranked rows keep their order
+        values = [take(row) for row in rows]
+        if booleans:
+            values = [
+                tuple(bool(v) if i in booleans and v is not None else v for i, v in enumerate(vs))
+                for vs in values
+            ]
+        result.append((keys, values))
     return result
 
 
 def _together(subqueries, untyped, postgresql: bool):
-    """The statement of :func:`read_together`, each subquery's ``(name, family)`` columns
-    and the number of columns of each family (None when there is nothing to read)."""
+    """The statement of :func:`read_together` and, for each subquery, how to read its rows,
+    decided once for the statement: its column names, a function taking their values from
+    a row of the statement (a tuple) and the positions of its booleans (stored as integers).
+    None when there is nothing to read."""
     if not subqueries:
-        return None, [], {}
+        return None, []
     from sqlalchemy.types import NullType
 
     def family(column):
@@ -312,7 +329,10 @@ def _together(subqueries, untyped, postgresql: bool):
         kind: max(sum(1 for _k, f, _c in shape if _slot_family(f) == kind) for _s, shape in shapes)
         for kind in FAMILIES
     }
-    parts = []
+    starts, at = {}, 2
+    for kind in FAMILIES:
+        starts[kind], at = at, at + width[kind]
+    parts, plans = [], []
     for index, (sub, shape) in enumerate(shapes):
         columns = []
         for kind in FAMILIES:
@@ -327,8 +347,31 @@ def _together(subqueries, untyped, postgresql: bool):
                 *columns,
             ).select_from(sub)
         )
+        taken = dict.fromkeys(FAMILIES, 0)
+        positions = []
+        for _k, family_, _c in shape:
+            kind = _slot_family(family_)
+            positions.append(starts[kind] + taken[kind])
+            taken[kind] += 1
+        plans.append(
+            (
+                tuple(k for k, _f, _c in shape),
+                _taker(positions),
+                frozenset(i for i, (_k, f, _c) in enumerate(shape) if f == "bool"),
+            )
+        )
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    return statement, [[(k, f) for k, f, _c in shape] for _s, shape in shapes], width
+    return statement, plans
+
+
+def _taker(positions: list[int]) -> Callable[[tuple], tuple]:
+    """A function giving the values at ``positions`` of a row, as a tuple."""
+    if not positions:
+        return lambda row: ()
+    if len(positions) == 1:
+        (position,) = positions
+        return lambda row: (row[position],)
+    return itemgetter(*positions)
 
 
 def render_list_sections(sections: list[ListSection], found=None) -> list[PageSection]:

@@ -6,13 +6,14 @@ import json
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import Text, and_, cast, select, tuple_
+from sqlalchemy import Text, and_, bindparam, cast, select, tuple_
 
 from .. import audit
 from ..errors import RuleError
 from ..events import emit
 from ..extensions import db
 from ..registry import registry
+from ..slots import list_query
 from .models import Answer
 
 MIN_REASON_LENGTH = 20
@@ -171,15 +172,24 @@ def _corrections_of(ids):
 
 
 def corrections_query(answer_ids):
-    """``(query, order_by)`` of :func:`corrections` as columns (``object_id``,
+    """``(query, order_by, params)`` of :func:`corrections` as columns (``object_id``,
     ``created_at``, the details as JSON text), for a page that reads it with its other lists
-    (``hub.slots.read_lists``); :func:`corrections_from` makes the same result of its rows."""
-    ids = sorted({int(i) for i in answer_ids})
+    (``hub.slots.read_lists``); :func:`corrections_from` makes the same result of its rows.
+    The query is built once per worker (the ids are its parameters)."""
+    return (*_corrections_query(), {"answer_ids": sorted({str(int(i)) for i in answer_ids})})
+
+
+@list_query
+def _corrections_query():
     query = select(
         audit.AuditEntry.object_id,
         audit.AuditEntry.created_at,
         cast(audit.AuditEntry.details, Text).label("details_json"),
-    ).where(_corrections_of(ids))
+    ).where(
+        audit.AuditEntry.action == "answer.corrected",
+        audit.AuditEntry.object_type == Answer.__tablename__,
+        audit.AuditEntry.object_id.in_(bindparam("answer_ids", expanding=True)),
+    )
     return query, (audit.AuditEntry.created_at, audit.AuditEntry.id)
 
 

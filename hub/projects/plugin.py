@@ -107,6 +107,26 @@ def hub_neighbourhood_page(neighbourhood, user):
     ]
 
 
+def _body_relays_query(visible):
+    return (
+        select(Relay.id, Relay.project_id, Relay.status, Project.title.label("project_title"))
+        .join(Project, Project.id == Relay.project_id)
+        .where(Relay.body_id == bindparam("body_id"))
+        .where(visible)
+    ), (Relay.invited_at.desc(), Relay.id.desc())
+
+
+@list_query
+def _body_relays():
+    # A project hidden by moderation is named to staff only, as its own page is.
+    return _body_relays_query(Project.hidden_at.is_(None))
+
+
+@list_query
+def _body_relays_staff():
+    return _body_relays_query(true())
+
+
 @hookimpl
 def hub_body_page(body, user):
     """The projects the body relays, and whether an answer is expected from it (the
@@ -116,12 +136,8 @@ def hub_body_page(body, user):
             "relays",
             _l("Projects relayed"),
             "projects/_body_relays.html",
-            select(Relay.id, Relay.project_id, Relay.status, Project.title.label("project_title"))
-            .join(Project, Project.id == Relay.project_id)
-            .where(Relay.body_id == body.id)
-            # A project hidden by moderation is named to staff only, as its own page is.
-            .where(true() if getattr(user, "is_staff", False) else Project.hidden_at.is_(None)),
-            order_by=(Relay.invited_at.desc(), Relay.id.desc()),
+            *(_body_relays_staff() if getattr(user, "is_staff", False) else _body_relays()),
+            params={"body_id": body.id},
             order=20,
             rows_name="relays",
             context={"relay_statuses": RELAY_STATUSES, "may_act": can(user, body, "act")},

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 
 from hub.plugin import (
     Job,
@@ -22,6 +23,7 @@ from hub.plugin import (
     allows,
     db,
     hookimpl,
+    list_query,
     render_section,
 )
 
@@ -174,18 +176,10 @@ def hub_project_page(project, user):
     # The relays are read with the page's other lists, and with them whether a body may
     # still be invited (the button shows before the first relay): from a one-row anchor,
     # so the statement gives a row even without relays.
-    from sqlalchemy import false, func, literal, select
-
     from .forms import ANSWER_LABELS
-    from .models import Peer, RemoteRelay
 
     may_manage = bool(getattr(user, "is_authenticated", False)) and allows(user, project, "manage")
-    invitable = (
-        relays.invitable_clause(project)
-        if may_manage and feeds.publishes_project(project)
-        else false()
-    )
-    anchor = select(literal(1).label("one")).subquery()
+    may_invite = may_manage and feeds.publishes_project(project)
 
     def prepare(rows):
         found = [r for r in rows if r.id is not None]
@@ -199,29 +193,8 @@ def hub_project_page(project, user):
             "federation-relays",
             _l("Relays in the communes"),
             "federation/_project_relays.html",
-            select(
-                RemoteRelay.id,
-                RemoteRelay.uuid,
-                RemoteRelay.body_name,
-                func.coalesce(func.nullif(Peer.name, ""), Peer.url).label("peer_name"),
-                RemoteRelay.status,
-                RemoteRelay.decline_reason,
-                RemoteRelay.report_deadline,
-                RemoteRelay.report_submitted_at,
-                RemoteRelay.residents_reached,
-                RemoteRelay.sessions_held,
-                RemoteRelay.attendance,
-                RemoteRelay.contributions,
-                RemoteRelay.report,
-                RemoteRelay.answer_status,
-                RemoteRelay.answer_text,
-                RemoteRelay.answered_at,
-                invitable.label("invitable"),
-            )
-            .select_from(anchor)
-            .outerjoin(RemoteRelay, RemoteRelay.project_id == project.id)
-            .outerjoin(Peer, Peer.id == RemoteRelay.peer_id),
-            order_by=(RemoteRelay.invited_at, RemoteRelay.id),
+            *_project_relays(may_invite),
+            params={"project_id": project.id},
             order=35,
             prepare=prepare,
             context={
@@ -232,6 +205,59 @@ def hub_project_page(project, user):
         )
     )
     return sections
+
+
+def _project_relays(may_invite: bool):
+    """The query of the project page's relays section (built once per worker for each
+    value of ``may_invite``: whether its rows tell that a body may still be invited)."""
+    return _relays_invitable() if may_invite else _relays_only()
+
+
+def _relays_query(invitable):
+    from sqlalchemy import func, literal, select
+
+    from .models import Peer, RemoteRelay
+
+    anchor = select(literal(1).label("one")).subquery()
+    return (
+        select(
+            RemoteRelay.id,
+            RemoteRelay.uuid,
+            RemoteRelay.body_name,
+            func.coalesce(func.nullif(Peer.name, ""), Peer.url).label("peer_name"),
+            RemoteRelay.status,
+            RemoteRelay.decline_reason,
+            RemoteRelay.report_deadline,
+            RemoteRelay.report_submitted_at,
+            RemoteRelay.residents_reached,
+            RemoteRelay.sessions_held,
+            RemoteRelay.attendance,
+            RemoteRelay.contributions,
+            RemoteRelay.report,
+            RemoteRelay.answer_status,
+            RemoteRelay.answer_text,
+            RemoteRelay.answered_at,
+            invitable.label("invitable"),
+        )
+        .select_from(anchor)
+        .outerjoin(RemoteRelay, RemoteRelay.project_id == bindparam("project_id"))
+        .outerjoin(Peer, Peer.id == RemoteRelay.peer_id),
+        (RemoteRelay.invited_at, RemoteRelay.id),
+    )
+
+
+@list_query
+def _relays_invitable():
+    from . import relays
+
+    return _relays_query(relays.invitable_clause(bindparam("project_id")))
+
+
+@list_query
+def _relays_only():
+    from sqlalchemy import false
+
+    return _relays_query(false())
 
 
 @hookimpl

@@ -252,13 +252,14 @@ def invitable_bodies(project) -> list[RemoteBody]:
     ]
 
 
-def invitable_clause(project):
-    """Whether a body of an active commune hub may still be invited to relay ``project``
-    (what :func:`invitable_bodies` lists, as one EXISTS: the project's page asks only that)."""
+def invitable_clause(project_id):
+    """Whether a body of an active commune hub may still be invited to relay the project
+    ``project_id`` (a value or a bind parameter): what :func:`invitable_bodies` lists, as
+    one EXISTS (the project's page asks only that)."""
     peer = aliased(Peer)
     relay = aliased(RemoteRelay)
     taken = select(relay.id).where(
-        relay.project_id == project.id,
+        relay.project_id == project_id,
         relay.peer_id == RemoteBody.peer_id,
         relay.body_uuid == RemoteBody.uuid,
     )

@@ -233,8 +233,6 @@ def hub_scheduled_jobs():
 def hub_project_page(project, user):
     """The project's origin: the citizen initiative whose decision created it (read with
     the page's other lists)."""
-    from hub.plugin import Answer
-
     from .models import STATE_LABELS
 
     def labelled(rows):
@@ -247,24 +245,34 @@ def hub_project_page(project, user):
             "initiative-origin",
             _l("Origin: a citizen initiative"),
             "initiative_workshops/_project_origin.html",
-            select(
-                Initiative.id,
-                Initiative.title,
-                Initiative.state,
-                Initiative.members_count,
-                Initiative.members_at_submission,
-                Initiative.decided_on,
-                Initiative.decision_reference,
-                Answer.text.label("answer_text"),
-            )
-            .outerjoin(Answer, Answer.id == Initiative.answer_id)
-            .where(Initiative.project_id == project.id),
-            order_by=(Initiative.id,),
+            *_project_origin(),
+            params={"project_id": project.id},
             limit=1,
             order=5,
             prepare=labelled,
         )
     ]
+
+
+@list_query
+def _project_origin():
+    from hub.plugin import Answer
+
+    return (
+        select(
+            Initiative.id,
+            Initiative.title,
+            Initiative.state,
+            Initiative.members_count,
+            Initiative.members_at_submission,
+            Initiative.decided_on,
+            Initiative.decision_reference,
+            Answer.text.label("answer_text"),
+        )
+        .outerjoin(Answer, Answer.id == Initiative.answer_id)
+        .where(Initiative.project_id == bindparam("project_id")),
+        (Initiative.id,),
+    )
 
 
 @list_query

@@ -207,6 +207,14 @@ def _workshops_with_sessions(where, order_by):
     return query, (*order_by, Session.starts_at, Session.id)
 
 
+@list_query
+def _body_workshops():
+    return _workshops_with_sessions(
+        Workshop.host_body_id == bindparam("body_id"),
+        (Workshop.created_at.desc(), Workshop.id.desc()),
+    )
+
+
 @hookimpl
 def hub_body_page(body, user):
     """The conseil de quartier as memory of the projects: its workshops, past and to come."""
@@ -217,9 +225,8 @@ def hub_body_page(body, user):
             "neighbourhood-workshops",
             _l("Workshops"),
             "neighbourhood_workshops/_section.html",
-            *_workshops_with_sessions(
-                Workshop.host_body_id == body.id, (Workshop.created_at.desc(), Workshop.id.desc())
-            ),
+            *_body_workshops(),
+            params={"body_id": body.id},
             order=35,
             context={"show_past": True},
             prepare=lambda rows: {"items": _with_sessions_read(rows)},
@@ -258,20 +265,24 @@ def hub_neighbourhood_page(neighbourhood, user):
     ]
 
 
+@list_query
+def _project_workshops():
+    return _workshops_with_sessions(
+        Workshop.project_id == bindparam("project_id"), (Workshop.title, Workshop.id)
+    )
+
+
 @hookimpl
 def hub_project_page(project, user):
     # The section names each workshop and its sessions' dates, all read with the page's
     # other lists.
-    query, order_by = _workshops_with_sessions(
-        Workshop.project_id == project.id, (Workshop.title, Workshop.id)
-    )
     return [
         ListSection(
             "neighbourhood-workshops",
             _l("Ateliers de projet"),
             "neighbourhood_workshops/_section.html",
-            query,
-            order_by=order_by,
+            *_project_workshops(),
+            params={"project_id": project.id},
             order=45,
             context={"show_past": True},
             prepare=lambda rows: {"items": _with_sessions_read(rows)},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ... import audit
 from ...answers import services as answers
@@ -17,6 +17,7 @@ from ...moderation import services as moderation
 from ...paging import keyset_page
 from ...ratelimits import limit_writes
 from ...slots import ListQuery, read_lists
+from ...slots import list_query as built_once
 from ...territory.models import neighbourhood_choices
 from ...web import fail, int_arg
 from .. import services
@@ -94,8 +95,8 @@ def page_context(project: Project, **forms) -> dict:
     lists = _page_lists(project, [c.id for c in items])
     answer_ids = [c.answer_id for c in items if c.answer_id]
     if answer_ids:
-        query, order_by = answers.corrections_query(answer_ids)
-        lists["corrections"] = ListQuery(query, order_by=order_by)
+        query, order_by, params = answers.corrections_query(answer_ids)
+        lists["corrections"] = ListQuery(query, order_by=order_by, params=params)
     found = read_lists(lists, page="project", obj=project)
     relays = found["relays"]
     sessions = {r.id: [] for r in relays}
@@ -132,15 +133,38 @@ def page_context(project: Project, **forms) -> dict:
 
 
 def _page_lists(project: Project, contribution_ids: list[int]) -> dict[str, ListQuery]:
+    """The page's own lists, their queries built once per worker (:func:`_lists_built`)."""
+    built = _lists_built()
+    values = {"project_id": project.id}
+    lists = {
+        name: ListQuery(query, order_by=order_by, params=values)
+        for name, (query, order_by) in built.items()
+        if name not in ("discussions", "following")
+    }
+    query, order_by = built["discussions"]
+    lists["discussions"] = ListQuery(
+        query, order_by=order_by, params={"contribution_ids": contribution_ids}
+    )
+    if current_user.is_authenticated:
+        query, order_by = built["following"]
+        lists["following"] = ListQuery(
+            query, order_by=order_by, params={**values, "user_id": current_user.id}
+        )
+    return lists
+
+
+@built_once
+def _lists_built() -> dict[str, tuple]:
     from ...bodies.models import Body
     from ...comments.models import Comment
     from ...contributions.models import Contribution
     from ...follows.models import Follow
     from ...sessions.models import Meeting
 
-    relay_ids = select(Relay.id).where(Relay.project_id == project.id)
-    lists = {
-        "relays": ListQuery(
+    project_id = bindparam("project_id")
+    relay_ids = select(Relay.id).where(Relay.project_id == project_id)
+    return {
+        "relays": (
             select(
                 Relay.id,
                 Relay.status,
@@ -152,10 +176,10 @@ def _page_lists(project: Project, contribution_ids: list[int]) -> dict[str, List
                 Body.name.label("body_name"),
             )
             .join(Body, Body.id == Relay.body_id)
-            .where(Relay.project_id == project.id),
-            order_by=(Relay.id,),
+            .where(Relay.project_id == project_id),
+            (Relay.id,),
         ),
-        "relay_sessions": ListQuery(
+        "relay_sessions": (
             select(
                 Meeting.id,
                 Meeting.target_id,
@@ -164,49 +188,50 @@ def _page_lists(project: Project, contribution_ids: list[int]) -> dict[str, List
                 Meeting.place,
                 Meeting.cancelled_at,
             ).where(Meeting.target_type == "relay", Meeting.target_id.in_(relay_ids)),
-            order_by=(Meeting.starts_at, Meeting.id),
+            (Meeting.starts_at, Meeting.id),
         ),
-        "relay_contributions": ListQuery(
+        "relay_contributions": (
             select(Contribution.source_id, func.count(Contribution.id).label("n"))
             .where(Contribution.source_type == "relay", Contribution.source_id.in_(relay_ids))
             .group_by(Contribution.source_id),
-            order_by=(Contribution.source_id,),
+            (Contribution.source_id,),
         ),
-        "documents": ListQuery(
+        "documents": (
             select(
                 ProjectDocument.id,
                 ProjectDocument.title,
                 ProjectDocument.url,
                 ProjectDocument.filename,
-            ).where(ProjectDocument.project_id == project.id),
-            order_by=(ProjectDocument.id,),
+            ).where(ProjectDocument.project_id == project_id),
+            (ProjectDocument.id,),
         ),
-        "timeline": ListQuery(
+        "timeline": (
             select(
                 TimelineEntry.id,
                 TimelineEntry.day,
                 TimelineEntry.title,
                 TimelineEntry.description,
-            ).where(TimelineEntry.project_id == project.id),
-            order_by=(TimelineEntry.day, TimelineEntry.id),
+            ).where(TimelineEntry.project_id == project_id),
+            (TimelineEntry.day, TimelineEntry.id),
         ),
-        "discussions": ListQuery(
+        "discussions": (
             select(Comment.target_id, func.count(Comment.id).label("n"))
-            .where(Comment.target_type == "contribution", Comment.target_id.in_(contribution_ids))
+            .where(
+                Comment.target_type == "contribution",
+                Comment.target_id.in_(bindparam("contribution_ids", expanding=True)),
+            )
             .group_by(Comment.target_id),
-            order_by=(Comment.target_id,),
+            (Comment.target_id,),
+        ),
+        "following": (
+            select(Follow.user_id).where(
+                Follow.user_id == bindparam("user_id"),
+                Follow.target_type == "project",
+                Follow.target_id == project_id,
+            ),
+            (Follow.user_id,),
         ),
     }
-    if current_user.is_authenticated:
-        lists["following"] = ListQuery(
-            select(Follow.user_id).where(
-                Follow.user_id == current_user.id,
-                Follow.target_type == "project",
-                Follow.target_id == project.id,
-            ),
-            order_by=(Follow.user_id,),
-        )
-    return lists
 
 
 @bp.route("/projects/<int:project_id>")
