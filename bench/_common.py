@@ -64,9 +64,19 @@ def gunicorn(app_spec: str, env: dict, workers: int = 2, threads: int = 1):
 
 
 def load(
-    port: int, method: str, path: str, seconds: float, concurrency: int, body_for=None, headers=None
+    port: int,
+    method: str,
+    path: str,
+    seconds: float,
+    concurrency: int,
+    body_for=None,
+    headers=None,
+    observe=None,
 ) -> dict:
-    """Send requests from ``concurrency`` threads for ``seconds``; return throughput and errors."""
+    """Send requests from ``concurrency`` threads for ``seconds``; return throughput and errors.
+
+    ``body_for(index, n)`` gives each request's body and extra headers; ``observe(index,
+    response, data)`` is called with every answer read (from the sending thread)."""
     stop = time.monotonic() + seconds
     counts = [0] * concurrency
     errors = [0] * concurrency
@@ -88,8 +98,10 @@ def load(
                 started = time.perf_counter()
                 conn.request(method, path, body=body, headers={**(headers or {}), **extra})
                 response = conn.getresponse()
-                response.read()
+                data = response.read()
                 local.append(time.perf_counter() - started)
+                if observe is not None:
+                    observe(index, response, data)
                 if response.status >= 400:
                     errors[index] += 1
                 else:
