@@ -178,7 +178,7 @@ end
 def read_with_wrk(port: int, page: str, args, tally: Tally) -> dict:
     """The anonymous readers as wrk connections (keep-alive, as browsers): wrk spends far
     less CPU per request than Python threads, so the load reaches what the server can do."""
-    script = Path(tempfile.mkdtemp(prefix="hub-spike-wrk-")) / "spike.lua"
+    script = args.scratch / "spike.lua"
     script.write_text(WRK_SCRIPT % {"host": HOST, "mark": LOGGED_IN_MARK.decode()})
     out = subprocess.run(
         [shutil.which("wrk"), "-t2", f"-c{args.readers}", f"-d{max(1, round(args.seconds))}s",
@@ -307,7 +307,14 @@ def main() -> None:
     args = parser.parse_args()
     if nginx_local.find_nginx() is None:
         sys.exit("nginx is not installed: apt-get install -y nginx-light")
-    scratch = Path(tempfile.mkdtemp(prefix="hub-bench-spike-"))
+    args.scratch = Path(tempfile.mkdtemp(prefix="hub-bench-spike-"))
+    try:
+        run(args, args.scratch)
+    finally:
+        shutil.rmtree(args.scratch, ignore_errors=True)
+
+
+def run(args, scratch: Path) -> None:
     env, petition_id, tokens, before = prepare(
         scratch / "instance", args.residents, args.database_url, args.reset
     )
