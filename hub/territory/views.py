@@ -3,11 +3,27 @@ boundaries (GeoJSON and inline SVG maps), and their administration by staff."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+import hashlib
+import json
+from functools import cache
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from markupsafe import Markup
+from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy.orm import aliased, selectinload
 
 from .. import audit
 from ..db import write_transaction
@@ -76,18 +92,68 @@ def index():
 def neighbourhood(slug: str):
     """A neighbourhood's page: its map; what concerns it (bodies, projects, events,
     petitions…) comes from the features through ``hub_neighbourhood_page``."""
-    quarter = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
-    if quarter is None:
+    rows = db.session.execute(_neighbourhood_and_outlines(), {"slug": slug}).all()
+    if not rows:
         abort(404)
-    shapes = (
-        [
-            Shape(n.name, n.boundary, highlighted=n.id == quarter.id)
-            for n in quarter.commune.neighbourhoods
-            if n.boundary
-        ]
-        if quarter.boundary
-        else []
+    quarter = rows[0][0]
+    outlines = tuple(row[1:] for row in rows)
+    boundary_map, place = _neighbourhood_map(quarter, outlines) if quarter.boundary else NO_MAP
+    return render_template(
+        "territory/neighbourhood.html", quarter=quarter, boundary_map=boundary_map, place=place
     )
+
+
+NO_MAP = (Markup(""), "")
+
+
+@cache
+def _neighbourhood_and_outlines():
+    """The neighbourhood of a slug, once beside each neighbourhood of its commune (itself
+    included) with its name and stored boundary as JSON text, in one query built once per
+    worker."""
+    other = aliased(Neighbourhood)
+    return (
+        select(
+            Neighbourhood,
+            other.id.label("outline_id"),
+            other.name.label("outline_name"),
+            cast(other.boundary, Text).label("outline_boundary"),
+        )
+        .join(other, other.commune_id == Neighbourhood.commune_id)
+        .where(Neighbourhood.slug == bindparam("slug"))
+        .order_by(other.name, other.id)
+    )
+
+
+# Maps of neighbourhood pages drawn by this worker, keyed by everything they depend on
+# (see _neighbourhood_map); the whole memo is dropped when full.
+_MAPS: dict = {}
+_MAPS_SIZE = 512
+
+
+def _neighbourhood_map(quarter: Neighbourhood, outlines: tuple) -> tuple[Markup, str]:
+    """The neighbourhood's map among the other neighbourhoods of its commune, and the text
+    saying where it lies. Drawing and describing cost a few thousand calls and depend only
+    on the commune's outlines, the names and the language: they are kept per worker, keyed
+    on the language, the hub's generation (plugins and their catalogues), the neighbourhood,
+    its commune's name and a digest of the ``outlines`` read for this request (``(id, name,
+    boundary as JSON text)`` of each neighbourhood of the commune, by name)."""
+    digest = hashlib.blake2b(repr(outlines).encode(), digest_size=16).digest()
+    key = (
+        str(get_locale()),
+        current_app.extensions["hub"].generation,
+        quarter.id,
+        quarter.commune.name,
+        digest,
+    )
+    found = _MAPS.get(key)
+    if found is not None:
+        return found
+    shapes = []
+    for ident, name, text in outlines:
+        boundary = json.loads(text) if text else None
+        if boundary:
+            shapes.append(Shape(name, boundary, highlighted=ident == quarter.id))
     place = describe_places(shapes, only=quarter.name).get(quarter.name, "")
     boundary_map = render_svg(
         shapes,
@@ -101,9 +167,10 @@ def neighbourhood(slug: str):
         + (" " + place if place else ""),
         ident="map-neighbourhood",
     )
-    return render_template(
-        "territory/neighbourhood.html", quarter=quarter, boundary_map=boundary_map, place=place
-    )
+    if len(_MAPS) >= _MAPS_SIZE:
+        _MAPS.clear()
+    _MAPS[key] = (boundary_map, place)
+    return boundary_map, place
 
 
 def _feature(kind: str, obj, **properties) -> dict | None:

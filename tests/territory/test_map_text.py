@@ -99,3 +99,41 @@ def test_the_neighbourhood_page_describes_its_map(app, client):
     index = client.get("/territory").get_data(as_text=True)
     assert "Description textuelle de la carte" in index
     assert "Bellevue se trouve à l’est de la carte." in index
+
+
+def test_a_neighbourhood_page_map_follows_its_commune_outlines_and_language(app, client):
+    """The page's map and description are kept per worker: a neighbour's new boundary or
+    name, the commune's new name and the language each give the new drawing at once."""
+    from factories import make_territory
+
+    from hub.extensions import db
+    from hub.territory.models import Commune, Neighbourhood
+
+    centre_id, tilleuls_id, bellevue_id = make_territory(app)
+    with app.app_context():
+        for ident, (x, y) in ((centre_id, (1, 1)), (tilleuls_id, (2, 1)), (bellevue_id, (5, 5))):
+            db.session.get(Neighbourhood, ident).boundary = square(x, y)
+        db.session.commit()
+
+    def description(lang="en"):
+        client.set_cookie("hub_lang", lang)
+        page = client.get("/territory/centre").get_data(as_text=True)
+        return re.search(r'<p class="map-description">(.*?)</p>', page).group(1)
+
+    assert "It borders Les Tilleuls (to the east)." in description()
+    assert "Ses voisins" in description("fr")
+    with app.app_context():
+        db.session.get(Neighbourhood, bellevue_id).boundary = square(1, 2)  # now touching
+        db.session.commit()
+    assert "Bellevue (to the north)" in description()
+    with app.app_context():
+        db.session.get(Neighbourhood, tilleuls_id).name = "Les Lilas"
+        db.session.get(Commune, db.session.get(Neighbourhood, centre_id).commune_id).name = "Orme"
+        db.session.commit()
+    page = client.get("/territory/centre").get_data(as_text=True)
+    assert "Les Lilas (to the east)" in page and "Les Tilleuls" not in page
+    assert "neighbourhoods of Orme." in page
+    with app.app_context():
+        db.session.get(Neighbourhood, centre_id).boundary = None
+        db.session.commit()
+    assert "map-description" not in client.get("/territory/centre").get_data(as_text=True)
