@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from flask import g, has_request_context
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, bindparam, func, or_, select
 
 from .. import audit, datacache
 from ..db import utcnow
@@ -95,15 +96,22 @@ def acts_for(user, body: Body, capability: str = "act") -> bool:
 
 
 def _bodies_acting_for(user, capability: str) -> list[Body]:
-    today = local_today()
-    # One query for the bodies (BodyMember.active_on, in SQL), one for their neighbourhoods.
+    params = {"user_id": user.id, "today": local_today()}
+    return list(db.session.scalars(_acting_statement(capability), params))
+
+
+@cache
+def _acting_statement(capability: str):
+    """One query for the bodies (BodyMember.active_on, in SQL), built once per worker and
+    capability; ``user_id`` and ``today`` are bound for each request."""
+    today = bindparam("today", type_=Date())
     active = select(BodyMember.body_id).where(
-        BodyMember.user_id == user.id,
-        BodyMember.role.in_(CAPABILITIES[capability]),
+        BodyMember.user_id == bindparam("user_id"),
+        BodyMember.role.in_(sorted(CAPABILITIES[capability])),
         or_(BodyMember.mandate_start.is_(None), BodyMember.mandate_start <= today),
         or_(BodyMember.mandate_end.is_(None), BodyMember.mandate_end >= today),
     )
-    return list(db.session.scalars(select(Body).where(Body.id.in_(active)).order_by(Body.name)))
+    return select(Body).where(Body.id.in_(active)).order_by(Body.name)
 
 
 def describe_membership(body: Body, member_id: int):

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, has_request_context
 from flask import url_for as _flask_url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import Integer, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import audit
@@ -253,19 +254,58 @@ def query_between(start, end, filters: dict, limit: int | None = None):
     ``filters``: ``neighbourhood_id``, and ``objects``: ``(type, id)`` pairs of which the
     session's target or organiser must be one. With ``limit``: the first ``limit`` by start
     time, and the others starting at the same moment as the last of them (one query: the
-    window ends at the start of the ``limit``-th).
+    window ends at the start of the ``limit``-th). Without ``objects`` (a neighbourhood's
+    page, the agenda), the statement is built once per worker and only bound here.
     """
-    query = _between(select(Meeting), start, end, filters)
+    by_neighbourhood = bool(filters.get("neighbourhood_id"))
+    if filters.get("objects"):
+        statement = _between_query(by_neighbourhood, bool(limit), filters["objects"])
+    else:
+        statement = _between_statement(by_neighbourhood, bool(limit))
+    params = {"start": start, "end": end}
+    if by_neighbourhood:
+        params["neighbourhood_id"] = filters["neighbourhood_id"]
     if limit:
+        params["skip"] = limit - 1
+    return db.session.scalars(statement, params).all()
+
+
+@cache
+def _between_statement(by_neighbourhood: bool, limited: bool):
+    return _between_query(by_neighbourhood, limited)
+
+
+def _between_query(by_neighbourhood: bool, limited: bool, objects=None):
+    """:func:`query_between`'s statement, its values as bind parameters (``start``, ``end``,
+    ``neighbourhood_id``, ``skip``: the limit less one); ``objects`` are written in it."""
+    end = bindparam("end", type_=Meeting.starts_at.type)
+
+    def window(query):
+        query = query.where(Meeting.starts_at >= bindparam("start"), Meeting.starts_at <= end)
+        if objects:
+            clause = _refs_clause(objects)
+            query = query.where(clause if clause is not None else and_(False))
+        if by_neighbourhood:
+            query = query.where(
+                Meeting.id.in_(
+                    select(meeting_neighbourhood.c.meeting_id).where(
+                        meeting_neighbourhood.c.neighbourhood_id == bindparam("neighbourhood_id")
+                    )
+                )
+            )
+        return query
+
+    query = window(select(Meeting))
+    if limited:
         nth = (
-            _between(select(Meeting.starts_at), start, end, filters)
+            window(select(Meeting.starts_at))
             .order_by(Meeting.starts_at)
-            .offset(limit - 1)
+            .offset(bindparam("skip", type_=Integer))
             .limit(1)
             .scalar_subquery()
         )
         query = query.where(Meeting.starts_at <= func.coalesce(nth, end))
-    return db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).all()
+    return query.order_by(Meeting.starts_at, Meeting.id)
 
 
 def organisers_between(start, end) -> list[tuple[str, int]]:
@@ -283,22 +323,6 @@ def organisers_between(start, end) -> list[tuple[str, int]]:
         )
         if kind
     ]
-
-
-def _between(query, start, end, filters: dict):
-    query = query.where(Meeting.starts_at >= start, Meeting.starts_at <= end)
-    if filters.get("objects"):
-        clause = _refs_clause(filters["objects"])
-        query = query.where(clause if clause is not None else and_(False))
-    if filters.get("neighbourhood_id"):
-        query = query.where(
-            Meeting.id.in_(
-                select(meeting_neighbourhood.c.meeting_id).where(
-                    meeting_neighbourhood.c.neighbourhood_id == filters["neighbourhood_id"]
-                )
-            )
-        )
-    return query
 
 
 def meeting_url(meeting: Meeting, **values) -> str:

@@ -236,21 +236,24 @@ def hub_body_page(body, user):
 
 @list_query
 def _neighbourhood_workshops():
-    return select(Workshop.id, Workshop.title).where(
-        Workshop.closed_at.is_(None),
-        (Workshop.kind == "city")
-        | Workshop.id.in_(
-            select(workshop_neighbourhood.c.workshop_id).where(
-                workshop_neighbourhood.c.neighbourhood_id == bindparam("neighbourhood_id")
-            )
+    return _workshops_with_sessions(
+        and_(
+            Workshop.closed_at.is_(None),
+            (Workshop.kind == "city")
+            | Workshop.id.in_(
+                select(workshop_neighbourhood.c.workshop_id).where(
+                    workshop_neighbourhood.c.neighbourhood_id == bindparam("neighbourhood_id")
+                )
+            ),
         ),
-    ), (Workshop.title, Workshop.id)
+        (Workshop.title, Workshop.id),
+    )
 
 
 @hookimpl
 def hub_neighbourhood_page(neighbourhood, user):
-    # The section names each workshop (read with the page's other lists) and its sessions'
-    # dates (one query for all).
+    # The section names each workshop and its sessions' dates, all read with the page's
+    # other lists.
     return [
         ListSection(
             "neighbourhood-workshops",
@@ -260,7 +263,7 @@ def hub_neighbourhood_page(neighbourhood, user):
             params={"neighbourhood_id": neighbourhood.id},
             order=25,
             context={"show_past": False},
-            prepare=lambda rows: {"items": _with_sessions(rows)},
+            prepare=lambda rows: {"items": _with_sessions_read(rows)},
         )
     ]
 
