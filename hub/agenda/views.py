@@ -13,7 +13,7 @@ from ..registry import registry
 from ..settings import get_setting
 from ..territory.models import Neighbourhood
 from ..timeutil import start_of_local_day
-from ..web import int_arg
+from ..web import _formatted, int_arg
 from . import ical_response, organisers, upcoming_page
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
@@ -79,11 +79,16 @@ def feed():
 
 
 def local_datetime(value, with_day: bool = True) -> str:
-    """A stored local (naive) date and time, formatted for the visitor without any time-zone shift."""
-    from flask_babel import format_date
-
+    """A stored local (naive) date and time, formatted for the visitor without any time-zone
+    shift (kept per worker with the page's other dates, by locale)."""
     if value is None:
         return ""
+    return _formatted(("local_datetime", value, with_day), _local_datetime, value, with_day)
+
+
+def _local_datetime(value, with_day: bool) -> str:
+    from flask_babel import format_date
+
     day = format_date(value, "full" if with_day else "long", rebase=False)
     return _("%(day)s at %(time)s", day=day, time=value.strftime("%H:%M"))
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    bindparam,
     case,
     cast,
     distinct,
@@ -288,10 +289,9 @@ def _days_between(start, end):
 def indicators(target_type: str, target_ids, extra: dict | None = None) -> dict[int, dict]:
     """Public indicators of several objects of one type, in one query whatever the number of
     objects: the groupings (by channel, distinct authors, by neighbourhood, answer delays)
-    and the ``extra`` figures (``{name: select(target_id, value)}`` grouped by target, e.g.
-    followers) are the parts of one ``UNION ALL``."""
-    from ..territory.models import Neighbourhood
-
+    and the ``extra`` figures are the parts of one ``UNION ALL``. ``extra`` maps a name to a
+    function (module-level: the statement is kept per worker under it) of the ids' clause
+    that returns ``select(target_id, value)`` grouped by target (e.g. followers)."""
     ids = sorted(set(target_ids))
     result = {
         i: {
@@ -311,6 +311,55 @@ def indicators(target_type: str, target_ids, extra: dict | None = None) -> dict[
     for name in extra:
         for row in result.values():
             row[name] = 0
+    memo_key = (db.engine.dialect.name, target_type, tuple(extra.items()))
+    statement = _INDICATORS.get(memo_key)
+    if statement is None:
+        if len(_INDICATORS) >= 64:
+            _INDICATORS.clear()
+        statement = _INDICATORS[memo_key] = _indicators_statement(target_type, extra)
+    neighbourhoods: dict[int, list[tuple]] = {}
+    delays: dict[int, list[float]] = {}
+    for kind, target_id, key, key_id, first, second, third, days in db.session.execute(
+        statement, {"ids": ids}
+    ):
+        row = result[target_id]
+        if kind == "channel":
+            row["contributions"] += first
+            row["answered"] += second
+            row["participants"] += int(third or 0)
+            row["by_channel"][key] = row["by_channel"].get(key, 0) + first
+        elif kind == "authors":
+            row["participants"] += first
+        elif kind == "neighbourhood":
+            neighbourhoods.setdefault(target_id, []).append((key_id, key, first))
+        elif kind == "delay":
+            delays.setdefault(target_id, []).append(float(days))
+        else:
+            row[kind] = int(first or 0)
+    for target_id, found in neighbourhoods.items():
+        # Most contributions first, then by name (an unknown neighbourhood, without a name,
+        # where the database sorts NULL: first on SQLite, last on PostgreSQL).
+        nulls_first = db.engine.dialect.name == "sqlite"
+        found.sort(key=lambda f: (-f[2], (f[1] is None) != nulls_first, f[1] or ""))
+        result[target_id]["by_neighbourhood"] = [
+            {"neighbourhood_id": nid, "name": name, "count": count} for nid, name, count in found
+        ]
+    for target_id, row in result.items():
+        if row["contributions"]:
+            row["share_answered"] = round(row["answered"] / row["contributions"], 4)
+        if delays.get(target_id):
+            row["median_days_to_answer"] = round(statistics.median(delays[target_id]), 1)
+    return result
+
+
+# The statements of indicators(), built once per worker: by engine, type and extra figures.
+_INDICATORS: dict = {}
+
+
+def _indicators_statement(target_type: str, extra: dict):
+    from ..territory.models import Neighbourhood
+
+    ids = bindparam("ids", expanding=True)
     base = (Contribution.target_type == target_type, Contribution.target_id.in_(ids))
     no_text, no_int, no_float = cast(null(), String), cast(null(), Integer), cast(null(), Float)
 
@@ -376,7 +425,8 @@ def indicators(target_type: str, target_ids, extra: dict | None = None) -> dict[
             _days_between(Contribution.created_at, Contribution.answered_at),
         ).where(*base, Contribution.answered_at.is_not(None)),
     ]
-    for name, query in extra.items():
+    for name, build in extra.items():
+        query = build(ids)
         target_id, value = query.selected_columns
         parts.append(
             query.with_only_columns(
@@ -390,88 +440,4 @@ def indicators(target_type: str, target_ids, extra: dict | None = None) -> dict[
                 no_float.label("days"),
             )
         )
-    union = union_all(*parts).subquery()
-    neighbourhoods: dict[int, list[tuple]] = {}
-    delays: dict[int, list[float]] = {}
-    for kind, target_id, key, key_id, first, second, third, days in db.session.execute(
-        select(union)
-    ):
-        row = result[target_id]
-        if kind == "channel":
-            row["contributions"] += first
-            row["answered"] += second
-            row["participants"] += int(third or 0)
-            row["by_channel"][key] = row["by_channel"].get(key, 0) + first
-        elif kind == "authors":
-            row["participants"] += first
-        elif kind == "neighbourhood":
-            neighbourhoods.setdefault(target_id, []).append((key_id, key, first))
-        elif kind == "delay":
-            delays.setdefault(target_id, []).append(float(days))
-        else:
-            row[kind] = int(first or 0)
-    for target_id, found in neighbourhoods.items():
-        # Most contributions first, then by name (an unknown neighbourhood, without a name,
-        # where the database sorts NULL: first on SQLite, last on PostgreSQL).
-        nulls_first = db.engine.dialect.name == "sqlite"
-        found.sort(key=lambda f: (-f[2], (f[1] is None) != nulls_first, f[1] or ""))
-        result[target_id]["by_neighbourhood"] = [
-            {"neighbourhood_id": nid, "name": name, "count": count} for nid, name, count in found
-        ]
-    for target_id, row in result.items():
-        if row["contributions"]:
-            row["share_answered"] = round(row["answered"] / row["contributions"], 4)
-        if delays.get(target_id):
-            row["median_days_to_answer"] = round(statistics.median(delays[target_id]), 1)
-    return result
-    base = (Contribution.target_type == target_type, Contribution.target_id.in_(ids))
-    for target_id, channel, total, answered, without_account in db.session.execute(
-        select(
-            Contribution.target_id,
-            Contribution.channel,
-            func.count(Contribution.id),
-            func.count(Contribution.answer_id),
-            func.sum(case((Contribution.author_id.is_(None), 1), else_=0)),
-        )
-        .where(*base)
-        .group_by(Contribution.target_id, Contribution.channel)
-    ):
-        row = result[target_id]
-        row["contributions"] += total
-        row["answered"] += answered
-        row["participants"] += int(without_account or 0)
-        row["by_channel"][channel] = row["by_channel"].get(channel, 0) + total
-    for target_id, authors in db.session.execute(
-        select(Contribution.target_id, func.count(distinct(Contribution.author_id)))
-        .where(*base, Contribution.author_id.is_not(None))
-        .group_by(Contribution.target_id)
-    ):
-        result[target_id]["participants"] += authors
-    for target_id, nid, name, count in db.session.execute(
-        select(
-            Contribution.target_id,
-            Contribution.neighbourhood_id,
-            Neighbourhood.name,
-            func.count(Contribution.id),
-        )
-        .outerjoin(Neighbourhood, Neighbourhood.id == Contribution.neighbourhood_id)
-        .where(*base)
-        .group_by(Contribution.target_id, Contribution.neighbourhood_id, Neighbourhood.name)
-        .order_by(Contribution.target_id, func.count(Contribution.id).desc(), Neighbourhood.name)
-    ):
-        result[target_id]["by_neighbourhood"].append(
-            {"neighbourhood_id": nid, "name": name, "count": count}
-        )
-    delays: dict[int, list[float]] = {}
-    for target_id, created_at, answered_at in db.session.execute(
-        select(Contribution.target_id, Contribution.created_at, Contribution.answered_at).where(
-            *base, Contribution.answered_at.is_not(None)
-        )
-    ):
-        delays.setdefault(target_id, []).append((answered_at - created_at).total_seconds() / 86400)
-    for target_id, row in result.items():
-        if row["contributions"]:
-            row["share_answered"] = round(row["answered"] / row["contributions"], 4)
-        if delays.get(target_id):
-            row["median_days_to_answer"] = round(statistics.median(delays[target_id]), 1)
-    return result
+    return select(union_all(*parts).subquery())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Integer, bindparam, case, cast, func, select
+from sqlalchemy import BindParameter, Integer, bindparam, case, cast, func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -109,10 +109,12 @@ def counts(target_type: str, target_ids) -> dict[int, int]:
 
 def counts_query(target_type: str, target_ids):
     """The query of :func:`counts`: ``(target_id, followers)`` rows, for a caller that folds
-    it into a larger one."""
+    it into a larger one (``target_ids`` may be an expanding bind parameter)."""
+    if not isinstance(target_ids, BindParameter):
+        target_ids = list(target_ids)
     return (
         select(Follow.target_id, func.count())
-        .where(Follow.target_type == target_type, Follow.target_id.in_(list(target_ids)))
+        .where(Follow.target_type == target_type, Follow.target_id.in_(target_ids))
         .group_by(Follow.target_id)
     )
 

@@ -3,8 +3,10 @@ transaction), and what the guarantor may read."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
@@ -109,12 +111,16 @@ def answer(opinion: Opinion, user, text: str) -> Opinion:
 
 def of_target(target) -> list[Opinion]:
     target_type, target_id = registry().ref(target)
-    return list(
-        db.session.scalars(
-            select(Opinion)
-            .where(Opinion.target_type == target_type, Opinion.target_id == target_id)
-            .order_by(Opinion.id)
-        )
+    return list(db.session.scalars(_of_target_query(), {"type": target_type, "id": target_id}))
+
+
+@cache
+def _of_target_query():
+    """Built once: every page of an object that may have opinions reads it."""
+    return (
+        select(Opinion)
+        .where(Opinion.target_type == bindparam("type"), Opinion.target_id == bindparam("id"))
+        .order_by(Opinion.id)
     )
 
 

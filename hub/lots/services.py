@@ -5,9 +5,10 @@ caller's write transaction). Who may do it is the ``draw_lots`` action of the ob
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..bodies import draw as algorithm
 from ..contributions import services as contributions
@@ -125,12 +126,16 @@ def inputs(lot: Lot) -> dict:
 
 def of_target(target) -> list[Lot]:
     target_type, target_id = registry().ref(target)
-    return list(
-        db.session.scalars(
-            select(Lot)
-            .where(Lot.target_type == target_type, Lot.target_id == target_id)
-            .order_by(Lot.id.desc())
-        )
+    return list(db.session.scalars(_of_target_query(), {"type": target_type, "id": target_id}))
+
+
+@cache
+def _of_target_query():
+    """Built once: every page of an object that may have draws reads it."""
+    return (
+        select(Lot)
+        .where(Lot.target_type == bindparam("type"), Lot.target_id == bindparam("id"))
+        .order_by(Lot.id.desc())
     )
 
 

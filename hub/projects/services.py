@@ -537,18 +537,10 @@ def extend_deadline(
 
 def indicators_of(project_ids) -> dict[int, dict]:
     """Public indicators of several projects in one query (whatever the number of projects)."""
-    ids = sorted(set(project_ids))
     result = contributions.indicators(
         "project",
-        ids,
-        extra={
-            "residents_reached_by_relays": select(
-                Relay.project_id, func.coalesce(func.sum(Relay.residents_reached), 0)
-            )
-            .where(Relay.project_id.in_(ids), Relay.status == "accepted")
-            .group_by(Relay.project_id),
-            "followers": follows.counts_query("project", ids),
-        },
+        project_ids,
+        extra={"residents_reached_by_relays": _residents_reached, "followers": _followers},
     )
     for row in result.values():
         by_channel = row["by_channel"]
@@ -556,6 +548,18 @@ def indicators_of(project_ids) -> dict[int, dict]:
             channel: by_channel.get(channel, 0) for channel in ("online", "relay", "offline")
         } | {channel: count for channel, count in by_channel.items() if count}
     return result
+
+
+def _residents_reached(ids):
+    return (
+        select(Relay.project_id, func.coalesce(func.sum(Relay.residents_reached), 0))
+        .where(Relay.project_id.in_(ids), Relay.status == "accepted")
+        .group_by(Relay.project_id)
+    )
+
+
+def _followers(ids):
+    return follows.counts_query("project", ids)
 
 
 def indicators(project_id: int) -> dict:

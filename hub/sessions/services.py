@@ -416,13 +416,18 @@ def counts_by_meeting(meeting_ids) -> dict[int, dict[str, int]]:
     result = {i: {REGISTERED: 0, WAITLISTED: 0} for i in ids}
     if not ids:
         return result
-    for meeting_id, status, count in db.session.execute(
-        select(MeetingRegistration.meeting_id, MeetingRegistration.status, func.count())
-        .where(MeetingRegistration.meeting_id.in_(ids))
-        .group_by(MeetingRegistration.meeting_id, MeetingRegistration.status)
-    ):
+    for meeting_id, status, count in db.session.execute(_counts_query(), {"ids": ids}):
         result[meeting_id][status] = count
     return result
+
+
+@cache
+def _counts_query():
+    return (
+        select(MeetingRegistration.meeting_id, MeetingRegistration.status, func.count())
+        .where(MeetingRegistration.meeting_id.in_(bindparam("ids", expanding=True)))
+        .group_by(MeetingRegistration.meeting_id, MeetingRegistration.status)
+    )
 
 
 def registered_users(meeting: Meeting, status: str | None = REGISTERED) -> list:
@@ -455,9 +460,15 @@ def registration_of(meeting: Meeting, user) -> MeetingRegistration | None:
     if not getattr(user, "is_authenticated", False) or user.id is None:
         return None
     return db.session.scalar(
-        select(MeetingRegistration).where(
-            MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.user_id == user.id
-        )
+        _registration_of_query(), {"meeting_id": meeting.id, "user_id": user.id}
+    )
+
+
+@cache
+def _registration_of_query():
+    return select(MeetingRegistration).where(
+        MeetingRegistration.meeting_id == bindparam("meeting_id"),
+        MeetingRegistration.user_id == bindparam("user_id"),
     )
 
 
@@ -494,8 +505,32 @@ def waitlist_position(registration: MeetingRegistration) -> int | None:
 
 
 def public_participants(meeting: Meeting) -> list[str]:
-    """Names of seated participants who chose to appear in the public list."""
-    return [r.shown_name for r in registrations_of(meeting) if r.public_name and r.shown_name]
+    """Names of seated participants who chose to appear in the public list (their
+    registration's ``shown_name``: the account's name, else the name given), in arrival
+    order: read as names, without loading the registrations and their accounts."""
+    names = []
+    for user_id, display_name, name in db.session.execute(
+        _public_participants_query(), {"meeting_id": meeting.id}
+    ):
+        shown = display_name if user_id is not None else name
+        if shown:
+            names.append(shown)
+    return names
+
+
+@cache
+def _public_participants_query():
+    return (
+        select(User.id, User.display_name, MeetingRegistration.name)
+        .select_from(MeetingRegistration)
+        .outerjoin(User, User.id == MeetingRegistration.user_id)
+        .where(
+            MeetingRegistration.meeting_id == bindparam("meeting_id"),
+            MeetingRegistration.status == REGISTERED,
+            MeetingRegistration.public_name.is_(True),
+        )
+        .order_by(MeetingRegistration.id)
+    )
 
 
 def _lock(meeting: Meeting) -> Meeting:
