@@ -406,3 +406,36 @@ def test_minutes_are_written_and_published(app, client, auth, world):
     assert "Tables rondes de six personnes" in page and "Maison de quartier" in page
     relay_page = client.get(f"/projects/{world['project']}/relays/{world['relay']}")
     assert "#minutes" in relay_page.get_data(as_text=True)
+
+
+def test_the_public_list_names_seated_participants_who_chose_it_in_arrival_order(
+    app, client, world
+):
+    """Accounts show their name, registrations without an account the name given; neither
+    a participant who did not choose the public list, nor one waiting, nor an empty name."""
+    from hub.accounts.models import User
+    from hub.sessions.models import MeetingRegistration
+    from hub.sessions.services import public_participants
+
+    meeting_id = _meeting(app, 3, world["relay"], world["body"])
+    with app.app_context():
+        db.session.get(User, world["neighbour"]).display_name = "Voisine Publique"
+        db.session.get(User, world["other"]).display_name = "Autre Discret"
+        rows = [
+            dict(user_id=world["neighbour"], public_name=True),
+            dict(name="Jeanne du marché", channel="phone", public_name=True),
+            dict(user_id=world["other"], public_name=False),
+            dict(name="Paul en attente", public_name=True, status="waitlisted"),
+            dict(name="", channel="phone", public_name=True),
+            dict(name="Zoé sur papier", channel="paper", public_name=True),
+        ]
+        for row in rows:
+            db.session.add(MeetingRegistration(meeting_id=meeting_id, **row))
+        db.session.commit()
+        from hub.sessions.models import Meeting
+
+        names = public_participants(db.session.get(Meeting, meeting_id))
+    assert names == ["Voisine Publique", "Jeanne du marché", "Zoé sur papier"]
+    page = client.get(f"/sessions/{meeting_id}").get_data(as_text=True)
+    assert "Voisine Publique" in page and "Zoé sur papier" in page
+    assert "Autre Discret" not in page and "Paul en attente" not in page
