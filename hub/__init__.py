@@ -6,7 +6,7 @@ effects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __version__ = "0.1.0"
@@ -80,13 +80,17 @@ class HubRuntime:
     event_types: object = None
     channels: dict | None = None
     generation: int = -1
+    # The main menu per language, roles, generation and plugins off (hub.navigation).
+    menus: dict = field(default_factory=dict)
 
-    def refresh(self, in_session: bool = False) -> None:
+    def refresh(self, in_session: bool = False, generation: int | None = None) -> None:
         """Reload settings and plugin states when another process changed them (the counter
-        is read in the ORM session's transaction when ``in_session``: a web request)."""
+        is read in the ORM session's transaction when ``in_session``: a web request), or
+        when ``generation``, the counter just read with another statement, moved."""
         from .settings import current_generation
 
-        generation = current_generation(in_session)
+        if generation is None:
+            generation = current_generation(in_session)
         if generation != self.generation:
             self.settings.reload()
             self.plugins.refresh_states()

@@ -71,7 +71,41 @@ class _LazyToken:
 
 class _LazyCSRF(_FlaskFormCSRF):
     def generate_csrf_token(self, csrf_token_field):
-        return _LazyToken(lambda: super(_LazyCSRF, self).generate_csrf_token(csrf_token_field))
+        meta = self.meta
+        return _LazyToken(lambda: signed_csrf_token(meta.csrf_secret, meta.csrf_field_name))
+
+
+# Signed CSRF tokens of this worker, by secret key and session token. Flask-WTF signs the
+# session's token anew on every page (an HMAC and a timestamp: some 160 function calls,
+# for the logout button of the header alone), while any signature of it stays valid: the
+# hub sets no WTF_CSRF_TIME_LIMIT (a long form must not expire). The whole memo is dropped
+# when full.
+_SIGNED_TOKENS: dict = {}
+_SIGNED_TOKENS_SIZE = 10_000
+
+
+def signed_csrf_token(secret_key=None, token_key=None) -> str:
+    """Flask-WTF's ``generate_csrf()`` (the templates' ``csrf_token()``), signed once per
+    worker for each session's token when tokens do not expire."""
+    from flask import current_app, g, session
+    from flask_wtf.csrf import generate_csrf
+
+    config = current_app.config
+    field = token_key or config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf(secret_key, token_key)
+    raw = session.get(field)
+    secret = secret_key or config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    key = (secret, field, raw)
+    token = _SIGNED_TOKENS.get(key) if isinstance(raw, str) else None
+    if token is not None:
+        setattr(g, field, token)  # where Flask-WTF keeps the request's token
+        return token
+    token = generate_csrf(secret_key, token_key)
+    if len(_SIGNED_TOKENS) >= _SIGNED_TOKENS_SIZE:
+        _SIGNED_TOKENS.clear()
+    _SIGNED_TOKENS[(secret, field, session.get(field))] = token
+    return token
 
 
 class HubForm(FlaskForm):
@@ -147,8 +181,11 @@ def require_sent(form=None) -> None:
 
 
 def init_forms(app) -> None:
-    """The form macros' helpers (``errors_shown``) and the layout's ``unshown_errors``."""
-    app.jinja_env.globals.update(errors_shown=errors_shown, unshown_errors=unshown_errors)
+    """The form macros' helpers (``errors_shown``) and the layout's ``unshown_errors``; the
+    templates' ``csrf_token()``."""
+    app.jinja_env.globals.update(
+        errors_shown=errors_shown, unshown_errors=unshown_errors, csrf_token=signed_csrf_token
+    )
 
 
 def _remember_form(form) -> None:

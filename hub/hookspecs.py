@@ -87,7 +87,10 @@ def hub_api_record_extra(object_type, obj):
 
 @hookspec
 def hub_navigation_items(user):
-    """Return a list of :class:`hub.navigation.NavItem` for the main menu, given the current user."""
+    """Return a list of :class:`hub.navigation.NavItem` for the main menu, given the current user.
+
+    Kept per worker for each language, set of roles, settings version and set of plugins
+    switched off: the entries may depend on the user's permissions, nothing else of theirs."""
 
 
 @hookspec

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from flask import current_app, has_request_context, request
-from flask_babel import Domain
+from flask_babel import Domain, get_locale, get_timezone
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LANGUAGE_COOKIE = "hub_lang"
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
@@ -21,15 +25,64 @@ def translation_directories(plugin_manager) -> list[str]:
     return dirs
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """The request's language: the visitor's cookie, else the account's, else the hub's."""
     locales = current_app.config["LOCALES"]
     if has_request_context():
         chosen = request.cookies.get(LANGUAGE_COOKIE)
         if chosen in locales:
-            return chosen
+            return _locale(chosen)
         if current_user and current_user.is_authenticated and current_user.locale in locales:
-            return current_user.locale
-    return current_app.config["DEFAULT_LOCALE"]
+            return _locale(current_user.locale)
+    return _locale(current_app.config["DEFAULT_LOCALE"])
+
+
+@lru_cache(maxsize=32)
+def _locale(code: str) -> Locale:
+    """Parsed once per worker (Flask-Babel takes a ``Locale`` as it is): a request no longer
+    parses its language, and the locale's data is loaded once."""
+    return Locale.parse(code)
+
+
+def _babel_state() -> dict | None:
+    """Flask-Babel's per-request namespace (its ``g._flask_babel``), as a dict, or None."""
+    from flask.globals import _cv_app
+
+    app_context = _cv_app.get(None)
+    state = app_context.g.__dict__.get("_flask_babel") if app_context else None
+    return state.__dict__ if state is not None else None
+
+
+def current_locale() -> Locale | None:
+    """Flask-Babel's ``get_locale()``, in one step once the request's locale is chosen
+    (templates and memo keys ask for it a dozen times a page)."""
+    state = _babel_state()
+    locale = state.get("babel_locale") if state is not None else None
+    return locale if locale is not None else get_locale()
+
+
+def current_timezone():
+    """Flask-Babel's ``get_timezone()``, in one step once the request's is known."""
+    state = _babel_state()
+    tzinfo = state.get("babel_tzinfo") if state is not None else None
+    return tzinfo if tzinfo is not None else get_timezone()
+
+
+def locale_name() -> str:
+    """The request's language as a string ("fr"), ``str(get_locale())``; "" outside a
+    request."""
+    state = _babel_state()
+    if state is not None:
+        locale = state.get("babel_locale")
+        memo = state.get("hub_locale_name")
+        if memo is not None and locale is not None and memo[0] is locale:
+            return memo[1]
+    locale = get_locale()
+    name = "" if locale is None else str(locale)
+    state = _babel_state()
+    if state is not None and locale is not None:
+        state["hub_locale_name"] = (locale, name)
+    return name
 
 
 def _request_translations(domain):
@@ -75,3 +128,33 @@ def install_translations(app, babel) -> None:
         pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
     )
+    gettext, ngettext = _template_gettext(domain)
+    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+
+
+def _template_gettext(domain):
+    """``_``/``gettext`` and ``ngettext`` for templates, as Jinja's new-style callables do
+    them (the message marked safe when autoescaping, then always %-formatted with the
+    keyword arguments) in one call instead of four: ``_()`` reached ``gettext`` through
+    Jinja's alias, its wrapper and the installed function, a hundred times on some pages.
+    A message without ``%`` and without arguments is returned as it is (formatting would
+    not change it)."""
+
+    @pass_context
+    def gettext(context, string, /, **variables):
+        rv = _request_translations(domain).ugettext(string)
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        if not variables and "%" not in rv:
+            return rv
+        return rv % variables
+
+    @pass_context
+    def ngettext(context, singular, plural, number, /, **variables):
+        variables.setdefault("num", number)
+        rv = _request_translations(domain).ungettext(singular, plural, number)
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return gettext, ngettext

@@ -91,6 +91,16 @@ def current_generation(in_session: bool = False) -> int:
         return connection.execute(_generation_query()).scalar() or 0
 
 
+# Where a request keeps the counter read with another of its statements (the user's, see
+# hub.accounts.views.load_user): ``request.environ``, which no other request shares.
+GENERATION_READ = "hub.generation"
+
+
+def generation_column():
+    """The counter as a column to read with another statement."""
+    return _generation_query().scalar_subquery()
+
+
 @lru_cache(maxsize=1)
 def _generation_query():
     """Built once: this runs on every request."""
@@ -103,9 +113,13 @@ class SettingsRegistry:
     def __init__(self, declarations: list[Setting]):
         self.declarations = {s.key: s for s in declarations}
         self.values: dict = {}
+        # Moves with every change of ``values`` in this process: memos of what settings
+        # show (hub.templating.MemoExtension) are keyed on it.
+        self.version = 0
 
     def reload(self) -> None:
         self.values = dict(db.session.execute(select(SiteSetting.key, SiteSetting.value)).all())
+        self.version += 1
 
     def get(self, key: str):
         if key in self.values:
@@ -122,6 +136,7 @@ class SettingsRegistry:
         else:
             row.value = value
         self.values[key] = value
+        self.version += 1
         bump_generation()
 
 

@@ -1,4 +1,5 @@
-"""Template lookup: theme, then plugins, then core; ``original:`` skips the theme.
+"""Template lookup: theme, then plugins, then core; ``original:`` skips the theme; and the
+``{% memo %}`` tag for the parts of the page frame that every request writes alike.
 
 A theme overrides any template by putting a file of the same name in its
 ``templates/`` folder. To extend instead of replacing, it writes
@@ -8,9 +9,21 @@ did not exist (plugins, then core).
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
-from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
+from flask.globals import _cv_app, _cv_request
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    TemplateNotFound,
+    nodes,
+)
+from jinja2.ext import Extension
+
+from .i18n import locale_name
 
 THEMES_ROOT = Path(__file__).resolve().parent.parent / "themes"
 
@@ -48,3 +61,58 @@ def build_loader(theme_dir: Path, plugin_dirs: list[Path], core_dirs: list[Path]
     loaders.append(_Unprefixed(original))
     loaders.append(PrefixLoader({"original": original}, delimiter=":"))
     return ChoiceLoader(loaders)
+
+
+# Parts kept per application (one Jinja environment each); the whole memo is dropped when full.
+_MEMO_SIZE = 2_000
+
+
+class MemoExtension(Extension):
+    """``{% memo key, ... %}…{% endmemo %}``: the block's HTML, rendered once per worker for
+    each interface language, settings version (a setting saved here or in another worker),
+    set of plugins switched off, script root and the values of the keys given.
+
+    For the page frame (header, footer, menus) that every request writes alike: a block may
+    depend only on these. Whatever else it shows (the viewer's roles, the current endpoint,
+    a count) must be one of its keys; nothing personal (a CSRF token, a name) goes inside.
+    Each compilation of a template is a new block (an edited template is not served from
+    the memo of its previous text)."""
+
+    tags = {"memo"}
+    _compilations = itertools.count()
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        self.parts: dict = {}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        keys = []
+        while parser.stream.current.type != "block_end":
+            if keys:
+                parser.stream.expect("comma")
+            keys.append(parser.parse_expression())
+        site = nodes.Const((parser.name, lineno, next(self._compilations)))
+        body = parser.parse_statements(("name:endmemo",), drop_needle=True)
+        call = self.call_method("_memo", [site, nodes.Tuple(keys, "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _memo(self, site, keys, caller):
+        hub = _cv_app.get().app.extensions["hub"]
+        request_context = _cv_request.get(None)
+        key = (
+            site,
+            keys,
+            locale_name(),
+            hub.settings.version,
+            hub.plugins.disabled,
+            request_context.request.script_root if request_context is not None else None,
+        )
+        parts = self.parts
+        html = parts.get(key)
+        if html is None:
+            html = caller()
+            if len(parts) >= _MEMO_SIZE:
+                parts.clear()
+            parts[key] = html
+        return html

@@ -10,11 +10,10 @@ from flask_babel import (
     format_decimal,
     format_percent,
     format_time,
-    get_locale,
-    get_timezone,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import ImmutableMultiDict
@@ -24,11 +23,12 @@ from werkzeug.routing import IntegerConverter
 from . import pagecache
 from .db import flush_deferred_writes
 from .extensions import csrf, db, login_manager
-from .i18n import LANGUAGE_NAMES
-from .navigation import navigation_items
+from .i18n import LANGUAGE_NAMES, current_locale, current_timezone, locale_name
+from .navigation import navigation_items, viewer_roles
 from .security import set_security_headers
-from .settings import get_setting
+from .settings import GENERATION_READ, get_setting
 from .slots import page_sections, template_slot
+from .templating import MemoExtension
 from .text import render_markdown
 from .workqueue import queue_counts
 
@@ -37,7 +37,8 @@ def _foreign_content_language() -> str | None:
     """The language residents and staff write in (the hub's default language), when the
     visitor reads the interface in another one; else None."""
     language = current_app.config.get("DEFAULT_LOCALE", "fr")
-    return language if str(get_locale() or language) != language else None
+    name = locale_name()
+    return language if name and name != language else None
 
 
 def content_markdown(source) -> Markup:
@@ -76,7 +77,7 @@ def title_content(value) -> str:
 def colon() -> str:
     """What separates a label from its value: a narrow no-break space before the colon in
     French ("Modérer : …"), none in English."""
-    return "\u202f: " if str(get_locale() or "").startswith("fr") else ": "
+    return "\u202f: " if locale_name().startswith("fr") else ": "
 
 
 def long_date(value, format="long", rebase=True) -> str:
@@ -111,9 +112,9 @@ _FORMATTED_SIZE = 5_000
 
 
 def _formatted(key: tuple, build, *args, **kwargs) -> str:
-    locale = get_locale()
+    locale = current_locale()
     key = (*key, locale.language if locale else None, locale.territory if locale else None)
-    key += (get_timezone(),)
+    key += (current_timezone(),)
     text = _FORMATTED.get(key)
     if text is None:
         text = build(*args, **kwargs)
@@ -248,6 +249,28 @@ def _csrf_exempt_request() -> bool:
     return bool(getattr(view, "hub_csrf_exempt", False))
 
 
+def _refresh(hub) -> None:
+    """The request's first statements: the visitor's account, which brings the settings'
+    generation with it (hub.accounts.views.load_user), then the settings and plugin states
+    if the generation moved; for a visitor who is not logged in, the generation alone."""
+    current_user._get_current_object()
+    hub.refresh(in_session=True, generation=request.environ.pop(GENERATION_READ, None))
+
+
+# Extensions' context processors whose values are the same objects on every call:
+# Flask-WTF's ``csrf_token``/``csrf_meta_tag`` (already globals too) and Flask-HTMX's
+# ``htmx``. Every ``render_template`` (pages and htmx fragments) ran them.
+CONSTANT_CONTEXT_PROCESSORS = ("flask_wtf.csrf", "flask_htmx.htmx")
+
+
+def _constant_context_processors_as_globals(app) -> None:
+    processors = app.template_context_processors[None]
+    for processor in list(processors):
+        if getattr(processor, "__module__", None) in CONSTANT_CONTEXT_PROCESSORS:
+            app.jinja_env.globals.update(processor())
+            processors.remove(processor)
+
+
 def plugin_enabled(name: str) -> bool:
     return current_app.extensions["hub"].plugins.is_enabled(name)
 
@@ -266,7 +289,7 @@ def init_web(app) -> None:
             return None
         hub = current_app.extensions["hub"]
         try:
-            hub.refresh(in_session=True)
+            _refresh(hub)
         except DBAPIError as exc:
             # The request's first statement found its pooled connection dropped (a database
             # restart between two busy requests): nothing was done yet, so once more on a
@@ -274,7 +297,7 @@ def init_web(app) -> None:
             if not exc.connection_invalidated:
                 raise
             db.session.rollback()
-            hub.refresh(in_session=True)
+            _refresh(hub)
         owner = hub.plugins.blueprint_owner(request.blueprint)
         if owner and not hub.plugins.is_enabled(owner):
             abort(404)
@@ -305,6 +328,7 @@ def init_web(app) -> None:
         setting=get_setting,
         plugin_enabled=plugin_enabled,
         navigation_items=navigation_items,
+        viewer_roles=viewer_roles,
         work_queue_counts=queue_counts,
         language_names=LANGUAGE_NAMES,
         colon=colon,
@@ -318,8 +342,10 @@ def init_web(app) -> None:
         number=format_decimal,
         percent=format_percent,
     )
+    _constant_context_processors_as_globals(app)
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.add_extension(MemoExtension)
+    app.jinja_env.globals["get_locale"] = current_locale
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     # Templates get ``current_user`` from Flask-Login's context processor: the user object

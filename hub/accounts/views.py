@@ -10,6 +10,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -18,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from .. import audit
 from ..db import utcnow, write_transaction
@@ -26,6 +27,7 @@ from ..errors import RuleError
 from ..extensions import db, limiter
 from ..forms import choices
 from ..security import verify_password
+from ..settings import GENERATION_READ, generation_column
 from ..territory.models import neighbourhood_choices
 from ..web import external_url, safe_next
 from . import services
@@ -384,13 +386,22 @@ def revoke_token(token_id: int):
 
 def load_user(user_id: str):
     """Flask-Login's loader: the session's user, unless its sessions were ended since (the
-    session version moved with a password change or a deletion)."""
+    session version moved with a password change or a deletion).
+
+    The settings' generation counter comes in the same statement, the request's first
+    (:func:`hub.settings.generation_column`): a logged-in person's request reads it without
+    a statement of its own."""
     try:
         ident, version = (int(x) for x in user_id.split("."))
     except ValueError:
         return None
-    user = db.session.scalars(_user_query(), {"ident": ident}).unique().one_or_none()
-    if user is None or user.session_version != version or user.deleted_at is not None:
+    row = db.session.execute(_user_query(), {"ident": ident}).unique().one_or_none()
+    if row is None:
+        return None
+    user, generation = row
+    if has_request_context():
+        request.environ[GENERATION_READ] = generation or 0
+    if user.session_version != version or user.deleted_at is not None:
         return None
     return user
 
@@ -398,10 +409,16 @@ def load_user(user_id: str):
 @lru_cache(maxsize=1)
 def _user_query():
     """Built once: it runs on every request of a logged-in person. The roles come in the
-    same query: every page asks for them (menu, permissions)."""
+    same query: every page asks for them (menu, permissions); so does the generation. The
+    neighbourhood and its commune (with their boundaries) are left to the few pages that
+    show them, which read them when they ask (``lazy="joined"`` would join them here)."""
     from .models import User
 
-    return select(User).where(User.id == bindparam("ident")).options(joinedload(User.role_rows))
+    return (
+        select(User, generation_column())
+        .where(User.id == bindparam("ident"))
+        .options(joinedload(User.role_rows), lazyload(User.neighbourhood))
+    )
 
 
 def init_app(app) -> None:

@@ -83,15 +83,17 @@ MANAGE = "participatory_budget.manage"
 REVIEW = "participatory_budget.review"
 
 
-@bp.app_context_processor
-def _labels():
-    return {
-        "pb_phase_labels": PHASE_LABELS,
-        "pb_rule_labels": RULE_LABELS,
-        "pb_tie_labels": TIE_LABELS,
-        "pb_channel_labels": CHANNEL_LABELS,
-        "pb_money": voting.money,
-    }
+@bp.record_once
+def _labels(state):
+    """The plugin's labels, template globals (constants: no context processor run by every
+    page of the hub)."""
+    state.app.jinja_env.globals.update(
+        pb_phase_labels=PHASE_LABELS,
+        pb_rule_labels=RULE_LABELS,
+        pb_tie_labels=TIE_LABELS,
+        pb_channel_labels=CHANNEL_LABELS,
+        pb_money=voting.money,
+    )
 
 
 # --- Loading and access -------------------------------------------------------------------------
