@@ -50,16 +50,19 @@ def _title(target) -> str:
 
 def section_context(target, form=None, announce: str = "") -> dict:
     object_type = registry().type_of(target)
+    # The visitor, looked up once: every check below and each comment ask for it.
+    user = current_user._get_current_object()
     # First: it reads the thread's row too, which may_comment asks for.
     comments = services.of_target(target)
     if comments and moderation.enabled(target):
         # The object's and its comments' hidden texts in one query (two otherwise).
         moderation.prefetch_hidden([object_type.name, "comment"])
-    allowed, reason = services.may_comment(current_user, target)
+    allowed, reason = services.may_comment(user, target)
     form = form or CommentForm()
-    official = allowed and services.may_reply_officially(current_user, target)
+    official = allowed and services.may_reply_officially(user, target)
     if not official:
         del form.official
+    may_close = services.may_close(user, target)
     return dict(
         target=target,
         target_type=object_type.name,
@@ -68,16 +71,29 @@ def section_context(target, form=None, announce: str = "") -> dict:
         target_title=_title(target),
         threads=services.threaded(comments),
         count=len(comments),
+        states=_states(user, comments),
         may_comment=allowed,
         reason=reason,
         closed=services.closed_reason(target),
-        may_close=services.may_close(current_user, target),
+        may_close=may_close,
         thread_row=services.thread(target),
-        may_edit=lambda c: services.may_edit(current_user, c),
+        may_edit=lambda c: services.may_edit(user, c),
         form=form,
-        close_form=CloseForm(),
+        close_form=CloseForm() if may_close else None,
         announce=announce,
     )
+
+
+def _states(user, comments) -> dict[int, tuple]:
+    """``(decision hiding it or None, may change it, may report it)`` of each comment by id,
+    for ``comments/_comment.html``: the visitor and the hidden ones read once for the list."""
+    if not comments:
+        return {}
+    hidden = moderation.hidden_decisions("comment")
+    reportable = moderation.reportable(user, comments)
+    return {
+        c.id: (hidden.get(c.id), services.may_edit(user, c), c.id in reportable) for c in comments
+    }
 
 
 def comments_for(target) -> Markup:

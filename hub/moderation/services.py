@@ -395,13 +395,25 @@ def pending_count() -> int:
 
 
 def may_report(user, target) -> bool:
-    return (
-        enabled(target)
-        and getattr(user, "is_authenticated", False)
-        and user.email_confirmed
-        and _author_id(target) != user.id
-        and hidden(target) is None
-    )
+    return target.id in reportable(user, [target])
+
+
+def reportable(user, targets) -> set[int]:
+    """The ids of the ``targets`` (objects of one type) that ``user`` may report: shown, of
+    a type under moderation, written by someone else, and ``user`` logged in with a
+    confirmed address. A list (a discussion's comments) asks once for all."""
+    if not targets or not getattr(user, "is_authenticated", False) or not user.email_confirmed:
+        return set()
+    object_type = registry().find_model(type(targets[0]))
+    if object_type is None or not object_type.moderation:
+        return set()
+    if len({type(target) for target in targets}) > 1:
+        raise ValueError("reportable() takes objects of one type")
+    hidden_ids = hidden_decisions(object_type.name)
+    author_id, me = object_type.author_id, user.id
+    return {
+        target.id for target in targets if author_id(target) != me and target.id not in hidden_ids
+    }
 
 
 def report(target, reporter, reason: str, details: str = "") -> Report:

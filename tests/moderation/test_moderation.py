@@ -230,6 +230,35 @@ def test_who_may_do_what(app, client, auth, world):
     assert "Moderation charter" in client.get("/moderation/charter").get_data(as_text=True)
 
 
+def test_a_discussion_asks_once_which_comments_the_visitor_may_report(app, world):
+    """``reportable`` (one call for a discussion's comments) says what ``may_report`` says of
+    each: not one's own, not a hidden one, not when unconfirmed or anonymous."""
+    from flask_login import AnonymousUserMixin
+
+    from hub.accounts.models import User
+    from hub.comments.models import Comment
+    from hub.moderation import services
+    from hub.moderation.models import Decision
+    from hub.projects.models import Project
+
+    ids = [_comment(app, world, author=name) for name in ("claire", "karim", "lea")]
+    with app.test_request_context():
+        db.session.add(
+            Decision(target_type="comment", target_id=ids[2], hidden=True, reason="insult")
+        )
+        db.session.flush()
+        comments = [db.session.get(Comment, i) for i in ids]
+        karim, paul = db.session.get(User, world["karim"]), db.session.get(User, world["paul"])
+        assert services.reportable(karim, comments) == {ids[0]}
+        assert [services.may_report(karim, c) for c in comments] == [True, False, False]
+        assert services.reportable(paul, comments) == set()
+        assert services.reportable(AnonymousUserMixin(), comments) == set()
+        assert services.reportable(karim, []) == set()
+        project = db.session.get(Project, world["project"])
+        with pytest.raises(ValueError):
+            services.reportable(karim, [comments[0], project])
+
+
 def test_staff_area_counts_reports(app, client, auth, world):
     comment_id = _comment(app, world)
     auth.login("karim@example.org")
