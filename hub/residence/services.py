@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..db import utcnow, write_transaction
 from ..extensions import db
+from ..slots import ListQuery, list_query
 from .models import CensusClaim, CensusEntry, CensusImport, ResidenceReview
 
 HEADER_ALIASES = {
@@ -321,20 +322,6 @@ def _open_review(user, holder_id: int | None) -> None:
         )
 
 
-def open_reviews() -> list[ResidenceReview]:
-    return list(db.session.scalars(_open_reviews()))
-
-
-@lru_cache(maxsize=1)
-def _open_reviews():
-    """Built once per worker: the residence desk reads it on every visit."""
-    return (
-        select(ResidenceReview)
-        .where(ResidenceReview.resolved_at.is_(None))
-        .order_by(ResidenceReview.created_at)
-    )
-
-
 def open_review_of(user) -> ResidenceReview | None:
     return db.session.scalar(
         select(ResidenceReview).where(
@@ -386,9 +373,13 @@ def _failed_checks():
 def repeated_failures() -> list[tuple]:
     """Unverified active accounts with at least REPEATED_FAILURES failed checks lately,
     most failures first: ``[(user, count, last)]``."""
+    counts = {uid: value for uid, value in failed_checks().items() if value[0] >= REPEATED_FAILURES}
+    return _repeated(counts)
+
+
+def _repeated(counts: dict) -> list[tuple]:
     from ..accounts.models import User
 
-    counts = {uid: value for uid, value in failed_checks().items() if value[0] >= REPEATED_FAILURES}
     if not counts:
         return []
     users = db.session.scalars(
@@ -398,6 +389,76 @@ def repeated_failures() -> list[tuple]:
     ).all()
     rows = [(u, *counts[u.id]) for u in users]
     return sorted(rows, key=lambda r: (-r[1], r[0].id))
+
+
+def desk_lists() -> dict:
+    """The residence desk's lists, read in one statement (``hub.slots.read_lists``), each
+    built once per worker: ``reviews``, the open requests to review with both accounts'
+    names; ``failures``, the accounts with at least REPEATED_FAILURES failed checks within
+    REPEATED_WINDOW (see :func:`repeated_of`); ``census``, the current list."""
+    since = {"since": utcnow() - REPEATED_WINDOW}
+    return {
+        "reviews": ListQuery(*_desk_reviews(), params={}),
+        "failures": ListQuery(*_desk_failures(), params=since),
+        "census": ListQuery(*_desk_census(), limit=1, params={}),
+    }
+
+
+@list_query
+def _desk_reviews():
+    from sqlalchemy.orm import aliased
+
+    from ..accounts.models import User
+
+    author, other = aliased(User), aliased(User)
+    return (
+        select(
+            ResidenceReview.user_id,
+            author.display_name.label("user_name"),
+            author.email.label("user_email"),
+            ResidenceReview.other_user_id,
+            other.display_name.label("other_name"),
+            other.email.label("other_email"),
+            other.deleted_at.is_not(None).label("other_deleted"),
+            ResidenceReview.created_at,
+        )
+        .join(author, author.id == ResidenceReview.user_id)
+        .outerjoin(other, other.id == ResidenceReview.other_user_id)
+        .where(ResidenceReview.resolved_at.is_(None))
+    ), (ResidenceReview.created_at, ResidenceReview.id)
+
+
+@list_query
+def _desk_failures():
+    from ..audit import AuditEntry
+
+    return (
+        select(
+            AuditEntry.object_id,
+            func.count().label("failures"),
+            func.max(AuditEntry.created_at).label("last"),
+        )
+        .where(
+            AuditEntry.action == FAILED_CHECK,
+            AuditEntry.object_type == "user",
+            AuditEntry.created_at >= bindparam("since"),
+        )
+        .group_by(AuditEntry.object_id)
+        .having(func.count() >= REPEATED_FAILURES)
+    ), (AuditEntry.object_id,)
+
+
+@list_query
+def _desk_census():
+    return select(
+        CensusImport.id, CensusImport.created_at, CensusImport.key_id, CensusImport.entry_count
+    ), (CensusImport.id.desc(),)
+
+
+def repeated_of(failures) -> list[tuple]:
+    """:func:`repeated_failures` from the desk's ``failures`` rows (a query for the
+    accounts only when there are some)."""
+    return _repeated({int(r.object_id): (r.failures, r.last) for r in failures})
 
 
 def mark_verified(

@@ -14,6 +14,7 @@ from ..accounts.models import User
 from ..db import write_transaction
 from ..extensions import db, limiter
 from ..permissions import permission_required
+from ..slots import read_lists
 from . import services
 from .forms import (
     BirthDateCorrectionForm,
@@ -134,10 +135,15 @@ def desk():
 
 
 def _desk_lists() -> dict:
+    """The open requests to review, the repeated failed checks and the census list, read
+    in one statement."""
+    found = read_lists(services.desk_lists())
+    census = found["census"][0] if found["census"] else None
     return {
-        "reviews": services.open_reviews(),
-        "repeated": services.repeated_failures(),
-        **_census(),
+        "reviews": found["reviews"],
+        "repeated": services.repeated_of(found["failures"]),
+        "census": census,
+        "usable": services.census_usable(census),
     }
 
 
