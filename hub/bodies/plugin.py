@@ -30,8 +30,7 @@ def hub_grants(user, obj, action):
     if isinstance(obj, Body):
         # The body's page has its members loaded: read the person's roles there.
         return True if services.acts_for(user, obj) else None
-    acting = services.bodies_acting_for(user, "act")
-    return True if any(obj.id in {n.id for n in b.neighbourhoods} for b in acting) else None
+    return True if services.acts_for_neighbourhood(user, obj.id) else None
 
 
 @hookimpl

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..settings import Setting, get_setting
 from ..timeutil import local_to_utc, local_today
 from . import draw as drawing
-from .models import CAPABILITIES, Body, BodyMember, Draw
+from .models import CAPABILITIES, Body, BodyMember, Draw, body_neighbourhood
 
 DEFAULT_BODY_TYPES = [
     "Conseil de quartier",
@@ -102,16 +102,42 @@ def _bodies_acting_for(user, capability: str) -> list[Body]:
 
 @cache
 def _acting_statement(capability: str):
-    """One query for the bodies (BodyMember.active_on, in SQL), built once per worker and
-    capability; ``user_id`` and ``today`` are bound for each request."""
+    """One query for the bodies, built once per worker and capability; ``user_id`` and
+    ``today`` are bound for each request."""
+    return select(Body).where(Body.id.in_(_acting_bodies(capability))).order_by(Body.name)
+
+
+def _acting_bodies(capability: str):
+    """The ids of the bodies where ``user_id`` holds a role granting ``capability`` on
+    ``today`` (BodyMember.active_on, in SQL)."""
     today = bindparam("today", type_=Date())
-    active = select(BodyMember.body_id).where(
+    return select(BodyMember.body_id).where(
         BodyMember.user_id == bindparam("user_id"),
         BodyMember.role.in_(sorted(CAPABILITIES[capability])),
         or_(BodyMember.mandate_start.is_(None), BodyMember.mandate_start <= today),
         or_(BodyMember.mandate_end.is_(None), BodyMember.mandate_end >= today),
     )
-    return select(Body).where(Body.id.in_(active)).order_by(Body.name)
+
+
+def acts_for_neighbourhood(user, neighbourhood_id: int, capability: str = "act") -> bool:
+    """Whether ``user`` currently holds a role granting ``capability`` in a body attached
+    to the neighbourhood (one query, built once per worker, reading no body)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    params = {"user_id": user.id, "today": local_today(), "neighbourhood_id": neighbourhood_id}
+    return db.session.execute(_acting_for_neighbourhood(capability), params).first() is not None
+
+
+@cache
+def _acting_for_neighbourhood(capability: str):
+    return (
+        select(body_neighbourhood.c.body_id)
+        .where(
+            body_neighbourhood.c.neighbourhood_id == bindparam("neighbourhood_id"),
+            body_neighbourhood.c.body_id.in_(_acting_bodies(capability)),
+        )
+        .limit(1)
+    )
 
 
 def describe_membership(body: Body, member_id: int):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import bindparam, or_, select
 
 from hub.plugin import (
@@ -299,8 +300,12 @@ def hub_neighbourhood_page(neighbourhood, user):
     from .models import STATE_LABELS
 
     def labelled(rows):
+        labels: dict = {}  # each state translated once, trusted as its lazy label is
         for row in rows:
-            row.state_label = STATE_LABELS[row.state]
+            label = labels.get(row.state)
+            if label is None:
+                label = labels[row.state] = Markup(STATE_LABELS[row.state])
+            row.state_label = label
         return {"items": rows}
 
     return [

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 
 from hub.plugin import (
@@ -235,9 +236,15 @@ def hub_neighbourhood_page(neighbourhood, user):
     from .models import PROJECT_STATUSES
 
     # The section shows each project's title and status (read with the page's other lists).
+    # Each status is translated once for the section, as its lazy label would be, trusted
+    # (Markup) as the lazy label is.
     def labelled(rows):
+        labels: dict = {}
         for row in rows:
-            row.status_label = PROJECT_STATUSES[row.status]
+            label = labels.get(row.status)
+            if label is None:
+                label = labels[row.status] = Markup(PROJECT_STATUSES[row.status])
+            row.status_label = label
         return {"projects": rows}
 
     return [
