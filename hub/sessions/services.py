@@ -446,14 +446,22 @@ def registrations_of(
     meeting: Meeting, status: str | None = REGISTERED
 ) -> list[MeetingRegistration]:
     """Registrations in arrival order (seated ones by default; ``status=None``: all)."""
+    params = {"meeting_id": meeting.id}
+    if status:
+        params["status"] = status
+    return list(db.session.scalars(_registrations_query(bool(status)), params))
+
+
+@cache
+def _registrations_query(by_status: bool):
     query = (
         select(MeetingRegistration)
         .options(joinedload(MeetingRegistration.user))
-        .where(MeetingRegistration.meeting_id == meeting.id)
+        .where(MeetingRegistration.meeting_id == bindparam("meeting_id"))
     )
-    if status:
-        query = query.where(MeetingRegistration.status == status)
-    return list(db.session.scalars(query.order_by(MeetingRegistration.id)))
+    if by_status:
+        query = query.where(MeetingRegistration.status == bindparam("status"))
+    return query.order_by(MeetingRegistration.id)
 
 
 def registration_of(meeting: Meeting, user) -> MeetingRegistration | None:

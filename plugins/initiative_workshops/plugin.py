@@ -4,6 +4,7 @@ official project."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from flask import url_for
@@ -322,15 +323,19 @@ def hub_neighbourhood_page(neighbourhood, user):
     ]
 
 
+@cache
+def _facilitated_query():
+    """Built once: the initiatives a body facilitates (its page asks on each request)."""
+    return select(Initiative).where(Initiative.facilitator_body_id == bindparam("body_id"))
+
+
 @hookimpl
 def hub_body_page(body, user):
     """The initiatives the body facilitates, by its priority, and those it accompanied (its
     memory); members who act for it answer and rank from here."""
     from .services import rules
 
-    items = db.session.scalars(
-        select(Initiative).where(Initiative.facilitator_body_id == body.id)
-    ).all()
+    items = db.session.scalars(_facilitated_query(), {"body_id": body.id}).all()
     if not items:
         return []
     active = sorted(
