@@ -121,6 +121,7 @@ def create_app(config: dict | None = None):
     from .plugincheck import check_plugins
     from .pluginmanager import HubPluginManager
     from .registry import build_registry
+    from .security import HubSessionInterface
     from .settings import CORE_SETTINGS, SettingsRegistry
     from .web import configure_routing
 
@@ -131,6 +132,7 @@ def create_app(config: dict | None = None):
     secure_instance(instance_path, settings["DATABASE_URL"])
     app = HubFlask("hub", instance_path=str(instance_path), instance_relative_config=True)
     configure_routing(app)
+    app.session_interface = HubSessionInterface()
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings.get("SECRET_KEY") or ensure_secret_key(instance_path)
     app.config["CENSUS_KEY"] = settings.get("CENSUS_KEY") or ensure_secret_key(

@@ -1,13 +1,18 @@
-"""Passwords, HTTP security headers and cache headers."""
+"""Passwords, HTTP security headers and cache headers, the session cookie."""
 
 from __future__ import annotations
 
 import secrets
+import time
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, request
+from flask import current_app, session
+from flask.globals import _cv_request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from itsdangerous import BadSignature
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -72,22 +77,29 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 def set_security_headers(response):
     headers = response.headers
-    # Each header unless the view set its own (read once: Headers.setdefault raises and
-    # catches an exception for every header it adds).
-    present = {name.lower() for name in headers.keys()}
+    # Each header unless the view set its own (the names read once, straight from the
+    # list: Headers.setdefault raises and catches an exception for every header it adds).
+    present = {name.lower() for name, _value in headers}
     for name, value in SECURITY_HEADERS:
         if name.lower() not in present:
             headers.add(name, value)
     if current_app.config.get("SESSION_COOKIE_SECURE") and HSTS[0].lower() not in present:
         headers.add(*HSTS)
-    response.vary.add("HX-Request")
-    response.vary.add("Cookie")
-    if "Cache-Control" not in headers and request.endpoint != "static":
-        _set_page_cache_headers(response)
+    if "vary" in present:
+        response.vary.add("HX-Request")
+        response.vary.add("Cookie")
+    else:  # what the two additions write on a response without Vary, without parsing it
+        headers.add("Vary", VARY)
+    current = _cv_request.get().request
+    if "cache-control" not in present and current.endpoint != "static":
+        _set_page_cache_headers(response, current, present)
     return response
 
 
-def _set_page_cache_headers(response) -> None:
+VARY = "HX-Request, Cookie"
+
+
+def _set_page_cache_headers(response, current, present) -> None:
     """Let caches absorb spikes without ever sharing someone's page.
 
     Every GET page gets an ETag, so a browser revalidates with a cheap 304. A page
@@ -95,11 +107,8 @@ def _set_page_cache_headers(response) -> None:
     (``Vary: Cookie`` keeps language choices apart): a reverse proxy may serve it for
     a few seconds. Anything else stays private to the browser.
     """
-    from flask import session
-    from flask_login import current_user
-
     cacheable = (
-        request.method in ("GET", "HEAD")
+        current.method in ("GET", "HEAD")
         and response.status_code == 200
         and not response.direct_passthrough
     )
@@ -108,12 +117,78 @@ def _set_page_cache_headers(response) -> None:
         and not current_user.is_authenticated
         and not session
         and not session.modified
-        and "Set-Cookie" not in response.headers
-        and "Authorization" not in request.headers
+        and "set-cookie" not in present
+        and "Authorization" not in current.headers
     )
     response.headers["Cache-Control"] = (
         "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache"
     )
     if cacheable:
         response.add_etag()
-        response.make_conditional(request)
+        response.make_conditional(current)
+
+
+class HubSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with what every request repeated done once per worker.
+
+    Flask builds the cookie's serializer on every request and verifies the cookie's signature
+    (a key derivation and an HMAC: some 230 function calls) on every request too, while a
+    browser sends the same cookie request after request. The serializer is kept while the
+    secret keys stay the same, and a cookie whose signature was verified once is known by its
+    exact value: its payload is decoded afresh each time (nothing mutable is shared) and its
+    age is checked against ``PERMANENT_SESSION_LIFETIME`` on every request, as itsdangerous
+    does. A cookie that fails verification is never kept. The memo is dropped when full."""
+
+    MEMO_SIZE = 10_000
+
+    def __init__(self):
+        self._serializer = None
+        self._verified: dict = {}
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._serializer
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            self._serializer = cached
+            self._verified = {}
+        return cached[1]
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        verified = self._verified
+        known = verified.get(value)
+        if known is None:
+            known = _verify(serializer, value)
+            if known is None:
+                return self.session_class()
+            if len(verified) >= self.MEMO_SIZE:
+                verified.clear()
+            verified[value] = known
+        payload, signed_at = known
+        age = int(time.time()) - signed_at
+        if age < 0 or age > int(app.permanent_session_lifetime.total_seconds()):
+            return self.session_class()  # what itsdangerous' SignatureExpired gives
+        try:
+            return self.session_class(serializer.load_payload(payload))
+        except BadSignature:
+            return self.session_class()
+
+
+def _verify(serializer, value: str) -> tuple[bytes, int] | None:
+    """The signed payload of ``value`` and when it was signed (a Unix time), or None when no
+    key of ``serializer`` signed it (``TimedSerializer.loads`` without the age check)."""
+    for signer in serializer.iter_unsigners():
+        try:
+            payload, signed_at = signer.unsign(value.encode(), return_timestamp=True)
+        except BadSignature:
+            continue
+        return payload, int(signed_at.timestamp())
+    return None

@@ -49,3 +49,13 @@ def test_an_idle_connection_is_checked_before_use(app, monkeypatch):
     monkeypatch.setattr(hub.db, "PING_IDLE_SECONDS", 0.0)
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_logged_in_request_survives_a_dropped_connection(app, client, auth, make_user):
+    """Logged in, the request's first statement is the account's (the settings' generation
+    comes with it): it too is tried once more on a fresh connection."""
+    make_user("res@example.org")
+    auth.login("res@example.org")
+    assert client.get("/me").status_code == 200
+    _terminate_pooled_connection(app)
+    assert client.get("/me").status_code == 200

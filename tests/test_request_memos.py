@@ -141,3 +141,39 @@ def test_the_signed_csrf_token_is_kept_per_session_and_stays_valid(app, make_use
     # Still a valid token: logging out with it works.
     assert first.post("/logout", data={"csrf_token": token}).status_code == 302
     assert first.get("/me").status_code == 302
+
+
+def test_a_session_cookie_known_to_the_worker_is_still_checked(
+    app, client, auth, make_user, monkeypatch
+):
+    """The session cookie's verified signature is kept by the cookie's exact value: a
+    tampered cookie is refused, an expired one too (its age is checked on every request),
+    and a new secret key forgets every verified cookie (the old one as a fallback key still
+    opens it)."""
+    import time
+
+    make_user("res@example.org")
+    auth.login("res@example.org")
+    assert client.get("/me").status_code == 200
+    cookie = client.get_cookie("hub_session").value
+    payload, stamp, signature = cookie.rsplit(".", 2)
+    for forged in (f"{payload}.{stamp}.{signature[:-2]}AA", f"{payload}x.{stamp}.{signature}"):
+        client.set_cookie("hub_session", forged)
+        assert client.get("/me").status_code == 302
+    client.set_cookie("hub_session", cookie)
+    assert client.get("/me").status_code == 200
+
+    real_time = time.time
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    with monkeypatch.context() as later:
+        later.setattr(time, "time", lambda: real_time() + lifetime + 5)
+        assert client.get("/me").status_code == 302
+    client.set_cookie("hub_session", cookie)
+    assert client.get("/me").status_code == 200
+
+    old = app.secret_key
+    app.config["SECRET_KEY"] = "another secret, another key"
+    assert client.get("/me").status_code == 302
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    client.set_cookie("hub_session", cookie)
+    assert client.get("/me").status_code == 200
