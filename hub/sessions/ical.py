@@ -44,8 +44,13 @@ def public_location(meeting: Meeting) -> str:
     return " – ".join(filter(None, [meeting.place, online])) if mode == "hybrid" else online
 
 
-def agenda_event(meeting: Meeting) -> AgendaEvent:
+def agenda_event(meeting: Meeting, neighbourhood_ids: tuple | None = None) -> AgendaEvent:
+    """The session as an agenda event; ``neighbourhood_ids`` when already read (the
+    agenda reads them for all its sessions at once), else from its neighbourhoods."""
     from .services import url_for
+
+    if neighbourhood_ids is None:
+        neighbourhood_ids = tuple(n.id for n in meeting.neighbourhoods)
 
     objects = tuple(
         ref for ref in (meeting.target_ref, meeting.organiser_ref) if ref[0] and ref[1] is not None
@@ -59,7 +64,7 @@ def agenda_event(meeting: Meeting) -> AgendaEvent:
         url=url_for("sessions.show", meeting_id=meeting.id),
         description=meeting.description,
         accessibility=accessibility_text(meeting),
-        neighbourhood_ids=tuple(n.id for n in meeting.neighbourhoods),
+        neighbourhood_ids=neighbourhood_ids,
         objects=objects,
         organiser=meeting.organiser_ref if meeting.organiser_type else None,
         source="sessions",

@@ -55,7 +55,9 @@ def hub_register_object_types():
 
 @hookimpl
 def hub_agenda_events(start, end, filters, limit):
-    return [agenda_event(m) for m in services.query_between(start, end, filters or {}, limit)]
+    meetings = services.query_between(start, end, filters or {}, limit)
+    neighbourhoods = services.neighbourhood_ids_of(m.id for m in meetings)
+    return [agenda_event(m, neighbourhoods[m.id]) for m in meetings]
 
 
 @hookimpl

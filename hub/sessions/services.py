@@ -295,7 +295,9 @@ def _between_query(by_neighbourhood: bool, limited: bool, objects=None):
             )
         return query
 
-    query = window(select(Meeting))
+    # The agenda reads the sessions' neighbourhood ids (neighbourhood_ids_of), not the
+    # neighbourhoods with their boundaries and communes.
+    query = window(select(Meeting).options(lazyload(Meeting.neighbourhoods)))
     if limited:
         nth = (
             window(select(Meeting.starts_at))
@@ -306,6 +308,31 @@ def _between_query(by_neighbourhood: bool, limited: bool, objects=None):
         )
         query = query.where(Meeting.starts_at <= func.coalesce(nth, end))
     return query.order_by(Meeting.starts_at, Meeting.id)
+
+
+def neighbourhood_ids_of(meeting_ids) -> dict[int, tuple[int, ...]]:
+    """The ids of each session's neighbourhoods (by name, as ``Meeting.neighbourhoods``),
+    in one query built once per worker; none for no session."""
+    ids = list(meeting_ids)
+    found: dict[int, list[int]] = {}
+    if ids:
+        for meeting_id, neighbourhood_id in db.session.execute(
+            _neighbourhood_ids_statement(), {"meeting_ids": ids}
+        ):
+            found.setdefault(meeting_id, []).append(neighbourhood_id)
+    return {i: tuple(found.get(i, ())) for i in ids}
+
+
+@cache
+def _neighbourhood_ids_statement():
+    from ..territory.models import Neighbourhood
+
+    return (
+        select(meeting_neighbourhood.c.meeting_id, meeting_neighbourhood.c.neighbourhood_id)
+        .join(Neighbourhood, Neighbourhood.id == meeting_neighbourhood.c.neighbourhood_id)
+        .where(meeting_neighbourhood.c.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
+        .order_by(meeting_neighbourhood.c.meeting_id, Neighbourhood.name)
+    )
 
 
 def organisers_between(start, end) -> list[tuple[str, int]]:
