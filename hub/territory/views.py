@@ -128,7 +128,10 @@ def _neighbourhood_and_outlines():
 # Maps of neighbourhood pages drawn by this worker, keyed by everything they depend on
 # (see _neighbourhood_map); the whole memo is dropped when full.
 _MAPS: dict = {}
-_MAPS_SIZE = 512
+_MAPS_SIZE = 2_048  # a métropole's 600 neighbourhoods in two languages
+# A detailed commune's map is a few hundred kilobytes: the memo is bounded in characters too.
+_MAPS_CHARACTERS = 16_000_000
+_maps_characters = 0
 
 
 def _neighbourhood_map(quarter: Neighbourhood, outlines: tuple) -> tuple[Markup, str]:
@@ -167,9 +170,13 @@ def _neighbourhood_map(quarter: Neighbourhood, outlines: tuple) -> tuple[Markup,
         + (" " + place if place else ""),
         ident="map-neighbourhood",
     )
-    if len(_MAPS) >= _MAPS_SIZE:
+    global _maps_characters
+    size = len(boundary_map) + len(place)
+    if len(_MAPS) >= _MAPS_SIZE or _maps_characters + size > _MAPS_CHARACTERS:
         _MAPS.clear()
+        _maps_characters = 0
     _MAPS[key] = (boundary_map, place)
+    _maps_characters += size
     return boundary_map, place
 
 
