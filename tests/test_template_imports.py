@@ -55,3 +55,17 @@ def test_a_template_with_globals_of_its_own_still_lends_them(app):
         own = env.get_template("own.html", globals={"greeting": "bonjour"})
         assert own.render() == "[bonjour]"
         assert env.get_template("page.html").render() == "[hello]"
+
+
+def test_a_render_context_holds_every_global_first_layer_first(app):
+    from jinja2.runtime import new_context
+
+    env = _environment(app)
+    with app.test_request_context():
+        page = env.get_template("own.html", globals={"greeting": "bonjour", "colon": "mine"})
+        context = page.new_context({"x": 1})
+        jinja = new_context(env, page.name, page.blocks, {"x": 1}, False, page.globals, None)
+        assert context.parent == jinja.parent
+        assert context.globals_keys == jinja.globals_keys
+        assert context.parent["colon"] == "mine" and context.parent["x"] == 1
+        assert "render_field" in context.parent
