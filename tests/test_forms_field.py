@@ -1,6 +1,8 @@
 """The ``field`` helper of ``_forms.html`` (hub.forms.render_field, Python since the macro
-cost about 900 calls per field) writes exactly what the Jinja macro it replaced wrote, for
-every kind of field, with and without hint, error, data, extra class and render_kw."""
+cost about 900 calls per field) writes exactly what the Jinja macro it replaced wrote with
+WTForms' own widgets, for every kind of field, with and without hint, error, data, extra
+class and render_kw; so do the hub's forms' fields rendered alone (``form.x()``, the CSRF
+token), which skip WTForms' attribute formatting (hub.forms.widget_html)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from wtforms import (
     validators,
     widgets,
 )
+from wtforms.meta import DefaultMeta
 
 from hub.forms import HubForm, choices
 
@@ -78,23 +81,30 @@ class EveryKind(HubForm):
     )
 
 
+class RenderedByWTForms(EveryKind):
+    class Meta:
+        def render_field(self, field, render_kw):
+            return DefaultMeta.render_field(self, field, render_kw)
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_render_field_writes_what_the_former_macro_wrote(app, language):
     env = app.jinja_env
     former = env.from_string(FORMER_MACRO + "{{ field(f, c) }}")
     current = env.from_string('{% from "_forms.html" import field %}{{ field(f, c) }}')
     compared = 0
+    data = {"text": 'A "title" <b>', "tick": True, "many": ["b"]}
     with app.test_request_context(headers={"Accept-Language": language}):
-        form = EveryKind(data={"text": 'A "title" <b>', "tick": True, "many": ["b"]})
-        for f in form:
-            if f.name == "csrf_token":
-                continue
+        hub_form, wtforms_form = EveryKind(data=data), RenderedByWTForms(data=data)
+        for f, plain in zip(hub_form, wtforms_form, strict=True):
             for errors in ([], ["Wrong <b>value</b>", _l("Title")]):
                 for class_ in ("", 'wide "x"'):
-                    f.errors = list(errors)
-                    expected = former.render(f=f, c=class_)
-                    f.hub_errors_shown = False
+                    f.errors, plain.errors = list(errors), list(errors)
+                    expected = former.render(f=plain, c=class_)
                     assert current.render(f=f, c=class_) == expected, (f.name, errors, class_)
                     assert getattr(f, "hub_errors_shown", False) == bool(errors)
+                    f.hub_errors_shown = False
+                    for extra in ({}, {"class_": "k", "data_x": "<y>", "aria_label": "z"}):
+                        assert f(**extra) == plain(**extra), (f.name, extra)
                     compared += 1
-    assert compared == 44
+    assert compared == 48
