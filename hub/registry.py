@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
+from flask.globals import _cv_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -277,8 +278,13 @@ def _release_kept(session, *_args):
 
 
 def registry() -> Registry:
-    """The registry of the current app."""
-    return current_app.extensions["hub"].registry
+    """The registry of the current app (read without the ``current_app`` proxy: pages ask
+    for it dozens of times)."""
+    try:
+        app = _cv_app.get().app
+    except LookupError:
+        app = current_app  # outside an application context: Flask's own error
+    return app.extensions["hub"].registry
 
 
 def build_registry(plugin_manager, core_types: Iterable[ObjectType] = ()) -> Registry:

@@ -58,9 +58,10 @@ def section_context(target, form=None, announce: str = "") -> dict:
         # The object's and its comments' hidden texts in one query (two otherwise).
         moderation.prefetch_hidden([object_type.name, "comment"])
     allowed, reason = services.may_comment(user, target)
-    form = form or CommentForm()
+    # The comment form only for who may comment (the section shows it to them alone).
+    form = form or (CommentForm() if allowed else None)
     official = allowed and services.may_reply_officially(user, target)
-    if not official:
+    if form is not None and not official:
         del form.official
     may_close = services.may_close(user, target)
     return dict(

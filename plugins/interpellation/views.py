@@ -145,6 +145,7 @@ def detail(interpellation_id: int):
     if not _visible(interpellation):
         abort(404)
     member = is_committee_member(interpellation)
+    answered = interpellation.current_stage() == "answered"
     return render_template(
         "interpellation/detail.html",
         item=interpellation,
@@ -167,7 +168,8 @@ def detail(interpellation_id: int):
             if interpellation.answer_id
             else []
         ),
-        correction_labels=correction_labels(),
+        # Only an answered interpellation shows its answer's corrections.
+        correction_labels=correction_labels() if answered else {},
     )
 
 
