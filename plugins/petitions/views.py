@@ -22,10 +22,12 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from hub.plugin import (
     Neighbourhood,
     RuleError,
+    SignatureCollection,
     SignForm,
     answers,
     capped_count,
@@ -66,8 +68,8 @@ PAGE_SIZE = 20
 # --- Helpers -------------------------------------------------------------------------------------
 
 
-def _petition(petition_id: int) -> Petition:
-    petition = db.session.get(Petition, petition_id)
+def _petition(petition_id: int, *options) -> Petition:
+    petition = db.session.get(Petition, petition_id, options=options or None)
     if petition is None:
         abort(404)
     return petition
@@ -131,9 +133,13 @@ def index():
     return render_template("petitions/index.html", **context)
 
 
+# The page shows the collection's thresholds: read with the petition, not in a query of their own.
+_WITH_THRESHOLDS = joinedload(Petition.collection).joinedload(SignatureCollection.thresholds)
+
+
 @bp.route("/<int:petition_id>")
 def detail(petition_id: int):
-    petition = _petition(petition_id)
+    petition = _petition(petition_id, _WITH_THRESHOLDS)
     if not _visible(petition):
         abort(404)
     collection = petition.collection
