@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app, url_for
 from flask.globals import _cv_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from .extensions import db
 
@@ -205,10 +206,18 @@ class Registry:
         """``(type name, id)`` of a registered object."""
         return self.type_of(obj).name, obj.id
 
-    def load(self, name: str, ident) -> object | None:
+    def load(self, name: str, ident, *, lean: bool = False) -> object | None:
+        """The object ``(name, ident)``, or None. ``lean``: read its row alone, its
+        relations only when something touches them (for a page that shows another object's
+        title and link, or asks one permission of it: the neighbourhoods, members or
+        project a type loads eagerly for its own page would cost a query each). An object
+        already in the session is returned as it is."""
         object_type = self.find(name)
         if object_type is None or ident is None:
             return None
+        if lean:
+            model = object_type.model
+            return _kept(db.session.get(model, ident, options=_lean_options(model)))
         return _kept(db.session.get(object_type.model, ident))
 
     def load_many(
@@ -259,6 +268,22 @@ class Registry:
             if obj is not None:
                 return obj
         return None
+
+
+@cache
+def _lean_options(model: type, depth: int = 2) -> tuple:
+    """Loader options that keep a model's joined relations (read in the same statement)
+    and load its collections read by ``selectin`` (a statement each) only when touched,
+    down through the joined ones (a relay's project and body)."""
+    options = []
+    for rel in inspect(model).relationships:
+        if rel.lazy == "selectin":
+            options.append(lazyload(rel.class_attribute))
+        elif rel.lazy == "joined" and depth > 1:
+            inner = _lean_options(rel.mapper.class_, depth - 1)
+            if inner:
+                options.append(defaultload(rel.class_attribute).options(*inner))
+    return tuple(options)
 
 
 def _kept(obj):

@@ -357,12 +357,13 @@ def meeting_url(meeting: Meeting, **values) -> str:
 
 
 def target_of(meeting: Meeting):
-    """The registered object the session belongs to, or None."""
-    return registry().load(meeting.target_type, meeting.target_id)
+    """The registered object the session belongs to, or None (read lean: a session names
+    it, links to it and asks it who may organise, see ``Registry.load``)."""
+    return registry().load(meeting.target_type, meeting.target_id, lean=True)
 
 
 def organiser_of(meeting: Meeting):
-    return registry().load(meeting.organiser_type, meeting.organiser_id)
+    return registry().load(meeting.organiser_type, meeting.organiser_id, lean=True)
 
 
 # --- Organising a session -------------------------------------------------------------------
@@ -405,7 +406,7 @@ def can_organise(user, meeting: Meeting) -> bool:
         object_type = reg.find(type_name)
         if object_type is None or ident is None:
             continue
-        obj = reg.load(type_name, ident)
+        obj = reg.load(type_name, ident, lean=True)
         if obj is not None and object_type.allows(user, obj, "organise_sessions"):
             return True
     return False
