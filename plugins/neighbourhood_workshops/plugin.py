@@ -304,7 +304,8 @@ def hub_session_page(session, user):
 
     from .services import may_manage, outcomes, proposals_refusal
 
-    items = [o for o in outcomes(workshop) if o["meeting"].id == session.id]
+    # Built from the session at hand: the workshop's other sessions are not read again.
+    items = outcomes(workshop, meetings=[session])
     can_manage = may_manage(user, workshop)
     return [
         render_section(
