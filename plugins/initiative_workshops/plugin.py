@@ -11,6 +11,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from hub.plugin import (
     ActivityItem,
@@ -325,8 +326,18 @@ def hub_neighbourhood_page(neighbourhood, user):
 
 @cache
 def _facilitated_query():
-    """Built once: the initiatives a body facilitates (its page asks on each request)."""
-    return select(Initiative).where(Initiative.facilitator_body_id == bindparam("body_id"))
+    """Built once: the initiatives a body facilitates (its page asks on each request), with
+    what the section shows: each one's project (its phase) joined, in the same statement;
+    neither the initiatives' neighbourhoods nor the projects' relations, which it does not
+    show."""
+    return (
+        select(Initiative)
+        .where(Initiative.facilitator_body_id == bindparam("body_id"))
+        .options(
+            lazyload(Initiative.neighbourhoods),
+            joinedload(Initiative.project).lazyload("*"),
+        )
+    )
 
 
 @hookimpl
