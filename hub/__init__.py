@@ -107,7 +107,7 @@ def create_app(config: dict | None = None):
 
     from flask_babel import Babel
 
-    from . import datacache, errors, templating, worker  # noqa: F401 - datacache listens to commits
+    from . import datacache, errors, sharedparts, templating, worker  # noqa: F401 - datacache listens to commits
     from .config import default_instance_path, ensure_secret_key, load_config
     from .contributions.services import build_channels
     from .db import configure_engine
@@ -231,6 +231,7 @@ def create_app(config: dict | None = None):
 
     init_web(app)
     init_forms(app)
+    sharedparts.init_app(app)
     errors.init_app(app)
     startup_warnings(app)
     return app

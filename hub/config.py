@@ -86,6 +86,10 @@ DEFAULTS: dict = {
     # Seconds an anonymous, cookie-less page may be served from the in-process page cache
     # (0 turns it off); proxies are told s-maxage=10.
     "PAGE_CACHE_SECONDS": 5,
+    # Seconds a worker may reuse a part of a page that every viewer with the same roles sees
+    # alike (hub.sharedparts; 0 turns it off). Its own writes drop them at once; the
+    # viewer's own writes are always shown; others' writes in another worker after this.
+    "SHARED_PARTS_SECONDS": 5,
     # Seconds a worker may reuse a staff member's "To do" count in the menu; any write in
     # that worker drops it at once, another worker's write is seen after this delay.
     "WORK_QUEUE_COUNT_SECONDS": 30,

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
+from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -80,3 +81,5 @@ def _committed(session):
     bookkeeping = session.info.pop("hub_bookkeeping", False)
     if session.info.pop("hub_wrote", False) and not bookkeeping:
         _forget_all()
+        if has_request_context():
+            g.hub_wrote = True  # the viewer's own write (hub.sharedparts: read-your-writes)

@@ -11,6 +11,8 @@ from wtforms import validators
 from wtforms.i18n import DummyTranslations
 from wtforms.widgets import CheckboxInput, Input, TextArea
 
+from .sharedparts import refuse_if_shared
+
 
 def strip_nul(value):
     """NUL characters have no place in text (PostgreSQL refuses them): dropped on input."""
@@ -64,6 +66,7 @@ class _LazyToken:
         self._make, self._token = make, None
 
     def __str__(self) -> str:
+        refuse_if_shared("csrf_token")
         if self._token is None:
             self._token = self._make()
         return self._token
@@ -92,6 +95,7 @@ def signed_csrf_token(secret_key=None, token_key=None) -> str:
     from flask import current_app, g, session
     from flask_wtf.csrf import generate_csrf
 
+    refuse_if_shared("csrf_token")
     config = current_app.config
     field = token_key or config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if field in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:

@@ -1,5 +1,6 @@
 """Template lookup: theme, then plugins, then core; ``original:`` skips the theme; and the
-``{% memo %}`` tag for the parts of the page frame that every request writes alike.
+``{% memo %}`` tag for the parts of the page frame that every request writes alike; the
+``{% shared %}`` tag for the parts of a page every viewer with the same audience sees alike.
 
 A theme overrides any template by putting a file of the same name in its
 ``templates/`` folder. To extend instead of replacing, it writes
@@ -116,3 +117,30 @@ class MemoExtension(Extension):
                 parts.clear()
             parts[key] = html
         return html
+
+
+class SharedExtension(Extension):
+    """``{% shared key, ... %}…{% endshared %}``: the block's HTML, shared for a few seconds
+    by every viewer with the same audience (:mod:`hub.sharedparts`: what the key holds, what
+    the block may show). The keys name what the block shows (``project.id``); the path and
+    query of the request are in the key already."""
+
+    tags = {"shared"}
+    _compilations = itertools.count()
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        keys = []
+        while parser.stream.current.type != "block_end":
+            if keys:
+                parser.stream.expect("comma")
+            keys.append(parser.parse_expression())
+        site = nodes.Const((parser.name, lineno, next(self._compilations)))
+        body = parser.parse_statements(("name:endshared",), drop_needle=True)
+        call = self.call_method("_shared", [site, nodes.Tuple(keys, "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _shared(self, site, keys, caller):
+        from .sharedparts import shared_part
+
+        return shared_part(site, keys, caller)

@@ -28,7 +28,7 @@ from .navigation import navigation_items, viewer_roles
 from .security import set_security_headers
 from .settings import GENERATION_READ, get_setting
 from .slots import page_sections, template_slot
-from .templating import MemoExtension
+from .templating import MemoExtension, SharedExtension
 from .text import render_markdown
 from .workqueue import queue_counts
 
@@ -345,6 +345,7 @@ def init_web(app) -> None:
     _constant_context_processors_as_globals(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.add_extension(MemoExtension)
+    app.jinja_env.add_extension(SharedExtension)
     app.jinja_env.globals["get_locale"] = current_locale
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -44,6 +44,7 @@ LAYERS = {
         "pluginmanager",
         "plugindiscovery",
         "datacache",
+        "sharedparts",
         "plugincheck",
         "permissions",
         "navigation",

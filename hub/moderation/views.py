@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..confirm import changing
 from ..errors import login_required_response
@@ -16,6 +17,7 @@ from ..permissions import permission_required
 from ..ratelimits import limit_writes
 from ..registry import registry
 from ..settings import get_setting
+from ..sharedparts import personal_bit
 from ..web import fail
 from . import services
 from .forms import AppealDecisionForm, AppealForm, HideForm, ReportForm
@@ -282,6 +284,21 @@ def decisions():
     decisions = services.decisions()
     _preload(decisions)
     return render_template("moderation/decisions.html", decisions=decisions, describe=_describe)
+
+
+@personal_bit("moderation.report_link")
+def _report_link(target_type: str, target_id: int, author_id, label: str, before: str = ""):
+    """The link to report a text shown in a shared part (so not hidden), for a logged-in
+    viewer with a confirmed address who did not write it (:func:`services.reportable`)."""
+    user = current_user
+    if not user.is_authenticated or not user.email_confirmed or author_id == user.id:
+        return ""
+    if not registry().get(target_type).moderation:
+        return ""
+    url = url_for("moderation.report", target_type=target_type, target_id=target_id)
+    return Markup('{}<a href="{}">{}<span class="visually-hidden"> {}</span></a>').format(
+        before, url, _("Report"), label
+    )
 
 
 def init_app(app) -> None:

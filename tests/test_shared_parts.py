@@ -1,0 +1,187 @@
+"""Shared parts of pages (hub.sharedparts): what every viewer with the same roles sees alike is
+rendered once, what is personal never crosses from one viewer to another, and writes show."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import AuthActions, submit
+from factories import add_contribution, make_project
+
+from hub.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.set_cookie("hub_lang", "en")
+
+
+def _parts(app):
+    return app.extensions["hub_shared_parts"]
+
+
+_compiled: dict = {}
+
+
+def _render(app, user_id, source):
+    """``source`` rendered in a request of ``user_id`` (None: nobody logged in); compiled
+    once per application, as a template file is."""
+    from flask import render_template
+    from flask_login import login_user
+
+    from hub.accounts.models import User
+
+    template = _compiled.get((id(app), source))
+    if template is None:
+        template = _compiled[(id(app), source)] = app.jinja_env.from_string(source)
+    with app.test_request_context("/somewhere"):
+        app.preprocess_request()
+        if user_id is not None:
+            login_user(db.session.get(User, user_id))
+        return render_template(template)
+
+
+def test_a_part_is_rendered_once_for_viewers_with_the_same_roles(app, make_user):
+    claire = make_user("claire@example.org", verified=True)
+    karim = make_user("karim@example.org", verified=True)
+    calls = []
+    app.jinja_env.globals["count_render"] = lambda: calls.append(1) or ""
+    source = "{% shared 1 %}{{ count_render() }}Le contrat{% endshared %}"
+    assert _render(app, claire, source) == "Le contrat"
+    assert _render(app, karim, source) == "Le contrat"
+    assert len(calls) == 1
+    agent = make_user("agent@example.org", roles=("agent",))
+    assert _render(app, agent, source) == "Le contrat"
+    assert len(calls) == 2, "another audience (an agent) has its own copy"
+
+
+@pytest.mark.parametrize(
+    "asks",
+    [
+        "{{ current_user.display_name }}",
+        "{% if current_user.id == 1 %}un{% else %}autre{% endif %}{{ current_user.display_name }}",
+        "{{ csrf_token() }}",
+        "{{ session.get('hub_lang') }}{{ current_user.email }}",
+    ],
+)
+def test_a_part_that_asks_who_reads_is_rendered_for_each_reader(app, make_user, asks):
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    karim = make_user("karim@example.org", name="Karim", verified=True)
+    source = "{% shared 1 %}<p>" + asks + "</p>{% endshared %}"
+    first = _render(app, claire, source)
+    second = _render(app, karim, source)
+    assert first != second
+    if "display_name" in asks:
+        assert "Claire" in first and "Karim" in second
+    # Remembered as personal: not tried again, still rendered for each reader.
+    assert [entry for entry, *_rest in _parts(app).entries.values()] == [None]
+    assert "Claire" not in _render(app, karim, source)
+
+
+def test_a_helper_cannot_swallow_the_question_into_a_default(app, make_user):
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    karim = make_user("karim@example.org", name="Karim", verified=True)
+
+    def name_or_default():
+        from flask_login import current_user
+
+        try:
+            return current_user.display_name
+        except Exception:  # the helper meant a missing attribute; the guard is not one
+            return "quelqu'un"
+
+    app.jinja_env.globals["name_or_default"] = name_or_default
+    source = "{% shared 1 %}{{ name_or_default() }}{% endshared %}"
+    assert _render(app, claire, source) == "Claire"
+    assert _render(app, karim, source) == "Karim"
+
+
+def test_personal_bits_are_made_for_each_viewer_inside_a_kept_part(app, make_user):
+    from flask_login import current_user
+
+    from hub.sharedparts import personal_bit
+
+    @personal_bit("tests.greeting")
+    def greeting(punctuation):
+        return f"Bonjour {current_user.display_name}{punctuation}"
+
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    karim = make_user("karim@example.org", name="Karim", verified=True)
+    calls = []
+    app.jinja_env.globals["count_render"] = lambda: calls.append(1) or ""
+    source = '{% shared 1 %}{{ count_render() }}<p>{{ personal("tests.greeting", "!") }}</p>{% endshared %}'
+    assert _render(app, claire, source) == "<p>Bonjour Claire!</p>"
+    assert _render(app, karim, source) == "<p>Bonjour Karim!</p>"
+    assert len(calls) == 1
+
+
+def test_a_write_in_this_worker_drops_the_parts(app, make_user):
+    from hub.projects.models import Project
+
+    claire = make_user("claire@example.org", verified=True)
+    project_id = make_project(app, title="Ligne de tram T3")
+    app.jinja_env.globals["title_of"] = lambda: db.session.get(Project, project_id).title
+    source = "{% shared 1 %}{{ title_of() }}{% endshared %}"
+    assert _render(app, claire, source) == "Ligne de tram T3"
+    with app.app_context():
+        db.session.get(Project, project_id).title = "Ligne de tram T4"
+        db.session.commit()
+    assert _render(app, claire, source) == "Ligne de tram T4"
+
+
+def test_off_when_the_delay_is_zero(make_app):
+    app = make_app(shared_parts_seconds=0)
+    calls = []
+    app.jinja_env.globals["count_render"] = lambda: calls.append(1) or ""
+    source = "{% shared 1 %}{{ count_render() }}x{% endshared %}"
+    assert _render(app, None, source) == _render(app, None, source) == "x"
+    assert len(calls) == 2
+
+
+def _open_project(app, agent_id):
+    return make_project(app, owner_id=agent_id, phase="strategie", published=True)
+
+
+def test_ones_own_contribution_shows_at_once_whichever_worker_served_it(make_app, make_user):
+    """Two workers (two applications on one database): Claire contributes through one and
+    reads the project through the other, which kept the project's parts from before."""
+    first = make_app(shared_parts_seconds=60)
+    second = make_app(shared_parts_seconds=60)
+    with first.app_context():
+        from hub.accounts.services import create_user
+
+        agent = create_user("agent@example.org", "demo-password-1", "Agent", roles=("agent",))
+        for email in ("claire@example.org", "karim@example.org"):
+            create_user(email, "demo-password-1", email.split("@")[0], verified_resident=True)
+        db.session.commit()
+        agent_id = agent.id
+    project_id = _open_project(first, agent_id)
+    add_contribution(first, project_id, text="Un arrêt près du marché")
+    claire_first, claire_second, karim_first = (
+        first.test_client(),
+        second.test_client(),
+        first.test_client(),
+    )
+    for client in (claire_first, claire_second, karim_first):
+        client.set_cookie("hub_lang", "en")
+    email_of = {id(claire_first): "claire", id(claire_second): "claire", id(karim_first): "karim"}
+    for client in (claire_first, claire_second, karim_first):
+        AuthActions(client).login(f"{email_of[id(client)]}@example.org", "demo-password-1")
+    url = f"/projects/{project_id}"
+    assert "Un arrêt près du marché" in karim_first.get(url).get_data(as_text=True)
+    assert "Un arrêt près du marché" in claire_first.get(url).get_data(as_text=True)
+
+    response = submit(
+        claire_second, url, {"text": "Une piste cyclable"}, action=f"{url}/contribute"
+    )
+    assert response.status_code == 302
+
+    page = claire_first.get(url).get_data(as_text=True)
+    assert "Une piste cyclable" in page, "her own contribution, read through the other worker"
+    assert "change my contribution" in page
+    # Karim reads the part the first worker kept (others' writes show within the delay).
+    assert "change my contribution" not in karim_first.get(url).get_data(as_text=True)
+    _parts(first).seconds = 0.2
+    time.sleep(0.3)
+    assert "Une piste cyclable" in karim_first.get(url).get_data(as_text=True)
