@@ -12,10 +12,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import defaultload
 
 from hub.plugin import (
     HubForm,
     RuleError,
+    Session,
     SignForm,
     answers,
     capped_count,
@@ -61,8 +63,8 @@ PAGE_SIZE = 30
 # --- Helpers -------------------------------------------------------------------------------------
 
 
-def _interpellation(interpellation_id: int) -> Interpellation:
-    interpellation = db.session.get(Interpellation, interpellation_id)
+def _interpellation(interpellation_id: int, *options) -> Interpellation:
+    interpellation = db.session.get(Interpellation, interpellation_id, options=options or None)
     if interpellation is None:
         abort(404)
     return interpellation
@@ -139,9 +141,16 @@ def index():
     return response, 200, {"Vary": "HX-Request"}
 
 
+# The page names the council session (date and place, a link), joined with the
+# interpellation: not the session's neighbourhoods, which it does not show.
+_SESSION_WITHOUT_NEIGHBOURHOODS = defaultload(Interpellation.session).lazyload(
+    Session.neighbourhoods
+)
+
+
 @bp.route("/<int:interpellation_id>")
 def detail(interpellation_id: int):
-    interpellation = _interpellation(interpellation_id)
+    interpellation = _interpellation(interpellation_id, _SESSION_WITHOUT_NEIGHBOURHOODS)
     if not _visible(interpellation):
         abort(404)
     member = is_committee_member(interpellation)

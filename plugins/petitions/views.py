@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 from hub.plugin import (
     Neighbourhood,
     RuleError,
+    Session,
     SignatureCollection,
     SignForm,
     answers,
@@ -135,11 +136,14 @@ def index():
 
 # The page shows the collection's thresholds: read with the petition, not in a query of their own.
 _WITH_THRESHOLDS = joinedload(Petition.collection).joinedload(SignatureCollection.thresholds)
+# And the council session of its debate (title and date, a link): joined too, without the
+# session's neighbourhoods, which it does not show.
+_WITH_DEBATE = joinedload(Petition.debate_session).lazyload(Session.neighbourhoods)
 
 
 @bp.route("/<int:petition_id>")
 def detail(petition_id: int):
-    petition = _petition(petition_id, _WITH_THRESHOLDS)
+    petition = _petition(petition_id, _WITH_THRESHOLDS, _WITH_DEBATE)
     if not _visible(petition):
         abort(404)
     collection = petition.collection
