@@ -88,10 +88,47 @@ CONTRIBUTIONS_PAGE = 50
 
 
 def page_context(project: Project, **forms) -> dict:
-    """The project's page; its contributions a page at a time (a métropole's project
-    gathers thousands). Its small lists (relays and their sessions and contributions,
-    documents, timeline, the discussions' counts, the follow button) and the list sections
-    features add to it are read in one statement."""
+    """The project's page. What every viewer sees alike (``data``: contributions a page at
+    a time, relays and their sessions, documents, timeline, indicators) is read only when a
+    shared part of the page is rendered, not when it is served kept (hub.sharedparts); what
+    is the viewer's own (may they contribute, do they follow) is read for each."""
+    allowed, reason = services.can_contribute_online(current_user, project)
+    return dict(
+        project=project,
+        data=Deferred(lambda: _shared_data(project)),
+        following=_following(project),
+        follow_form=HubForm(),
+        may_contribute=allowed,
+        contribute_reason=reason,
+        can_manage=services.can_manage(current_user, project),
+        can_answer=services.can_answer(current_user, project),
+        action_form=HubForm(),
+        form=forms.get("form") or ContributionForm(),
+        **labels(),
+    )
+
+
+class Deferred:
+    """Values read on first use (``data.relays``), all at once."""
+
+    __slots__ = ("_load", "_values")
+
+    def __init__(self, load):
+        self._load, self._values = load, None
+
+    def __getattr__(self, name):
+        if self._values is None:
+            self._values = self._load()
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _shared_data(project: Project) -> dict:
+    """The page's lists, its contributions a page at a time (a métropole's project gathers
+    thousands); the small lists (relays and their sessions and contributions, documents,
+    timeline, the discussions' counts) are read in one statement."""
     contribution_page = contributions.page_of_target(
         project, request.args.get("after"), CONTRIBUTIONS_PAGE
     )
@@ -101,18 +138,17 @@ def page_context(project: Project, **forms) -> dict:
     if answer_ids:
         query, order_by, params = answers.corrections_query(answer_ids)
         lists["corrections"] = ListQuery(query, order_by=order_by, params=params)
-    found = read_lists(lists, page="project", obj=project)
+    # Not with the sections features add (``read_lists(page=...)``): those are the viewer's.
+    found = read_lists(lists)
     relays = found["relays"]
     sessions = {r.id: [] for r in relays}
     for session in found["relay_sessions"]:
         sessions[session.target_id].append(session)
-    allowed, reason = services.can_contribute_online(current_user, project)
     # The page shows contributions and the comments of the discussion: one query tells
     # which of both moderation hides.
     if items:
         moderation.prefetch_hidden(["contribution", "comment"])
     return dict(
-        project=project,
         contributions=items,
         contribution_page=contribution_page,
         relays=relays,
@@ -122,17 +158,17 @@ def page_context(project: Project, **forms) -> dict:
         documents=found["documents"],
         timeline=found["timeline"],
         indicators=services.indicators(project.id),
-        following=bool(found.get("following")),
-        follow_form=HubForm(),
-        may_contribute=allowed,
-        contribute_reason=reason,
-        can_manage=services.can_manage(current_user, project),
-        can_answer=services.can_answer(current_user, project),
-        action_form=HubForm(),
-        form=forms.get("form") or ContributionForm(),
         corrections=answers.corrections_from(found.get("corrections", [])),
         discussions={r.target_id: r.n for r in found["discussions"]},
-        **labels(),
+    )
+
+
+def _following(project: Project) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    query, _order_by = _lists_built()["following"]
+    return (
+        db.session.scalar(query, {"project_id": project.id, "user_id": current_user.id}) is not None
     )
 
 
@@ -149,11 +185,6 @@ def _page_lists(project: Project, contribution_ids: list[int]) -> dict[str, List
     lists["discussions"] = ListQuery(
         query, order_by=order_by, params={"contribution_ids": contribution_ids}
     )
-    if current_user.is_authenticated:
-        query, order_by = built["following"]
-        lists["following"] = ListQuery(
-            query, order_by=order_by, params={**values, "user_id": current_user.id}
-        )
     return lists
 
 
