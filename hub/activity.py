@@ -26,12 +26,18 @@ class ActivityList:
     feature's lists, and its list sections, in one statement (as a
     :class:`hub.plugin.ListSection`: named columns of integers, booleans, text, dates or
     naive datetimes, no ORDER BY nor LIMIT but ``order_by`` and ``limit``). ``item(row)``
-    makes the :class:`ActivityItem` of a row (or None to leave it out); it reads nothing."""
+    makes the :class:`ActivityItem` of a row (or None to leave it out); it reads nothing.
+
+    ``params``: the values of the query's named ``bindparam()`` s (the resident's id), as a
+    :class:`hub.plugin.ListSection`'s: the query and ``order_by`` are built once per worker
+    (:func:`hub.plugin.list_query`), and when every list of the dashboard gives its
+    ``params``, the dashboard's statement is built once per worker too."""
 
     query: Select
     order_by: tuple
     item: Callable[[object], ActivityItem | None]
     limit: int | None = 50
+    params: dict | None = None
 
 
 def activity_items(found) -> list[ActivityItem]:

@@ -12,9 +12,11 @@ together in one statement, so it costs one query whatever the number of features
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from flask import current_app, g
 
@@ -93,12 +95,19 @@ class WorkBatch:
     :class:`hub.plugin.ListSection`'s columns), of which the first ``limit`` are read
     (none when ``limit`` is 0). ``build(counted, found)`` gets the tally's rows (tuples) and
     each query's rows (named tuples), reads nothing more, and returns the feature's
-    :class:`WorkItem` and :class:`WorkTally` objects (or further batches' results)."""
+    :class:`WorkItem` and :class:`WorkTally` objects (or further batches' results).
+
+    ``params``: the values of the queries' named ``bindparam()`` s (the day, the time, a
+    body's id…). A batch that gives them says that its ``tally`` and ``rows`` are objects
+    built once per worker (as :func:`hub.plugin.list_query`'s), nothing in them computed
+    from the request: when every batch of a queue does, the queue's statement is built once
+    per worker too, and a request only binds its values and runs it."""
 
     tally: object
     rows: dict = field(default_factory=dict)
     limit: int = 0
     build: Callable[[list, dict], list] = lambda counted, found: []
+    params: dict | None = None
 
 
 # Parts of one UNION ALL at most (SQLite's SQLITE_MAX_COMPOUND_SELECT is 500).
@@ -106,37 +115,67 @@ MAX_PARTS = 400
 
 
 def run_batches(batches: list[WorkBatch]) -> list[list]:
-    """What each batch's ``build`` returns, every batch's queries read in one statement."""
-    from collections import namedtuple
+    """What each batch's ``build`` returns, every batch's queries read in one statement.
 
-    from .slots import read_together
+    When every batch gives its ``params``, the statement is built once per worker for these
+    queries and limit, each part's bind parameters renamed as its own
+    (``hub_s<part>_<name>``: two batches may bind the same name to different values)."""
+    from .slots import _own_bindparams, _read
 
-    subqueries, places = [], []
+    parts = []  # (batch, query, limit of its rows or None for the tally)
     for batch in batches:
-        subqueries.append(batch.tally.subquery())
-        names = list(batch.rows) if batch.limit else []
-        subqueries += [batch.rows[name].limit(batch.limit).subquery() for name in names]
-        places.append(names)
+        parts.append((batch, batch.tally, None))
+        if batch.limit:
+            parts += [(batch, query, batch.limit) for query in batch.rows.values()]
+    named = bool(batches) and all(batch.params is not None for batch in batches)
     # SQLite takes at most 500 terms in one compound SELECT (a person acting for a hundred
     # bodies on /me): past MAX_PARTS, the parts are read in several statements.
-    read = iter(
-        [
-            rows
-            for start in range(0, len(subqueries), MAX_PARTS)
-            for rows in read_together(subqueries[start : start + MAX_PARTS], untyped="int")
-        ]
-    )
+    read = []
+    for start in range(0, len(parts), MAX_PARTS):
+        chunk = parts[start : start + MAX_PARTS]
+        if not named:
+            read += _read([_part(query, limit) for _b, query, limit in chunk], "int", None, None)
+            continue
+
+        def subqueries(chunk=chunk):
+            return [
+                _part(_own_bindparams(index, query), limit)
+                for index, (_b, query, limit) in enumerate(chunk)
+            ]
+
+        memo = (
+            tuple((id(query), limit) for _b, query, limit in chunk),
+            [query for _b, query, _limit in chunk],  # kept alive: their ids stay theirs
+        )
+        params = {
+            f"hub_s{index}_{name}": value
+            for index, (batch, _q, _l) in enumerate(chunk)
+            for name, value in batch.params.items()
+        }
+        read += _read(subqueries, "int", memo, params)
+    read = iter(read)
     results = []
-    for batch, names in zip(batches, places, strict=True):
-        counted = [tuple(value for _key, value in row) for row in next(read)]
+    for batch in batches:
+        counted = next(read)[1]
         found = {name: [] for name in batch.rows}
-        for name in names:
-            rows = next(read)
-            if rows:
-                Row = namedtuple("Row", [key for key, _value in rows[0]], rename=True)
-                found[name] = [Row(*(value for _key, value in row)) for row in rows]
+        if batch.limit:
+            for name in batch.rows:
+                keys, rows = next(read)
+                if rows:
+                    found[name] = list(map(_row_class(keys)._make, rows))
         results.append(batch.build(counted, found))
     return results
+
+
+def _part(query, limit: int | None):
+    """A batch's query as a part of the shared statement: its rows limited, or its tally."""
+    return (query if limit is None else query.limit(limit)).subquery()
+
+
+@cache
+def _row_class(keys: tuple[str, ...]):
+    """The named tuple of a batch's rows with these columns (made once per worker)."""
+    return namedtuple("Row", keys, rename=True)
 
 
 @dataclass

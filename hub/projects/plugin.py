@@ -4,6 +4,8 @@ personal data, demo."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
@@ -177,30 +179,38 @@ def hub_user_activity(user):
         url = url_for("projects.show", project_id=row.id)
         return ActivityItem(_l("Followed project"), row.title, url, row.created_at)
 
+    mine = {"user_id": user.id}
     return [
-        ActivityList(
-            select(
-                Contribution.id,
-                Contribution.created_at,
-                Contribution.status,
-                Project.id.label("project_id"),
-                Project.title,
-            )
-            .join(Project, Project.id == Contribution.target_id)
-            .where(Contribution.target_type == "project", Contribution.author_id == user.id),
-            order_by=(Contribution.id.desc(),),
-            item=contributed,
-            limit=50,
-        ),
-        ActivityList(
-            select(Project.id, Project.title, Follow.created_at)
-            .join(Follow, Follow.target_id == Project.id)
-            .where(Follow.target_type == "project", Follow.user_id == user.id),
-            order_by=(Follow.created_at.desc(), Project.id.desc()),
-            item=followed,
-            limit=None,
-        ),
+        ActivityList(*_contributed_activity(), item=contributed, limit=50, params=mine),
+        ActivityList(*_followed_activity(), item=followed, limit=None, params=mine),
     ]
+
+
+@list_query
+def _contributed_activity():
+    return (
+        select(
+            Contribution.id,
+            Contribution.created_at,
+            Contribution.status,
+            Project.id.label("project_id"),
+            Project.title,
+        )
+        .join(Project, Project.id == Contribution.target_id)
+        .where(
+            Contribution.target_type == "project",
+            Contribution.author_id == bindparam("user_id"),
+        )
+    ), (Contribution.id.desc(),)
+
+
+@list_query
+def _followed_activity():
+    return (
+        select(Project.id, Project.title, Follow.created_at)
+        .join(Follow, Follow.target_id == Project.id)
+        .where(Follow.target_type == "project", Follow.user_id == bindparam("user_id"))
+    ), (Follow.created_at.desc(), Project.id.desc())
 
 
 @hookimpl
@@ -289,51 +299,117 @@ def hub_register_settings():
     ]
 
 
+def _relay_batch_queries(for_body: bool):
+    """The tally (by status) and the rows of the pending relays, of the body bound as
+    ``body_id`` or of every body; late: a report deadline before ``today``."""
+    from sqlalchemy import case, func
+
+    from ..bodies.models import Body
+
+    where = [Relay.status.in_(("invited", "accepted")), Relay.report_submitted_at.is_(None)]
+    if for_body:
+        where.append(Relay.body_id == bindparam("body_id"))
+    late = case((Relay.report_deadline < bindparam("today"), 1), else_=0)
+    return (
+        select(Relay.status, func.count(), func.coalesce(func.sum(late), 0))
+        .where(*where)
+        .group_by(Relay.status),
+        {
+            "relays": select(
+                Relay.id,
+                Relay.status,
+                Relay.project_id,
+                Relay.report_deadline,
+                Project.title,
+                Body.name,
+            )
+            .join(Project, Project.id == Relay.project_id)
+            .join(Body, Body.id == Relay.body_id)
+            .where(*where)
+            .order_by(Relay.report_deadline, Relay.id)
+        },
+    )
+
+
+@cache
+def _body_relay_batch():
+    return _relay_batch_queries(True)
+
+
+@cache
+def _relay_batch():
+    return _relay_batch_queries(False)
+
+
+@cache
+def _answer_batch():
+    """The tally and the rows of the projects with contributions awaiting an answer: late
+    when one waits since before ``cutoff``; the ``limit`` shown are those waiting longest.
+
+    Per project, index seeks only (ix_contribution_waiting): whether a contribution waits,
+    whether one waits since before the promised delay, the oldest; the counts are read for
+    the ``limit`` projects shown alone (outside the ordered, limited subquery). Nothing
+    scans the contributions."""
+    from sqlalchemy import Integer, case, func
+
+    from ..accounts.models import User
+
+    waiting_now = (
+        Contribution.target_type == "project",
+        Contribution.answer_id.is_(None),
+        Contribution.status.in_(("received", "under_study")),
+    )
+
+    def waiting(*where):
+        return (
+            select(Contribution.id)
+            .where(*waiting_now, Contribution.target_id == Project.id, *where)
+            .exists()
+        )
+
+    oldest = (
+        select(func.min(Contribution.created_at))
+        .where(*waiting_now, Contribution.target_id == Project.id)
+        .scalar_subquery()
+        .label("oldest")
+    )
+    shown = (
+        select(Project.id, Project.title, User.display_name, oldest)
+        .outerjoin(User, User.id == Project.owner_id)
+        .where(waiting())
+        .order_by(oldest, Project.id)
+        .limit(bindparam("limit", type_=Integer))
+        .subquery()
+    )
+    waiting_count = (
+        select(func.count(Contribution.id))
+        .where(*waiting_now, Contribution.target_id == shown.c.id)
+        .scalar_subquery()
+        .label("waiting")
+    )
+    late = waiting(Contribution.created_at < bindparam("cutoff"))
+    return (
+        select(
+            func.count(Project.id),
+            func.coalesce(func.sum(case((late, 1), else_=0)), 0),
+        ).where(waiting()),
+        {"answer": select(*shown.c, waiting_count).order_by(shown.c.oldest, shown.c.id)},
+    )
+
+
 @hookimpl
 def hub_work_items(user, body, limit):
     """Contributions awaiting an answer and relay reports (staff); relay invitations to
     answer and reports to write (a body). Counted by aggregate queries; only the ``limit``
-    most urgent are read, as plain columns (no project or body loaded with its relations)."""
+    most urgent are read, as plain columns (no project or body loaded with its relations).
+    The statements are built once per worker (the day, the body and the limit bound)."""
     from datetime import timedelta
 
-    from sqlalchemy import case, func
-
-    from ..accounts.models import User
-    from ..bodies.models import Body
     from ..settings import get_setting
     from ..timeutil import local_date, local_today
     from ..workqueue import WorkBatch, WorkItem, WorkTally, due_cutoff
 
     today = local_today()
-    pending_relay = (
-        Relay.status.in_(("invited", "accepted")),
-        Relay.report_submitted_at.is_(None),
-    )
-
-    def relays(where, build):
-        """The batch of the relays matching ``where``: ``build(tally rows, item rows)``."""
-        late = case((Relay.report_deadline < today, 1), else_=0)
-        return WorkBatch(
-            select(Relay.status, func.count(), func.coalesce(func.sum(late), 0))
-            .where(*pending_relay, *where)
-            .group_by(Relay.status),
-            {
-                "relays": select(
-                    Relay.id,
-                    Relay.status,
-                    Relay.project_id,
-                    Relay.report_deadline,
-                    Project.title,
-                    Body.name,
-                )
-                .join(Project, Project.id == Relay.project_id)
-                .join(Body, Body.id == Relay.body_id)
-                .where(*pending_relay, *where)
-                .order_by(Relay.report_deadline, Relay.id)
-            },
-            limit,
-            lambda counted, found: build(counted, found["relays"]),
-        )
 
     def relay_url(row):
         return url_for("projects.relay", project_id=row.project_id, relay_id=row.id)
@@ -346,7 +422,7 @@ def hub_work_items(user, body, limit):
             "accepted": "projects.relay_report",
         }
 
-        def body_relays(tallies, rows):
+        def body_relays(tallies, found):
             return [WorkTally(kind[status], total, late) for status, total, late in tallies] + [
                 WorkItem(
                     kind[r.status],
@@ -359,62 +435,20 @@ def hub_work_items(user, body, limit):
                     deadline="promised",
                     assignee=body.name,
                 )
-                for r in rows
+                for r in found["relays"]
             ]
 
-        return [relays((Relay.body_id == body.id,), body_relays)]
+        return [
+            WorkBatch(
+                *_body_relay_batch(),
+                limit,
+                body_relays,
+                params={"today": today, "body_id": body.id},
+            )
+        ]
     batches = []
     if user.can("projects.answer"):
         days = int(get_setting("projects_answer_days") or 60)
-
-        # Per project, index seeks only (ix_contribution_waiting): whether a contribution
-        # waits, whether one waits since before the promised delay, the oldest; the counts
-        # are read for the ``limit`` projects shown alone (outside the ordered, limited
-        # subquery). Nothing scans the contributions.
-        def waiting(*where):
-            return (
-                select(Contribution.id)
-                .where(
-                    Contribution.target_type == "project",
-                    Contribution.answer_id.is_(None),
-                    Contribution.target_id == Project.id,
-                    Contribution.status.in_(("received", "under_study")),
-                    *where,
-                )
-                .exists()
-            )
-
-        cutoff = due_cutoff(today, days)
-        oldest = (
-            select(func.min(Contribution.created_at))
-            .where(
-                Contribution.target_type == "project",
-                Contribution.answer_id.is_(None),
-                Contribution.target_id == Project.id,
-                Contribution.status.in_(("received", "under_study")),
-            )
-            .scalar_subquery()
-            .label("oldest")
-        )
-        shown = (
-            select(Project.id, Project.title, User.display_name, oldest)
-            .outerjoin(User, User.id == Project.owner_id)
-            .where(waiting())
-            .order_by(oldest, Project.id)
-            .limit(limit)
-            .subquery()
-        )
-        waiting_count = (
-            select(func.count(Contribution.id))
-            .where(
-                Contribution.target_type == "project",
-                Contribution.answer_id.is_(None),
-                Contribution.target_id == shown.c.id,
-                Contribution.status.in_(("received", "under_study")),
-            )
-            .scalar_subquery()
-            .label("waiting")
-        )
 
         def answers(counted, found):
             total, late = counted[0]
@@ -437,21 +471,15 @@ def hub_work_items(user, body, limit):
 
         batches.append(
             WorkBatch(
-                select(
-                    func.count(Project.id),
-                    func.coalesce(
-                        func.sum(case((waiting(Contribution.created_at < cutoff), 1), else_=0)),
-                        0,
-                    ),
-                ).where(waiting()),
-                {"answer": select(*shown.c, waiting_count).order_by(shown.c.oldest, shown.c.id)},
+                *_answer_batch(),
                 limit,
                 answers,
+                params={"cutoff": due_cutoff(today, days), "limit": limit},
             )
         )
     if user.can("projects.manage"):
 
-        def follow_up(tallies, rows):
+        def follow_up(tallies, found):
             return [
                 WorkTally(
                     "projects.relay_follow_up",
@@ -468,10 +496,10 @@ def hub_work_items(user, body, limit):
                     deadline="promised",
                     assignee=r.name,
                 )
-                for r in rows
+                for r in found["relays"]
             ]
 
-        batches.append(relays((), follow_up))
+        batches.append(WorkBatch(*_relay_batch(), limit, follow_up, params={"today": today}))
     return batches
 
 

@@ -4,9 +4,10 @@ document, settings, scheduled jobs (reminders, purge), the personal-data downloa
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..db import write_transaction
 from ..extensions import db
@@ -226,28 +227,25 @@ def _minutes_item(meeting, days: int, assignee: str = ""):
     )
 
 
-def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
-    """The batch (:class:`hub.workqueue.WorkBatch`) of held sessions (matching ``where``)
-    whose minutes are not published: their tally and the ``limit`` most urgent, those under
-    review until a set day and the others (due ``days`` after the session) read apart, each
-    in its own order."""
+def _pending_minutes_queries(for_body: bool):
+    """The tally and the rows (under review until a set day, the others) of held sessions
+    whose minutes are not published: held between ``since`` and ``now``, of the body bound
+    as ``body_id`` or of any organiser; late: under review until before ``review_cutoff``,
+    or held before ``held_cutoff`` (a wall-clock time, as session times are stored)."""
     from sqlalchemy import and_, case, func, or_
 
-    from ..timeutil import local_now, local_today
-    from ..workqueue import WorkBatch, WorkTally, due_cutoff
-
-    now, today = local_now(), local_today()
-    pending = (
+    pending = [
         Meeting.cancelled_at.is_(None),
-        Meeting.starts_at < now,
-        Meeting.starts_at >= now - timedelta(days=MINUTES_LOOKBACK_DAYS),
+        Meeting.starts_at < bindparam("now"),
+        Meeting.starts_at >= bindparam("since"),
         Meeting.minutes_status != "published",
-        *where,
-    )
+    ]
+    if for_body:
+        pending += [Meeting.organiser_type == "body", Meeting.organiser_id == bindparam("body_id")]
     in_review = and_(Meeting.minutes_status == "review", Meeting.minutes_review_until.is_not(None))
     late = or_(
-        and_(in_review, Meeting.minutes_review_until < due_cutoff(today, 0)),
-        and_(~in_review, Meeting.starts_at < due_cutoff(today, days, stored=False)),
+        and_(in_review, Meeting.minutes_review_until < bindparam("review_cutoff")),
+        and_(~in_review, Meeting.starts_at < bindparam("held_cutoff")),
     )
     columns = (
         Meeting.id,
@@ -256,14 +254,7 @@ def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
         Meeting.minutes_status,
         Meeting.minutes_review_until,
     )
-
-    def build(counted, found):
-        total, overdue = counted[0]
-        items = [WorkTally("sessions.minutes", total, overdue)]
-        rows = found["review"] + found["held"]
-        return items + [_minutes_item(row, days, assignee) for row in rows]
-
-    return WorkBatch(
+    return (
         select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).where(*pending),
         {
             "review": select(*columns)
@@ -273,38 +264,91 @@ def _pending_minutes(where, days: int, limit: int, assignee: str = ""):
             .where(*pending, ~in_review)
             .order_by(Meeting.starts_at, Meeting.id),
         },
-        limit,
-        build,
     )
+
+
+@cache
+def _pending_minutes_of_body():
+    return _pending_minutes_queries(True)
+
+
+@cache
+def _pending_minutes_of_all():
+    return _pending_minutes_queries(False)
+
+
+@cache
+def _sessions_to_hold():
+    """The tally and the rows of the body's (``body_id``) sessions starting between ``now``
+    and ``until``."""
+    from sqlalchemy import func
+
+    coming = (
+        Meeting.organiser_type == "body",
+        Meeting.organiser_id == bindparam("body_id"),
+        Meeting.cancelled_at.is_(None),
+        Meeting.starts_at >= bindparam("now"),
+        Meeting.starts_at < bindparam("until"),
+    )
+    return (
+        select(func.count(Meeting.id)).where(*coming),
+        {
+            "upcoming": select(Meeting.id, Meeting.title, Meeting.starts_at)
+            .where(*coming)
+            .order_by(Meeting.starts_at, Meeting.id)
+        },
+    )
+
+
+def _pending_minutes(body, days: int, limit: int):
+    """The batch (:class:`hub.workqueue.WorkBatch`) of held sessions (of ``body``, or all)
+    whose minutes are not published: their tally and the ``limit`` most urgent, those under
+    review until a set day and the others (due ``days`` after the session) read apart, each
+    in its own order. Its statements are built once per worker."""
+    from ..timeutil import local_now, local_today
+    from ..workqueue import WorkBatch, WorkTally, due_cutoff
+
+    now, today = local_now(), local_today()
+    assignee = body.name if body is not None else ""
+    params = {
+        "now": now,
+        "since": now - timedelta(days=MINUTES_LOOKBACK_DAYS),
+        "review_cutoff": due_cutoff(today, 0),
+        "held_cutoff": due_cutoff(today, days, stored=False),
+    }
+    if body is not None:
+        params["body_id"] = body.id
+
+    def build(counted, found):
+        total, overdue = counted[0]
+        items = [WorkTally("sessions.minutes", total, overdue)]
+        rows = found["review"] + found["held"]
+        return items + [_minutes_item(row, days, assignee) for row in rows]
+
+    queries = _pending_minutes_of_body() if body is not None else _pending_minutes_of_all()
+    return WorkBatch(*queries, limit, build, params=params)
 
 
 @hookimpl
 def hub_work_items(user, body, limit):
     """Held sessions whose minutes are not published (staff: every session; a body: its
-    own), and the body's sessions of the coming weeks to hold."""
+    own), and the body's sessions of the coming weeks to hold (statements built once per
+    worker)."""
     from flask import url_for
-    from sqlalchemy import func
 
     from ..timeutil import local_now
     from ..workqueue import WorkBatch, WorkItem, WorkTally
 
-    now = local_now()
     days = int(get_setting("sessions_minutes_days") or 30)
     if body is None:
         if not user.can("sessions.manage"):
             return []
-        return [_pending_minutes((), days, limit)]
+        return [_pending_minutes(None, days, limit)]
     from ..registry import allows
 
     if not allows(user, body, "organise_sessions"):
         return []
-    own = (Meeting.organiser_type == "body") & (Meeting.organiser_id == body.id)
-    coming = (
-        own,
-        Meeting.cancelled_at.is_(None),
-        Meeting.starts_at >= now,
-        Meeting.starts_at < now + timedelta(days=UPCOMING_DAYS),
-    )
+    now = local_now()
 
     def to_hold(counted, found):
         return [WorkTally("sessions.hold", counted[0][0])] + [
@@ -320,15 +364,15 @@ def hub_work_items(user, body, limit):
         ]
 
     return [
-        _pending_minutes((own,), days, limit, body.name),
+        _pending_minutes(body, days, limit),
         WorkBatch(
-            select(func.count(Meeting.id)).where(*coming),
-            {
-                "upcoming": select(Meeting.id, Meeting.title, Meeting.starts_at)
-                .where(*coming)
-                .order_by(Meeting.starts_at, Meeting.id)
-            },
+            *_sessions_to_hold(),
             limit,
             to_hold,
+            params={
+                "body_id": body.id,
+                "now": now,
+                "until": now + timedelta(days=UPCOMING_DAYS),
+            },
         ),
     ]

@@ -401,13 +401,9 @@ def hub_dashboard(user):
     asked to facilitate: one list, read with the dashboard's other lists."""
     if not getattr(user, "is_authenticated", False):
         return []
-    from hub.plugin import Body
-
     from .models import STATE_LABELS
 
     bodies = [b.id for b in bodies_acting_for(user, "act")]
-    member = Initiative.id.in_(select(Member.initiative_id).where(Member.user_id == user.id))
-    asked = Initiative.facilitator_body_id.in_(bodies) & (Initiative.facilitation == "asked")
 
     def split(rows):
         for row in rows:
@@ -422,23 +418,40 @@ def hub_dashboard(user):
             "initiatives",
             _l("My citizen initiatives"),
             "initiative_workshops/_dashboard.html",
-            select(
-                Initiative.id,
-                Initiative.title,
-                Initiative.state,
-                Initiative.members_count,
-                Initiative.members_required,
-                Body.name.label("facilitator_name"),
-                member.label("member"),
-                asked.label("asked"),
-            )
-            .outerjoin(Body, Body.id == Initiative.facilitator_body_id)
-            .where(member | asked if bodies else member),
-            order_by=(Initiative.state_changed_at.desc(), Initiative.id.desc()),
+            *_dashboard_initiatives(),
+            params={"user_id": user.id, "bodies": bodies},
             order=40,
             prepare=split,
         )
     ]
+
+
+@list_query
+def _dashboard_initiatives():
+    """The initiatives of which the resident (``user_id``) is a member, or that one of
+    ``bodies`` is asked to facilitate (none when the list is empty)."""
+    from hub.plugin import Body
+
+    member = Initiative.id.in_(
+        select(Member.initiative_id).where(Member.user_id == bindparam("user_id"))
+    )
+    asked = Initiative.facilitator_body_id.in_(bindparam("bodies", expanding=True)) & (
+        Initiative.facilitation == "asked"
+    )
+    return (
+        select(
+            Initiative.id,
+            Initiative.title,
+            Initiative.state,
+            Initiative.members_count,
+            Initiative.members_required,
+            Body.name.label("facilitator_name"),
+            member.label("member"),
+            asked.label("asked"),
+        )
+        .outerjoin(Body, Body.id == Initiative.facilitator_body_id)
+        .where(member | asked)
+    ), (Initiative.state_changed_at.desc(), Initiative.id.desc())
 
 
 STAFF_AREA_LIMIT = 20
@@ -517,21 +530,23 @@ def hub_user_activity(user):
         )
 
     return [
-        ActivityList(
-            select(
-                Initiative.id,
-                Initiative.title,
-                Initiative.author_id,
-                Initiative.state,
-                Member.joined_at,
-            )
-            .join(Member, Member.initiative_id == Initiative.id)
-            .where(Member.user_id == user.id),
-            order_by=(Member.joined_at.desc(), Initiative.id.desc()),
-            item=carried,
-            limit=None,
-        )
+        ActivityList(*_carried_activity(), item=carried, limit=None, params={"user_id": user.id})
     ]
+
+
+@list_query
+def _carried_activity():
+    return (
+        select(
+            Initiative.id,
+            Initiative.title,
+            Initiative.author_id,
+            Initiative.state,
+            Member.joined_at,
+        )
+        .join(Member, Member.initiative_id == Initiative.id)
+        .where(Member.user_id == bindparam("user_id"))
+    ), (Member.joined_at.desc(), Initiative.id.desc())
 
 
 @hookimpl
@@ -596,77 +611,110 @@ def hub_load_scale_content(scale):
     load(scale)
 
 
+@cache
+def _work_queries(kinds: tuple[str, ...]):
+    """The tally (total and late, a decision due before ``today``, of each of ``kinds``) and
+    each kind's rows, built once per worker for each set of kinds (a body's facilitation
+    requests: the body bound as ``body_id``)."""
+    from sqlalchemy import and_, case, func, literal
+
+    submitted = Initiative.state == "submitted"
+    every = {  # kind -> (condition, due column or None)
+        "initiative_workshops.facilitation": (
+            and_(
+                Initiative.facilitator_body_id == bindparam("body_id"),
+                Initiative.facilitation == "asked",
+            ),
+            None,
+        ),
+        "initiative_workshops.decision": (submitted, Initiative.decision_due),
+        "initiative_workshops.acknowledge": (
+            and_(submitted, Initiative.acknowledged_at.is_(None)),
+            Initiative.decision_due,
+        ),
+        "initiative_workshops.facilitation_missing": (
+            and_(
+                Initiative.state.in_(("constituted", "submitted")),
+                or_(
+                    Initiative.facilitation.in_(("", "declined")),
+                    Initiative.support_rule == "pending",
+                ),
+            ),
+            None,
+        ),
+    }
+    columns = []
+    for kind in kinds:
+        condition, due = every[kind]
+        columns.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
+        if due is None:
+            columns.append(literal(0))
+        else:
+            late = and_(condition, due < bindparam("today"))
+            columns.append(func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+    rows = {}
+    for kind in kinds:
+        condition, due = every[kind]
+        rows[kind] = (
+            select(
+                Initiative.id,
+                Initiative.title,
+                Initiative.decision_due,
+                Initiative.support_rule,
+            )
+            .where(condition)
+            .order_by(
+                *((due.is_(None), due, Initiative.id) if due is not None else (Initiative.id,))
+            )
+        )
+    return select(*columns).where(or_(*(every[kind][0] for kind in kinds))), rows
+
+
+# kind -> (anchor, roles, has a due day)
+_WORK_KINDS = {
+    "initiative_workshops.facilitation": ("#facilitation", ("agent",), False),
+    "initiative_workshops.decision": ("#decision", ("elected",), True),
+    "initiative_workshops.acknowledge": ("#decision", ("agent",), True),
+    "initiative_workshops.facilitation_missing": ("#facilitation", ("agent",), False),
+}
+
+
 @hookimpl
 def hub_work_items(user, body, limit):
     """Decisions due on submitted dossiers (elected officials), dossiers to acknowledge and
     initiatives waiting for facilitation (agents), facilitation requests (a body): the
-    tallies in one aggregate query, then the ``limit`` most urgent of each kind."""
-    from sqlalchemy import and_, case, func, literal
-
+    tallies in one aggregate query, then the ``limit`` most urgent of each kind (statements
+    built once per worker)."""
     from hub.plugin import WorkBatch, WorkItem, WorkTally, body_capabilities, local_today
 
     from .services import can_decide, can_manage
 
-    today = local_today()
-    submitted = Initiative.state == "submitted"
-    # kind -> (condition, due column or None, anchor, roles, assigned to the body)
-    kinds = {}
+    params = {"today": local_today()}
     if body is not None:
         if "act" not in body_capabilities(user, body):
             return []
-        kinds["initiative_workshops.facilitation"] = (
-            and_(Initiative.facilitator_body_id == body.id, Initiative.facilitation == "asked"),
-            None,
-            "#facilitation",
-            ("agent",),
-        )
+        kinds = ("initiative_workshops.facilitation",)
+        params["body_id"] = body.id
     else:
+        kinds = ()
         if can_decide(user):
-            kinds["initiative_workshops.decision"] = (
-                submitted,
-                Initiative.decision_due,
-                "#decision",
-                ("elected",),
-            )
+            kinds += ("initiative_workshops.decision",)
         if can_manage(user):
-            kinds["initiative_workshops.acknowledge"] = (
-                and_(submitted, Initiative.acknowledged_at.is_(None)),
-                Initiative.decision_due,
-                "#decision",
-                ("agent",),
-            )
-            kinds["initiative_workshops.facilitation_missing"] = (
-                and_(
-                    Initiative.state.in_(("constituted", "submitted")),
-                    or_(
-                        Initiative.facilitation.in_(("", "declined")),
-                        Initiative.support_rule == "pending",
-                    ),
-                ),
-                None,
-                "#facilitation",
-                ("agent",),
+            kinds += (
+                "initiative_workshops.acknowledge",
+                "initiative_workshops.facilitation_missing",
             )
     if not kinds:
         return []
-    columns = []
-    for condition, due, _anchor, _roles in kinds.values():
-        late = and_(condition, due < today) if due is not None else None
-        columns += [
-            func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((late, 1), else_=0)), 0)
-            if late is not None
-            else literal(0),
-        ]
 
     def build(counted, found):
         counted = counted[0]
         items = []
-        for index, (kind, (_condition, due, anchor, roles)) in enumerate(kinds.items()):
+        for index, kind in enumerate(kinds):
+            anchor, roles, dated = _WORK_KINDS[kind]
             total = counted[2 * index]
             items.append(WorkTally(kind, total, int(counted[2 * index + 1] or 0), roles))
-            rows = found[kind]
-            for row in rows:
+            for row in found[kind]:
                 if kind == "initiative_workshops.decision":
                     what = _l("Citizen initiative: decision due")
                 elif kind == "initiative_workshops.acknowledge":
@@ -683,34 +731,15 @@ def hub_work_items(user, body, limit):
                         what,
                         row.title,
                         url_for("initiative_workshops.detail", initiative_id=row.id) + anchor,
-                        due=row.decision_due if due is not None else None,
-                        deadline="promised" if due is not None else "",
+                        due=row.decision_due if dated else None,
+                        deadline="promised" if dated else "",
                         assignee=body.name if body is not None else "",
                         roles=roles,
                     )
                 )
         return items
 
-    return [
-        WorkBatch(
-            select(*columns).where(or_(*(c for c, _d, _a, _r in kinds.values()))),
-            {
-                kind: select(
-                    Initiative.id,
-                    Initiative.title,
-                    Initiative.decision_due,
-                    Initiative.support_rule,
-                )
-                .where(condition)
-                .order_by(
-                    *((due.is_(None), due, Initiative.id) if due is not None else (Initiative.id,))
-                )
-                for kind, (condition, due, _anchor, _roles) in kinds.items()
-            },
-            limit,
-            build=build,
-        )
-    ]
+    return [WorkBatch(*_work_queries(kinds), limit, build=build, params=params)]
 
 
 @hookimpl

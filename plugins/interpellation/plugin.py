@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from hub.plugin import (
     ActivityItem,
@@ -18,6 +19,7 @@ from hub.plugin import (
     Setting,
     db,
     hookimpl,
+    list_query,
     signatures,
 )
 
@@ -254,7 +256,7 @@ def hub_on_threshold_reached(collection, threshold):
 def hub_user_activity(user):
     """Interpellations the resident started, joined as a committee member, or signed (read
     with the dashboard's other lists)."""
-    from hub.plugin import ActivityList, Signature, SignatureCollection
+    from hub.plugin import ActivityList
 
     from .models import STAGE_LABELS, stage_at
 
@@ -288,32 +290,38 @@ def hub_user_activity(user):
             status,
         )
 
+    mine = {"user_id": user.id}
     return [
-        ActivityList(
-            select(
-                Interpellation.id,
-                Interpellation.title,
-                Interpellation.created_at,
-                Interpellation.stage,
-                Interpellation.signatures_close_at,
-            ).where(Interpellation.author_id == user.id),
-            order_by=(Interpellation.created_at.desc(), Interpellation.id.desc()),
-            item=started,
-            limit=None,
-        ),
-        ActivityList(
-            signatures.signed_by_rows(user.id, (COMMITTEE, SIGNATURES))
-            .join(Interpellation, Interpellation.id == SignatureCollection.object_id)
-            .add_columns(
-                Interpellation.author_id,
-                Interpellation.stage,
-                Interpellation.signatures_close_at,
-            ),
-            order_by=(Signature.created_at.desc(), Signature.id.desc()),
-            item=signed,
-            limit=None,
-        ),
+        ActivityList(*_started_activity(), item=started, limit=None, params=mine),
+        ActivityList(*_signed_activity(), item=signed, limit=None, params=mine),
     ]
+
+
+@list_query
+def _started_activity():
+    return select(
+        Interpellation.id,
+        Interpellation.title,
+        Interpellation.created_at,
+        Interpellation.stage,
+        Interpellation.signatures_close_at,
+    ).where(Interpellation.author_id == bindparam("user_id")), (
+        Interpellation.created_at.desc(),
+        Interpellation.id.desc(),
+    )
+
+
+@list_query
+def _signed_activity():
+    from hub.plugin import Signature, SignatureCollection
+
+    return signatures.signed_by_rows(bindparam("user_id"), (COMMITTEE, SIGNATURES)).join(
+        Interpellation, Interpellation.id == SignatureCollection.object_id
+    ).add_columns(
+        Interpellation.author_id,
+        Interpellation.stage,
+        Interpellation.signatures_close_at,
+    ), (Signature.created_at.desc(), Signature.id.desc())
 
 
 @hookimpl
@@ -383,57 +391,76 @@ def hub_search(query, user, limit):
     ]
 
 
+# kind -> (stage, due column name, label, endpoint, roles)
+_WORK_KINDS = {
+    "interpellation.review": (
+        "review",
+        "review_due_on",
+        _l("Interpellation: admissibility to review"),
+        "interpellation.review",
+        ("agent",),
+    ),
+    "interpellation.answer": (
+        "scheduled",
+        "council_due_on",
+        _l("Interpellation: the council's answer to record"),
+        "interpellation.answer",
+        ("agent", "elected"),
+    ),
+}
+
+
+@cache
+def _work_queries(kinds: tuple[str, ...]):
+    """The tally (total and late, a due day before ``today``, of each of ``kinds``) and
+    each kind's rows, built once per worker for each set of kinds."""
+    from sqlalchemy import and_, case, func
+
+    columns, rows = [], {}
+    for kind in kinds:
+        stage, due_name, *_rest = _WORK_KINDS[kind]
+        due = getattr(Interpellation, due_name)
+        here = Interpellation.stage == stage
+        columns += [
+            func.coalesce(func.sum(case((here, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(here, due < bindparam("today")), 1), else_=0)), 0),
+        ]
+        rows[kind] = (
+            select(Interpellation.id, Interpellation.title, due.label("due"))
+            .where(here)
+            .order_by(due.is_(None), due, Interpellation.id)
+        )
+    stages = [_WORK_KINDS[kind][0] for kind in kinds]
+    return select(*columns).where(Interpellation.stage.in_(stages)), rows
+
+
 @hookimpl
 def hub_work_items(user, body, limit):
     """Admissibility reviews and council answers, against their legal deadlines: both
-    tallies in one aggregate query, then the ``limit`` most urgent of each (plain rows)."""
-    from sqlalchemy import and_, case, func
-
+    tallies in one aggregate query, then the ``limit`` most urgent of each (plain rows;
+    statements built once per worker)."""
     from hub.plugin import WorkBatch, WorkItem, WorkTally, local_today
 
     if body is not None:
         return []
-    today = local_today()
-    kinds = []  # (kind, stage, due column, label, endpoint, roles)
-    if user.can("interpellation.review"):
-        kinds.append(
-            (
-                "interpellation.review",
-                "review",
-                Interpellation.review_due_on,
-                _l("Interpellation: admissibility to review"),
-                "interpellation.review",
-                ("agent",),
-            )
+    kinds = tuple(
+        kind
+        for kind, permission in (
+            ("interpellation.review", "interpellation.review"),
+            ("interpellation.answer", "interpellation.answer"),
         )
-    if user.can("interpellation.answer"):
-        kinds.append(
-            (
-                "interpellation.answer",
-                "scheduled",
-                Interpellation.council_due_on,
-                _l("Interpellation: the council's answer to record"),
-                "interpellation.answer",
-                ("agent", "elected"),
-            )
-        )
+        if user.can(permission)
+    )
     if not kinds:
         return []
-    columns = []
-    for _kind, stage, due, *_rest in kinds:
-        here = Interpellation.stage == stage
-        columns += [
-            func.coalesce(func.sum(case((here, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(here, due < today), 1), else_=0)), 0),
-        ]
 
     def build(counted, found):
         counted = counted[0]
         items = []
-        for index, (kind, _stage, _due, label, endpoint, roles) in enumerate(kinds):
+        for index, kind in enumerate(kinds):
+            _stage, _due, label, endpoint, roles = _WORK_KINDS[kind]
             total = counted[2 * index]
             items.append(WorkTally(kind, total, counted[2 * index + 1], roles))
-            rows = found[kind]
             items += [
                 WorkItem(
                     kind,
@@ -444,23 +471,11 @@ def hub_work_items(user, body, limit):
                     deadline="legal",
                     roles=roles,
                 )
-                for row in rows
+                for row in found[kind]
             ]
         return items
 
-    return [
-        WorkBatch(
-            select(*columns).where(Interpellation.stage.in_([k[1] for k in kinds])),
-            {
-                kind: select(Interpellation.id, Interpellation.title, due.label("due"))
-                .where(Interpellation.stage == stage)
-                .order_by(due.is_(None), due, Interpellation.id)
-                for kind, stage, due, *_rest in kinds
-            },
-            limit,
-            build=build,
-        )
-    ]
+    return [WorkBatch(*_work_queries(kinds), limit, build=build, params={"today": local_today()})]
 
 
 @hookimpl

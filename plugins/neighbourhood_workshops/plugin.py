@@ -7,6 +7,7 @@ neighbourhoods, projects and sessions, staff area, API document, personal data, 
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -372,14 +373,18 @@ def hub_user_activity(user):
 
     return [
         ActivityList(
-            select(Workshop.id, Workshop.title, Workshop.created_at)
-            .join(Facilitator, Facilitator.workshop_id == Workshop.id)
-            .where(Facilitator.user_id == user.id),
-            order_by=(Workshop.created_at.desc(), Workshop.id.desc()),
-            item=facilitated,
-            limit=None,
+            *_facilitated_activity(), item=facilitated, limit=None, params={"user_id": user.id}
         )
     ]
+
+
+@list_query
+def _facilitated_activity():
+    return (
+        select(Workshop.id, Workshop.title, Workshop.created_at)
+        .join(Facilitator, Facilitator.workshop_id == Workshop.id)
+        .where(Facilitator.user_id == bindparam("user_id"))
+    ), (Workshop.created_at.desc(), Workshop.id.desc())
 
 
 @hookimpl
@@ -416,37 +421,58 @@ def hub_load_scale_content(scale):
     load(scale)
 
 
-@hookimpl
-def hub_work_items(user, body, limit):
-    """Open workshops with no session planned: the next one to plan (agents, or the host
-    body in its own queue). Counted in the database (no session to come); the ``limit``
-    first by title are read as plain rows."""
+def _plan_queries(for_body: bool):
+    """The count and the rows (by title) of open workshops with no session from ``now`` on,
+    hosted by the body bound as ``body_id`` or by anyone."""
     from sqlalchemy import func
 
-    from hub.plugin import (
-        Body,
-        Session,
-        WorkBatch,
-        WorkItem,
-        WorkTally,
-        body_capabilities,
-        local_now,
-    )
+    from hub.plugin import Body, Session
 
     to_come = (
         select(Session.id)
         .where(
             Session.target_type == "neighbourhood_workshops_workshop",
             Session.target_id == Workshop.id,
-            Session.starts_at >= local_now(),
+            Session.starts_at >= bindparam("now"),
         )
         .exists()
     )
     where = [Workshop.closed_at.is_(None), ~to_come]
+    if for_body:
+        where.append(Workshop.host_body_id == bindparam("body_id"))
+    return (
+        select(func.count(Workshop.id)).where(*where),
+        {
+            "plan": select(Workshop.id, Workshop.title, Body.name.label("host"))
+            .outerjoin(Body, Body.id == Workshop.host_body_id)
+            .where(*where)
+            .order_by(Workshop.title, Workshop.id)
+        },
+    )
+
+
+@cache
+def _plan_of_body():
+    return _plan_queries(True)
+
+
+@cache
+def _plan_of_all():
+    return _plan_queries(False)
+
+
+@hookimpl
+def hub_work_items(user, body, limit):
+    """Open workshops with no session planned: the next one to plan (agents, or the host
+    body in its own queue). Counted in the database (no session to come); the ``limit``
+    first by title are read as plain rows (statements built once per worker)."""
+    from hub.plugin import WorkBatch, WorkItem, WorkTally, body_capabilities, local_now
+
+    params = {"now": local_now()}
     if body is not None:
         if "act" not in body_capabilities(user, body):
             return []
-        where.append(Workshop.host_body_id == body.id)
+        params["body_id"] = body.id
     elif not user.can("neighbourhood_workshops.manage"):
         return []
 
@@ -464,19 +490,8 @@ def hub_work_items(user, body, limit):
             for row in rows
         ]
 
-    return [
-        WorkBatch(
-            select(func.count(Workshop.id)).where(*where),
-            {
-                "plan": select(Workshop.id, Workshop.title, Body.name.label("host"))
-                .outerjoin(Body, Body.id == Workshop.host_body_id)
-                .where(*where)
-                .order_by(Workshop.title, Workshop.id)
-            },
-            limit,
-            build=build,
-        )
-    ]
+    queries = _plan_of_body() if body is not None else _plan_of_all()
+    return [WorkBatch(*queries, limit, build=build, params=params)]
 
 
 @hookimpl

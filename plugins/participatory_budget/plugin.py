@@ -278,18 +278,21 @@ def hub_user_activity(user):
         )
 
     return [
-        ActivityList(
-            select(
-                BudgetProject.id,
-                BudgetProject.title,
-                BudgetProject.created_at,
-                BudgetProject.status,
-            ).where(BudgetProject.author_id == user.id),
-            order_by=(BudgetProject.created_at.desc(), BudgetProject.id.desc()),
-            item=proposed,
-            limit=None,
-        )
+        ActivityList(*_proposed_activity(), item=proposed, limit=None, params={"user_id": user.id})
     ]
+
+
+@list_query
+def _proposed_activity():
+    return select(
+        BudgetProject.id,
+        BudgetProject.title,
+        BudgetProject.created_at,
+        BudgetProject.status,
+    ).where(BudgetProject.author_id == bindparam("user_id")), (
+        BudgetProject.created_at.desc(),
+        BudgetProject.id.desc(),
+    )
 
 
 @hookimpl

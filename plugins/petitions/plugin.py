@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from flask import url_for
@@ -375,7 +376,7 @@ def hub_on_threshold_reached(collection, threshold):
 def hub_user_activity(user):
     """Petitions the resident wrote, then those they signed (read with the dashboard's other
     lists)."""
-    from hub.plugin import ActivityList, Signature, signatures
+    from hub.plugin import ActivityList
 
     from .models import status_at
 
@@ -399,26 +400,35 @@ def hub_user_activity(user):
             _l("signature invalidated") if row.invalidated else "",
         )
 
+    mine = {"user_id": user.id}
     return [
-        ActivityList(
-            select(
-                Petition.id,
-                Petition.title,
-                Petition.created_at,
-                Petition.status,
-                Petition.deadline,
-            ).where(Petition.author_id == user.id),
-            order_by=(Petition.created_at.desc(), Petition.id.desc()),
-            item=written,
-            limit=None,
-        ),
-        ActivityList(
-            signatures.signed_by_rows(user.id, (SIGNATURES, SUPPORTERS)),
-            order_by=(Signature.created_at.desc(), Signature.id.desc()),
-            item=signed,
-            limit=None,
-        ),
+        ActivityList(*_written_activity(), item=written, limit=None, params=mine),
+        ActivityList(*_signed_activity(), item=signed, limit=None, params=mine),
     ]
+
+
+@list_query
+def _written_activity():
+    return select(
+        Petition.id,
+        Petition.title,
+        Petition.created_at,
+        Petition.status,
+        Petition.deadline,
+    ).where(Petition.author_id == bindparam("user_id")), (
+        Petition.created_at.desc(),
+        Petition.id.desc(),
+    )
+
+
+@list_query
+def _signed_activity():
+    from hub.plugin import Signature, signatures
+
+    return signatures.signed_by_rows(bindparam("user_id"), (SIGNATURES, SUPPORTERS)), (
+        Signature.created_at.desc(),
+        Signature.id.desc(),
+    )
 
 
 @hookimpl
@@ -484,13 +494,59 @@ def hub_search(query, user, limit):
     ]
 
 
+@cache
+def _work_queries(kinds: tuple[str, ...]):
+    """The tally (total and late of each of ``kinds``: moderation submitted before
+    ``cutoff``, an answer or a debate due before ``today``) and each kind's rows, built once
+    per worker for each set of kinds."""
+    submitted = func.coalesce(Petition.submitted_at, Petition.created_at)
+    today = bindparam("today")
+    every = {  # kind -> (condition, overdue, order)
+        "petitions.moderate": (
+            Petition.status == "moderation",
+            submitted < bindparam("cutoff"),
+            submitted,
+        ),
+        "petitions.answer": (
+            and_(Petition.answer_due_on.is_not(None), Petition.answer_id.is_(None)),
+            Petition.answer_due_on < today,
+            Petition.answer_due_on,
+        ),
+        "petitions.debate": (
+            and_(Petition.debate_due_on.is_not(None), Petition.debated_on.is_(None)),
+            Petition.debate_due_on < today,
+            Petition.debate_due_on,
+        ),
+    }
+    columns = []
+    for kind in kinds:
+        condition, late, _order = every[kind]
+        columns += [
+            func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(condition, late), 1), else_=0)), 0),
+        ]
+    rows = {
+        kind: select(
+            Petition.id,
+            Petition.title,
+            Petition.submitted_at,
+            Petition.created_at,
+            Petition.answer_due_on,
+            Petition.debate_due_on,
+            Petition.debate_session_id,
+        )
+        .where(every[kind][0])
+        .order_by(every[kind][2], Petition.id)
+        for kind in kinds
+    }
+    return select(*columns).where(or_(*(every[kind][0] for kind in kinds))), rows
+
+
 @hookimpl
 def hub_work_items(user, body, limit):
     """Petitions to moderate; official answers and council debates due once their threshold
     was reached: their tallies in one aggregate query, then the ``limit`` most urgent of each
-    kind (indexed columns, plain rows)."""
-    from sqlalchemy import case, func
-
+    kind (indexed columns, plain rows; statements built once per worker)."""
     from hub.plugin import (
         WorkBatch,
         WorkItem,
@@ -504,47 +560,27 @@ def hub_work_items(user, body, limit):
     if body is not None:
         return []
     today = local_today()
-    moderate, answer = user.can("petitions.moderate"), user.can("petitions.answer")
-    days = int(get_setting("petitions_moderation_days"))
-    submitted = func.coalesce(Petition.submitted_at, Petition.created_at)
-    kinds = {}  # kind -> (condition, overdue, order, roles)
-    if moderate:
-        kinds["petitions.moderate"] = (
-            Petition.status == "moderation",
-            submitted < due_cutoff(today, days),
-            submitted,
-            ("moderator",),
-        )
-    if answer:
-        kinds["petitions.answer"] = (
-            and_(Petition.answer_due_on.is_not(None), Petition.answer_id.is_(None)),
-            Petition.answer_due_on < today,
-            Petition.answer_due_on,
-            ("agent", "elected"),
-        )
-        kinds["petitions.debate"] = (
-            and_(Petition.debate_due_on.is_not(None), Petition.debated_on.is_(None)),
-            Petition.debate_due_on < today,
-            Petition.debate_due_on,
-            ("agent", "elected"),
-        )
+    kinds = ()
+    if user.can("petitions.moderate"):
+        kinds += ("petitions.moderate",)
+    if user.can("petitions.answer"):
+        kinds += ("petitions.answer", "petitions.debate")
     if not kinds:
         return []
-
-    def tally(condition, late):
-        return (
-            func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(condition, late), 1), else_=0)), 0),
-        )
+    days = int(get_setting("petitions_moderation_days"))
+    roles = {
+        "petitions.moderate": ("moderator",),
+        "petitions.answer": ("agent", "elected"),
+        "petitions.debate": ("agent", "elected"),
+    }
 
     def build(counted, found):
         counted = counted[0]
         items = []
-        for index, (kind, (_condition, _late, _order, roles)) in enumerate(kinds.items()):
+        for index, kind in enumerate(kinds):
             total, overdue = counted[2 * index], counted[2 * index + 1]
-            items.append(WorkTally(kind, total, overdue, roles))
-            rows = found[kind]
-            for row in rows:
+            items.append(WorkTally(kind, total, overdue, roles[kind]))
+            for row in found[kind]:
                 if kind == "petitions.moderate":
                     item = WorkItem(
                         kind,
@@ -553,7 +589,7 @@ def hub_work_items(user, body, limit):
                         url_for("petitions.moderate", petition_id=row.id),
                         due=local_date(row.submitted_at or row.created_at) + timedelta(days=days),
                         deadline="promised",
-                        roles=roles,
+                        roles=roles[kind],
                     )
                 elif kind == "petitions.answer":
                     item = WorkItem(
@@ -563,7 +599,7 @@ def hub_work_items(user, body, limit):
                         url_for("petitions.answer", petition_id=row.id),
                         due=row.answer_due_on,
                         deadline="promised",
-                        roles=roles,
+                        roles=roles[kind],
                     )
                 else:
                     item = WorkItem(
@@ -575,32 +611,17 @@ def hub_work_items(user, body, limit):
                         url_for("petitions.debate", petition_id=row.id),
                         due=row.debate_due_on,
                         deadline="promised",
-                        roles=roles,
+                        roles=roles[kind],
                     )
                 items.append(item)
         return items
 
     return [
         WorkBatch(
-            select(
-                *(column for c, late, _o, _r in kinds.values() for column in tally(c, late))
-            ).where(or_(*(c for c, _l, _o, _r in kinds.values()))),
-            {
-                kind: select(
-                    Petition.id,
-                    Petition.title,
-                    Petition.submitted_at,
-                    Petition.created_at,
-                    Petition.answer_due_on,
-                    Petition.debate_due_on,
-                    Petition.debate_session_id,
-                )
-                .where(condition)
-                .order_by(order, Petition.id)
-                for kind, (condition, _late, order, _roles) in kinds.items()
-            },
+            *_work_queries(kinds),
             limit,
             build=build,
+            params={"today": today, "cutoff": due_cutoff(today, days)},
         )
     ]
 

@@ -282,3 +282,42 @@ def test_many_queues_past_sqlite_s_compound_limit(app, make_user, monkeypatch):
         (q.total, q.overdue, q.items) for q in together
     ]
     assert together[0].total == 2
+
+
+def test_a_queue_s_statement_is_built_once_per_worker(app, make_user, monkeypatch):
+    """Every feature gives its batches' ``params``: the queue's statement (and the
+    dashboard's) is built on the first request only; later requests bind their own values
+    (another body's queue, another resident's activity) and run it."""
+    from flask_login import login_user
+
+    from hub import slots, workqueue
+    from hub.accounts.models import User
+    from hub.bodies.models import Body
+
+    _morning(app, make_user)
+    admin = make_user("admin@example.org", roles=("admin",))
+    built = []
+    monkeypatch.setattr(slots, "_STATEMENTS", {})  # as a fresh worker
+    real = slots._together
+    monkeypatch.setattr(slots, "_together", lambda *a: built.append(1) or real(*a))
+    with app.test_request_context():
+        user = db.session.get(User, admin)
+        login_user(user)
+        first = workqueue.collect(user)
+        bodies = db.session.scalars(db.select(Body).order_by(Body.id)).all()
+        workqueue.collect(user, bodies[0], limit=0)
+        once = len(built)
+        again = workqueue.collect(user)
+        queues = [workqueue.collect(user, body, limit=0) for body in bodies]
+    assert once and len(built) == once, "a later request built its statement again"
+    assert (again.total, again.overdue, again.items) == (first.total, first.overdue, first.items)
+    assert [(q.total, q.overdue) for q in queues] == [(2, 2), (1, 0)]  # each its own
+
+    with app.test_request_context():
+        login_user(db.session.get(User, admin))
+        from hub.main.views import dashboard
+
+        dashboard()
+        once = len(built)
+        dashboard()
+    assert len(built) == once, "the dashboard built its statement again"
