@@ -107,6 +107,8 @@ _EXPORTS: dict[str, str] = {
     "unique_slug": "hub.text:unique_slug",
     "external_url": "hub.web:external_url",
     "csrf_exempt": "hub.web:csrf_exempt",
+    "personal_bit": "hub.sharedparts:personal_bit",
+    "Deferred": "hub.sharedparts:Deferred",
     "offline_request_context": "hub.web:offline_request_context",
     # People and permissions
     "User": "hub.accounts.models:User",

@@ -110,6 +110,24 @@ def _fill(entry) -> Markup:
     return Markup("".join(out))
 
 
+class Deferred:
+    """Values a page reads on first use (``data.relays``), all at once: what only its shared
+    parts show is then not read at all when they are served kept."""
+
+    __slots__ = ("_load", "_values")
+
+    def __init__(self, load: Callable[[], dict]):
+        self._load, self._values = load, None
+
+    def __getattr__(self, name):
+        if self._values is None:
+            self._values = self._load()
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class AudienceViewer:
     """The viewer as a shared part sees them: only what the audience key holds."""
 

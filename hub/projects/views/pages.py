@@ -19,7 +19,7 @@ from ...forms import HubForm, form_action, require_sent
 from ...moderation import services as moderation
 from ...paging import keyset_page
 from ...ratelimits import limit_writes
-from ...sharedparts import personal_bit
+from ...sharedparts import Deferred, personal_bit
 from ...slots import ListQuery, read_lists
 from ...slots import list_query as built_once
 from ...territory.models import neighbourhood_choices
@@ -106,23 +106,6 @@ def page_context(project: Project, **forms) -> dict:
         form=forms.get("form") or ContributionForm(),
         **labels(),
     )
-
-
-class Deferred:
-    """Values read on first use (``data.relays``), all at once."""
-
-    __slots__ = ("_load", "_values")
-
-    def __init__(self, load):
-        self._load, self._values = load, None
-
-    def __getattr__(self, name):
-        if self._values is None:
-            self._values = self._load()
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 def _shared_data(project: Project) -> dict:
