@@ -51,3 +51,40 @@ def demo_app(tmp_path_factory, request):
 @pytest.fixture(scope="module")
 def world(demo_app):
     return demo_app.extensions["hub_test_world"]
+
+
+# Pages whose lists vary with their object: the page of up to OBJECTS_PER_TYPE demo objects of
+# every type (test_query_budget.py, test_shared_parts_demo.py).
+OBJECTS_PER_TYPE = 25
+# Types the demo has no object of (their pages are measured by the walk of the URL map).
+NOT_IN_THE_DEMO = {"minutes_amendment"}
+
+
+@pytest.fixture(scope="module")
+def object_pages(demo_app):
+    """``[(type name, url)]``: the page of up to ``OBJECTS_PER_TYPE`` demo objects per type."""
+    from sqlalchemy import select
+
+    from hub.extensions import db
+    from hub.registry import registry
+
+    pages: dict[str, str] = {}
+    with demo_app.test_request_context():
+        reg = registry()
+        # Types with a page of their own first, so that a page is named after its object.
+        types = sorted(reg.types.items(), key=lambda item: item[1].url_of is not None)
+        for name, object_type in types:
+            if object_type.switched_off():
+                continue
+            model = object_type.model
+            found = db.session.scalars(
+                select(model).order_by(model.id).limit(OBJECTS_PER_TYPE)
+            ).all()
+            if name not in NOT_IN_THE_DEMO:
+                assert found, f"the demo has no {name}: this test would not see its pages"
+            for obj in found:
+                url = object_type.url(obj).split("#", 1)[0]
+                if url != "/":  # an object whose target is gone
+                    pages.setdefault(url, name)
+        db.session.rollback()
+    return [(name, url) for url, name in pages.items()]

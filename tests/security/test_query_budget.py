@@ -73,40 +73,7 @@ def test_the_allow_list_only_shrinks():
 # a project with relays and their sessions, workshops, a corrected answer, an initiative at
 # its origin, petitions answered and debated… Objects shown inside another's page (a
 # contribution, a comment) are read on that page.
-OBJECTS_PER_TYPE = 25
 EVERY_OBJECT_ROLES = ("anonymous", "verified", "agent", "admin")
-# Types the demo has no object of (their pages are measured by the walk of the URL map).
-NOT_IN_THE_DEMO = {"minutes_amendment"}
-
-
-@pytest.fixture(scope="module")
-def object_pages(demo_app):
-    """``[(type name, url)]``: the page of up to ``OBJECTS_PER_TYPE`` demo objects per type."""
-    from sqlalchemy import select
-
-    from hub.extensions import db
-    from hub.registry import registry
-
-    pages: dict[str, str] = {}
-    with demo_app.test_request_context():
-        reg = registry()
-        # Types with a page of their own first, so that a page is named after its object.
-        types = sorted(reg.types.items(), key=lambda item: item[1].url_of is not None)
-        for name, object_type in types:
-            if object_type.switched_off():
-                continue
-            model = object_type.model
-            found = db.session.scalars(
-                select(model).order_by(model.id).limit(OBJECTS_PER_TYPE)
-            ).all()
-            if name not in NOT_IN_THE_DEMO:
-                assert found, f"the demo has no {name}: this test would not see its pages"
-            for obj in found:
-                url = object_type.url(obj).split("#", 1)[0]
-                if url != "/":  # an object whose target is gone
-                    pages.setdefault(url, name)
-        db.session.rollback()
-    return [(name, url) for url, name in pages.items()]
 
 
 @pytest.mark.parametrize("persona", EVERY_OBJECT_ROLES)

@@ -26,12 +26,14 @@ def _kept(app) -> int:
 
 
 @pytest.mark.parametrize(("first", "second"), PAIRS)
-def test_a_page_read_after_another_viewer_is_the_page_read_alone(demo_app, world, first, second):
+def test_a_page_read_after_another_viewer_is_the_page_read_alone(
+    demo_app, world, object_pages, first, second
+):
     parts = demo_app.extensions["hub_shared_parts"]
     parts.seconds = 3600  # a slow machine must not expire them between two reads
     a, b = Visitor(demo_app, world, first), Visitor(demo_app, world, second)
     compared = []
-    for url in _urls(demo_app, world):
+    for url in _urls(demo_app, world, object_pages):
         parts.clear()
         if a.request("GET", url).status_code != 200 or not _kept(demo_app):
             continue
@@ -50,14 +52,10 @@ def test_a_page_read_after_another_viewer_is_the_page_read_alone(demo_app, world
     )
 
 
-def _urls(app, world):
+def _urls(app, world, object_pages):
     """Every GET page of the URL map (one of each, as the authorisation walk resolves
-    them), then every project of the demo (their lists differ: relays, answers, authors)."""
-    from sqlalchemy import select
-
-    from hub.extensions import db
-    from hub.projects.models import Project
-
+    them), then the page of every object of the demo (their lists differ: relays, answers,
+    authors)."""
     seen = set()
     for _path, endpoint, methods in routes(app):
         if "GET" not in methods or endpoint not in RULES or endpoint == "static":
@@ -67,8 +65,7 @@ def _urls(app, world):
             if url not in seen:
                 seen.add(url)
                 yield url
-    with app.app_context():
-        ids = db.session.scalars(select(Project.id).order_by(Project.id)).all()
-    for project_id in ids:
-        if f"/projects/{project_id}" not in seen:
-            yield f"/projects/{project_id}"
+    for _name, url in object_pages:
+        if url not in seen:
+            seen.add(url)
+            yield url

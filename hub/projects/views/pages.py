@@ -20,7 +20,7 @@ from ...moderation import services as moderation
 from ...paging import keyset_page
 from ...ratelimits import limit_writes
 from ...sharedparts import Deferred, personal_bit
-from ...slots import ListQuery, read_lists
+from ...slots import ListQuery, page_sections, page_sections_with, read_lists
 from ...slots import list_query as built_once
 from ...territory.models import neighbourhood_choices
 from ...web import fail, int_arg
@@ -147,12 +147,17 @@ def _shared_data(project: Project) -> dict:
 
 
 def _following(project: Project) -> bool:
+    """Whether the viewer follows the project, read with the sections features add to the
+    page for the viewer (one statement; the template's ``sections()`` finds them)."""
     if not current_user.is_authenticated:
+        page_sections("project", project)
         return False
-    query, _order_by = _lists_built()["following"]
-    return (
-        db.session.scalar(query, {"project_id": project.id, "user_id": current_user.id}) is not None
+    query, order_by = _lists_built()["following"]
+    values = {"project_id": project.id, "user_id": current_user.id}
+    (rows,) = page_sections_with(
+        "project", project, [ListQuery(query, order_by=order_by, params=values)]
     )
+    return bool(rows)
 
 
 def _page_lists(project: Project, contribution_ids: list[int]) -> dict[str, ListQuery]:
