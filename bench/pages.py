@@ -6,8 +6,11 @@ never served from the anonymous cache anyway) and a bare Flask + SQLite page of 
 size in alternating rounds with the same client: `wrk` when installed (Debian package `wrk`),
 else a Python load generator (threads; it caps the bare page lower, so ratios read higher).
 
-Residents' pages are read by a verified resident (karim), staff pages by an agent, each with
-the session cookie of a real login. Prints each page's requests per second, its ratio to the
+Residents' pages are read by four verified residents in turn (karim, claire, léa, sofia: each
+request carries the next one's session cookie, so what the hub shares between viewers is
+measured as shared, never as one viewer's repeat), staff pages by an agent, each with the
+session cookie of a real login. Parts of pages shared by viewers with the same roles
+(hub/sharedparts.py) are on as served (``SHARED_PARTS_SECONDS`` 5) unless ``--no-shared-parts``. Prints each page's requests per second, its ratio to the
 bare page and the worst ratio. Target (issue 16): every ratio >= 0.5.
 
     python bench/pages.py [--seconds 3] [--rounds 2] [--concurrency 8]
@@ -38,7 +41,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import gunicorn, load
 
-RESIDENT = "karim@ormeval.example"
+RESIDENTS = (
+    "karim@ormeval.example",
+    "claire@ormeval.example",
+    "lea@ormeval.example",
+    "sofia@ormeval.example",
+)
 AGENT = "agent@ormeval.example"
 PASSWORD = "demo-password"
 TARGET = 0.5
@@ -190,21 +198,41 @@ def get(port: int, path: str, cookie: str | None) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def run_load(port: int, path: str, seconds: float, concurrency: int, cookie: str | None) -> float:
-    """Requests per second answered 2xx, by wrk when installed."""
+def run_load(port: int, path: str, seconds: float, concurrency: int, cookies) -> float:
+    """Requests per second answered 2xx, by wrk when installed; each request carries the
+    next of ``cookies`` (a list; ``[None]``: nobody logged in)."""
+    cookies = [c for c in cookies if c]
     wrk = shutil.which("wrk")
     if wrk is None:
-        headers = {"Cookie": cookie} if cookie else None
-        measured = load(port, "GET", path, seconds, concurrency, headers=headers)
+
+        def cookie_of(_index, n):
+            return None, ({"Cookie": cookies[n % len(cookies)]} if cookies else {})
+
+        measured = load(port, "GET", path, seconds, concurrency, body_for=cookie_of)
         if measured["errors"]:
             raise RuntimeError(f"{path}: {measured['errors']} errors")
         return measured["rps"]
     cmd = [wrk, "-t2", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
-    if cookie:
-        cmd += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run(
-        cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
-    ).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        # wrk's request() hook: the cookies in turn (each wrk thread keeps its own counter).
+        listed = ", ".join(f'"{c}"' for c in cookies)
+        script.write(
+            f"cookies = {{{listed}}}\nn = 0\n"
+            "request = function()\n"
+            "  n = n + 1\n"
+            "  if #cookies == 0 then return wrk.format(nil, nil) end\n"
+            '  return wrk.format(nil, nil, {["Cookie"] = cookies[(n % #cookies) + 1]})\n'
+            "end\n"
+        )
+    try:
+        out = subprocess.run(
+            cmd + ["-s", script.name, f"http://127.0.0.1:{port}{path}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
     if "Non-2xx or 3xx responses" in out or re.search(r"Socket errors: connect [1-9]", out):
         raise RuntimeError(f"{path}: wrk saw errors\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -216,7 +244,9 @@ def report(results, args) -> None:
     print(
         f"Logged-in page throughput on {engine}: gunicorn 2 workers each, page cache off, "
         f"{client}, {args.concurrency} connections, {args.rounds} alternating rounds of "
-        f"{args.seconds:.0f} s (median); bare = Flask + SQLite page of the same size"
+        f"{args.seconds:.0f} s (median); bare = Flask + SQLite page of the same size; "
+        f"shared parts {'off' if args.no_shared_parts else 'on (5 s)'}; residents' pages read by "
+        f"{len(RESIDENTS)} residents in turn"
     )
     print(f"{'page':<24}{'path':<34}{'as':<10}{'bytes':>7}{'hub':>8}{'bare':>8}{'ratio':>7}")
     for name, path, who, size, hub_rps, bare_rps, ratio in results:
@@ -235,11 +265,18 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true", help="drop the PostgreSQL schema first")
     parser.add_argument("--only", default="", help="comma-separated page names or paths")
     parser.add_argument("--anonymous", action="store_true", help="read as nobody logged in")
+    parser.add_argument(
+        "--no-shared-parts",
+        action="store_true",
+        help="render every part of every page for each request (SHARED_PARTS_SECONDS=0)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         hub_env, pages = prepare_hub(folder / "instance", args.database_url, args.reset)
+        if args.no_shared_parts:
+            hub_env["HUB_SHARED_PARTS_SECONDS"] = "0"
         if args.only:
             wanted = set(args.only.split(","))
             pages = [p for p in pages if p[0] in wanted or p[1] in wanted]
@@ -248,13 +285,16 @@ def main() -> None:
             gunicorn("hub:create_app()", hub_env) as hub_port,
             gunicorn("bare_pages:create_app()", {"BARE_DB": bare_db}) as bare_port,
         ):
-            cookies = {"resident": None, "agent": None}
+            cookies = {"resident": [None], "agent": [None]}
             if not args.anonymous:
-                cookies = {"resident": login(hub_port, RESIDENT), "agent": login(hub_port, AGENT)}
+                cookies = {
+                    "resident": [login(hub_port, email) for email in RESIDENTS],
+                    "agent": [login(hub_port, AGENT)],
+                }
             results = []
             for name, path, who in pages:
                 try:
-                    status, body = get(hub_port, path, cookies[who])
+                    status, body = get(hub_port, path, cookies[who][0])
                 except urllib.error.HTTPError as error:
                     status = error.code
                 if status != 200:
@@ -267,7 +307,7 @@ def main() -> None:
                         run_load(hub_port, path, args.seconds, args.concurrency, cookies[who])
                     )
                     bare_runs.append(
-                        run_load(bare_port, bare_path, args.seconds, args.concurrency, None)
+                        run_load(bare_port, bare_path, args.seconds, args.concurrency, [None])
                     )
                 hub_rps, bare_rps = statistics.median(hub_runs), statistics.median(bare_runs)
                 results.append((name, path, who, len(body), hub_rps, bare_rps, hub_rps / bare_rps))
