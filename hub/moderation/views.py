@@ -301,6 +301,20 @@ def _report_link(target_type: str, target_id: int, author_id, label: str, before
     )
 
 
+@personal_bit("moderation.appeal")
+def _appeal_link(decision_id: int, author_id, may_appeal: bool, appeal_pending: bool):
+    """The author's own link to appeal a hiding (:func:`services.may_appeal`), or the note
+    that their appeal is being examined, after a hidden text's notice."""
+    if not current_user.is_authenticated or author_id != current_user.id:
+        return ""
+    if may_appeal:
+        url = url_for("moderation.appeal", decision_id=decision_id)
+        return Markup(' · <a href="{}">{}</a>').format(url, _("Appeal this decision"))
+    if appeal_pending:
+        return Markup(" · {}").format(_("Your appeal is being examined."))
+    return ""
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["hidden_by_moderation"] = services.hidden
     app.jinja_env.globals["may_report"] = lambda obj: services.may_report(current_user, obj)
