@@ -185,3 +185,35 @@ def test_ones_own_contribution_shows_at_once_whichever_worker_served_it(make_app
     _parts(first).seconds = 0.2
     time.sleep(0.3)
     assert "Une piste cyclable" in karim_first.get(url).get_data(as_text=True)
+
+
+def test_a_hidden_contribution_keeps_the_list_shared_and_its_appeal_link_personal(app, make_user):
+    from hub.accounts.models import User
+    from hub.contributions.models import Contribution
+    from hub.moderation import services as moderation
+
+    agent = make_user("agent@example.org", roles=("agent",))
+    moderator_id = make_user("mod@example.org", roles=("moderator",))
+    claire_id = make_user("claire@example.org", name="Claire", verified=True)
+    make_user("karim@example.org", name="Karim", verified=True)
+    project_id = _open_project(app, agent)
+    contribution_id = add_contribution(app, project_id, author_id=claire_id, text="Hors sujet")
+    with app.test_request_context():
+        moderation.hide(
+            db.session.get(Contribution, contribution_id),
+            db.session.get(User, moderator_id),
+            "Propos hors sujet",
+        )
+        db.session.commit()
+    pages = {}
+    for name in ("claire", "karim"):
+        client = app.test_client()
+        client.set_cookie("hub_lang", "en")
+        AuthActions(client).login(f"{name}@example.org")
+        pages[name] = client.get(f"/projects/{project_id}").get_data(as_text=True)
+    assert "Propos hors sujet" in pages["claire"] and "Propos hors sujet" in pages["karim"]
+    assert "Appeal this decision" in pages["claire"]
+    assert "Appeal this decision" not in pages["karim"]
+    assert None not in [entry for entry, *_rest in _parts(app).entries.values()], (
+        "every part of the page stayed shared"
+    )
