@@ -64,14 +64,13 @@ def hub_register_settings():
 def hub_staff_area(user):
     if not services.is_moderator(user):
         return []
-    counts = services.staff_counts()
     return [
         ListSection(
             "moderation",
             _l("Moderation"),
             "moderation/_staff.html",
-            counts,
-            order_by=(counts.selected_columns.reports,),
+            *services.staff_counts(),
+            params={},
             order=15,
             prepare=lambda rows: vars(rows[0]),
             show_empty=True,

@@ -316,13 +316,21 @@ def pending_items() -> list[dict]:
     return result
 
 
-def _decidable(type_column, id_column):
-    """SQL condition on a ``(type, id)`` pair of columns: the text is not of a switched-off
-    plugin, nor sits in an object of one (a comment on a petition: a type whose objects have
-    ``target_type``/``target_id`` columns, as :func:`switched_off_feature` walks them, one
-    level here). None while every plugin is on (the usual case): nothing to leave out."""
+def _switched_off_types() -> list[str]:
+    """The object types of switched-off plugins, sorted."""
     types = registry().types
-    off = sorted(name for name, object_type in types.items() if object_type.switched_off())
+    return sorted(name for name, object_type in types.items() if object_type.switched_off())
+
+
+def _decidable(type_column, id_column, off=None):
+    """SQL condition on a ``(type, id)`` pair of columns: the text is not of a switched-off
+    plugin (``off``: those types, read from the registry when None), nor sits in an object
+    of one (a comment on a petition: a type whose objects have ``target_type``/``target_id``
+    columns, as :func:`switched_off_feature` walks them, one level here). None while every
+    plugin is on (the usual case): nothing to leave out."""
+    types = registry().types
+    if off is None:
+        off = _switched_off_types()
     if not off:
         return None
     left_out = [type_column.in_(off)]
@@ -348,20 +356,29 @@ def _count(query, type_column, id_column) -> int:
     return db.session.scalar(_decidable_only(query, type_column, id_column)) or 0
 
 
-def _decidable_only(query, type_column, id_column):
-    decidable = _decidable(type_column, id_column)
+def _decidable_only(query, type_column, id_column, off=None):
+    decidable = _decidable(type_column, id_column, off)
     return query if decidable is None else query.where(decidable)
 
 
 def staff_counts():
     """One row of the three counts of the staff area (``reports``, ``appeals``,
     ``pending``), as :func:`open_report_count`, :func:`pending_appeal_count` and
-    :func:`pending_count` count them: a query to read with the page's other lists."""
-    return select(
+    :func:`pending_count` count them: a query to read with the page's other lists, and its
+    ``order_by``. It has no bind parameter and is built once per worker for each set of
+    switched-off plugins (and of object types, which say what lies in their objects)."""
+    off = tuple(_switched_off_types())
+    return _staff_counts(off, tuple(registry().types) if off else ())
+
+
+@lru_cache(maxsize=32)
+def _staff_counts(off: tuple[str, ...], _types: tuple[str, ...]):
+    counts = select(
         _decidable_only(
             select(func.count(Report.id)).where(Report.resolved_at.is_(None)),
             Report.target_type,
             Report.target_id,
+            off,
         )
         .scalar_subquery()
         .label("reports"),
@@ -371,6 +388,7 @@ def staff_counts():
             ),
             Decision.target_type,
             Decision.target_id,
+            off,
         )
         .scalar_subquery()
         .label("appeals"),
@@ -378,10 +396,12 @@ def staff_counts():
             select(func.count(Decision.id)).where(Decision.pending),
             Decision.target_type,
             Decision.target_id,
+            off,
         )
         .scalar_subquery()
         .label("pending"),
     )
+    return counts, (counts.selected_columns.reports,)
 
 
 def pending_count() -> int:

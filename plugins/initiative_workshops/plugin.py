@@ -483,33 +483,41 @@ def hub_staff_area(user):
             "initiatives",
             _l("Citizen initiatives"),
             "initiative_workshops/_staff.html",
-            select(
-                Initiative.id,
-                Initiative.title,
-                Initiative.state,
-                Initiative.acknowledged_at,
-                Initiative.decision_due,
-                Initiative.decided_on,
-            ).where(Initiative.state == "submitted"),
-            order_by=(Initiative.decision_due.is_(None), Initiative.decision_due, Initiative.id),
+            *_staff_submitted(),
             limit=STAFF_AREA_LIMIT,
             order=30,
             prepare=dossiers,
-            more={
-                "waiting": ListQuery(
-                    select(Initiative.id, Initiative.title, Initiative.support_rule).where(
-                        Initiative.state.in_(("constituted", "submitted")),
-                        or_(
-                            Initiative.facilitation.in_(("", "declined")),
-                            Initiative.support_rule == "pending",
-                        ),
-                    ),
-                    order_by=(Initiative.id,),
-                    limit=STAFF_AREA_LIMIT,
-                )
-            },
+            more={"waiting": ListQuery(*_staff_waiting(), limit=STAFF_AREA_LIMIT, params={})},
+            params={},
         )
     ]
+
+
+@list_query
+def _staff_submitted():
+    return select(
+        Initiative.id,
+        Initiative.title,
+        Initiative.state,
+        Initiative.acknowledged_at,
+        Initiative.decision_due,
+        Initiative.decided_on,
+    ).where(Initiative.state == "submitted"), (
+        Initiative.decision_due.is_(None),
+        Initiative.decision_due,
+        Initiative.id,
+    )
+
+
+@list_query
+def _staff_waiting():
+    return select(Initiative.id, Initiative.title, Initiative.support_rule).where(
+        Initiative.state.in_(("constituted", "submitted")),
+        or_(
+            Initiative.facilitation.in_(("", "declined")),
+            Initiative.support_rule == "pending",
+        ),
+    ), (Initiative.id,)
 
 
 @hookimpl

@@ -326,6 +326,29 @@ def hub_session_page(session, user):
 STAFF_AREA_LIMIT = 20
 
 
+@list_query
+def _open_workshops():
+    return select(Workshop.id, Workshop.title).where(Workshop.closed_at.is_(None)), (
+        Workshop.title,
+        Workshop.id,
+    )
+
+
+@list_query
+def _workshops_run_by():
+    """The open workshops ``user_id`` facilitates or one of ``bodies`` hosts."""
+    from sqlalchemy import or_
+
+    facilitated = select(Facilitator.workshop_id).where(Facilitator.user_id == bindparam("user_id"))
+    return select(Workshop.id, Workshop.title).where(
+        Workshop.closed_at.is_(None),
+        or_(
+            Workshop.id.in_(facilitated),
+            Workshop.host_body_id.in_(bindparam("bodies", expanding=True)),
+        ),
+    ), (Workshop.title, Workshop.id)
+
+
 @hookimpl
 def hub_staff_area(user):
     """The open workshops the user runs (every one for the agents who manage them): the
@@ -333,28 +356,20 @@ def hub_staff_area(user):
     sessions' dates (one query for all); the listing has the rest."""
     if not getattr(user, "is_authenticated", False):
         return []
-    from sqlalchemy import or_
-
     from hub.plugin import bodies_acting_for
 
-    query = select(Workshop.id, Workshop.title).where(Workshop.closed_at.is_(None))
-    if not user.can("neighbourhood_workshops.manage"):
+    if user.can("neighbourhood_workshops.manage"):
+        query, params = _open_workshops(), {}
+    else:
         bodies = [b.id for b in bodies_acting_for(user, "act")]
-        query = query.where(
-            or_(
-                Workshop.id.in_(
-                    select(Facilitator.workshop_id).where(Facilitator.user_id == user.id)
-                ),
-                Workshop.host_body_id.in_(bodies),
-            )
-        )
+        query, params = _workshops_run_by(), {"user_id": user.id, "bodies": bodies}
     return [
         ListSection(
             "neighbourhood-workshops",
             _l("Workshops I run"),
             "neighbourhood_workshops/_section.html",
-            query,
-            order_by=(Workshop.title, Workshop.id),
+            *query,
+            params=params,
             limit=STAFF_AREA_LIMIT,
             order=40,
             context={"show_past": True},

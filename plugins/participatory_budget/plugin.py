@@ -175,7 +175,7 @@ def hub_staff_area(user):
         return []
     from hub.plugin import ListQuery
 
-    from .models import PHASE_LABELS, District
+    from .models import PHASE_LABELS
 
     def labelled(rows, campaigns):
         for campaign in campaigns:
@@ -187,26 +187,38 @@ def hub_staff_area(user):
             "participatory-budget",
             _l("Participatory budget"),
             "participatory_budget/_staff.html",
-            select(BudgetProject.id, BudgetProject.title, District.name.label("district"))
-            .join(Campaign, Campaign.id == BudgetProject.campaign_id)
-            .outerjoin(District, District.id == BudgetProject.district_id)
-            .where(
-                BudgetProject.status == "submitted",
-                Campaign.phase.in_(("submission", "feasibility")),
-            ),
-            order_by=(BudgetProject.created_at, BudgetProject.id),
+            *_staff_waiting(),
             limit=50,
             order=40,
             prepare=labelled,
             show_empty=True,
-            more={
-                "campaigns": ListQuery(
-                    select(Campaign.id, Campaign.title, Campaign.phase),
-                    order_by=(Campaign.created_at.desc(), Campaign.id.desc()),
-                )
-            },
+            more={"campaigns": ListQuery(*_staff_campaigns(), params={})},
+            params={},
         )
     ]
+
+
+@list_query
+def _staff_waiting():
+    from .models import District
+
+    return (
+        select(BudgetProject.id, BudgetProject.title, District.name.label("district"))
+        .join(Campaign, Campaign.id == BudgetProject.campaign_id)
+        .outerjoin(District, District.id == BudgetProject.district_id)
+        .where(
+            BudgetProject.status == "submitted",
+            Campaign.phase.in_(("submission", "feasibility")),
+        )
+    ), (BudgetProject.created_at, BudgetProject.id)
+
+
+@list_query
+def _staff_campaigns():
+    return select(Campaign.id, Campaign.title, Campaign.phase), (
+        Campaign.created_at.desc(),
+        Campaign.id.desc(),
+    )
 
 
 @list_query

@@ -285,9 +285,9 @@ def test_many_queues_past_sqlite_s_compound_limit(app, make_user, monkeypatch):
 
 
 def test_a_queue_s_statement_is_built_once_per_worker(app, make_user, monkeypatch):
-    """Every feature gives its batches' ``params``: the queue's statement (and the
-    dashboard's) is built on the first request only; later requests bind their own values
-    (another body's queue, another resident's activity) and run it."""
+    """Every feature gives its batches' ``params``: the queue's statement (and those of the
+    dashboard and the staff page's sections) is built on the first request only; later
+    requests bind their own values (another body's queue) and run it."""
     from flask_login import login_user
 
     from hub import slots, workqueue
@@ -313,11 +313,13 @@ def test_a_queue_s_statement_is_built_once_per_worker(app, make_user, monkeypatc
     assert (again.total, again.overdue, again.items) == (first.total, first.overdue, first.items)
     assert [(q.total, q.overdue) for q in queues] == [(2, 2), (1, 0)]  # each its own
 
-    with app.test_request_context():
-        login_user(db.session.get(User, admin))
-        from hub.main.views import dashboard
+    from hub.main.views import dashboard, staff
 
-        dashboard()
-        once = len(built)
-        dashboard()
-    assert len(built) == once, "the dashboard built its statement again"
+    for page in (dashboard, staff):  # the staff page: its queue and its features' sections
+        counts = []
+        for _request in range(2):
+            with app.test_request_context():
+                login_user(db.session.get(User, admin))
+                page()
+                counts.append(len(built))
+        assert counts[0] == counts[1], f"{page.__name__} built its statements again"
