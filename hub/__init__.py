@@ -157,7 +157,7 @@ def create_app(config: dict | None = None):
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # bound to the session; long forms must not expire
-    from .ratelimits import MEMORY_URI
+    from .ratelimits import MEMORY_URI, check_limits_only_where_set
 
     app.config["RATELIMIT_STORAGE_URI"] = settings.get("REDIS_URL") or MEMORY_URI
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
@@ -181,6 +181,7 @@ def create_app(config: dict | None = None):
     install_translations(app, Babel(app, locale_selector=select_locale))
     htmx.init_app(app)
     limiter.init_app(app)
+    check_limits_only_where_set(app)
     worker.init_app(app)
 
     declarations = list(CORE_SETTINGS)

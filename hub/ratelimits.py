@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 from flask import current_app, request
+from flask.globals import request_ctx
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits.storage import MemoryStorage
@@ -122,3 +124,59 @@ def limit_writes(kind: str):
         return view
 
     return decorate
+
+
+def _limits_outside_views() -> bool:
+    """Whether Flask-Limiter has limits of its own to check before a view runs: application,
+    default, blueprint or meta limits, or in-memory fallbacks. The hub sets none (its limits
+    are on views, checked when the view is called), unless an operator configures some."""
+    manager = limiter.limit_manager
+    return bool(
+        manager._application_limits
+        or manager._default_limits
+        or manager._blueprint_limits
+        or limiter._meta_limits
+        or limiter._in_memory_fallback
+    )
+
+
+def _limiter_used_in_request() -> bool:
+    return hasattr(request_ctx, "_limiter_request_context")
+
+
+def check_limits_only_where_set(app) -> None:
+    """Flask-Limiter's three hooks, run only when they have something to do.
+
+    Its ``before_request`` hook resolves, for every request, which application, default and
+    blueprint limits apply (some 280 Python calls), and the hub has none: each rate limit is
+    on a view (login, registration, signing, votes, writing), checked when that view is called.
+    So the hook runs only while some such limit exists (:func:`_limits_outside_views`, read on
+    every request so limits added later count). Its ``after_request`` hook (rate-limit headers,
+    conditional deductions) and teardown (its per-request state) only read or reset what a
+    check of this request left on the request context: without one, they are skipped."""
+    before = limiter._check_request_limit
+    after = next(
+        hook
+        for hook in app.after_request_funcs.get(None, [])
+        if isinstance(hook, partial) and hook.args == (limiter,)
+    )
+    teardown = limiter._Limiter__release_context
+
+    def check_request_limit():
+        if _limits_outside_views():
+            return before()
+        return None
+
+    def inject_headers(response):
+        return after(response) if _limiter_used_in_request() else response
+
+    def release_context(exc=None):
+        if _limiter_used_in_request():
+            teardown(exc)
+
+    for hooks, old, new in (
+        (app.before_request_funcs[None], before, check_request_limit),
+        (app.after_request_funcs[None], after, inject_headers),
+        (app.teardown_request_funcs[None], teardown, release_context),
+    ):
+        hooks[hooks.index(old)] = new

@@ -303,3 +303,31 @@ def test_staff_entering_data_are_limited_per_address_only(make_app, make_user, r
         client.post("/comments/1/reply", data={"csrf_token": token}).status_code for _ in range(6)
     ]
     assert 429 not in statuses[:5] and statuses[5] == 429, statuses
+
+
+def test_limits_outside_views_still_apply_when_configured(make_app, monkeypatch):
+    """The hub skips Flask-Limiter's before-request check while no application, default or
+    blueprint limit exists (hub.ratelimits.check_limits_only_where_set): one set later still
+    counts every page. (Set on the process's one Limiter and undone after: configured
+    through ``RATELIMIT_APPLICATION`` it would stay for the apps of the next tests.)"""
+    from flask_limiter import ApplicationLimit
+
+    from hub.extensions import limiter
+
+    client = make_app().test_client()
+    assert [client.get("/legal-notice").status_code for _ in range(3)] == [200] * 3
+    monkeypatch.setattr(
+        limiter.limit_manager,
+        "_application_limits",
+        [ApplicationLimit("2 per minute", scope="test-application").bind(limiter)],
+    )
+    assert [client.get("/legal-notice").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_rate_limit_headers_only_where_a_limit_was_checked(make_app):
+    client = make_app(ratelimit_login="5 per minute").test_client()
+    page = client.get("/login")
+    assert "X-RateLimit-Limit" not in page.headers
+    answer = submit(client, "/login", {"email": "a@b.fr", "password": "x"})
+    assert answer.headers["X-RateLimit-Limit"] == "5"
+    assert answer.headers["X-RateLimit-Remaining"] == "4"
