@@ -35,6 +35,7 @@ FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<suffix>\
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Links kept per worker (see HubFlask._relative_url); the whole memo is dropped when full.
 _URL_CACHE_SIZE = 5_000
+_SYNC_MEMO_SIZE = 1_000
 
 
 def _keyable(value) -> bool:
@@ -86,6 +87,25 @@ class HubFlask(Flask):
     (deploy/nginx.conf serves these names from disk)."""
 
     _fingerprints: dict
+
+    def ensure_sync(self, func):
+        """Flask asks this of every hook and view on every request (``before_request``,
+        ``after_request``, teardown functions, the view itself), and answers by inspecting
+        the function's code flags: some ten calls each, about 120 a request. A function found
+        synchronous once is remembered (the hooks and views are the same objects request
+        after request); coroutine functions still go through ``async_to_sync`` each time."""
+        known = self.__dict__.setdefault("_sync_functions", {})
+        try:
+            if func in known:
+                return func
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
+        wrapped = super().ensure_sync(func)
+        if wrapped is func:
+            if len(known) >= _SYNC_MEMO_SIZE:
+                known.clear()
+            known[func] = True
+        return wrapped
 
     def create_jinja_environment(self):
         environment = super().create_jinja_environment()
@@ -164,8 +184,9 @@ class HubFlask(Flask):
         self, /, endpoint, *, _anchor=None, _method=None, _scheme=None, _external=None, **values
     ):
         if endpoint == "static" and "filename" in values:
+            # The fingerprinted name is in the memo's key: a changed file gets a new link.
             values["filename"] = self.static_name(values["filename"])
-        elif _anchor is None and _method is None and _scheme is None and not _external:
+        if _anchor is None and _method is None and _scheme is None and not _external:
             context = _cv_request.get(None)
             if context is not None and all(map(_keyable, values.values())):
                 return self._relative_url(context, endpoint, values)
