@@ -13,6 +13,7 @@ from flask.globals import _cv_request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature
+from werkzeug.http import generate_etag, http_date
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -120,12 +121,41 @@ def _set_page_cache_headers(response, current, present) -> None:
         and "set-cookie" not in present
         and "Authorization" not in current.headers
     )
-    response.headers["Cache-Control"] = (
-        "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache"
+    headers = response.headers
+    headers.add(
+        "Cache-Control",
+        "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache",
     )
-    if cacheable:
-        response.add_etag()
+    if not cacheable:
+        return
+    # ``add_etag`` and ``make_conditional``, written out for the usual request, one that asks
+    # for nothing conditional (no If-None-Match, If-Match, If-Modified-Since, Range): the same
+    # headers in the same order, without werkzeug's header lookups (about 150 calls). A
+    # conditional request still goes through werkzeug (304, 412).
+    if "etag" not in present:
+        headers.add("ETag", f'"{generate_etag(response.get_data())}"')
+    if not CONDITIONAL_REQUEST.isdisjoint(current.environ):
         response.make_conditional(current)
+        return
+    if "date" not in present:
+        headers.add("Date", http_date())
+    if response.automatically_set_content_length and "content-length" not in present:
+        length = response.calculate_content_length()
+        if length is not None:
+            headers.add("Content-Length", str(length))
+
+
+# What makes werkzeug's ``make_conditional`` do more than add a Date header.
+CONDITIONAL_REQUEST = frozenset(
+    {
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_UNMODIFIED_SINCE",
+        "HTTP_IF_RANGE",
+        "HTTP_RANGE",
+    }
+)
 
 
 class HubSessionInterface(SecureCookieSessionInterface):
