@@ -8,9 +8,10 @@ from pathlib import Path
 from babel import Locale
 from flask import current_app, has_request_context, request
 from flask_babel import Domain, get_locale, get_timezone
-from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
+
+from .security import request_user
 
 LANGUAGE_COOKIE = "hub_lang"
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
@@ -32,8 +33,9 @@ def select_locale() -> Locale:
         chosen = request.cookies.get(LANGUAGE_COOKIE)
         if chosen in locales:
             return _locale(chosen)
-        if current_user and current_user.is_authenticated and current_user.locale in locales:
-            return _locale(current_user.locale)
+        user = request_user()
+        if user and user.is_authenticated and user.locale in locales:
+            return _locale(user.locale)
     return _locale(current_app.config["DEFAULT_LOCALE"])
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 from flask_babel.speaklater import LazyString
-from flask_login import current_user
 from markupsafe import Markup
 
 from .i18n import locale_name
+from .security import request_user
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ _MENUS_SIZE = 256
 def viewer_roles() -> frozenset[str] | None:
     """The viewer's roles (None when not logged in): what their permissions, and so the
     menus, depend on."""
-    user = current_user._get_current_object() if current_user else None
+    user = request_user()
     if user is None or not user.is_authenticated:
         return None
     return frozenset(user.roles)
@@ -103,7 +103,7 @@ def navigation_items() -> list[MenuEntry]:
     entries = menus.get(key)
     if entries is None:
         items: list[NavItem] = []
-        user = current_user._get_current_object() if current_user else None
+        user = request_user()
         for result in hub.plugins.hook("hub_navigation_items")(user=user):
             items.extend(result or [])
         items.sort(key=lambda item: (item.order, str(item.label)))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..db import write_transaction
 from ..extensions import db
 from ..forms import HubForm, require_sent
+from ..security import request_user
 from ..web import csrf_exempt
 from . import services
 from .models import CHANNELS, Notification
@@ -132,4 +133,4 @@ def unsubscribe(token: str):
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals["unread_notifications"] = lambda: services.unread_count(current_user)
+    app.jinja_env.globals["unread_notifications"] = lambda: services.unread_count(request_user())
