@@ -179,13 +179,19 @@ class HubSessionInterface(SecureCookieSessionInterface):
     secret keys stay the same, and a cookie whose signature was verified once is known by its
     exact value: its payload is decoded afresh each time (nothing mutable is shared) and its
     age is checked against ``PERMANENT_SESSION_LIFETIME`` on every request, as itsdangerous
-    does. A cookie that fails verification is never kept. The memo is dropped when full."""
+    does. A cookie that fails verification is never kept. The memo is dropped when full.
+
+    A payload made only of plain values (strings, numbers, booleans, None: a logged-in
+    person's session) is also kept decoded, and each request gets a session of its own built
+    from it (a copy: its values are immutable); one holding anything else (flashed messages,
+    tagged values) is decoded afresh each time."""
 
     MEMO_SIZE = 10_000
 
     def __init__(self):
         self._serializer = None
         self._verified: dict = {}
+        self._decoded: dict = {}
 
     def get_signing_serializer(self, app):
         if not app.secret_key:
@@ -196,6 +202,7 @@ class HubSessionInterface(SecureCookieSessionInterface):
             cached = (keys, super().get_signing_serializer(app))
             self._serializer = cached
             self._verified = {}
+            self._decoded = {}
         return cached[1]
 
     def open_session(self, app, request):
@@ -218,10 +225,21 @@ class HubSessionInterface(SecureCookieSessionInterface):
         age = int(time.time()) - signed_at
         if age < 0 or age > int(app.permanent_session_lifetime.total_seconds()):
             return self.session_class()  # what itsdangerous' SignatureExpired gives
+        decoded = self._decoded.get(value)
+        if decoded is not None:
+            return self.session_class(decoded)
         try:
-            return self.session_class(serializer.load_payload(payload))
+            data = serializer.load_payload(payload)
         except BadSignature:
             return self.session_class()
+        if isinstance(data, dict) and all(type(v) in PLAIN_VALUES for v in data.values()):
+            if len(self._decoded) >= self.MEMO_SIZE:
+                self._decoded.clear()
+            self._decoded[value] = dict(data)
+        return self.session_class(data)
+
+
+PLAIN_VALUES = frozenset({str, int, float, bool, type(None)})
 
 
 def _verify(serializer, value: str) -> tuple[bytes, int] | None:

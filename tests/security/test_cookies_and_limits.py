@@ -331,3 +331,30 @@ def test_rate_limit_headers_only_where_a_limit_was_checked(make_app):
     answer = submit(client, "/login", {"email": "a@b.fr", "password": "x"})
     assert answer.headers["X-RateLimit-Limit"] == "5"
     assert answer.headers["X-RateLimit-Remaining"] == "4"
+
+
+def test_a_replayed_session_cookie_starts_from_its_own_contents_each_time(make_app):
+    """hub.security.HubSessionInterface keeps a cookie's decoded payload per worker: each
+    request must get a session of its own, so what one request writes into it is never
+    seen by the next request sending the same cookie."""
+    from flask import session
+
+    app = make_app()
+
+    @app.get("/_test/count")
+    def count():
+        before = session.get("n", 0)
+        session["n"] = before + 1
+        return str(before)
+
+    client = app.test_client()
+    client.get("/_test/count")
+    cookie = client.get_cookie("hub_session").value
+    seen = []
+    for _ in range(3):
+        replay = app.test_client()
+        replay.set_cookie("hub_session", cookie)
+        seen.append(replay.get("/_test/count").text)
+    assert seen == ["1", "1", "1"]
+    assert client.get("/_test/count").text == "1"
+    assert client.get("/_test/count").text == "2"
