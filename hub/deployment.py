@@ -114,8 +114,15 @@ class HubFlask(Flask):
 
     def static_name(self, filename: str) -> str:
         """``filename`` with the first 10 hex digits of its content's SHA-256 before the
-        suffix; unchanged when the file does not exist. Recomputed when the file changes."""
-        path = os.path.join(self.static_folder or "", filename)
+        suffix; unchanged when the file does not exist. Recomputed when the file changes
+        (its path is joined once per worker: the stat is made on every call)."""
+        paths = self.__dict__.setdefault("_static_paths", {})
+        path = paths.get(filename)
+        if path is None:
+            path = os.path.join(self.static_folder or "", filename)
+            if len(paths) >= _URL_CACHE_SIZE:
+                paths.clear()
+            paths[filename] = path
         try:
             stat = os.stat(path)
         except OSError:
