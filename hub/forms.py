@@ -9,7 +9,7 @@ from flask_wtf.csrf import _FlaskFormCSRF
 from markupsafe import Markup, escape
 from wtforms import validators
 from wtforms.i18n import DummyTranslations
-from wtforms.widgets import CheckboxInput, Input, TextArea
+from wtforms.widgets import CheckboxInput, FileInput, Input, TextArea
 
 from .sharedparts import refuse_if_shared
 
@@ -445,7 +445,7 @@ def _label(f) -> str:
 
 def widget_html(f, attrs: dict) -> Markup | None:
     """``f(**attrs)`` for the widgets that make most forms (text inputs, text areas,
-    checkboxes, hidden fields such as the CSRF token), written as their WTForms widget
+    checkboxes, file inputs, hidden fields such as the CSRF token), written as their WTForms widget
     writes them, without its attribute formatting (some 150 calls a field); None for any
     other widget, which renders itself (:meth:`HubForm.Meta.render_field`)."""
     widget = f.widget
@@ -453,6 +453,7 @@ def widget_html(f, attrs: dict) -> Markup | None:
     if not (
         kind is TextArea
         or kind is CheckboxInput
+        or kind is FileInput
         or (isinstance(widget, Input) and kind.__call__ is Input.__call__)
     ):
         return None
@@ -475,6 +476,10 @@ def widget_html(f, attrs: dict) -> Markup | None:
         return Markup(f"<textarea {_params(kwargs)}>\r\n{escape(f._value())}</textarea>")
     if kind is CheckboxInput and getattr(f, "checked", f.data):
         kwargs.setdefault("checked", True)
+    elif kind is FileInput:  # FileInput.__call__: browsers ignore a file input's value
+        kwargs["value"] = False
+        if widget.multiple:
+            kwargs["multiple"] = True
     kwargs.setdefault("type", widget.input_type)
     if "value" not in kwargs:
         kwargs["value"] = f._value()

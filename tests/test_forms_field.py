@@ -12,7 +12,9 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FileField,
     IntegerField,
+    MultipleFileField,
     PasswordField,
     RadioField,
     SelectField,
@@ -79,6 +81,8 @@ class EveryKind(HubForm):
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
     )
+    upload = FileField("File", [validators.InputRequired()], render_kw={"accept": ".csv"})
+    uploads = MultipleFileField("Files", description="Several")
 
 
 class RenderedByWTForms(EveryKind):
@@ -107,4 +111,4 @@ def test_render_field_writes_what_the_former_macro_wrote(app, language):
                     for extra in ({}, {"class_": "k", "data_x": "<y>", "aria_label": "z"}):
                         assert f(**extra) == plain(**extra), (f.name, extra)
                     compared += 1
-    assert compared == 48
+    assert compared == 56
