@@ -23,7 +23,7 @@ import sys
 from collections import ChainMap
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context
+from flask import Flask, Response, has_request_context
 from flask.globals import _cv_request
 from jinja2 import Template
 from jinja2.runtime import new_context
@@ -79,6 +79,32 @@ def _flat(mapping):
     return flat
 
 
+class HubResponse(Response):
+    """Flask's response, handed to the WSGI server without a copy of its headers when
+    werkzeug would change nothing in the copy.
+
+    ``get_wsgi_headers`` copies every header into a new ``Headers`` (validating each name and
+    value again: some 90 calls a page) so as to adjust the copy: an absolute ``Location``, a
+    ``Content-Location`` made a URI, no ``Content-Length`` on 1xx, 204 and 304 answers, one
+    computed for a buffered body without it. A response needing none of these (a page: 200
+    with its length) gives its own headers, which the caller only turns into a list."""
+
+    def get_wsgi_headers(self, environ):
+        status = self.status_code
+        if status >= 200 and status != 204 and status != 304:
+            has_length = False
+            for key, _value in self.headers:
+                key = key.lower()
+                if key == "location" or key == "content-location":
+                    break
+                if key == "content-length":
+                    has_length = True
+            else:
+                if has_length or not (self.automatically_set_content_length and self.is_sequence):
+                    return self.headers
+        return super().get_wsgi_headers(environ)
+
+
 class HubFlask(Flask):
     """Flask whose external URLs (``url_for(..., _external=True)``, in code and templates)
     start with ``BASE_URL`` when it is set, whatever the request's Host header says, and whose
@@ -87,6 +113,7 @@ class HubFlask(Flask):
     (deploy/nginx.conf serves these names from disk)."""
 
     _fingerprints: dict
+    response_class = HubResponse
 
     def ensure_sync(self, func):
         """Flask asks this of every hook and view on every request (``before_request``,

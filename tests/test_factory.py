@@ -71,3 +71,33 @@ def test_config_py_in_the_instance_is_read(tmp_path):
     (tmp_path / "config.py").write_text('THEME = "ocean"\nlowercase_ignored = 1\n')
     config = load_config(tmp_path)
     assert config["THEME"] == "ocean" and "LOWERCASE_IGNORED" not in config
+
+
+@pytest.mark.parametrize(
+    "body, status, headers",
+    [
+        ("page", 200, {}),
+        ("", 204, {}),
+        ("", 304, {"ETag": '"a"', "Content-Type": "text/html"}),
+        ("", 302, {"Location": "/é?x=1"}),
+        ("page", 200, {"Content-Location": "/é"}),
+        (iter([b"streamed"]), 200, {}),
+        ("", 101, {}),
+    ],
+    ids=["page", "204", "304", "redirect", "content-location", "stream", "1xx"],
+)
+def test_wsgi_headers_are_werkzeugs(body, status, headers):
+    """hub.deployment.HubResponse hands its own headers to the WSGI server only when
+    werkzeug would have changed nothing in its copy of them."""
+    from flask import Response
+    from werkzeug.test import create_environ
+
+    from hub.deployment import HubResponse
+
+    environ = create_environ("/page")
+    ours = HubResponse(body, status, headers).get_wsgi_response(environ)
+    if isinstance(body, str):
+        theirs = Response(body, status, headers).get_wsgi_response(environ)
+    else:
+        theirs = Response(iter([b"streamed"]), status, headers).get_wsgi_response(environ)
+    assert (ours[1], ours[2]) == (theirs[1], theirs[2])
