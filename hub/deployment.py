@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, has_request_context
 from flask.globals import _cv_request
 from jinja2 import Template
-from jinja2.runtime import new_context
+from jinja2.runtime import Context, new_context
+from jinja2.utils import _PassArg, internalcode
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -68,6 +69,45 @@ class _Template(Template):
         return new_context(
             self.environment, self.name, self.blocks, vars, shared, _flat(self.globals), locals
         )
+
+
+class _Context(Context):
+    """Jinja's context, whose ``call`` (every ``{{ f(...) }}`` of a template: a page makes
+    30 to 100) reads a callable's ``jinja_pass_arg`` with ``getattr`` instead of through
+    ``_PassArg.from_obj`` twice (four calls fewer each). Same rules: a callable object whose
+    ``__call__`` is marked is called through it; the context, evaluation context or
+    environment is passed first as marked; loop and block variables are seen by a function
+    that takes the context."""
+
+    @internalcode
+    def call(__self, __obj, *args, **kwargs):
+        if __debug__:
+            __traceback_hide__ = True
+
+        method = getattr(__obj, "__call__", None)  # noqa: B004
+        if method is not None and getattr(method, "jinja_pass_arg", None) is not None:
+            __obj = method
+        pass_arg = getattr(__obj, "jinja_pass_arg", None)
+        if pass_arg is not None:
+            if pass_arg is _PassArg.context:
+                if kwargs.get("_loop_vars"):
+                    __self = __self.derived(kwargs["_loop_vars"])
+                if kwargs.get("_block_vars"):
+                    __self = __self.derived(kwargs["_block_vars"])
+                args = (__self, *args)
+            elif pass_arg is _PassArg.eval_context:
+                args = (__self.eval_ctx, *args)
+            elif pass_arg is _PassArg.environment:
+                args = (__self.environment, *args)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
 
 
 def _flat(mapping):
@@ -137,6 +177,7 @@ class HubFlask(Flask):
     def create_jinja_environment(self):
         environment = super().create_jinja_environment()
         environment.template_class = _Template
+        environment.context_class = _Context
         return environment
 
     def static_name(self, filename: str) -> str:

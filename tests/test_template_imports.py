@@ -69,3 +69,42 @@ def test_a_render_context_holds_every_global_first_layer_first(app):
         assert context.globals_keys == jinja.globals_keys
         assert context.parent["colon"] == "mine" and context.parent["x"] == 1
         assert "render_field" in context.parent
+
+
+def test_template_calls_pass_what_jinja_passes(app):
+    """hub.deployment._Context.call: the same arguments as Jinja's own Context.call for
+    plain functions, functions taking the context (with loop and block variables), the
+    evaluation context or the environment, callable objects, and StopIteration."""
+    from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
+
+    @pass_context
+    def seen(context, name):
+        return f"{name}={context.get(name)}"
+
+    class Greeter:
+        @pass_environment
+        def __call__(self, environment, who):
+            return f"{type(environment).__name__ == type(app.jinja_env).__name__}:{who}"
+
+    def stops():
+        raise StopIteration
+
+    functions = {
+        "plain": lambda *a, **k: f"{a}{sorted(k.items())}",
+        "seen": seen,
+        "autoescaped": pass_eval_context(lambda eval_ctx: eval_ctx.autoescape),
+        "greet": Greeter(),
+        "stops": stops,
+    }
+    source = (
+        "{{ plain(1, b=2) }}|{% set top = 'T' %}{{ seen('top') }}|"
+        "{% for item in [1, 2] %}{% set each = item %}{{ seen('each') }},{% endfor %}|"
+        "{% block part %}{% set inner = 'I' %}{{ seen('inner') }}{% endblock %}|"
+        "{{ autoescaped() }}|{{ greet('you') }}|[{{ stops() }}]"
+    )
+    ours = app.jinja_env.overlay(autoescape=True).from_string(source)
+    assert type(ours.new_context()).__name__ == "_Context"
+    plain = Environment(autoescape=True).from_string(source)
+    with app.test_request_context():
+        assert ours.render(**functions) == plain.render(**functions)
+        assert "each=1,each=2," in ours.render(**functions)
