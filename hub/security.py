@@ -238,6 +238,26 @@ class HubSessionInterface(SecureCookieSessionInterface):
             self._decoded[value] = dict(data)
         return self.session_class(data)
 
+    def save_session(self, app, session, response):
+        """Flask's, skipped when all it would do is add ``Cookie`` to a ``Vary`` header that
+        already names it (set_security_headers, an after_request hook, gives every response
+        ``Vary: HX-Request, Cookie``): a session that sets no cookie, as on most requests.
+        Flask parses the Vary header into a set to find that out (some 35 calls)."""
+        if (
+            not self.should_set_cookie(app, session) if session else not session.modified
+        ) and _varies_on_cookie(response.headers):
+            return
+        super().save_session(app, session, response)
+
+
+def _varies_on_cookie(headers) -> bool:
+    for name, value in headers:
+        if name.lower() == "vary" and "cookie" in (
+            part.strip().lower() for part in value.split(",")
+        ):
+            return True
+    return False
+
 
 PLAIN_VALUES = frozenset({str, int, float, bool, type(None)})
 
