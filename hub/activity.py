@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup
 from sqlalchemy import Select
 
 
@@ -53,7 +55,29 @@ def activity_items(found) -> list[ActivityItem]:
     for listed, rows in zip(lists, page_sections_with("dashboard", None, lists), strict=True):
         items += [item for item in map(listed.item, rows) if item is not None]
     items.sort(key=lambda item: item.date.isoformat() if item.date else "", reverse=True)
-    return items
+    return _translated(items)
+
+
+def _translated(items: list[ActivityItem]) -> list[ActivityItem]:
+    """``items`` with their lazy labels (kind, status) translated once per message: a list
+    of fifty contributions makes fifty lazy "Contribution" labels, each translated again
+    where the page writes it. A translation is written as a lazy string is (Markup: it is
+    the hub's own text, not escaped)."""
+    done: dict = {}
+
+    def text(value):
+        if not isinstance(value, LazyString) or value._kwargs:
+            return value
+        key = (value._func, value._args)
+        found = done.get(key)
+        if found is None:
+            found = done[key] = Markup(str(value))
+        return found
+
+    return [
+        ActivityItem(text(item.kind), item.title, item.url, item.date, text(item.status))
+        for item in items
+    ]
 
 
 @dataclass(frozen=True)
