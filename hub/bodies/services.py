@@ -61,8 +61,26 @@ def capabilities(user, body: Body, day: date | None = None) -> set[str]:
     if user.can("bodies.manage"):
         return set(CAPABILITIES)
     day = day or local_today()
-    roles = {m.role for m in body.members if m.user_id == user.id and m.active_on(day)}
+    roles = _roles_read(user, body, day)
+    if roles is None:
+        roles = {m.role for m in body.members if m.user_id == user.id and m.active_on(day)}
     return {cap for cap, allowed in CAPABILITIES.items() if roles & allowed}
+
+
+def note_roles(user, body: Body, roles, day: date) -> None:
+    """Records for this request the roles ``user`` holds in ``body`` on ``day``, read with
+    the body (the body's page): :func:`capabilities` then need not read its members."""
+    memo = g.setdefault("hub_body_roles", {})
+    memo[(body.id, user.id, day, datacache.data_version())] = frozenset(roles)
+
+
+def _roles_read(user, body: Body, day: date):
+    if not has_request_context():
+        return None
+    memo = g.get("hub_body_roles")
+    if not memo:
+        return None
+    return memo.get((body.id, user.id, day, datacache.data_version()))
 
 
 def can(user, body: Body, capability: str) -> bool:
@@ -89,6 +107,9 @@ def acts_for(user, body: Body, capability: str = "act") -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     today = local_today()
+    roles = _roles_read(user, body, today)
+    if roles is not None:
+        return bool(roles & CAPABILITIES[capability])
     return any(
         m.user_id == user.id and m.role in CAPABILITIES[capability] and m.active_on(today)
         for m in body.members

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import cache
 
 from flask import (
     Blueprint,
@@ -17,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import audit, workqueue
@@ -30,10 +31,12 @@ from ..invitations import services as invitations
 from ..paging import capped_count, sort_key, sorted_page
 from ..permissions import permission_required
 from ..ratelimits import limit_writes
-from ..sessions.services import sessions_for
+from ..sessions.models import Meeting
+from ..sharedparts import Deferred
+from ..slots import ListQuery, list_query, read_lists
 from ..territory.models import Commune, Neighbourhood, neighbourhood_choices
 from ..text import csv_response, unique_slug
-from ..timeutil import local_today
+from ..timeutil import local_today, start_of_local_day
 from ..web import fail, int_arg
 from . import services
 from .draw import DrawError
@@ -196,31 +199,124 @@ def export_csv():
 
 @bp.route("/bodies/<int:body_id>")
 def show(body_id: int):
-    body = get_body(body_id)
-    caps = services.capabilities(current_user, body)
-    upcoming = sessions_for(
-        [("body", body.id)],
-        upcoming_only=True,
-        include_cancelled=False,
-        limit=20,
-        with_neighbourhoods=False,
-    )
-    draws = db.session.scalars(
-        # Each draw's body is the page's (already loaded): not joined again.
-        select(Draw)
-        .where(Draw.body_id == body.id)
-        .options(lazyload(Draw.body))
-        .order_by(Draw.id.desc())
-    ).all()
+    """The body's page. What every viewer sees alike (``data``: its neighbourhoods, members,
+    upcoming sessions and draws) is read only when a shared part of the page is rendered,
+    not when it is served kept (hub.sharedparts); what the viewer may do for the body is
+    read with the body, in its statement."""
+    body = _body_for_viewer(body_id)
     return render_template(
         "bodies/show.html",
         body=body,
-        caps=caps,
-        sessions=upcoming,
-        draws=draws,
-        members=body.active_members(),
+        caps=services.capabilities(current_user, body),
+        data=Deferred(lambda: _shared_data(body)),
         role_labels=services.ROLE_LABELS,
     )
+
+
+def _body_for_viewer(body_id: int) -> Body:
+    """The body (404), with the roles the viewer holds in it today, noted for
+    :func:`services.capabilities` (its sections ask too): one statement, built once per
+    worker. Its neighbourhoods are left to the page's shared part."""
+    user = current_user
+    today = local_today()
+    values = {"body_id": body_id, "user_id": user.id if user.is_authenticated else None}
+    rows = db.session.execute(_body_and_roles(), {**values, "today": today}).all()
+    if not rows:
+        abort(404)
+    body = rows[0][0]
+    if user.is_authenticated:
+        services.note_roles(user, body, {role for _body, role in rows if role}, today)
+    return body
+
+
+@cache
+def _body_and_roles():
+    today = bindparam("today")
+    mine = and_(
+        BodyMember.body_id == Body.id,
+        BodyMember.user_id == bindparam("user_id"),
+        or_(BodyMember.mandate_start.is_(None), BodyMember.mandate_start <= today),
+        or_(BodyMember.mandate_end.is_(None), BodyMember.mandate_end >= today),
+    )
+    return (
+        select(Body, BodyMember.role)
+        .outerjoin(BodyMember, mine)
+        .where(Body.id == bindparam("body_id"))
+        .options(lazyload(Body.neighbourhoods))
+    )
+
+
+def _shared_data(body: Body) -> dict:
+    """What the page shows every viewer alike, in one statement."""
+    built = _lists_built()
+    values = {"body_id": body.id}
+    params = {
+        "neighbourhoods": values,
+        "members": {**values, "today": local_today()},
+        "sessions": {**values, "since": start_of_local_day()},
+        "draws": values,
+    }
+    found = read_lists(
+        {
+            name: ListQuery(query, order_by=order_by, limit=limit, params=params[name])
+            for name, (query, order_by, limit) in built.items()
+        }
+    )
+    return dict(
+        neighbourhoods=[row.name for row in found["neighbourhoods"]],
+        members=found["members"],
+        sessions=found["sessions"],
+        draws=found["draws"],
+    )
+
+
+@list_query
+def _lists_built() -> dict[str, tuple]:
+    """The page's lists as plain rows (``name: (query, order_by, limit)``)."""
+    body_id = bindparam("body_id")
+    today = bindparam("today")
+    return {
+        "neighbourhoods": (
+            select(Neighbourhood.name)
+            .join(body_neighbourhood, body_neighbourhood.c.neighbourhood_id == Neighbourhood.id)
+            .where(body_neighbourhood.c.body_id == body_id),
+            (Neighbourhood.name,),
+            None,
+        ),
+        "members": (
+            select(
+                BodyMember.name,
+                BodyMember.role,
+                BodyMember.draw_id,
+                BodyMember.mandate_start,
+                BodyMember.mandate_end,
+            ).where(
+                BodyMember.body_id == body_id,
+                or_(BodyMember.mandate_start.is_(None), BodyMember.mandate_start <= today),
+                or_(BodyMember.mandate_end.is_(None), BodyMember.mandate_end >= today),
+            ),
+            (BodyMember.id,),
+            None,
+        ),
+        # As sessions_for(upcoming_only=True, include_cancelled=False, limit=20).
+        "sessions": (
+            select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.place).where(
+                or_(
+                    and_(Meeting.target_type == "body", Meeting.target_id == body_id),
+                    and_(Meeting.organiser_type == "body", Meeting.organiser_id == body_id),
+                ),
+                Meeting.starts_at >= bindparam("since"),
+                Meeting.cancelled_at.is_(None),
+            ),
+            (Meeting.starts_at, Meeting.id),
+            20,
+        ),
+        "draws": (
+            select(Draw.id, Draw.title, Draw.drawn_at).where(Draw.body_id == body_id),
+            (Draw.id.desc(),),
+            None,
+        ),
+    }
 
 
 @bp.route("/bodies/<int:body_id>/to-do")
