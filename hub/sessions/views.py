@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -20,13 +21,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 
+from ..accounts.models import User
 from ..confirm import changing, confirm_first
 from ..db import write_transaction
 from ..errors import RuleError
 from ..extensions import db, htmx
 from ..forms import HubForm, add_error, choices, form_action, require_sent
 from ..registry import registry
+from ..sharedparts import Deferred, personal_bit
+from ..slots import ListQuery, list_query, read_lists
+from ..territory.models import Neighbourhood
 from ..text import csv_response
 from ..timeutil import local_now
 from . import checkin, services
@@ -46,7 +53,13 @@ from .forms import (
     WalkInForm,
 )
 from .ical import ACCESS_LABELS, MODE_LABELS, accessibility_text, public_location, session_ics
-from .models import ACCESS_FEATURES, Meeting, MeetingRegistration, MinutesAmendment
+from .models import (
+    ACCESS_FEATURES,
+    Meeting,
+    MeetingRegistration,
+    MinutesAmendment,
+    meeting_neighbourhood,
+)
 from .services import SessionRuleError
 
 bp = Blueprint("sessions", __name__, template_folder="templates")
@@ -98,7 +111,7 @@ def _registration_context(
     )
 
 
-def _json_ld(meeting: Meeting) -> Markup:
+def _json_ld(meeting: Meeting, organiser) -> Markup:
     """schema.org ``Event`` of the session (rendered as a JSON data block, never run)."""
     base = (current_app.config.get("BASE_URL") or request.host_url).rstrip("/")
     mode = meeting.attendance_mode
@@ -148,7 +161,6 @@ def _json_ld(meeting: Meeting) -> Markup:
         locations.append({"@type": "VirtualLocation", "url": page})
     if locations:
         data["location"] = locations[0] if len(locations) == 1 else locations
-    organiser = services.organiser_of(meeting)
     if organiser is not None:
         link = _link(organiser)
         data["organizer"] = {
@@ -165,31 +177,111 @@ def _json_ld(meeting: Meeting) -> Markup:
 
 @bp.route("/sessions/<int:meeting_id>")
 def show(meeting_id: int):
-    meeting = get_meeting(meeting_id)
+    # Its neighbourhoods are left to the page's shared part (``data``).
+    meeting = db.session.get(
+        Meeting, meeting_id, options=[lazyload(Meeting.neighbourhoods)]
+    ) or abort(404)
     return _show(meeting)
 
 
 def _show(meeting: Meeting, status: int = 200, message: str = "", form=None):
-    target = _link(services.target_of(meeting))
+    """The session's page. What every viewer sees alike (``data``: what it is about, who
+    organises it, its neighbourhoods, its public participants, its JSON-LD) is read only
+    when a shared part of the page is rendered, not when it is served kept
+    (hub.sharedparts); the viewer's registration and what they may do, for each."""
+    context = _registration_context(meeting, message, form=form)
+    g.hub_session_registered = {meeting.id: context["registered"]}
+    # Read for every viewer all the same (lean: a row and its joined relations): who may
+    # organise is asked of them, and the features' sections show them.
+    target, organiser = services.target_of(meeting), services.organiser_of(meeting)
     return render_template(
         "sessions/show.html",
+        data=Deferred(lambda: _shared_data(meeting, target, organiser)),
+        can_organise=services.can_organise(current_user, meeting),
+        minutes_status=minutes_cycle.STATUS_LABELS.get(meeting.minutes_status or "", ""),
+        can_amend=minutes_cycle.review_open(meeting)
+        and minutes_cycle.can_amend(current_user, meeting),
+        sections=minutes_cycle.SECTION_LABELS,
+        **context,
+    ), status
+
+
+def _shared_data(meeting: Meeting, target, organiser) -> dict:
+    target = _link(target)
+    found = read_lists(
+        {
+            name: ListQuery(query, order_by=order_by, params={"meeting_id": meeting.id})
+            for name, (query, order_by) in _lists_built().items()
+        }
+    )
+    participants = []
+    for row in found["participants"]:
+        shown = row.display_name if row.user_id is not None else row.name
+        if shown:
+            participants.append(shown)
+    return dict(
         context_link=target and target["url"],
         context_title=target and target["title"],
-        organiser=_link(services.organiser_of(meeting)),
-        can_organise=services.can_organise(current_user, meeting),
-        json_ld=_json_ld(meeting),
+        organiser=_link(organiser),
+        json_ld=_json_ld(meeting, organiser),
         mode_label=MODE_LABELS[meeting.attendance_mode],
         access_labels=[
             ACCESS_LABELS[f] for f in ACCESS_FEATURES if f in (meeting.access_features or [])
         ],
         location=public_location(meeting),
-        participants=services.public_participants(meeting),
-        minutes_status=minutes_cycle.STATUS_LABELS.get(meeting.minutes_status or "", ""),
-        can_amend=minutes_cycle.review_open(meeting)
-        and minutes_cycle.can_amend(current_user, meeting),
-        sections=minutes_cycle.SECTION_LABELS,
-        **_registration_context(meeting, message, form=form),
-    ), status
+        neighbourhoods=[row.name for row in found["neighbourhoods"]],
+        participants=participants,
+    )
+
+
+@list_query
+def _lists_built() -> dict[str, tuple]:
+    """The page's shared lists as plain rows, in one statement: the session's
+    neighbourhoods' names, and its public participants (as
+    ``services.public_participants``)."""
+    meeting_id = bindparam("meeting_id")
+    return {
+        "neighbourhoods": (
+            select(Neighbourhood.name)
+            .join(
+                meeting_neighbourhood,
+                meeting_neighbourhood.c.neighbourhood_id == Neighbourhood.id,
+            )
+            .where(meeting_neighbourhood.c.meeting_id == meeting_id),
+            (Neighbourhood.name,),
+        ),
+        "participants": (
+            select(
+                MeetingRegistration.user_id,
+                User.display_name,
+                MeetingRegistration.name,
+            )
+            .select_from(MeetingRegistration)
+            .outerjoin(User, User.id == MeetingRegistration.user_id)
+            .where(
+                MeetingRegistration.meeting_id == meeting_id,
+                MeetingRegistration.status == services.REGISTERED,
+                MeetingRegistration.public_name.is_(True),
+            ),
+            (MeetingRegistration.id,),
+        ),
+    }
+
+
+@personal_bit("sessions.online_link")
+def _online_link(meeting_id: int, online_url: str) -> str:
+    """After the place of a session held online: its link for who is registered, else a
+    hint that registered people get it (the session's page)."""
+    if not online_url:
+        return ""
+    registered = g.get("hub_session_registered", {}).get(meeting_id)
+    if registered is None:
+        registered = services.is_registered(db.session.get(Meeting, meeting_id), current_user)
+    if registered:
+        return Markup(' – <a href="{}">{}</a>').format(online_url, _("Join online"))
+    return Markup(' <span class="hint">({})</span>').format(
+        _("the link is given to registered people")
+    )
 
 
 def _registration_action(meeting_id: int, action, success):
