@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import Text, bindparam, cast, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .. import audit
 from ..db import write_transaction
@@ -32,6 +32,7 @@ from ..forms import HubForm, choices
 from ..paging import capped_count, sort_key, sorted_page
 from ..permissions import permission_required
 from ..settings import get_setting
+from ..sharedparts import Deferred
 from ..text import slugify
 from . import services
 from .forms import CommuneForm, DeleteForm, NeighbourhoodForm
@@ -91,37 +92,54 @@ def index():
 @bp.route("/territory/<slug>")
 def neighbourhood(slug: str):
     """A neighbourhood's page: its map; what concerns it (bodies, projects, events,
-    petitions…) comes from the features through ``hub_neighbourhood_page``."""
-    rows = db.session.execute(_neighbourhood_and_outlines(), {"slug": slug}).all()
-    if not rows:
+    petitions…) comes from the features through ``hub_neighbourhood_page``. The map, the
+    same for every viewer, is read and drawn only when the page's shared part is rendered,
+    not when it is served kept (hub.sharedparts): a request then reads the neighbourhood
+    without any boundary."""
+    quarter = db.session.scalar(_neighbourhood_of_slug(), {"slug": slug})
+    if quarter is None:
         abort(404)
-    quarter = rows[0][0]
-    outlines = tuple(row[1:] for row in rows)
-    boundary_map, place = _neighbourhood_map(quarter, outlines) if quarter.boundary else NO_MAP
     return render_template(
-        "territory/neighbourhood.html", quarter=quarter, boundary_map=boundary_map, place=place
+        "territory/neighbourhood.html",
+        quarter=quarter,
+        data=Deferred(lambda: _shared_data(quarter)),
     )
+
+
+def _shared_data(quarter: Neighbourhood) -> dict:
+    rows = db.session.execute(_outlines(), {"commune_id": quarter.commune_id}).all()
+    outlines = tuple(tuple(row) for row in rows)
+    own = next((text for ident, _name, text in outlines if ident == quarter.id), None)
+    boundary_map, place = (
+        _neighbourhood_map(quarter, outlines) if own and json.loads(own) else NO_MAP
+    )
+    return {"boundary_map": boundary_map, "place": place}
 
 
 NO_MAP = (Markup(""), "")
 
 
 @cache
-def _neighbourhood_and_outlines():
-    """The neighbourhood of a slug, once beside each neighbourhood of its commune (itself
-    included) with its name and stored boundary as JSON text, in one query built once per
-    worker."""
-    other = aliased(Neighbourhood)
+def _neighbourhood_of_slug():
+    """The neighbourhood of a slug with its commune, without their boundaries (built once
+    per worker)."""
     return (
-        select(
-            Neighbourhood,
-            other.id.label("outline_id"),
-            other.name.label("outline_name"),
-            cast(other.boundary, Text).label("outline_boundary"),
-        )
-        .join(other, other.commune_id == Neighbourhood.commune_id)
+        select(Neighbourhood)
         .where(Neighbourhood.slug == bindparam("slug"))
-        .order_by(other.name, other.id)
+        .options(
+            defer(Neighbourhood.boundary), joinedload(Neighbourhood.commune).defer(Commune.boundary)
+        )
+    )
+
+
+@cache
+def _outlines():
+    """Each neighbourhood of a commune with its name and stored boundary as JSON text, by
+    name (built once per worker)."""
+    return (
+        select(Neighbourhood.id, Neighbourhood.name, cast(Neighbourhood.boundary, Text))
+        .where(Neighbourhood.commune_id == bindparam("commune_id"))
+        .order_by(Neighbourhood.name, Neighbourhood.id)
     )
 
 
