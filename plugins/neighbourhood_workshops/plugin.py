@@ -29,7 +29,6 @@ from hub.plugin import (
     list_query,
     local_now,
     render_section,
-    sessions,
 )
 
 from .models import Facilitator, Workshop, workshop_neighbourhood
@@ -138,12 +137,33 @@ def hub_openapi_paths():
     return OPENAPI
 
 
-def _with_sessions(workshops):
-    """Workshops with their sessions split into past and to come (one query: the section
-    shows the sessions' dates, not their neighbourhoods)."""
-    found = sessions.sessions_by_target(
-        "neighbourhood_workshops_workshop", [w.id for w in workshops], with_neighbourhoods=False
+@cache
+def _sessions_of_workshops():
+    """The sessions of the workshops ``ids`` (what a workshop section shows of them: their
+    dates, whether cancelled, whether their minutes are published), as plain rows."""
+    return (
+        select(
+            Session.target_id,
+            Session.id,
+            Session.starts_at,
+            Session.cancelled_at,
+            Session.minutes_status,
+        )
+        .where(
+            Session.target_type == "neighbourhood_workshops_workshop",
+            Session.target_id.in_(bindparam("ids", expanding=True)),
+        )
+        .order_by(Session.starts_at, Session.id)
     )
+
+
+def _with_sessions(workshops):
+    """Workshops with their sessions split into past and to come (one query, built once per
+    worker: the section shows the sessions' dates, not their neighbourhoods)."""
+    found = {w.id: [] for w in workshops}
+    if found:
+        for row in db.session.execute(_sessions_of_workshops(), {"ids": list(found)}):
+            found[row.target_id].append(row)
     now = local_now()
     return [
         {
