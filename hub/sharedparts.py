@@ -35,7 +35,7 @@ from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 
 from flask import current_app, g, request, session
-from flask.globals import _cv_request
+from flask.globals import _cv_app, _cv_request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -210,17 +210,44 @@ class SharedParts:
 
 def shared_part(site: Hashable, keys: Hashable, render: Callable[[], str]) -> Markup:
     """``render()``'s HTML, shared by every viewer with the same audience (module doc)."""
-    parts: SharedParts | None = current_app.extensions.get("hub_shared_parts")
+    app_context = _cv_app.get()
+    parts: SharedParts | None = app_context.app.extensions.get("hub_shared_parts")
     if parts is None or parts.seconds <= 0 or _cv_request.get(None) is None:
         return Markup(render())
     if _rendering_shared.get():  # a part inside a part: the outer one is kept
         return Markup(render())
+    state = app_context.g.__dict__
+    viewer = state.get("hub_shared_viewer")
+    if viewer is None:
+        viewer = state["hub_shared_viewer"] = _viewer_of_request()
+    user, audience, request_key, wrote_at = viewer
+    key = (site, keys, request_key)
+    now = time.monotonic()
+    version = datacache.data_version()
+    found = parts.entries.get(key)
+    if found is not None:
+        entry, expires, entry_version, started = found
+        if expires > now and entry_version == version and started > wrote_at:
+            return Markup(render()) if entry is None else _fill(entry)
+    started = state.get("hub_request_started", 0.0)
+    started_version = state.get("hub_request_data_version", version)
+    entry = _render_as_audience(render, audience, user)
+    if started_version == version:  # else this request wrote before: not kept
+        with parts.lock:
+            if len(parts.entries) >= _MAX_ENTRIES:
+                parts.entries.clear()
+            # ``None``: the part turned out personal; remembered so as not to try each time.
+            parts.entries[key] = (entry, now + parts.seconds, version, started)
+    return Markup(render()) if entry is None else _fill(entry)
+
+
+def _viewer_of_request() -> tuple:
+    """The viewer, their audience, what the key of every part of this request holds besides
+    the part's own keys, and the time of the viewer's latest write (once per request)."""
     user = current_user._get_current_object()
     audience = AudienceViewer(user)
     hub = current_app.extensions["hub"]
-    key = (
-        site,
-        keys,
+    request_key = (
         audience.key,
         locale_name(),
         hub.settings.version,
@@ -231,24 +258,8 @@ def shared_part(site: Hashable, keys: Hashable, render: Callable[[], str]) -> Ma
         request.full_path,
         request.headers.get("HX-Request", ""),
     )
-    now = time.monotonic()
-    version = datacache.data_version()
     wrote_at = session.get(WROTE_AT, 0) if audience.is_authenticated else 0
-    found = parts.entries.get(key)
-    if found is not None:
-        entry, expires, entry_version, started = found
-        if expires > now and entry_version == version and started > wrote_at:
-            return Markup(render()) if entry is None else _fill(entry)
-    started = g.get("hub_request_started", 0.0)
-    started_version = g.get("hub_request_data_version", version)
-    entry = _render_as_audience(render, audience, user)
-    if started_version == version:  # else this request wrote before: not kept
-        with parts.lock:
-            if len(parts.entries) >= _MAX_ENTRIES:
-                parts.entries.clear()
-            # ``None``: the part turned out personal; remembered so as not to try each time.
-            parts.entries[key] = (entry, now + parts.seconds, version, started)
-    return Markup(render()) if entry is None else _fill(entry)
+    return user, audience, request_key, wrote_at
 
 
 def _render_as_audience(render, audience: AudienceViewer, user) -> tuple | None:

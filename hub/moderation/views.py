@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..confirm import changing
 from ..errors import login_required_response
@@ -16,6 +16,7 @@ from ..forms import HubForm, form_action
 from ..permissions import permission_required
 from ..ratelimits import limit_writes
 from ..registry import registry
+from ..security import request_user
 from ..settings import get_setting
 from ..sharedparts import personal_bit
 from ..web import fail
@@ -290,14 +291,15 @@ def decisions():
 def _report_link(target_type: str, target_id: int, author_id, label: str, before: str = ""):
     """The link to report a text shown in a shared part (so not hidden), for a logged-in
     viewer with a confirmed address who did not write it (:func:`services.reportable`)."""
-    user = current_user
+    user = request_user()
     if not user.is_authenticated or not user.email_confirmed or author_id == user.id:
         return ""
     if not registry().get(target_type).moderation:
         return ""
     url = url_for("moderation.report", target_type=target_type, target_id=target_id)
-    return Markup('{}<a href="{}">{}<span class="visually-hidden"> {}</span></a>').format(
-        before, url, _("Report"), label
+    return Markup(
+        f'{escape(before)}<a href="{escape(url)}">{escape(_("Report"))}'
+        f'<span class="visually-hidden"> {escape(label)}</span></a>'
     )
 
 
@@ -305,13 +307,14 @@ def _report_link(target_type: str, target_id: int, author_id, label: str, before
 def _appeal_link(decision_id: int, author_id, may_appeal: bool, appeal_pending: bool):
     """The author's own link to appeal a hiding (:func:`services.may_appeal`), or the note
     that their appeal is being examined, after a hidden text's notice."""
-    if not current_user.is_authenticated or author_id != current_user.id:
+    user = request_user()
+    if not user.is_authenticated or author_id != user.id:
         return ""
     if may_appeal:
         url = url_for("moderation.appeal", decision_id=decision_id)
-        return Markup(' · <a href="{}">{}</a>').format(url, _("Appeal this decision"))
+        return Markup(f' · <a href="{escape(url)}">{escape(_("Appeal this decision"))}</a>')
     if appeal_pending:
-        return Markup(" · {}").format(_("Your appeal is being examined."))
+        return Markup(f" · {escape(_('Your appeal is being examined.'))}")
     return ""
 
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, func, select
 
 from ... import audit
@@ -19,6 +19,7 @@ from ...forms import HubForm, form_action, require_sent
 from ...moderation import services as moderation
 from ...paging import keyset_page
 from ...ratelimits import limit_writes
+from ...security import request_user
 from ...sharedparts import Deferred, personal_bit
 from ...slots import ListQuery, page_sections, page_sections_with, read_lists
 from ...slots import list_query as built_once
@@ -367,19 +368,20 @@ def follow(project: Project):
 @personal_bit("projects.change_contribution")
 def _change_contribution_link(project_id: int, contribution_id: int, author_id: int) -> str:
     """The author's link to change a contribution still open to change (project page)."""
-    if not current_user.is_authenticated or author_id != current_user.id:
+    user = request_user()
+    if not user.is_authenticated or author_id != user.id:
         return ""
     url = url_for(
         "projects.edit_contribution", project_id=project_id, contribution_id=contribution_id
     )
-    return Markup(' · <a href="{}">{}</a>').format(url, _("change my contribution"))
+    return Markup(f' · <a href="{escape(url)}">{escape(_("change my contribution"))}</a>')
 
 
 @personal_bit("projects.correct_answer")
 def _correct_answer_link(project_id: int, answer_id: int, owner_id, is_remote: bool) -> str:
     """The link to correct an answer, for who may answer the project's contributions."""
     project = SimpleNamespace(owner_id=owner_id, is_remote=is_remote)
-    if not services.can_answer(current_user, project):
+    if not services.can_answer(request_user(), project):
         return ""
     url = url_for("projects.correct_answer", project_id=project_id, answer_id=answer_id)
-    return Markup('<p><a href="{}">{}</a></p>').format(url, _("Correct this answer"))
+    return Markup(f'<p><a href="{escape(url)}">{escape(_("Correct this answer"))}</a></p>')
