@@ -156,11 +156,16 @@ def check_limits_only_where_set(app) -> None:
     check of this request left on the request context: without one, they are skipped."""
     before = limiter._check_request_limit
     after = next(
-        hook
-        for hook in app.after_request_funcs.get(None, [])
-        if isinstance(hook, partial) and hook.args == (limiter,)
+        (
+            hook
+            for hook in app.after_request_funcs.get(None, [])
+            if isinstance(hook, partial) and hook.args == (limiter,)
+        ),
+        None,
     )
     teardown = limiter._Limiter__release_context
+    if after is None:  # limits switched off (RATELIMIT_ENABLED false): no hooks were set
+        return
 
     def check_request_limit():
         if _limits_outside_views():
@@ -175,8 +180,9 @@ def check_limits_only_where_set(app) -> None:
             teardown(exc)
 
     for hooks, old, new in (
-        (app.before_request_funcs[None], before, check_request_limit),
-        (app.after_request_funcs[None], after, inject_headers),
-        (app.teardown_request_funcs[None], teardown, release_context),
+        (app.before_request_funcs.get(None, []), before, check_request_limit),
+        (app.after_request_funcs.get(None, []), after, inject_headers),
+        (app.teardown_request_funcs.get(None, []), teardown, release_context),
     ):
-        hooks[hooks.index(old)] = new
+        if old in hooks:
+            hooks[hooks.index(old)] = new

@@ -358,3 +358,12 @@ def test_a_replayed_session_cookie_starts_from_its_own_contents_each_time(make_a
     assert seen == ["1", "1", "1"]
     assert client.get("/_test/count").text == "1"
     assert client.get("/_test/count").text == "2"
+
+
+def test_a_hub_with_rate_limits_switched_off_starts_and_serves(make_app):
+    """RATELIMIT_ENABLED false (load tests, a proxy that limits): Flask-Limiter sets no
+    request hooks, and the hub's wrapping of them must not need them."""
+    app = make_app(ratelimit_enabled=False)
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response.headers
