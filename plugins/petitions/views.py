@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from hub.plugin import (
+    Deferred,
     Neighbourhood,
     RuleError,
     Session,
@@ -119,19 +120,27 @@ def box_for(petition: Petition, message: str = "") -> dict:
 
 @bp.route("/")
 def index():
+    """The listing: the same for every viewer with the same roles, so a shared part of the
+    page (hub.sharedparts); its filters' choices and its page are read only when the part is
+    rendered (``data``), not when it is served kept. An htmx request gets the results alone,
+    without the filters' choices."""
     filters = Filters.from_args(request.args)
-    form = FilterForm(request.args, meta={"csrf": False}).fill_choices()
+    data = Deferred(lambda: _listing(filters, with_form=not htmx))
+    if htmx:
+        return render_template("petitions/_results.html", data=data)
+    return render_template("petitions/index.html", data=data)
+
+
+def _listing(filters: Filters, *, with_form: bool) -> dict:
     stmt = public_petitions(filters)
     total, more = capped_count(db.session, stmt)
     page = sorted_page(
         db.session, stmt, sort_keys(filters.sort), request.args.get("after"), PAGE_SIZE
     )
-    context = dict(
-        petitions=page.items, page=page, total=total, more=more, form=form, filters=filters
-    )
-    if htmx:
-        return render_template("petitions/_results.html", **context)
-    return render_template("petitions/index.html", **context)
+    found = dict(petitions=page.items, page=page, total=total, more=more)
+    if with_form:
+        found["form"] = FilterForm(request.args, meta={"csrf": False}).fill_choices()
+    return found
 
 
 # The page shows the collection's thresholds: read with the petition, not in a query of their own.
