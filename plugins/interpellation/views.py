@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defaultload
 
 from hub.plugin import (
+    Deferred,
     HubForm,
     RuleError,
     Session,
@@ -113,32 +114,36 @@ def threshold_preview():
 
 @bp.route("/")
 def index():
+    """The tracker: the same for every viewer with the same roles, so a shared part of the
+    page (hub.sharedparts); its page and counts are read only when the part is rendered
+    (``data``), not when it is served kept. An htmx request gets the tracker alone, without
+    the counts by stage and the threshold."""
     stage = request.args.get("stage", "")
     council = request.args.get("council", "")
     stage = stage if stage in PUBLIC_STAGES else ""
     council = council if council in COUNCIL_LABELS else ""
-    stmt = public_interpellations(stage, council)
-    total, more = capped_count(db.session, stmt)
-    page = sorted_page(db.session, stmt, LISTING_ORDER, request.args.get("after"), PAGE_SIZE)
     context = dict(
-        items=page.items,
-        total=total,
-        more=more,
-        page=page,
+        data=Deferred(lambda: _tracker(stage, council, whole_page=not htmx)),
         stage=stage,
         council=council,
         stage_labels={s: STAGE_LABELS[s] for s in PUBLIC_STAGES},
         council_labels=COUNCIL_LABELS,
-        counts=stage_counts(),
-        forming=forming_count(),
-        today=services.local_today(),
-        threshold=threshold_preview(),
     )
     if htmx:
         response = render_template("interpellation/_tracker.html", **context)
     else:
         response = render_template("interpellation/index.html", **context)
     return response, 200, {"Vary": "HX-Request"}
+
+
+def _tracker(stage: str, council: str, *, whole_page: bool) -> dict:
+    stmt = public_interpellations(stage, council)
+    total, more = capped_count(db.session, stmt)
+    page = sorted_page(db.session, stmt, LISTING_ORDER, request.args.get("after"), PAGE_SIZE)
+    found = dict(items=page.items, total=total, more=more, page=page, today=services.local_today())
+    if whole_page:
+        found.update(counts=stage_counts(), forming=forming_count(), threshold=threshold_preview())
+    return found
 
 
 # The page names the council session (date and place, a link), joined with the
