@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -41,6 +42,7 @@ from hub.plugin import (
     limit_signing,
     limit_writes,
     permission_required,
+    personal_bit,
     signatures,
     sorted_page,
     utcnow,
@@ -152,24 +154,49 @@ _WITH_DEBATE = joinedload(Petition.debate_session).lazyload(Session.neighbourhoo
 
 @bp.route("/<int:petition_id>")
 def detail(petition_id: int):
+    """A petition's page. What every viewer with the same roles sees alike is in shared parts
+    of the page (hub.sharedparts), keyed by what the view tells of the viewer (``text_shown``,
+    ``is_author``) where they show it; what they alone read (``data``: the public signers,
+    the answer's corrections) is read only when a part is rendered. The signing box, the
+    follow button, the author's notices and the discussion are the viewer's."""
     petition = _petition(petition_id, _WITH_THRESHOLDS, _WITH_DEBATE)
     if not _visible(petition):
         abort(404)
-    collection = petition.collection
     return render_template(
         "petitions/detail.html",
         petition=petition,
         box=box_for(petition),
-        signers=signatures.public_signers(collection.id) if collection else [],
+        data=Deferred(lambda: _shared_data(petition)),
         action_form=ActionForm(),
         is_author=_is_author(petition),
         text_shown=text_shown(petition),
+    )
+
+
+def _shared_data(petition: Petition) -> dict:
+    collection_id = petition.collection_id
+    return dict(
+        signers=signatures.public_signers(collection_id) if collection_id else [],
         answer_history_entries=(
             answers.corrections([petition.answer_id]).get(petition.answer_id, [])
             if petition.answer_id
             else []
         ),
     )
+
+
+@personal_bit("petitions.report_link")
+def _report_link(petition_id: int, author_id: int | None) -> str:
+    """The link to report the petition's text, shown in a shared part (so not hidden): as
+    ``moderated()`` writes it, for a logged-in viewer with a confirmed address who is not its
+    author."""
+    user = current_user
+    if not user.is_authenticated or not user.email_confirmed or author_id == user.id:
+        return ""
+    url = url_for("moderation.report", target_type="petition", target_id=petition_id)
+    return Markup(
+        '<p class="report-link"><a href="{}">{}<span class="visually-hidden"> {}</span></a></p>'
+    ).format(url, _("Report"), _("the petition"))
 
 
 @bp.route("/<int:petition_id>/count")
