@@ -196,7 +196,12 @@ def _report_link(petition_id: int, author_id: int | None) -> str:
     url = url_for("moderation.report", target_type="petition", target_id=petition_id)
     return Markup(
         '<p class="report-link"><a href="{}">{}<span class="visually-hidden"> {}</span></a></p>'
-    ).format(url, _("Report"), _("the petition"))
+    ).format(
+        # As the template wrote them: its translations are marked safe, not escaped again.
+        url,
+        Markup(_("Report")),
+        Markup(_("the petition")),
+    )
 
 
 @bp.route("/<int:petition_id>/count")
