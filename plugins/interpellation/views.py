@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import defaultload
 
@@ -31,6 +32,7 @@ from hub.plugin import (
     limit_signing,
     limit_writes,
     permission_required,
+    personal_bit,
     signatures,
     sorted_page,
     write_transaction,
@@ -51,6 +53,7 @@ from .models import (
     COUNCIL_LABELS,
     OUTCOME_LABELS,
     PUBLIC_STAGES,
+    SIGNATURES,
     STAGE_LABELS,
     Interpellation,
 )
@@ -155,18 +158,28 @@ _SESSION_WITHOUT_NEIGHBOURHOODS = defaultload(Interpellation.session).lazyload(
 
 @bp.route("/<int:interpellation_id>")
 def detail(interpellation_id: int):
+    """An interpellation's page. What every viewer with the same roles sees alike is in
+    shared parts of the page (hub.sharedparts), the committee's list keyed by ``member``
+    (the committee sees it while it forms); what they alone read (``data``: the public
+    signers, the committee, the answer's corrections) is read only when a part is rendered.
+    The signing box, the follow button, the committee's invitation and the discussion are
+    the viewer's."""
     interpellation = _interpellation(interpellation_id, _SESSION_WITHOUT_NEIGHBOURHOODS)
     if not _visible(interpellation):
         abort(404)
-    member = is_committee_member(interpellation)
-    answered = interpellation.current_stage() == "answered"
     return render_template(
         "interpellation/detail.html",
         item=interpellation,
         box=box_for(interpellation),
-        member=member,
+        member=is_committee_member(interpellation),
         today=services.local_today(),
-        threshold=threshold_preview(),
+        data=Deferred(lambda: _shared_data(interpellation)),
+    )
+
+
+def _shared_data(interpellation: Interpellation) -> dict:
+    answered = interpellation.current_stage() == "answered"
+    return dict(
         signers=(
             signatures.public_signers(interpellation.collection_id)
             if interpellation.collection_id
@@ -184,6 +197,25 @@ def detail(interpellation_id: int):
         ),
         # Only an answered interpellation shows its answer's corrections.
         correction_labels=correction_labels() if answered else {},
+    )
+
+
+@personal_bit("interpellation.report_link")
+def _report_link(interpellation_id: int, author_id: int | None) -> str:
+    """The link to report the interpellation's text, shown in a shared part (so not hidden):
+    as ``moderated()`` writes it, for a logged-in viewer with a confirmed address who is not
+    its author."""
+    user = current_user
+    if not user.is_authenticated or not user.email_confirmed or author_id == user.id:
+        return ""
+    url = url_for("moderation.report", target_type=SIGNATURES, target_id=interpellation_id)
+    return Markup(
+        '<p class="report-link"><a href="{}">{}<span class="visually-hidden"> {}</span></a></p>'
+    ).format(
+        # As the template wrote them: its translations are marked safe, not escaped again.
+        url,
+        Markup(_("Report")),
+        Markup(_("the interpellation")),
     )
 
 
