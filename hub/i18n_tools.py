@@ -24,9 +24,15 @@ METHOD_MAP = [
     ("**/templates/**.html", "jinja2"),
     ("**/templates/**.txt", "jinja2"),
 ]
+# The templates' own tags ({% memo %}, {% shared %}) must parse: Jinja's extractor would
+# otherwise skip a template it cannot parse, silently, and an update would drop its messages.
+_TEMPLATE_OPTIONS = {
+    "extensions": "jinja2.ext.do,hub.templating.MemoExtension,hub.templating.SharedExtension",
+    "silent": "false",
+}
 OPTIONS = {
-    "**/templates/**.html": {"extensions": "jinja2.ext.do"},
-    "**/templates/**.txt": {"extensions": "jinja2.ext.do"},
+    "**/templates/**.html": _TEMPLATE_OPTIONS,
+    "**/templates/**.txt": _TEMPLATE_OPTIONS,
 }
 KEYWORDS = {
     "_": None,
