@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import defaultload
+from sqlalchemy.orm import defaultload, lazyload
 
 from hub.plugin import (
     Deferred,
@@ -139,8 +139,17 @@ def index():
     return response, 200, {"Vary": "HX-Request"}
 
 
+# The tracker shows neither the author, nor the committee, nor the council session (whose
+# neighbourhoods, with their boundaries, were read for every page): only the signatures' count.
+_TRACKER_ROWS = (
+    lazyload(Interpellation.author),
+    lazyload(Interpellation.committee),
+    lazyload(Interpellation.session),
+)
+
+
 def _tracker(stage: str, council: str, *, whole_page: bool) -> dict:
-    stmt = public_interpellations(stage, council)
+    stmt = public_interpellations(stage, council).options(*_TRACKER_ROWS)
     total, more = capped_count(db.session, stmt)
     page = sorted_page(db.session, stmt, LISTING_ORDER, request.args.get("after"), PAGE_SIZE)
     found = dict(items=page.items, total=total, more=more, page=page, today=services.local_today())
