@@ -4,7 +4,9 @@ is unknown, does not take comments or is hidden from the visitor) and checks who
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,6 +17,7 @@ from ..forms import form_action
 from ..moderation import services as moderation
 from ..ratelimits import limit_writes
 from ..registry import registry
+from ..sharedparts import Deferred, personal, personal_bit
 from ..web import fail
 from . import services
 from .forms import CloseForm, CommentForm
@@ -49,14 +52,58 @@ def _title(target) -> str:
 
 
 def section_context(target, form=None, announce: str = "") -> dict:
+    """The discussion's section (``comments/_section.html``). Its list is the same for every
+    viewer with the same roles (a shared part, :mod:`hub.sharedparts`): ``data`` is read only
+    when the part is rendered, not when it is served kept; each comment's links that are the
+    viewer's own (change, report) are personal bits. What is the viewer's alone (may they
+    comment, the forms, closing) is ``viewer``, read after the list: a cold render then finds
+    the thread's row read with the comments."""
     object_type = registry().type_of(target)
-    # The visitor, looked up once: every check below and each comment ask for it.
-    user = current_user._get_current_object()
-    # First: it reads the thread's row too, which may_comment asks for.
+    # Read by the personal bit "comments.announce": this request's own.
+    g.hub_comments_announce = announce
+    return dict(
+        target=target,
+        target_type=object_type.name,
+        data=Deferred(lambda: _shared_data(target, object_type)),
+        # Whether the audience may comment (reply links): asked inside the shared part, where
+        # the viewer is their audience.
+        audience_may_comment=lambda: services.may_comment(current_user, target)[0],
+        viewer=Deferred(lambda: _viewer_data(target, form)),
+    )
+
+
+@personal_bit("comments.announce")
+def _announce() -> str:
+    """The announce that the viewer's comment is published (the section sent back by htmx)."""
+    announce = g.get("hub_comments_announce")
+    if not announce:
+        return ""
+    return Markup(
+        '<p class="flash flash--success" role="status" tabindex="-1" data-autofocus'
+        ' data-announce="{0}">{0}</p>'
+    ).format(announce)
+
+
+def _shared_data(target, object_type) -> dict:
+    # First: it reads the thread's row too, which the closed notice asks for.
     comments = services.of_target(target)
-    if comments and moderation.enabled(target):
-        # The object's and its comments' hidden texts in one query (two otherwise).
-        moderation.prefetch_hidden([object_type.name, "comment"])
+    hidden = {}
+    if comments:
+        if moderation.enabled(target):
+            # The object's and its comments' hidden texts in one query (two otherwise).
+            moderation.prefetch_hidden([object_type.name, "comment"])
+        hidden = moderation.hidden_decisions("comment")
+    return dict(
+        threads=services.threaded(comments),
+        count=len(comments),
+        hidden_comments=hidden,
+        closed=services.closed_reason(target),
+    )
+
+
+def _viewer_data(target, form) -> dict:
+    # The visitor, looked up once: every check below asks for it.
+    user = current_user._get_current_object()
     allowed, reason = services.may_comment(user, target)
     # The comment form only for who may comment (the section shows it to them alone).
     form = form or (CommentForm() if allowed else None)
@@ -65,36 +112,50 @@ def section_context(target, form=None, announce: str = "") -> dict:
         del form.official
     may_close = services.may_close(user, target)
     return dict(
-        target=target,
-        target_type=object_type.name,
-        target_url=object_type.url(target),
-        discussion_url=services.discussion_url(target),
-        target_title=_title(target),
-        threads=services.threaded(comments),
-        count=len(comments),
-        states=_states(user, comments),
         may_comment=allowed,
         reason=reason,
         closed=services.closed_reason(target),
         may_close=may_close,
         thread_row=services.thread(target),
-        may_edit=lambda c: services.may_edit(user, c),
+        discussion_url=services.discussion_url(target),
         form=form,
         close_form=CloseForm() if may_close else None,
-        announce=announce,
     )
 
 
-def _states(user, comments) -> dict[int, tuple]:
-    """``(decision hiding it or None, may change it, may report it)`` of each comment by id,
-    for ``comments/_comment.html``: the visitor and the hidden ones read once for the list."""
-    if not comments:
-        return {}
-    hidden = moderation.hidden_decisions("comment")
-    reportable = moderation.reportable(user, comments)
-    return {
-        c.id: (hidden.get(c.id), services.may_edit(user, c), c.id in reportable) for c in comments
-    }
+def _thread_context(target, form=None, announce: str = "") -> dict:
+    """The discussion's own page: the section, and the object's title and link."""
+    object_type = registry().type_of(target)
+    if moderation.enabled(target):
+        # The object's title asks whether it is hidden: its comments' hidden texts with it.
+        moderation.prefetch_hidden([object_type.name, "comment"])
+    return dict(
+        section_context(target, form=form, announce=announce),
+        target_url=object_type.url(target),
+        target_title=_title(target),
+    )
+
+
+@personal_bit("comments.change_link")
+def _change_link(comment_id: int, author_id, created_at, before: str = "") -> str:
+    """The author's link to change their comment, while the edit window lasts."""
+    comment = SimpleNamespace(author_id=author_id, created_at=created_at)
+    if not services.may_edit(current_user, comment):
+        return ""
+    url = url_for("comments.edit", comment_id=comment_id)
+    return Markup('{}<a href="{}">{}</a>').format(before, url, _("Change my comment"))
+
+
+@personal_bit("comments.actions")
+def _actions(comment_id: int, author_id, created_at, label: str) -> str:
+    """A comment's links for a viewer who may not reply (the change and report links)."""
+    change = _change_link(comment_id, author_id, created_at)
+    report = personal(
+        "moderation.report_link", "comment", comment_id, author_id, label, " · " if change else ""
+    )
+    if not change and not report:
+        return ""
+    return Markup('  <p class="comment__actions">\n{}{}  </p>\n').format(change, report)
 
 
 def comments_for(target) -> Markup:
@@ -137,12 +198,11 @@ def thread(target_type: str, target_id: int):
             return render_template("comments/_section.html", **context)
         if done is not None:
             return done
-        context = section_context(target, form=form)
         if htmx:
-            return render_template("comments/_section.html", **context)
+            return render_template("comments/_section.html", **section_context(target, form=form))
         status = 429 if refused.get("status") == 429 else 422
-        return render_template("comments/thread.html", **context), status
-    return render_template("comments/thread.html", **section_context(target))
+        return render_template("comments/thread.html", **_thread_context(target, form=form)), status
+    return render_template("comments/thread.html", **_thread_context(target))
 
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
@@ -230,7 +290,7 @@ def close(target_type: str, target_id: int):
     )
     if done is not None:
         return done
-    return render_template("comments/thread.html", **section_context(target)), 422
+    return render_template("comments/thread.html", **_thread_context(target)), 422
 
 
 @bp.route("/comments/<target_type>/<int:target_id>/reopen", methods=["POST"])

@@ -407,3 +407,53 @@ def test_a_hidden_reply_takes_no_reply_either(app, client, auth, world, make_use
     )
     assert response.status_code == 422, response.get_json()
     assert len(_comments(app)) == 2
+
+
+def test_the_list_is_shared_and_each_reader_keeps_their_own_links(
+    app, client, auth, world, make_user
+):
+    """The list of comments is rendered once for readers with the same roles (a shared part);
+    the links to change one's comment, to report another's and to appeal the hiding of one's
+    own are each reader's, and their page is the one they would read alone."""
+    from conftest import AuthActions, csrf_from
+
+    from hub.accounts.models import User
+    from hub.comments.models import Comment
+    from hub.db import write_transaction
+    from hub.moderation import services as moderation
+
+    moderator = make_user("moderator@example.org", roles=("moderator",))
+    page = f"/projects/{world['project']}"
+    claire = app.test_client()
+    claire.set_cookie("hub_lang", "en")
+    AuthActions(claire).login("claire@example.org")
+    assert _comment(claire, world["project"], "Des bancs à l'ombre.").status_code == 302
+    auth.login("karim@example.org")
+    assert _comment(client, world["project"], "Le gardien est un voleur.").status_code == 302
+    claires, karims = _comments(app)
+    with app.test_request_context("/"), write_transaction():
+        moderation.hide(
+            db.session.get(Comment, karims.id), db.session.get(User, moderator), "Accusation"
+        )
+    parts = app.extensions["hub_shared_parts"]
+    parts.seconds = 3600  # a slow machine must not expire them between two reads
+    client.get(page)  # the flashes of the login and of the comment published
+    claire.get(page)
+    parts.clear()
+    alone = client.get(page).get_data(as_text=True)
+    parts.clear()
+    seen_by_claire = claire.get(page).get_data(as_text=True)
+    assert any(
+        key[0][0] == "comments/_section.html" and entry is not None
+        for key, (entry, *_rest) in parts.entries.items()
+    ), "the list of comments is kept for the next reader"
+    after = client.get(page).get_data(as_text=True)
+
+    def without_token(text):
+        return text.replace(csrf_from(text), "")
+
+    assert without_token(after) == without_token(alone)
+    assert "Appeal this decision" in after and "Change my comment" not in after
+    assert f"/report/comment/{claires.id}" in after
+    assert "Change my comment" in seen_by_claire and "Appeal this decision" not in seen_by_claire
+    assert f"/report/comment/{claires.id}" not in seen_by_claire
