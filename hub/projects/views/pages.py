@@ -66,7 +66,15 @@ PAGE_SIZE = 30
 @bp.route("/projects")
 def index():
     """Newest first, a page at a time (keyset: the cost of a page does not grow with the
-    number of projects)."""
+    number of projects). The same for every viewer with the same roles (a shared part):
+    the page and the filter's choices are read only when it is rendered, not when it is
+    served kept."""
+    return render_template(
+        "projects/index.html", data=Deferred(_index_data), args=request.args, **labels()
+    )
+
+
+def _index_data() -> dict:
     page = keyset_page(
         db.session,
         list_query(request.args),
@@ -75,14 +83,7 @@ def index():
         request.args.get("after"),
         PAGE_SIZE,
     )
-    return render_template(
-        "projects/index.html",
-        projects=page.items,
-        page=page,
-        args=request.args,
-        neighbourhoods=neighbourhood_choices(),
-        **labels(),
-    )
+    return dict(projects=page.items, page=page, neighbourhoods=neighbourhood_choices())
 
 
 CONTRIBUTIONS_PAGE = 50
