@@ -89,23 +89,30 @@ DIRECTORY_ORDER = [sort_key(Body.type), sort_key(Body.name), sort_key(Body.id)]
 
 @bp.route("/bodies")
 def index():
-    """The directory by type and name, a page at a time (a métropole has 1,200 bodies)."""
+    """The directory by type and name, a page at a time (a métropole has 1,200 bodies). The
+    same for every viewer with the same roles (a shared part): the page, its counts and the
+    filter's choices are read only when it is rendered, not when it is served kept."""
     type_ = request.args.get("type", "")
     nid = int_arg("neighbourhood")
+    return render_template(
+        "bodies/index.html",
+        data=Deferred(lambda: _directory_data(type_, nid)),
+        type_=type_,
+        neighbourhood_id=nid,
+    )
+
+
+def _directory_data(type_: str, nid: int | None) -> dict:
     query = _directory_query(type_, nid)
     total, more = capped_count(db.session, query)
     page = sorted_page(db.session, query, DIRECTORY_ORDER, request.args.get("after"), PAGE_SIZE)
-    counts = services.member_counts(b.id for b in page.items)
-    return render_template(
-        "bodies/index.html",
+    return dict(
         bodies=page.items,
         page=page,
         total=total,
         more=more,
-        counts=counts,
+        counts=services.member_counts(b.id for b in page.items),
         types=services.body_types(),
-        type_=type_,
-        neighbourhood_id=nid,
         neighbourhoods=neighbourhood_choices(),
     )
 
