@@ -11,6 +11,7 @@ from ..datacache import remember
 from ..extensions import db, htmx
 from ..registry import registry
 from ..settings import get_setting
+from ..sharedparts import Deferred
 from ..territory.models import Neighbourhood
 from ..timeutil import start_of_local_day
 from ..web import _formatted, int_arg
@@ -53,22 +54,22 @@ PAGE_SIZE = 50
 @bp.route("/agenda")
 def index():
     """Upcoming events a page at a time (keyset on the start: page 100 costs what page 1
-    costs, and no source is asked for more than a page)."""
+    costs, and no source is asked for more than a page). The same for every viewer with
+    the same roles (shared parts): the events and the filter's choices are read only when
+    the page is rendered, not when it is served kept."""
     filters = _filters()
+    context = dict(data=Deferred(lambda: _agenda_data(filters)), filters=filters)
+    if htmx:
+        return render_template("agenda/_events.html", **context)
+    return render_template("agenda/index.html", **context)
+
+
+def _agenda_data(filters: dict) -> dict:
     page = upcoming_page(filters, request.args.get("after"), PAGE_SIZE)
     neighbourhoods = db.session.execute(
         select(Neighbourhood.id, Neighbourhood.name).order_by(Neighbourhood.name)
     ).all()
-    context = dict(
-        events=page.events,
-        page=page,
-        filters=filters,
-        neighbourhoods=neighbourhoods,
-        bodies=_organisers(),
-    )
-    if htmx:
-        return render_template("agenda/_events.html", **context)
-    return render_template("agenda/index.html", **context)
+    return dict(events=page.events, page=page, neighbourhoods=neighbourhoods, bodies=_organisers())
 
 
 @bp.route("/agenda.ics")
