@@ -298,7 +298,7 @@ def _report_link(target_type: str, target_id: int, author_id, label: str, before
         return ""
     url = url_for("moderation.report", target_type=target_type, target_id=target_id)
     return Markup(
-        f'{escape(before)}<a href="{escape(url)}">{escape(_("Report"))}'
+        f'{escape(before)}<a href="{escape(url)}">{_("Report")}'
         f'<span class="visually-hidden"> {escape(label)}</span></a>'
     )
 
@@ -312,9 +312,9 @@ def _appeal_link(decision_id: int, author_id, may_appeal: bool, appeal_pending: 
         return ""
     if may_appeal:
         url = url_for("moderation.appeal", decision_id=decision_id)
-        return Markup(f' · <a href="{escape(url)}">{escape(_("Appeal this decision"))}</a>')
+        return Markup(f' · <a href="{escape(url)}">{_("Appeal this decision")}</a>')
     if appeal_pending:
-        return Markup(f" · {escape(_('Your appeal is being examined.'))}")
+        return Markup(f" · {_('Your appeal is being examined.')}")
     return ""
 
 

@@ -375,7 +375,7 @@ def _change_contribution_link(project_id: int, contribution_id: int, author_id: 
     url = url_for(
         "projects.edit_contribution", project_id=project_id, contribution_id=contribution_id
     )
-    return Markup(f' · <a href="{escape(url)}">{escape(_("change my contribution"))}</a>')
+    return Markup(f' · <a href="{escape(url)}">{_("change my contribution")}</a>')
 
 
 @personal_bit("projects.correct_answer")
@@ -385,4 +385,4 @@ def _correct_answer_link(project_id: int, answer_id: int, owner_id, is_remote: b
     if not services.can_answer(request_user(), project):
         return ""
     url = url_for("projects.correct_answer", project_id=project_id, answer_id=answer_id)
-    return Markup(f'<p><a href="{escape(url)}">{escape(_("Correct this answer"))}</a></p>')
+    return Markup(f'<p><a href="{escape(url)}">{_("Correct this answer")}</a></p>')
