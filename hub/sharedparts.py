@@ -44,7 +44,10 @@ from .i18n import locale_name
 
 # The session key holding the time (epoch seconds) of the viewer's latest write.
 WROTE_AT = "hub_wrote_at"
+# Bounds of what a worker keeps (all dropped when either is reached): a query string varied
+# at will adds entries, and a page of fifty contributions weighs some 30 kB.
 _MAX_ENTRIES = 2_000
+_MAX_CHARACTERS = 16_000_000
 
 _rendering_shared = ContextVar("hub_rendering_shared", default=False)
 _holes_of_part: ContextVar[list | None] = ContextVar("hub_holes_of_part", default=None)
@@ -201,11 +204,20 @@ class SharedParts:
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.entries: dict = {}
+        self.characters = 0
         self.lock = threading.Lock()
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.characters = 0
+
+
+def _characters(segments) -> int:
+    """The size of a kept part: its HTML, or the pieces between its personal bits."""
+    if isinstance(segments, str):
+        return len(segments)
+    return sum(len(segment) for segment in segments)
 
 
 def shared_part(site: Hashable, keys: Hashable, render: Callable[[], str]) -> Markup:
@@ -234,8 +246,11 @@ def shared_part(site: Hashable, keys: Hashable, render: Callable[[], str]) -> Ma
     entry = _render_as_audience(render, audience, user)
     if started_version == version:  # else this request wrote before: not kept
         with parts.lock:
-            if len(parts.entries) >= _MAX_ENTRIES:
+            size = 0 if entry is None else _characters(entry[0])
+            if len(parts.entries) >= _MAX_ENTRIES or parts.characters + size > _MAX_CHARACTERS:
                 parts.entries.clear()
+                parts.characters = 0
+            parts.characters += size  # a replaced entry's size is counted twice: cleared sooner
             # ``None``: the part turned out personal; remembered so as not to try each time.
             parts.entries[key] = (entry, now + parts.seconds, version, started)
     return Markup(render()) if entry is None else _fill(entry)

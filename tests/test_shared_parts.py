@@ -217,3 +217,24 @@ def test_a_hidden_contribution_keeps_the_list_shared_and_its_appeal_link_persona
     assert None not in [entry for entry, *_rest in _parts(app).entries.values()], (
         "every part of the page stayed shared"
     )
+
+
+def test_a_worker_keeps_a_bounded_weight_of_parts(app, make_user, monkeypatch):
+    from hub import sharedparts
+
+    monkeypatch.setattr(sharedparts, "_MAX_CHARACTERS", 2_500)
+    claire = make_user("claire@example.org", verified=True)
+    source = "{% shared request.args.n %}" + "x" * 1_000 + "{% endshared %}"
+    template = app.jinja_env.from_string(source)
+    from flask import render_template
+    from flask_login import login_user
+
+    from hub.accounts.models import User
+
+    for n in range(5):
+        with app.test_request_context(f"/somewhere?n={n}"):
+            app.preprocess_request()
+            login_user(db.session.get(User, claire))
+            assert render_template(template) == "x" * 1_000
+        assert _parts(app).characters <= 2_500
+        assert len(_parts(app).entries) <= 2
