@@ -228,10 +228,13 @@ def shared_part(site: Hashable, keys: Hashable, render: Callable[[], str]) -> Ma
         return Markup(render())
     if _rendering_shared.get():  # a part inside a part: the outer one is kept
         return Markup(render())
-    state = app_context.g.__dict__
-    viewer = state.get("hub_shared_viewer")
+    # Kept on the request context, not in ``g``: a test's outer app context serves several
+    # requests with one ``g``, and each request has its own viewer.
+    request_context = _cv_request.get()
+    viewer = request_context.__dict__.get("hub_shared_viewer")
     if viewer is None:
-        viewer = state["hub_shared_viewer"] = _viewer_of_request()
+        viewer = request_context.hub_shared_viewer = _viewer_of_request()
+    state = app_context.g.__dict__
     user, audience, request_key, wrote_at = viewer
     key = (site, keys, request_key)
     now = time.monotonic()

@@ -238,3 +238,35 @@ def test_a_worker_keeps_a_bounded_weight_of_parts(app, make_user, monkeypatch):
             assert render_template(template) == "x" * 1_000
         assert _parts(app).characters <= 2_500
         assert len(_parts(app).entries) <= 2
+
+
+def test_requests_served_in_one_app_context_each_keep_their_own_viewer(app, client, make_user):
+    """Several requests under one outer app context (as tests and scripts do) share ``g``:
+    the viewer a request's parts are rendered for is still that request's own (one browser,
+    Claire then Karim logging in)."""
+    agent = make_user("agent@example.org", roles=("agent",))
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    make_user("karim@example.org", name="Karim", verified=True)
+    project_id = _open_project(app, agent)
+    add_contribution(app, project_id, author_id=claire, text="Un arrêt près du marché")
+    auth = AuthActions(client)
+    with app.app_context():
+        auth.login("claire@example.org")
+        assert "change my contribution" in client.get(f"/projects/{project_id}").text
+        auth.logout()
+        auth.login("karim@example.org")
+        assert "change my contribution" not in client.get(f"/projects/{project_id}").text
+        response = submit(
+            client,
+            f"/projects/{project_id}",
+            {"text": "Une piste cyclable"},
+            action=f"/projects/{project_id}/contribute",
+        )
+        assert response.status_code == 302
+    from hub.contributions.models import Contribution
+
+    with app.app_context():
+        author = db.session.scalar(
+            db.select(Contribution.author_id).where(Contribution.text == "Une piste cyclable")
+        )
+    assert author != claire, "Karim's contribution was recorded as Claire's"
