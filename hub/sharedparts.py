@@ -66,11 +66,6 @@ class PersonalPart(BaseException):
     default value that would then be shown to everyone."""
 
 
-def in_shared_part() -> bool:
-    """Whether a shared part is being rendered (personal values must raise)."""
-    return _rendering_shared.get()
-
-
 def refuse_if_shared(what: str) -> None:
     if _rendering_shared.get():
         raise PersonalPart(what)

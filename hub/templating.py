@@ -64,6 +64,21 @@ def build_loader(theme_dir: Path, plugin_dirs: list[Path], core_dirs: list[Path]
     return ChoiceLoader(loaders)
 
 
+def _parse_keyed_block(extension, parser, tag: str):
+    """``{% tag key, ... %}…{% endtag %}`` as a call of ``extension._tag(site, keys, caller)``;
+    the site is the template, line and compilation (an edited template is a new site)."""
+    lineno = next(parser.stream).lineno
+    keys = []
+    while parser.stream.current.type != "block_end":
+        if keys:
+            parser.stream.expect("comma")
+        keys.append(parser.parse_expression())
+    site = nodes.Const((parser.name, lineno, next(extension._compilations)))
+    body = parser.parse_statements((f"name:end{tag}",), drop_needle=True)
+    call = extension.call_method(f"_{tag}", [site, nodes.Tuple(keys, "load")])
+    return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+
 # Parts kept per application (one Jinja environment each); the whole memo is dropped when full.
 _MEMO_SIZE = 2_000
 
@@ -87,16 +102,7 @@ class MemoExtension(Extension):
         self.parts: dict = {}
 
     def parse(self, parser):
-        lineno = next(parser.stream).lineno
-        keys = []
-        while parser.stream.current.type != "block_end":
-            if keys:
-                parser.stream.expect("comma")
-            keys.append(parser.parse_expression())
-        site = nodes.Const((parser.name, lineno, next(self._compilations)))
-        body = parser.parse_statements(("name:endmemo",), drop_needle=True)
-        call = self.call_method("_memo", [site, nodes.Tuple(keys, "load")])
-        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+        return _parse_keyed_block(self, parser, "memo")
 
     def _memo(self, site, keys, caller):
         hub = _cv_app.get().app.extensions["hub"]
@@ -129,16 +135,7 @@ class SharedExtension(Extension):
     _compilations = itertools.count()
 
     def parse(self, parser):
-        lineno = next(parser.stream).lineno
-        keys = []
-        while parser.stream.current.type != "block_end":
-            if keys:
-                parser.stream.expect("comma")
-            keys.append(parser.parse_expression())
-        site = nodes.Const((parser.name, lineno, next(self._compilations)))
-        body = parser.parse_statements(("name:endshared",), drop_needle=True)
-        call = self.call_method("_shared", [site, nodes.Tuple(keys, "load")])
-        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+        return _parse_keyed_block(self, parser, "shared")
 
     def _shared(self, site, keys, caller):
         from .sharedparts import shared_part
