@@ -44,6 +44,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from .sharedparts import AudienceViewer
+
 
 @dataclass(frozen=True)
 class PageSection:
@@ -419,10 +421,21 @@ def page_sections(page: str, obj=None) -> list[PageSection]:
     """Sections that enabled features add to ``page`` for ``obj``, sorted; built once per
     request (a template that asks whether there are any, then shows them, pays once)."""
     memo = g.setdefault("hub_page_sections", {})
-    key = (page, id(obj), current_user.get_id() if current_user else None)
+    key = (page, id(obj), _viewer_key())
     if key not in memo:
         memo[key] = (obj, _page_sections(page, obj))  # obj kept alive: its id stays its own
     return memo[key][1]
+
+
+def _viewer_key():
+    """Whom a page's sections are built for: the viewer, or inside a shared part (a template
+    may show ``sections()`` in one) their audience, which the hooks then get as ``user``:
+    a section asking for anything personal makes that part personal (hub.sharedparts), and
+    sections built for the viewer (:func:`page_sections_with`) are not those of the part."""
+    user = current_user._get_current_object() if current_user else None
+    if isinstance(user, AudienceViewer):
+        return ("audience", user.key)
+    return user.get_id() if user is not None else None
 
 
 def page_sections_with(page: str, obj=None, lists=()) -> list[list[SimpleNamespace]]:
@@ -431,7 +444,7 @@ def page_sections_with(page: str, obj=None, lists=()) -> list[list[SimpleNamespa
     ``limit``, such as the dashboard's :class:`hub.activity.ActivityList`) in the same
     statement as its list sections. Returns the rows of each of ``lists``."""
     memo = g.setdefault("hub_page_sections", {})
-    key = (page, id(obj), current_user.get_id() if current_user else None)
+    key = (page, id(obj), _viewer_key())
     rows: list = []
     memo[key] = (obj, _page_sections(page, obj, lists, rows))
     return rows

@@ -7,8 +7,10 @@ from __future__ import annotations
 from functools import cache
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
+from markupsafe import Markup
 from sqlalchemy import bindparam, select, true
 
 from ..activity import ActivityItem, ActivityList
@@ -19,6 +21,8 @@ from ..follows.models import Follow
 from ..hookspecs import hookimpl
 from ..navigation import NavItem, SearchResult, search_like
 from ..registry import ObjectType
+from ..security import request_user
+from ..sharedparts import personal_bit
 from ..slots import ListSection, list_query
 from . import services
 from .models import RELAY_STATUSES, Project, Relay, project_neighbourhood
@@ -142,10 +146,22 @@ def hub_body_page(body, user):
             params={"body_id": body.id},
             order=20,
             rows_name="relays",
-            context={"relay_statuses": RELAY_STATUSES, "may_act": can(user, body, "act")},
+            context={"relay_statuses": RELAY_STATUSES, "body_id": body.id},
             show_empty=True,
         )
     ]
+
+
+@personal_bit("projects.answer_expected")
+def _answer_expected(body_id: int) -> str:
+    """On a body's page (its features' sections are shared by the audience): an invited
+    relay awaits an answer, told to who acts for the body."""
+    from ..bodies.models import Body
+
+    body = db.session.get(Body, body_id)  # the page's own: no statement
+    if body is None or not can(request_user(), body, "act"):
+        return ""
+    return Markup(f"<strong>{_('(answer expected)')}</strong>")
 
 
 @hookimpl
@@ -527,7 +543,6 @@ def hub_open_data():
 def hub_neighbourhood_news(neighbourhood_ids, since, until):
     """Projects of these neighbourhoods that changed phase in the week, and the answers their
     residents' contributions received: two queries for every neighbourhood together."""
-    from flask_babel import gettext as _
     from flask_babel import ngettext
     from sqlalchemy import func
 
