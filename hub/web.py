@@ -29,6 +29,7 @@ from .i18n import LANGUAGE_NAMES, current_locale, current_timezone, locale_name
 from .navigation import navigation_items, viewer_roles
 from .security import set_security_headers
 from .settings import GENERATION_READ, get_setting
+from .sharedparts import personal_bit
 from .slots import page_sections, template_slot
 from .templating import MemoExtension, SharedExtension
 from .text import render_markdown
@@ -277,6 +278,58 @@ def _constant_context_processors_as_globals(app) -> None:
         if getattr(processor, "__module__", None) in CONSTANT_CONTEXT_PROCESSORS:
             app.jinja_env.globals.update(processor())
             processors.remove(processor)
+
+
+# The viewer's own bits of the shared header (_header.html): the header is written once per
+# audience, page and endpoint; these are filled in for each request. Their HTML is kept per
+# worker like a ``{% memo %}`` block, by the values it shows (the unread count, the work
+# queue's counts), the template (a theme may override it; an edited template is a new
+# object), the language, settings version, plugins switched off and script root.
+_BITS: dict = {}
+_BITS_SIZE = 2_000
+
+
+def _frame_bit(template_name: str, keys: tuple) -> Markup:
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_template(template_name)
+    hub = app.extensions["hub"]
+    key = (
+        template,
+        keys,
+        locale_name(),
+        hub.settings.version,
+        hub.plugins.disabled,
+        request.script_root,
+    )
+    html = _BITS.get(key)
+    if html is None:
+        html = Markup(template.render())
+        if len(_BITS) >= _BITS_SIZE:
+            _BITS.clear()
+        _BITS[key] = html
+    return html
+
+
+@personal_bit("hub.notifications_link")
+def _notifications_link() -> Markup:
+    unread = current_app.jinja_env.globals["unread_notifications"]()
+    here = request.endpoint == "notifications.index"
+    return _frame_bit("notifications/_header_link.html", (unread, here))
+
+
+@personal_bit("hub.work_queue_link")
+def _work_queue_link() -> Markup:
+    queue = queue_counts()
+    here = request.endpoint == "main.staff"
+    return _frame_bit("_header_queue.html", (queue["total"], queue["overdue"], here))
+
+
+@personal_bit("hub.csrf_field")
+def _csrf_field() -> str:
+    # The templates' csrf_token() (hub.forms.signed_csrf_token): URL-safe characters only,
+    # nothing to escape.
+    token = current_app.jinja_env.globals["csrf_token"]()
+    return '<input type="hidden" name="csrf_token" value="' + token + '">'
 
 
 def plugin_enabled(name: str) -> bool:
