@@ -13,11 +13,11 @@ from markupsafe import Markup
 
 from ..errors import RuleError, login_required_response
 from ..extensions import db, htmx
-from ..forms import form_action
+from ..forms import form_action, signed_csrf_token
 from ..moderation import services as moderation
 from ..ratelimits import limit_writes
 from ..registry import registry
-from ..sharedparts import Deferred, personal, personal_bit
+from ..sharedparts import Deferred, personal, personal_bit, shared_part
 from ..web import fail
 from . import services
 from .forms import CloseForm, CommentForm
@@ -51,24 +51,41 @@ def _title(target) -> str:
     return object_type.title(target)
 
 
-def section_context(target, form=None, announce: str = "") -> dict:
-    """The discussion's section (``comments/_section.html``). Its list is the same for every
-    viewer with the same roles (a shared part, :mod:`hub.sharedparts`): ``data`` is read only
-    when the part is rendered, not when it is served kept; each comment's links that are the
-    viewer's own (change, report) are personal bits. What is the viewer's alone (may they
-    comment, the forms, closing) is ``viewer``, read after the list: a cold render then finds
-    the thread's row read with the comments."""
+_SECTION = "comments/_section.html"
+
+
+def section(target, form=None, announce: str = "") -> Markup:
+    """The discussion's section (``comments/_section.html``), all of it the same for every
+    viewer with the same roles who may do the same (a shared part, :mod:`hub.sharedparts`):
+    whether the viewer may comment, and why not, follow from their audience and the
+    discussion; whether they may reply officially or close it are the part's keys. What is
+    theirs alone is a personal bit: the forms' CSRF tokens, each comment's change and report
+    links, the announce of their comment published. ``data`` is read only when the part is
+    rendered, not when it is served kept: a page then reads nothing for its discussion.
+    A form sent back with its errors (``form``) is this viewer's: rendered for them alone."""
     object_type = registry().type_of(target)
     # Read by the personal bit "comments.announce": this request's own.
     g.hub_comments_announce = announce
-    return dict(
+    user = current_user._get_current_object()
+    # Only who may comment (logged in, address confirmed) is asked about replying officially.
+    official = (
+        user.is_authenticated
+        and user.email_confirmed
+        and services.may_reply_officially(user, target)
+    )
+    may_close = services.may_close(user, target)
+    context = dict(
         target=target,
         target_type=object_type.name,
-        data=Deferred(lambda: _shared_data(target, object_type)),
-        # Whether the audience may comment (reply links): asked inside the shared part, where
-        # the viewer is their audience.
-        audience_may_comment=lambda: services.may_comment(current_user, target)[0],
-        viewer=Deferred(lambda: _viewer_data(target, form)),
+        data=Deferred(lambda: _shared_data(target, object_type, official, may_close, form)),
+        may_close=may_close,
+    )
+    if form is not None:
+        return Markup(render_template(_SECTION, **context))
+    return shared_part(
+        (_SECTION, "section"),
+        (object_type.name, target.id, official, may_close),
+        lambda: render_template(_SECTION, **context),
     )
 
 
@@ -84,7 +101,13 @@ def _announce() -> str:
     ).format(announce)
 
 
-def _shared_data(target, object_type) -> dict:
+@personal_bit("comments.csrf")
+def _csrf_field() -> str:
+    """A form's CSRF field (what ``form.csrf_token()`` writes), the viewer's own."""
+    return Markup('<input name="csrf_token" type="hidden" value="{}">').format(signed_csrf_token())
+
+
+def _shared_data(target, object_type, official: bool, may_close: bool, form) -> dict:
     # First: it reads the thread's row too, which the closed notice asks for.
     comments = services.of_target(target)
     hidden = {}
@@ -93,32 +116,23 @@ def _shared_data(target, object_type) -> dict:
             # The object's and its comments' hidden texts in one query (two otherwise).
             moderation.prefetch_hidden([object_type.name, "comment"])
         hidden = moderation.hidden_decisions("comment")
+    # The viewer is their audience here: logged in, address confirmed.
+    allowed, reason = services.may_comment(current_user, target)
+    # The comment form only for who may comment (the section shows it to them alone).
+    if form is None and allowed:
+        form = CommentForm()
+    if form is not None and not (allowed and official):
+        del form.official
     return dict(
         threads=services.threaded(comments),
         count=len(comments),
         hidden_comments=hidden,
         closed=services.closed_reason(target),
-    )
-
-
-def _viewer_data(target, form) -> dict:
-    # The visitor, looked up once: every check below asks for it.
-    user = current_user._get_current_object()
-    allowed, reason = services.may_comment(user, target)
-    # The comment form only for who may comment (the section shows it to them alone).
-    form = form or (CommentForm() if allowed else None)
-    official = allowed and services.may_reply_officially(user, target)
-    if form is not None and not official:
-        del form.official
-    may_close = services.may_close(user, target)
-    return dict(
         may_comment=allowed,
         reason=reason,
-        closed=services.closed_reason(target),
-        may_close=may_close,
+        form=form,
         thread_row=services.thread(target),
         discussion_url=services.discussion_url(target),
-        form=form,
         close_form=CloseForm() if may_close else None,
     )
 
@@ -130,7 +144,7 @@ def _thread_context(target, form=None, announce: str = "") -> dict:
         # The object's title asks whether it is hidden: its comments' hidden texts with it.
         moderation.prefetch_hidden([object_type.name, "comment"])
     return dict(
-        section_context(target, form=form, announce=announce),
+        section=section(target, form=form, announce=announce),
         target_url=object_type.url(target),
         target_title=_title(target),
     )
@@ -163,7 +177,7 @@ def comments_for(target) -> Markup:
     when its type takes no comments."""
     if target is None or not services.enabled(target):
         return Markup("")
-    return Markup(render_template("comments/_section.html", **section_context(target)))
+    return section(target)
 
 
 @bp.route("/comments/<target_type>/<int:target_id>", methods=["GET", "POST"])
@@ -194,12 +208,11 @@ def thread(target_type: str, target_id: int):
             redirect_to=lambda c: services.comment_url(c, target),
         )
         if done is not None and htmx:
-            context = section_context(target, announce=_("Your comment is published."))
-            return render_template("comments/_section.html", **context)
+            return section(target, announce=_("Your comment is published."))
         if done is not None:
             return done
         if htmx:
-            return render_template("comments/_section.html", **section_context(target, form=form))
+            return section(target, form=form)
         status = 429 if refused.get("status") == 429 else 422
         return render_template("comments/thread.html", **_thread_context(target, form=form)), status
     return render_template("comments/thread.html", **_thread_context(target))
