@@ -12,9 +12,10 @@ from wtforms import RadioField, TextAreaField, validators
 
 from ..errors import login_required_response
 from ..extensions import db
-from ..forms import HubForm, choices, form_action, strip_filter
+from ..forms import HubForm, choices, form_action, signed_csrf_token, strip_filter
 from ..permissions import permission_required
 from ..registry import registry
+from ..sharedparts import personal_bit, shared_part
 from . import services
 from .models import KINDS, Opinion
 
@@ -58,27 +59,42 @@ def _describe(opinion: Opinion) -> dict:
 
 def guarantor_for(target) -> Markup:
     """The guarantor's opinions on ``target`` for its page, with the forms of whoever may act
-    (``{{ guarantor_for(obj) }}``)."""
+    (``{{ guarantor_for(obj) }}``): the same for every viewer with the same roles who may
+    answer (a shared part, :mod:`hub.sharedparts`: a page served it kept reads nothing); the
+    forms' CSRF tokens are personal bits."""
     if target is None or registry().find_model(type(target)) is None:
         return Markup("")
+    may_answer = services.may_answer(current_user, target)
+    target_type, target_id = registry().ref(target)
+    return shared_part(
+        ("guarantor/_section.html",),
+        (target_type, target_id, may_answer),
+        lambda: _section(target, target_type, target_id, may_answer),
+    )
+
+
+def _section(target, target_type: str, target_id: int, may_answer: bool) -> str:
     opinions = services.of_target(target)
+    # The viewer is their audience here: the guarantor's role is part of it.
     is_guarantor = services.is_guarantor(current_user)
     if not opinions and not is_guarantor:
-        return Markup("")
-    target_type, target_id = registry().ref(target)
-    return Markup(
-        render_template(
-            "guarantor/_section.html",
-            opinions=opinions,
-            kinds=KINDS,
-            target_type=target_type,
-            target_id=target_id,
-            is_guarantor=is_guarantor,
-            may_answer=services.may_answer(current_user, target),
-            form=OpinionForm(),
-            answer_form=AnswerForm(),
-        )
+        return ""
+    return render_template(
+        "guarantor/_section.html",
+        opinions=opinions,
+        kinds=KINDS,
+        target_type=target_type,
+        target_id=target_id,
+        is_guarantor=is_guarantor,
+        may_answer=may_answer,
+        form=OpinionForm(),
     )
+
+
+@personal_bit("guarantor.csrf")
+def _csrf_field() -> str:
+    """A form's CSRF field (what ``form.csrf_token()`` writes), the viewer's own."""
+    return Markup('<input name="csrf_token" type="hidden" value="{}">').format(signed_csrf_token())
 
 
 @bp.route("/guarantor")

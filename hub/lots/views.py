@@ -11,6 +11,7 @@ from ..errors import login_required_response
 from ..extensions import db
 from ..forms import form_action
 from ..registry import registry
+from ..sharedparts import shared_part
 from . import services
 from .forms import AnnounceForm, DrawForm
 from .models import Lot
@@ -107,22 +108,30 @@ def verify(lot_id: int):
 
 
 def lots_for(target) -> Markup:
-    """The draws among the object's contributions on its page (``{{ lots_for(obj) }}``)."""
+    """The draws among the object's contributions on its page (``{{ lots_for(obj) }}``): the
+    same for every viewer with the same roles who may draw (a shared part,
+    :mod:`hub.sharedparts`: a page served it kept reads nothing)."""
     if target is None or registry().find_model(type(target)) is None:
         return Markup("")
-    lots = services.of_target(target)
     may_draw = services.may_draw(current_user, target)
-    if not lots and not may_draw:
-        return Markup("")
     target_type, target_id = registry().ref(target)
-    return Markup(
-        render_template(
-            "lots/_section.html",
-            lots=lots,
-            may_draw=may_draw,
-            target_type=target_type,
-            target_id=target_id,
-        )
+    return shared_part(
+        ("lots/_section.html",),
+        (target_type, target_id, may_draw),
+        lambda: _section(target, target_type, target_id, may_draw),
+    )
+
+
+def _section(target, target_type: str, target_id: int, may_draw: bool) -> str:
+    lots = services.of_target(target)
+    if not lots and not may_draw:
+        return ""
+    return render_template(
+        "lots/_section.html",
+        lots=lots,
+        may_draw=may_draw,
+        target_type=target_type,
+        target_id=target_id,
     )
 
 

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..forms import HubForm, form_action, require_sent
 from ..ratelimits import limit_writes
 from ..registry import registry
+from ..sharedparts import shared_part
 from ..territory.models import Neighbourhood, neighbourhood_choices
 from ..timeutil import hub_timezone
 from ..web import fail
@@ -185,22 +186,29 @@ def data(poll_id: int):
 
 def polls_for(target) -> Markup:
     """The polls about ``target`` on its page (``{{ polls_for(obj) }}``), and a link to
-    create one for whoever may."""
+    create one for whoever may: the same for every viewer with the same roles who may
+    create one (a shared part, :mod:`hub.sharedparts`: a page served it kept reads nothing)."""
     if target is None or registry().find_model(type(target)) is None:
         return Markup("")
-    polls = services.of_target(target)
     may_create = services.may_create(current_user, target)
-    if not polls and not may_create:
-        return Markup("")
     target_type, target_id = registry().ref(target)
-    return Markup(
-        render_template(
-            "polls/_section.html",
-            polls=polls,
-            may_create=may_create,
-            target_type=target_type,
-            target_id=target_id,
-        )
+    return shared_part(
+        ("polls/_section.html",),
+        (target_type, target_id, may_create),
+        lambda: _section(target, target_type, target_id, may_create),
+    )
+
+
+def _section(target, target_type: str, target_id: int, may_create: bool) -> str:
+    polls = services.of_target(target)
+    if not polls and not may_create:
+        return ""
+    return render_template(
+        "polls/_section.html",
+        polls=polls,
+        may_create=may_create,
+        target_type=target_type,
+        target_id=target_id,
     )
 
 

@@ -457,3 +457,38 @@ def test_the_list_is_shared_and_each_reader_keeps_their_own_links(
     assert f"/report/comment/{claires.id}" in after
     assert "Change my comment" in seen_by_claire and "Appeal this decision" not in seen_by_claire
     assert f"/report/comment/{claires.id}" not in seen_by_claire
+
+
+def test_a_kept_discussion_reads_nothing_and_its_forms_are_each_readers(app, client, auth, world):
+    """The whole section is a shared part: a second resident is served it kept without a
+    statement about comments, polls, draws or opinions, with a comment form whose CSRF
+    token is theirs (their comment is accepted); who may close the discussion gets a part
+    of their own."""
+    from conftest import AuthActions
+    from query_count import counting
+
+    page = f"/projects/{world['project']}"
+    parts = app.extensions["hub_shared_parts"]
+    parts.seconds = 3600  # a slow machine must not expire them between two reads
+    claire = app.test_client()
+    AuthActions(claire).login("claire@example.org")
+    auth.login("karim@example.org")
+    client.get(page)  # the flash of the login
+    claires = claire.get(page).get_data(as_text=True)
+    with counting(app) as statements:
+        karims = client.get(page).get_data(as_text=True)
+    read = " ".join(statements)
+    for table in ("comment_thread", "FROM poll", "FROM lot_draw", "FROM guarantor_opinion"):
+        assert table not in read, table
+    assert 'hx-post="/comments/project/' in karims and "Close the discussion" not in karims
+    assert csrf_from(karims) != csrf_from(claires)
+    response = client.post(
+        f"/comments/project/{world['project']}",
+        data={"csrf_token": csrf_from(karims), "body": "Servi gardé, posté quand même."},
+    )
+    assert response.status_code == 302
+    agent = app.test_client()
+    agent.set_cookie("hub_lang", "en")
+    AuthActions(agent).login("agent@example.org")
+    agent.get(page)
+    assert "Close the discussion" in agent.get(page).get_data(as_text=True)
