@@ -88,21 +88,39 @@ SECURITY_HEADERS = (
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
+SECURITY_NAMES = frozenset(name.lower() for name, _value in SECURITY_HEADERS)
+
+
+def _append(headers, pairs) -> None:
+    """Adds the header ``pairs``, values the hub wrote itself (constants, digests, dates,
+    lengths: no line break), in one step: ``Headers.add`` checks each value for line breaks
+    (four calls a header, about ten headers a page)."""
+    found = getattr(headers, "_list", None)
+    if type(found) is list:
+        found.extend(pairs)
+    else:
+        for name, value in pairs:
+            headers.add(name, value)
+
+
 def set_security_headers(response):
     headers = response.headers
     # Each header unless the view set its own (the names read once, straight from the
     # list: Headers.setdefault raises and catches an exception for every header it adds).
     present = {name.lower() for name, _value in headers}
-    for name, value in SECURITY_HEADERS:
-        if name.lower() not in present:
-            headers.add(name, value)
+    if present.isdisjoint(SECURITY_NAMES):
+        added = list(SECURITY_HEADERS)
+    else:
+        added = [pair for pair in SECURITY_HEADERS if pair[0].lower() not in present]
     if current_app.config.get("SESSION_COOKIE_SECURE") and HSTS[0].lower() not in present:
-        headers.add(*HSTS)
+        added.append(HSTS)
     if "vary" in present:
+        _append(headers, added)
         response.vary.add("HX-Request")
         response.vary.add("Cookie")
     else:  # what the two additions write on a response without Vary, without parsing it
-        headers.add("Vary", VARY)
+        added.append(("Vary", VARY))
+        _append(headers, added)
     current = _cv_request.get().request
     if "cache-control" not in present and current.endpoint != "static":
         _set_page_cache_headers(response, current, present)
@@ -133,28 +151,32 @@ def _set_page_cache_headers(response, current, present) -> None:
         and "set-cookie" not in present
         and "Authorization" not in current.headers
     )
-    headers = response.headers
-    headers.add(
-        "Cache-Control",
-        "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache",
-    )
+    added = [
+        (
+            "Cache-Control",
+            "public, max-age=0, s-maxage=10, must-revalidate" if shared else "private, no-cache",
+        )
+    ]
     if not cacheable:
+        _append(response.headers, added)
         return
     # ``add_etag`` and ``make_conditional``, written out for the usual request, one that asks
     # for nothing conditional (no If-None-Match, If-Match, If-Modified-Since, Range): the same
     # headers in the same order, without werkzeug's header lookups (about 150 calls). A
     # conditional request still goes through werkzeug (304, 412).
     if "etag" not in present:
-        headers.add("ETag", f'"{generate_etag(response.get_data())}"')
+        added.append(("ETag", f'"{generate_etag(response.get_data())}"'))
     if not CONDITIONAL_REQUEST.isdisjoint(current.environ):
+        _append(response.headers, added)
         response.make_conditional(current)
         return
     if "date" not in present:
-        headers.add("Date", http_date())
+        added.append(("Date", http_date()))
     if response.automatically_set_content_length and "content-length" not in present:
         length = response.calculate_content_length()
         if length is not None:
-            headers.add("Content-Length", str(length))
+            added.append(("Content-Length", str(length)))
+    _append(response.headers, added)
 
 
 # What makes werkzeug's ``make_conditional`` do more than add a Date header.

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String, bindparam, select
+from sqlalchemy import ForeignKey, Integer, String, bindparam, event, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from ..db import utcnow
@@ -56,12 +56,18 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> set[str]:
+        # The role names hub.accounts.views.load_user read with the account, as long as
+        # the role rows are not loaded: changing them (set_roles) loads them first.
+        names = self.__dict__.get("_role_names")
+        if names is not None and "role_rows" not in self.__dict__:
+            return {"resident", *names}
         return {"resident"} | {row.role for row in self.role_rows}
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
     def set_roles(self, roles) -> None:
+        self.__dict__.pop("_role_names", None)
         wanted = set(roles) - {"resident"}
         self.role_rows = [row for row in self.role_rows if row.role in wanted]
         for role in wanted - {row.role for row in self.role_rows}:
@@ -89,6 +95,15 @@ class User(UserMixin, db.Model):
         from ..permissions import has_permission
 
         return has_permission(self, permission)
+
+
+@event.listens_for(User, "expire")
+@event.listens_for(User, "refresh")
+def _forget_role_names(user, *args) -> None:
+    """The role names read with the account go when the account is read again or expired
+    (a commit): its roles may have changed since."""
+    if user is not None:  # an expired account no longer referenced
+        user.__dict__.pop("_role_names", None)
 
 
 class UserRole(db.Model):

@@ -18,8 +18,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import lazyload
 
 from .. import audit
 from ..db import utcnow, write_transaction
@@ -395,10 +395,14 @@ def load_user(user_id: str):
         ident, version = (int(x) for x in user_id.split("."))
     except ValueError:
         return None
-    row = db.session.execute(_user_query(), {"ident": ident}).unique().one_or_none()
+    row = db.session.execute(_user_query(), {"ident": ident}).one_or_none()
     if row is None:
         return None
-    user, generation = row
+    user, role_names, generation = row
+    if "role_rows" not in user.__dict__:
+        # The roles as read with the account (User.roles), unless the rows are loaded already
+        # (an account this session holds, its roles perhaps changed and not yet flushed).
+        user.__dict__["_role_names"] = frozenset(role_names.split(",")) if role_names else ()
     if has_request_context():
         request.environ[GENERATION_READ] = generation or 0
     if user.session_version != version or user.deleted_at is not None:
@@ -409,15 +413,22 @@ def load_user(user_id: str):
 @lru_cache(maxsize=1)
 def _user_query():
     """Built once: it runs on every request of a logged-in person. The roles come in the
-    same query: every page asks for them (menu, permissions); so does the generation. The
-    neighbourhood and its commune (with their boundaries) are left to the few pages that
-    show them, which read them when they ask (``lazy="joined"`` would join them here)."""
-    from .models import User
+    same query, as one column of their names (every page asks for them: menu, permissions;
+    a joined load of the role rows costs the ORM's per-row machinery, some 100 calls a
+    request); so does the generation. The neighbourhood and its commune (with their
+    boundaries) are left to the few pages that show them, which read them when they ask
+    (``lazy="joined"`` would join them here)."""
+    from .models import User, UserRole
 
+    role_names = (
+        select(func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == User.id)
+        .scalar_subquery()
+    )
     return (
-        select(User, generation_column())
+        select(User, role_names, generation_column())
         .where(User.id == bindparam("ident"))
-        .options(joinedload(User.role_rows), lazyload(User.neighbourhood))
+        .options(lazyload(User.role_rows), lazyload(User.neighbourhood))
     )
 
 
