@@ -287,30 +287,44 @@ def counts(queue: WorkQueue) -> dict[str, int]:
     return {"total": queue.total, "overdue": queue.overdue}
 
 
+def counts_key(user) -> tuple:
+    """What the menu's counts of ``user`` are kept under (:func:`queue_counts`)."""
+    from .timeutil import local_today
+
+    return (
+        id(current_app._get_current_object()),
+        user.id,
+        frozenset(user.roles),
+        local_today(),
+        current_app.extensions["hub"].generation,
+    )
+
+
+def note_counts(key: tuple, queue: WorkQueue) -> None:
+    """Keeps the counts of ``queue``, just read, as the menu's under ``key``
+    (:func:`counts_key`): the staff page lists the items, its count is the fresh one."""
+    from . import datacache
+
+    seconds = float(current_app.config.get("WORK_QUEUE_COUNT_SECONDS") or 0)
+    datacache.store("work_queue_counts", key, seconds, counts(queue))
+
+
 def queue_counts() -> dict[str, int]:
     """For the menu: how many items the current user has, and how many are overdue."""
     from flask_login import current_user
 
     from .permissions import has_permission
-    from .timeutil import local_today
 
     if not has_permission(current_user, "staff.area"):
         return {"total": 0, "overdue": 0}
     from . import datacache
 
-    key = (
-        id(current_app._get_current_object()),
-        current_user.id,
-        frozenset(current_user.roles),
-        local_today(),
-        current_app.extensions["hub"].generation,
-    )
+    key = counts_key(current_user)
     seconds = float(current_app.config.get("WORK_QUEUE_COUNT_SECONDS") or 0)
     fresh = g.get("hub_work_items", {}).get(current_user.id)
-    if fresh is not None:  # the staff page lists the items: its count is the fresh one
-        result = counts(fresh[1])
-        datacache.store("work_queue_counts", key, seconds, result)
-        return result
+    if fresh is not None:  # a page listed the items: its count is the fresh one
+        note_counts(key, fresh[1])
+        return counts(fresh[1])
     return datacache.remember(
         "work_queue_counts",
         key,

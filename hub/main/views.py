@@ -27,6 +27,7 @@ from ..forms import form_action
 from ..i18n import LANGUAGE_COOKIE
 from ..permissions import permission_required
 from ..registry import registry
+from ..sharedparts import Deferred
 from ..templating import theme_path
 from ..timeutil import local_today
 from ..web import safe_next
@@ -87,29 +88,43 @@ QUEUE_LABELS = {
 @permission_required("staff.area")
 def staff():
     """The staff's space: the work queue of the user's roles (``hub_work_items``), overdue
-    first, then what each feature shows its staff (``hub_staff_area``)."""
-    queue = workqueue.staff_queue(current_user)
-    held = set(current_user.roles)
-    roles = [
-        (name, QUEUE_LABELS[name], queue.count(name))
-        for name in workqueue.QUEUE_ROLES
-        if name in held or "admin" in held
-    ]
+    first, then what each feature shows its staff (``hub_staff_area``).
+
+    The queue and the sections read the same for every viewer with the same roles: they are
+    shared parts, computed as the audience when rendered (``queue``, the sections), not
+    when served kept; the bodies the viewer acts for are theirs."""
     role = request.args.get("role", "")
     if role not in workqueue.QUEUE_ROLES:
         role = ""
-    shown = queue.of_roles({role}) if role else queue
+    counted = workqueue.counts_key(current_user)
     return render_template(
         "main/staff.html",
-        items=shown.items,
-        shown_total=shown.total,
-        total=queue.total,
-        overdue=shown.overdue,
-        roles=roles,
         role=role,
-        today=local_today(),
+        queue=Deferred(lambda: _staff_queue(role, counted)),
         bodies=bodies_acting_for(current_user, "act"),
     )
+
+
+def _staff_queue(role: str, counted: tuple) -> dict:
+    """The queue of the roles of ``current_user`` (the audience in a shared part); its counts
+    are the menu's for the viewer whose counting key is ``counted``."""
+    user = current_user._get_current_object()
+    queue = workqueue.items_for_roles(user, workqueue.collect(user))
+    workqueue.note_counts(counted, queue)
+    held = set(user.roles)
+    shown = queue.of_roles({role}) if role else queue
+    return {
+        "items": shown.items,
+        "shown_total": shown.total,
+        "total": queue.total,
+        "overdue": shown.overdue,
+        "roles": [
+            (name, QUEUE_LABELS[name], queue.count(name))
+            for name in workqueue.QUEUE_ROLES
+            if name in held or "admin" in held
+        ],
+        "today": local_today(),
+    }
 
 
 @bp.route("/o/<uuid>")

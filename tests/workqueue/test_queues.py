@@ -323,3 +323,38 @@ def test_a_queue_s_statement_is_built_once_per_worker(app, make_user, monkeypatc
                 page()
                 counts.append(len(built))
         assert counts[0] == counts[1], f"{page.__name__} built its statements again"
+
+
+def test_the_staff_page_shares_its_queue_not_the_bodies_one_acts_for(app, make_user):
+    """The queue and the sections of the staff page read alike for every viewer with the
+    same roles (shared parts); the bodies an agent acts for are theirs: an agent who reads
+    the page after an agent chairing a body gets the page they read alone."""
+    from conftest import AuthActions
+
+    _morning(app, make_user)
+    chair = make_user("agent-presidente@example.org", roles=("agent",), name="Aude Agent")
+    body_id = make_body(app, name="Conseil citoyen des Acacias", members=[(chair, "president")])
+    clients = {}
+    for email in ("agent@example.org", "agent-presidente@example.org"):
+        clients[email] = app.test_client()
+        AuthActions(clients[email]).login(email)
+        clients[email].get("/me")  # the login's message shown
+    parts = app.extensions["hub_shared_parts"]
+    parts.seconds = 3600
+    csrf = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"|(csrf-token" content=")[^"]+"')
+
+    def page(email):
+        return csrf.sub("", clients[email].get("/staff").get_data(as_text=True))
+
+    alone = page("agent@example.org")
+    assert f"/bodies/{body_id}/to-do" not in alone and len(_rows(alone)) == 4
+    parts.clear()
+    chairs = page("agent-presidente@example.org")
+    assert f'<a href="/bodies/{body_id}/to-do">Conseil citoyen des Acacias</a>' in chairs
+    assert _rows(chairs) == _rows(alone)
+    kept = [key for key, (entry, *_rest) in parts.entries.items() if entry]
+    assert sum(1 for (site, *_r) in kept if site[0] == "main/staff.html") == 2  # both kept
+    assert page("agent@example.org") == alone
+    parts.clear()
+    assert page("agent@example.org") == alone
+    assert page("agent-presidente@example.org") == chairs
