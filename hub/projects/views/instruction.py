@@ -3,17 +3,22 @@ with reasons and publishes its decision."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from functools import cache
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 
 from ...answers import services as answers
 from ...answers.models import Answer
 from ...contributions import services as contributions
+from ...contributions.models import Contribution
 from ...db import write_transaction
 from ...errors import RuleError
 from ...extensions import db
-from ...forms import add_error, choices, form_action
+from ...forms import HubForm, add_error, choices, form_action
+from ...sharedparts import Deferred, personal_bit
 from .. import services
 from ..forms import AnswerForm, CorrectAnswerForm, DecisionForm, StatusForm
 from ..models import Project
@@ -21,22 +26,73 @@ from .common import bp, get_contribution, labels, load_project
 
 
 def _instruction_page(project, answer_form=None, decision_form=None, status_form=None, status=200):
-    items = contributions.of_target(project, order_unanswered_first=True)
+    """The contributions and their status forms are a shared part (the same for every
+    viewer who may manage the project, or who may only answer), their CSRF token a personal
+    bit; so are the answer and decision forms as first shown (not once they hold what a
+    viewer typed). The rows are plain columns, read only when the parts are rendered."""
+    pristine = answer_form is None and decision_form is None
+    data = Deferred(lambda: _instruction_data(project))
+    if pristine:
+        forms = Deferred(lambda: _forms(project, data.contributions))
+    else:
+        forms = _forms(project, data.contributions, answer_form, decision_form)
+    return render_template(
+        "projects/instruction.html",
+        project=project,
+        data=data,
+        forms=forms,
+        pristine=pristine,
+        can_manage=services.can_manage(current_user, project),
+        **labels(),
+    ), status
+
+
+def _instruction_data(project) -> dict:
+    """The project's contributions, unanswered first, with their answer's text (one query)."""
+    rows = db.session.execute(_contribution_rows(), {"target_id": project.id}).all()
+    return {"contributions": rows, "status_choices": StatusForm.status.kwargs["choices"]}
+
+
+@cache
+def _contribution_rows():
+    """The statement of :func:`_instruction_data`, built once per worker."""
+    return (
+        select(
+            Contribution.id,
+            Contribution.text,
+            Contribution.channel,
+            Contribution.status,
+            Contribution.answer_id,
+            Answer.text.label("answer_text"),
+        )
+        .outerjoin(Answer, Answer.id == Contribution.answer_id)
+        .where(
+            Contribution.target_type == "project",
+            Contribution.target_id == bindparam("target_id"),
+        )
+        .order_by(Contribution.answer_id.is_not(None), Contribution.id)
+    )
+
+
+def _forms(project, items, answer_form=None, decision_form=None) -> dict:
+    """The answer form (its choices: the unanswered contributions) and the decision form."""
     answer_form = answer_form or AnswerForm()
     answer_form.contributions.choices = choices(
         [(c.id, f"#{c.id} – {c.text[:80]}") for c in items if c.answer_id is None]
     )
-    decision_form = decision_form or DecisionForm(decision=project.decision)
-    return render_template(
-        "projects/instruction.html",
-        project=project,
-        contributions=items,
-        answer_form=answer_form,
-        decision_form=decision_form,
-        status_form=status_form or StatusForm(),
-        can_manage=services.can_manage(current_user, project),
-        **labels(),
-    ), status
+    return {
+        "answer_form": answer_form,
+        "decision_form": decision_form or DecisionForm(decision=project.decision),
+    }
+
+
+@personal_bit("projects.csrf_field")
+def _csrf_field() -> str:
+    """The hidden CSRF field of the instruction page's forms, for the viewer."""
+    field = g.get("hub_projects_csrf_field")
+    if field is None:
+        field = g.hub_projects_csrf_field = str(HubForm().csrf_token)
+    return field
 
 
 @bp.route("/projects/<int:project_id>/instruction", methods=["GET"])
