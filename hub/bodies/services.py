@@ -101,6 +101,24 @@ def bodies_acting_for(user, capability: str) -> list[Body]:
     return list(memo[key])
 
 
+def body_names_acting_for(user, capability: str) -> list:
+    """As :func:`bodies_acting_for`, their ``id`` and ``name`` only (plain rows, no body
+    loaded): what a list of links to them needs."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    params = {"user_id": user.id, "today": local_today()}
+    return db.session.execute(_acting_names_statement(capability), params).all()
+
+
+@cache
+def _acting_names_statement(capability: str):
+    return (
+        select(Body.id, Body.name)
+        .where(Body.id.in_(_acting_bodies(capability)))
+        .order_by(Body.name)
+    )
+
+
 def acts_for(user, body: Body, capability: str = "act") -> bool:
     """Whether ``user`` currently holds a role in ``body`` granting ``capability`` (as
     :func:`bodies_acting_for` says, read from the body's members)."""

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 
 from .. import opendata, workqueue
 from ..activity import activity_items
-from ..bodies.services import bodies_acting_for
+from ..bodies.services import bodies_acting_for, body_names_acting_for
 from ..forms import form_action
 from ..i18n import LANGUAGE_COOKIE
 from ..permissions import permission_required
@@ -101,7 +101,7 @@ def staff():
         "main/staff.html",
         role=role,
         queue=Deferred(lambda: _staff_queue(role, counted)),
-        bodies=bodies_acting_for(current_user, "act"),
+        bodies=body_names_acting_for(current_user, "act"),
     )
 
 
