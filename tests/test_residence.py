@@ -142,3 +142,38 @@ def test_residents_cannot_use_the_desk(client, make_user, auth):
     assert client.get("/staff/residence").status_code == 403
     assert client.get(f"/staff/residence/{resident}").status_code == 403
     assert post_with_csrf(client, "/staff/residence/import").status_code == 403
+
+
+def test_the_desk_s_lists_are_shared_by_agents_each_with_their_token(app, make_user):
+    """The desk's lists and import form read alike for every agent (a shared part), each
+    with their own CSRF token (a personal bit); a refused import is shown to its agent
+    alone."""
+    import re
+    from io import BytesIO
+
+    from conftest import AuthActions, csrf_from
+
+    clients = {}
+    for email in ("agent@example.org", "agente@example.org"):
+        make_user(email, roles=("agent",))
+        clients[email] = app.test_client()
+        AuthActions(clients[email]).login(email)
+        clients[email].get("/me")  # the login's message shown
+    parts = app.extensions["hub_shared_parts"]
+    parts.seconds = 3600
+    first, second = clients.values()
+    pages = [c.get("/staff/residence").get_data(as_text=True) for c in (first, second)]
+    kept = [key for key, (entry, *_rest) in parts.entries.items() if entry]
+    assert sum(1 for (site, *_r) in kept if site[0] == "residence/desk.html") == 1
+    strip = re.compile(r'value="[^"]+"')
+    assert strip.sub("", pages[0]) == strip.sub("", pages[1])
+    assert csrf_from(pages[0]) != csrf_from(pages[1])
+    refused = first.post(
+        "/staff/residence/import",
+        data={"csrf_token": csrf_from(pages[0]), "file": (BytesIO(b"name,town\nA,B\n"), "a.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and "Colonnes manquantes" in refused.get_data(as_text=True)
+    assert "Colonnes manquantes" not in second.get("/staff/residence").get_data(as_text=True)
+    assert upload_census(second).status_code == 302  # the kept part's token is theirs
+    assert "3" in first.get("/staff/residence").get_data(as_text=True)

@@ -14,6 +14,7 @@ from ..accounts.models import User
 from ..db import write_transaction
 from ..extensions import db, limiter
 from ..permissions import permission_required
+from ..sharedparts import Deferred, personal_bit
 from ..slots import read_lists
 from . import services
 from .forms import (
@@ -129,14 +130,15 @@ def desk():
         "residence/desk.html",
         query=query,
         users=users,
-        import_form=CensusImportForm(),
-        **_desk_lists(),
+        import_form=None,
+        data=Deferred(_desk_lists),
     )
 
 
 def _desk_lists() -> dict:
     """The open requests to review, the repeated failed checks and the census list, read
-    in one statement."""
+    in one statement when the desk's shared part is rendered (the same for every agent),
+    not when it is served kept; and the import form as first shown."""
     found = read_lists(services.desk_lists())
     census = found["census"][0] if found["census"] else None
     return {
@@ -144,7 +146,14 @@ def _desk_lists() -> dict:
         "repeated": services.repeated_of(found["failures"]),
         "census": census,
         "usable": services.census_usable(census),
+        "import_form": CensusImportForm(),
     }
+
+
+@personal_bit("residence.csrf_field")
+def _csrf_field() -> str:
+    """The hidden CSRF field of the desk's import form, for the viewer."""
+    return str(CensusImportForm().csrf_token)
 
 
 @bp.route("/staff/residence/import", methods=["POST"])
@@ -172,7 +181,7 @@ def import_census():
         query="",
         users=[],
         import_form=form,
-        **_desk_lists(),
+        data=Deferred(_desk_lists),
     ), 422
 
 
