@@ -74,12 +74,13 @@ def locale_name() -> str:
     """The request's language as a string ("fr"), ``str(get_locale())``; "" outside a
     request."""
     state = _babel_state()
-    if state is not None:
-        locale = state.get("babel_locale")
+    locale = state.get("babel_locale") if state is not None else None
+    if locale is not None:
         memo = state.get("hub_locale_name")
-        if memo is not None and locale is not None and memo[0] is locale:
+        if memo is not None and memo[0] is locale:
             return memo[1]
-    locale = get_locale()
+    else:  # the request's language not chosen yet: Flask-Babel chooses it (select_locale)
+        locale = get_locale()
     name = "" if locale is None else str(locale)
     state = _babel_state()
     if state is not None and locale is not None:

@@ -76,3 +76,25 @@ def test_shared_header_fills_each_viewers_bits(app, make_user):
     assert headers[1] == headers[2] != headers[0]
     with app.test_request_context("/"):
         assert not current_user.is_authenticated
+
+
+def test_session_identifier_is_flask_logins(app):
+    from flask_login.utils import _create_identifier
+
+    from hub.accounts.views import _session_identifier
+
+    cases = [
+        {},
+        {"User-Agent": "Firefox"},
+        {"User-Agent": "Firefox", "X-Forwarded-For": "203.0.113.5, 10.0.0.1"},
+        {"X-Forwarded-For": ""},
+        {"User-Agent": "Chromium"},
+    ]
+    seen = set()
+    for headers in cases * 2:  # made, then read from the memo
+        for address in ("127.0.0.1", "198.51.100.7"):
+            environ = {"REMOTE_ADDR": address}
+            with app.test_request_context("/", headers=headers, environ_base=environ):
+                assert _session_identifier() == _create_identifier()
+                seen.add(_session_identifier())
+    assert len(seen) == 8  # two addresses for the cases without X-Forwarded-For

@@ -432,7 +432,35 @@ def _user_query():
     )
 
 
+# Flask-Login's session identifiers (a SHA-512 of the client's address and user agent, which
+# its session protection compares with the session's on every request), per worker, by
+# address and agent; the whole memo is dropped when full.
+_IDENTIFIERS: dict = {}
+_IDENTIFIERS_SIZE = 10_000
+
+
+def _session_identifier() -> str:
+    """Flask-Login's ``_create_identifier()`` (its ``X-Forwarded-For`` header, else the
+    connection's address, and the user agent), made once per worker for each of them; read
+    straight from the WSGI environ (each ``request.headers`` lookup costs some ten calls)."""
+    from flask_login.utils import _create_identifier
+
+    environ = request.environ
+    key = (
+        environ.get("HTTP_X_FORWARDED_FOR", request.remote_addr),
+        environ.get("HTTP_USER_AGENT"),
+    )
+    ident = _IDENTIFIERS.get(key)
+    if ident is None:
+        ident = _create_identifier()
+        if len(_IDENTIFIERS) >= _IDENTIFIERS_SIZE:
+            _IDENTIFIERS.clear()
+        _IDENTIFIERS[key] = ident
+    return ident
+
+
 def init_app(app) -> None:
     from ..extensions import login_manager
 
     login_manager.user_loader(load_user)
+    login_manager._session_identifier_generator = _session_identifier
