@@ -84,6 +84,30 @@ def following_and_count_query(user, target):
     )
 
 
+def following_and_count_list(user, target):
+    """:func:`following_and_count_query` as a ``hub.slots.ListQuery`` built once per worker
+    (the viewer and the target bound as parameters): a page reads its viewer's follow with
+    its other lists (``read_lists``), then :func:`following_and_count_of` of its one row."""
+    from ..slots import ListQuery
+
+    target_type, target_id = target if isinstance(target, tuple) else registry().ref(target)
+    me = user.id if getattr(user, "is_authenticated", False) else None
+    return ListQuery(
+        *_following_and_count_list(), params={"me": me, "type": target_type, "id": target_id}
+    )
+
+
+@cache
+def _following_and_count_list():
+    mine = func.coalesce(
+        func.sum(case((Follow.user_id == bindparam("me", type_=Integer), 1), else_=0)), 0
+    )
+    query = select(func.count().label("followers"), cast(mine, Integer).label("mine")).where(
+        Follow.target_type == bindparam("type"), Follow.target_id == bindparam("id")
+    )
+    return query, ()
+
+
 def following_and_count_of(row) -> tuple[bool, int]:
     """``(following, followers)`` from the row of :func:`following_and_count_query`."""
     return bool(row.mine), row.followers or 0

@@ -51,10 +51,12 @@ def follow(object_type: str, object_id: int):
     return redirect(kind.url(obj))
 
 
-def _render(obj, announce: bool = False) -> str:
+def _render(obj, announce: bool = False, state: tuple[bool, int] | None = None) -> str:
     reg = registry()
     object_type, object_id = reg.ref(obj)
-    following, followers = services.following_and_count(current_user, (object_type, object_id))
+    if state is None:
+        state = services.following_and_count(current_user, (object_type, object_id))
+    following, followers = state
     return render_template(
         "follows/_button.html",
         object_type=object_type,
@@ -67,9 +69,11 @@ def _render(obj, announce: bool = False) -> str:
     )
 
 
-def follow_button(obj) -> Markup:
-    """The follow/stop-following button of a registered object, with its follower count."""
-    return Markup(_render(obj))
+def follow_button(obj, state: tuple[bool, int] | None = None) -> Markup:
+    """The follow/stop-following button of a registered object, with its follower count.
+    ``state``: ``(following, followers)`` when the page read them with its other lists
+    (``services.following_and_count_list``)."""
+    return Markup(_render(obj, state=state))
 
 
 def init_app(app) -> None:

@@ -13,13 +13,19 @@ from flask_login import current_user
 from . import services
 from .forms import SignForm, WithdrawForm
 
+# ``sign_box``'s ``signature`` when the owner did not read it.
+_UNREAD = object()
 
-def sign_box(collection, *, accepting: bool, message: str = "") -> dict:
+
+def sign_box(collection, *, accepting: bool, message: str = "", signature=_UNREAD) -> dict:
     """``state`` is one of closed, login, signed, ineligible, can_sign, confirm (the step
     that repeats what is signed before the act, reached with ``?sign=confirm``).
 
     ``accepting`` is the owner's own answer (a petition is open, an interpellation is
     collecting); the collection's dates and the visitor's eligibility are checked here.
+    ``signature``: the visitor's signature of the collection (or None) when the owner's page
+    read it with its other lists; any object with ``created_at``, ``public_name`` and
+    ``invalidated_at`` will do.
     """
     box = {
         "message": message,
@@ -35,7 +41,11 @@ def sign_box(collection, *, accepting: bool, message: str = "") -> dict:
         box["state"] = "closed"
     elif not current_user.is_authenticated:
         box["state"] = "login"
-    elif (signature := services.signature_of(collection.id, current_user.id)) is not None:
+    elif (
+        signature := services.signature_of(collection.id, current_user.id)
+        if signature is _UNREAD
+        else signature
+    ) is not None:
         box.update(
             state="signed",
             signature=signature,

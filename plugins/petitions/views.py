@@ -22,14 +22,16 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from hub.plugin import (
     Deferred,
+    ListQuery,
     Neighbourhood,
     RuleError,
     Session,
+    Signature,
     SignatureCollection,
     SignForm,
     answers,
@@ -37,12 +39,15 @@ from hub.plugin import (
     changing,
     confirm_first,
     db,
+    follows,
     form_action,
     htmx,
     limit_signing,
     limit_writes,
+    list_query,
     permission_required,
     personal_bit,
+    read_lists,
     signatures,
     sorted_page,
     utcnow,
@@ -62,7 +67,7 @@ from .forms import (
     ModerationForm,
     PetitionForm,
 )
-from .models import Petition
+from .models import SIGNATURES, Petition
 from .queries import Filters, public_petitions, sort_keys
 
 bp = Blueprint("petitions", __name__, url_prefix="/petitions")
@@ -110,11 +115,42 @@ def _cache(response, seconds: int, *, download: bool = False):
     return response
 
 
-def box_for(petition: Petition, message: str = "") -> dict:
-    """The core signing box's state for this petition and the current visitor."""
+def box_for(petition: Petition, message: str = "", **signature) -> dict:
+    """The core signing box's state for this petition and the current visitor (``signature``:
+    theirs, when the page read it, see :func:`_viewer_state`)."""
     return signing_box(
-        petition.collection, accepting=petition.current_status() == "open", message=message
+        petition.collection,
+        accepting=petition.current_status() == "open",
+        message=message,
+        **signature,
     )
+
+
+@list_query
+def _own_signature():
+    """The viewer's signature of a collection, as the signing box reads it."""
+    query = select(Signature.created_at, Signature.public_name, Signature.invalidated_at).where(
+        Signature.collection_id == bindparam("collection_id"),
+        Signature.user_id == bindparam("user_id"),
+    )
+    return query, ()
+
+
+def _viewer_state(petition: Petition) -> tuple[dict, tuple[bool, int]]:
+    """What the page shows of the viewer alone, in one statement: their signature (the
+    signing box) and whether they follow the petition, with its follower count."""
+    lists = {"follow": follows.following_and_count_list(current_user, (SIGNATURES, petition.id))}
+    accepting = petition.current_status() == "open"
+    signing = accepting and petition.collection is not None and current_user.is_authenticated
+    if signing:
+        lists["signature"] = ListQuery(
+            *_own_signature(),
+            params={"collection_id": petition.collection_id, "user_id": current_user.id},
+        )
+    found = read_lists(lists)
+    signature = (found["signature"] or [None])[0] if signing else None
+    box = signing_box(petition.collection, accepting=accepting, signature=signature)
+    return box, follows.following_and_count_of(found["follow"][0])
 
 
 # --- Listing and reading -------------------------------------------------------------------------
@@ -145,11 +181,17 @@ def _listing(filters: Filters, *, with_form: bool) -> dict:
     return found
 
 
-# The page shows the collection's thresholds: read with the petition, not in a query of their own.
-_WITH_THRESHOLDS = joinedload(Petition.collection).joinedload(SignatureCollection.thresholds)
-# And the council session of its debate (title and date, a link): joined too, without the
-# session's neighbourhoods, which it does not show.
-_WITH_DEBATE = joinedload(Petition.debate_session).lazyload(Session.neighbourhoods)
+# The page outside its shared parts reads the petition and its collection (the signing
+# box): its author, neighbourhood, thresholds and council session are shown in shared parts
+# only, read with them (``_shared_data``) and not when they are served kept.
+_OUTSIDE_SHARED = (lazyload(Petition.author), lazyload(Petition.neighbourhood))
+# What the shared parts show, read in one statement: the collection's thresholds, the
+# author, the neighbourhood and the council session of the debate (title and date, a link),
+# without the session's neighbourhoods, which it does not show.
+_SHARED = (
+    joinedload(Petition.collection).joinedload(SignatureCollection.thresholds),
+    joinedload(Petition.debate_session).lazyload(Session.neighbourhoods),
+)
 
 
 @bp.route("/<int:petition_id>")
@@ -159,21 +201,34 @@ def detail(petition_id: int):
     ``is_author``) where they show it; what they alone read (``data``: the public signers,
     the answer's corrections) is read only when a part is rendered. The signing box, the
     follow button, the author's notices and the discussion are the viewer's."""
-    petition = _petition(petition_id, _WITH_THRESHOLDS, _WITH_DEBATE)
+    petition = _petition(petition_id, *_OUTSIDE_SHARED)
     if not _visible(petition):
         abort(404)
+    box, follow = _viewer_state(petition)
+    is_author = _is_author(petition)
     return render_template(
         "petitions/detail.html",
         petition=petition,
-        box=box_for(petition),
+        box=box,
+        follow=follow,
         data=Deferred(lambda: _shared_data(petition)),
-        action_form=ActionForm(),
-        is_author=_is_author(petition),
+        # The form of the author's draft only (its CSRF token).
+        action_form=ActionForm() if is_author and petition.status == "draft" else None,
+        is_author=is_author,
         text_shown=text_shown(petition),
     )
 
 
 def _shared_data(petition: Petition) -> dict:
+    """What the shared parts alone read (each touches ``data`` first): the petition's author,
+    neighbourhood, thresholds and session in one statement, the public signers and the
+    answer's corrections."""
+    db.session.execute(
+        select(Petition)
+        .where(Petition.id == petition.id)
+        .options(*_SHARED)
+        .execution_options(populate_existing=True)
+    ).unique().one()
     collection_id = petition.collection_id
     return dict(
         signers=signatures.public_signers(collection_id) if collection_id else [],
