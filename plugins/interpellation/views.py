@@ -12,14 +12,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload, lazyload
 
 from hub.plugin import (
     Deferred,
     HubForm,
+    ListQuery,
     RuleError,
     Session,
+    Signature,
     SignForm,
     answers,
     capped_count,
@@ -27,12 +29,15 @@ from hub.plugin import (
     confirm_first,
     db,
     fail,
+    follows,
     form_action,
     htmx,
     limit_signing,
     limit_writes,
+    list_query,
     permission_required,
     personal_bit,
+    read_lists,
     signatures,
     sorted_page,
     write_transaction,
@@ -95,13 +100,55 @@ def _visible(interpellation: Interpellation) -> bool:
     )
 
 
-def box_for(interpellation: Interpellation, message: str = "") -> dict:
-    """The core signing box's state for this interpellation and the current visitor."""
+def box_for(interpellation: Interpellation, message: str = "", **signature) -> dict:
+    """The core signing box's state for this interpellation and the current visitor
+    (``signature``: theirs, when the page read it, see :func:`_viewer_state`)."""
     return signing_box(
         interpellation.collection,
         accepting=interpellation.current_stage() == "collecting",
         message=message,
+        **signature,
     )
+
+
+@list_query
+def _own_signature():
+    """The viewer's signature of a collection, as the signing box reads it (and whether
+    they sit on the committee)."""
+    query = select(Signature.created_at, Signature.public_name, Signature.invalidated_at).where(
+        Signature.collection_id == bindparam("collection_id"),
+        Signature.user_id == bindparam("user_id"),
+    )
+    return query, ()
+
+
+def _viewer_state(interpellation: Interpellation) -> tuple[bool, dict, tuple[bool, int]]:
+    """What the page shows of the viewer alone, in one statement: whether they sit on the
+    committee (as :func:`is_committee_member`), their signature (the signing box) and
+    whether they follow the interpellation, with its follower count."""
+    user = current_user
+    lists = {"follow": follows.following_and_count_list(user, (SIGNATURES, interpellation.id))}
+    member = user.is_authenticated and interpellation.author_id == user.id
+    committee = (
+        user.is_authenticated and not member and interpellation.committee_collection_id is not None
+    )
+    if committee:
+        lists["committee"] = ListQuery(
+            *_own_signature(),
+            params={"collection_id": interpellation.committee_collection_id, "user_id": user.id},
+        )
+    accepting = interpellation.current_stage() == "collecting"
+    signing = accepting and interpellation.collection is not None and user.is_authenticated
+    if signing:
+        lists["signature"] = ListQuery(
+            *_own_signature(),
+            params={"collection_id": interpellation.collection_id, "user_id": user.id},
+        )
+    found = read_lists(lists)
+    member = member or bool(committee and found["committee"])
+    signature = (found["signature"] or [None])[0] if signing else None
+    box = signing_box(interpellation.collection, accepting=accepting, signature=signature)
+    return member, box, follows.following_and_count_of(found["follow"][0])
 
 
 def threshold_preview():
@@ -163,6 +210,14 @@ def _tracker(stage: str, council: str, *, whole_page: bool) -> dict:
 _SESSION_WITHOUT_NEIGHBOURHOODS = defaultload(Interpellation.session).lazyload(
     Session.neighbourhoods
 )
+# Outside its shared parts the page reads the interpellation and its collection (the
+# signing box): its author, committee and council session are shown in shared parts only,
+# read with them (``_shared_data``), not when they are served kept.
+_OUTSIDE_SHARED = (
+    lazyload(Interpellation.author),
+    lazyload(Interpellation.committee),
+    lazyload(Interpellation.session),
+)
 
 
 @bp.route("/<int:interpellation_id>")
@@ -173,20 +228,36 @@ def detail(interpellation_id: int):
     signers, the committee, the answer's corrections) is read only when a part is rendered.
     The signing box, the follow button, the committee's invitation and the discussion are
     the viewer's."""
-    interpellation = _interpellation(interpellation_id, _SESSION_WITHOUT_NEIGHBOURHOODS)
-    if not _visible(interpellation):
+    interpellation = _interpellation(interpellation_id, *_OUTSIDE_SHARED)
+    member, box, follow = _viewer_state(interpellation)
+    # As _visible(), with the committee's membership read above.
+    if not (
+        interpellation.is_public
+        or member
+        or (current_user.is_authenticated and current_user.can("interpellation.follow"))
+    ):
         abort(404)
     return render_template(
         "interpellation/detail.html",
         item=interpellation,
-        box=box_for(interpellation),
-        member=is_committee_member(interpellation),
+        box=box,
+        follow=follow,
+        member=member,
         today=services.local_today(),
         data=Deferred(lambda: _shared_data(interpellation)),
     )
 
 
 def _shared_data(interpellation: Interpellation) -> dict:
+    """What the shared parts alone read (each showing them touches ``data`` first): the
+    author, the committee and the council session in one statement, the public signers,
+    the committee's names and the answer's corrections."""
+    db.session.execute(
+        select(Interpellation)
+        .where(Interpellation.id == interpellation.id)
+        .options(_SESSION_WITHOUT_NEIGHBOURHOODS)
+        .execution_options(populate_existing=True)
+    ).one()
     answered = interpellation.current_stage() == "answered"
     return dict(
         signers=(
