@@ -44,7 +44,8 @@ class ActivityList:
 
 def activity_items(found) -> list[ActivityItem]:
     """The dashboard's activity: the items and :class:`ActivityList` objects the features
-    returned, the lists read together (with the dashboard's sections), newest first."""
+    returned, the lists read together (with the dashboard's sections), newest first. Their
+    lazy labels are left as they are: :func:`translate_once` translates them."""
     from .slots import page_sections_with
 
     items = [entry for entry in found if isinstance(entry, ActivityItem)]
@@ -55,14 +56,14 @@ def activity_items(found) -> list[ActivityItem]:
     for listed, rows in zip(lists, page_sections_with("dashboard", None, lists), strict=True):
         items += [item for item in map(listed.item, rows) if item is not None]
     items.sort(key=lambda item: item.date.isoformat() if item.date else "", reverse=True)
-    return _translated(items)
+    return items
 
 
-def _translated(items: list[ActivityItem]) -> list[ActivityItem]:
-    """``items`` with their lazy labels (kind, status) translated once per message: a list
-    of fifty contributions makes fifty lazy "Contribution" labels, each translated again
-    where the page writes it. A translation is written as a lazy string is (Markup: it is
-    the hub's own text, not escaped)."""
+def translate_once() -> Callable[[object], object]:
+    """A function giving a label of the activity (kind, status) translated once per message:
+    a list of fifty contributions makes fifty lazy "Contribution" labels. A translation is
+    written as a lazy string is (Markup: it is the hub's own text, not escaped); any other
+    value comes back as it is."""
     done: dict = {}
 
     def text(value):
@@ -74,10 +75,7 @@ def _translated(items: list[ActivityItem]) -> list[ActivityItem]:
             found = done[key] = Markup(str(value))
         return found
 
-    return [
-        ActivityItem(text(item.kind), item.title, item.url, item.date, text(item.status))
-        for item in items
-    ]
+    return text
 
 
 @dataclass(frozen=True)

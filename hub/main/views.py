@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import (
@@ -19,18 +20,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from .. import opendata, workqueue
-from ..activity import activity_items
+from ..activity import activity_items, translate_once
 from ..bodies.services import bodies_acting_for, body_names_acting_for
 from ..forms import form_action
-from ..i18n import LANGUAGE_COOKIE
+from ..i18n import LANGUAGE_COOKIE, current_timezone
 from ..permissions import permission_required
 from ..registry import registry
 from ..sharedparts import Deferred
 from ..templating import theme_path
 from ..timeutil import local_today
-from ..web import safe_next
+from ..web import _foreign_content_language, long_date, safe_next
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -66,7 +68,7 @@ def dashboard():
         for entries in hub.plugins.hook("hub_user_activity")(user=current_user)
         for entry in entries or []
     ]
-    sections = activity_items(found)  # with the dashboard's list sections: one statement
+    items = activity_items(found)  # with the dashboard's list sections: one statement
     bodies = bodies_acting_for(current_user, "act")
     body_queues = [
         (body, queue.total, queue.overdue)
@@ -74,7 +76,48 @@ def dashboard():
             bodies, workqueue.collect_many(current_user, bodies, limit=0), strict=True
         )
     ]
-    return render_template("main/dashboard.html", activity=sections, body_queues=body_queues)
+    return render_template(
+        "main/dashboard.html", activity=_activity_lines(items), body_queues=body_queues
+    )
+
+
+def _activity_lines(items) -> list[Markup]:
+    """The dashboard's activity, an ``<li>`` per item, written as the template wrote each
+    (``item.title|content``, ``item.date|date``…) with what those ask for each row found
+    once for the list: the content's language, the time zone, each day's text and each
+    label's translation (``translate_once``)."""
+    text = translate_once()
+    language = _foreign_content_language()
+    tzinfo = current_timezone()
+    days: dict = {}
+    lines = []
+    for item in items:
+        title = item.title
+        if title is None:
+            title = ""
+        elif language:
+            title = Markup('<span lang="{}">{}</span>').format(language, title)
+        else:
+            title = escape(title)
+        line = (
+            f'<li><span class="activity__kind">{escape(text(item.kind))}</span> '
+            f'<a href="{escape(item.url)}">{title}</a>'
+        )
+        status = text(item.status)
+        if status:
+            line += f" – {escape(status)}"
+        moment = item.date
+        if moment:
+            day = moment
+            if isinstance(moment, datetime):  # long_date's rebase: the day in the time zone
+                day = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tzinfo)
+                day = day.date()
+            shown = days.get(day)
+            if shown is None:
+                shown = days[day] = escape(long_date(day, rebase=False))
+            line += f' <time datetime="{escape(moment.isoformat())}">{shown}</time>'
+        lines.append(Markup(line + "</li>"))
+    return lines
 
 
 QUEUE_LABELS = {
