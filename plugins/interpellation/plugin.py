@@ -274,8 +274,10 @@ def hub_user_activity(user):
         SIGNATURES: _l("Interpellation I signed"),
     }
 
+    user_id = user.id  # once, not through the request's proxy for each row
+
     def signed(row):
-        mine = row.author_id == user.id
+        mine = row.author_id == user_id
         if row.object_type == COMMITTEE and mine:
             return None  # the author's own committee seat: "started" says it
         if row.invalidated:
@@ -290,7 +292,7 @@ def hub_user_activity(user):
             status,
         )
 
-    mine = {"user_id": user.id}
+    mine = {"user_id": user_id}
     return [
         ActivityList(*_started_activity(), item=started, limit=None, params=mine),
         ActivityList(*_signed_activity(), item=signed, limit=None, params=mine),

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload, lazyload
 
@@ -257,7 +257,7 @@ def _shared_data(interpellation: Interpellation) -> dict:
         .where(Interpellation.id == interpellation.id)
         .options(_SESSION_WITHOUT_NEIGHBOURHOODS)
         .execution_options(populate_existing=True)
-    ).one()
+    ).unique().one()
     answered = interpellation.current_stage() == "answered"
     return dict(
         signers=(
@@ -289,13 +289,11 @@ def _report_link(interpellation_id: int, author_id: int | None) -> str:
     if not user.is_authenticated or not user.email_confirmed or author_id == user.id:
         return ""
     url = url_for("moderation.report", target_type=SIGNATURES, target_id=interpellation_id)
+    # As the template wrote them: its translations are marked safe, not escaped again (and
+    # joined without Markup.format, which cost a hundred calls for each viewer).
     return Markup(
-        '<p class="report-link"><a href="{}">{}<span class="visually-hidden"> {}</span></a></p>'
-    ).format(
-        # As the template wrote them: its translations are marked safe, not escaped again.
-        url,
-        Markup(_("Report")),
-        Markup(_("the interpellation")),
+        f'<p class="report-link"><a href="{escape(url)}">{_("Report")}'
+        f'<span class="visually-hidden"> {_("the interpellation")}</span></a></p>'
     )
 
 

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -249,13 +249,11 @@ def _report_link(petition_id: int, author_id: int | None) -> str:
     if not user.is_authenticated or not user.email_confirmed or author_id == user.id:
         return ""
     url = url_for("moderation.report", target_type="petition", target_id=petition_id)
+    # As the template wrote them: its translations are marked safe, not escaped again (and
+    # joined without Markup.format, which cost a hundred calls for each viewer).
     return Markup(
-        '<p class="report-link"><a href="{}">{}<span class="visually-hidden"> {}</span></a></p>'
-    ).format(
-        # As the template wrote them: its translations are marked safe, not escaped again.
-        url,
-        Markup(_("Report")),
-        Markup(_("the petition")),
+        f'<p class="report-link"><a href="{escape(url)}">{_("Report")}'
+        f'<span class="visually-hidden"> {_("the petition")}</span></a></p>'
     )
 
 
