@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
+from flask import g, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .. import audit
+from .. import audit, datacache
 from ..answers import services as answers
 from ..bodies.models import CAPABILITIES
 from ..contributions import services as contributions
@@ -25,6 +25,7 @@ from ..events import emit
 from ..extensions import db
 from ..follows import services as follows
 from ..notifications.services import notify
+from ..sharedparts import AudienceViewer
 from ..text import unique_slug
 from ..timeutil import local_today
 from .models import PHASE_LABELS, PHASES, Project, Relay, TimelineEntry
@@ -47,17 +48,41 @@ __all__ = ["RuleError", "STATUSES", "FINAL_STATUSES"]
 def can_manage(user, project: Project) -> bool:
     """Agents with ``projects.manage``, and the project's owner while they hold a staff role:
     an owner whose roles were removed no longer manages it (it passes to the team). A project
-    published by another hub is managed there, by nobody here."""
+    published by another hub is managed there, by nobody here. Asked a dozen times by a
+    project's page (its discussion, polls, draws, answers): decided once per request."""
     if not getattr(user, "is_authenticated", False) or project.is_remote:
         return False
+    return _decided("manage", user, project, _can_manage)
+
+
+def _decided(question: str, user, project: Project, decide) -> bool:
+    """``decide(user, project)``, kept for the request while nothing is written (a write
+    may change roles or the owner). Not kept for an audience (a shared part's viewer,
+    hub.sharedparts): it has no id, and asking for one would make the part personal."""
+    if not has_request_context() or isinstance(user, AudienceViewer):
+        return decide(user, project)
+    memo = g.setdefault("hub_project_rights", {})
+    key = (question, user.id, project.owner_id, datacache.data_version())
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = decide(user, project)
+    return found
+
+
+def _can_manage(user, project: Project) -> bool:
     if user.can("projects.manage"):
         return True
-    return project.owner_id is not None and project.owner_id == user.id and user.is_staff
+    # Staff first: a resident's page parts shared by their audience never ask who they are.
+    return user.is_staff and project.owner_id is not None and project.owner_id == user.id
 
 
 def can_answer(user, project: Project) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
+    return _decided("answer", user, project, _can_answer)
+
+
+def _can_answer(user, project: Project) -> bool:
     return user.can("projects.answer") or can_manage(user, project)
 
 

@@ -21,7 +21,7 @@ from ...paging import keyset_page
 from ...ratelimits import limit_writes
 from ...security import request_user
 from ...sharedparts import Deferred, personal_bit
-from ...slots import ListQuery, page_sections, page_sections_with, read_lists
+from ...slots import ListQuery, read_lists
 from ...slots import list_query as built_once
 from ...territory.models import neighbourhood_choices
 from ...web import fail, int_arg
@@ -99,13 +99,12 @@ def page_context(project: Project, **forms) -> dict:
         project=project,
         data=Deferred(lambda: _shared_data(project)),
         following=_following(project),
-        follow_form=HubForm(),
         may_contribute=allowed,
         contribute_reason=reason,
         can_manage=services.can_manage(current_user, project),
         can_answer=services.can_answer(current_user, project),
-        action_form=HubForm(),
-        form=forms.get("form") or ContributionForm(),
+        # The form of a contribution only for who may send one (its fields cost some 100 calls).
+        form=forms.get("form") or (ContributionForm() if allowed else None),
         **labels(),
     )
 
@@ -123,8 +122,9 @@ def _shared_data(project: Project) -> dict:
     if answer_ids:
         query, order_by, params = answers.corrections_query(answer_ids)
         lists["corrections"] = ListQuery(query, order_by=order_by, params=params)
-    # Not with the sections features add (``read_lists(page=...)``): those are the viewer's.
-    found = read_lists(lists)
+    # With the sections features add, in the same statement: read in a shared part, they
+    # are the audience's, as the part of the page that shows them (hub.slots).
+    found = read_lists(lists, page="project", obj=project)
     relays = found["relays"]
     sessions = {r.id: [] for r in relays}
     for session in found["relay_sessions"]:
@@ -149,17 +149,13 @@ def _shared_data(project: Project) -> dict:
 
 
 def _following(project: Project) -> bool:
-    """Whether the viewer follows the project, read with the sections features add to the
-    page for the viewer (one statement; the template's ``sections()`` finds them)."""
+    """Whether the viewer follows the project (the sections features add to the page are
+    the audience's, read in a shared part of the page: hub.slots)."""
     if not current_user.is_authenticated:
-        page_sections("project", project)
         return False
-    query, order_by = _lists_built()["following"]
+    query, _order_by = _lists_built()["following"]
     values = {"project_id": project.id, "user_id": current_user.id}
-    (rows,) = page_sections_with(
-        "project", project, [ListQuery(query, order_by=order_by, params=values)]
-    )
-    return bool(rows)
+    return db.session.execute(query, values).first() is not None
 
 
 def _page_lists(project: Project, contribution_ids: list[int]) -> dict[str, ListQuery]:
@@ -353,7 +349,6 @@ def follow(project: Project):
             "projects/_follow.html",
             project=project,
             following=wanted,
-            follow_form=HubForm(),
             followers=services.follower_count(project.id),
             announce=True,
         )
