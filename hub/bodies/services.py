@@ -8,7 +8,7 @@ from functools import cache
 from flask import g, has_request_context
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, bindparam, func, or_, select
+from sqlalchemy import Date, and_, bindparam, func, or_, select
 
 from .. import audit, datacache
 from ..db import utcnow
@@ -61,10 +61,45 @@ def capabilities(user, body: Body, day: date | None = None) -> set[str]:
     if user.can("bodies.manage"):
         return set(CAPABILITIES)
     day = day or local_today()
-    roles = _roles_read(user, body, day)
-    if roles is None:
-        roles = {m.role for m in body.members if m.user_id == user.id and m.active_on(day)}
+    roles = _roles_of(user, body, day)
     return {cap for cap, allowed in CAPABILITIES.items() if roles & allowed}
+
+
+def _roles_of(user, body: Body, day: date):
+    """The roles ``user`` holds in ``body`` on ``day``: noted for the request (the body's
+    page reads them with the body), else from its members when they are loaded, else read
+    alone (a row or two, not every member of the body: a session's or a relay's page asks
+    it of the body it belongs to) and noted."""
+    # A write of this transaction not committed yet (a member added) is not in the note.
+    writing = db.session.info.get("hub_wrote", False)
+    roles = None if writing else _roles_read(user, body, day)
+    if roles is not None:
+        return roles
+    if "members" in body.__dict__ or not has_request_context():
+        return {m.role for m in body.members if m.user_id == user.id and m.active_on(day)}
+    params = {"body_id": body.id, "user_id": user.id, "today": day}
+    roles = frozenset(db.session.scalars(_roles_statement(), params))
+    if not writing:
+        note_roles(user, body, roles, day)
+    return roles
+
+
+@cache
+def _roles_statement():
+    """The roles of ``user_id`` in ``body_id`` on ``today`` (BodyMember.active_on, in SQL),
+    built once per worker."""
+    return select(BodyMember.role).where(
+        BodyMember.body_id == bindparam("body_id"),
+        BodyMember.user_id == bindparam("user_id"),
+        _active_on(bindparam("today", type_=Date())),
+    )
+
+
+def _active_on(today):
+    return and_(
+        or_(BodyMember.mandate_start.is_(None), BodyMember.mandate_start <= today),
+        or_(BodyMember.mandate_end.is_(None), BodyMember.mandate_end >= today),
+    )
 
 
 def note_roles(user, body: Body, roles, day: date) -> None:
@@ -124,14 +159,7 @@ def acts_for(user, body: Body, capability: str = "act") -> bool:
     :func:`bodies_acting_for` says, read from the body's members)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    today = local_today()
-    roles = _roles_read(user, body, today)
-    if roles is not None:
-        return bool(roles & CAPABILITIES[capability])
-    return any(
-        m.user_id == user.id and m.role in CAPABILITIES[capability] and m.active_on(today)
-        for m in body.members
-    )
+    return bool(_roles_of(user, body, local_today()) & CAPABILITIES[capability])
 
 
 def _bodies_acting_for(user, capability: str) -> list[Body]:

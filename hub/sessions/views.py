@@ -21,8 +21,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.orm import aliased, lazyload
 
 from ..accounts.models import User
 from ..confirm import changing, confirm_first
@@ -32,7 +32,7 @@ from ..extensions import db, htmx
 from ..forms import HubForm, add_error, choices, form_action, require_sent
 from ..registry import registry
 from ..sharedparts import Deferred, personal_bit
-from ..slots import ListQuery, list_query, read_lists
+from ..slots import ListQuery, fetch_list_rows, list_query, read_lists
 from ..territory.models import Neighbourhood
 from ..text import csv_response
 from ..timeutil import local_now
@@ -93,22 +93,75 @@ def _link(obj):
 def _registration_context(
     meeting: Meeting, message: str = "", announce: str = "", form=None
 ) -> dict:
-    mine = services.registration_of(meeting, current_user)
-    counts = services.counts_by_meeting([meeting.id])[meeting.id]
+    mine, counts = _registration_state(meeting)
     seats = meeting.public_seats
     return dict(
         meeting=meeting,
         mine=mine,
         registered=mine is not None and mine.status == services.REGISTERED,
-        position=services.waitlist_position(mine) if mine else None,
-        registrations=counts["registered"],
-        waiting=counts["waitlisted"],
+        position=mine.position if mine else None,
+        registrations=counts[services.REGISTERED],
+        waiting=counts[services.WAITLISTED],
         places_left=None if seats is None else max(seats - counts["registered"], 0),
         started=meeting.starts_at <= local_now(),
         form=form or RegisterForm(),
         message=message,
         announce=announce,
     )
+
+
+def _registration_state(meeting: Meeting):
+    """The viewer's registration (a row: ``status``, ``position`` on the waiting list) or
+    None, and the session's counts by status, in one statement built once per worker."""
+    built = _registration_lists()
+    values = {"meeting_id": meeting.id}
+    lists = [ListQuery(*built["counts"], params=values)]
+    if current_user.is_authenticated:
+        lists.append(ListQuery(*built["mine"], params={**values, "user_id": current_user.id}))
+    found = fetch_list_rows(lists)
+    counts = {services.REGISTERED: 0, services.WAITLISTED: 0}
+    for row in found[0]:
+        counts[row.status] = row.n
+    mine = found[1][0] if len(found) > 1 and found[1] else None
+    return mine, counts
+
+
+@list_query
+def _registration_lists() -> dict[str, tuple]:
+    """The counts of a session's registrations by status, and a viewer's registration with
+    their place on the waiting list (as ``services.waitlist_position``)."""
+    meeting_id = bindparam("meeting_id")
+    earlier = aliased(MeetingRegistration)
+    position = (
+        select(func.count(earlier.id))
+        .where(
+            earlier.meeting_id == MeetingRegistration.meeting_id,
+            earlier.status == services.WAITLISTED,
+            earlier.id <= MeetingRegistration.id,
+        )
+        .scalar_subquery()
+    )
+    return {
+        "counts": (
+            select(MeetingRegistration.status, func.count(MeetingRegistration.id).label("n"))
+            .where(MeetingRegistration.meeting_id == meeting_id)
+            .group_by(MeetingRegistration.status),
+            (MeetingRegistration.status,),
+        ),
+        "mine": (
+            select(
+                MeetingRegistration.id,
+                MeetingRegistration.status,
+                case((MeetingRegistration.status == services.WAITLISTED, position)).label(
+                    "position"
+                ),
+            ).where(
+                MeetingRegistration.meeting_id == meeting_id,
+                MeetingRegistration.user_id == bindparam("user_id"),
+            ),
+            (MeetingRegistration.id,),
+        ),
+    }
 
 
 def _json_ld(meeting: Meeting, organiser) -> Markup:
