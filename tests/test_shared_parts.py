@@ -22,9 +22,10 @@ def _parts(app):
 _compiled: dict = {}
 
 
-def _render(app, user_id, source):
+def _render(app, user_id, source, *, path="/somewhere", before=None, headers=None, **context):
     """``source`` rendered in a request of ``user_id`` (None: nobody logged in); compiled
-    once per application, as a template file is."""
+    once per application, as a template file is. ``before(user)`` runs in the request
+    before the template, as a view or a before_request would."""
     from flask import render_template
     from flask_login import login_user
 
@@ -33,11 +34,15 @@ def _render(app, user_id, source):
     template = _compiled.get((id(app), source))
     if template is None:
         template = _compiled[(id(app), source)] = app.jinja_env.from_string(source)
-    with app.test_request_context("/somewhere"):
+    with app.test_request_context(path, headers=headers or {}):
         app.preprocess_request()
+        user = None
         if user_id is not None:
-            login_user(db.session.get(User, user_id))
-        return render_template(template)
+            user = db.session.get(User, user_id)
+            login_user(user)
+        if before is not None:
+            before(user)
+        return render_template(template, **context)
 
 
 def test_a_part_is_rendered_once_for_viewers_with_the_same_roles(app, make_user):
@@ -220,23 +225,24 @@ def test_a_hidden_contribution_keeps_the_list_shared_and_its_appeal_link_persona
 
 
 def test_a_worker_keeps_a_bounded_weight_of_parts(app, make_user, monkeypatch):
+    """Counted in bytes as Python holds them: a narrow no-break space (French punctuation)
+    makes every character of a part weigh two."""
     from hub import sharedparts
 
-    monkeypatch.setattr(sharedparts, "_MAX_CHARACTERS", 2_500)
+    monkeypatch.setattr(sharedparts, "_MAX_BYTES", 6_000)
     claire = make_user("claire@example.org", verified=True)
-    source = "{% shared request.args.n %}" + "x" * 1_000 + "{% endshared %}"
-    template = app.jinja_env.from_string(source)
-    from flask import render_template
-    from flask_login import login_user
-
-    from hub.accounts.models import User
-
-    for n in range(5):
-        with app.test_request_context(f"/somewhere?n={n}"):
-            app.preprocess_request()
-            login_user(db.session.get(User, claire))
-            assert render_template(template) == "x" * 1_000
-        assert _parts(app).characters <= 2_500
+    text = "\u202f" * 1_000
+    source = "{% shared request.args.n %}" + text + "{% endshared %}"
+    assert _render(app, claire, source, path="/somewhere?n=0") == text
+    weight = _parts(app).bytes
+    assert weight >= 2_000, "a thousand two-byte characters weigh two thousand bytes"
+    entry = next(iter(_parts(app).entries))
+    _parts(app).entries[entry] = (_parts(app).entries[entry][0], 0, *_parts(app).entries[entry][2:])
+    assert _render(app, claire, source, path="/somewhere?n=0") == text
+    assert _parts(app).bytes == weight, "a part kept again replaces its weight"
+    for n in range(1, 6):
+        assert _render(app, claire, source, path=f"/somewhere?n={n}") == text
+        assert _parts(app).bytes <= 6_000
         assert len(_parts(app).entries) <= 2
 
 
@@ -270,3 +276,334 @@ def test_requests_served_in_one_app_context_each_keep_their_own_viewer(app, clie
             db.select(Contribution.author_id).where(Contribution.text == "Une piste cyclable")
         )
     assert author != claire, "Karim's contribution was recorded as Claire's"
+
+
+def _viewer_value(name):
+    """``before``: a value of the viewer stored in ``g``, as a before_request would."""
+
+    def before(user):
+        from flask import g
+
+        setattr(g, name, user.display_name)
+
+    return before
+
+
+@pytest.mark.parametrize(
+    "asks",
+    [
+        "{{ g.hub_test_viewer }}",
+        "{{ g.get('hub_test_viewer') }}",
+        "{% if 'hub_test_viewer' in g %}{{ g.hub_test_viewer }}{% endif %}",
+    ],
+)
+def test_what_the_request_stored_in_g_for_the_viewer_is_personal(app, make_user, asks):
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    karim = make_user("karim@example.org", name="Karim", verified=True)
+    source = "{% shared 1 %}<p>" + asks + "</p>{% endshared %}"
+    before = _viewer_value("hub_test_viewer")
+    assert _render(app, claire, source, before=before) == "<p>Claire</p>"
+    assert _render(app, karim, source, before=before) == "<p>Karim</p>"
+
+
+def test_what_a_part_stores_in_g_stays_in_the_part(app, make_user):
+    """A part may keep a memo in ``g`` (made for the audience): the request does not read it
+    afterwards as the viewer's."""
+    from flask import g
+
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    seen = []
+    app.jinja_env.globals["remember_in_g"] = lambda: g.setdefault("hub_test_memo", "audience")
+    source = "{% shared 1 %}{{ remember_in_g() }}{% endshared %}"
+
+    def after(_user):
+        seen.append(g.get("hub_test_memo"))
+
+    from flask import render_template
+
+    template = app.jinja_env.from_string(source)
+    from flask_login import login_user
+
+    from hub.accounts.models import User
+
+    with app.test_request_context("/somewhere"):
+        app.preprocess_request()
+        login_user(db.session.get(User, claire))
+        assert render_template(template) == "audience"
+        after(None)
+    assert seen == [None]
+
+
+@pytest.mark.parametrize(
+    ("asks", "header"),
+    [
+        ("{{ request.cookies.get('hub_theme') }}", "Cookie"),
+        ("{{ request.headers.get('Authorization') }}", "Authorization"),
+        ("{{ request.headers['Accept-Language'] }}", "Accept-Language"),
+        ("{{ request.accept_languages.best }}", "Accept-Language"),
+        ("{{ request.user_agent.string }}", "User-Agent"),
+    ],
+)
+def test_cookies_and_headers_of_the_request_are_personal(app, make_user, asks, header):
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    karim = make_user("karim@example.org", name="Karim", verified=True)
+    source = "{% shared 1 %}<p>" + asks + "</p>{% endshared %}"
+    values = {
+        "Cookie": ("hub_theme=claire-dark", "hub_theme=karim-light"),
+        "Authorization": ("Bearer claire-token", "Bearer karim-token"),
+        "Accept-Language": ("de", "it"),
+        "User-Agent": ("Claire's browser", "Karim's browser"),
+    }[header]
+
+    def before(user):  # the value read once before the part, as a view may do
+        from flask import request
+
+        request.cookies, request.headers.get(header), request.accept_languages, request.user_agent
+
+    first = _render(app, claire, source, headers={header: values[0]}, before=before)
+    second = _render(app, karim, source, headers={header: values[1]}, before=before)
+    assert first != second
+
+
+def test_what_a_part_legitimately_reads_of_the_request_keeps_it_shared(app, make_user):
+    claire = make_user("claire@example.org", verified=True)
+    karim = make_user("karim@example.org", verified=True)
+    calls = []
+    app.jinja_env.globals["count_render"] = lambda: calls.append(1) or ""
+    source = (
+        "{% shared 1 %}{{ count_render() }}{{ url_for('main.home') }} {{ request.path }}"
+        " {{ request.args.get('page', '1') }} {{ request.headers.get('HX-Request', 'no') }}"
+        " {{ request.endpoint }} {{ _('Report') }}{% endshared %}"
+    )
+    html = "/ /somewhere 2 no None Signaler"
+    assert _render(app, claire, source, path="/somewhere?page=2") == html
+    assert _render(app, karim, source, path="/somewhere?page=2") == html
+    assert len(calls) == 1
+
+
+def test_flashed_messages_already_read_are_personal(app, make_user):
+    from flask import flash, get_flashed_messages
+
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    karim = make_user("karim@example.org", name="Karim", verified=True)
+    source = "{% shared 1 %}<p>{{ get_flashed_messages()|join }}</p>{% endshared %}"
+
+    def before(user):
+        flash(f"Merci {user.display_name}")
+        get_flashed_messages()  # the page's frame read them before the part
+
+    assert _render(app, claire, source, before=before) == "<p>Merci Claire</p>"
+    assert _render(app, karim, source, before=before) == "<p>Merci Karim</p>"
+
+
+def test_a_csrf_token_made_before_the_part_is_personal(app, make_user):
+    """Flask-WTF keeps the token it made in ``g`` and reads it from there first (here
+    called as it is, not through the hub's forms, which refuse it in a part)."""
+    from flask_wtf.csrf import generate_csrf
+
+    claire = make_user("claire@example.org", verified=True)
+    karim = make_user("karim@example.org", verified=True)
+    app.jinja_env.globals["flask_wtf_token"] = generate_csrf
+    source = "{% shared 1 %}{{ flask_wtf_token() }}{% endshared %}"
+    tokens = []
+
+    def before(_user):
+        tokens.append(generate_csrf())
+
+    first = _render(app, claire, source, before=before)
+    second = _render(app, karim, source, before=before)
+    assert (first, second) == tuple(tokens)
+
+
+def test_deferred_values_loaded_for_the_viewer_never_fill_a_kept_part(app, make_user):
+    """The first part reading ``data`` is personal (rendered for the viewer, who loads
+    ``data`` as themselves); a later part reading it must not keep what was loaded so."""
+    from flask_login import current_user
+
+    from hub.sharedparts import Deferred
+
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    karim = make_user("karim@example.org", name="Karim", verified=True)
+    source = (
+        "{% shared 1 %}{{ current_user.display_name }}:{{ data.who }}{% endshared %}"
+        "|{% shared 2 %}{{ data.who }}{% endshared %}"
+    )
+
+    def data():
+        return Deferred(lambda: {"who": current_user.display_name})
+
+    assert _render(app, claire, source, data=data()) == "Claire:Claire|Claire"
+    assert _render(app, karim, source, data=data()) == "Karim:Karim|Karim"
+
+
+def test_deferred_values_loaded_in_a_part_are_the_audiences(app, make_user):
+    """Loaded first inside a shared part, a loader runs as the audience: what it asks about
+    the viewer makes the part personal, and the values it then loads for the viewer stay
+    out of the parts after it."""
+    from flask_login import current_user
+
+    from hub.sharedparts import Deferred
+
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    karim = make_user("karim@example.org", name="Karim", verified=True)
+    source = (
+        "{% shared 1 %}{{ data.who }}{% endshared %}|{% shared 2 %}{{ data.who }}{% endshared %}"
+    )
+
+    def data():
+        return Deferred(lambda: {"who": current_user.display_name})
+
+    assert _render(app, claire, source, data=data()) == "Claire|Claire"
+    assert _render(app, karim, source, data=data()) == "Karim|Karim"
+
+
+def test_a_part_rendered_in_another_language_within_a_request(app, make_user):
+    """A request that renders a part in English (a message sent while a French page is
+    made) neither serves it the French part nor keeps the English one for French readers."""
+    from flask_babel import force_locale
+
+    claire = make_user("claire@example.org", verified=True)
+    source = "{% shared 1 %}{{ _('Report') }}{% endshared %}"
+    template = app.jinja_env.from_string(source)
+
+    def both(_user):
+        from flask import render_template
+
+        first = render_template(template)
+        with force_locale("en"):
+            english = render_template(template)
+        seen.extend([first, english])
+
+    seen: list = []
+    _render(app, claire, "", before=both)
+    assert seen == ["Signaler", "Report"]
+    seen.clear()
+
+    def english_first(_user):
+        from flask import render_template
+
+        with force_locale("en"):
+            seen.append(render_template(template))
+
+    _parts(app).clear()
+    _render(app, claire, "", before=english_first)
+    assert _render(app, claire, source) == "Signaler", "the English part was kept as French"
+
+
+def test_a_part_rendered_after_logging_in_is_the_new_viewers(app, make_user):
+    """A request that logs someone in between two parts: the second is theirs, and the
+    viewer is still them after the part."""
+    from flask_login import current_user, login_user
+
+    from hub.accounts.models import User
+
+    claire = make_user("claire@example.org", name="Claire", verified=True)
+    agent = make_user("agent@example.org", name="Agent", roles=("agent",))
+    source = "{% shared 1 %}{{ current_user.has_role('agent') }}{% endshared %}"
+    template = app.jinja_env.from_string(source)
+    seen = []
+
+    def switch(_user):
+        from flask import render_template
+
+        seen.append(render_template(template))
+        login_user(db.session.get(User, agent))
+        seen.append(render_template(template))
+        seen.append(current_user.display_name)
+
+    _render(app, claire, "", before=switch)
+    assert seen == ["False", "True", "Agent"]
+
+
+def _vote_like_write(app, project_id):
+    """A write that bypasses the ORM, as the participatory budget's ballots do."""
+    from sqlalchemy import text
+
+    from hub.db import write_transaction
+
+    with write_transaction() as session:
+        session.connection().execute(
+            text("UPDATE project SET title = :title WHERE id = :id"),
+            {"title": "Ligne de tram T4", "id": project_id},
+        )
+
+
+def test_a_write_through_the_connection_drops_the_parts_and_is_the_viewers(app, make_user):
+    from flask import g
+
+    from hub import datacache
+    from hub.projects.models import Project
+
+    claire = make_user("claire@example.org", verified=True)
+    project_id = make_project(app, title="Ligne de tram T3")
+    app.jinja_env.globals["title_of"] = lambda: db.session.get(Project, project_id).title
+    source = "{% shared 1 %}{{ title_of() }}{% endshared %}"
+    assert _render(app, claire, source) == "Ligne de tram T3"
+    wrote = []
+
+    def write(_user):
+        version = datacache.data_version()
+        _vote_like_write(app, project_id)
+        wrote.append((datacache.data_version() != version, g.get("hub_wrote", False)))
+
+    _render(app, claire, "", before=write)
+    assert wrote == [(True, True)], "the data version moved and the viewer's write was noted"
+    assert _render(app, claire, source) == "Ligne de tram T4"
+
+
+def test_a_write_on_a_connection_of_the_engine_bumps_the_version_and_a_read_does_not(app):
+    from sqlalchemy import text
+
+    from hub import datacache
+
+    project_id = make_project(app, title="Ligne de tram T3")
+    with app.app_context():
+        version = datacache.data_version()
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT title FROM project")).all()
+            connection.commit()
+        assert datacache.data_version() == version, "a read is no write"
+        from hub.db import is_sqlite
+
+        # A data-modifying WITH (PostgreSQL) begins as a read would.
+        write = (
+            "UPDATE project SET title = 'T4' WHERE id = :id"
+            if is_sqlite()
+            else "WITH t AS (UPDATE project SET title = 'T4' WHERE id = :id RETURNING id)"
+            " SELECT id FROM t"
+        )
+        with db.engine.begin() as connection:
+            connection.execute(text(write), {"id": project_id})
+        assert datacache.data_version() != version
+
+
+def test_personal_bits_escape_translations_and_values(app, make_user, monkeypatch):
+    """A translation holding ``&`` or ``<``, and every value given, are escaped."""
+    import datetime
+
+    from hub.comments import views as comment_views
+    from hub.sessions import views as session_views
+
+    claire = make_user("claire@example.org", verified=True)
+    monkeypatch.setattr(comment_views, "_", lambda text: "Modifier <mon> commentaire & co")
+    monkeypatch.setattr(session_views, "_", lambda text: "Rejoindre <en ligne> & co")
+    monkeypatch.setattr(
+        session_views.services, "is_registered", lambda meeting, user: True, raising=True
+    )
+    out = []
+
+    def bits(_user):
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        out.append(str(comment_views._change_link(1, claire, now, before="<b>")))
+        out.append(str(session_views._online_link(1, 'https://visio.example/"><script>x</script>')))
+
+    from flask import g
+
+    def before(user):
+        g.hub_session_registered = {1: True}
+        bits(user)
+
+    _render(app, claire, "", before=before)
+    change, online = out
+    assert "&lt;mon&gt; commentaire &amp; co" in change and "&lt;b&gt;" in change
+    assert "<script>" not in online and "&lt;en ligne&gt; &amp; co" in online
