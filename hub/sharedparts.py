@@ -321,6 +321,10 @@ _G_AS_IS = frozenset(
         "hub_page_cache_hit",
     }
 )
+# Names of ``g`` a part finds empty, whatever the request put there (its own entries dropped
+# after it): the forms built in this request (hub.forms, for errors no template showed) hold
+# what the viewer typed; a part building a form (a GET: nothing typed, no error) adds its own.
+_G_FRESH = {"hub_forms": list}
 _STASHED = "_hub_stashed_for_shared_part"
 
 
@@ -531,6 +535,8 @@ def _enter_guard(request_context, namespace, audience: AudienceViewer) -> tuple:
     values = namespace.__dict__
     stashed = {name: values.pop(name) for name in list(values) if name not in _G_AS_IS}
     values[_STASHED] = stashed
+    for name, empty in _G_FRESH.items():
+        values[name] = empty()
     values["_login_user"] = audience
     real_class = namespace.__class__
     # ``g.__class__ = …`` would store an attribute named so: ``g`` sets into its dict.

@@ -306,6 +306,27 @@ def test_what_the_request_stored_in_g_for_the_viewer_is_personal(app, make_user,
     assert _render(app, karim, source, before=before) == "<p>Karim</p>"
 
 
+def test_a_part_building_a_form_sees_only_its_own_forms(app, make_user):
+    """The request's forms (``g.hub_forms``, what the viewer typed) are not the part's; a
+    part building a form on a GET stays shared, and the request's list is its own after."""
+    from flask import g
+
+    from hub.forms import HubForm
+
+    claire = make_user("claire@example.org", verified=True)
+    karim = make_user("karim@example.org", verified=True)
+    app.jinja_env.globals["build_form"] = lambda: HubForm(meta={"csrf": False}) and ""
+    app.jinja_env.globals["forms_seen"] = lambda: len(g.get("hub_forms", ()))
+    source = "{% shared 1 %}{{ build_form() }}{{ forms_seen() }}{% endshared %}"
+
+    def before(_user):
+        HubForm(meta={"csrf": False})
+
+    assert _render(app, claire, source, before=before) == "1"
+    assert _render(app, karim, source, before=before) == "1"
+    assert [entry for entry, *_rest in _parts(app).entries.values()] != [None]
+
+
 def test_what_a_part_stores_in_g_stays_in_the_part(app, make_user):
     """A part may keep a memo in ``g`` (made for the audience): the request does not read it
     afterwards as the viewer's."""
