@@ -98,12 +98,20 @@ class User(UserMixin, db.Model):
 
 
 @event.listens_for(User, "expire")
-@event.listens_for(User, "refresh")
-def _forget_role_names(user, *args) -> None:
-    """The role names read with the account go when the account is read again or expired
-    (a commit): its roles may have changed since."""
-    if user is not None:  # an expired account no longer referenced
+def _forget_role_names(user, attrs=None) -> None:
+    """The role names read with the account go when the account is expired (a commit,
+    ``session.refresh``): its roles may have changed since."""
+    if user is not None and (attrs is None or "role_rows" in attrs):
         user.__dict__.pop("_role_names", None)
+
+
+@event.listens_for(User, "refresh")
+def _forget_role_names_on_reread(user, context, attrs) -> None:
+    """... or read again over what it holds (``populate_existing``). A statement that only
+    brings the same account along (contributions with their author) fills in what it
+    lacked and reads no roles: the names read with it stay."""
+    if getattr(context, "populate_existing", False):
+        _forget_role_names(user)
 
 
 class UserRole(db.Model):
