@@ -11,7 +11,7 @@ from wtforms import validators
 from wtforms.i18n import DummyTranslations
 from wtforms.widgets import CheckboxInput, FileInput, Input, TextArea
 
-from .sharedparts import refuse_if_shared
+from .sharedparts import personal_bit, refuse_if_shared
 
 
 def strip_nul(value):
@@ -112,6 +112,16 @@ def signed_csrf_token(secret_key=None, token_key=None) -> str:
         _SIGNED_TOKENS.clear()
     _SIGNED_TOKENS[(secret, field, session.get(field))] = token
     return token
+
+
+@personal_bit("hub.csrf_field")
+def csrf_field() -> Markup:
+    """A form's hidden CSRF field, the viewer's own, as a HubForm's ``form.csrf_token()``
+    writes it: ``{{ personal("hub.csrf_field") }}`` in the forms of a shared part."""
+    from flask import current_app
+
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return Markup('<input name="{}" type="hidden" value="{}">').format(name, signed_csrf_token())
 
 
 class HubForm(FlaskForm):

@@ -324,14 +324,6 @@ def _work_queue_link() -> Markup:
     return _frame_bit("_header_queue.html", (queue["total"], queue["overdue"], here))
 
 
-@personal_bit("hub.csrf_field")
-def _csrf_field() -> str:
-    # The templates' csrf_token() (hub.forms.signed_csrf_token): URL-safe characters only,
-    # nothing to escape.
-    token = current_app.jinja_env.globals["csrf_token"]()
-    return '<input type="hidden" name="csrf_token" value="' + token + '">'
-
-
 def plugin_enabled(name: str) -> bool:
     return current_app.extensions["hub"].plugins.is_enabled(name)
 

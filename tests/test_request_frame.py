@@ -4,6 +4,7 @@ bits filled in."""
 
 from __future__ import annotations
 
+from conftest import csrf_from
 from flask_login import current_user
 
 from hub.accounts.models import UserRole
@@ -56,10 +57,7 @@ def test_shared_header_fills_each_viewers_bits(app, make_user):
     assert len(set(sessions.values())) == 3
     # Each viewer's own CSRF token (signed from their session's), in a header kept for the
     # residents' audience too; the work queue for staff.
-    tokens = {
-        email: page.split('name="csrf_token" value="')[1].split('"')[0]
-        for email, page in pages.items()
-    }
+    tokens = {email: csrf_from(page) for email, page in pages.items()}
     assert len(set(tokens.values())) == 3
     with app.test_request_context("/"):
         from itsdangerous import URLSafeTimedSerializer

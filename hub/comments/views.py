@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from ..errors import RuleError, login_required_response
 from ..extensions import db, htmx
-from ..forms import form_action, signed_csrf_token
+from ..forms import form_action
 from ..moderation import services as moderation
 from ..ratelimits import limit_writes
 from ..registry import registry
@@ -99,12 +99,6 @@ def _announce() -> str:
         '<p class="flash flash--success" role="status" tabindex="-1" data-autofocus'
         ' data-announce="{0}">{0}</p>'
     ).format(announce)
-
-
-@personal_bit("comments.csrf")
-def _csrf_field() -> str:
-    """A form's CSRF field (what ``form.csrf_token()`` writes), the viewer's own."""
-    return Markup('<input name="csrf_token" type="hidden" value="{}">').format(signed_csrf_token())
 
 
 def _shared_data(target, object_type, official: bool, may_close: bool, form) -> dict:

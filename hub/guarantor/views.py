@@ -12,10 +12,10 @@ from wtforms import RadioField, TextAreaField, validators
 
 from ..errors import login_required_response
 from ..extensions import db
-from ..forms import HubForm, choices, form_action, signed_csrf_token, strip_filter
+from ..forms import HubForm, choices, form_action, strip_filter
 from ..permissions import permission_required
 from ..registry import registry
-from ..sharedparts import personal_bit, shared_part
+from ..sharedparts import shared_part
 from . import services
 from .models import KINDS, Opinion
 
@@ -89,12 +89,6 @@ def _section(target, target_type: str, target_id: int, may_answer: bool) -> str:
         may_answer=may_answer,
         form=OpinionForm(),
     )
-
-
-@personal_bit("guarantor.csrf")
-def _csrf_field() -> str:
-    """A form's CSRF field (what ``form.csrf_token()`` writes), the viewer's own."""
-    return Markup('<input name="csrf_token" type="hidden" value="{}">').format(signed_csrf_token())
 
 
 @bp.route("/guarantor")

@@ -14,7 +14,7 @@ from ..accounts.models import User
 from ..db import write_transaction
 from ..extensions import db, limiter
 from ..permissions import permission_required
-from ..sharedparts import Deferred, personal_bit
+from ..sharedparts import Deferred
 from ..slots import read_lists
 from . import services
 from .forms import (
@@ -148,12 +148,6 @@ def _desk_lists() -> dict:
         "usable": services.census_usable(census),
         "import_form": CensusImportForm(),
     }
-
-
-@personal_bit("residence.csrf_field")
-def _csrf_field() -> str:
-    """The hidden CSRF field of the desk's import form, for the viewer."""
-    return str(CensusImportForm().csrf_token)
 
 
 @bp.route("/staff/residence/import", methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -17,8 +17,8 @@ from ...contributions.models import Contribution
 from ...db import write_transaction
 from ...errors import RuleError
 from ...extensions import db
-from ...forms import HubForm, add_error, choices, form_action
-from ...sharedparts import Deferred, personal_bit
+from ...forms import add_error, choices, form_action
+from ...sharedparts import Deferred
 from .. import services
 from ..forms import AnswerForm, CorrectAnswerForm, DecisionForm, StatusForm
 from ..models import Project
@@ -84,15 +84,6 @@ def _forms(project, items, answer_form=None, decision_form=None) -> dict:
         "answer_form": answer_form,
         "decision_form": decision_form or DecisionForm(decision=project.decision),
     }
-
-
-@personal_bit("projects.csrf_field")
-def _csrf_field() -> str:
-    """The hidden CSRF field of the instruction page's forms, for the viewer."""
-    field = g.get("hub_projects_csrf_field")
-    if field is None:
-        field = g.hub_projects_csrf_field = str(HubForm().csrf_token)
-    return field
 
 
 @bp.route("/projects/<int:project_id>/instruction", methods=["GET"])
