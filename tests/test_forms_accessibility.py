@@ -154,7 +154,11 @@ def _all_forms():
         for path in sorted((root / folder).rglob("forms.py")):
             if "tests" not in path.parts:
                 importlib.import_module(".".join(path.relative_to(root).with_suffix("").parts))
-    found, todo = [], [HubForm]
+    from hub.admin.forms import settings_form_class
+    from hub.settings import CORE_SETTINGS
+
+    # Forms built at run time are found only while a class built earlier lives: built here.
+    found, todo = [settings_form_class(CORE_SETTINGS)], [HubForm]
     while todo:
         for sub in todo.pop().__subclasses__():
             found.append(sub)

@@ -46,6 +46,8 @@ def _field_for(setting):
             [validators.Optional(), validators.Email()],
             filters=[strip_filter],
             description=help_text,
+            # The commune's address (a setting), not the administrator's own.
+            render_kw={"autocomplete": "off"},
         )
     if setting.type == "choice":
         return SelectField(label, choices=choices(setting.choices), description=help_text)
