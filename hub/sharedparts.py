@@ -419,6 +419,10 @@ def shared_part(site: Hashable, keys: Hashable, render: Callable[[], str]) -> Ma
         return Markup(render())
     if _rendering_shared.get():  # a part inside a part: the outer one is kept
         return Markup(render())
+    if request_context.request.method not in ("GET", "HEAD"):
+        # A form sent back (a 422 re-display, an htmx answer) may show what this viewer typed
+        # or changed and has not committed: rendered for them alone, never kept.
+        return Markup(render())
     # The key of the request's previous part, while the viewer, the language and the
     # settings are the same (subscripts only: a page asks for a dozen parts).
     state = app_context.g.__dict__

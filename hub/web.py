@@ -289,13 +289,15 @@ _BITS: dict = {}
 _BITS_SIZE = 2_000
 
 
-def _frame_bit(template_name: str, keys: tuple) -> Markup:
+def _frame_bit(template_name: str, **values) -> Markup:
+    """The template rendered with ``values``, which are also its key: it shows what it is
+    kept under, never a count read again while it renders."""
     app = current_app._get_current_object()
     template = app.jinja_env.get_template(template_name)
     hub = app.extensions["hub"]
     key = (
         template,
-        keys,
+        tuple(sorted(values.items())),
         locale_name(),
         hub.settings.version,
         hub.plugins.disabled,
@@ -303,7 +305,7 @@ def _frame_bit(template_name: str, keys: tuple) -> Markup:
     )
     html = _BITS.get(key)
     if html is None:
-        html = Markup(template.render())
+        html = Markup(template.render(**values))
         if len(_BITS) >= _BITS_SIZE:
             _BITS.clear()
         _BITS[key] = html
@@ -314,14 +316,16 @@ def _frame_bit(template_name: str, keys: tuple) -> Markup:
 def _notifications_link() -> Markup:
     unread = current_app.jinja_env.globals["unread_notifications"]()
     here = request.endpoint == "notifications.index"
-    return _frame_bit("notifications/_header_link.html", (unread, here))
+    return _frame_bit("notifications/_header_link.html", unread=unread, here=here)
 
 
 @personal_bit("hub.work_queue_link")
 def _work_queue_link() -> Markup:
     queue = queue_counts()
     here = request.endpoint == "main.staff"
-    return _frame_bit("_header_queue.html", (queue["total"], queue["overdue"], here))
+    return _frame_bit(
+        "_header_queue.html", total=queue["total"], overdue=queue["overdue"], here=here
+    )
 
 
 def plugin_enabled(name: str) -> bool:

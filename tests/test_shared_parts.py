@@ -22,7 +22,9 @@ def _parts(app):
 _compiled: dict = {}
 
 
-def _render(app, user_id, source, *, path="/somewhere", before=None, headers=None, **context):
+def _render(
+    app, user_id, source, *, path="/somewhere", method="GET", before=None, headers=None, **context
+):
     """``source`` rendered in a request of ``user_id`` (None: nobody logged in); compiled
     once per application, as a template file is. ``before(user)`` runs in the request
     before the template, as a view or a before_request would."""
@@ -34,7 +36,7 @@ def _render(app, user_id, source, *, path="/somewhere", before=None, headers=Non
     template = _compiled.get((id(app), source))
     if template is None:
         template = _compiled[(id(app), source)] = app.jinja_env.from_string(source)
-    with app.test_request_context(path, headers=headers or {}):
+    with app.test_request_context(path, method=method, headers=headers or {}):
         app.preprocess_request()
         user = None
         if user_id is not None:
@@ -57,6 +59,26 @@ def test_a_part_is_rendered_once_for_viewers_with_the_same_roles(app, make_user)
     agent = make_user("agent@example.org", roles=("agent",))
     assert _render(app, agent, source) == "Le contrat"
     assert len(calls) == 2, "another audience (an agent) has its own copy"
+
+
+def test_a_form_sent_back_is_rendered_for_its_sender_alone(app, make_user):
+    """A POST answered with its page (a 422 re-display, an htmx answer) may show what the
+    sender typed or changed and has not committed: its parts are neither served nor kept."""
+    claire = make_user("claire@example.org", verified=True)
+    karim = make_user("karim@example.org", verified=True)
+    source = "{% shared 1 %}<textarea>{{ typed }}</textarea>{% endshared %}"
+    typed = "Mon avis sur le contrat"
+    path = "/api/somewhere"  # no CSRF check on the way in: the render is what is tested
+    assert (
+        _render(app, claire, source, path=path, method="POST", typed=typed)
+        == f"<textarea>{typed}</textarea>"
+    )
+    assert (
+        _render(app, karim, source, path=path, method="POST", typed="") == "<textarea></textarea>"
+    )
+    assert not _parts(app).entries
+    assert _render(app, karim, source, path=path, typed="") == "<textarea></textarea>"
+    assert len(_parts(app).entries) == 1, "a GET keeps its parts"
 
 
 @pytest.mark.parametrize(

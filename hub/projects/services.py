@@ -59,10 +59,20 @@ def _decided(question: str, user, project: Project, decide) -> bool:
     """``decide(user, project)``, kept for the request while nothing is written (a write
     may change roles or the owner). Not kept for an audience (a shared part's viewer,
     hub.sharedparts): it has no id, and asking for one would make the part personal."""
-    if not has_request_context() or isinstance(user, AudienceViewer):
+    if (
+        not has_request_context()
+        or isinstance(user, AudienceViewer)
+        or db.session.info.get("hub_wrote", False)  # a write not committed yet (a role)
+    ):
         return decide(user, project)
     memo = g.setdefault("hub_project_rights", {})
-    key = (question, user.id, project.owner_id, datacache.data_version())
+    key = (
+        question,
+        user.id,
+        getattr(project, "id", None),
+        project.owner_id,
+        datacache.data_version(),
+    )
     found = memo.get(key)
     if found is None:
         found = memo[key] = decide(user, project)
