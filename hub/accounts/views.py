@@ -402,7 +402,9 @@ def load_user(user_id: str):
     if "role_rows" not in user.__dict__:
         # The roles as read with the account (User.roles), unless the rows are loaded already
         # (an account this session holds, its roles perhaps changed and not yet flushed).
-        user.__dict__["_role_names"] = frozenset(role_names.split(",")) if role_names else frozenset()
+        user.__dict__["_role_names"] = (
+            frozenset(role_names.split(",")) if role_names else frozenset()
+        )
     if has_request_context():
         request.environ[GENERATION_READ] = generation or 0
     if user.session_version != version or user.deleted_at is not None:
